@@ -1,0 +1,22 @@
+package org.evomerge.api;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Marks API that may still change in a minor release; the compatibility check ignores it. Plugins that use it
+ * should declare a narrow {@code plugin.requires} range.
+ */
+@Documented
+@Retention(RetentionPolicy.CLASS)
+@Target({ElementType.TYPE, ElementType.METHOD, ElementType.CONSTRUCTOR, ElementType.FIELD})
+public @interface Experimental {
+    /** The API version that introduced the element. */
+    String since();
+
+    /** What is expected to settle it, e.g. the feature that will exercise it. */
+    String reason() default "";
+}
