@@ -1,0 +1,151 @@
+package org.evomerge.engine.compute;
+
+import static java.nio.ByteOrder.LITTLE_ENDIAN;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.tensor.DType;
+import org.evomerge.kernels.ElementMath;
+import org.evomerge.kernels.FloatCodecs;
+
+/**
+ * Plain scalar loops over the shared element maths: the oracle every other backend is tested against. It favours
+ * obviousness over speed.
+ */
+public final class ReferenceBackend implements ComputeBackend {
+
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LITTLE_ENDIAN);
+    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LITTLE_ENDIAN);
+    static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(LITTLE_ENDIAN);
+
+    @Override
+    public String id() {
+        return "cpu-reference";
+    }
+
+    @Override
+    public String description() {
+        return "scalar Java, the reference the other backends are tested against";
+    }
+
+    @Override
+    public int priority() {
+        return 10;
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return true;
+    }
+
+    @Override
+    public void toFloat(MemorySegment src, DType type, float[] dst, int count) {
+        checkBounds(src, type, dst.length, count);
+        for (int i = 0; i < count; i++) {
+            dst[i] = switch (type) {
+                case F32 -> src.getAtIndex(F32, i);
+                case F64 -> (float) src.getAtIndex(F64, i);
+                case BF16 -> FloatCodecs.bf16ToFloat(src.getAtIndex(I16, i));
+                case F16 -> FloatCodecs.f16ToFloat(src.getAtIndex(I16, i));
+                case F8_E4M3 -> FloatCodecs.f8e4m3ToFloat(src.get(ValueLayout.JAVA_BYTE, i));
+                case F8_E5M2 -> FloatCodecs.f8e5m2ToFloat(src.get(ValueLayout.JAVA_BYTE, i));
+                case I64 -> (float) src.getAtIndex(I64, i);
+                case I32 -> (float) src.getAtIndex(I32, i);
+                case I16 -> src.getAtIndex(I16, i);
+                case I8 -> src.get(ValueLayout.JAVA_BYTE, i);
+                case U8, BOOL -> src.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
+                case Q8_0, Q4_0, Q4_K, Q6_K -> throw unsupported(type);
+            };
+        }
+    }
+
+    @Override
+    public void fromFloat(float[] src, DType type, MemorySegment dst, int count) {
+        checkBounds(dst, type, src.length, count);
+        for (int i = 0; i < count; i++) {
+            float v = src[i];
+            switch (type) {
+                case F32 -> dst.setAtIndex(F32, i, v);
+                case F64 -> dst.setAtIndex(F64, i, v);
+                case BF16 -> dst.setAtIndex(I16, i, FloatCodecs.floatToBf16(v));
+                case F16 -> dst.setAtIndex(I16, i, FloatCodecs.floatToF16(v));
+                case F8_E4M3 -> dst.set(ValueLayout.JAVA_BYTE, i, FloatCodecs.floatToF8e4m3(v));
+                case F8_E5M2 -> dst.set(ValueLayout.JAVA_BYTE, i, FloatCodecs.floatToF8e5m2(v));
+                default -> throw new IllegalArgumentException("cannot encode floats as " + type
+                        + ": merges write floating-point tensors only");
+            }
+        }
+    }
+
+    @Override
+    public void weightedSum(float[][] inputs, float[] weights, float[] out) {
+        checkWeightedSum(inputs, weights, out);
+        for (int i = 0; i < out.length; i++) {
+            float acc = 0f;
+            for (int m = 0; m < inputs.length; m++) {
+                acc = ElementMath.weightedAccumulate(acc, weights[m], inputs[m][i]);
+            }
+            out[i] = acc;
+        }
+    }
+
+    @Override
+    public void axpy(float a, float[] x, float[] y) {
+        checkSameLength(x.length, y.length);
+        for (int i = 0; i < y.length; i++) {
+            y[i] = ElementMath.weightedAccumulate(y[i], a, x[i]);
+        }
+    }
+
+    @Override
+    public double dot(float[] a, float[] b) {
+        checkSameLength(a.length, b.length);
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += (double) a[i] * b[i];
+        }
+        return sum;
+    }
+
+    @Override
+    public double sumOfSquares(float[] a) {
+        double sum = 0;
+        for (float v : a) {
+            sum += (double) v * v;
+        }
+        return sum;
+    }
+
+    static UnsupportedOperationException unsupported(DType type) {
+        return new UnsupportedOperationException("decoding block-quantised " + type
+                + " tensors is not supported yet; convert the model to F16, BF16 or F32");
+    }
+
+    static void checkBounds(MemorySegment segment, DType type, int arrayLength, int count) {
+        if (count < 0 || count > arrayLength) {
+            throw new IndexOutOfBoundsException("count " + count + " outside array of " + arrayLength);
+        }
+        if (!type.isQuantized() && segment.byteSize() < type.byteSize(count)) {
+            throw new IndexOutOfBoundsException(count + " " + type + " values need " + type.byteSize(count)
+                    + " bytes, segment has " + segment.byteSize());
+        }
+    }
+
+    static void checkWeightedSum(float[][] inputs, float[] weights, float[] out) {
+        if (inputs.length != weights.length) {
+            throw new IllegalArgumentException(inputs.length + " inputs but " + weights.length + " weights");
+        }
+        for (float[] input : inputs) {
+            checkSameLength(input.length, out.length);
+        }
+    }
+
+    static void checkSameLength(int a, int b) {
+        if (a != b) {
+            throw new IllegalArgumentException("arrays differ in length: " + a + " and " + b);
+        }
+    }
+}

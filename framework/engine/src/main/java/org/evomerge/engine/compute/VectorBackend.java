@@ -1,0 +1,173 @@
+package org.evomerge.engine.compute;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.tensor.DType;
+
+/**
+ * The CPU backend with the Vector API (SIMD). Element-wise operations use lane-wise fused multiply-add, so they give
+ * the same bits as {@link ReferenceBackend}; reductions accumulate in double but in another order, so they agree
+ * with the reference within rounding. Types without a SIMD path use the reference loops.
+ */
+public final class VectorBackend implements ComputeBackend {
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    /** Shorts with as many lanes as {@link #F}, to widen bf16 into floats lane by lane. */
+    private static final VectorSpecies<Short> S =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    /** Doubles with half the lanes of {@link #F}: each float vector widens into two of these. */
+    private static final VectorSpecies<Double> D =
+            VectorSpecies.of(double.class, VectorShape.forBitSize(F.vectorBitSize()));
+
+    private final ReferenceBackend scalar = new ReferenceBackend();
+
+    @Override
+    public String id() {
+        return "cpu-vector";
+    }
+
+    @Override
+    public String description() {
+        return "Java Vector API, " + F.length() + " float lanes (" + F.vectorBitSize() + "-bit)";
+    }
+
+    @Override
+    public int priority() {
+        return 20;
+    }
+
+    @Override
+    public boolean isAvailable() {
+        // Below 128-bit vectors the API falls back to slow emulation; the reference loops are then faster.
+        return F.length() >= 4;
+    }
+
+    @Override
+    public void toFloat(MemorySegment src, DType type, float[] dst, int count) {
+        ReferenceBackend.checkBounds(src, type, dst.length, count);
+        switch (type) {
+            case F32 -> {
+                int i = 0;
+                for (int bound = F.loopBound(count); i < bound; i += F.length()) {
+                    FloatVector.fromMemorySegment(F, src, (long) i * Float.BYTES, ByteOrder.LITTLE_ENDIAN).intoArray(dst, i);
+                }
+                tail(src, type, dst, i, count);
+            }
+            case BF16 -> {
+                int i = 0;
+                for (int bound = F.loopBound(count); i < bound; i += F.length()) {
+                    ShortVector raw = ShortVector.fromMemorySegment(S, src, (long) i * Short.BYTES, ByteOrder.LITTLE_ENDIAN);
+                    // Sign extension puts ones above bit 15, but the shift moves them out of the 32-bit lane.
+                    IntVector widened = (IntVector) raw.convertShape(VectorOperators.S2I, I, 0);
+                    widened.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, i);
+                }
+                tail(src, type, dst, i, count);
+            }
+            default -> scalar.toFloat(src, type, dst, count);
+        }
+    }
+
+    private void tail(MemorySegment src, DType type, float[] dst, int from, int count) {
+        if (from < count) {
+            float[] rest = new float[count - from];
+            long byteOffset = type.byteSize(from);
+            scalar.toFloat(src.asSlice(byteOffset), type, rest, rest.length);
+            System.arraycopy(rest, 0, dst, from, rest.length);
+        }
+    }
+
+    @Override
+    public void fromFloat(float[] src, DType type, MemorySegment dst, int count) {
+        ReferenceBackend.checkBounds(dst, type, src.length, count);
+        if (type != DType.BF16) {
+            scalar.fromFloat(src, type, dst, count);
+            return;
+        }
+        int i = 0;
+        for (int bound = F.loopBound(count); i < bound; i += F.length()) {
+            IntVector bits = FloatVector.fromArray(F, src, i).reinterpretAsInts();
+            IntVector magnitude = bits.and(0x7FFF_FFFF);
+            VectorMask<Integer> nan = magnitude.compare(VectorOperators.GT, 0x7F80_0000);
+            IntVector lsb = bits.lanewise(VectorOperators.LSHR, 16).and(1);
+            IntVector rounded = bits.add(lsb.add(0x7FFF)).lanewise(VectorOperators.LSHR, 16);
+            IntVector quietNan = bits.lanewise(VectorOperators.LSHR, 16).or(0x0040);
+            IntVector result = rounded.blend(quietNan, nan);
+            ((ShortVector) result.convertShape(VectorOperators.I2S, S, 0))
+                    .intoMemorySegment(dst, (long) i * Short.BYTES, ByteOrder.LITTLE_ENDIAN);
+        }
+        if (i < count) {
+            float[] rest = java.util.Arrays.copyOfRange(src, i, count);
+            scalar.fromFloat(rest, type, dst.asSlice(type.byteSize(i)), rest.length);
+        }
+    }
+
+    @Override
+    public void weightedSum(float[][] inputs, float[] weights, float[] out) {
+        ReferenceBackend.checkWeightedSum(inputs, weights, out);
+        int n = out.length;
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int m = 0; m < inputs.length; m++) {
+                acc = FloatVector.fromArray(F, inputs[m], i).fma(FloatVector.broadcast(F, weights[m]), acc);
+            }
+            acc.intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            float acc = 0f;
+            for (int m = 0; m < inputs.length; m++) {
+                acc = Math.fma(weights[m], inputs[m][i], acc);
+            }
+            out[i] = acc;
+        }
+    }
+
+    @Override
+    public void axpy(float a, float[] x, float[] y) {
+        ReferenceBackend.checkSameLength(x.length, y.length);
+        FloatVector va = FloatVector.broadcast(F, a);
+        int i = 0;
+        for (int bound = F.loopBound(y.length); i < bound; i += F.length()) {
+            FloatVector.fromArray(F, x, i).fma(va, FloatVector.fromArray(F, y, i)).intoArray(y, i);
+        }
+        for (; i < y.length; i++) {
+            y[i] = Math.fma(a, x[i], y[i]);
+        }
+    }
+
+    @Override
+    public double dot(float[] a, float[] b) {
+        ReferenceBackend.checkSameLength(a.length, b.length);
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = 0;
+        for (int bound = F.loopBound(a.length); i < bound; i += F.length()) {
+            FloatVector va = FloatVector.fromArray(F, a, i);
+            FloatVector vb = FloatVector.fromArray(F, b, i);
+            for (int part = 0; part < 2; part++) {
+                DoubleVector da = (DoubleVector) va.convertShape(VectorOperators.F2D, D, part);
+                DoubleVector db = (DoubleVector) vb.convertShape(VectorOperators.F2D, D, part);
+                acc = da.fma(db, acc);
+            }
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < a.length; i++) {
+            sum += (double) a[i] * b[i];
+        }
+        return sum;
+    }
+
+    @Override
+    public double sumOfSquares(float[] a) {
+        return dot(a, a);
+    }
+}

@@ -1,0 +1,254 @@
+package org.evomerge.engine.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.commons.configuration2.AbstractConfiguration;
+import org.apache.commons.configuration2.CompositeConfiguration;
+import org.apache.commons.configuration2.Configuration;
+import org.apache.commons.configuration2.FileBasedConfiguration;
+import org.apache.commons.configuration2.MapConfiguration;
+import org.apache.commons.configuration2.PropertiesConfiguration;
+import org.apache.commons.configuration2.YAMLConfiguration;
+import org.apache.commons.configuration2.convert.DefaultListDelimiterHandler;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.commons.configuration2.ex.ConversionException;
+import org.evomerge.api.EvomergeException;
+
+/**
+ * Reads the configuration layers with Apache Commons Configuration and resolves them into {@link Settings}.
+ * Precedence, highest first: command line, {@code EVOMERGE_*} environment, {@code --config} file, user file,
+ * distribution file, built-in defaults. Keys not in the built-in defaults are errors naming the file, so typos do not
+ * pass silently; relative paths in a file are resolved against that file's folder.
+ */
+public final class ConfigurationLoader {
+
+    private static final String DEFAULTS = "/org/evomerge/engine/config/defaults.yaml";
+    private static final Set<String> PATH_KEYS = Set.of("plugins.dirs", "plugins.cache-dir", "run.scratch-dir");
+
+    /** Names of the layers of the load in progress on this thread, for error messages. */
+    private static final ThreadLocal<Map<Configuration, String>> LAYER_NAMES =
+            ThreadLocal.withInitial(IdentityHashMap::new);
+
+    private ConfigurationLoader() {
+    }
+
+    /** Every key evomerge accepts, from the built-in defaults. */
+    public static Set<String> knownKeys() {
+        Set<String> keys = new TreeSet<>();
+        defaults().getKeys().forEachRemaining(keys::add);
+        return keys;
+    }
+
+    /** The environment variable that sets {@code key}: {@code compute.backend} → {@code EVOMERGE_COMPUTE_BACKEND}. */
+    public static String environmentName(String key) {
+        return "EVOMERGE_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    public static Settings load(ConfigurationSources sources) {
+        try {
+            return doLoad(sources);
+        } finally {
+            LAYER_NAMES.remove();
+        }
+    }
+
+    private static Settings doLoad(ConfigurationSources sources) {
+        Set<String> known = knownKeys();
+        CompositeConfiguration composite = new CompositeConfiguration();
+        Map<Configuration, Path> baseDirs = new IdentityHashMap<>();
+
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        sources.overrides().forEach((key, value) -> {
+            requireKnown(key, known, "command line");
+            overrides.put(key, value);
+        });
+        addLayer(composite, baseDirs, listAware(new MapConfiguration(overrides)), sources.workingDirectory(),
+                "the command line");
+
+        Map<String, Object> fromEnvironment = new LinkedHashMap<>();
+        for (String key : known) {
+            String value = sources.environment().get(environmentName(key));
+            if (value != null) {
+                fromEnvironment.put(key, value);
+            }
+        }
+        addLayer(composite, baseDirs, listAware(new MapConfiguration(fromEnvironment)), sources.workingDirectory(),
+                "the environment");
+
+        if (sources.configFile().isPresent()) {
+            Path file = sources.configFile().get();
+            if (!Files.isRegularFile(file)) {
+                throw EvomergeException.configuration(file + ": configuration file not found");
+            }
+            addLayer(composite, baseDirs, read(file, known), parentOf(file), file.toString());
+        }
+        for (Path optional : List.of(sources.userFile(), sources.distributionFile()).stream()
+                .flatMap(java.util.Optional::stream).toList()) {
+            if (Files.isRegularFile(optional)) {
+                addLayer(composite, baseDirs, read(optional, known), parentOf(optional), optional.toString());
+            }
+        }
+        addLayer(composite, baseDirs, defaults(), sources.workingDirectory(), "built-in defaults");
+
+        SettingsDto dto = new SettingsDto();
+        dto.getPlugins().setDirs(paths(composite, baseDirs, "plugins.dirs"));
+        dto.getPlugins().setDisabled(strings(composite, "plugins.disabled"));
+        String cacheDir = path(composite, baseDirs, "plugins.cache-dir");
+        dto.getPlugins().setCacheDir(cacheDir != null ? cacheDir : defaultCacheDir(sources.environment()).toString());
+        dto.getCompute().setBackend(composite.getString("compute.backend", "").strip());
+        int threads = integer(composite, "compute.threads");
+        if (threads < 0) {
+            throw EvomergeException.configuration("compute.threads must be 0 (one per core) or more, got " + threads
+                    + sourceOf(composite, "compute.threads"));
+        }
+        dto.getCompute().setThreads(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
+        dto.getRun().setSeed(longValue(composite, "run.seed"));
+        dto.getRun().setScratchDir(path(composite, baseDirs, "run.scratch-dir"));
+        if (dto.getCompute().getBackend().isEmpty()) {
+            throw EvomergeException.configuration("compute.backend must not be empty (use auto)");
+        }
+        return SettingsMapper.INSTANCE.toSettings(dto);
+    }
+
+    private static Path defaultCacheDir(Map<String, String> environment) {
+        String xdg = environment.get("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("evomerge").resolve("plugins");
+    }
+
+    private static void addLayer(CompositeConfiguration composite, Map<Configuration, Path> baseDirs,
+                                 Configuration layer, Path baseDir, String name) {
+        composite.addConfiguration(layer);
+        baseDirs.put(layer, baseDir);
+        LAYER_NAMES.get().put(layer, name);
+    }
+
+    private static MapConfiguration listAware(MapConfiguration configuration) {
+        configuration.setListDelimiterHandler(new DefaultListDelimiterHandler(','));
+        return configuration;
+    }
+
+    private static Path parentOf(Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        return parent == null ? Path.of("/") : parent;
+    }
+
+    private static Configuration defaults() {
+        try (InputStream in = ConfigurationLoader.class.getResourceAsStream(DEFAULTS)) {
+            if (in == null) {
+                throw new IllegalStateException(DEFAULTS + " is missing from the engine jar");
+            }
+            YAMLConfiguration yaml = new YAMLConfiguration();
+            yaml.read(new InputStreamReader(in, StandardCharsets.UTF_8));
+            return yaml;
+        } catch (IOException | ConfigurationException e) {
+            throw new IllegalStateException("cannot read built-in defaults " + DEFAULTS, e);
+        }
+    }
+
+    /** Reads a YAML ({@code .yaml}, {@code .yml}) or properties file and checks its keys. */
+    private static Configuration read(Path file, Set<String> known) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        FileBasedConfiguration configuration;
+        if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+            configuration = new YAMLConfiguration();
+        } else if (name.endsWith(".properties")) {
+            PropertiesConfiguration properties = new PropertiesConfiguration();
+            properties.setListDelimiterHandler(new DefaultListDelimiterHandler(','));
+            configuration = properties;
+        } else {
+            throw EvomergeException.configuration(file + ": configuration files must end in .yaml, .yml or .properties");
+        }
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            configuration.read(reader);
+        } catch (IOException | ConfigurationException | RuntimeException e) {
+            throw EvomergeException.configuration(file + ": cannot read configuration: " + firstLine(e));
+        }
+        for (Iterator<String> keys = ((AbstractConfiguration) configuration).getKeys(); keys.hasNext(); ) {
+            requireKnown(keys.next(), known, file.toString());
+        }
+        return configuration;
+    }
+
+    private static void requireKnown(String key, Set<String> known, String where) {
+        if (!known.contains(key)) {
+            throw EvomergeException.configuration(where + ": unknown configuration key '" + key + "'; known keys: "
+                    + String.join(", ", known));
+        }
+    }
+
+    private static List<String> strings(CompositeConfiguration composite, String key) {
+        List<String> values = new ArrayList<>();
+        for (Object value : composite.getList(key, List.of())) {
+            if (value != null && !value.toString().isBlank()) {
+                values.add(value.toString().strip());
+            }
+        }
+        return values;
+    }
+
+    private static List<String> paths(CompositeConfiguration composite, Map<Configuration, Path> baseDirs, String key) {
+        Path base = baseDirs.getOrDefault(composite.getSource(key), Path.of(""));
+        return strings(composite, key).stream().map(p -> resolve(base, p)).toList();
+    }
+
+    private static String path(CompositeConfiguration composite, Map<Configuration, Path> baseDirs, String key) {
+        String value = composite.getString(key, "");
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        return resolve(baseDirs.getOrDefault(composite.getSource(key), Path.of("")), value.strip());
+    }
+
+    private static String resolve(Path base, String path) {
+        String expanded = path.equals("~") || path.startsWith("~/")
+                ? System.getProperty("user.home") + path.substring(1) : path;
+        return base.resolve(expanded).toAbsolutePath().normalize().toString();
+    }
+
+    private static int integer(CompositeConfiguration composite, String key) {
+        try {
+            return composite.getInt(key);
+        } catch (ConversionException e) {
+            throw EvomergeException.configuration(key + " must be a whole number, got '" + composite.getString(key)
+                    + "'" + sourceOf(composite, key));
+        }
+    }
+
+    private static long longValue(CompositeConfiguration composite, String key) {
+        try {
+            return composite.getLong(key);
+        } catch (ConversionException e) {
+            throw EvomergeException.configuration(key + " must be a whole number, got '" + composite.getString(key)
+                    + "'" + sourceOf(composite, key));
+        }
+    }
+
+    private static String sourceOf(CompositeConfiguration composite, String key) {
+        String name = LAYER_NAMES.get().get(composite.getSource(key));
+        return name == null ? "" : " (from " + name + ")";
+    }
+
+    private static String firstLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return message.lines().findFirst().orElse(message).strip();
+    }
+}

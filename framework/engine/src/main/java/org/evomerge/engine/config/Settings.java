@@ -1,0 +1,19 @@
+package org.evomerge.engine.config;
+
+import java.util.Objects;
+
+/**
+ * The resolved configuration, immutable: what every command runs with.
+ *
+ * @param plugins where plugins come from
+ * @param compute how numbers are crunched
+ * @param run     run-wide choices
+ */
+public record Settings(PluginSettings plugins, ComputeSettings compute, RunSettings run) {
+
+    public Settings {
+        Objects.requireNonNull(plugins, "plugins");
+        Objects.requireNonNull(compute, "compute");
+        Objects.requireNonNull(run, "run");
+    }
+}

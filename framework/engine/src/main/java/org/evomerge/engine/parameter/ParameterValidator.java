@@ -1,0 +1,167 @@
+package org.evomerge.engine.parameter;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.parameter.InvalidParameterException;
+import org.evomerge.api.parameter.ParameterScope;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.parameter.Parameters;
+
+/**
+ * Checks raw values (from YAML, properties, environment or the command line, so numbers may arrive as text) against
+ * an extension's declared schema, before any extension code runs. Unknown names, wrong types, values out of range
+ * and missing required values each fail with a message naming the extension and the parameter.
+ */
+public final class ParameterValidator {
+
+    private ParameterValidator() {
+    }
+
+    /** Validates every scope; see {@link #validate(ExtensionDescriptor, Map, Set, boolean)}. */
+    public static Parameters validate(ExtensionDescriptor descriptor, Map<String, ?> raw) {
+        return validate(descriptor, raw, Set.of(ParameterScope.values()), true);
+    }
+
+    /**
+     * Returns typed values for the parameters of the given scopes, defaults filled in.
+     *
+     * @param raw              the values given; keys outside the schema are errors
+     * @param scopes           which scopes to return and check (others are ignored if present in {@code raw})
+     * @param enforceRequired  whether a missing required value is an error (false where a caller fills it later,
+     *                         e.g. a base model needs no {@code weight})
+     */
+    public static Parameters validate(ExtensionDescriptor descriptor, Map<String, ?> raw, Set<ParameterScope> scopes,
+                                      boolean enforceRequired) {
+        String id = descriptor.id();
+        Map<String, ?> given = raw == null ? Map.of() : raw;
+        for (String name : given.keySet()) {
+            if (descriptor.parameters().find(name).isEmpty()) {
+                Set<String> known = new TreeSet<>();
+                descriptor.parameters().parameters().forEach(p -> known.add(p.name()));
+                throw new InvalidParameterException(id, name, "is not a parameter of " + descriptor.kind().id() + " '"
+                        + id + "'" + (known.isEmpty() ? " (it takes none)" : "; known: " + String.join(", ", known)));
+            }
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (ParameterSpec spec : descriptor.parameters().parameters()) {
+            if (!scopes.contains(spec.scope())) {
+                continue;
+            }
+            Object value = given.get(spec.name());
+            if (value == null) {
+                if (spec.required() && enforceRequired) {
+                    throw new InvalidParameterException(id, spec.name(), "is required" + describe(spec));
+                }
+                if (spec.defaultValue() != null) {
+                    values.put(spec.name(), coerce(id, spec, spec.defaultValue()));
+                }
+                continue;
+            }
+            values.put(spec.name(), coerce(id, spec, value));
+        }
+        return new Parameters(values);
+    }
+
+    /** Converts one value to the spec's type and checks its range or choices. */
+    public static Object coerce(String extensionId, ParameterSpec spec, Object value) {
+        return switch (spec.type()) {
+            case BOOLEAN -> toBoolean(extensionId, spec, value);
+            case INTEGER -> checkRange(extensionId, spec, toInteger(extensionId, spec, value));
+            case NUMBER -> checkRange(extensionId, spec, toNumber(extensionId, spec, value));
+            case STRING, PATH -> {
+                if (value instanceof Map<?, ?> || value instanceof Iterable<?>) {
+                    throw new InvalidParameterException(extensionId, spec.name(), "must be text, got " + value);
+                }
+                yield value.toString();
+            }
+            case CHOICE -> {
+                String text = value.toString();
+                if (!spec.choices().contains(text)) {
+                    throw new InvalidParameterException(extensionId, spec.name(), "must be one of "
+                            + String.join(", ", spec.choices()) + ", got '" + text + "'");
+                }
+                yield text;
+            }
+        };
+    }
+
+    private static Boolean toBoolean(String id, ParameterSpec spec, Object value) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        String text = value.toString().strip().toLowerCase(Locale.ROOT);
+        return switch (text) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new InvalidParameterException(id, spec.name(), "must be true or false, got '" + value + "'");
+        };
+    }
+
+    private static Long toInteger(String id, ParameterSpec spec, Object value) {
+        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+            return ((Number) value).longValue();
+        }
+        if (value instanceof Number n) {
+            double d = n.doubleValue();
+            if (d == Math.rint(d) && Math.abs(d) < 0x1p53) {
+                return (long) d;
+            }
+            throw new InvalidParameterException(id, spec.name(), "must be a whole number, got " + value);
+        }
+        try {
+            return Long.parseLong(value.toString().strip());
+        } catch (NumberFormatException e) {
+            throw new InvalidParameterException(id, spec.name(), "must be a whole number, got '" + value + "'");
+        }
+    }
+
+    private static Double toNumber(String id, ParameterSpec spec, Object value) {
+        double d;
+        if (value instanceof Number n) {
+            d = n.doubleValue();
+        } else if (value instanceof Boolean || value instanceof Map<?, ?> || value instanceof Iterable<?>) {
+            throw new InvalidParameterException(id, spec.name(), "must be a number, got " + value);
+        } else {
+            try {
+                d = Double.parseDouble(value.toString().strip());
+            } catch (NumberFormatException e) {
+                throw new InvalidParameterException(id, spec.name(), "must be a number, got '" + value + "'");
+            }
+        }
+        if (!Double.isFinite(d)) {
+            throw new InvalidParameterException(id, spec.name(), "must be a finite number, got " + value);
+        }
+        return d;
+    }
+
+    private static <N extends Number> N checkRange(String id, ParameterSpec spec, N value) {
+        double d = value.doubleValue();
+        if ((spec.min() != null && d < spec.min()) || (spec.max() != null && d > spec.max())) {
+            throw new InvalidParameterException(id, spec.name(), "must be" + range(spec) + ", got " + value);
+        }
+        return value;
+    }
+
+    private static String range(ParameterSpec spec) {
+        if (spec.min() != null && spec.max() != null) {
+            return " in [" + format(spec.min()) + ", " + format(spec.max()) + "]";
+        }
+        if (spec.min() != null) {
+            return " >= " + format(spec.min());
+        }
+        return spec.max() != null ? " <= " + format(spec.max()) : "";
+    }
+
+    private static String describe(ParameterSpec spec) {
+        String what = spec.type().name().toLowerCase(Locale.ROOT) + range(spec);
+        return " (" + what + (spec.description().isEmpty() ? "" : ": " + spec.description()) + ")";
+    }
+
+    private static String format(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+    }
+}
