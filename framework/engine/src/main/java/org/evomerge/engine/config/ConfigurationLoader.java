@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,11 +36,13 @@ import org.evomerge.api.EvomergeException;
 public final class ConfigurationLoader {
 
     private static final String DEFAULTS = "/org/evomerge/engine/config/defaults.yaml";
-    private static final Set<String> PATH_KEYS = Set.of("plugins.dirs", "plugins.cache-dir", "run.scratch-dir");
 
-    /** Names of the layers of the load in progress on this thread, for error messages. */
-    private static final ThreadLocal<Map<Configuration, String>> LAYER_NAMES =
-            ThreadLocal.withInitial(IdentityHashMap::new);
+    /** One configuration layer: its values, the folder its relative paths are resolved against, and its name. */
+    private record Layer(Configuration values, Path baseDir, String name) {
+    }
+
+    private final CompositeConfiguration composite = new CompositeConfiguration();
+    private final List<Layer> layers = new ArrayList<>();
 
     private ConfigurationLoader() {
     }
@@ -59,24 +60,18 @@ public final class ConfigurationLoader {
     }
 
     public static Settings load(ConfigurationSources sources) {
-        try {
-            return doLoad(sources);
-        } finally {
-            LAYER_NAMES.remove();
-        }
+        return new ConfigurationLoader().resolve(sources);
     }
 
-    private static Settings doLoad(ConfigurationSources sources) {
+    private Settings resolve(ConfigurationSources sources) {
         Set<String> known = knownKeys();
-        CompositeConfiguration composite = new CompositeConfiguration();
-        Map<Configuration, Path> baseDirs = new IdentityHashMap<>();
 
         Map<String, Object> overrides = new LinkedHashMap<>();
         sources.overrides().forEach((key, value) -> {
             requireKnown(key, known, "command line");
             overrides.put(key, value);
         });
-        addLayer(composite, baseDirs, listAware(new MapConfiguration(overrides)), sources.workingDirectory(),
+        addLayer(listAware(new MapConfiguration(overrides)), sources.workingDirectory(),
                 "the command line");
 
         Map<String, Object> fromEnvironment = new LinkedHashMap<>();
@@ -86,7 +81,7 @@ public final class ConfigurationLoader {
                 fromEnvironment.put(key, value);
             }
         }
-        addLayer(composite, baseDirs, listAware(new MapConfiguration(fromEnvironment)), sources.workingDirectory(),
+        addLayer(listAware(new MapConfiguration(fromEnvironment)), sources.workingDirectory(),
                 "the environment");
 
         if (sources.configFile().isPresent()) {
@@ -94,30 +89,30 @@ public final class ConfigurationLoader {
             if (!Files.isRegularFile(file)) {
                 throw EvomergeException.configuration(file + ": configuration file not found");
             }
-            addLayer(composite, baseDirs, read(file, known), parentOf(file), file.toString());
+            addLayer(read(file, known), parentOf(file), file.toString());
         }
         for (Path optional : List.of(sources.userFile(), sources.distributionFile()).stream()
                 .flatMap(java.util.Optional::stream).toList()) {
             if (Files.isRegularFile(optional)) {
-                addLayer(composite, baseDirs, read(optional, known), parentOf(optional), optional.toString());
+                addLayer(read(optional, known), parentOf(optional), optional.toString());
             }
         }
-        addLayer(composite, baseDirs, defaults(), sources.workingDirectory(), "built-in defaults");
+        addLayer(defaults(), sources.workingDirectory(), "built-in defaults");
 
         SettingsDto dto = new SettingsDto();
-        dto.getPlugins().setDirs(paths(composite, baseDirs, "plugins.dirs"));
-        dto.getPlugins().setDisabled(strings(composite, "plugins.disabled"));
-        String cacheDir = path(composite, baseDirs, "plugins.cache-dir");
+        dto.getPlugins().setDirs(paths("plugins.dirs"));
+        dto.getPlugins().setDisabled(strings("plugins.disabled"));
+        String cacheDir = path("plugins.cache-dir");
         dto.getPlugins().setCacheDir(cacheDir != null ? cacheDir : defaultCacheDir(sources.environment()).toString());
         dto.getCompute().setBackend(composite.getString("compute.backend", "").strip());
-        int threads = integer(composite, "compute.threads");
+        int threads = integer("compute.threads");
         if (threads < 0) {
             throw EvomergeException.configuration("compute.threads must be 0 (one per core) or more, got " + threads
-                    + sourceOf(composite, "compute.threads"));
+                    + sourceOf("compute.threads"));
         }
         dto.getCompute().setThreads(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
-        dto.getRun().setSeed(longValue(composite, "run.seed"));
-        dto.getRun().setScratchDir(path(composite, baseDirs, "run.scratch-dir"));
+        dto.getRun().setSeed(longValue("run.seed"));
+        dto.getRun().setScratchDir(path("run.scratch-dir"));
         if (dto.getCompute().getBackend().isEmpty()) {
             throw EvomergeException.configuration("compute.backend must not be empty (use auto)");
         }
@@ -130,11 +125,14 @@ public final class ConfigurationLoader {
         return base.resolve("evomerge").resolve("plugins");
     }
 
-    private static void addLayer(CompositeConfiguration composite, Map<Configuration, Path> baseDirs,
-                                 Configuration layer, Path baseDir, String name) {
-        composite.addConfiguration(layer);
-        baseDirs.put(layer, baseDir);
-        LAYER_NAMES.get().put(layer, name);
+    private void addLayer(Configuration values, Path baseDir, String name) {
+        composite.addConfiguration(values);
+        layers.add(new Layer(values, baseDir, name));
+    }
+
+    /** The highest-precedence layer that sets {@code key}. */
+    private Layer sourceLayer(String key) {
+        return layers.stream().filter(l -> l.values().containsKey(key)).findFirst().orElse(layers.getLast());
     }
 
     private static MapConfiguration listAware(MapConfiguration configuration) {
@@ -191,7 +189,7 @@ public final class ConfigurationLoader {
         }
     }
 
-    private static List<String> strings(CompositeConfiguration composite, String key) {
+    private List<String> strings(String key) {
         List<String> values = new ArrayList<>();
         for (Object value : composite.getList(key, List.of())) {
             if (value != null && !value.toString().isBlank()) {
@@ -201,17 +199,17 @@ public final class ConfigurationLoader {
         return values;
     }
 
-    private static List<String> paths(CompositeConfiguration composite, Map<Configuration, Path> baseDirs, String key) {
-        Path base = baseDirs.getOrDefault(composite.getSource(key), Path.of(""));
-        return strings(composite, key).stream().map(p -> resolve(base, p)).toList();
+    private List<String> paths(String key) {
+        Path base = sourceLayer(key).baseDir();
+        return strings(key).stream().map(p -> resolve(base, p)).toList();
     }
 
-    private static String path(CompositeConfiguration composite, Map<Configuration, Path> baseDirs, String key) {
+    private String path(String key) {
         String value = composite.getString(key, "");
         if (value == null || value.isBlank()) {
             return null;
         }
-        return resolve(baseDirs.getOrDefault(composite.getSource(key), Path.of("")), value.strip());
+        return resolve(sourceLayer(key).baseDir(), value.strip());
     }
 
     private static String resolve(Path base, String path) {
@@ -220,27 +218,26 @@ public final class ConfigurationLoader {
         return base.resolve(expanded).toAbsolutePath().normalize().toString();
     }
 
-    private static int integer(CompositeConfiguration composite, String key) {
+    private int integer(String key) {
         try {
             return composite.getInt(key);
         } catch (ConversionException e) {
             throw EvomergeException.configuration(key + " must be a whole number, got '" + composite.getString(key)
-                    + "'" + sourceOf(composite, key));
+                    + "'" + sourceOf(key));
         }
     }
 
-    private static long longValue(CompositeConfiguration composite, String key) {
+    private long longValue(String key) {
         try {
             return composite.getLong(key);
         } catch (ConversionException e) {
             throw EvomergeException.configuration(key + " must be a whole number, got '" + composite.getString(key)
-                    + "'" + sourceOf(composite, key));
+                    + "'" + sourceOf(key));
         }
     }
 
-    private static String sourceOf(CompositeConfiguration composite, String key) {
-        String name = LAYER_NAMES.get().get(composite.getSource(key));
-        return name == null ? "" : " (from " + name + ")";
+    private String sourceOf(String key) {
+        return " (from " + sourceLayer(key).name() + ")";
     }
 
     private static String firstLine(Throwable e) {

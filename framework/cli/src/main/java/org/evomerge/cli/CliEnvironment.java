@@ -1,0 +1,52 @@
+package org.evomerge.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the command line runs in: the distribution's home folder, the process environment, the user's home, the
+ * working folder and the output streams. Tests build their own instead of touching the real process.
+ *
+ * @param home       the distribution folder holding {@code plugins/} and {@code conf/}, if known
+ * @param environment environment variables
+ * @param userHome   the user's home folder
+ * @param workingDirectory where relative paths on the command line are resolved
+ * @param out        standard output
+ * @param err        standard error
+ */
+public record CliEnvironment(
+        Optional<Path> home,
+        Map<String, String> environment,
+        Path userHome,
+        Path workingDirectory,
+        PrintWriter out,
+        PrintWriter err) {
+
+    public CliEnvironment {
+        environment = Map.copyOf(environment);
+    }
+
+    /** The real process: home from {@code -Devomerge.home} (set by {@code bin/evomerge}). */
+    public static CliEnvironment fromSystem() {
+        String home = System.getProperty("evomerge.home");
+        return new CliEnvironment(
+                home == null || home.isBlank() ? Optional.empty() : Optional.of(Path.of(home).toAbsolutePath()),
+                System.getenv(),
+                Path.of(System.getProperty("user.home")),
+                Path.of("").toAbsolutePath(),
+                new PrintWriter(System.out, true),
+                new PrintWriter(System.err, true));
+    }
+
+    /** The distribution's own plugin folder. */
+    public Optional<Path> pluginsFolder() {
+        return home.map(h -> h.resolve("plugins"));
+    }
+
+    /** The distribution's default configuration file. */
+    public Optional<Path> distributionConfig() {
+        return home.map(h -> h.resolve("conf").resolve("evomerge.yaml"));
+    }
+}

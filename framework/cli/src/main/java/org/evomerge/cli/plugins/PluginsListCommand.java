@@ -1,0 +1,65 @@
+package org.evomerge.cli.plugins;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.evomerge.api.ApiVersion;
+import org.evomerge.cli.EvomergeCommand;
+import org.evomerge.cli.output.JsonOutput;
+import org.evomerge.cli.output.TextTable;
+import org.evomerge.engine.plugin.PluginHost;
+import org.evomerge.engine.plugin.PluginReport;
+import org.evomerge.engine.plugin.RegisteredExtension;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code evomerge plugins list [--json]}. */
+@Command(name = "list", mixinStandardHelpOptions = true,
+        description = {"List every plugin (id, version, state, error) and every extension (kind, id, plugin).",
+                "A broken plugin is listed with the reason; the others still load."})
+public final class PluginsListCommand implements Runnable {
+
+    @Option(names = "--json", description = "Print one JSON document.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        PluginHost host = EvomergeCommand.session(spec).plugins();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("api_version", ApiVersion.current().toString());
+            doc.put("plugins", host.plugins().stream().map(PluginDocuments::plugin).toList());
+            doc.put("extensions", host.catalog().all().stream().map(e -> PluginDocuments.extension(e, false)).toList());
+            JsonOutput.print(out, doc);
+            return;
+        }
+        if (host.plugins().isEmpty()) {
+            out.println("No plugins found.");
+        } else {
+            TextTable plugins = new TextTable("PLUGIN", "VERSION", "STATE", "DETAILS");
+            for (PluginReport report : host.plugins()) {
+                String details = report.error().orElse(report.problems().isEmpty() ? report.description()
+                        : report.problems().size() + " extension(s) not loaded: " + String.join("; ", report.problems()));
+                plugins.row(report.id(), report.version(), report.status().id(), details);
+            }
+            plugins.print(out);
+        }
+        out.println();
+        if (host.catalog().all().isEmpty()) {
+            out.println("No extensions available.");
+        } else {
+            TextTable extensions = new TextTable("KIND", "EXTENSION", "VERSION", "PLUGIN");
+            for (RegisteredExtension e : host.catalog().all()) {
+                extensions.row(e.descriptor().kind().id(), e.descriptor().id(), e.descriptor().version(), e.pluginId());
+            }
+            extensions.print(out);
+        }
+        out.flush();
+    }
+}
