@@ -1,0 +1,60 @@
+package org.evomerge.plugins.selection;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.parameter.ParameterSchema;
+import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.selection.Candidate;
+import org.evomerge.api.selection.SelectionScheme;
+import org.evomerge.api.selection.SelectionSchemeFactory;
+import org.pf4j.Extension;
+
+/**
+ * Fitness-proportional (roulette-wheel) selection with windowing: candidate i is picked with probability
+ * proportional to {@code f_i − f_min}, so fitness may be negative (log-likelihoods are) and the least fit candidate
+ * is never picked. When every candidate has the same fitness the picks are uniform.
+ */
+@Extension
+public class RouletteSelectionFactory implements SelectionSchemeFactory {
+
+    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor("roulette", "1.0.0",
+            ExtensionKind.SELECTION_SCHEME,
+            "Fitness-proportional picks over f - min(f) (with replacement); uniform when all are equal.",
+            ParameterSchema.EMPTY, Set.of(Capability.RANDOMIZED));
+
+    @Override
+    public ExtensionDescriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    @Override
+    public SelectionScheme create(Parameters parameters, RunContext context) {
+        return (population, count, random) -> {
+            SelectionPreconditions.check(population, count, true);
+            double min = Double.POSITIVE_INFINITY;
+            for (Candidate c : population) {
+                min = Math.min(min, c.fitness().primary());
+            }
+            double[] cumulative = new double[population.size()];
+            double total = 0;
+            for (int i = 0; i < cumulative.length; i++) {
+                total += population.get(i).fitness().primary() - min;
+                cumulative[i] = total;
+            }
+            RandomGenerator generator = random.generator();
+            List<Integer> chosen = new ArrayList<>(count);
+            for (int pick = 0; pick < count; pick++) {
+                chosen.add(total > 0 && Double.isFinite(total)
+                        ? SelectionPreconditions.search(cumulative, generator.nextDouble() * total)
+                        : generator.nextInt(population.size()));
+            }
+            return chosen;
+        };
+    }
+}
