@@ -39,15 +39,20 @@ public final class CommandSession implements AutoCloseable {
 
     public Settings settings() {
         if (settings == null) {
-            settings = ConfigurationLoader.load(new ConfigurationSources(
-                    options.configurationOverrides(),
-                    environment.environment(),
-                    Optional.ofNullable(options.configFile).map(p -> environment.workingDirectory().resolve(p)),
-                    Optional.of(ConfigurationSources.defaultUserFile(environment.environment(), environment.userHome())),
-                    environment.distributionConfig(),
-                    environment.workingDirectory()));
+            settings = ConfigurationLoader.load(configurationSources());
         }
         return settings;
+    }
+
+    /** The configuration layers this invocation reads, highest precedence first. */
+    public ConfigurationSources configurationSources() {
+        return new ConfigurationSources(
+                options.configurationOverrides(),
+                environment.environment(),
+                Optional.ofNullable(options.configFile).map(p -> environment.workingDirectory().resolve(p)),
+                Optional.of(ConfigurationSources.defaultUserFile(environment.environment(), environment.userHome())),
+                environment.distributionConfig(),
+                environment.workingDirectory());
     }
 
     public PluginHost plugins() {

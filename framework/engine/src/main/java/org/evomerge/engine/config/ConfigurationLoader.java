@@ -60,10 +60,28 @@ public final class ConfigurationLoader {
     }
 
     public static Settings load(ConfigurationSources sources) {
-        return new ConfigurationLoader().resolve(sources);
+        ConfigurationLoader loader = new ConfigurationLoader();
+        loader.readLayers(sources);
+        return loader.settings(sources);
     }
 
-    private Settings resolve(ConfigurationSources sources) {
+    /**
+     * Every known key with its resolved value and the layer it came from, for {@code evomerge config show}. The
+     * values are checked as {@link #load} checks them.
+     */
+    public static List<ConfigurationEntry> explain(ConfigurationSources sources) {
+        ConfigurationLoader loader = new ConfigurationLoader();
+        loader.readLayers(sources);
+        loader.settings(sources);
+        List<ConfigurationEntry> entries = new ArrayList<>();
+        for (String key : knownKeys()) {
+            List<String> values = loader.composite.getList(key, List.of()).stream().map(String::valueOf).toList();
+            entries.add(new ConfigurationEntry(key, String.join(",", values), loader.sourceLayer(key).name()));
+        }
+        return entries;
+    }
+
+    private void readLayers(ConfigurationSources sources) {
         Set<String> known = knownKeys();
 
         Map<String, Object> overrides = new LinkedHashMap<>();
@@ -98,7 +116,9 @@ public final class ConfigurationLoader {
             }
         }
         addLayer(defaults(), sources.workingDirectory(), "built-in defaults");
+    }
 
+    private Settings settings(ConfigurationSources sources) {
         SettingsDto dto = new SettingsDto();
         dto.getPlugins().setDirs(paths("plugins.dirs"));
         dto.getPlugins().setDisabled(strings("plugins.disabled"));
