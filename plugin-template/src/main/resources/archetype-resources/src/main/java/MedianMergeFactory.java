@@ -1,0 +1,67 @@
+package ${package};
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.MergeMethodFactory;
+import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.parameter.ParameterSchema;
+import org.evomerge.api.parameter.ParameterScope;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.parameter.Parameters;
+import org.pf4j.Extension;
+
+/**
+ * Element-wise median merge. Without a base model each output element is the median of the models' elements;
+ * with one, it is {@code base + scale · median(model − base)}, a robust alternative to averaging task vectors
+ * that ignores a single model's outliers. With an even number of models the median is the mean of the two middle
+ * values.
+ */
+@Extension
+public class MedianMergeFactory implements MergeMethodFactory {
+
+    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor("${methodId}", "1.0.0",
+            ExtensionKind.MERGE_METHOD,
+            "Element-wise median of the models (of their task vectors when a base model is given).",
+            ParameterSchema.of(ParameterSpec.number("scale", 1.0, 0.0, 10.0,
+                    "multiplier of the median task vector (used with a base model)").withScope(ParameterScope.PER_TENSOR)),
+            Set.of(Capability.ACCEPTS_BASE_MODEL));
+
+    @Override
+    public ExtensionDescriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    @Override
+    public MergeMethod create(Parameters globalParameters, RunContext context) {
+        return input -> {
+            List<ModelTensor> models = input.models();
+            int n = input.elementCount();
+            float[] base = input.base().map(ModelTensor::values).orElse(null);
+            double scale = input.parameters().number("scale");
+            float[] merged = new float[n];
+            double[] column = new double[models.size()];
+            for (int i = 0; i < n; i++) {
+                for (int m = 0; m < column.length; m++) {
+                    double value = models.get(m).values()[i];
+                    column[m] = base == null ? value : value - base[i];
+                }
+                double median = median(column);
+                merged[i] = (float) (base == null ? median : base[i] + scale * median);
+            }
+            return merged;
+        };
+    }
+
+    /** The median of {@code values} (sorted in place); the mean of the two middle values for an even count. */
+    static double median(double[] values) {
+        Arrays.sort(values);
+        int mid = values.length / 2;
+        return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    }
+}
