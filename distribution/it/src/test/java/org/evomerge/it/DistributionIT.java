@@ -1,0 +1,207 @@
+package org.evomerge.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The standard distribution, run as a user runs it. */
+class DistributionIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path temp;
+
+    private Processes.Result evomerge(Path home, String... args) {
+        return Distributions.evomerge(home, temp, temp.resolve("user"), args);
+    }
+
+    private static void assertOneLineError(Processes.Result result, int exitCode, String mentions) {
+        assertEquals(exitCode, result.exitCode(), result.toString());
+        List<String> lines = result.err().lines().filter(l -> !l.startsWith("Try '")).toList();
+        assertEquals(1, lines.size(), "one error line expected: " + result);
+        assertTrue(lines.getFirst().startsWith("evomerge: error: "), result.toString());
+        assertTrue(lines.getFirst().contains(mentions), "'" + lines.getFirst() + "' should mention " + mentions);
+        assertFalse(result.err().contains("\tat "), "no stack trace without --debug: " + result);
+    }
+
+    @Test
+    void versionNamesTheApiJavaAndBackendsWithoutJvmNoise() {
+        Processes.Result result = evomerge(Distributions.built(), "--version");
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.out().contains("evomerge " + System.getProperty("evomerge.version")), result.out());
+        assertTrue(result.out().contains("API 0.1.0"), result.out());
+        assertTrue(result.out().contains("Java 25"), result.out());
+        assertTrue(result.out().contains("cpu-reference (available"), result.out());
+        assertTrue(result.out().contains("cpu-vector"), result.out());
+        assertEquals("", result.err(), "nothing on stderr (the incubator notice is filtered)");
+    }
+
+    @Test
+    void runsFromAnyFolderAndThroughASymlink() throws IOException {
+        Path link = Files.createSymbolicLink(temp.resolve("em"), Distributions.built().resolve("bin/evomerge"));
+        Path elsewhere = Files.createDirectories(temp.resolve("some/other/folder"));
+        Processes.Result result = Processes.run(elsewhere, Map.of("XDG_CACHE_HOME", temp.resolve("cache").toString()),
+                120, List.of(link.toString(), "plugins", "list"));
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.out().contains("standard-selection"), result.out());
+    }
+
+    @Test
+    void listsTheStandardPluginsAsJson() throws IOException {
+        Processes.Result result = evomerge(Distributions.built(), "plugins", "list", "--json");
+        assertEquals(0, result.exitCode(), result.toString());
+        JsonNode doc = JSON.readTree(result.out());
+        assertEquals("0.1.0", doc.get("api_version").asText());
+        JsonNode plugin = doc.get("plugins").get(0);
+        assertEquals("standard-selection", plugin.get("id").asText());
+        assertEquals("started", plugin.get("state").asText());
+        assertTrue(plugin.get("error").isNull());
+        Set<String> extensions = new TreeSet<>();
+        doc.get("extensions").forEach(e -> {
+            assertEquals("standard-selection", e.get("plugin").asText());
+            extensions.add(e.get("kind").asText() + ":" + e.get("id").asText());
+        });
+        assertEquals(Set.of("selection-scheme:elitism", "selection-scheme:rank", "selection-scheme:roulette",
+                "selection-scheme:tournament", "selection-scheme:truncation"), extensions);
+    }
+
+    @Test
+    void pluginInfoShowsParameterSchemas() throws IOException {
+        Processes.Result result = evomerge(Distributions.built(), "plugins", "info", "standard-selection", "--json");
+        assertEquals(0, result.exitCode(), result.toString());
+        JsonNode tournament = null;
+        for (JsonNode e : JSON.readTree(result.out()).get("extensions")) {
+            if (e.get("id").asText().equals("tournament")) {
+                tournament = e;
+            }
+        }
+        JsonNode size = tournament.get("parameters").get(0);
+        assertEquals("size", size.get("name").asText());
+        assertEquals("integer", size.get("type").asText());
+        assertEquals(3, size.get("default").asInt());
+        assertEquals(1.0, size.get("min").asDouble());
+    }
+
+    @Test
+    void aBrokenPluginIsReportedAndTheOthersKeepWorking() throws IOException {
+        Path home = Distributions.copy(Distributions.built(), temp.resolve("dist"));
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(home.resolve("plugins/broken.zip")))) {
+            zip.putNextEntry(new ZipEntry("plugin.properties"));
+            zip.write("plugin.id=broken\nplugin.version=1.0.0\nplugin.class=com.example.Missing\n"
+                    .getBytes(StandardCharsets.UTF_8));
+            zip.closeEntry();
+        }
+        Files.writeString(home.resolve("plugins/garbage.zip"), "this is not a zip file");
+        Processes.Result result = evomerge(home, "plugins", "list", "--json");
+        assertEquals(0, result.exitCode(), result.toString());
+        Map<String, JsonNode> plugins = new HashMap<>();
+        JSON.readTree(result.out()).get("plugins").forEach(p -> plugins.put(p.get("id").asText(), p));
+        assertEquals("started", plugins.get("standard-selection").get("state").asText());
+        assertEquals("failed", plugins.get("broken").get("state").asText());
+        assertTrue(plugins.get("broken").get("error").asText().contains("com.example.Missing"), result.out());
+        assertEquals("failed", plugins.get("garbage").get("state").asText(), result.out());
+        assertEquals(5, JSON.readTree(result.out()).get("extensions").size());
+    }
+
+    @Test
+    void errorsAreOneLineWithTheDocumentedExitCodes() throws IOException {
+        Path home = Distributions.built();
+        assertOneLineError(evomerge(home, "no-such-command"), 2, "no-such-command");
+        assertOneLineError(evomerge(home, "plugins", "info", "nope"), 2, "nope");
+        assertOneLineError(evomerge(home, "--config", "missing.yaml", "plugins", "list"), 2, "missing.yaml");
+        assertOneLineError(evomerge(home, "--set", "compute.bakend=cpu", "plugins", "list"), 2, "compute.bakend");
+        Path badYaml = Files.writeString(temp.resolve("bad.yaml"), "compute: [unclosed\n");
+        assertOneLineError(evomerge(home, "--config", badYaml.toString(), "config", "show"), 2, "bad.yaml");
+        Path typo = Files.writeString(temp.resolve("typo.yaml"), "compute:\n  treads: 4\n");
+        assertOneLineError(evomerge(home, "--config", typo.toString(), "config", "show"), 2, "compute.treads");
+        assertOneLineError(evomerge(home, "--threads", "many", "config", "show"), 2, "--threads");
+    }
+
+    @Test
+    void configurationPrecedenceIsVisibleInConfigShow() throws IOException {
+        Path user = temp.resolve("user");
+        Files.createDirectories(user.resolve(".config/evomerge"));
+        Files.writeString(user.resolve(".config/evomerge/config.yaml"), "compute:\n  threads: 3\nrun:\n  seed: 5\n");
+        Path file = Files.writeString(temp.resolve("run.yaml"), "run:\n  seed: 6\n");
+        Processes.Result result = evomerge(Distributions.built(), "--config", file.toString(), "--backend", "cpu",
+                "config", "show", "--json");
+        assertEquals(0, result.exitCode(), result.toString());
+        JsonNode doc = JSON.readTree(result.out());
+        assertEquals("cpu", doc.get("compute.backend").get("value").asText());
+        assertEquals("the command line", doc.get("compute.backend").get("source").asText());
+        assertEquals("6", doc.get("run.seed").get("value").asText());
+        assertTrue(doc.get("run.seed").get("source").asText().endsWith("run.yaml"));
+        assertEquals("3", doc.get("compute.threads").get("value").asText());
+        assertTrue(doc.get("compute.threads").get("source").asText().endsWith("config.yaml"));
+    }
+
+    @Test
+    void everyCommandHasHelpAndTheCompletionScriptLoadsInBash() {
+        Path home = Distributions.built();
+        for (List<String> command : List.<List<String>>of(List.of(), List.of("plugins"), List.of("plugins", "list"),
+                List.of("plugins", "info"), List.of("config"), List.of("config", "show"),
+                List.of("generate-completion"))) {
+            String[] args = Stream.concat(command.stream(), Stream.of("--help")).toArray(String[]::new);
+            Processes.Result result = evomerge(home, args);
+            assertEquals(0, result.exitCode(), String.join(" ", args) + ": " + result);
+            assertTrue(result.out().startsWith("Usage: evomerge"), result.out());
+        }
+        Processes.Result bash = Processes.run(temp, Map.of(), 60, List.of("bash", "-c",
+                "source '" + home.resolve("bin/evomerge_completion") + "' && complete -p evomerge"));
+        assertEquals(0, bash.exitCode(), bash.toString());
+        assertTrue(bash.out().contains("evomerge"), bash.toString());
+    }
+
+    @Test
+    void theArchiveHoldsTheSameFilesAsTheFolder() throws IOException {
+        Path archive = Distributions.built().resolveSibling("evomerge.tar.gz");
+        Processes.Result listing = Processes.run(temp, Map.of(), 60, List.of("tar", "tzf", archive.toString()));
+        assertEquals(0, listing.exitCode(), listing.toString());
+        Set<String> inArchive = new TreeSet<>();
+        listing.out().lines().filter(l -> !l.endsWith("/"))
+                .forEach(l -> inArchive.add(l.substring(l.indexOf('/') + 1)));
+        Set<String> inFolder = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(Distributions.built())) {
+            files.filter(Files::isRegularFile).forEach(f -> inFolder.add(
+                    Distributions.built().relativize(f).toString()));
+        }
+        assertEquals(inFolder, inArchive);
+        Processes.Result modes = Processes.run(temp, Map.of(), 60, List.of("tar", "tzvf", archive.toString()));
+        assertTrue(modes.out().lines().anyMatch(l -> l.startsWith("-rwxr-xr-x") && l.endsWith("bin/evomerge")),
+                "bin/evomerge is executable in the archive");
+    }
+
+    @Test
+    void theInstallationIsNotModifiedByRunning() throws IOException {
+        Path home = Distributions.copy(Distributions.built(), temp.resolve("ro"));
+        Set<String> before = listing(home);
+        assertEquals(0, evomerge(home, "plugins", "list").exitCode());
+        assertEquals(before, listing(home), "running evomerge must not write into its installation");
+    }
+
+    private static Set<String> listing(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            Set<String> names = new TreeSet<>();
+            files.forEach(f -> names.add(root.relativize(f).toString()));
+            return names;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package org.evomerge.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a third party does: generate a plugin from the archetype, build it, install it into a copy of the
+ * distribution, and build a lab's own bundle with a chosen set of plugins and its own defaults.
+ */
+class ThirdPartyIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String GROUP = "org.evomerge.it.lab";
+    private static final String ARTIFACT = "lab-merge";
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void aGeneratedPluginBuildsLoadsAndShipsInACustomBundle() throws IOException {
+        String version = System.getProperty("evomerge.version");
+        Processes.Result generated = Processes.maven(temp, "archetype:generate",
+                "-DarchetypeGroupId=org.evomerge", "-DarchetypeArtifactId=evomerge-plugin-archetype",
+                "-DarchetypeVersion=" + version, "-DgroupId=" + GROUP, "-DartifactId=" + ARTIFACT,
+                "-Dversion=1.0.0", "-Dpackage=org.evomerge.it.lab.merge", "-DmethodId=lab_median",
+                "-DinteractiveMode=false");
+        assertEquals(0, generated.exitCode(), generated.toString());
+        Path project = temp.resolve(ARTIFACT);
+
+        // install: the generated tests (extending the test kit) run, and the zip reaches the local repository
+        // for the bundle below.
+        Processes.Result built = Processes.maven(project, "install");
+        assertEquals(0, built.exitCode(), built.toString());
+        Path zip = project.resolve("target/" + ARTIFACT + "-1.0.0.zip");
+        assertTrue(Files.isRegularFile(zip), "the plugin zip was not built");
+        try (Stream<Path> reports = Files.list(project.resolve("target/surefire-reports"))) {
+            assertTrue(reports.anyMatch(p -> p.getFileName().toString().contains("MedianMergeFactoryTest")));
+        }
+
+        Path home = Distributions.copy(Distributions.built(), temp.resolve("dist"));
+        Files.copy(zip, home.resolve("plugins").resolve(zip.getFileName()));
+        Processes.Result listed = Distributions.evomerge(home, temp, temp.resolve("user"), "plugins", "list", "--json");
+        assertEquals(0, listed.exitCode(), listed.toString());
+        JsonNode doc = JSON.readTree(listed.out());
+        Map<String, String> states = new HashMap<>();
+        doc.get("plugins").forEach(p -> states.put(p.get("id").asText(), p.get("state").asText()));
+        assertEquals(Map.of(ARTIFACT, "started", "standard-selection", "started"), states);
+        assertTrue(extensions(doc).contains("merge-method:lab_median:" + ARTIFACT), extensions(doc).toString());
+
+        buildCustomBundle(version);
+    }
+
+    private void buildCustomBundle(String version) throws IOException {
+        Path bundle = Files.createDirectories(temp.resolve("acme-bundle"));
+        Files.writeString(bundle.resolve("pom.xml"), """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <project xmlns="http://maven.apache.org/POM/4.0.0">
+                  <modelVersion>4.0.0</modelVersion>
+                  <parent>
+                    <groupId>org.evomerge</groupId>
+                    <artifactId>evomerge-bundle-parent</artifactId>
+                    <version>%1$s</version>
+                    <relativePath/>
+                  </parent>
+                  <groupId>%2$s</groupId>
+                  <artifactId>acme-evomerge</artifactId>
+                  <version>2.0.0</version>
+                  <packaging>pom</packaging>
+                  <dependencies>
+                    <dependency>
+                      <groupId>org.evomerge</groupId>
+                      <artifactId>evomerge-plugin-selection</artifactId>
+                      <version>%1$s</version>
+                      <type>zip</type>
+                      <exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion></exclusions>
+                    </dependency>
+                    <dependency>
+                      <groupId>%2$s</groupId>
+                      <artifactId>%3$s</artifactId>
+                      <version>1.0.0</version>
+                      <type>zip</type>
+                      <exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion></exclusions>
+                    </dependency>
+                  </dependencies>
+                </project>
+                """.formatted(version, GROUP, ARTIFACT));
+        Path conf = Files.createDirectories(bundle.resolve("src/main/bundle/conf"));
+        Files.writeString(conf.resolve("evomerge.yaml"), "compute:\n  backend: cpu-reference\nrun:\n  seed: 1234\n");
+
+        Processes.Result built = Processes.maven(bundle, "package");
+        assertEquals(0, built.exitCode(), built.toString());
+        Path home = bundle.resolve("target/acme-evomerge");
+        assertTrue(Files.isRegularFile(bundle.resolve("target/acme-evomerge.tar.gz")));
+
+        assertEquals(Set.of(ARTIFACT + "-1.0.0.zip", "evomerge-plugin-selection-" + version + ".zip"),
+                names(home.resolve("plugins")), "exactly the chosen plugins");
+        assertFalse(names(home.resolve("lib")).stream().anyMatch(n -> n.startsWith(ARTIFACT)),
+                "plugin classes must not leak into lib/");
+
+        Processes.Result listed = Distributions.evomerge(home, temp, temp.resolve("user"), "plugins", "list", "--json");
+        assertEquals(0, listed.exitCode(), listed.toString());
+        Set<String> ids = new TreeSet<>();
+        JSON.readTree(listed.out()).get("plugins").forEach(p -> {
+            ids.add(p.get("id").asText());
+            assertEquals("started", p.get("state").asText(), listed.out());
+        });
+        assertEquals(Set.of(ARTIFACT, "standard-selection"), ids);
+
+        Processes.Result config = Distributions.evomerge(home, temp, temp.resolve("user"), "config", "show", "--json");
+        assertEquals(0, config.exitCode(), config.toString());
+        JsonNode settings = JSON.readTree(config.out());
+        assertEquals("cpu-reference", settings.get("compute.backend").get("value").asText());
+        assertEquals("1234", settings.get("run.seed").get("value").asText());
+        assertTrue(settings.get("run.seed").get("source").asText().endsWith("conf/evomerge.yaml"));
+
+        Processes.Result version2 = Distributions.evomerge(home, temp, temp.resolve("user"), "--version");
+        assertEquals(0, version2.exitCode(), version2.toString());
+    }
+
+    private static Set<String> extensions(JsonNode doc) {
+        Set<String> result = new TreeSet<>();
+        doc.get("extensions").forEach(e -> result.add(e.get("kind").asText() + ":" + e.get("id").asText() + ":"
+                + e.get("plugin").asText()));
+        return result;
+    }
+
+    private static Set<String> names(Path folder) throws IOException {
+        try (Stream<Path> files = Files.list(folder)) {
+            Set<String> names = new TreeSet<>();
+            files.forEach(f -> names.add(f.getFileName().toString()));
+            return names;
+        }
+    }
+}
