@@ -55,6 +55,27 @@ class DistributionIT {
     }
 
     @Test
+    void withoutAJava25TheLauncherSaysSoInOneLine() throws IOException {
+        // Only older JDKs visible: JAVA_HOME points at a Java 17 (if the machine has one), no JVM folder, and a PATH
+        // with the shell tools the launcher uses but no java.
+        Path tools = Files.createDirectories(temp.resolve("tools"));
+        for (String tool : List.of("readlink", "dirname", "sed", "head", "ls", "sort", "grep")) {
+            Files.createSymbolicLink(tools.resolve(tool), Path.of("/usr/bin", tool));
+        }
+        Map<String, String> env = new HashMap<>(Map.of("EVOMERGE_JVM_DIR", temp.resolve("no-jvms").toString(),
+                "PATH", tools.toString()));
+        Path java17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64");
+        if (Files.isDirectory(java17)) {
+            env.put("JAVA_HOME", java17.toString());
+        }
+        Processes.Result result = Processes.run(temp, env, 60,
+                List.of("/bin/bash", Distributions.built().resolve("bin/evomerge").toString(), "--version"));
+        assertEquals(2, result.exitCode(), result.toString());
+        assertTrue(result.err().startsWith("evomerge: error: no Java 25 or newer found"), result.toString());
+        assertEquals(1, result.err().lines().count(), result.toString());
+    }
+
+    @Test
     void runsFromAnyFolderAndThroughASymlink() throws IOException {
         Path link = Files.createSymbolicLink(temp.resolve("em"), Distributions.built().resolve("bin/evomerge"));
         Path elsewhere = Files.createDirectories(temp.resolve("some/other/folder"));
