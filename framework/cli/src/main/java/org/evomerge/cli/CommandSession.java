@@ -4,7 +4,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 import org.evomerge.api.ApiVersion;
+import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.context.ProgressReporter;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.cli.output.TerminalProgress;
+import org.evomerge.engine.architecture.ArchitectureCatalog;
+import org.evomerge.engine.context.DefaultRunContext;
+import org.evomerge.engine.context.ScratchDirectory;
+import org.evomerge.engine.context.SeededRandomSource;
+import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.compute.ComputeBackends;
 import org.evomerge.engine.config.ConfigurationLoader;
 import org.evomerge.engine.config.ConfigurationSources;
@@ -23,6 +33,9 @@ public final class CommandSession implements AutoCloseable {
     private Settings settings;
     private PluginHost pluginHost;
     private ComputeBackends backends;
+    private ScratchDirectory scratch;
+    private RunContext runContext;
+    private ArchitectureCatalog architectures;
 
     CommandSession(CliEnvironment environment, GlobalOptions options) {
         this.environment = environment;
@@ -74,10 +87,44 @@ public final class CommandSession implements AutoCloseable {
         return backends;
     }
 
+    /** The run context commands hand to extensions: seed, backend, threads and scratch from the settings. */
+    public RunContext runContext() {
+        if (runContext == null) {
+            Settings s = settings();
+            ComputeBackend backend = backends().select(s.compute().backend());
+            scratch = ScratchDirectory.create(s.run().scratchDir().orElse(null), false);
+            ProgressReporter progress = options.quiet || System.console() == null
+                    ? ProgressReporter.SILENT : new TerminalProgress(environment.err());
+            runContext = new DefaultRunContext(new SeededRandomSource(s.run().seed()), backend, progress, scratch,
+                    s.compute().threads(), Map.of());
+        }
+        return runContext;
+    }
+
+    /** The installed model formats, created in this session's run context. */
+    public ModelFormats modelFormats() {
+        return ModelFormats.from(plugins().catalog(), runContext());
+    }
+
+    /** Built-in architecture descriptions, the user's ({@code ~/.config/evomerge/architectures}) and configured ones. */
+    public ArchitectureCatalog architectures() {
+        if (architectures == null) {
+            List<Path> folders = new ArrayList<>();
+            folders.add(ConfigurationSources.defaultUserFile(environment.environment(), environment.userHome())
+                    .getParent().resolve("architectures"));
+            folders.addAll(settings().architectures().dirs());
+            architectures = ArchitectureCatalog.load(folders);
+        }
+        return architectures;
+    }
+
     @Override
     public void close() {
         if (pluginHost != null) {
             pluginHost.close();
+        }
+        if (scratch != null) {
+            scratch.close();
         }
     }
 }

@@ -102,6 +102,10 @@ public abstract class MergeMethodContract extends ExtensionFactoryContract<Merge
         Optional<float[]> baseCopy = base.map(float[]::clone);
         float[] merged = method().merge(input(shape, models, base, 99));
         assertEquals(n, merged.length);
+        for (float[] model : models) {
+            assertTrue(merged != model, "the result must be a new array, not an input's");
+        }
+        base.ifPresent(b -> assertTrue(merged != b, "the result must be a new array, not the base's"));
         for (float v : merged) {
             assertTrue(Float.isFinite(v), "merge produced " + v);
         }

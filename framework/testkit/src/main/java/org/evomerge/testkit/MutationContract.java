@@ -1,6 +1,7 @@
 package org.evomerge.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,6 +64,18 @@ public abstract class MutationContract extends ExtensionFactoryContract<Mutation
         assertNotNull(child);
         assertNotSame(parent, child);
         assertEquals(before, parent.toString(), "the parent changed");
+    }
+
+    @Test
+    void changesTheGenomeAndFollowsTheSeedItIsGiven() {
+        // A mutation that copies its parent, or draws from somewhere other than input.random(), gives the same
+        // child for every seed.
+        java.util.Set<Genome> children = new java.util.HashSet<>();
+        for (long seed = 1; seed <= 5; seed++) {
+            children.add(mutation().mutate(new MutationInput(parent(), population(), new SeededRandomSource(seed))));
+        }
+        assertTrue(children.size() > 1, "five seeds gave the same child: " + children);
+        assertFalse(children.contains(parent()), "a mutation returned its parent unchanged");
     }
 
     @Test

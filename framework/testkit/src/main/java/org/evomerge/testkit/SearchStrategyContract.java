@@ -67,6 +67,12 @@ public abstract class SearchStrategyContract extends ExtensionFactoryContract<Se
     }
 
     @Test
+    void asksForEvaluationsBeforeItFinishes() {
+        assertFalse(strategy(1).isFinished(), "a strategy that has seen no score cannot be finished");
+        assertFalse(run(1, 1).isEmpty());
+    }
+
+    @Test
     void asksGenomesInsideTheSearchSpace() {
         SearchSpace space = problem().space();
         for (List<Genome> batch : run(1, 5)) {

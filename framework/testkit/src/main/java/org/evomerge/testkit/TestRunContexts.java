@@ -14,12 +14,23 @@ public final class TestRunContexts {
     private TestRunContexts() {
     }
 
+    /** One scratch folder for every test context of this JVM, removed when the JVM exits. */
+    private static final class SharedScratch {
+        static final ScratchDirectory INSTANCE = create();
+
+        private static ScratchDirectory create() {
+            ScratchDirectory scratch = ScratchDirectory.create(null, false);
+            Runtime.getRuntime().addShutdownHook(new Thread(scratch::close, "evomerge-test-scratch-cleanup"));
+            return scratch;
+        }
+    }
+
     /**
-     * A context whose randomness derives from {@code seed}. The scratch folder lives in the system temp folder and is
-     * removed when the JVM's temp cleaner or the OS does; tests that write much should use their own folders.
+     * A context whose randomness derives from {@code seed}. All test contexts of a JVM share one scratch folder,
+     * deleted when the JVM exits, so creating many contexts leaves nothing behind.
      */
     public static RunContext seeded(long seed) {
         return new DefaultRunContext(new SeededRandomSource(seed), new ReferenceBackend(), ProgressReporter.SILENT,
-                ScratchDirectory.create(null, false), 1, Map.of());
+                SharedScratch.INSTANCE, 1, Map.of());
     }
 }

@@ -21,7 +21,7 @@ import org.evomerge.api.Stable;
  * @param tiedEmbeddings    whether the output head reuses the embedding
  * @param ropeTheta         RoPE base frequency
  * @param rmsNormEps        normalisation epsilon
- * @param raw               the whole configuration as parsed JSON values
+ * @param raw               the whole configuration as parsed JSON values, in file order (values may be null)
  */
 @Stable(since = "0.1.0")
 public record ModelConfig(
@@ -42,7 +42,8 @@ public record ModelConfig(
     public ModelConfig {
         architectures = architectures == null ? List.of() : List.copyOf(architectures);
         modelType = modelType == null ? "" : modelType;
-        raw = raw == null ? Map.of() : Map.copyOf(raw);
+        // Not Map.copyOf: real configurations hold JSON nulls (e.g. "rope_scaling": null), and their order matters.
+        raw = raw == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(raw));
     }
 
     /** The first declared architecture, or the model type when none is declared. */

@@ -13,12 +13,17 @@ import org.evomerge.api.tensor.TensorInfo;
 public interface ModelWriter extends AutoCloseable {
 
     /**
-     * Appends one tensor; {@code data} holds exactly {@code info.byteSize()} bytes in {@code info.dtype()} layout.
-     * Tensors are written in call order. Not thread-safe.
+     * Writes one of the tensors declared in {@link WriteOptions#tensors()}, in any order; {@code data} holds exactly
+     * {@code info.byteSize()} bytes in {@code info.dtype()} layout, and {@code info} must match the declaration.
+     * Each tensor is written once. Safe to call from several threads for different tensors.
      */
     void write(TensorInfo info, MemorySegment data);
 
-    /** Finishes the files and moves them to the destination. */
+    /**
+     * Finishes the files, makes them durable, and moves them to the destination in one rename.
+     *
+     * @throws IllegalStateException if a declared tensor was not written
+     */
     void commit();
 
     /** Discards everything not committed. Safe to call after {@link #commit()}. */

@@ -133,6 +133,7 @@ public final class ConfigurationLoader {
         dto.getCompute().setThreads(threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
         dto.getRun().setSeed(longValue("run.seed"));
         dto.getRun().setScratchDir(path("run.scratch-dir"));
+        dto.getArchitectures().setDirs(paths("architectures.dirs"));
         if (dto.getCompute().getBackend().isEmpty()) {
             throw EvomergeException.configuration("compute.backend must not be empty (use auto)");
         }

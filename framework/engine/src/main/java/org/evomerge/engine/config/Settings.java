@@ -8,12 +8,15 @@ import java.util.Objects;
  * @param plugins where plugins come from
  * @param compute how numbers are crunched
  * @param run     run-wide choices
+ * @param architectures where architecture descriptions come from
  */
-public record Settings(PluginSettings plugins, ComputeSettings compute, RunSettings run) {
+public record Settings(PluginSettings plugins, ComputeSettings compute, RunSettings run,
+                       ArchitectureSettings architectures) {
 
     public Settings {
         Objects.requireNonNull(plugins, "plugins");
         Objects.requireNonNull(compute, "compute");
         Objects.requireNonNull(run, "run");
+        Objects.requireNonNull(architectures, "architectures");
     }
 }

@@ -11,6 +11,27 @@ public class SettingsDto {
     private Plugins plugins = new Plugins();
     private Compute compute = new Compute();
     private Run run = new Run();
+    private Architectures architectures = new Architectures();
+
+    public Architectures getArchitectures() {
+        return architectures;
+    }
+
+    public void setArchitectures(Architectures architectures) {
+        this.architectures = architectures;
+    }
+
+    public static class Architectures {
+        private List<String> dirs = new ArrayList<>();
+
+        public List<String> getDirs() {
+            return dirs;
+        }
+
+        public void setDirs(List<String> dirs) {
+            this.dirs = dirs;
+        }
+    }
 
     public Plugins getPlugins() {
         return plugins;

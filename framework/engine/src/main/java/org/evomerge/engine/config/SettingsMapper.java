@@ -26,6 +26,8 @@ public interface SettingsMapper {
 
     RunSettings toRunSettings(SettingsDto.Run dto);
 
+    ArchitectureSettings toArchitectureSettings(SettingsDto.Architectures dto);
+
     default Path toPath(String path) {
         return path == null || path.isBlank() ? null : Path.of(path);
     }
