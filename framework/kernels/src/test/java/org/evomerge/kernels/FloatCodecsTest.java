@@ -44,6 +44,28 @@ class FloatCodecsTest {
         }
     }
 
+    /**
+     * Exhaustive over the cases where rounding can go wrong: for every pair of neighbouring bf16 codes, the exact
+     * midpoint (ties to the even code) and the float32 values one ulp below and above it.
+     */
+    @Test
+    void bf16RoundsEveryMidpointAndItsNeighboursCorrectly() {
+        for (int code = 0; code < 0x10000; code++) {
+            if ((code & 0x7FFF) >= 0x7F80) {
+                continue; // infinities and NaNs have no finite neighbour above
+            }
+            int midpointBits = (code << 16) | 0x8000;
+            float midpoint = Float.intBitsToFloat(midpointBits);
+            int even = (code & 1) == 0 ? code : code + 1;
+            assertEquals(even, FloatCodecs.floatToBf16(midpoint) & 0xFFFF, "midpoint above code " + code);
+            assertEquals(code, FloatCodecs.floatToBf16(Float.intBitsToFloat(midpointBits - 1)) & 0xFFFF,
+                    "just below the midpoint above code " + code);
+            assertEquals(code + 1, FloatCodecs.floatToBf16(Float.intBitsToFloat(midpointBits + 1)) & 0xFFFF,
+                    "just above the midpoint above code " + code);
+            assertEquals(Float.intBitsToFloat(code << 16), FloatCodecs.bf16ToFloat(code), 0.0f, "decode " + code);
+        }
+    }
+
     @Test
     void bf16HandWorkedCases() {
         assertEquals(0x3F80, FloatCodecs.floatToBf16(1.0f));

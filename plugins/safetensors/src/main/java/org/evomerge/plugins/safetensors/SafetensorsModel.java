@@ -80,10 +80,12 @@ final class SafetensorsModel implements Model {
         }
 
         Arena arena = Arena.ofShared();
+        List<SafetensorsFile> openedFiles = new ArrayList<>();
         try {
             Map<String, Located> tensors = new LinkedHashMap<>();
             for (Path shard : shardFiles) {
                 SafetensorsFile file = SafetensorsFile.open(shard, arena);
+                openedFiles.add(file);
                 String fileName = folder.relativize(shard.toAbsolutePath().normalize()).toString();
                 List<SafetensorsHeader.Entry> entries = new ArrayList<>(file.header().entries());
                 entries.sort(java.util.Comparator.comparingLong(SafetensorsHeader.Entry::begin));
@@ -112,6 +114,7 @@ final class SafetensorsModel implements Model {
             return new SafetensorsModel(location, arena, tensors, config, HuggingFaceFolder.sideFiles(folder));
         } catch (RuntimeException e) {
             arena.close();
+            openedFiles.forEach(SafetensorsFile::close);
             throw e;
         }
     }
@@ -201,6 +204,11 @@ final class SafetensorsModel implements Model {
             public MemorySegment data() {
                 return data;
             }
+
+            @Override
+            public void read(long offset, MemorySegment destination) {
+                located.file().read(located.entry(), offset, destination);
+            }
         };
     }
 
@@ -219,6 +227,7 @@ final class SafetensorsModel implements Model {
     @Override
     public void close() {
         if (arena.scope().isAlive()) {
+            tensors.values().stream().map(Located::file).distinct().forEach(SafetensorsFile::close);
             arena.close();
         }
     }

@@ -107,6 +107,30 @@ class SafetensorsReadWriteTest {
     }
 
     @Test
+    void streamingReadsGiveTheMappedBytes() throws IOException {
+        Path cases = Path.of(System.getProperty("evomerge.shared", "../../../shared"), "mergekit-cases", "models", "f32");
+        Path model = Files.isDirectory(cases.resolve("ft1")) ? cases.resolve("ft1")
+                : RawSafetensors.valid(temp.resolve("s/model.safetensors")).getParent();
+        try (Model m = format.open(model); Arena arena = Arena.ofConfined()) {
+            for (TensorInfo info : m.tensors().tensors()) {
+                var tensor = m.tensors().tensor(info.name());
+                byte[] expected = bytes(tensor.data());
+                long size = info.byteSize();
+                MemorySegment nativeCopy = arena.allocate(size);
+                for (long at = 0; at < size; at += 4096) { // odd-sized chunks across the tensor
+                    long length = Math.min(4096, size - at);
+                    tensor.read(at, nativeCopy.asSlice(at, length));
+                }
+                assertArrayEquals(expected, bytes(nativeCopy), info.name());
+                MemorySegment heapCopy = MemorySegment.ofArray(new byte[(int) size]);
+                tensor.read(0, heapCopy);
+                assertArrayEquals(expected, bytes(heapCopy), info.name());
+                assertThrows(IndexOutOfBoundsException.class, () -> tensor.read(size - 1, arena.allocate(2)));
+            }
+        }
+    }
+
+    @Test
     void readsGpt2StyleConfigNames() throws IOException {
         Path file = RawSafetensors.valid(temp.resolve("g/model.safetensors"));
         Files.writeString(file.resolveSibling("config.json"),
