@@ -8,6 +8,7 @@ import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.kernels.ElementMath;
 import org.evomerge.kernels.FloatCodecs;
+import org.evomerge.kernels.QuantCodecs;
 
 /**
  * Plain scalar loops over the shared element maths: the oracle every other backend is tested against. It favours
@@ -44,6 +45,10 @@ public final class ReferenceBackend implements ComputeBackend {
     @Override
     public void toFloat(MemorySegment src, DType type, float[] dst, int count) {
         checkBounds(src, type, dst.length, count);
+        if (type.isQuantized()) {
+            decodeBlocks(src, type, dst, count);
+            return;
+        }
         for (int i = 0; i < count; i++) {
             dst[i] = switch (type) {
                 case F32 -> src.getAtIndex(F32, i);
@@ -57,8 +62,24 @@ public final class ReferenceBackend implements ComputeBackend {
                 case I16 -> src.getAtIndex(I16, i);
                 case I8 -> src.get(ValueLayout.JAVA_BYTE, i);
                 case U8, BOOL -> src.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
-                case Q8_0, Q4_0, Q4_K, Q6_K -> throw unsupported(type);
+                case Q8_0, Q4_0, Q4_K, Q6_K -> throw new AssertionError("block types are decoded by decodeBlocks");
             };
+        }
+    }
+
+    /** Decodes whole blocks; {@code count} is a multiple of the block size, which {@link #checkBounds} made sure of. */
+    private static void decodeBlocks(MemorySegment src, DType type, float[] dst, int count) {
+        int blocks = count / type.blockSize();
+        for (int b = 0; b < blocks; b++) {
+            long offset = (long) b * type.bytesPerBlock();
+            int dstOffset = b * type.blockSize();
+            switch (type) {
+                case Q8_0 -> QuantCodecs.decodeQ8_0(src, offset, dst, dstOffset);
+                case Q4_0 -> QuantCodecs.decodeQ4_0(src, offset, dst, dstOffset);
+                case Q4_K -> QuantCodecs.decodeQ4K(src, offset, dst, dstOffset);
+                case Q6_K -> QuantCodecs.decodeQ6K(src, offset, dst, dstOffset);
+                default -> throw new IllegalArgumentException(type + " is not a block type");
+            }
         }
     }
 
@@ -119,16 +140,12 @@ public final class ReferenceBackend implements ComputeBackend {
         return sum;
     }
 
-    static UnsupportedOperationException unsupported(DType type) {
-        return new UnsupportedOperationException("decoding block-quantised " + type
-                + " tensors is not supported yet; convert the model to F16, BF16 or F32");
-    }
-
     static void checkBounds(MemorySegment segment, DType type, int arrayLength, int count) {
         if (count < 0 || count > arrayLength) {
             throw new IndexOutOfBoundsException("count " + count + " outside array of " + arrayLength);
         }
-        if (!type.isQuantized() && segment.byteSize() < type.byteSize(count)) {
+        // For block types byteSize also rejects a count that is not a whole number of blocks.
+        if (segment.byteSize() < type.byteSize(count)) {
             throw new IndexOutOfBoundsException(count + " " + type + " values need " + type.byteSize(count)
                     + " bytes, segment has " + segment.byteSize());
         }
