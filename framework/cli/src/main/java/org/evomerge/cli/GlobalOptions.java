@@ -30,6 +30,10 @@ public final class GlobalOptions {
             description = "Worker threads, 0 for one per core (config key compute.threads).")
     Integer threads;
 
+    @Option(names = "--seed", paramLabel = "N", scope = ScopeType.INHERIT,
+            description = "Seed of every random choice (config key run.seed).")
+    Long seed;
+
     @Option(names = "--plugins-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
             description = "Extra plugin folder (repeatable; config key plugins.dirs).")
     List<Path> pluginDirs = new ArrayList<>();
@@ -52,6 +56,9 @@ public final class GlobalOptions {
         }
         if (threads != null) {
             overrides.put("compute.threads", threads.toString());
+        }
+        if (seed != null) {
+            overrides.put("run.seed", seed.toString());
         }
         if (!pluginDirs.isEmpty()) {
             overrides.put("plugins.dirs", String.join(",", pluginDirs.stream().map(Path::toString).toList()));

@@ -12,9 +12,9 @@ import org.evomerge.engine.compute.ComputeBackends;
 import picocli.CommandLine.IVersionProvider;
 
 /** {@code evomerge --version}: the version, the API version, the Java runtime and the compute backends found. */
-final class VersionProvider implements IVersionProvider {
+public final class VersionProvider implements IVersionProvider {
 
-    static String evomergeVersion() {
+    public static String evomergeVersion() {
         try (InputStream in = VersionProvider.class.getResourceAsStream("/org/evomerge/cli/version.properties")) {
             Properties properties = new Properties();
             if (in != null) {

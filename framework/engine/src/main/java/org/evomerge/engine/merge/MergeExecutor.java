@@ -1,0 +1,287 @@
+package org.evomerge.engine.merge;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import org.evomerge.api.EvomergeException;
+import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.context.ProgressReporter;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.model.ModelWriter;
+import org.evomerge.api.parameter.ParameterScope;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.Shape;
+import org.evomerge.api.tensor.Tensor;
+import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.engine.parameter.ParameterValidator;
+import org.evomerge.engine.recipe.ParameterResolver;
+
+/**
+ * Runs a {@link MergePlan} one tensor at a time: decode the inputs to float32, align their shapes, resolve the
+ * parameters, call the method, encode the result and hand it to the writer. Tensors run in parallel on the run's
+ * threads, but a memory budget admits a tensor only when the float arrays it needs fit, so peak memory stays near
+ * the budget plus a few copies of the largest tensor whatever the model size. Each tensor's randomness is forked
+ * from the run seed by its name, so results do not depend on the thread count.
+ */
+public final class MergeExecutor {
+
+    /** Memory for tensors in flight beyond the largest single one. */
+    static final long DEFAULT_BUDGET_BYTES = 1L << 30;
+
+    private MergeExecutor() {
+    }
+
+    /** Counts reported after a run. */
+    public record Summary(int tensors, long bytesRead, long bytesWritten) {
+    }
+
+    public static Summary run(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method, ModelWriter writer,
+                              RunContext context, long budgetBytes) {
+        List<MergePlan.PlannedTensor> tensors = plan.tensors();
+        long largest = tensors.stream().mapToLong(MergeExecutor::workingBytes).max().orElse(0);
+        // Semaphore permits are KiB so that budgets beyond 2 GiB fit in an int.
+        int permits = (int) Math.min(Integer.MAX_VALUE, Math.max(budgetBytes, largest) / 1024 + 1);
+        Semaphore budget = new Semaphore(permits);
+        long totalBytes = tensors.stream().mapToLong(t -> inputBytes(t)).sum();
+        ExecutorService pool = Executors.newFixedThreadPool(context.threads(), runnable -> {
+            Thread thread = new Thread(runnable, "evomerge-merge");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long[] written = new long[1];
+        try (ProgressReporter.Progress progress = context.progress().start("merging", totalBytes, "bytes")) {
+            List<Future<Long>> results = new ArrayList<>();
+            int[] done = new int[1];
+            for (MergePlan.PlannedTensor tensor : tensors) {
+                int cost = (int) Math.min(permits, workingBytes(tensor) / 1024 + 1);
+                try {
+                    budget.acquire(cost);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("merge interrupted", e);
+                }
+                results.add(pool.submit(() -> {
+                    try {
+                        long bytes = mergeOne(plan, descriptor, method, writer, context, tensor);
+                        synchronized (done) {
+                            done[0]++;
+                            progress.status("tensor " + done[0] + "/" + tensors.size());
+                        }
+                        progress.advance(inputBytes(tensor));
+                        return bytes;
+                    } finally {
+                        budget.release(cost);
+                    }
+                }));
+                failFast(results);
+            }
+            for (Future<Long> result : results) {
+                written[0] += await(result);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Summary(tensors.size(), totalBytes, written[0]);
+    }
+
+    /** Rethrows the first failure of a finished task, so a broken merge stops early. */
+    private static void failFast(List<Future<Long>> results) {
+        for (Future<Long> f : results) {
+            if (f.isDone()) {
+                await(f);
+            }
+        }
+    }
+
+    private static long await(Future<Long> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("merge interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Float arrays alive while one tensor merges: every input, the output, and slack for the method's scratch. */
+    static long workingBytes(MergePlan.PlannedTensor tensor) {
+        long elements = tensor.inputs().isEmpty() ? tensor.base().orElseThrow().info().shape().elementCount()
+                : tensor.inputs().getFirst().info().shape().elementCount();
+        int arrays = tensor.inputs().size() + (tensor.base().isPresent() ? 1 : 0) + 3;
+        return elements * Float.BYTES * arrays;
+    }
+
+    private static long inputBytes(MergePlan.PlannedTensor tensor) {
+        long sum = tensor.inputs().stream().mapToLong(i -> i.info().byteSize()).sum();
+        return sum + tensor.base().map(b -> b.info().byteSize()).orElse(0L);
+    }
+
+    private static long mergeOne(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
+                                 ModelWriter writer, RunContext context, MergePlan.PlannedTensor tensor) {
+        ComputeBackend compute = context.compute();
+        List<Loaded> inputs = new ArrayList<>();
+        for (MergePlan.PlannedInput input : tensor.inputs()) {
+            inputs.add(load(input, plan.workingDtype(), compute));
+        }
+        Aligned aligned = align(tensor, descriptor, inputs, tensor.base().map(b -> load(b, plan.workingDtype(), compute)));
+        Shape shape = aligned.shape();
+        inputs = aligned.inputs();
+        Optional<Loaded> base = aligned.base();
+
+        List<ModelTensor> modelTensors = new ArrayList<>();
+        for (Loaded in : inputs) {
+            modelTensors.add(new ModelTensor(in.input().modelName(), in.values(),
+                    parameters(descriptor, EnumSet.of(ParameterScope.PER_MODEL), tensor, in.input().levels(), true)));
+        }
+        Optional<ModelTensor> baseTensor = base.map(b -> new ModelTensor(b.input().modelName(), b.values(),
+                parameters(descriptor, EnumSet.of(ParameterScope.PER_MODEL), tensor, b.input().levels(), false)));
+        Parameters tensorParameters = parameters(descriptor, EnumSet.of(ParameterScope.PER_TENSOR), tensor,
+                tensor.tensorLevels(), true);
+        MergeInput mergeInput = new MergeInput(tensor.name(), shape, modelTensors, baseTensor, tensorParameters,
+                context.random().fork(tensor.name()));
+        float[] merged = method.merge(mergeInput);
+        if (merged.length != mergeInput.elementCount()) {
+            throw new IllegalStateException(descriptor.id() + " returned " + merged.length + " values for "
+                    + tensor.name() + ", expected " + mergeInput.elementCount());
+        }
+        for (float v : merged) {
+            if (Float.isNaN(v)) {
+                throw EvomergeException.input(tensor.name() + ": merge method '" + descriptor.id()
+                        + "' produced NaN (are the inputs finite?)", null);
+            }
+        }
+        roundTo(merged, plan.workingDtype(), compute);
+        TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), shape, "");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment encoded = arena.allocate(info.byteSize(), 64);
+            compute.fromFloat(merged, plan.outDtype(), encoded, merged.length);
+            writer.write(info, encoded);
+        }
+        return info.byteSize();
+    }
+
+    private record Loaded(MergePlan.PlannedInput input, Shape shape, float[] values) {
+    }
+
+    private record Aligned(Shape shape, List<Loaded> inputs, Optional<Loaded> base) {
+    }
+
+    private static Loaded load(MergePlan.PlannedInput input, DType working, ComputeBackend compute) {
+        TensorInfo info = input.info();
+        if (!info.dtype().isFloatingPoint()) {
+            throw EvomergeException.input(input.modelName() + ": tensor '" + info.name() + "' is " + info.dtype()
+                    + ", which merge methods cannot combine", null);
+        }
+        long count = info.shape().elementCount();
+        if (count > Integer.MAX_VALUE - 8) {
+            throw EvomergeException.input(input.modelName() + ": tensor '" + info.name() + "' has " + count
+                    + " elements, more than evomerge merges in one piece (2^31)", null);
+        }
+        Tensor tensor = input.model().tensors().tensor(input.tensorName());
+        float[] values = new float[(int) count];
+        compute.toFloat(tensor.data(), info.dtype(), values, values.length);
+        roundTo(values, working, compute);
+        return new Loaded(input, info.shape(), values);
+    }
+
+    /** Rounds values to the working precision (mergekit casts inputs and results to its dtype). */
+    private static void roundTo(float[] values, DType working, ComputeBackend compute) {
+        if (working == DType.F32 || values.length == 0) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(working.byteSize(values.length), 64);
+            compute.fromFloat(values, working, buffer, values.length);
+            compute.toFloat(buffer, working, values, values.length);
+        }
+    }
+
+    /**
+     * Makes every input the same shape, as mergekit does: vocabulary tensors (embeddings, heads) are cut to the
+     * block all inputs share (methods with a base cut to the base's block); any other mismatch is an error naming
+     * the tensor and the models.
+     */
+    private static Aligned align(MergePlan.PlannedTensor tensor, ExtensionDescriptor descriptor, List<Loaded> inputs,
+                                 Optional<Loaded> base) {
+        List<Loaded> all = new ArrayList<>(inputs);
+        base.ifPresent(all::add);
+        Shape first = all.getFirst().shape();
+        if (all.stream().allMatch(l -> l.shape().equals(first))) {
+            return new Aligned(first, inputs, base);
+        }
+        boolean vocabulary = MergePlanner.isVocabularyTensor(tensor.placement())
+                && all.stream().allMatch(l -> l.shape().rank() == 2);
+        if (!vocabulary) {
+            StringBuilder shapes = new StringBuilder();
+            all.forEach(l -> shapes.append(shapes.isEmpty() ? "" : ", ").append(l.input().modelName()).append(' ')
+                    .append(l.shape()));
+            throw EvomergeException.input(tensor.name() + ": shapes differ (" + shapes + ")", null);
+        }
+        long rows = Long.MAX_VALUE;
+        long cols = Long.MAX_VALUE;
+        if (base.isPresent() && descriptor.has(Capability.REQUIRES_BASE_MODEL)) {
+            rows = base.get().shape().dim(0);
+            cols = base.get().shape().dim(1);
+        }
+        for (Loaded l : all) {
+            rows = Math.min(rows, l.shape().dim(0));
+            cols = Math.min(cols, l.shape().dim(1));
+        }
+        long r = rows;
+        long c = cols;
+        List<Loaded> cutInputs = inputs.stream().map(l -> cut(l, r, c)).toList();
+        return new Aligned(Shape.of(rows, cols), cutInputs, base.map(b -> cut(b, r, c)));
+    }
+
+    private static Loaded cut(Loaded loaded, long rows, long cols) {
+        long oldCols = loaded.shape().dim(1);
+        if (loaded.shape().dim(0) == rows && oldCols == cols) {
+            return loaded;
+        }
+        float[] out = new float[(int) (rows * cols)];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(loaded.values(), (int) (r * oldCols), out, (int) (r * cols), (int) cols);
+        }
+        return new Loaded(loaded.input(), Shape.of(rows, cols), out);
+    }
+
+    /** Resolves and validates one scope of parameters for a tensor from its precedence levels. */
+    private static Parameters parameters(ExtensionDescriptor descriptor, EnumSet<ParameterScope> scopes,
+                                         MergePlan.PlannedTensor tensor,
+                                         List<Map<String, org.evomerge.engine.recipe.ParameterValue>> levels,
+                                         boolean enforceRequired) {
+        Map<String, Object> raw = new LinkedHashMap<>();
+        for (ParameterSpec spec : descriptor.parameters().parameters()) {
+            if (!scopes.contains(spec.scope())) {
+                continue;
+            }
+            ParameterResolver.resolve(spec.name(), tensor.name(), tensor.position(), levels)
+                    .ifPresent(v -> raw.put(spec.name(), v));
+        }
+        return ParameterValidator.validate(descriptor, raw, scopes, enforceRequired);
+    }
+}

@@ -1,0 +1,45 @@
+package org.evomerge.engine.recipe;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A merge recipe in mergekit's format. The {@code models:} form is kept as one slice whose sources have no layer
+ * range (every layer); {@link #modelsForm()} tells the two forms apart.
+ *
+ * @param mergeMethod the method id
+ * @param baseModel   the base model reference, if any
+ * @param slices      the slices (one for the {@code models:} form)
+ * @param modelsForm  whether the recipe used {@code models:}
+ * @param parameters  global parameters (fourth precedence, after source, slice and module parameters)
+ * @param dtype       the working dtype name ({@code float32}, {@code bfloat16}, {@code float16}), if given
+ * @param outDtype    the output dtype name, if given
+ * @param text        the recipe as read, written into the output as the recipe that ran
+ * @param file        where it was read from
+ */
+public record MergeRecipe(
+        String mergeMethod,
+        Optional<String> baseModel,
+        List<RecipeSlice> slices,
+        boolean modelsForm,
+        Map<String, ParameterValue> parameters,
+        Optional<String> dtype,
+        Optional<String> outDtype,
+        String text,
+        Path file) {
+
+    public MergeRecipe {
+        slices = List.copyOf(slices);
+        parameters = Map.copyOf(parameters);
+    }
+
+    /** Every model reference, base first, in recipe order, without repeats. */
+    public List<String> modelReferences() {
+        java.util.LinkedHashSet<String> refs = new java.util.LinkedHashSet<>();
+        baseModel.ifPresent(refs::add);
+        slices.forEach(s -> s.sources().forEach(src -> refs.add(src.model())));
+        return List.copyOf(refs);
+    }
+}

@@ -1,0 +1,250 @@
+package org.evomerge.engine.recipe;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.evomerge.api.EvomergeException;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/**
+ * Reads mergekit recipes. Unknown keys, a missing method, both or neither of {@code models:} and {@code slices:},
+ * and malformed values are configuration errors naming the file and the key. Features evomerge does not implement
+ * yet ({@code modules:}, {@code tokenizer_source}, {@code tokenizer}, LoRA and hub references) are refused by name
+ * rather than ignored.
+ */
+public final class RecipeReader {
+
+    private static final Set<String> TOP_LEVEL = Set.of("merge_method", "base_model", "models", "slices", "modules",
+            "parameters", "dtype", "out_dtype", "tokenizer_source", "tokenizer", "chat_template", "name");
+    private static final Set<String> MODEL_ENTRY = Set.of("model", "parameters");
+    private static final Set<String> SLICE = Set.of("sources", "parameters");
+    private static final Set<String> SLICE_SOURCE = Set.of("model", "layer_range", "parameters");
+    private static final Set<String> DTYPES = Set.of("float32", "float16", "bfloat16", "float", "half", "bf16", "fp16",
+            "fp32");
+
+    private RecipeReader() {
+    }
+
+    public static MergeRecipe read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw EvomergeException.configuration(file + ": cannot read recipe: " + e.getMessage());
+        }
+        return parse(text, file);
+    }
+
+    public static MergeRecipe parse(String text, Path file) {
+        Object root;
+        try {
+            LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(false);
+            root = new Yaml(new SafeConstructor(options)).load(text);
+        } catch (YAMLException e) {
+            throw error(file, "not valid YAML: " + e.getMessage().lines().findFirst().orElse("").strip());
+        }
+        Map<String, Object> top = mapping(file, root, "the recipe");
+        checkKeys(file, top, TOP_LEVEL, "top level");
+        String method = string(file, top.get("merge_method"), "merge_method")
+                .orElseThrow(() -> error(file, "'merge_method' is missing"));
+        if (top.containsKey("modules")) {
+            throw error(file, "'modules' (per-module merges of multimodal models) is not supported yet; use 'models' or"
+                    + " 'slices'");
+        }
+        if (top.containsKey("tokenizer_source") || top.containsKey("tokenizer")) {
+            throw error(file, "'tokenizer_source' / 'tokenizer' (vocabulary alignment) is not supported yet; merge"
+                    + " models that share a tokenizer, or remove the key to keep the base model's tokenizer");
+        }
+        if (top.containsKey("models") == top.containsKey("slices")) {
+            throw error(file, "give exactly one of 'models' and 'slices'");
+        }
+        Optional<String> base = string(file, top.get("base_model"), "base_model");
+        base.ifPresent(b -> checkReference(file, b, "base_model"));
+        List<RecipeSlice> slices = new ArrayList<>();
+        boolean modelsForm = top.containsKey("models");
+        if (modelsForm) {
+            List<RecipeSource> sources = new ArrayList<>();
+            List<Object> entries = list(file, top.get("models"), "models");
+            for (int i = 0; i < entries.size(); i++) {
+                String where = "models[" + i + "]";
+                Map<String, Object> entry = mapping(file, entries.get(i), where);
+                checkKeys(file, entry, MODEL_ENTRY, where);
+                String model = string(file, entry.get("model"), where + ".model")
+                        .orElseThrow(() -> error(file, "'" + where + ".model' is missing"));
+                checkReference(file, model, where + ".model");
+                sources.add(new RecipeSource(model, Optional.empty(), parameters(file, entry.get("parameters"),
+                        where + ".parameters")));
+            }
+            if (sources.isEmpty()) {
+                throw error(file, "'models' is empty");
+            }
+            slices.add(new RecipeSlice(sources, Map.of()));
+        } else {
+            List<Object> entries = list(file, top.get("slices"), "slices");
+            for (int i = 0; i < entries.size(); i++) {
+                String where = "slices[" + i + "]";
+                Map<String, Object> slice = mapping(file, entries.get(i), where);
+                checkKeys(file, slice, SLICE, where);
+                List<RecipeSource> sources = new ArrayList<>();
+                List<Object> sourceEntries = list(file, slice.get("sources"), where + ".sources");
+                Integer length = null;
+                for (int j = 0; j < sourceEntries.size(); j++) {
+                    String at = where + ".sources[" + j + "]";
+                    Map<String, Object> source = mapping(file, sourceEntries.get(j), at);
+                    checkKeys(file, source, SLICE_SOURCE, at);
+                    String model = string(file, source.get("model"), at + ".model")
+                            .orElseThrow(() -> error(file, "'" + at + ".model' is missing"));
+                    checkReference(file, model, at + ".model");
+                    int[] range = layerRange(file, source.get("layer_range"), at + ".layer_range");
+                    if (length != null && range[1] - range[0] != length) {
+                        throw error(file, "'" + at + ".layer_range' has " + (range[1] - range[0])
+                                + " layers; every source of a slice needs the same number (" + length + ")");
+                    }
+                    length = range[1] - range[0];
+                    sources.add(new RecipeSource(model, Optional.of(range), parameters(file, source.get("parameters"),
+                            at + ".parameters")));
+                }
+                if (sources.isEmpty()) {
+                    throw error(file, "'" + where + ".sources' is empty");
+                }
+                slices.add(new RecipeSlice(sources, parameters(file, slice.get("parameters"), where + ".parameters")));
+            }
+            if (slices.isEmpty()) {
+                throw error(file, "'slices' is empty");
+            }
+        }
+        Optional<String> dtype = dtype(file, top.get("dtype"), "dtype");
+        Optional<String> outDtype = dtype(file, top.get("out_dtype"), "out_dtype");
+        return new MergeRecipe(method, base, slices, modelsForm, parameters(file, top.get("parameters"), "parameters"),
+                dtype, outDtype, text, file);
+    }
+
+    private static Optional<String> dtype(Path file, Object value, String key) {
+        Optional<String> d = string(file, value, key);
+        d.ifPresent(v -> {
+            if (!DTYPES.contains(v)) {
+                throw error(file, "'" + key + "' must be float32, bfloat16 or float16, got '" + v + "'");
+            }
+        });
+        return d;
+    }
+
+    private static void checkReference(Path file, String model, String key) {
+        if (model.contains("+")) {
+            throw error(file, "'" + key + "' = '" + model + "': LoRA references (model+lora) are not supported yet;"
+                    + " merge the LoRA into its model first");
+        }
+        if (model.contains("@")) {
+            throw error(file, "'" + key + "' = '" + model + "': revisions (@rev) name Hugging Face hub models, which"
+                    + " evomerge does not download; give a local folder");
+        }
+    }
+
+    private static int[] layerRange(Path file, Object value, String key) {
+        List<Object> range = list(file, value, key);
+        if (range.size() != 2 || !(range.get(0) instanceof Integer start) || !(range.get(1) instanceof Integer end)
+                || start < 0 || end <= start) {
+            throw error(file, "'" + key + "' must be [start, end) with 0 <= start < end, got " + value);
+        }
+        return new int[] {start, end};
+    }
+
+    private static Map<String, ParameterValue> parameters(Path file, Object value, String key) {
+        if (value == null) {
+            return Map.of();
+        }
+        Map<String, Object> raw = mapping(file, value, key);
+        Map<String, ParameterValue> result = new LinkedHashMap<>();
+        raw.forEach((name, v) -> result.put(name, parameterValue(file, v, key + "." + name)));
+        return result;
+    }
+
+    private static ParameterValue parameterValue(Path file, Object value, String key) {
+        if (value instanceof List<?> list) {
+            if (!list.isEmpty() && list.stream().allMatch(e -> e instanceof Map<?, ?>)) {
+                List<ParameterValue.Conditional> conditions = new ArrayList<>();
+                for (int i = 0; i < list.size(); i++) {
+                    Map<String, Object> c = mapping(file, list.get(i), key + "[" + i + "]");
+                    checkKeys(file, c, Set.of("filter", "value"), key + "[" + i + "]");
+                    if (!c.containsKey("value")) {
+                        throw error(file, "'" + key + "[" + i + "]' has no 'value'");
+                    }
+                    Optional<String> filter = string(file, c.get("filter"), key + "[" + i + "].filter");
+                    conditions.add(new ParameterValue.Conditional(filter,
+                            scalarOrGradient(file, c.get("value"), key + "[" + i + "].value")));
+                }
+                return new ParameterValue.Conditionals(conditions);
+            }
+            return scalarOrGradient(file, value, key);
+        }
+        return scalarOrGradient(file, value, key);
+    }
+
+    private static ParameterValue scalarOrGradient(Path file, Object value, String key) {
+        if (value instanceof List<?> list) {
+            if (list.isEmpty() || list.stream().anyMatch(e -> e instanceof List<?> || e instanceof Map<?, ?> || e == null)) {
+                throw error(file, "'" + key + "' must be a value or a list of values (a gradient), got " + value);
+            }
+            return new ParameterValue.Gradient(new ArrayList<>(list));
+        }
+        if (value == null || value instanceof Map<?, ?>) {
+            throw error(file, "'" + key + "' must be a value, a list of values or a list of {filter, value}, got " + value);
+        }
+        return new ParameterValue.Scalar(value);
+    }
+
+    private static void checkKeys(Path file, Map<String, Object> map, Set<String> allowed, String where) {
+        for (String key : map.keySet()) {
+            if (!allowed.contains(key)) {
+                throw error(file, "unknown key '" + key + "' in " + where + "; known: "
+                        + String.join(", ", new java.util.TreeSet<>(allowed)));
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> mapping(Path file, Object value, String where) {
+        if (!(value instanceof Map<?, ?> map)) {
+            throw error(file, where + " must be a mapping, got " + (value == null ? "nothing" : value));
+        }
+        for (Object key : map.keySet()) {
+            if (!(key instanceof String)) {
+                throw error(file, where + " has a non-text key " + key);
+            }
+        }
+        return (Map<String, Object>) map;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> list(Path file, Object value, String where) {
+        if (!(value instanceof List<?> list)) {
+            throw error(file, "'" + where + "' must be a list, got " + (value == null ? "nothing" : value));
+        }
+        return (List<Object>) list;
+    }
+
+    private static Optional<String> string(Path file, Object value, String key) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (value instanceof Map<?, ?> || value instanceof List<?>) {
+            throw error(file, "'" + key + "' must be text, got " + value);
+        }
+        return Optional.of(value.toString());
+    }
+
+    private static EvomergeException error(Path file, String message) {
+        return EvomergeException.configuration(file + ": " + message);
+    }
+}

@@ -1,0 +1,269 @@
+package org.evomerge.engine.merge;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.evomerge.api.EvomergeException;
+import org.evomerge.api.context.ProgressReporter;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.model.Model;
+import org.evomerge.api.model.ModelConfig;
+import org.evomerge.api.model.ModelWriter;
+import org.evomerge.api.parameter.ParameterSchema;
+import org.evomerge.api.parameter.ParameterScope;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.Shape;
+import org.evomerge.api.tensor.Tensor;
+import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.api.tensor.TensorSource;
+import org.evomerge.engine.architecture.ArchitectureCatalog;
+import org.evomerge.engine.compute.VectorBackend;
+import org.evomerge.engine.context.DefaultRunContext;
+import org.evomerge.engine.context.ScratchDirectory;
+import org.evomerge.engine.context.SeededRandomSource;
+import org.evomerge.engine.recipe.MergeRecipe;
+import org.evomerge.engine.recipe.RecipeReader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Planning and running merges on small in-memory Llama-shaped models with a toy weighted-sum method. */
+class MergeExecutorTest {
+
+    @TempDir
+    Path temp;
+
+    /** Σ weight·x + a seeded jitter from input.random(), to check that randomness follows the tensor, not the thread. */
+    private static final ExtensionDescriptor JITTER_SUM = new ExtensionDescriptor("jitter_sum", "1.0.0",
+            ExtensionKind.MERGE_METHOD, "test", ParameterSchema.of(
+                    ParameterSpec.number("weight", 1.0, null, null, "").withScope(ParameterScope.PER_MODEL),
+                    ParameterSpec.number("scale", 1.0, null, null, "").withScope(ParameterScope.PER_TENSOR)),
+            Set.of(Capability.RANDOMIZED, Capability.ACCEPTS_BASE_MODEL));
+
+    private static final MergeMethod JITTER_SUM_METHOD = input -> {
+        float[] out = new float[input.elementCount()];
+        double scale = input.parameters().number("scale");
+        for (ModelTensor m : input.models()) {
+            double w = m.parameters().number("weight");
+            for (int i = 0; i < out.length; i++) {
+                out[i] += (float) (w * m.values()[i]);
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) (scale * out[i] + 1e-3 * input.random().uniform(i));
+        }
+        return out;
+    };
+
+    /** A 3-layer model whose values encode (model, tensor, element) so tests can see where outputs came from. */
+    private static Model model(int id, int vocab, boolean head) {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        shapes.put("model.embed_tokens.weight", Shape.of(vocab, 4));
+        for (int layer = 0; layer < 3; layer++) {
+            shapes.put("model.layers." + layer + ".self_attn.q_proj.weight", Shape.of(4, 4));
+            shapes.put("model.layers." + layer + ".mlp.down_proj.weight", Shape.of(4, 4));
+        }
+        shapes.put("model.norm.weight", Shape.of(4));
+        if (head) {
+            shapes.put("lm_head.weight", Shape.of(vocab, 4));
+        }
+        int t = 0;
+        for (var e : shapes.entrySet()) {
+            float[] v = new float[(int) e.getValue().elementCount()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = id * 1000 + t * 10 + i * 0.01f;
+            }
+            values.put(e.getKey(), v);
+            t++;
+        }
+        Arena arena = Arena.ofAuto();
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        values.forEach((name, v) -> {
+            MemorySegment data = arena.allocate((long) v.length * 4);
+            MemorySegment.copy(v, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, v.length);
+            TensorInfo info = new TensorInfo(name, DType.F32, shapes.get(name), "");
+            tensors.put(name, new Tensor() {
+                @Override
+                public TensorInfo info() {
+                    return info;
+                }
+
+                @Override
+                public MemorySegment data() {
+                    return data;
+                }
+            });
+        });
+        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 3, 4, 4, 1, 1, 4, vocab, !head, 0, 0,
+                Map.of("model_type", "llama", "num_hidden_layers", 3));
+        return new Model() {
+            public String formatId() {
+                return "memory";
+            }
+
+            public Optional<Path> location() {
+                return Optional.empty();
+            }
+
+            public ModelConfig config() {
+                return config;
+            }
+
+            public TensorSource tensors() {
+                return new TensorSource() {
+                    public List<TensorInfo> tensors() {
+                        return tensors.values().stream().map(Tensor::info).toList();
+                    }
+
+                    public Tensor tensor(String name) {
+                        Tensor t = tensors.get(name);
+                        if (t == null) {
+                            throw new NoSuchElementException(name);
+                        }
+                        return t;
+                    }
+
+                    public void close() {
+                    }
+                };
+            }
+
+            public List<Path> sideFiles() {
+                return List.of();
+            }
+
+            public void close() {
+            }
+        };
+    }
+
+    /** Captures written tensors as float arrays. */
+    private static final class CapturingWriter implements ModelWriter {
+        final Map<String, float[]> written = new ConcurrentHashMap<>();
+        final Map<String, Shape> shapes = new ConcurrentHashMap<>();
+
+        @Override
+        public void write(TensorInfo info, MemorySegment data) {
+            written.put(info.name(), data.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN)));
+            shapes.put(info.name(), info.shape());
+        }
+
+        @Override
+        public void commit() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private RunContext context(int threads) {
+        return new DefaultRunContext(new SeededRandomSource(7), new VectorBackend(), ProgressReporter.SILENT,
+                ScratchDirectory.create(temp, false), threads, Map.of());
+    }
+
+    private CapturingWriter run(String recipeText, Map<String, Model> models, int threads) {
+        MergeRecipe recipe = RecipeReader.parse(recipeText, temp.resolve("recipe.yml"));
+        MergePlan plan = MergePlanner.plan(recipe, JITTER_SUM, models,
+                ArchitectureCatalog.load(List.of()).findOrGeneric(models.values().iterator().next().config()));
+        CapturingWriter writer = new CapturingWriter();
+        MergeExecutor.run(plan, JITTER_SUM, JITTER_SUM_METHOD, writer, context(threads), 1 << 10);
+        return writer;
+    }
+
+    @Test
+    void resultsDoNotDependOnTheThreadCountOrTheBudget() {
+        Map<String, Model> models = Map.of("a", model(1, 8, true), "b", model(2, 8, true));
+        String recipe = """
+                merge_method: jitter_sum
+                models:
+                  - {model: a, parameters: {weight: 0.25}}
+                  - {model: b, parameters: {weight: [0, 1]}}
+                parameters: {scale: [{filter: mlp, value: 2.0}, {value: 1.0}]}
+                """;
+        CapturingWriter one = run(recipe, new LinkedHashMap<>(models), 1);
+        CapturingWriter two = run(recipe, new LinkedHashMap<>(models), 2);
+        assertEquals(one.written.keySet(), two.written.keySet());
+        one.written.forEach((name, values) -> assertArrayEquals(values, two.written.get(name), name));
+        // Layer 1 of 3: t = 0.5, so b's gradient weight is 0.5; mlp tensors are scaled by 2. Element 0 of
+        // model.layers.1.mlp.down_proj.weight (tensor index 4): a = 1040, b = 2040.
+        float expected = (float) (2.0 * (0.25 * 1040 + 0.5 * 2040));
+        assertEquals(expected, one.written.get("model.layers.1.mlp.down_proj.weight")[0], 2e-3);
+    }
+
+    @Test
+    void slicesStackAndRenumberLayers() {
+        Map<String, Model> models = new LinkedHashMap<>(Map.of("a", model(1, 8, true), "b", model(2, 8, true)));
+        CapturingWriter out = run("""
+                merge_method: jitter_sum
+                slices:
+                  - sources: [{model: a, layer_range: [0, 2]}]
+                  - sources: [{model: b, layer_range: [1, 3]}]
+                """, models, 2);
+        // Output layers 0,1 from a's 0,1; output layers 2,3 from b's 1,2.
+        assertEquals(1000 + 1 * 10, out.written.get("model.layers.0.self_attn.q_proj.weight")[0], 2e-3);
+        assertEquals(2000 + 3 * 10, out.written.get("model.layers.2.self_attn.q_proj.weight")[0], 2e-3);
+        assertEquals(2000 + 5 * 10, out.written.get("model.layers.3.self_attn.q_proj.weight")[0], 2e-3);
+        // Embeddings from the first slice's model, final norm and head from the last one's.
+        assertEquals(1000, out.written.get("model.embed_tokens.weight")[0], 2e-3);
+        assertEquals(2000 + 7 * 10, out.written.get("model.norm.weight")[0], 2e-3);
+        assertEquals(4 * 2 + 3, out.written.size(), "4 layers of 2 tensors, embedding, norm and head");
+    }
+
+    @Test
+    void tiedEmbeddingsStandInForAMissingHeadAndVocabulariesAreCutToTheCommonBlock() {
+        Map<String, Model> models = new LinkedHashMap<>(Map.of("a", model(1, 8, true), "b", model(2, 10, false)));
+        CapturingWriter out = run("""
+                merge_method: jitter_sum
+                models:
+                  - {model: a, parameters: {weight: 1.0}}
+                  - {model: b, parameters: {weight: 1.0}}
+                """, models, 1);
+        assertEquals(Shape.of(8, 4), out.shapes.get("model.embed_tokens.weight"));
+        assertEquals(Shape.of(8, 4), out.shapes.get("lm_head.weight"));
+        // a's head (tensor index 8) + b's embedding (index 0), element 0.
+        assertEquals(1000 + 80 + 2000, out.written.get("lm_head.weight")[0], 2e-3);
+    }
+
+    @Test
+    void shapeMismatchesOutsideTheVocabularyAreInputErrors() {
+        Model a = model(1, 8, true);
+        Map<String, Model> models = new LinkedHashMap<>(Map.of("a", a, "b", model(2, 8, true)));
+        MergeRecipe recipe = RecipeReader.parse("merge_method: jitter_sum\nmodels: [{model: a}, {model: b}]\n",
+                temp.resolve("r.yml"));
+        MergePlan plan = MergePlanner.plan(recipe, JITTER_SUM, models,
+                ArchitectureCatalog.load(List.of()).findOrGeneric(a.config()));
+        // Swap in a plan input whose shape differs: b's q_proj replaced by its down_proj under q_proj's name.
+        List<MergePlan.PlannedTensor> tensors = new ArrayList<>(plan.tensors());
+        MergePlan.PlannedTensor q = tensors.stream().filter(t -> t.name().contains("q_proj")).findFirst().orElseThrow();
+        MergePlan.PlannedInput wrong = new MergePlan.PlannedInput("b", models.get("b"), "model.norm.weight",
+                q.inputs().get(1).levels());
+        tensors.set(tensors.indexOf(q), new MergePlan.PlannedTensor(q.name(), q.placement(), q.position(),
+                List.of(q.inputs().get(0), wrong), q.base(), q.tensorLevels()));
+        MergePlan broken = new MergePlan(tensors, plan.config(), plan.outDtype(), plan.workingDtype());
+        EvomergeException e = assertThrows(EvomergeException.class, () -> MergeExecutor.run(broken, JITTER_SUM,
+                JITTER_SUM_METHOD, new CapturingWriter(), context(1), 1 << 20));
+        assertTrue(e.getMessage().contains("shapes differ"), e.getMessage());
+    }
+}

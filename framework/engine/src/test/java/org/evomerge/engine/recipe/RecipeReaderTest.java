@@ -1,0 +1,128 @@
+package org.evomerge.engine.recipe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.evomerge.api.ErrorCategory;
+import org.evomerge.api.EvomergeException;
+import org.junit.jupiter.api.Test;
+
+/** mergekit recipe reading and the parameter resolution rules of ALGORITHMS.md B.1, with hand-worked values. */
+class RecipeReaderTest {
+
+    private static final Path FILE = Path.of("recipe.yml");
+
+    private static MergeRecipe parse(String yaml) {
+        return RecipeReader.parse(yaml, FILE);
+    }
+
+    private static void assertRefused(String yaml, String mentions) {
+        EvomergeException e = assertThrows(EvomergeException.class, () -> parse(yaml));
+        assertEquals(ErrorCategory.CONFIGURATION, e.category());
+        assertTrue(e.getMessage().startsWith("recipe.yml: "), e.getMessage());
+        assertTrue(e.getMessage().contains(mentions), e.getMessage() + " should mention " + mentions);
+    }
+
+    @Test
+    void readsTheModelsFormAsOneSliceOverEveryLayer() {
+        MergeRecipe r = parse("""
+                merge_method: ties
+                base_model: ../base
+                models:
+                  - model: ../ft1
+                    parameters: {weight: 0.6, density: 0.5}
+                  - model: ../ft2
+                    parameters: {weight: 0.4}
+                parameters: {normalize: true}
+                dtype: bfloat16
+                """);
+        assertEquals("ties", r.mergeMethod());
+        assertEquals(Optional.of("../base"), r.baseModel());
+        assertTrue(r.modelsForm());
+        assertEquals(1, r.slices().size());
+        assertEquals(List.of("../base", "../ft1", "../ft2"), r.modelReferences());
+        assertEquals(Optional.of(0.6), r.slices().getFirst().sources().getFirst().parameters().get("weight")
+                .resolve("x", 0));
+        assertEquals(Optional.of("bfloat16"), r.dtype());
+    }
+
+    @Test
+    void gradientsInterpolateOverTheSlice() {
+        ParameterValue gradient = new ParameterValue.Gradient(List.of(0, 0.5, 1));
+        // t = 0.25 -> s = 0.5 -> halfway between v[0] = 0 and v[1] = 0.5 -> 0.25
+        assertEquals(0.25, (double) gradient.resolve("any", 0.25).orElseThrow(), 1e-12);
+        assertEquals(1.0, (double) gradient.resolve("any", 1.0).orElseThrow(), 1e-12);
+        // five values [0, 0.5, 0.3, 0.7, 1] at layer 1 of 4 (t = 1/3): s = 4/3 -> 0.5 + (1/3)(0.3 − 0.5) = 0.4333...
+        ParameterValue five = new ParameterValue.Gradient(List.of(0, 0.5, 0.3, 0.7, 1));
+        assertEquals(0.5 - 0.2 / 3, (double) five.resolve("x", ParameterResolver.position(1, 4)).orElseThrow(), 1e-12);
+        // non-numbers step: v[floor(t (n-1))]
+        assertEquals("b", new ParameterValue.Gradient(List.of("a", "b", "c")).resolve("x", 0.9).orElseThrow());
+        assertEquals(1.0, ParameterResolver.position(0, 1));
+        assertEquals(0.0, ParameterResolver.position(0, 4));
+    }
+
+    @Test
+    void filtersMatchBySubstringFirstMatchWinsAndFallThrough() {
+        MergeRecipe r = parse("""
+                merge_method: slerp
+                base_model: a
+                slices:
+                  - sources:
+                      - {model: a, layer_range: [0, 4]}
+                      - {model: b, layer_range: [0, 4]}
+                    parameters:
+                      t:
+                        - {filter: self_attn, value: 0.9}
+                parameters:
+                  t:
+                    - {filter: self_attn, value: [0, 0.5, 0.3, 0.7, 1]}
+                    - {filter: mlp, value: [1, 0.5, 0.7, 0.3, 0]}
+                    - {value: 0.5}
+                """);
+        RecipeSlice slice = r.slices().getFirst();
+        List<Map<String, ParameterValue>> levels = List.of(Map.of(), slice.parameters(), r.parameters());
+        // The slice level matches self_attn first.
+        assertEquals(0.9, ParameterResolver.resolve("t", "model.layers.0.self_attn.q_proj.weight", 0, levels).orElseThrow());
+        // mlp falls through the slice level to the global gradient; layer 3 of 4 -> t = 1 -> last value 0.
+        assertEquals(0.0, (double) ParameterResolver.resolve("t", "model.layers.3.mlp.up_proj.weight", 1, levels)
+                .orElseThrow(), 1e-12);
+        // Embeddings match no filter: the catch-all 0.5.
+        assertEquals(0.5, ParameterResolver.resolve("t", "model.embed_tokens.weight", 0, levels).orElseThrow());
+        assertTrue(ParameterResolver.resolve("weight", "x", 0, levels).isEmpty());
+    }
+
+    @Test
+    void sourceParametersTakePrecedenceOverSliceAndGlobal() {
+        List<Map<String, ParameterValue>> levels = List.of(
+                Map.of("weight", new ParameterValue.Conditionals(List.of(new ParameterValue.Conditional(
+                        Optional.of("mlp"), new ParameterValue.Scalar(2.0))))),
+                Map.of("weight", new ParameterValue.Scalar(3.0)),
+                Map.of("weight", new ParameterValue.Scalar(4.0)));
+        assertEquals(2.0, ParameterResolver.resolve("weight", "layers.0.mlp.x", 0, levels).orElseThrow());
+        assertEquals(3.0, ParameterResolver.resolve("weight", "layers.0.attn.x", 0, levels).orElseThrow());
+    }
+
+    @Test
+    void refusesBadRecipesNamingTheKey() {
+        assertRefused("merge_method: linear\nmodls: []\n", "unknown key 'modls'");
+        assertRefused("models:\n  - model: a\n", "'merge_method' is missing");
+        assertRefused("merge_method: linear\n", "exactly one of 'models' and 'slices'");
+        assertRefused("merge_method: linear\nmodels: [{model: a}]\nslices: []\n", "exactly one");
+        assertRefused("merge_method: linear\nmodels: [{model: a, weight: 1}]\n", "unknown key 'weight' in models[0]");
+        assertRefused("merge_method: passthrough\nslices:\n  - sources:\n      - {model: a, layer_range: [0, 2]}\n"
+                + "      - {model: b, layer_range: [0, 3]}\n", "same number");
+        assertRefused("merge_method: passthrough\nslices:\n  - sources:\n      - {model: a, layer_range: [3, 1]}\n",
+                "layer_range");
+        assertRefused("merge_method: linear\nmodels: [{model: a}]\ndtype: float8\n", "'dtype' must be");
+        assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer_source: union\n", "not supported yet");
+        assertRefused("merge_method: linear\nmodels: [{model: 'org/model+lora'}]\n", "LoRA");
+        assertRefused("merge_method: linear\nmodels: [{model: a}]\nparameters: {weight: {x: 1}}\n", "weight");
+        assertRefused("merge_method: [unclosed\n", "not valid YAML");
+        assertRefused("merge_method: linear\nmerge_method: ties\nmodels: [{model: a}]\n", "not valid YAML");
+    }
+}
