@@ -67,7 +67,7 @@ public abstract class MergeMethodContract extends ExtensionFactoryContract<Merge
                     parameters(EnumSet.of(ParameterScope.PER_MODEL), perModelParameters(i))));
         }
         Optional<ModelTensor> baseTensor = base.map(b -> new ModelTensor("base", b, Parameters.EMPTY));
-        Parameters tensorLevel = parameters(EnumSet.of(ParameterScope.GLOBAL, ParameterScope.PER_TENSOR), tensorParameters());
+        Parameters tensorLevel = parameters(EnumSet.of(ParameterScope.PER_TENSOR), tensorParameters());
         return new MergeInput("model.layers.0.mlp.up_proj.weight", shape, tensors, baseTensor, tensorLevel,
                 new SeededRandomSource(seed));
     }

@@ -17,7 +17,8 @@ import org.evomerge.api.tensor.Shape;
  * @param shape      the shape shared by all inputs
  * @param models     the non-base inputs, in recipe order
  * @param base       the base model's tensor, when the recipe names a base model
- * @param parameters this tensor's {@code GLOBAL} and {@code PER_TENSOR} values
+ * @param parameters this tensor's {@code PER_TENSOR} values ({@code GLOBAL} ones went to
+ *                   {@link MergeMethodFactory#create}, {@code PER_MODEL} ones are on each {@link ModelTensor})
  * @param random     a source forked for this tensor only, so results do not depend on scheduling
  */
 @Stable(since = "0.1.0")

@@ -154,13 +154,14 @@ public final class MergeExecutor {
 
         List<ModelTensor> modelTensors = new ArrayList<>();
         for (Loaded in : inputs) {
-            modelTensors.add(new ModelTensor(in.input().modelName(), in.values(),
-                    parameters(descriptor, EnumSet.of(ParameterScope.PER_MODEL), tensor, in.input().levels(), true)));
+            modelTensors.add(new ModelTensor(in.input().modelName(), in.values(), parameters(descriptor,
+                    EnumSet.of(ParameterScope.PER_MODEL), tensor, in.input().levels(), true, in.input().modelName())));
         }
         Optional<ModelTensor> baseTensor = base.map(b -> new ModelTensor(b.input().modelName(), b.values(),
-                parameters(descriptor, EnumSet.of(ParameterScope.PER_MODEL), tensor, b.input().levels(), false)));
+                parameters(descriptor, EnumSet.of(ParameterScope.PER_MODEL), tensor, b.input().levels(), false,
+                        b.input().modelName())));
         Parameters tensorParameters = parameters(descriptor, EnumSet.of(ParameterScope.PER_TENSOR), tensor,
-                tensor.tensorLevels(), true);
+                tensor.tensorLevels(), true, null);
         MergeInput mergeInput = new MergeInput(tensor.name(), shape, modelTensors, baseTensor, tensorParameters,
                 context.random().fork(tensor.name()));
         float[] merged = method.merge(mergeInput);
@@ -203,10 +204,26 @@ public final class MergeExecutor {
         }
         Tensor tensor = input.model().tensors().tensor(input.tensorName());
         float[] values = new float[(int) count];
-        compute.toFloat(tensor.data(), info.dtype(), values, values.length);
+        // Stream the bytes with positional reads in chunks: the memory mapping is never touched, so input pages
+        // stay in the page cache instead of counting towards the process's resident memory.
+        int chunk = (int) Math.min(count, DECODE_CHUNK_ELEMENTS);
+        float[] decoded = new float[chunk];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment bytes = arena.allocate(info.dtype().byteSize(chunk), 64);
+            for (int done = 0; done < count; done += chunk) {
+                int n = (int) Math.min(chunk, count - done);
+                MemorySegment slice = bytes.asSlice(0, info.dtype().byteSize(n));
+                tensor.read(info.dtype().byteSize(done), slice);
+                compute.toFloat(slice, info.dtype(), decoded, n);
+                System.arraycopy(decoded, 0, values, done, n);
+            }
+        }
         roundTo(values, working, compute);
         return new Loaded(input, info.shape(), values);
     }
+
+    /** Elements decoded per read: 4 MB of float32, a whole number of every block type's blocks. */
+    static final int DECODE_CHUNK_ELEMENTS = 1 << 20;
 
     /** Rounds values to the working precision (mergekit casts inputs and results to its dtype). */
     private static void roundTo(float[] values, DType working, ComputeBackend compute) {
@@ -273,7 +290,7 @@ public final class MergeExecutor {
     private static Parameters parameters(ExtensionDescriptor descriptor, EnumSet<ParameterScope> scopes,
                                          MergePlan.PlannedTensor tensor,
                                          List<Map<String, org.evomerge.engine.recipe.ParameterValue>> levels,
-                                         boolean enforceRequired) {
+                                         boolean enforceRequired, String modelName) {
         Map<String, Object> raw = new LinkedHashMap<>();
         for (ParameterSpec spec : descriptor.parameters().parameters()) {
             if (!scopes.contains(spec.scope())) {
@@ -282,6 +299,11 @@ public final class MergeExecutor {
             ParameterResolver.resolve(spec.name(), tensor.name(), tensor.position(), levels)
                     .ifPresent(v -> raw.put(spec.name(), v));
         }
-        return ParameterValidator.validate(descriptor, raw, scopes, enforceRequired);
+        try {
+            return ParameterValidator.validate(descriptor, raw, scopes, enforceRequired);
+        } catch (EvomergeException e) {
+            throw EvomergeException.configuration((modelName == null ? "" : "model '" + modelName + "', ")
+                    + "tensor '" + tensor.name() + "': " + e.getMessage());
+        }
     }
 }

@@ -101,6 +101,12 @@ public final class MergeJob {
                 summary = MergeExecutor.run(plan, extension.descriptor(), method, writer, context,
                         MergeExecutor.DEFAULT_BUDGET_BYTES);
                 writer.commit();
+            } catch (EvomergeException e) {
+                if (e.category() == org.evomerge.api.ErrorCategory.CONFIGURATION
+                        && !e.getMessage().startsWith(recipe.file().toString())) {
+                    throw EvomergeException.configuration(recipe.file() + ": " + e.getMessage());
+                }
+                throw e;
             }
             return new Result(options.output(), summary, extension.coordinates());
         } finally {

@@ -1,0 +1,47 @@
+package org.evomerge.plugins.merge;
+
+import java.util.Set;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.MergeMethodFactory;
+import org.evomerge.api.parameter.ParameterSchema;
+import org.evomerge.api.parameter.Parameters;
+import org.pf4j.Extension;
+
+/**
+ * {@code breadcrumbs} (Model Breadcrumbs, Davari &amp; Belilovsky): remove the {@code gamma} fraction of
+ * largest-magnitude outliers and the smallest elements of each task vector, keeping ⌊density·n⌋ per tensor
+ * ({@link BreadcrumbsTrim}), and add the weighted sum to the base.
+ *
+ * <p>Parameters: {@code weight} (required), {@code density} (default 1), {@code gamma} (default 0.01) per model;
+ * {@code normalize} (default false), {@code rescale} (default false), {@code lambda} (default 1) per tensor.
+ *
+ * <p>Defined where mergekit is not: when ⌊gamma·n⌋ = 0 the ⌊density·n⌋ largest elements are kept (mergekit zeroes
+ * the tensor there, a bug); ties are broken by index. A missing base model is a configuration error naming the
+ * tensor.
+ */
+@Extension
+public class BreadcrumbsMergeFactory implements MergeMethodFactory {
+
+    static final String ID = "breadcrumbs";
+
+    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
+            ExtensionKind.MERGE_METHOD,
+            "Model Breadcrumbs: task vectors without their largest outliers and smallest values, weighted sum.",
+            ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.GAMMA_SPEC,
+                    GtaParameters.normalize(false), GtaParameters.rescale(false), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC),
+            Set.of(Capability.REQUIRES_BASE_MODEL));
+
+    @Override
+    public ExtensionDescriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    @Override
+    public MergeMethod create(Parameters globalParameters, RunContext context) {
+        return new GeneralizedTaskArithmetic(DESCRIPTOR, new BreadcrumbsTrim(), null);
+    }
+}

@@ -1,0 +1,74 @@
+package org.evomerge.plugins.merge;
+
+import java.util.List;
+import java.util.Locale;
+import org.evomerge.api.context.RandomSource;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.parameter.Parameters;
+
+/**
+ * DARE (mergekit's {@code random} sparsification): keeps each element independently with probability {@code density}
+ * — element i survives iff {@code random.uniform(i) < density}, so the mask depends only on the seed, the tensor, the
+ * model's position and i, never on threads — then, with {@code rescale}, rescales the survivors.
+ *
+ * <p>How to rescale is where the references disagree, so it is the {@code GLOBAL} option {@code dare_rescale}:
+ * <ul>
+ *   <li>{@code l1} (default, mergekit since PR #245): multiply the kept values by ‖δ‖₁ / ‖m⊙δ‖₁, so the L1 norm of
+ *       the task vector is preserved exactly; skipped when either norm is below 1e-7.</li>
+ *   <li>{@code inverse_density} (the DARE paper, MergeLM, FusionBench): divide the kept values by density, which
+ *       preserves the task vector only in expectation. With density 0 nothing is kept and nothing is scaled.</li>
+ * </ul>
+ * density ≥ 1 keeps everything, unscaled; density 0 zeroes the task vector.
+ *
+ * @param mode how kept values are rescaled when {@code rescale} is on
+ */
+record DareDrop(Rescale mode) implements Sparsifier {
+
+    static final String OPTION = "dare_rescale";
+
+    static final ParameterSpec OPTION_SPEC = ParameterSpec.choice(OPTION, "l1", List.of("l1", "inverse_density"),
+            "how rescale scales the kept elements: l1 = preserve the task vector's L1 norm (mergekit),"
+                    + " inverse_density = divide by density (DARE paper)");
+
+    enum Rescale { L1, INVERSE_DENSITY }
+
+    /** The sparsifier configured by a method's global parameters. */
+    static DareDrop from(Parameters global) {
+        return new DareDrop(Rescale.valueOf(GtaParameters.choice(global, OPTION, "l1").toUpperCase(Locale.ROOT)));
+    }
+
+    @Override
+    public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource random,
+                                Scratch scratch) {
+        double density = GtaParameters.number(modelParameters, GtaParameters.DENSITY, 1.0);
+        if (density >= 1) {
+            return SparseDelta.all();
+        }
+        int n = delta.size();
+        long[] mask = SparseDelta.newMask(n);
+        double before = 0;
+        double after = 0;
+        // Word at a time and without data-dependent branches: the draws are random by design.
+        for (int word = 0; word < mask.length; word++) {
+            long bits = 0;
+            int start = word << 6;
+            int end = Math.min(n, start + 64);
+            for (int i = start; i < end; i++) {
+                float m = delta.magnitude(i);
+                long keep = random.uniform(i) < density ? 1L : 0L;
+                bits |= keep << i;
+                before += m;
+                after += m * keep;
+            }
+            mask[word] = bits;
+        }
+        double scale = 1.0;
+        if (rescale) {
+            scale = switch (mode) {
+                case L1 -> Sparsifier.l1Scale(before, after);
+                case INVERSE_DENSITY -> density > 0 ? 1.0 / density : 1.0;
+            };
+        }
+        return SparseDelta.of(mask, scale);
+    }
+}

@@ -1,0 +1,71 @@
+package org.evomerge.plugins.merge;
+
+import java.util.List;
+import java.util.Optional;
+import org.evomerge.api.EvomergeException;
+import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.ModelTensor;
+
+/**
+ * The model-count and base-model checks shared by this plugin's linear, SLERP-family, Karcher, SCE, model stock,
+ * nearswap, Arcee fusion and passthrough methods. Every failure is a configuration error whose one-line message names the tensor and the method.
+ */
+final class InputArity {
+
+    private InputArity() {
+    }
+
+    /** A configuration error for {@code input}'s tensor under {@code method}. */
+    static EvomergeException error(MergeInput input, String method, String problem) {
+        return EvomergeException.configuration(input.tensorName() + ": merge method '" + method + "' " + problem);
+    }
+
+    /** The base model's tensor, or a configuration error when the recipe names none (or the base lacks the tensor). */
+    static ModelTensor requireBase(MergeInput input, String method) {
+        return input.base().orElseThrow(() -> error(input, method,
+                "needs a base model (base_model) that has this tensor"));
+    }
+
+    /** Checks that exactly {@code expected} non-base models are given. */
+    static List<ModelTensor> requireModels(MergeInput input, String method, int expected, String what) {
+        if (input.models().size() != expected) {
+            throw error(input, method, "expects " + what + ", got " + describe(input));
+        }
+        return input.models();
+    }
+
+    /** Checks that at least {@code minimum} non-base models are given. */
+    static List<ModelTensor> requireAtLeast(MergeInput input, String method, int minimum, String what) {
+        if (input.models().size() < minimum) {
+            throw error(input, method, "expects " + what + ", got " + describe(input));
+        }
+        return input.models();
+    }
+
+    /**
+     * A copy of the only tensor when exactly one input (model or base) has this tensor. mergekit returns such a
+     * tensor unchanged: it happens when the other models lack the tensor.
+     */
+    static Optional<float[]> loneTensor(MergeInput input) {
+        int count = input.models().size() + (input.base().isPresent() ? 1 : 0);
+        if (count != 1) {
+            return Optional.empty();
+        }
+        ModelTensor only = input.models().isEmpty() ? input.base().orElseThrow() : input.models().getFirst();
+        return Optional.of(only.values().clone());
+    }
+
+    /** A copy of the base when no other model has this tensor (mergekit returns the base then). */
+    static Optional<float[]> baseOnly(MergeInput input) {
+        if (input.models().isEmpty() && input.base().isPresent()) {
+            return Optional.of(input.base().get().values().clone());
+        }
+        return Optional.empty();
+    }
+
+    private static String describe(MergeInput input) {
+        int models = input.models().size();
+        return models + (models == 1 ? " model" : " models") + (input.base().isPresent() ? " and a base model" : "")
+                + " for this tensor";
+    }
+}

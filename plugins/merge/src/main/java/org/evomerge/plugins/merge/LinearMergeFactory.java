@@ -1,0 +1,80 @@
+package org.evomerge.plugins.merge;
+
+import java.util.List;
+import java.util.Set;
+import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.MergeMethodFactory;
+import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.parameter.ParameterSchema;
+import org.evomerge.api.parameter.ParameterScope;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.parameter.Parameters;
+import org.pf4j.Extension;
+
+/**
+ * mergekit's {@code linear} (model soups): {@code r = Σ w_m·x_m}, divided by {@code Σ w_m} when {@code normalize}
+ * (the default). The weighted sum is accumulated in float32 in model order by the run's compute backend and the
+ * division is done in float32, as mergekit's float32 tensors do.
+ *
+ * <p>Defined where mergekit has none: when {@code normalize} is on and the weights sum to (nearly) zero,
+ * {@code |Σw| < 1e-8}, the divisor is 1, as the task-arithmetic family does; mergekit would return inf or NaN.
+ *
+ * <p>The base model plays no part (no base capability): a recipe that wants the base averaged in lists it among
+ * the models with a weight. At least one model is required; one model with {@code normalize} returns it.
+ */
+@Extension
+public class LinearMergeFactory implements MergeMethodFactory {
+
+    static final String ID = "linear";
+    /** Below this |Σw| the normalising divisor is 1. */
+    static final double ZERO_WEIGHT_SUM = 1e-8;
+
+    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
+            ExtensionKind.MERGE_METHOD, "Weighted average of the models (model soups), normalised by the weight sum.",
+            ParameterSchema.of(
+                    ParameterSpec.number("weight", 1.0, null, null, "the model's weight")
+                            .withScope(ParameterScope.PER_MODEL).asRequired(),
+                    ParameterSpec.bool("normalize", true, "divide by the sum of the weights (by 1 if it is 0)")
+                            .withScope(ParameterScope.PER_TENSOR)),
+            Set.of());
+
+    @Override
+    public ExtensionDescriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    @Override
+    public MergeMethod create(Parameters globalParameters, RunContext context) {
+        ComputeBackend compute = context.compute();
+        return input -> merge(input, compute);
+    }
+
+    private static float[] merge(MergeInput input, ComputeBackend compute) {
+        List<ModelTensor> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
+        double[] weights = PerModelValues.numbers(input, models, "weight", ID);
+        float[][] values = new float[models.size()][];
+        float[] w = new float[models.size()];
+        float sum = 0f;
+        for (int m = 0; m < w.length; m++) {
+            values[m] = models.get(m).values();
+            w[m] = (float) weights[m];
+            sum += w[m];
+        }
+        float[] merged = new float[input.elementCount()];
+        compute.weightedSum(values, w, merged);
+        if (input.parameters().bool("normalize")) {
+            float divisor = Math.abs(sum) < ZERO_WEIGHT_SUM ? 1f : sum;
+            if (divisor != 1f) {
+                for (int i = 0; i < merged.length; i++) {
+                    merged[i] /= divisor;
+                }
+            }
+        }
+        return merged;
+    }
+}

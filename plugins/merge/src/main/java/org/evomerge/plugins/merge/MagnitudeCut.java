@@ -1,0 +1,123 @@
+package org.evomerge.plugins.merge;
+
+import java.util.Arrays;
+
+/**
+ * A position in the <em>magnitude order</em> of a task vector: elements sorted by |δ| descending, and elements of
+ * equal magnitude by index ascending (the lower index ranks as the larger). This total order is what makes magnitude
+ * trimming keep exactly k elements whatever the ties: mergekit sorts with {@code torch.argsort}, whose order among
+ * equal values is unspecified.
+ *
+ * <p>A cut at position p is the pair (threshold t, tie index j) of the element at 0-based position p; an element
+ * (m, i) ranks before the cut iff m &gt; t, or m = t and i &lt; j. Exactly p elements rank before it. Finding it costs
+ * an expected O(n): a selection (three-way quickselect, so runs of equal magnitudes such as untouched zeros cost
+ * nothing extra; it falls back to sorting the remaining range if pivots keep failing) and two linear passes, never a
+ * full sort.
+ *
+ * @param threshold the magnitude at the cut
+ * @param tieIndex  elements of magnitude {@code threshold} rank before the cut iff their index is below this
+ */
+record MagnitudeCut(float threshold, int tieIndex) {
+
+    /** The cut at position 0: nothing ranks before it. */
+    static final MagnitudeCut NONE = new MagnitudeCut(Float.POSITIVE_INFINITY, 0);
+
+    /** The cut at position n: every (finite) element ranks before it. */
+    static final MagnitudeCut ALL = new MagnitudeCut(-1f, 0);
+
+    /** Whether the element of magnitude {@code magnitude} at {@code index} ranks before this cut. */
+    boolean before(float magnitude, int index) {
+        return magnitude > threshold | (magnitude == threshold & index < tieIndex);
+    }
+
+    /**
+     * The cut with exactly {@code position} elements of {@code delta} before it.
+     *
+     * @param magnitudes |δ| of every element, in any order (as {@link TaskDelta#magnitudesInto} writes it); the
+     *                   selection permutes it, so one buffer serves several cuts of the same task vector
+     * @param position   0 ≤ position ≤ n
+     */
+    static MagnitudeCut at(TaskDelta delta, float[] magnitudes, int position) {
+        int n = delta.size();
+        if (position <= 0) {
+            return NONE;
+        }
+        if (position >= n) {
+            return ALL;
+        }
+        // The element at descending position p is the (n-1-p)-th smallest.
+        float threshold = kthSmallest(magnitudes, n, n - 1 - position);
+        int greater = 0;
+        for (int i = 0; i < n; i++) {
+            if (magnitudes[i] > threshold) {
+                greater++;
+            }
+        }
+        // The cut falls among the elements equal to the threshold: the first `needed` of them (by index) are before it.
+        // With distinct magnitudes (the usual case) none is, and no scan is needed.
+        int needed = position - greater;
+        if (needed == 0) {
+            return new MagnitudeCut(threshold, 0);
+        }
+        int seen = 0;
+        for (int i = 0; i < n; i++) {
+            if (delta.magnitude(i) == threshold) {
+                if (seen == needed) {
+                    return new MagnitudeCut(threshold, i);
+                }
+                seen++;
+            }
+        }
+        throw new IllegalStateException("magnitude selection is inconsistent (non-finite values?) in tensor '"
+                + delta.tensorName() + "'");
+    }
+
+    /**
+     * The {@code k}-th smallest (0-based) of {@code values[0..n)}, which it permutes. Three-way partitioning around a
+     * median-of-three pivot; after a logarithmic number of rounds without convergence, the remaining range is sorted,
+     * which bounds the worst case by O(n log n).
+     */
+    static float kthSmallest(float[] values, int n, int k) {
+        if (k < 0 || k >= n) {
+            throw new IllegalArgumentException("k " + k + " outside [0, " + n + ")");
+        }
+        int lo = 0;
+        int hi = n - 1;
+        int rounds = 2 * (32 - Integer.numberOfLeadingZeros(n)) + 8;
+        while (hi > lo) {
+            if (rounds-- == 0) {
+                Arrays.sort(values, lo, hi + 1);
+                return values[k];
+            }
+            float pivot = median(values[lo], values[lo + ((hi - lo) >>> 1)], values[hi]);
+            // Invariant: [lo, lt) < pivot, [lt, i) == pivot, (gt, hi] > pivot.
+            int lt = lo;
+            int i = lo;
+            int gt = hi;
+            while (i <= gt) {
+                float v = values[i];
+                if (v < pivot) {
+                    values[i++] = values[lt];
+                    values[lt++] = v;
+                } else if (v > pivot) {
+                    values[i] = values[gt];
+                    values[gt--] = v;
+                } else {
+                    i++;
+                }
+            }
+            if (k < lt) {
+                hi = lt - 1;
+            } else if (k > gt) {
+                lo = gt + 1;
+            } else {
+                return pivot;
+            }
+        }
+        return values[k];
+    }
+
+    private static float median(float a, float b, float c) {
+        return a < b ? (b < c ? b : Math.max(a, c)) : (a < c ? a : Math.max(b, c));
+    }
+}

@@ -1,0 +1,69 @@
+package org.evomerge.plugins.merge;
+
+import java.util.Optional;
+import java.util.Set;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.MergeMethodFactory;
+import org.evomerge.api.parameter.ParameterSchema;
+import org.evomerge.api.parameter.ParameterScope;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.parameter.Parameters;
+import org.pf4j.Extension;
+
+/**
+ * mergekit's {@code nearswap}: takes the other model's value where it is close to the base's, element by element.
+ * With a the base and b the other model, w = clamp(t / max(|a − b|, 1e-6), 0, 1) and the result is
+ * w·b + (1 − w)·a: elements that differ by at most t are swapped to b, larger differences move towards b by
+ * t/|a − b|. t = 0 returns the base exactly.
+ *
+ * <p>Inputs: the base model ({@link Capability#REQUIRES_BASE_MODEL}) and exactly one other model
+ * ({@link Capability#EXACTLY_TWO_MODELS}, counting the base). A tensor only the base has is returned unchanged, as
+ * mergekit does; other counts are configuration errors naming the tensor. {@code t} ({@code PER_TENSOR},
+ * required) must be ≥ 0 (a negative t would act as 0).
+ */
+@Extension
+public class NearSwapMergeFactory implements MergeMethodFactory {
+
+    static final String ID = "nearswap";
+    /** Smallest |a − b| in the weight's divisor. */
+    static final double MIN_DIFFERENCE = 1e-6;
+
+    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
+            ExtensionKind.MERGE_METHOD, "Swap in the other model's values where they are within t of the base's.",
+            ParameterSchema.of(ParameterSpec.number("t", 0.0001, 0.0, null,
+                    "similarity threshold: elements closer than t are swapped to the other model")
+                    .withScope(ParameterScope.PER_TENSOR).asRequired()),
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
+
+    @Override
+    public ExtensionDescriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    @Override
+    public MergeMethod create(Parameters globalParameters, RunContext context) {
+        return NearSwapMergeFactory::merge;
+    }
+
+    private static float[] merge(MergeInput input) {
+        float[] a = InputArity.requireBase(input, ID).values();
+        Optional<float[]> only = InputArity.baseOnly(input);
+        if (only.isPresent()) {
+            return only.get();
+        }
+        float[] b = InputArity.requireModels(input, ID, 1, "a base model and exactly one other model")
+                .getFirst().values();
+        double t = input.parameters().number("t");
+        float[] out = new float[a.length];
+        for (int i = 0; i < out.length; i++) {
+            double w = Math.clamp(t / Math.max(Math.abs((double) a[i] - b[i]), MIN_DIFFERENCE), 0.0, 1.0);
+            out[i] = (float) (w * b[i] + (1 - w) * a[i]);
+        }
+        return out;
+    }
+}

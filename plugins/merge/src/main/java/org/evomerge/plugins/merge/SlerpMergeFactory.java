@@ -1,0 +1,68 @@
+package org.evomerge.plugins.merge;
+
+import java.util.Optional;
+import java.util.Set;
+import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.MergeMethodFactory;
+import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.parameter.ParameterSchema;
+import org.evomerge.api.parameter.ParameterScope;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.parameter.Parameters;
+import org.pf4j.Extension;
+
+/**
+ * mergekit's {@code slerp}: spherical interpolation between the base model (the t = 0 end) and one other model
+ * (the t = 1 end), each tensor treated as one flat vector; see
+ * {@code SphericalInterpolation.slerp} for the exact rule (lerp when
+ * |cos θ| > 0.9995, weights applied to the un-normalised tensors). Norms, the dot product and the angle are computed
+ * in double.
+ *
+ * <p>Inputs: {@code input.base()} is the t = 0 end and {@code models()} holds exactly one model, the t = 1 end; the
+ * method therefore declares {@link Capability#REQUIRES_BASE_MODEL} and {@link Capability#EXACTLY_TWO_MODELS} (two
+ * models counting the base, as in mergekit's recipes). A tensor that only the base has is returned unchanged, as
+ * mergekit does; a missing base or any other number of models is a configuration error naming the tensor.
+ * {@code t} ({@code PER_TENSOR}, required, usually a gradient over layers) is not bounded: values outside [0, 1]
+ * extrapolate as mergekit's formula does.
+ */
+@Extension
+public class SlerpMergeFactory implements MergeMethodFactory {
+
+    static final String ID = "slerp";
+
+    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
+            ExtensionKind.MERGE_METHOD,
+            "Spherical interpolation from the base model (t = 0) to one other model (t = 1).",
+            ParameterSchema.of(ParameterSpec.number("t", 0.5, null, null,
+                    "interpolation factor: 0 gives the base model, 1 the other model")
+                    .withScope(ParameterScope.PER_TENSOR).asRequired()),
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
+
+    @Override
+    public ExtensionDescriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    @Override
+    public MergeMethod create(Parameters globalParameters, RunContext context) {
+        ComputeBackend compute = context.compute();
+        return input -> merge(input, compute);
+    }
+
+    private static float[] merge(MergeInput input, ComputeBackend compute) {
+        ModelTensor base = InputArity.requireBase(input, ID);
+        Optional<float[]> only = InputArity.baseOnly(input);
+        if (only.isPresent()) {
+            return only.get();
+        }
+        ModelTensor other = InputArity.requireModels(input, ID, 1, "a base model and exactly one other model")
+                .getFirst();
+        return SphericalInterpolation.slerp(input.parameters().number("t"), base.values(), other.values(), compute);
+    }
+}

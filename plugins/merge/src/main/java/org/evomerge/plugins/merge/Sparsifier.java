@@ -1,0 +1,59 @@
+package org.evomerge.plugins.merge;
+
+import org.evomerge.api.context.RandomSource;
+import org.evomerge.api.parameter.Parameters;
+
+/**
+ * Step 3 of the generalized task arithmetic pipeline: decides, for one model and one tensor, which elements of the
+ * task vector survive and by how much the survivors are scaled. Every sparsifier works on a single tensor (mergekit's
+ * unit of work), returns {@link SparseDelta#all()} for density ≥ 1, and never produces NaN.
+ *
+ * <p>Implementations are stateless and thread-safe; per-call buffers come from the caller's {@link Scratch}.
+ */
+interface Sparsifier {
+
+    /** Absolute L1 norms below this are treated as zero: no rescale (mergekit's {@code eps = 1e-7}). */
+    double RESCALE_EPSILON = 1e-7;
+
+    /**
+     * Sparsifies {@code delta}.
+     *
+     * @param delta           the task vector
+     * @param modelParameters the model's {@code PER_MODEL} values for this tensor ({@code density}, {@code gamma}, ...)
+     * @param rescale         the method's {@code rescale} flag for this tensor
+     * @param random          a source for this model and tensor only; element i draws {@code random.uniform(i)}
+     * @param scratch         buffers reusable across the models of one call
+     */
+    SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource random,
+                         Scratch scratch);
+
+    /**
+     * The factor that gives the kept elements the L1 norm of the whole task vector: {@code before / after}, or 1 when
+     * either norm is below {@link #RESCALE_EPSILON} (nothing to preserve, or nothing left to scale).
+     */
+    static double l1Scale(double before, double after) {
+        return before < RESCALE_EPSILON || after < RESCALE_EPSILON ? 1.0 : before / after;
+    }
+
+    /** Buffers for one merge call, grown on demand and reused for each model; not thread-safe. */
+    final class Scratch {
+        private float[] floats = new float[0];
+        private long[] longs = new long[0];
+
+        /** A float buffer of at least {@code size} elements, contents undefined. */
+        float[] floats(int size) {
+            if (floats.length < size) {
+                floats = new float[size];
+            }
+            return floats;
+        }
+
+        /** A long buffer of at least {@code size} elements, contents undefined. */
+        long[] longs(int size) {
+            if (longs.length < size) {
+                longs = new long[size];
+            }
+            return longs;
+        }
+    }
+}

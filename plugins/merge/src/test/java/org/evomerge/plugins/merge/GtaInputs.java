@@ -1,0 +1,140 @@
+package org.evomerge.plugins.merge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+import org.evomerge.api.context.RandomSource;
+import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.MergeMethodFactory;
+import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.parameter.ParameterScope;
+import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.Shape;
+import org.evomerge.engine.context.SeededRandomSource;
+import org.evomerge.engine.parameter.ParameterValidator;
+import org.evomerge.testkit.TestRunContexts;
+
+/** Builds validated inputs for the GTA methods the way the engine does: schema defaults filled in, per scope. */
+final class GtaInputs {
+
+    static final String TENSOR = "model.layers.0.mlp.up_proj.weight";
+
+    private final MergeMethodFactory factory;
+    private final Map<String, ?> options;
+
+    private GtaInputs(MergeMethodFactory factory, Map<String, ?> options) {
+        this.factory = factory;
+        this.options = options;
+    }
+
+    /** Inputs for {@code factory} with these global and per-tensor values (defaults fill the rest). */
+    static GtaInputs of(MergeMethodFactory factory, Map<String, ?> options) {
+        return new GtaInputs(factory, options);
+    }
+
+    static GtaInputs of(MergeMethodFactory factory) {
+        return of(factory, Map.of());
+    }
+
+    MergeMethod method() {
+        return factory.create(ParameterValidator.validate(factory.descriptor(), options,
+                EnumSet.of(ParameterScope.GLOBAL), true), TestRunContexts.seeded(1));
+    }
+
+    MergeInput input(Shape shape, float[] base, List<float[]> models, List<Map<String, ?>> perModel,
+                     RandomSource random) {
+        List<ModelTensor> tensors = new ArrayList<>();
+        for (int m = 0; m < models.size(); m++) {
+            tensors.add(new ModelTensor("model" + m, models.get(m), ParameterValidator.validate(factory.descriptor(),
+                    perModel.get(m), EnumSet.of(ParameterScope.PER_MODEL), true)));
+        }
+        Parameters tensorLevel = ParameterValidator.validate(factory.descriptor(), options,
+                EnumSet.of(ParameterScope.GLOBAL, ParameterScope.PER_TENSOR), true);
+        return new MergeInput(TENSOR, shape, tensors,
+                base == null ? Optional.empty() : Optional.of(new ModelTensor("base", base, Parameters.EMPTY)),
+                tensorLevel, random);
+    }
+
+    /** Merges with a seeded random source. */
+    float[] merge(Shape shape, float[] base, List<float[]> models, List<Map<String, ?>> perModel, long seed) {
+        return method().merge(input(shape, base, models, perModel, new SeededRandomSource(seed)));
+    }
+
+    /** Merges with scripted uniforms: model m's element i draws {@code uniforms[m][i]}. */
+    float[] merge(Shape shape, float[] base, List<float[]> models, List<Map<String, ?>> perModel, double[][] uniforms) {
+        return method().merge(input(shape, base, models, perModel, new ScriptedRandom(uniforms, -1)));
+    }
+
+    /** Merges a 1-D tensor with a fixed seed. */
+    float[] merge(float[] base, List<float[]> models, List<Map<String, ?>> perModel) {
+        return merge(Shape.of((base != null ? base : models.get(0)).length), base, models, perModel, 42L);
+    }
+
+    /** model = base + delta, in float. */
+    static float[] plus(float[] base, double... delta) {
+        float[] out = new float[base.length];
+        for (int i = 0; i < base.length; i++) {
+            out[i] = (float) (base[i] + delta[i]);
+        }
+        return out;
+    }
+
+    static float[] floats(double... values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) values[i];
+        }
+        return out;
+    }
+
+    /** Asserts merged == base + expectedDelta element-wise within 1e-5 (absolute; values are O(1)). */
+    static void assertMerged(float[] base, double[] expectedDelta, float[] merged) {
+        assertEquals(base.length, merged.length);
+        for (int i = 0; i < base.length; i++) {
+            assertEquals(base[i] + expectedDelta[i], merged[i], 1e-5, "element " + i);
+        }
+    }
+
+    /**
+     * A random source whose uniforms are given: {@code fork(m)} (model m) draws {@code uniforms[m][i]} for element i.
+     * Hand-worked DARE and DELLA cases use it so their masks are written down in the test, independent of the PRNG.
+     */
+    record ScriptedRandom(double[][] uniforms, int model) implements RandomSource {
+
+        @Override
+        public long seed() {
+            return model;
+        }
+
+        @Override
+        public RandomSource fork(String key) {
+            throw new UnsupportedOperationException("the GTA methods fork by model index");
+        }
+
+        @Override
+        public RandomSource fork(long index) {
+            return new ScriptedRandom(uniforms, Math.toIntExact(index));
+        }
+
+        @Override
+        public RandomGenerator generator() {
+            throw new UnsupportedOperationException("the GTA methods draw counter-based uniforms only");
+        }
+
+        @Override
+        public long bits(long counter) {
+            return (long) (uniform(counter) * 0x1p53) << 11;
+        }
+
+        @Override
+        public double uniform(long counter) {
+            return uniforms[model][Math.toIntExact(counter)];
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.evomerge.plugins.merge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import org.evomerge.api.tensor.Shape;
+import org.junit.jupiter.api.Test;
+
+/** The magnitude order and its selection, against a full sort. */
+class MagnitudeCutTest {
+
+    /** Indices in magnitude order (|δ| descending, index ascending), by a full sort of boxed indices. */
+    static int[] magnitudeOrder(TaskDelta delta) {
+        return IntStream.range(0, delta.size()).boxed()
+                .sorted(Comparator.<Integer>comparingDouble(i -> -delta.magnitude(i)).thenComparingInt(i -> i))
+                .mapToInt(Integer::intValue).toArray();
+    }
+
+    private static TaskDelta delta(float[] model) {
+        return new TaskDelta("t", "m", Shape.of(model.length), model, new float[model.length]);
+    }
+
+    @Test
+    void cutsAgreeWithAFullSortIncludingTies() {
+        SplittableRandom random = new SplittableRandom(11);
+        for (int trial = 0; trial < 200; trial++) {
+            int n = 1 + random.nextInt(300);
+            int distinct = 1 + random.nextInt(trial % 2 == 0 ? 4 : 1000);
+            float[] model = new float[n];
+            for (int i = 0; i < n; i++) {
+                // few distinct magnitudes with both signs: many ties, including runs of zeros
+                model[i] = (random.nextBoolean() ? 1 : -1) * random.nextInt(distinct) * 0.25f;
+            }
+            TaskDelta delta = delta(model);
+            int[] order = magnitudeOrder(delta);
+            float[] scratch = new float[n];
+            delta.magnitudesInto(scratch);
+            for (int p : new int[] {0, 1, n / 3, n / 2, n - 1, n, random.nextInt(n + 1)}) {
+                MagnitudeCut cut = MagnitudeCut.at(delta, scratch, p);
+                boolean[] before = new boolean[n];
+                for (int q = 0; q < p; q++) {
+                    before[order[q]] = true;
+                }
+                for (int i = 0; i < n; i++) {
+                    assertEquals(before[i], cut.before(delta.magnitude(i), i),
+                            "trial " + trial + ", n " + n + ", position " + p + ", element " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void selectionHandlesAdversarialOrders() {
+        int n = 10_007;
+        float[][] patterns = new float[5][n];
+        for (int i = 0; i < n; i++) {
+            patterns[0][i] = i;                             // sorted
+            patterns[1][i] = n - i;                         // reversed
+            patterns[2][i] = 3;                             // all equal
+            patterns[3][i] = Math.min(i, n - i);            // organ pipe
+            patterns[4][i] = i % 2 == 0 ? 0 : i;            // half zeros
+        }
+        for (float[] pattern : patterns) {
+            float[] sorted = pattern.clone();
+            Arrays.sort(sorted);
+            for (int k : new int[] {0, 1, n / 2, n - 2, n - 1}) {
+                assertEquals(sorted[k], MagnitudeCut.kthSmallest(pattern.clone(), n, k), "k " + k);
+            }
+        }
+    }
+
+    @Test
+    void extremesNeedNoSelection() {
+        TaskDelta delta = delta(new float[] {1, -2, 0});
+        float[] scratch = new float[3];
+        delta.magnitudesInto(scratch);
+        assertTrue(MagnitudeCut.at(delta, scratch, 0) == MagnitudeCut.NONE);
+        assertTrue(MagnitudeCut.at(delta, scratch, 3) == MagnitudeCut.ALL);
+        for (int i = 0; i < 3; i++) {
+            assertFalse(MagnitudeCut.NONE.before(delta.magnitude(i), i));
+            assertTrue(MagnitudeCut.ALL.before(delta.magnitude(i), i));
+        }
+    }
+}
