@@ -62,7 +62,35 @@ class ThirdPartyIT {
         states.forEach((id, state) -> assertEquals("started", state, id));
         assertTrue(extensions(doc).contains("merge-method:lab_median:" + ARTIFACT), extensions(doc).toString());
 
+        mergeWithTheGeneratedMethod(home);
         buildCustomBundle(version);
+    }
+
+    /** The generated method is usable in a recipe: a median of two models is their mean. */
+    private void mergeWithTheGeneratedMethod(Path home) throws IOException {
+        Path models = Path.of(System.getProperty("evomerge.shared"), "mergekit-cases", "models", "f32");
+        if (!Files.isDirectory(models)) {
+            return; // the shared reference models are not present
+        }
+        Path recipe = Files.writeString(temp.resolve("median.yml"), "merge_method: lab_median\nmodels:\n"
+                + "  - model: " + models.resolve("ft1") + "\n  - model: " + models.resolve("ft2") + "\n");
+        Path out = temp.resolve("median-out");
+        Processes.Result merged = Distributions.evomerge(home, temp, temp.resolve("user"), "merge", recipe.toString(),
+                out.toString());
+        assertEquals(0, merged.exitCode(), merged.toString());
+        var a = MergekitGoldenIT.read(models.resolve("ft1"));
+        var b = MergekitGoldenIT.read(models.resolve("ft2"));
+        var m = MergekitGoldenIT.read(out);
+        assertEquals(a.keySet(), m.keySet());
+        for (String name : a.keySet()) {
+            double[] x = a.get(name).values();
+            double[] y = b.get(name).values();
+            double[] z = m.get(name).values();
+            for (int i = 0; i < z.length; i++) {
+                assertEquals((x[i] + y[i]) / 2, z[i], 1e-6 * Math.max(1, Math.abs(z[i])), name + "[" + i + "]");
+            }
+        }
+        assertTrue(Files.readString(out.resolve("README.md")).contains("lab_median@1.0.0"));
     }
 
     private void buildCustomBundle(String version) throws IOException {
