@@ -25,11 +25,57 @@ public final class VectorBackend implements ComputeBackend {
     /** Shorts with as many lanes as {@link #F}, to widen bf16 into floats lane by lane. */
     private static final VectorSpecies<Short> S =
             VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
-    /** Doubles with half the lanes of {@link #F}: each float vector widens into two of these. */
-    private static final VectorSpecies<Double> D =
-            VectorSpecies.of(double.class, VectorShape.forBitSize(F.vectorBitSize()));
+    /** The widest doubles, and floats with as many lanes: widening one into the other is a single instruction. */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F_HALF =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(Math.max(64, D.vectorBitSize() / 2)));
 
     private final ReferenceBackend scalar = new ReferenceBackend();
+
+    /**
+     * Until the JIT compiles them, Vector API loops run a generic fallback hundreds of times slower than the compiled
+     * code, and merges meet their largest tensor (the embedding) first. The first real call therefore runs every
+     * kernel on small arrays, which gets them compiled in a fraction of a second, before the real data. Commands that
+     * only list backends never pay for it.
+     */
+    private static volatile boolean warm;
+
+    private void ensureWarm() {
+        if (!warm) {
+            synchronized (VectorBackend.class) {
+                if (!warm) {
+                    warm = true; // set first: the warm-up itself calls the kernels
+                    warmUp();
+                }
+            }
+        }
+    }
+
+    private void warmUp() {
+        float[] a = new float[4096];
+        float[] b = new float[4096];
+        float[] out = new float[4096];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) Math.sin(i);
+            b[i] = (float) Math.cos(i);
+        }
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment bf16 = arena.allocate(a.length * 2L);
+            MemorySegment f32 = arena.allocate(a.length * 4L);
+            double sink = 0;
+            for (int round = 0; round < 2_000; round++) {
+                sink += dot(a, b);
+                weightedSum(new float[][] {a, b}, new float[] {0.5f, 0.5f}, out);
+                axpy(0.5f, a, out);
+                fromFloat(a, DType.BF16, bf16, a.length);
+                toFloat(bf16, DType.BF16, out, a.length);
+                toFloat(f32, DType.F32, out, a.length);
+            }
+            if (Double.isNaN(sink)) {
+                throw new AssertionError("unreachable: keeps the warm-up from being optimised away");
+            }
+        }
+    }
 
     @Override
     public String id() {
@@ -54,6 +100,7 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public void toFloat(MemorySegment src, DType type, float[] dst, int count) {
+        ensureWarm();
         ReferenceBackend.checkBounds(src, type, dst.length, count);
         switch (type) {
             case F32 -> {
@@ -88,6 +135,7 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public void fromFloat(float[] src, DType type, MemorySegment dst, int count) {
+        ensureWarm();
         ReferenceBackend.checkBounds(dst, type, src.length, count);
         if (type != DType.BF16) {
             scalar.fromFloat(src, type, dst, count);
@@ -113,6 +161,7 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public void weightedSum(float[][] inputs, float[] weights, float[] out) {
+        ensureWarm();
         ReferenceBackend.checkWeightedSum(inputs, weights, out);
         int n = out.length;
         int i = 0;
@@ -134,6 +183,7 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public void axpy(float a, float[] x, float[] y) {
+        ensureWarm();
         ReferenceBackend.checkSameLength(x.length, y.length);
         FloatVector va = FloatVector.broadcast(F, a);
         int i = 0;
@@ -147,15 +197,16 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public double dot(float[] a, float[] b) {
+        ensureWarm();
         ReferenceBackend.checkSameLength(a.length, b.length);
+        // Widen half-width float vectors into full-width double vectors (part 0 only): the form the JIT compiles to
+        // one conversion instruction; splitting a full-width float vector into two parts falls back to slow code.
         DoubleVector acc = DoubleVector.zero(D);
         int i = 0;
-        for (int bound = F.loopBound(a.length); i < bound; i += F.length()) {
-            FloatVector va = FloatVector.fromArray(F, a, i);
-            FloatVector vb = FloatVector.fromArray(F, b, i);
-            for (int part = 0; part < 2; part++) {
-                DoubleVector da = (DoubleVector) va.convertShape(VectorOperators.F2D, D, part);
-                DoubleVector db = (DoubleVector) vb.convertShape(VectorOperators.F2D, D, part);
+        if (F_HALF.length() == D.length()) {
+            for (int bound = F_HALF.loopBound(a.length); i < bound; i += F_HALF.length()) {
+                DoubleVector da = (DoubleVector) FloatVector.fromArray(F_HALF, a, i).convertShape(VectorOperators.F2D, D, 0);
+                DoubleVector db = (DoubleVector) FloatVector.fromArray(F_HALF, b, i).convertShape(VectorOperators.F2D, D, 0);
                 acc = da.fma(db, acc);
             }
         }

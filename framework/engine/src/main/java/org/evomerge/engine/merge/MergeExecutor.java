@@ -177,11 +177,11 @@ public final class MergeExecutor {
         }
         roundTo(merged, plan.workingDtype(), compute);
         TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), shape, "");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment encoded = arena.allocate(info.byteSize(), 64);
-            compute.fromFloat(merged, plan.outDtype(), encoded, merged.length);
-            writer.write(info, encoded);
-        }
+        // The encode buffer is reused by this thread for the next tensor: the writer copies the bytes out before
+        // returning, and reusing it spares zeroing and faulting in fresh memory for every tensor.
+        MemorySegment encoded = ThreadBuffers.output(info.byteSize());
+        compute.fromFloat(merged, plan.outDtype(), encoded, merged.length);
+        writer.write(info, encoded);
         return info.byteSize();
     }
 
@@ -208,17 +208,17 @@ public final class MergeExecutor {
         // stay in the page cache instead of counting towards the process's resident memory.
         int chunk = (int) Math.min(count, DECODE_CHUNK_ELEMENTS);
         float[] decoded = new float[chunk];
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment bytes = arena.allocate(info.dtype().byteSize(chunk), 64);
-            for (int done = 0; done < count; done += chunk) {
-                int n = (int) Math.min(chunk, count - done);
-                MemorySegment slice = bytes.asSlice(0, info.dtype().byteSize(n));
-                tensor.read(info.dtype().byteSize(done), slice);
-                compute.toFloat(slice, info.dtype(), decoded, n);
-                System.arraycopy(decoded, 0, values, done, n);
-            }
+        MemorySegment bytes = ThreadBuffers.get(info.dtype().byteSize(chunk));
+        for (int done = 0; done < count; done += chunk) {
+            int n = (int) Math.min(chunk, count - done);
+            MemorySegment slice = bytes.asSlice(0, info.dtype().byteSize(n));
+            tensor.read(info.dtype().byteSize(done), slice);
+            compute.toFloat(slice, info.dtype(), decoded, n);
+            System.arraycopy(decoded, 0, values, done, n);
         }
-        roundTo(values, working, compute);
+        if (info.dtype() != working) {
+            roundTo(values, working, compute);
+        }
         return new Loaded(input, info.shape(), values);
     }
 
@@ -230,10 +230,15 @@ public final class MergeExecutor {
         if (working == DType.F32 || values.length == 0) {
             return;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(working.byteSize(values.length), 64);
-            compute.fromFloat(values, working, buffer, values.length);
-            compute.toFloat(buffer, working, values, values.length);
+        int chunk = Math.min(values.length, DECODE_CHUNK_ELEMENTS);
+        float[] part = new float[chunk];
+        MemorySegment buffer = ThreadBuffers.get(working.byteSize(chunk));
+        for (int done = 0; done < values.length; done += chunk) {
+            int n = Math.min(chunk, values.length - done);
+            System.arraycopy(values, done, part, 0, n);
+            compute.fromFloat(part, working, buffer, n);
+            compute.toFloat(buffer, working, part, n);
+            System.arraycopy(part, 0, values, done, n);
         }
     }
 

@@ -81,6 +81,66 @@ record MagnitudeCut(float threshold, int tieIndex) {
         if (k < 0 || k >= n) {
             throw new IllegalArgumentException("k " + k + " outside [0, " + n + ")");
         }
+        if (n >= RADIX_MINIMUM) {
+            float selected = radixSelect(values, n, k);
+            if (!Float.isNaN(selected)) {
+                return selected;
+            }
+        }
+        return quickselect(values, n, k);
+    }
+
+    /** Below this size the histograms cost more than partitioning. */
+    private static final int RADIX_MINIMUM = 1 << 16;
+
+    /**
+     * Selection by the bits of non-negative floats, whose raw bits order like the numbers: a histogram of the top 16
+     * bits finds the bucket holding the k-th smallest, a second one of the low 16 bits within it finds the value.
+     * Two linear, branch-light passes instead of several partitioning rounds (magnitude trimming runs this on every
+     * tensor of every model). Returns NaN, leaving the work to the quickselect, when a value is negative or NaN.
+     * The array is not modified.
+     */
+    static float radixSelect(float[] values, int n, int k) {
+        int[] counts = new int[1 << 16];
+        for (int i = 0; i < n; i++) {
+            counts[Float.floatToRawIntBits(values[i]) >>> 16]++;
+        }
+        // Sign bit set (negative, -0.0 or negative NaN) or positive NaN exponents: not for this path.
+        for (int b = 0x7F80; b < counts.length; b++) {
+            if (counts[b] != 0 && (b >= 0x8000 || b > 0x7F80 || (b == 0x7F80 && hasNaN(values, n)))) {
+                return Float.NaN;
+            }
+        }
+        int bucket = 0;
+        int before = 0;
+        while (before + counts[bucket] <= k) {
+            before += counts[bucket++];
+        }
+        int rank = k - before;
+        java.util.Arrays.fill(counts, 0);
+        for (int i = 0; i < n; i++) {
+            int bits = Float.floatToRawIntBits(values[i]);
+            if ((bits >>> 16) == bucket) {
+                counts[bits & 0xFFFF]++;
+            }
+        }
+        int low = 0;
+        while (counts[low] <= rank) {
+            rank -= counts[low++];
+        }
+        return Float.intBitsToFloat((bucket << 16) | low);
+    }
+
+    private static boolean hasNaN(float[] values, int n) {
+        for (int i = 0; i < n; i++) {
+            if (Float.isNaN(values[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static float quickselect(float[] values, int n, int k) {
         int lo = 0;
         int hi = n - 1;
         int rounds = 2 * (32 - Integer.numberOfLeadingZeros(n)) + 8;
