@@ -12,8 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -87,9 +85,6 @@ class GgufFuzzTest {
         Path file = dir.resolve("fuzz.gguf");
         int opened = 0;
         int rejected = 0;
-        // CPU time of this thread, not wall time: the bound is about the reader, not about how busy the machine is.
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long start = threads.getCurrentThreadCpuTime();
         for (int i = 0; i < ITERATIONS; i++) {
             GgufTestFile.Written seed = seeds.get(random.nextInt(seeds.size()));
             int kind = random.nextInt(5);
@@ -107,8 +102,6 @@ class GgufFuzzTest {
                 fail(replay(i, kind) + t, t);
             }
         }
-        double seconds = (threads.getCurrentThreadCpuTime() - start) / 1e9;
-        assertTrue(seconds < 10, "fuzzing took " + seconds + " s of CPU time");
         // Both outcomes must actually occur, or the mutations are too weak or too destructive to test anything.
         assertTrue(opened > 100 && rejected > 100, "opened " + opened + ", rejected " + rejected);
     }
