@@ -131,7 +131,9 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
         for (int m = 0; m < count; m++) {
             shares[m] = weightedMean ? weights[m] : 1.0;
         }
-        for (int i = 0; i < merged.length; i++) {
+        int start = sumElection ? ConsensusLanes.combine(base, values, masks, factors, shares, normalize, lambda, merged)
+                : 0;
+        for (int i = start; i < merged.length; i++) {
             float b = base[i];
             double sum = 0;
             long votes = 0;
