@@ -69,8 +69,10 @@ final class SafetensorsWriter implements ModelWriter {
         Path parent = this.destination.getParent();
         try {
             Files.createDirectories(parent);
+            removeAbandonedStaging(parent, this.destination.getFileName().toString());
             this.staging = Files.createDirectory(parent.resolve("." + this.destination.getFileName()
                     + ".partial-" + UUID.randomUUID()));
+            Files.writeString(staging.resolve(OWNER_FILE), Long.toString(ProcessHandle.current().pid()));
             for (ShardPlan.Shard shard : plan.shards()) {
                 FileChannel channel = FileChannel.open(staging.resolve(shard.fileName()),
                         StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
@@ -84,6 +86,34 @@ final class SafetensorsWriter implements ModelWriter {
         } catch (IOException e) {
             closeQuietly();
             throw new UncheckedIOException("cannot create " + this.destination + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Names the process writing a staging folder, so a later writer can tell abandoned ones from live ones. */
+    static final String OWNER_FILE = ".evomerge-writer.pid";
+
+    /**
+     * Deletes staging folders for the same destination left by writers that were killed (their process is gone), so
+     * re-running an interrupted merge does not accumulate partial copies. Folders of live writers are left alone.
+     */
+    private static void removeAbandonedStaging(Path parent, String name) {
+        String prefix = "." + name + ".partial-";
+        try (Stream<Path> entries = Files.list(parent)) {
+            for (Path candidate : entries.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+                Path owner = candidate.resolve(OWNER_FILE);
+                long pid;
+                try {
+                    pid = Long.parseLong(Files.readString(owner).strip());
+                } catch (IOException | NumberFormatException e) {
+                    continue; // not ours to judge
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                deleteTree(candidate);
+            }
+        } catch (IOException ignored) {
+            // best effort: a leftover hidden folder never looks like a model
         }
     }
 
@@ -164,6 +194,7 @@ final class SafetensorsWriter implements ModelWriter {
             if (!options.config().raw().isEmpty()) {
                 writeDurably(staging.resolve("config.json"), configJson(options.config().raw()));
             }
+            Files.deleteIfExists(staging.resolve(OWNER_FILE));
             for (Path side : options.sideFiles()) {
                 Path target = staging.resolve(side.getFileName().toString());
                 if (!Files.exists(target)) {

@@ -217,6 +217,24 @@ class SafetensorsReadWriteTest {
     }
 
     @Test
+    void stagingFoldersOfKilledWritersAreRemovedByTheNextWriter() throws IOException {
+        Path source = RawSafetensors.valid(temp.resolve("src/model.safetensors")).getParent();
+        // A writer that was killed: its process (a pid that cannot exist) is gone, its staging folder remains.
+        Path abandoned = Files.createDirectories(temp.resolve(".out.partial-dead"));
+        Files.writeString(abandoned.resolve(SafetensorsWriter.OWNER_FILE), Long.toString(Long.MAX_VALUE));
+        Files.writeString(abandoned.resolve("model-00001-of-00002.safetensors"), "half written");
+        // A writer still running (this process) must be left alone.
+        Path live = Files.createDirectories(temp.resolve(".out.partial-live"));
+        Files.writeString(live.resolve(SafetensorsWriter.OWNER_FILE), Long.toString(ProcessHandle.current().pid()));
+        try (Model model = format.open(source)) {
+            rewrite(model, temp.resolve("out"), 1 << 20, false);
+        }
+        assertFalse(Files.exists(abandoned), "the killed writer's partial output is cleaned up");
+        assertTrue(Files.exists(live), "a live writer's staging folder is not touched");
+        assertFalse(Files.exists(temp.resolve("out").resolve(SafetensorsWriter.OWNER_FILE)));
+    }
+
+    @Test
     void refusesToOverwriteAModelUnlessAllowed() throws IOException {
         Path source = RawSafetensors.valid(temp.resolve("src/model.safetensors")).getParent();
         Path out = temp.resolve("out");
