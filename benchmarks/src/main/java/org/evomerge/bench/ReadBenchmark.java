@@ -118,8 +118,24 @@ public final class ReadBenchmark {
         return new Result(bytes, (System.nanoTime() - start) / 1e9);
     }
 
+    /** Copies {@code length} bytes of a tensor from {@code offset} into the front of the buffer. */
+    private interface ChunkCopy {
+        void copy(Tensor tensor, long offset, MemorySegment buffer, long length);
+    }
+
     /** Streams every tensor with {@link Tensor#read}, the path bulk consumers such as merges use. */
     private static Result evomergeRead(ModelFormat format, Path dir) {
+        return readTensors(format, dir, (tensor, offset, buffer, length) ->
+                tensor.read(offset, buffer.asSlice(0, length)));
+    }
+
+    /** Copies every tensor out of its memory mapping ({@link Tensor#data}), the random-access path. */
+    private static Result mappedRead(ModelFormat format, Path dir) {
+        return readTensors(format, dir, (tensor, offset, buffer, length) ->
+                MemorySegment.copy(tensor.data(), offset, buffer, 0, length));
+    }
+
+    private static Result readTensors(ModelFormat format, Path dir, ChunkCopy chunkCopy) {
         long bytes = 0;
         long start = System.nanoTime();
         try (Arena arena = Arena.ofConfined(); Model model = format.open(dir)) {
@@ -128,28 +144,9 @@ public final class ReadBenchmark {
                 Tensor tensor = model.tensors().tensor(info.name());
                 long size = info.byteSize();
                 for (long done = 0; done < size; done += BUFFER) {
-                    tensor.read(done, buffer.asSlice(0, Math.min(BUFFER, size - done)));
+                    chunkCopy.copy(tensor, done, buffer, Math.min(BUFFER, size - done));
                 }
                 bytes += size;
-            }
-        }
-        return new Result(bytes, (System.nanoTime() - start) / 1e9);
-    }
-
-    /** Copies every tensor out of its memory mapping ({@link Tensor#data}), the random-access path. */
-    private static Result mappedRead(ModelFormat format, Path dir) {
-        long bytes = 0;
-        long start = System.nanoTime();
-        try (Arena arena = Arena.ofConfined(); Model model = format.open(dir)) {
-            MemorySegment buffer = buffer(arena);
-            for (TensorInfo info : model.tensors().tensors()) {
-                Tensor tensor = model.tensors().tensor(info.name());
-                MemorySegment data = tensor.data();
-                for (long done = 0; done < data.byteSize(); done += BUFFER) {
-                    long length = Math.min(BUFFER, data.byteSize() - done);
-                    MemorySegment.copy(data, done, buffer, 0, length);
-                }
-                bytes += data.byteSize();
             }
         }
         return new Result(bytes, (System.nanoTime() - start) / 1e9);
