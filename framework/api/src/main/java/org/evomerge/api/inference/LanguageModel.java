@@ -1,0 +1,34 @@
+package org.evomerge.api.inference;
+
+import org.evomerge.api.Experimental;
+
+/**
+ * A decoder-only language model ready to compute. Token ids are the model's vocabulary indices. Implementations are
+ * safe for use by one thread at a time; matrix kernels parallelise internally.
+ */
+@Experimental(since = "0.1.0")
+public interface LanguageModel extends AutoCloseable {
+
+    int vocabularySize();
+
+    /** The longest sequence (prompt plus generated tokens) one session can hold. */
+    int maxSequenceLength();
+
+    /**
+     * Teacher-forced scoring: {@code result[i] = ln p(tokens[i + 1] | tokens[0..i])}, natural log, for every
+     * {@code i} in {@code [0, tokens.length - 1)}. One batched prefill, no sampling.
+     *
+     * @throws IllegalArgumentException when {@code tokens} is empty, longer than {@link #maxSequenceLength()} or
+     *     holds an id outside the vocabulary
+     */
+    double[] tokenLogProbabilities(int[] tokens);
+
+    /** Generates a continuation of {@code prompt} as {@code request} says. */
+    Generation generate(int[] prompt, GenerationRequest request);
+
+    /** A fresh incremental session with its own key/value cache. */
+    InferenceSession newSession();
+
+    @Override
+    void close();
+}
