@@ -26,6 +26,20 @@ public interface ModelStore {
      */
     ModelGenome combine(List<ModelGenome> parents, TensorCombiner combiner, String label);
 
+    /**
+     * Stores {@code model}'s tensors, config and side files as a new individual (e.g. a fine-tuned model held in
+     * memory), published atomically.
+     */
+    ModelGenome write(Model model, String label);
+
+    /**
+     * Takes a model folder written by someone else (a user's training script) into the store as a new individual;
+     * the folder is copied, so the caller may delete it afterwards.
+     *
+     * @throws org.evomerge.api.EvomergeException (input) when the folder is not a readable model
+     */
+    ModelGenome adopt(java.nio.file.Path folder, String label);
+
     /** Per-tensor arithmetic over parents' values; must be deterministic for a given tensor name. */
     @FunctionalInterface
     interface TensorCombiner {
