@@ -12,6 +12,7 @@ import org.evomerge.api.genome.ParameterGenome;
 import org.evomerge.api.mutation.Mutation;
 import org.evomerge.api.mutation.MutationInput;
 import org.evomerge.api.search.ScoredGenome;
+import org.evomerge.api.search.SearchSpace;
 import org.evomerge.api.search.SearchStrategy;
 import org.evomerge.api.selection.Candidate;
 import org.evomerge.api.selection.Fitness;
@@ -39,6 +40,7 @@ final class GeneticAlgorithm implements SearchStrategy {
     }
 
     private final SearchBox box;
+    private final SearchSpace space;
     private final List<Genome> initial;
     private final int populationSize;
     private final int elites;
@@ -59,12 +61,14 @@ final class GeneticAlgorithm implements SearchStrategy {
     private List<Genome> pending;
     private int generation;
 
-    GeneticAlgorithm(SearchBox box, List<Genome> initial, int populationSize, int elites, double crossoverRate,
+    GeneticAlgorithm(SearchBox box, SearchSpace space, List<Genome> initial, int populationSize, int elites,
+            double crossoverRate,
             double mutationRate, Crossover crossover,
             Optional<BiFunction<List<Genome>, RandomSource, Genome>> problemCrossover,
             Optional<SelectionScheme> selection, int tournamentSize, Optional<Mutation> mutation,
             FallbackMutation fallback, int maxGenerations, RandomSource random) {
         this.box = box;
+        this.space = space;
         this.initial = List.copyOf(initial);
         this.populationSize = populationSize;
         this.elites = Math.min(elites, populationSize - 1);
@@ -178,7 +182,7 @@ final class GeneticAlgorithm implements SearchStrategy {
 
     private Genome mutate(Genome child, RandomSource mutationRandom, RandomGenerator coins) {
         if (mutation.isPresent()) {
-            return mutation.get().mutate(new MutationInput(child, population, mutationRandom));
+            return mutation.get().mutate(new MutationInput(child, population, mutationRandom, space));
         }
         if (!(child instanceof ParameterGenome p)) {
             return child; // no mutation configured for models: checked at creation, only crossover children get here

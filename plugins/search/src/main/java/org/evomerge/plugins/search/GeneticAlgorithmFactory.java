@@ -98,7 +98,7 @@ public class GeneticAlgorithmFactory implements SearchStrategyFactory {
                         ? GeneticAlgorithm.Crossover.PROBLEM : GeneticAlgorithm.Crossover.UNIFORM;
             };
         }
-        return new GeneticAlgorithm(box, initial, Math.max(size, 2), (int) parameters.integer("elites"),
+        return new GeneticAlgorithm(box, problem.space(), initial, Math.max(size, 2), (int) parameters.integer("elites"),
                 parameters.number("crossover_rate"), parameters.number("mutation_rate"), crossover, problem.crossover(),
                 problem.selection(), (int) parameters.integer("tournament_size"), problem.mutation(),
                 new GeneticAlgorithm.FallbackMutation(parameters.number("mutation_sigma"),

@@ -118,8 +118,6 @@ class KinshipGreedyTest {
         greedy.tell(pool.stream().map(g -> new ScoredGenome(g,
                 Fitness.of(-Benchmarks.SPHERE.f().applyAsDouble(((ParameterGenome) g).values())))).toList());
         Benchmarks.Outcome outcome = Benchmarks.minimise(greedy, Benchmarks.SPHERE, 2_000);
-        System.out.println("kinship-greedy sphere: initial best " + initialBest + ", final " + outcome.best() + " after "
-                + outcome.evaluations());
         assertTrue(outcome.best() < 0.5 * initialBest, "initial best " + initialBest + ", final " + outcome.best());
         assertTrue(outcome.best() < 2.0, "final " + outcome.best());
     }
