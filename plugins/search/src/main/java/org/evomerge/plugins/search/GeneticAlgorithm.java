@@ -185,7 +185,7 @@ final class GeneticAlgorithm implements SearchStrategy {
             return mutation.get().mutate(new MutationInput(child, population, mutationRandom, space));
         }
         if (!(child instanceof ParameterGenome p)) {
-            return child; // no mutation configured for models: checked at creation, only crossover children get here
+            return child; // models without a configured mutation: the clone is asked again and the fitness cache answers
         }
         double[] x = p.values();
         double scale = fallback.sigma() * Math.pow(fallback.decay(), generation);

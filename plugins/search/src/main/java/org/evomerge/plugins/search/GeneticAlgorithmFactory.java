@@ -98,6 +98,10 @@ public class GeneticAlgorithmFactory implements SearchStrategyFactory {
                         ? GeneticAlgorithm.Crossover.PROBLEM : GeneticAlgorithm.Crossover.UNIFORM;
             };
         }
+        if (problem.mutation().isPresent() && !problem.mutation().get().accepts(initial.getFirst())) {
+            throw EvomergeException.configuration(ID + ": the configured mutation does not work on "
+                    + initial.getFirst().getClass().getSimpleName() + "s");
+        }
         return new GeneticAlgorithm(box, problem.space(), initial, Math.max(size, 2), (int) parameters.integer("elites"),
                 parameters.number("crossover_rate"), parameters.number("mutation_rate"), crossover, problem.crossover(),
                 problem.selection(), (int) parameters.integer("tournament_size"), problem.mutation(),
