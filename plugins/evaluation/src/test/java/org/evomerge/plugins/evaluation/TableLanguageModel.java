@@ -21,6 +21,7 @@ final class TableLanguageModel implements LanguageModel {
     final List<Integer> scoredLengths = new ArrayList<>();
     double defaultLogProb = -5;
     int maxSequenceLength = 4096;
+    int vocabularySize = 128;
     boolean closed;
 
     TableLanguageModel with(char token, double logProb) {
@@ -34,7 +35,7 @@ final class TableLanguageModel implements LanguageModel {
 
     @Override
     public int vocabularySize() {
-        return 128;
+        return vocabularySize;
     }
 
     @Override
