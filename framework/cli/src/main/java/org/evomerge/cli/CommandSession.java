@@ -37,6 +37,12 @@ public final class CommandSession implements AutoCloseable {
     private RunContext runContext;
     private ArchitectureCatalog architectures;
 
+    /**
+     * Services offered to extensions through {@link RunContext#service(Class)} in every session of this JVM, e.g. the
+     * inference engine. Package-private: the host wires its services here; tests add fakes.
+     */
+    static final Map<Class<?>, Object> SERVICES = new java.util.concurrent.ConcurrentHashMap<>();
+
     CommandSession(CliEnvironment environment, GlobalOptions options) {
         this.environment = environment;
         this.options = options;
@@ -96,7 +102,7 @@ public final class CommandSession implements AutoCloseable {
             ProgressReporter progress = options.quiet || System.console() == null
                     ? ProgressReporter.SILENT : new TerminalProgress(environment.err());
             runContext = new DefaultRunContext(new SeededRandomSource(s.run().seed()), backend, progress, scratch,
-                    s.compute().threads(), Map.of());
+                    s.compute().threads(), Map.copyOf(SERVICES));
         }
         return runContext;
     }

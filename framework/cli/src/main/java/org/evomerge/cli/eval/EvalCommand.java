@@ -1,0 +1,162 @@
+package org.evomerge.cli.eval;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.evomerge.api.EvomergeException;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.evaluation.EvaluationResult;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.inference.InferenceEngine;
+import org.evomerge.api.model.Model;
+import org.evomerge.cli.CommandSession;
+import org.evomerge.cli.EvomergeCommand;
+import org.evomerge.cli.output.JsonOutput;
+import org.evomerge.cli.output.TextTable;
+import org.evomerge.engine.evaluation.EvaluationCache;
+import org.evomerge.engine.evaluation.ModelEvaluation;
+import org.evomerge.engine.evaluation.ResolvedTask;
+import org.evomerge.engine.evaluation.TaskDefinition;
+import org.evomerge.engine.evaluation.TaskFileReader;
+import org.evomerge.engine.evaluation.TaskResolver;
+import org.evomerge.engine.model.ModelFormats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code evomerge eval --model PATH --task TASK.yml [--task ...] [--json]}: scores one model on tasks. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Evaluate a model on one or more tasks (task files, docs/evaluation.md) and print each task's",
+                "metrics and the combined fitness (the weighted mean of the task scores). Shortcut: --task ID",
+                "--data F.jsonl runs evaluator ID on a dataset. Results are cached by a hash of the weights and the",
+                "task in ~/.cache/evomerge/evaluations (not for external evaluators: openai-http, command)."})
+public final class EvalCommand implements Runnable {
+
+    private static final Pattern EVALUATOR_ID = Pattern.compile("[a-z][a-z0-9]*([_-][a-z0-9]+)*");
+
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "The model folder or file.")
+    Path model;
+
+    @Option(names = "--task", required = true, paramLabel = "TASK",
+            description = "A task file (YAML), or with --data an evaluator id. Repeatable.")
+    List<String> tasks = new ArrayList<>();
+
+    @Option(names = "--data", paramLabel = "F.jsonl", description = "The dataset of the --task ID shortcut.")
+    Path data;
+
+    @Option(names = "--param", paramLabel = "KEY=VALUE",
+            description = "A parameter of the --task ID shortcut (e.g. sample=100). Repeatable.")
+    Map<String, String> parameters = new LinkedHashMap<>();
+
+    @Option(names = "--no-cache", description = "Neither read nor store cached results.")
+    boolean noCache;
+
+    @Option(names = "--json", description = "Print one JSON document: {model, tasks: {NAME: {METRIC: VALUE}}, fitness}.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        CommandSession session = EvomergeCommand.session(spec);
+        Path cwd = session.environment().workingDirectory();
+        List<TaskDefinition> definitions = definitions(cwd);
+        List<ResolvedTask> resolved = new ArrayList<>();
+        for (TaskDefinition definition : definitions) {
+            resolved.add(TaskResolver.resolve(definition, session.plugins().catalog()));
+        }
+        RunContext context = session.runContext();
+        boolean needsEngine = resolved.stream().anyMatch(t -> !t.factory().descriptor().has(Capability.EXTERNAL));
+        if (needsEngine && context.service(InferenceEngine.class).isEmpty()) {
+            throw EvomergeException.configuration("eval: this evomerge has no inference engine to run models with;"
+                    + " only external evaluators (openai-http, command) can be used");
+        }
+        Path target = cwd.resolve(model).toAbsolutePath().normalize();
+        if (!Files.exists(target)) {
+            throw EvomergeException.input(target + ": no such model folder or file", null);
+        }
+        Optional<EvaluationCache> cache = noCache ? Optional.empty() : Optional.of(new EvaluationCache(
+                EvaluationCache.defaultFolder(session.environment().environment(), session.environment().userHome())));
+        ModelFormats.Installed format = session.modelFormats().forPath(target);
+        ModelEvaluation.Report report;
+        try (Model opened = format.format().open(target)) {
+            report = ModelEvaluation.run(opened, resolved, context, cache);
+        }
+        print(target, report);
+    }
+
+    private List<TaskDefinition> definitions(Path cwd) {
+        List<TaskDefinition> definitions = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        boolean shortcutUsed = false;
+        for (String task : tasks) {
+            Path file = cwd.resolve(task);
+            TaskDefinition definition;
+            if (Files.isRegularFile(file)) {
+                definition = TaskFileReader.read(file);
+            } else if (data != null && EVALUATOR_ID.matcher(task).matches()) {
+                Map<String, Object> raw = new LinkedHashMap<>(parameters);
+                raw.put("data", data.toString());
+                definition = new TaskDefinition(task, task, 1, raw, "--task " + task, cwd);
+                shortcutUsed = true;
+            } else {
+                throw EvomergeException.configuration("--task " + task + ": no such task file"
+                        + (EVALUATOR_ID.matcher(task).matches() ? " (to run evaluator '" + task + "' on a dataset, add"
+                                + " --data F.jsonl)" : ""));
+            }
+            if (!names.add(definition.name())) {
+                throw EvomergeException.configuration("--task " + task + ": a task named '" + definition.name()
+                        + "' is already given; set 'name:' in the task files to tell them apart");
+            }
+            definitions.add(definition);
+        }
+        if (!shortcutUsed && (data != null || !parameters.isEmpty())) {
+            throw EvomergeException.configuration("--data and --param apply to a --task given as an evaluator id;"
+                    + " task files name their own data and parameters");
+        }
+        return definitions;
+    }
+
+    private void print(Path target, ModelEvaluation.Report report) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("model", target.toString());
+            Map<String, Object> taskResults = new LinkedHashMap<>();
+            report.tasks().forEach((name, result) -> taskResults.put(name, metrics(result)));
+            doc.put("tasks", taskResults);
+            doc.put("fitness", report.fitness());
+            JsonOutput.print(out, doc);
+            return;
+        }
+        TextTable table = new TextTable("TASK", "METRIC", "VALUE");
+        report.tasks().forEach((name, result) -> metrics(result).forEach((metric, value) ->
+                table.row(name + (report.cached().contains(name) ? " (cached)" : ""), metric, format(value))));
+        table.print(out);
+        out.println();
+        out.println("fitness " + format(report.fitness()));
+        out.flush();
+    }
+
+    private static Map<String, Double> metrics(EvaluationResult result) {
+        Map<String, Double> metrics = new LinkedHashMap<>(result.metrics());
+        metrics.putIfAbsent("score", result.score());
+        return metrics;
+    }
+
+    private static String format(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value)
+                : String.format(Locale.ROOT, "%.6g", value);
+    }
+}

@@ -1,0 +1,68 @@
+package org.evomerge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code evomerge eval} failures before any model runs: exit codes and one-line messages naming the culprit. */
+class EvalCommandTest {
+
+    @TempDir
+    Path temp;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private Run run(String... args) throws Exception {
+        Path home = Files.createDirectories(temp.resolve("home"));
+        Files.createDirectories(home.resolve("plugins"));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Map<String, String> environment = Map.of("XDG_CONFIG_HOME", temp.resolve("config").toString(),
+                "XDG_CACHE_HOME", temp.resolve("cache").toString());
+        CliEnvironment cli = new CliEnvironment(Optional.of(home), environment, temp, temp,
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(Main.run(args, cli), out.toString(), err.toString());
+    }
+
+    @Test
+    void aMissingTaskFileIsAConfigurationError() throws Exception {
+        Run run = run("eval", "--model", "m", "--task", "perplexity");
+        assertEquals(ExitCodes.USAGE_ERROR, run.exitCode(), run.err());
+        assertEquals("evomerge: error: --task perplexity: no such task file (to run evaluator 'perplexity' on a"
+                + " dataset, add --data F.jsonl)", run.err().strip());
+    }
+
+    @Test
+    void aTaskFileWithAnUnknownKeyNamesTheFileAndKey() throws Exception {
+        Path task = Files.writeString(temp.resolve("t.yml"), "evaluator: perplexity\ndatta: d.jsonl\n");
+        Run run = run("eval", "--model", "m", "--task", "t.yml", "--json");
+        assertEquals(ExitCodes.USAGE_ERROR, run.exitCode(), run.err());
+        assertTrue(run.err().startsWith("evomerge: error: " + task + ": unknown key 'datta'"), run.err());
+        assertEquals("", run.out());
+    }
+
+    @Test
+    void anEvaluatorThatNoPluginProvidesIsAConfigurationError() throws Exception {
+        Files.writeString(temp.resolve("d.jsonl"), "{\"text\": \"a\"}\n");
+        Run run = run("eval", "--model", "m", "--task", "perplexity", "--data", "d.jsonl");
+        assertEquals(ExitCodes.USAGE_ERROR, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--task perplexity: 'evaluator': unknown evaluator 'perplexity'"), run.err());
+    }
+
+    @Test
+    void dataOptionsWithoutAShortcutTaskAreRejected() throws Exception {
+        Files.writeString(temp.resolve("t.yml"), "evaluator: perplexity\ndata: d.jsonl\n");
+        Run run = run("eval", "--model", "m", "--task", "t.yml", "--data", "x.jsonl");
+        assertEquals(ExitCodes.USAGE_ERROR, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--data and --param apply to a --task given as an evaluator id"), run.err());
+    }
+}

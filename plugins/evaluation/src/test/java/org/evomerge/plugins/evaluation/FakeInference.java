@@ -1,0 +1,67 @@
+package org.evomerge.plugins.evaluation;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.evomerge.api.context.ProgressReporter;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.inference.InferenceEngine;
+import org.evomerge.api.inference.LanguageModel;
+import org.evomerge.api.inference.Tokenizer;
+import org.evomerge.api.model.Model;
+import org.evomerge.api.model.ModelConfig;
+import org.evomerge.api.tensor.Shape;
+import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.engine.context.DefaultRunContext;
+import org.evomerge.engine.context.ScratchDirectory;
+import org.evomerge.engine.context.SeededRandomSource;
+import org.evomerge.testkit.InMemoryModel;
+
+/** Run contexts whose inference engine hands out a {@link TableLanguageModel}, and helpers to write datasets. */
+final class FakeInference {
+
+    static final ScratchDirectory SCRATCH = ScratchDirectory.create(null, false);
+
+    private FakeInference() {
+    }
+
+    static InferenceEngine engine(TableLanguageModel model, boolean withTokenizer) {
+        return new InferenceEngine() {
+            @Override
+            public LanguageModel load(Model m) {
+                model.closed = false;
+                return model;
+            }
+
+            @Override
+            public Optional<Tokenizer> tokenizer(Model m) {
+                return withTokenizer ? Optional.of(new CharTokenizer()) : Optional.empty();
+            }
+        };
+    }
+
+    static RunContext context(TableLanguageModel model, boolean withTokenizer) {
+        return new DefaultRunContext(new SeededRandomSource(1), new ReferenceBackend(), ProgressReporter.SILENT,
+                SCRATCH, 1, Map.of(InferenceEngine.class, engine(model, withTokenizer)));
+    }
+
+    static RunContext contextWithoutEngine() {
+        return new DefaultRunContext(new SeededRandomSource(1), new ReferenceBackend(), ProgressReporter.SILENT,
+                SCRATCH, 1, Map.of());
+    }
+
+    static Model model() {
+        return InMemoryModel.builder(new ModelConfig(List.of("LlamaForCausalLM"), "llama", 1, 2, 2, 1, 1, 2, 128,
+                false, 10000, 1e-5, null)).tensor("w", Shape.of(2), 1f, 2f).build();
+    }
+
+    static Path jsonl(Path folder, String name, String... lines) {
+        try {
+            return Files.writeString(folder.resolve(name), String.join("\n", lines) + "\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

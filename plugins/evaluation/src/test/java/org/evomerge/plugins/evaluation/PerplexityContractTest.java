@@ -1,0 +1,30 @@
+package org.evomerge.plugins.evaluation;
+
+import java.util.Map;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.evaluation.EvaluatorFactory;
+import org.evomerge.api.model.Model;
+import org.evomerge.testkit.EvaluatorContract;
+
+class PerplexityContractTest extends EvaluatorContract {
+
+    @Override
+    protected EvaluatorFactory factory() {
+        return new PerplexityEvaluatorFactory();
+    }
+
+    @Override
+    protected Model model() {
+        return FakeInference.model();
+    }
+
+    @Override
+    protected Map<String, Object> taskParameters() {
+        return Map.of("data", EvaluationFixtures.data("perplexity.jsonl"));
+    }
+
+    @Override
+    protected RunContext context(long seed) {
+        return FakeInference.context(EvaluationFixtures.model(), true);
+    }
+}
