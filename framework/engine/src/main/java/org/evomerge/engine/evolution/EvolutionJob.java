@@ -311,7 +311,7 @@ public final class EvolutionJob {
         Parameters perTensor = validate(d, raw, EnumSet.of(ParameterScope.PER_TENSOR), file, "genome.method_parameters");
         MergeMethod merge = ((MergeMethodFactory) method.factory()).create(global, context);
         boolean usesBase = d.has(Capability.REQUIRES_BASE_MODEL) || d.has(Capability.ACCEPTS_BASE_MODEL);
-        if (d.has(Capability.REQUIRES_BASE_MODEL) && base.isEmpty()) {
+        if (d.has(Capability.REQUIRES_BASE_MODEL) && !d.has(Capability.EXACTLY_TWO_MODELS) && base.isEmpty()) {
             throw EvomergeException.configuration(file + ": 'base_model' is missing; crossover method '" + d.id()
                     + "' needs one");
         }
@@ -328,10 +328,18 @@ public final class EvolutionJob {
                 }
                 individuals.add(m);
             }
+            // Two-model methods (SLERP) interpolate between the parents, the first parent as the base (EvoMerge's
+            // convention); task-vector methods take the run's base model.
+            boolean betweenParents = d.has(Capability.EXACTLY_TWO_MODELS) && individuals.size() == 2;
             return store.combine(individuals, (name, shape, values) -> {
                 List<ModelTensor> tensors = new ArrayList<>();
-                for (int i = 0; i < values.size(); i++) {
+                for (int i = betweenParents ? 1 : 0; i < values.size(); i++) {
                     tensors.add(new ModelTensor("parent" + i, values.get(i), perModel));
+                }
+                if (betweenParents) {
+                    return merge.merge(new MergeInput(name, shape, tensors,
+                            Optional.of(new ModelTensor("parent0", values.get(0), perModel)), perTensor,
+                            random.fork(name)));
                 }
                 Optional<ModelTensor> baseTensor = baseModel.flatMap(b -> b.tensors().find(name).map(info -> {
                     float[] v = new float[Math.toIntExact(info.shape().elementCount())];
