@@ -5,12 +5,14 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.evomerge.cli.CommandSession;
 import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.VersionProvider;
 import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.engine.evolution.EvaluationRecord;
 import org.evomerge.engine.evolution.EvolutionJob;
+import org.evomerge.engine.evolution.KinshipMeasure;
 import org.evomerge.engine.evolution.RunFile;
 import org.evomerge.engine.evolution.RunFileReader;
 import picocli.CommandLine.Command;
@@ -52,10 +54,12 @@ public final class EvolveCommand implements Runnable {
         long started = System.nanoTime();
         // The report component plugs in here: EvolutionJob.ReportWriter runDir -> RunReport.write(runDir).
         EvolutionJob.ReportWriter report = EvolutionJob.ReportWriter.NONE;
+        // The kinship component plugs in here (a KinshipMeasure); without it a run file with 'kinship' is refused.
+        Optional<KinshipMeasure> kinship = Optional.empty();
         EvolutionJob.Result result = EvolutionJob.run(run, session.plugins().catalog(), session.modelFormats(),
                 session.architectures(), session.runContext(),
                 new EvolutionJob.Options(runDir, resume, VersionProvider.evomergeVersion(), "safetensors"),
-                session.runContext().progress(), report);
+                session.runContext().progress(), kinship, report);
         double seconds = (System.nanoTime() - started) / 1e9;
         EvaluationRecord best = result.outcome().best();
         PrintWriter stdout = spec.commandLine().getOut();

@@ -56,9 +56,19 @@ public final class EvolutionEngine {
      * @param budget         stopping rules
      * @param workers        evaluations at once
      * @param promote        multi-fidelity promotion fraction, if enabled
+     * @param kinship        kinship of the top candidates, if measured
      */
     public record Settings(String strategyId, long seed, Objectives objectives, RunFile.Budget budget, int workers,
-                           OptionalDouble promote) {
+                           OptionalDouble promote, Optional<KinshipCheck> kinship) {
+    }
+
+    /**
+     * Kinship of the top candidates after a generation: journaled as a {@code kinship} line, and the run stops
+     * (reason {@code kinship}) when the mean pairwise value reaches {@code stopAbove}.
+     *
+     * @param probe the matrix for the given genomes (the job builds their models and asks a {@link KinshipMeasure})
+     */
+    public record KinshipCheck(RunFile.Kinship settings, java.util.function.Function<List<Genome>, double[][]> probe) {
     }
 
     /**
@@ -74,7 +84,7 @@ public final class EvolutionEngine {
     /**
      * How the run ended.
      *
-     * @param reason {@code budget}, {@code target} or {@code strategy} (the contract's finish reasons)
+     * @param reason {@code budget}, {@code target}, {@code kinship} or {@code strategy} (the contract's finish reasons)
      */
     public record Outcome(EvaluationRecord best, String reason, List<EvaluationRecord> evaluations,
                           List<GenerationStats> generations) {
@@ -112,6 +122,7 @@ public final class EvolutionEngine {
         List<JsonNode> existing = journal.existing();
         Map<String, EvaluationRecord> replay = new LinkedHashMap<>();
         Map<Integer, JsonNode> replayGenerations = new TreeMap<>();
+        Map<Integer, JsonNode> replayKinship = new TreeMap<>();
         JsonNode finish = null;
         for (JsonNode line : existing) {
             switch (line.path("type").asText()) {
@@ -120,6 +131,7 @@ public final class EvolutionEngine {
                     replay.put(r.id(), r);
                 }
                 case "generation" -> replayGenerations.put(line.path("generation").asInt(), line);
+                case "kinship" -> replayKinship.put(line.path("generation").asInt(), line);
                 case "finish" -> finish = line;
                 default -> {
                 }
@@ -234,6 +246,11 @@ public final class EvolutionEngine {
                 bar.status(String.format(Locale.ROOT, "gen %d best %.4g mean %.4g", generation, best().fitness()
                         .primary(), gs.mean()));
                 afterGeneration.accept(List.copyOf(stats));
+                if (settings.kinship().isPresent() && kinshipStop(generation, settings.kinship().get(),
+                        replayKinship.get(generation))) {
+                    reason = "kinship";
+                    break;
+                }
                 if (budget.targetFitness().isPresent() && best().fitness().primary() >= budget.targetFitness().getAsDouble()) {
                     reason = "target";
                     break;
@@ -254,6 +271,67 @@ public final class EvolutionEngine {
         line.put("reason", reason);
         journal.append(line);
         return new Outcome(best, reason, List.copyOf(all), List.copyOf(stats));
+    }
+
+    /**
+     * Measures (or replays) the kinship of the best distinct candidates after {@code generation}.
+     *
+     * @return whether the run should stop
+     */
+    private boolean kinshipStop(int generation, KinshipCheck check, JsonNode journaled) {
+        RunFile.Kinship k = check.settings();
+        if (generation % k.every() != 0) {
+            return false;
+        }
+        double[][] matrix;
+        if (journaled != null) {
+            JsonNode rows = journaled.path("matrix");
+            matrix = new double[rows.size()][];
+            for (int i = 0; i < matrix.length; i++) {
+                matrix[i] = new double[rows.get(i).size()];
+                for (int j = 0; j < matrix[i].length; j++) {
+                    matrix[i][j] = rows.get(i).get(j).asDouble();
+                }
+            }
+        } else {
+            List<EvaluationRecord> ordered = new ArrayList<>(all);
+            // Best first; stable sort keeps the earliest of equal scores first.
+            ordered.sort(Comparator.comparingDouble((EvaluationRecord r) -> -r.fitness().primary()));
+            Map<String, EvaluationRecord> distinct = new LinkedHashMap<>();
+            for (EvaluationRecord r : ordered) {
+                if (distinct.size() < k.top()) {
+                    distinct.putIfAbsent(GenomeJson.key(r.genome()), r);
+                }
+            }
+            if (distinct.size() < 2) {
+                return false;
+            }
+            List<EvaluationRecord> top = List.copyOf(distinct.values());
+            matrix = check.probe().apply(top.stream().map(EvaluationRecord::genome).toList());
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("type", "kinship");
+            line.put("generation", generation);
+            line.put("ids", top.stream().map(EvaluationRecord::id).toList());
+            line.put("metric", k.metric());
+            List<List<Double>> rows = new ArrayList<>();
+            for (double[] row : matrix) {
+                rows.add(java.util.Arrays.stream(row).boxed().toList());
+            }
+            line.put("matrix", rows);
+            journal.append(line);
+        }
+        if (k.stopAbove().isEmpty() || matrix.length < 2) {
+            return false;
+        }
+        double sum = 0;
+        int pairs = 0;
+        for (int i = 0; i < matrix.length; i++) {
+            for (int j = i + 1; j < matrix.length; j++) {
+                sum += matrix[i][j];
+                pairs++;
+            }
+        }
+        return sum / pairs >= k.stopAbove().getAsDouble();
     }
 
     private void remember(EvaluationRecord record) {

@@ -96,9 +96,17 @@ public final class EvolutionJob {
     private EvolutionJob() {
     }
 
+    /**
+     * @param kinship the kinship measure, needed when the run file has a {@code kinship} section
+     * @param report  writes the report at the end ({@link ReportWriter#NONE} for none)
+     */
     public static Result run(RunFile run, ExtensionCatalog catalog, ModelFormats formats,
                              ArchitectureCatalog architectures, RunContext context, Options options,
-                             ProgressReporter progress, ReportWriter report) {
+                             ProgressReporter progress, Optional<KinshipMeasure> kinship, ReportWriter report) {
+        if (run.kinship().isPresent() && kinship.isEmpty()) {
+            throw EvomergeException.configuration(run.file() + ": 'kinship' needs the kinship component, which this"
+                    + " build does not have");
+        }
         Path runDir = options.runDir();
         prepareRunFolder(run, runDir, options.resume());
         long seed = run.seed().orElse(context.random().seed());
@@ -249,7 +257,18 @@ public final class EvolutionJob {
                 EvolutionEngine engine = new EvolutionEngine(journal, strategy, scorer, lineage,
                         new EvolutionEngine.Settings(strategyExtension.descriptor().id(), seed, objectives,
                                 run.budget(), run.workers(), run.multiFidelity().map(m -> OptionalDouble.of(m.keep()))
-                                .orElse(OptionalDouble.empty())),
+                                .orElse(OptionalDouble.empty()),
+                                run.kinship().map(k -> new EvolutionEngine.KinshipCheck(k, genomes -> {
+                                    List<Model> built = new ArrayList<>();
+                                    try {
+                                        for (Genome g : genomes) {
+                                            built.add(builder.build(g));
+                                        }
+                                        return kinship.get().matrix(built, base.map(models::get), k.metric());
+                                    } finally {
+                                        built.forEach(Model::close);
+                                    }
+                                }))),
                         progress, stats -> RunFiles.writeHistory(runDir, stats));
                 EvolutionEngine.Outcome outcome = engine.run();
                 RunFiles.writeHistory(runDir, outcome.generations());

@@ -27,6 +27,7 @@ import java.util.OptionalLong;
  * @param seed          the run's seed, if the file sets one (else the command line's)
  * @param workers       evaluations run at once
  * @param multiFidelity successive-halving settings, if enabled
+ * @param kinship       kinship of the top candidates, if measured
  */
 public record RunFile(
         Path file,
@@ -42,7 +43,8 @@ public record RunFile(
         Budget budget,
         OptionalLong seed,
         int workers,
-        Optional<MultiFidelity> multiFidelity) {
+        Optional<MultiFidelity> multiFidelity,
+        Optional<Kinship> kinship) {
 
     public RunFile {
         models = List.copyOf(models);
@@ -163,5 +165,16 @@ public record RunFile(
      * @param sampleSeed the subsample's seed
      */
     public record MultiFidelity(double sample, double keep, long sampleSeed) {
+    }
+
+    /**
+     * Kinship of the top candidates after some generations (ModelKinship's early stop and diversity signal).
+     *
+     * @param metric    {@code pcc}, {@code cosine} or {@code euclidean}
+     * @param top       how many of the best distinct candidates are compared
+     * @param every     measured after every {@code every}-th generation
+     * @param stopAbove stop the run once the mean pairwise kinship reaches this (the paper: 0.9 with PCC), if set
+     */
+    public record Kinship(String metric, int top, int every, OptionalDouble stopAbove) {
     }
 }

@@ -31,7 +31,8 @@ import org.yaml.snakeyaml.error.YAMLException;
 public final class RunFileReader {
 
     private static final Set<String> TOP = Set.of("models", "base_model", "genome", "strategy", "selection",
-            "mutation", "evaluators", "objectives", "budget", "seed", "workers", "multi_fidelity");
+            "mutation", "evaluators", "objectives", "budget", "seed", "workers", "multi_fidelity",
+            "kinship");
     private static final Set<String> GENOME = Set.of("kind", "merge_method", "layer_groups", "filters", "parameters",
             "bounds", "init", "smooth", "allow_negative_weights", "method_parameters", "dtype", "repeats",
             "scale_bounds");
@@ -39,6 +40,7 @@ public final class RunFileReader {
     private static final Set<String> TASK = Set.of("name", "evaluator", "data", "parameters", "weight", "task");
     private static final Set<String> TASK_FILE = Set.of("name", "evaluator", "data", "parameters", "weight");
     private static final Set<String> BUDGET = Set.of("evaluations", "time", "target_fitness");
+    private static final Set<String> KINSHIP = Set.of("metric", "top", "every", "stop_above");
     private static final Set<String> FIDELITY = Set.of("sample", "keep", "sample_seed");
     private static final Pattern DURATION = Pattern.compile("\\s*([0-9]+(?:\\.[0-9]+)?)\\s*(s|m|h|d)?\\s*");
 
@@ -109,8 +111,23 @@ public final class RunFileReader {
         int workers = top.containsKey("workers") ? (int) integer(file, top.get("workers"), "workers", 1) : 1;
         Optional<RunFile.MultiFidelity> fidelity = top.get("multi_fidelity") == null ? Optional.empty()
                 : Optional.of(fidelity(file, mapping(file, top.get("multi_fidelity"), "multi_fidelity")));
+        Optional<RunFile.Kinship> kinship = top.get("kinship") == null ? Optional.empty()
+                : Optional.of(kinship(file, mapping(file, top.get("kinship"), "kinship")));
         return new RunFile(file.toAbsolutePath(), text, models, base, genome, strategy, selection, mutation, tasks,
-                objectives, budget, seed, workers, fidelity);
+                objectives, budget, seed, workers, fidelity, kinship);
+    }
+
+    private static RunFile.Kinship kinship(Path file, Map<String, Object> m) {
+        checkKeys(file, m, KINSHIP, "kinship.");
+        String metric = m.containsKey("metric") ? text(file, m.get("metric"), "kinship.metric") : "pcc";
+        if (!Set.of("pcc", "cosine", "euclidean").contains(metric)) {
+            throw error(file, "'kinship.metric' must be pcc, cosine or euclidean, got '" + metric + "'");
+        }
+        int top = m.containsKey("top") ? (int) integer(file, m.get("top"), "kinship.top", 2) : 3;
+        int every = m.containsKey("every") ? (int) integer(file, m.get("every"), "kinship.every", 1) : 1;
+        OptionalDouble stop = m.containsKey("stop_above")
+                ? OptionalDouble.of(number(file, m.get("stop_above"), "kinship.stop_above")) : OptionalDouble.empty();
+        return new RunFile.Kinship(metric, top, every, stop);
     }
 
     private static RunFile.GenomeSettings genome(Path file, Map<String, Object> g) {

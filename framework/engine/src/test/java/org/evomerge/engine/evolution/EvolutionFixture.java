@@ -136,6 +136,52 @@ final class EvolutionFixture {
         return EvolutionJob.run(RunFileReader.read(runFile), catalog, ModelFormats.from(catalog, context),
                 ArchitectureCatalog.load(List.of()), context,
                 new EvolutionJob.Options(runDir, resume, "test", ToyFormat.ID), ProgressReporter.SILENT,
-                EvolutionJob.ReportWriter.NONE);
+                java.util.Optional.of(EvolutionFixture::pearson), EvolutionJob.ReportWriter.NONE);
+    }
+
+    /**
+     * Test kinship: Pearson correlation of the models' concatenated weights minus the base's (or the raw weights
+     * without a base), in double precision.
+     */
+    static double[][] pearson(List<org.evomerge.api.model.Model> models,
+                              java.util.Optional<org.evomerge.api.model.Model> base, String metric) {
+        org.evomerge.engine.compute.ReferenceBackend compute = new ReferenceBackend();
+        List<double[]> vectors = new java.util.ArrayList<>();
+        for (org.evomerge.api.model.Model m : models) {
+            java.util.List<Double> all = new java.util.ArrayList<>();
+            for (org.evomerge.api.tensor.TensorInfo t : m.tensors().tensors()) {
+                int n = Math.toIntExact(t.shape().elementCount());
+                float[] v = new float[n];
+                compute.toFloat(m.tensors().tensor(t.name()).data(), t.dtype(), v, n);
+                float[] b = new float[n];
+                if (base.isPresent()) {
+                    org.evomerge.api.tensor.TensorInfo bt = base.get().tensors().find(t.name()).orElseThrow();
+                    compute.toFloat(base.get().tensors().tensor(t.name()).data(), bt.dtype(), b, n);
+                }
+                for (int i = 0; i < n; i++) {
+                    all.add((double) v[i] - b[i]);
+                }
+            }
+            vectors.add(all.stream().mapToDouble(Double::doubleValue).toArray());
+        }
+        double[][] matrix = new double[models.size()][models.size()];
+        for (int i = 0; i < matrix.length; i++) {
+            for (int j = 0; j < matrix.length; j++) {
+                double[] x = vectors.get(i);
+                double[] y = vectors.get(j);
+                double mx = java.util.Arrays.stream(x).average().orElse(0);
+                double my = java.util.Arrays.stream(y).average().orElse(0);
+                double sxy = 0;
+                double sxx = 0;
+                double syy = 0;
+                for (int k = 0; k < x.length; k++) {
+                    sxy += (x[k] - mx) * (y[k] - my);
+                    sxx += (x[k] - mx) * (x[k] - mx);
+                    syy += (y[k] - my) * (y[k] - my);
+                }
+                matrix[i][j] = sxy / Math.sqrt(sxx * syy);
+            }
+        }
+        return matrix;
     }
 }

@@ -96,4 +96,32 @@ class GenomeKindsTest {
         // Each generation of 4 new candidates: 2 promoted to the full data, 2 kept at the subsample score.
         assertEquals(6, evals.stream().filter(l -> l.path("fidelity").asText("full").equals("low")).count());
     }
+
+    @Test
+    void kinshipOfTheTopCandidatesIsJournaledAndStopsTheRunWhenTheyAreAlike() {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path runDir = temp.resolve("run");
+        // Small steps around one point: the top candidates are near-identical merges of A and B, so their Pearson
+        // kinship is close to 1 and the run stops at the first check.
+        EvolutionJob.Result r = EvolutionFixture.run(f.runFile("run.yml", EvolutionFixture.LINEAR_RUN
+                .replace("sigma: 0.15", "sigma: 0.01")
+                .replace("seed: 11", "seed: 11\nkinship: {metric: pcc, top: 3, every: 1, stop_above: 0.9}")),
+                runDir, false, 1);
+        assertEquals("kinship", r.outcome().reason());
+        List<JsonNode> kinship = RunJournal.read(runDir.resolve(RunJournal.FILE)).stream()
+                .filter(l -> l.path("type").asText().equals("kinship")).toList();
+        assertEquals(1, kinship.size());
+        JsonNode line = kinship.getFirst();
+        assertEquals(3, line.path("ids").size());
+        assertEquals("pcc", line.path("metric").asText());
+        JsonNode m = line.path("matrix");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(1.0, m.get(i).get(i).asDouble(), 1e-12);
+            for (int j = 0; j < 3; j++) {
+                assertEquals(m.get(i).get(j).asDouble(), m.get(j).get(i).asDouble(), 1e-12);
+                assertTrue(m.get(i).get(j).asDouble() > 0.9);
+            }
+        }
+        assertEquals(4, evaluations(runDir).size());
+    }
 }
