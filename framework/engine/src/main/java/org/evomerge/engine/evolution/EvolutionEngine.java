@@ -377,12 +377,20 @@ public final class EvolutionEngine {
             }
         }
         Map<Integer, Map<String, EvaluationResult>> screened = new HashMap<>();
+        Map<Integer, Double> screeningSeconds = new java.util.concurrent.ConcurrentHashMap<>();
         List<Integer> full = fresh;
         if (settings.promote().isPresent() && fresh.size() > 1) {
             Map<Integer, Future<Optional<Map<String, EvaluationResult>>>> screening = new LinkedHashMap<>();
             for (int i : fresh) {
-                screening.put(i, pool.submit(() -> timeLeft(sessionStart, deadline)
-                        ? Optional.of(scorer.score(batch.get(i), false)) : Optional.empty()));
+                screening.put(i, pool.submit(() -> {
+                    if (!timeLeft(sessionStart, deadline)) {
+                        return Optional.empty();
+                    }
+                    long t0 = System.nanoTime();
+                    Map<String, EvaluationResult> r = scorer.score(batch.get(i), false);
+                    screeningSeconds.put(i, (System.nanoTime() - t0) / 1e9);
+                    return Optional.of(r);
+                }));
             }
             for (var e : screening.entrySet()) {
                 await(e.getValue()).ifPresent(r -> screened.put(e.getKey(), r));
@@ -405,7 +413,7 @@ public final class EvolutionEngine {
                 }
                 long t0 = System.nanoTime();
                 Map<String, EvaluationResult> r = promote ? scorer.score(batch.get(i), true) : screened.get(i);
-                double seconds = promote ? (System.nanoTime() - t0) / 1e9 : 0;
+                double seconds = (promote ? (System.nanoTime() - t0) / 1e9 : 0) + screeningSeconds.getOrDefault(i, 0.0);
                 EvaluationRecord record = record(generation, i, batch.get(i), r, seconds, promote ? "full" : "low");
                 journal.append(record.toJson());
                 bar.advance(1);

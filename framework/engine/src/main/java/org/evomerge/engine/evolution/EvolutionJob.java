@@ -108,7 +108,6 @@ public final class EvolutionJob {
                     + " build does not have");
         }
         Path runDir = options.runDir();
-        prepareRunFolder(run, runDir, options.resume());
         long seed = run.seed().orElse(context.random().seed());
         Path file = run.file();
 
@@ -158,19 +157,7 @@ public final class EvolutionJob {
             DType storage = run.genome().storage().equals("float32") ? DType.F32 : DType.BF16;
             Optional<String> outDtype = Optional.of(run.genome().storage());
 
-            FolderModelStore store = null;
-            if (run.genome().kind() == RunFile.GenomeKind.MODEL) {
-                store = new FolderModelStore(runDir.resolve("population"), formats,
-                        formats.byId(options.outputFormat()).format(), context.compute());
-                services.put(ModelStore.class, store);
-            }
-            RunContext extensionContext = new DefaultRunContext(random, context.compute(), ProgressReporter.SILENT,
-                    context.scratch(), context.threads(), services);
-            int mergeThreads = Math.max(1, context.threads() / run.workers());
-            RunContext mergeContext = new DefaultRunContext(random.fork("merge"), context.compute(),
-                    ProgressReporter.SILENT, context.scratch(), mergeThreads, services);
-
-            // The genome space and how a genome becomes a model.
+            // The genome space, checked before anything is written into the run folder.
             SearchSpace space = new SearchSpace(List.of());
             List<Genome> seeds = new ArrayList<>();
             RecipeSpace recipeSpace = null;
@@ -201,12 +188,28 @@ public final class EvolutionJob {
                     space = pathSpace.space();
                     seeds.add(pathSpace.start());
                 }
-                case MODEL -> {
-                    for (Path p : run.models()) {
-                        seeds.add(store.adopt(p, "input " + p.getFileName()));
-                    }
-                    crossover = Optional.of(modelCrossover(run, method, store, models, base, context, file));
+                case MODEL -> validate(method.descriptor(), run.genome().methodParameters(), file,
+                        "genome.method_parameters");
+            }
+
+            prepareRunFolder(run, runDir, options.resume());
+            FolderModelStore store = null;
+            if (run.genome().kind() == RunFile.GenomeKind.MODEL) {
+                store = new FolderModelStore(runDir.resolve("population"), formats,
+                        formats.byId(options.outputFormat()).format(), context.compute());
+                services.put(ModelStore.class, store);
+            }
+            RunContext extensionContext = new DefaultRunContext(random, context.compute(), ProgressReporter.SILENT,
+                    context.scratch(), context.threads(), services);
+            int mergeThreads = Math.max(1, context.threads() / run.workers());
+            RunContext mergeContext = new DefaultRunContext(random.fork("merge"), context.compute(),
+                    ProgressReporter.SILENT, context.scratch(), mergeThreads, services);
+
+            if (store != null) {
+                for (Path p : run.models()) {
+                    seeds.add(store.adopt(p, "input " + p.getFileName()));
                 }
+                crossover = Optional.of(modelCrossover(run, method, store, models, base, context, file));
             }
 
             Lineage lineage = new Lineage();

@@ -149,4 +149,21 @@ class EvolutionJobTest {
         assertEquals("target", r.outcome().reason());
         assertEquals(4, lines(runDir, "evaluation").size());
     }
+
+    @Test
+    void aTimeBudgetStopsInsideAGenerationAndJournalsWhatWasDone() {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path runDir = temp.resolve("run");
+        // 1.5 s of evaluation time, each evaluation sleeping 0.6 s: the first generation (4 candidates) starts but
+        // cannot finish. The margins are wide: only a first evaluation starting more than 1.5 s late would fail.
+        EvolutionJob.Result r = EvolutionFixture.run(f.runFile("run.yml", EvolutionFixture.LINEAR_RUN
+                .replace("evaluations: 24", "time: 1.5s")
+                .replace("parameters: {target: $TARGET}", "parameters: {target: $TARGET, delay_ms: 600}")),
+                runDir, false, 1);
+        assertEquals("budget", r.outcome().reason());
+        long done = lines(runDir, "evaluation").size();
+        assertTrue(done >= 1 && done < 4, done + " evaluations");
+        assertEquals(0, lines(runDir, "generation").size());
+        assertEquals(1, lines(runDir, "finish").size());
+    }
 }
