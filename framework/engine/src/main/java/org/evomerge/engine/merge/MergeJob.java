@@ -115,7 +115,7 @@ public final class MergeJob {
     }
 
     /** The shape the output will have: inputs' common block for vocabulary tensors, else the inputs' shape. */
-    private static org.evomerge.api.tensor.Shape outputShape(MergePlan.PlannedTensor t) {
+    static org.evomerge.api.tensor.Shape outputShape(MergePlan.PlannedTensor t) {
         List<MergePlan.PlannedInput> all = new ArrayList<>(t.inputs());
         t.base().ifPresent(all::add);
         org.evomerge.api.tensor.Shape first = all.getFirst().info().shape();
@@ -142,7 +142,7 @@ public final class MergeJob {
                 + "; evomerge reads local folders and does not download from the Hugging Face hub)");
     }
 
-    private static void checkParameterNames(MergeRecipe recipe, RegisteredExtension extension) {
+    static void checkParameterNames(MergeRecipe recipe, RegisteredExtension extension) {
         List<Map<String, ParameterValue>> levels = new ArrayList<>();
         levels.add(recipe.parameters());
         for (RecipeSlice slice : recipe.slices()) {
@@ -163,7 +163,7 @@ public final class MergeJob {
     }
 
     /** GLOBAL-scope options come from the recipe's top-level parameters and must be plain values. */
-    private static Parameters globalParameters(MergeRecipe recipe, RegisteredExtension extension) {
+    static Parameters globalParameters(MergeRecipe recipe, RegisteredExtension extension) {
         Map<String, Object> raw = new LinkedHashMap<>();
         for (ParameterSpec spec : extension.descriptor().parameters().inScope(ParameterScope.GLOBAL)) {
             ParameterValue value = recipe.parameters().get(spec.name());
@@ -183,7 +183,7 @@ public final class MergeJob {
         }
     }
 
-    private static void checkLayerRanges(MergeRecipe recipe, Map<String, Model> models) {
+    static void checkLayerRanges(MergeRecipe recipe, Map<String, Model> models) {
         for (RecipeSlice slice : recipe.slices()) {
             for (RecipeSource source : slice.sources()) {
                 if (source.layerRange().isEmpty()) {

@@ -1,0 +1,173 @@
+package org.evomerge.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.evomerge.it.evolveplugin.MeanTargetEvaluatorFactory;
+import org.evomerge.it.evolveplugin.RandomSearchFactory;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code evomerge evolve} as a user runs it, on tiny generated safetensors models with the standard merge plugin.
+ * The evaluator and strategy come from a folder plugin made here out of this module's test classes (the real
+ * evaluator and strategy plugins are separate modules).
+ */
+class EvolveIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path temp;
+
+    private Path pluginDir;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        pluginDir = Files.createDirectories(temp.resolve("plugins"));
+        Path plugin = Files.createDirectories(pluginDir.resolve("it-evolution"));
+        Files.writeString(plugin.resolve("plugin.properties"), "plugin.id=it-evolution\nplugin.version=1.0.0\n"
+                + "plugin.provider=tests\nplugin.description=evolve end-to-end test extensions\n");
+        Path classes = Files.createDirectories(plugin.resolve("classes"));
+        Path compiled = Path.of(MeanTargetEvaluatorFactory.class.getProtectionDomain().getCodeSource().getLocation()
+                .getPath());
+        Path packageDir = compiled.resolve("org/evomerge/it/evolveplugin");
+        Path target = Files.createDirectories(classes.resolve("org/evomerge/it/evolveplugin"));
+        try (Stream<Path> files = Files.list(packageDir)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, target.resolve(f.getFileName().toString()));
+            }
+        }
+        Files.createDirectories(classes.resolve("META-INF"));
+        Files.writeString(classes.resolve("META-INF/extensions.idx"), MeanTargetEvaluatorFactory.class.getName() + "\n"
+                + RandomSearchFactory.class.getName() + "\n");
+        writeModel(temp.resolve("model-a"), 0.0, 1);
+        writeModel(temp.resolve("model-b"), 1.0, 2);
+    }
+
+    /** A 2-layer Llama-shaped float32 safetensors model whose weights are {@code offset} + small noise. */
+    private static void writeModel(Path folder, double offset, long seed) throws IOException {
+        Files.createDirectories(folder);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        shapes.put("model.embed_tokens.weight", new long[] {8, 4});
+        for (int l = 0; l < 2; l++) {
+            shapes.put("model.layers." + l + ".input_layernorm.weight", new long[] {4});
+            shapes.put("model.layers." + l + ".self_attn.o_proj.weight", new long[] {4, 4});
+            shapes.put("model.layers." + l + ".mlp.down_proj.weight", new long[] {4, 4});
+        }
+        shapes.put("model.norm.weight", new long[] {4});
+        shapes.put("lm_head.weight", new long[] {8, 4});
+        Random random = new Random(seed);
+        Map<String, Object> header = new LinkedHashMap<>();
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        long offsetBytes = 0;
+        for (var e : shapes.entrySet()) {
+            int n = 1;
+            for (long d : e.getValue()) {
+                n *= (int) d;
+            }
+            ByteBuffer b = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                b.putFloat((float) (offset + 0.1 * random.nextGaussian()));
+            }
+            data.write(b.array());
+            header.put(e.getKey(), Map.of("dtype", "F32", "shape", e.getValue(),
+                    "data_offsets", List.of(offsetBytes, offsetBytes + 4L * n)));
+            offsetBytes += 4L * n;
+        }
+        byte[] json = JSON.writeValueAsBytes(header);
+        ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length);
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.write(length.array());
+        file.write(json);
+        file.write(data.toByteArray());
+        Files.write(folder.resolve("model.safetensors"), file.toByteArray());
+        Files.writeString(folder.resolve("config.json"), """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "num_hidden_layers": 2,
+                 "hidden_size": 4, "intermediate_size": 4, "num_attention_heads": 1, "num_key_value_heads": 1,
+                 "vocab_size": 8, "torch_dtype": "float32"}
+                """);
+        Files.writeString(folder.resolve("tokenizer.json"), "{\"version\": \"1.0\", \"model\": {\"type\": \"WordLevel\"}}");
+    }
+
+    private Processes.Result evomerge(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--plugins-dir";
+        all[1] = pluginDir.toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return Distributions.evomerge(Distributions.built(), temp, temp.resolve("user"), all);
+    }
+
+    private static final String RUN = """
+            models: [model-a, model-b]
+            genome:
+              kind: recipe
+              merge_method: linear
+              layer_groups: 2
+              filters: [self_attn, mlp]
+            strategy: {id: it-random, parameters: {batch: 4}}
+            evaluators:
+              - {name: mean, evaluator: mean-target, parameters: {target: 0.7}}
+            budget: {evaluations: 12}
+            seed: 1
+            """;
+
+    @Test
+    void evolvesWritesTheRunFolderAndTheBestRecipeMergesAgain() throws IOException {
+        Files.writeString(temp.resolve("run.yml"), RUN);
+        Processes.Result result = evomerge("evolve", "run.yml", "--out", "run", "--json");
+        assertEquals(0, result.exitCode(), result.toString());
+        JsonNode summary = JSON.readTree(result.out());
+        assertEquals(12, summary.get("evaluations").asInt());
+        assertEquals("budget", summary.get("reason").asText());
+        Path run = temp.resolve("run");
+        assertEquals(RUN, Files.readString(run.resolve("run.yml")));
+        List<String> journal = Files.readAllLines(run.resolve("journal.jsonl"));
+        assertEquals("start", JSON.readTree(journal.getFirst()).get("type").asText());
+        assertEquals(12, journal.stream().filter(l -> l.contains("\"type\":\"evaluation\"")).count());
+        assertEquals(4, Files.readAllLines(run.resolve("history.csv")).size());
+        for (String name : List.of("model.safetensors", "config.json", "tokenizer.json", "recipe.yml", "README.md")) {
+            assertTrue(Files.exists(run.resolve("best").resolve(name)), name);
+        }
+        // The starting point is the 0.5/0.5 mix (mean ≈ 0.5); random search finds a mix closer to 0.7.
+        assertTrue(summary.get("best_fitness").get(0).asDouble() > JSON.readTree(journal.get(1)).get("fitness").get(0)
+                .asDouble(), result.out());
+
+        Processes.Result merged = evomerge("merge", "run/best/recipe.yml", "again");
+        assertEquals(0, merged.exitCode(), merged.toString());
+        assertTrue(Files.exists(temp.resolve("again/model.safetensors")));
+
+        Processes.Result resumed = evomerge("evolve", "run.yml", "--out", "run", "--resume", "--json");
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        assertEquals(summary.get("best_id"), JSON.readTree(resumed.out()).get("best_id"));
+    }
+
+    @Test
+    void badRunFilesExitWithOneLineNamingFileAndKey() throws IOException {
+        Files.writeString(temp.resolve("bad.yml"), RUN.replace("it-random", "no-such-strategy"));
+        Processes.Result unknown = evomerge("evolve", "bad.yml", "--out", "run-bad");
+        assertEquals(2, unknown.exitCode(), unknown.toString());
+        assertEquals(1, unknown.err().lines().count(), unknown.toString());
+        assertTrue(unknown.err().contains("bad.yml") && unknown.err().contains("'strategy'"), unknown.err());
+
+        Files.writeString(temp.resolve("typo.yml"), RUN + "wokers: 2\n");
+        Processes.Result typo = evomerge("evolve", "typo.yml", "--out", "run-typo");
+        assertEquals(2, typo.exitCode(), typo.toString());
+        assertTrue(typo.err().contains("typo.yml") && typo.err().contains("'wokers'"), typo.err());
+    }
+}

@@ -1,0 +1,85 @@
+package org.evomerge.cli.evolve;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.evomerge.cli.CommandSession;
+import org.evomerge.cli.EvomergeCommand;
+import org.evomerge.cli.VersionProvider;
+import org.evomerge.cli.output.JsonOutput;
+import org.evomerge.engine.evolution.EvaluationRecord;
+import org.evomerge.engine.evolution.EvolutionJob;
+import org.evomerge.engine.evolution.KinshipMeasure;
+import org.evomerge.engine.evolution.RunFile;
+import org.evomerge.engine.evolution.RunFileReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code evomerge evolve RUN.yml --out RUN_DIR [--resume]}: runs an evolution (docs/evolution.md). */
+@Command(name = "evolve", mixinStandardHelpOptions = true,
+        description = {"Evolve merged models: a search strategy proposes merge recipes, layer paths or whole models,",
+                "candidates are merged in memory and scored by the run file's evaluators, until a budget runs out.",
+                "Every evaluation is journaled in RUN_DIR/journal.jsonl; a killed run continues with --resume.",
+                "The best model goes to RUN_DIR/best/ with its recipe and a model card."})
+public final class EvolveCommand implements Runnable {
+
+    @Parameters(index = "0", paramLabel = "RUN.yml", description = "The run file (docs/evolution.md).")
+    Path runFile;
+
+    @Option(names = "--out", paramLabel = "RUN_DIR", required = true,
+            description = "The run folder: new (or empty), or the folder of the run to resume.")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in RUN_DIR (started with the same run file).")
+    boolean resume;
+
+    @Option(names = "--json", description = "Print a JSON summary.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        CommandSession session = EvomergeCommand.session(spec);
+        Path cwd = session.environment().workingDirectory();
+        RunFile run = RunFileReader.read(cwd.resolve(runFile).normalize());
+        Path runDir = cwd.resolve(out).toAbsolutePath().normalize();
+        long started = System.nanoTime();
+        // The report component plugs in here: EvolutionJob.ReportWriter runDir -> RunReport.write(runDir).
+        EvolutionJob.ReportWriter report = EvolutionJob.ReportWriter.NONE;
+        // The kinship component plugs in here (a KinshipMeasure); without it a run file with 'kinship' is refused.
+        Optional<KinshipMeasure> kinship = Optional.empty();
+        EvolutionJob.Result result = EvolutionJob.run(run, session.plugins().catalog(), session.modelFormats(),
+                session.architectures(), session.runContext(),
+                new EvolutionJob.Options(runDir, resume, VersionProvider.evomergeVersion(), "safetensors"),
+                session.runContext().progress(), kinship, report);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        EvaluationRecord best = result.outcome().best();
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("run_dir", runDir.toString());
+            doc.put("reason", result.outcome().reason());
+            doc.put("evaluations", result.outcome().evaluations().size());
+            doc.put("generations", result.outcome().generations().size());
+            doc.put("best_id", best.id());
+            doc.put("best_fitness", best.fitness().objectives());
+            doc.put("best_metrics", best.metrics());
+            doc.put("best_dir", result.best().toString());
+            doc.put("seconds", seconds);
+            JsonOutput.print(stdout, doc);
+        } else {
+            stdout.printf(Locale.ROOT, "%d evaluations in %d generations (ended by %s); best %s, fitness %s -> %s%n",
+                    result.outcome().evaluations().size(), result.outcome().generations().size(),
+                    result.outcome().reason(), best.id(), best.fitness().objectives(), result.best());
+            stdout.flush();
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package org.evomerge.cli.evolve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.evomerge.cli.CliEnvironment;
+import org.evomerge.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code evolve}'s usage and run-file errors in-process (whole runs are tested end to end in distribution/it). */
+class EvolveCommandTest {
+
+    @TempDir
+    Path temp;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private Run run(String... args) throws Exception {
+        Path home = Files.createDirectories(temp.resolve("home"));
+        Files.createDirectories(home.resolve("plugins"));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CliEnvironment cli = new CliEnvironment(Optional.of(home), Map.of("XDG_CONFIG_HOME",
+                temp.resolve("config").toString(), "XDG_CACHE_HOME", temp.resolve("cache").toString()), temp, temp,
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(Main.run(args, cli), out.toString(), err.toString());
+    }
+
+    @Test
+    void theRunFolderIsRequired() throws Exception {
+        Files.writeString(temp.resolve("run.yml"), "models: [a]\n");
+        Run r = run("evolve", "run.yml");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("--out"), r.err());
+    }
+
+    @Test
+    void runFileErrorsAreOneLineWithExitCode2() throws Exception {
+        Files.writeString(temp.resolve("run.yml"), """
+                models: [a, b]
+                genome: {kind: recipe, merge_method: linear}
+                strategy: cma-es
+                evaluators: [{name: t, evaluator: perplexity}]
+                budget: {evaluations: 10}
+                populaton: 8
+                """);
+        Run r = run("evolve", "run.yml", "--out", "run");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("evomerge: error: ") && r.err().contains("run.yml")
+                && r.err().contains("'populaton'"), r.err());
+        assertTrue(Files.notExists(temp.resolve("run")), "nothing is written for a bad run file");
+    }
+
+    @Test
+    void unknownExtensionsNameTheKey() throws Exception {
+        Files.writeString(temp.resolve("run.yml"), """
+                models: [a, b]
+                genome: {kind: recipe, merge_method: linear}
+                strategy: cma-es
+                evaluators: [{name: t, evaluator: perplexity}]
+                budget: {evaluations: 10}
+                """);
+        Run r = run("evolve", "run.yml", "--out", "run");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("'strategy'") && r.err().contains("cma-es"), r.err());
+    }
+}

@@ -1,0 +1,180 @@
+package org.evomerge.engine.evolution;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+
+/**
+ * An evolution run as its YAML file describes it (see {@code docs/evolution.md}): the models, what evolves, the
+ * strategy and its operators, the tasks that score candidates, and when to stop. Paths are absolute (resolved
+ * against the run file's folder).
+ *
+ * @param file          where it was read from
+ * @param text          the file's text, copied into the run folder
+ * @param models        the input models, in order (layer paths and genome dimensions refer to them by index)
+ * @param baseModel     the base model, for methods that use one
+ * @param genome        what evolves
+ * @param strategy      the search strategy
+ * @param selection     the selection scheme handed to the strategy, if any
+ * @param mutation      the mutation handed to the strategy, if any
+ * @param tasks         the evaluation tasks, in objective order
+ * @param objectives    how task scores become fitness
+ * @param budget        when to stop
+ * @param seed          the run's seed, if the file sets one (else the command line's)
+ * @param workers       evaluations run at once
+ * @param multiFidelity successive-halving settings, if enabled
+ * @param kinship       kinship of the top candidates, if measured
+ */
+public record RunFile(
+        Path file,
+        String text,
+        List<Path> models,
+        Optional<Path> baseModel,
+        GenomeSettings genome,
+        ExtensionChoice strategy,
+        Optional<ExtensionChoice> selection,
+        Optional<ExtensionChoice> mutation,
+        List<Task> tasks,
+        ObjectiveMode objectives,
+        Budget budget,
+        OptionalLong seed,
+        int workers,
+        Optional<MultiFidelity> multiFidelity,
+        Optional<Kinship> kinship) {
+
+    public RunFile {
+        models = List.copyOf(models);
+        tasks = List.copyOf(tasks);
+    }
+
+    /** The three genome encodings of issue 6. */
+    public enum GenomeKind {
+        /** Merge-recipe parameters per layer group, tensor filter and model (mergekit-evolve, Sakana PS). */
+        RECIPE("recipe"),
+        /** A path through the models' layers with scales (Sakana DFS), as a passthrough frankenmerge. */
+        LAYER_PATH("layer-path"),
+        /** Whole-weight individuals held in the run's model store (Evolver, EvoMerge). */
+        MODEL("model");
+
+        private final String id;
+
+        GenomeKind(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+    }
+
+    /** How a candidate's task scores become its fitness. */
+    public enum ObjectiveMode {
+        /** One objective: Σ weight·score over the tasks. */
+        WEIGHTED,
+        /** One objective per task, in task order (for multi-objective strategies such as NSGA-II). */
+        SEPARATE
+    }
+
+    /**
+     * What evolves and how it becomes a model.
+     *
+     * @param kind                 the encoding
+     * @param mergeMethod          the recipe's merge method (recipe), the crossover method (model)
+     * @param layerGroups          recipe: number of layer groups the depth is cut into (the layer count must divide
+     *                             evenly); 1 = one value for every layer
+     * @param filters              recipe: tensor-name filters that get their own values, plus a catch-all
+     * @param parameters           recipe: the evolved parameters of the method; empty = the method's defaults
+     * @param bounds               recipe: [lower, upper] per evolved parameter, overriding the defaults
+     * @param init                 recipe: the starting point ({@code mergekit}: weight 1/n and density 1,
+     *                             {@code center}: the middle of the bounds (Sakana's 0.5), {@code random})
+     * @param smooth               recipe: group values become gradients over the depth instead of slices
+     * @param allowNegativeWeights recipe: keep the sign of weights instead of taking |x|
+     * @param methodParameters     fixed run-wide parameters of the merge method (e.g. {@code normalize})
+     * @param storage              in-memory candidates' dtype: {@code bfloat16} or {@code float32}
+     * @param repeats              layer-path: how often the models' layer sequence repeats (Sakana's r)
+     * @param scaleBounds          layer-path: bounds of the per-step output scale
+     */
+    public record GenomeSettings(
+            GenomeKind kind,
+            String mergeMethod,
+            int layerGroups,
+            List<String> filters,
+            List<String> parameters,
+            Map<String, double[]> bounds,
+            String init,
+            boolean smooth,
+            boolean allowNegativeWeights,
+            Map<String, Object> methodParameters,
+            String storage,
+            int repeats,
+            double[] scaleBounds) {
+        public GenomeSettings {
+            Objects.requireNonNull(kind, "kind");
+            filters = List.copyOf(filters);
+            parameters = List.copyOf(parameters);
+            bounds = Map.copyOf(bounds);
+            methodParameters = Map.copyOf(methodParameters);
+        }
+    }
+
+    /** An extension id with its raw parameters (validated against the extension's schema when the run starts). */
+    public record ExtensionChoice(String id, Map<String, Object> parameters, String key) {
+        public ExtensionChoice {
+            Objects.requireNonNull(id, "id");
+            parameters = Map.copyOf(parameters);
+        }
+    }
+
+    /**
+     * One evaluation task.
+     *
+     * @param name       unique; names the objective and the metrics in the journal
+     * @param evaluator  the evaluator extension id
+     * @param data       the dataset (JSONL), if the task has one; handed to the evaluator as its {@code data}
+     * @param parameters the evaluator's other parameters
+     * @param weight     the task's weight in a weighted objective
+     * @param key        where it was declared, for error messages ({@code evaluators[1]} or a task file)
+     */
+    public record Task(String name, String evaluator, Optional<Path> data, Map<String, Object> parameters,
+                       double weight, String key) {
+        public Task {
+            parameters = Map.copyOf(parameters);
+        }
+    }
+
+    /**
+     * Stopping rules; the first one reached ends the run.
+     *
+     * @param evaluations  journal evaluation lines (cache hits included), if limited
+     * @param seconds      wall-clock seconds of evaluation (summed over resumed sessions), if limited
+     * @param targetFitness stop once the best primary fitness reaches this, if set
+     */
+    public record Budget(OptionalLong evaluations, OptionalDouble seconds, OptionalDouble targetFitness) {
+    }
+
+    /**
+     * Successive halving: every new candidate is first scored on a seeded subsample of each task; only the best
+     * {@code keep} fraction of a generation is then scored on the full data.
+     *
+     * @param sample     the subsample: a count ({@code >= 1}) or a fraction ({@code < 1}) of each dataset
+     * @param keep       fraction of a generation's new candidates promoted to the full evaluation, in (0, 1]
+     * @param sampleSeed the subsample's seed
+     */
+    public record MultiFidelity(double sample, double keep, long sampleSeed) {
+    }
+
+    /**
+     * Kinship of the top candidates after some generations (ModelKinship's early stop and diversity signal).
+     *
+     * @param metric    {@code pcc}, {@code cosine} or {@code euclidean}
+     * @param top       how many of the best distinct candidates are compared
+     * @param every     measured after every {@code every}-th generation
+     * @param stopAbove stop the run once the mean pairwise kinship reaches this (the paper: 0.9 with PCC), if set
+     */
+    public record Kinship(String metric, int top, int every, OptionalDouble stopAbove) {
+    }
+}

@@ -1,0 +1,150 @@
+package org.evomerge.engine.evolution.genome;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.evomerge.api.genome.LayerPathGenome;
+import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.search.SearchSpace;
+
+/**
+ * Sakana's data-flow space as a passthrough frankenmerge. The layers of all models, concatenated (model 0's first),
+ * repeated {@code repeats} times, give T slots; a parameter genome holds an inclusion value per slot (the slot is on
+ * the path when it is above 0) and a scale per slot. The path's layers keep their weights; a step's scale multiplies
+ * its output projections ({@code o_proj}, {@code down_proj}), the weight-space counterpart of the paper's scaling of
+ * the hidden state passed on (its M×M matrix is reduced to one factor per slot).
+ */
+public final class LayerPathSpace {
+
+    private final List<String> models;
+    private final int[] layers;
+    private final int repeats;
+    private final double[] scaleBounds;
+    private final Optional<String> outDtype;
+    private final int slots;
+    private final SearchSpace space;
+
+    /**
+     * @param models      the model references (absolute paths), by index
+     * @param layers      each model's layer count
+     * @param repeats     how often the layer sequence repeats
+     * @param scaleBounds [lower, upper] of the step scales
+     * @param outDtype    {@code out_dtype} written into recipes, if any
+     */
+    public LayerPathSpace(List<String> models, int[] layers, int repeats, double[] scaleBounds,
+                          Optional<String> outDtype) {
+        this.models = List.copyOf(models);
+        this.layers = layers.clone();
+        this.repeats = repeats;
+        this.scaleBounds = scaleBounds.clone();
+        this.outDtype = outDtype;
+        int total = 0;
+        for (int l : layers) {
+            total += l;
+        }
+        this.slots = total * repeats;
+        List<SearchSpace.Dimension> dims = new ArrayList<>();
+        for (int t = 0; t < slots; t++) {
+            int[] src = source(t);
+            dims.add(new SearchSpace.Dimension("slot[" + t + "].m" + src[0] + ".l" + src[1] + ".include", -1, 1));
+        }
+        for (int t = 0; t < slots; t++) {
+            dims.add(new SearchSpace.Dimension("slot[" + t + "].scale", scaleBounds[0], scaleBounds[1]));
+        }
+        this.space = new SearchSpace(dims);
+    }
+
+    public SearchSpace space() {
+        return space;
+    }
+
+    /** {model, layer} of a slot. */
+    private int[] source(int slot) {
+        int flat = slot % (slots / repeats);
+        for (int m = 0; m < layers.length; m++) {
+            if (flat < layers[m]) {
+                return new int[] {m, flat};
+            }
+            flat -= layers[m];
+        }
+        throw new IllegalStateException("slot " + slot);
+    }
+
+    /** Model 0's layers on the path, once, at scale 1 (clamped into the scale bounds): the paper's initialisation. */
+    public ParameterGenome start() {
+        double[] x = new double[2 * slots];
+        for (int t = 0; t < slots; t++) {
+            x[t] = t < layers[0] ? 0.5 : -0.5;
+            x[slots + t] = Math.max(scaleBounds[0], Math.min(scaleBounds[1], 1.0));
+        }
+        return new ParameterGenome(x);
+    }
+
+    /** The path a parameter genome encodes; a genome with no slot above 0 keeps its highest slot, never an empty path. */
+    public LayerPathGenome decode(ParameterGenome genome) {
+        if (genome.size() != space.size()) {
+            throw new IllegalArgumentException("genome has " + genome.size() + " values, the layer-path space "
+                    + space.size());
+        }
+        List<LayerPathGenome.Step> steps = new ArrayList<>();
+        int best = 0;
+        for (int t = 0; t < slots; t++) {
+            if (genome.get(t) > genome.get(best)) {
+                best = t;
+            }
+            if (genome.get(t) > 0) {
+                steps.add(step(genome, t));
+            }
+        }
+        if (steps.isEmpty()) {
+            steps.add(step(genome, best));
+        }
+        return new LayerPathGenome(steps);
+    }
+
+    private LayerPathGenome.Step step(ParameterGenome genome, int t) {
+        int[] src = source(t);
+        double scale = Math.max(scaleBounds[0], Math.min(scaleBounds[1], genome.get(slots + t)));
+        return new LayerPathGenome.Step(src[0], src[1], scale);
+    }
+
+    /** The passthrough recipe of a path: one slice per step. */
+    public String recipe(LayerPathGenome path) {
+        return recipe(path, models, outDtype);
+    }
+
+    /**
+     * The passthrough recipe of a path over {@code models}.
+     *
+     * @throws IllegalArgumentException if a step names a model index outside {@code models} or an empty path
+     */
+    public static String recipe(LayerPathGenome path, List<String> models, Optional<String> outDtype) {
+        if (path.steps().isEmpty()) {
+            throw new IllegalArgumentException("a layer path needs at least one step");
+        }
+        List<Object> slices = new ArrayList<>();
+        for (LayerPathGenome.Step step : path.steps()) {
+            if (step.model() < 0 || step.model() >= models.size()) {
+                throw new IllegalArgumentException("layer path step names model " + step.model() + " of "
+                        + models.size());
+            }
+            Map<String, Object> source = new LinkedHashMap<>();
+            source.put("model", models.get(step.model()));
+            source.put("layer_range", List.of(step.layer(), step.layer() + 1));
+            if (step.scale() != 1.0) {
+                source.put("parameters", RecipeYaml.ordered("scale", List.of(
+                        RecipeYaml.ordered("filter", "o_proj", "value", step.scale()),
+                        RecipeYaml.ordered("filter", "down_proj", "value", step.scale()),
+                        RecipeYaml.ordered("value", 1.0))));
+            }
+            slices.add(RecipeYaml.ordered("sources", List.of(source)));
+        }
+        Map<String, Object> recipe = new LinkedHashMap<>();
+        recipe.put("merge_method", "passthrough");
+        recipe.put("slices", slices);
+        outDtype.ifPresent(d -> recipe.put("out_dtype", d));
+        return RecipeYaml.dump(recipe);
+    }
+}

@@ -1,0 +1,94 @@
+package org.evomerge.engine.merge;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.evomerge.api.model.Model;
+import org.evomerge.api.model.ModelConfig;
+import org.evomerge.api.model.ModelWriter;
+import org.evomerge.api.tensor.TensorInfo;
+
+/**
+ * A {@link ModelWriter} that keeps the tensors in memory instead of writing files, so a merge result can be scored
+ * without touching the disk (the evolution engine merges every candidate this way). Tensors are copied into one
+ * shared arena owned by the model {@link #commit() commit} hands out; closing that model frees them.
+ *
+ * <p>Thread-safe for {@link #write} from several threads, as {@code MergeExecutor} calls it.
+ */
+public final class InMemoryModelWriter implements ModelWriter {
+
+    private final List<TensorInfo> layout;
+    private final ModelConfig config;
+    private final List<Path> sideFiles;
+    private final Arena arena = Arena.ofShared();
+    private final Map<String, MemorySegment> written = new ConcurrentHashMap<>();
+    private MemoryModel committed;
+    private boolean closed;
+
+    /**
+     * @param layout    every tensor that will be written, in the order the model lists them
+     * @param config    the model's configuration
+     * @param sideFiles files the model carries (the reference model's tokenizer files)
+     */
+    public InMemoryModelWriter(List<TensorInfo> layout, ModelConfig config, List<Path> sideFiles) {
+        this.layout = List.copyOf(layout);
+        this.config = config;
+        this.sideFiles = List.copyOf(sideFiles);
+    }
+
+    @Override
+    public void write(TensorInfo info, MemorySegment data) {
+        TensorInfo declared = layout.stream().filter(t -> t.name().equals(info.name())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("tensor '" + info.name() + "' was not declared"));
+        if (declared.dtype() != info.dtype() || !declared.shape().equals(info.shape())) {
+            throw new IllegalArgumentException("tensor '" + info.name() + "' does not match its declaration " + declared);
+        }
+        if (data.byteSize() != info.byteSize()) {
+            throw new IllegalArgumentException("tensor '" + info.name() + "' has " + data.byteSize() + " bytes, "
+                    + info.byteSize() + " expected");
+        }
+        MemorySegment copy = arena.allocate(Math.max(1, data.byteSize()), 64).asSlice(0, data.byteSize());
+        copy.copyFrom(data);
+        if (written.putIfAbsent(info.name(), copy) != null) {
+            throw new IllegalStateException("tensor '" + info.name() + "' written twice");
+        }
+    }
+
+    /** Checks that every declared tensor arrived; the model is then available from {@link #model()}. */
+    @Override
+    public void commit() {
+        for (TensorInfo t : layout) {
+            if (!written.containsKey(t.name())) {
+                throw new IllegalStateException("tensor '" + t.name() + "' was declared but not written");
+            }
+        }
+        Map<String, MemorySegment> ordered = new LinkedHashMap<>();
+        layout.forEach(t -> ordered.put(t.name(), written.get(t.name())));
+        committed = new MemoryModel(config, layout, ordered, sideFiles, arena);
+    }
+
+    /**
+     * The committed model; it owns the memory from now on (close it to free it).
+     *
+     * @throws IllegalStateException before {@link #commit()}
+     */
+    public Model model() {
+        if (committed == null) {
+            throw new IllegalStateException("the in-memory model is not committed");
+        }
+        return committed;
+    }
+
+    /** Frees the tensors unless a committed model took them over. */
+    @Override
+    public void close() {
+        if (committed == null && !closed) {
+            closed = true;
+            arena.close();
+        }
+    }
+}

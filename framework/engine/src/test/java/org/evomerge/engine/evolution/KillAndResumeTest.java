@@ -1,0 +1,82 @@
+package org.evomerge.engine.evolution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A run in its own JVM is killed with {@code destroyForcibly} (SIGKILL) in the middle, resumed in a new JVM, and its
+ * journal compared with an uninterrupted run of the same run file: the same evaluations (ids, genomes, fitness,
+ * parents, cache flags), none repeated, none lost.
+ */
+class KillAndResumeTest {
+
+    @TempDir
+    Path temp;
+
+    private static final String RUN = EvolutionFixture.LINEAR_RUN
+            .replace("parameters: {target: $TARGET}", "parameters: {target: $TARGET, delay_ms: 25}")
+            .replace("evaluations: 24", "evaluations: 20");
+
+    private Process start(Path runFile, Path runDir, String mode) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
+                "-cp", System.getProperty("java.class.path"), EvolutionProcessMain.class.getName(), temp.toString(),
+                runFile.toString(), runDir.toString(), mode));
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(temp.resolve(runDir.getFileName() + "-" + mode + ".log").toFile()).start();
+    }
+
+    private static long evaluationLines(Path runDir) throws Exception {
+        Path journal = runDir.resolve(RunJournal.FILE);
+        if (!Files.exists(journal)) {
+            return 0;
+        }
+        return Files.readAllLines(journal).stream().filter(l -> l.contains("\"type\":\"evaluation\"")).count();
+    }
+
+    @Test
+    void aKilledRunResumesWithNoEvaluationLostOrRepeated() throws Exception {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path runFile = f.runFile("run.yml", RUN);
+
+        // The uninterrupted reference runs in this JVM (same code, same seed): a third JVM would only add start-up time.
+        Path reference = temp.resolve("reference");
+        EvolutionFixture.run(runFile, reference, false, 2);
+
+        Path killed = temp.resolve("killed");
+        Process first = start(runFile, killed, "start");
+        // Kill once a few evaluations are journaled: somewhere inside a generation, never at a clean boundary on purpose.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (evaluationLines(killed) < 7 && first.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(first.isAlive(), "the run ended before it could be killed: "
+                + Files.readString(temp.resolve("killed-start.log")));
+        first.destroyForcibly().waitFor();
+        long before = evaluationLines(killed);
+        assertTrue(before >= 7 && before < 20, "killed after " + before + " evaluations");
+        assertTrue(Files.readAllLines(killed.resolve(RunJournal.FILE)).stream().noneMatch(l -> l.contains("finish")));
+
+        Process resumed = start(runFile, killed, "resume");
+        assertTrue(resumed.waitFor(120, TimeUnit.SECONDS), "the resumed run did not end");
+        assertEquals(0, resumed.exitValue(), Files.readString(temp.resolve("killed-resume.log")));
+
+        assertEquals(EvolutionJobTest.evaluations(reference), EvolutionJobTest.evaluations(killed));
+        List<String> lines = Files.readAllLines(killed.resolve(RunJournal.FILE));
+        assertEquals(1, lines.stream().filter(l -> l.contains("\"type\":\"resume\"")).count());
+        assertEquals(1, lines.stream().filter(l -> l.contains("\"type\":\"finish\"")).count());
+        assertEquals(Files.readAllLines(reference.resolve("history.csv")).size(),
+                Files.readAllLines(killed.resolve("history.csv")).size());
+        assertTrue(Files.exists(killed.resolve("best").resolve("recipe.yml")));
+        assertTrue(new File(killed.toFile(), "run.yml").isFile());
+    }
+}

@@ -1,0 +1,179 @@
+package org.evomerge.engine.evolution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.evomerge.api.EvomergeException;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.genome.LayerPathGenome;
+import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.parameter.ParameterSchema;
+import org.evomerge.api.parameter.ParameterScope;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.engine.evolution.genome.LayerPathSpace;
+import org.evomerge.engine.evolution.genome.RecipeSpace;
+import org.evomerge.engine.recipe.MergeRecipe;
+import org.evomerge.engine.recipe.RecipeReader;
+import org.evomerge.engine.recipe.RecipeSource;
+import org.junit.jupiter.api.Test;
+
+/** Genome ↔ recipe mapping, checked by reading the produced recipe back with the merge engine's own reader. */
+class RecipeSpaceTest {
+
+    private static final Path FILE = Path.of("/runs/run.yml");
+
+    /** TIES-like: weight and density per model, a base model, a global option. */
+    private static final ExtensionDescriptor TIES = new ExtensionDescriptor("ties", "1.0.0", ExtensionKind.MERGE_METHOD,
+            "", ParameterSchema.of(
+                    ParameterSpec.number("weight", 1.0, null, null, "").withScope(ParameterScope.PER_MODEL),
+                    ParameterSpec.number("density", 1.0, 0.0, 1.0, "").withScope(ParameterScope.PER_MODEL),
+                    ParameterSpec.bool("normalize", true, "")),
+            Set.of(Capability.REQUIRES_BASE_MODEL));
+
+    private static final ExtensionDescriptor SLERP = new ExtensionDescriptor("slerp", "1.0.0",
+            ExtensionKind.MERGE_METHOD, "", ParameterSchema.of(
+                    ParameterSpec.number("t", 0.5, null, null, "").withScope(ParameterScope.PER_TENSOR)),
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
+
+    private static RecipeSpace ties(int groups, boolean smooth) {
+        return new RecipeSpace(TIES, List.of("/m/base", "/m/a", "/m/b"), Optional.of("/m/base"), 8, groups,
+                List.of("self_attn", "mlp"), List.of(), Map.of("weight", new double[] {0, 2}), "mergekit", smooth,
+                false, Map.of("normalize", false), Optional.of("bfloat16"), FILE);
+    }
+
+    /** The value a recipe gives model {@code model}'s parameter for {@code tensor} in slice {@code slice}. */
+    private static Object resolve(MergeRecipe recipe, int slice, String model, String parameter, String tensor, double t) {
+        RecipeSource source = recipe.slices().get(slice).sources().stream().filter(s -> s.model().equals(model))
+                .findFirst().orElseThrow();
+        return source.parameters().get(parameter).resolve(tensor, t).orElseThrow();
+    }
+
+    @Test
+    void dimensionsAreGroupsTimesFilterSetsTimesModelsTimesParameters() {
+        RecipeSpace space = ties(4, false);
+        // 4 groups × (2 filters + catch-all) × 2 evolved models (the base has none) × (weight, density)
+        assertEquals(4 * 3 * 2 * 2, space.space().size());
+        assertEquals("layers[0-1].self_attn.a.weight", space.space().dimensions().get(0).name());
+        assertEquals("layers[0-1].self_attn.a.density", space.space().dimensions().get(1).name());
+        assertEquals("layers[0-1].self_attn.b.weight", space.space().dimensions().get(2).name());
+        assertEquals("layers[0-1].*.a.weight", space.space().dimensions().get(8).name());
+        assertEquals("layers[2-3].self_attn.a.weight", space.space().dimensions().get(12).name());
+        assertEquals(2.0, space.space().dimensions().get(0).upper());
+        assertEquals(1.0, space.space().dimensions().get(1).upper());
+        // mergekit-evolve's start: weight 1/n, density 1
+        double[] x0 = space.start(null).values();
+        assertEquals(0.5, x0[0]);
+        assertEquals(1.0, x0[1]);
+    }
+
+    @Test
+    void discreteGenomesBecomeOneSlicePerGroupWithFilteredValues() {
+        RecipeSpace space = ties(4, false);
+        double[] x = new double[space.space().size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i + 1) / 100.0;
+        }
+        x[2] = -0.4; // a negative weight: |x| as mergekit-evolve decodes it
+        x[3] = 1.7; // a density above 1: clamped
+        MergeRecipe recipe = RecipeReader.parse(space.recipe(new ParameterGenome(x)), FILE);
+        assertEquals("ties", recipe.mergeMethod());
+        assertEquals(Optional.of("/m/base"), recipe.baseModel());
+        assertEquals(4, recipe.slices().size());
+        assertEquals(Optional.of("bfloat16"), recipe.outDtype());
+        assertEquals(false, recipe.parameters().get("normalize").resolve("x", 0).orElseThrow());
+        assertEquals(List.of(2, 4), List.of(recipe.slices().get(1).sources().get(1).layerRange().get()[0],
+                recipe.slices().get(1).sources().get(1).layerRange().get()[1]));
+        String attn = "model.layers.0.self_attn.q_proj.weight";
+        String mlp = "model.layers.0.mlp.up_proj.weight";
+        String norm = "model.layers.0.input_layernorm.weight";
+        assertEquals(0.01, resolve(recipe, 0, "/m/a", "weight", attn, 0));
+        assertEquals(0.02, resolve(recipe, 0, "/m/a", "density", attn, 0));
+        assertEquals(0.4, resolve(recipe, 0, "/m/b", "weight", attn, 0));
+        assertEquals(1.0, resolve(recipe, 0, "/m/b", "density", attn, 0));
+        assertEquals(0.05, resolve(recipe, 0, "/m/a", "weight", mlp, 0));
+        assertEquals(0.09, resolve(recipe, 0, "/m/a", "weight", norm, 0));
+        assertEquals(0.13, resolve(recipe, 1, "/m/a", "weight", attn, 0));
+        assertTrue(recipe.slices().get(0).sources().getFirst().parameters().isEmpty(), "the base has no parameters");
+    }
+
+    @Test
+    void smoothGenomesBecomeGradientsOverTheDepth() {
+        RecipeSpace space = ties(2, true);
+        double[] x = new double[space.space().size()];
+        int perGroup = x.length / 2;
+        x[0] = 0.2; // group 0, self_attn, a, weight
+        x[perGroup] = 0.6; // group 1, self_attn, a, weight
+        MergeRecipe recipe = RecipeReader.parse(space.recipe(new ParameterGenome(x)), FILE);
+        assertTrue(recipe.modelsForm());
+        String attn = "model.layers.0.self_attn.q_proj.weight";
+        assertEquals(0.2, ((Number) resolve(recipe, 0, "/m/a", "weight", attn, 0)).doubleValue(), 1e-15);
+        assertEquals(0.4, ((Number) resolve(recipe, 0, "/m/a", "weight", attn, 0.5)).doubleValue(), 1e-15);
+        assertEquals(0.6, ((Number) resolve(recipe, 0, "/m/a", "weight", attn, 1)).doubleValue(), 1e-15);
+    }
+
+    @Test
+    void perTensorParametersAreEvolvedOncePerGroupAndFilter() {
+        RecipeSpace space = new RecipeSpace(SLERP, List.of("/m/base", "/m/a"), Optional.of("/m/base"), 4, 2, List.of(),
+                List.of(), Map.of(), "center", false, false, Map.of(), Optional.empty(), FILE);
+        assertEquals(2, space.space().size());
+        MergeRecipe recipe = RecipeReader.parse(space.recipe(new ParameterGenome(new double[] {0.25, 0.75})), FILE);
+        assertEquals(0.25, recipe.slices().get(0).parameters().get("t").resolve("x", 0).orElseThrow());
+        assertEquals(0.75, recipe.slices().get(1).parameters().get("t").resolve("x", 0).orElseThrow());
+        assertEquals(0.5, space.start(null).get(0));
+    }
+
+    @Test
+    void badSpacesAreConfigurationErrorsNamingTheKey() {
+        EvomergeException groups = assertThrows(EvomergeException.class, () -> ties(3, false));
+        assertTrue(groups.getMessage().contains("genome.layer_groups"), groups.getMessage());
+        EvomergeException param = assertThrows(EvomergeException.class, () -> new RecipeSpace(TIES,
+                List.of("/m/base", "/m/a"), Optional.of("/m/base"), 8, 1, List.of(), List.of("normalize"), Map.of(),
+                "mergekit", false, false, Map.of(), Optional.empty(), FILE));
+        assertTrue(param.getMessage().contains("genome.parameters"), param.getMessage());
+        EvomergeException base = assertThrows(EvomergeException.class, () -> new RecipeSpace(TIES,
+                List.of("/m/a", "/m/b"), Optional.empty(), 8, 1, List.of(), List.of(), Map.of(),
+                "mergekit", false, false, Map.of(), Optional.empty(), FILE));
+        assertTrue(base.getMessage().contains("base_model"), base.getMessage());
+    }
+
+    @Test
+    void layerPathGenomesDecodeIntoPassthroughSlices() {
+        LayerPathSpace space = new LayerPathSpace(List.of("/m/a", "/m/b"), new int[] {2, 3}, 2, new double[] {0.5, 1.5},
+                Optional.empty());
+        assertEquals(2 * 5 * 2, space.space().size());
+        // The start is model A's layers, once.
+        assertEquals(List.of(new LayerPathGenome.Step(0, 0, 1.0), new LayerPathGenome.Step(0, 1, 1.0)),
+                space.decode(space.start()).steps());
+        double[] x = new double[20];
+        java.util.Arrays.fill(x, 0, 10, -1);
+        x[3] = 0.2; // slot 3 = model B layer 1
+        x[5] = 0.9; // slot 5 = model A layer 0, second repeat
+        x[10 + 3] = 2.0; // its scale, clamped to 1.5
+        x[10 + 5] = 0.75;
+        LayerPathGenome path = space.decode(new ParameterGenome(x));
+        assertEquals(List.of(new LayerPathGenome.Step(1, 1, 1.5), new LayerPathGenome.Step(0, 0, 0.75)), path.steps());
+        MergeRecipe recipe = RecipeReader.parse(space.recipe(path), FILE);
+        assertEquals("passthrough", recipe.mergeMethod());
+        assertEquals(2, recipe.slices().size());
+        RecipeSource first = recipe.slices().get(0).sources().getFirst();
+        assertEquals("/m/b", first.model());
+        assertEquals(1, first.layerRange().get()[0]);
+        assertEquals(1.5, first.parameters().get("scale").resolve("model.layers.1.self_attn.o_proj.weight", 0)
+                .orElseThrow());
+        assertEquals(1.0, first.parameters().get("scale").resolve("model.layers.1.self_attn.q_proj.weight", 0)
+                .orElseThrow());
+        // No slot on: the highest one is kept rather than an empty model.
+        double[] none = new double[20];
+        java.util.Arrays.fill(none, -0.5);
+        none[7] = -0.1;
+        assertEquals(1, space.decode(new ParameterGenome(none)).steps().size());
+    }
+}

@@ -1,0 +1,319 @@
+package org.evomerge.engine.evolution;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.evomerge.api.context.RandomSource;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.evaluation.EvaluationResult;
+import org.evomerge.api.evaluation.Evaluator;
+import org.evomerge.api.evaluation.EvaluatorFactory;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.genome.Genome;
+import org.evomerge.api.genome.ModelGenome;
+import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.MergeMethodFactory;
+import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.model.Model;
+import org.evomerge.api.parameter.ParameterSchema;
+import org.evomerge.api.parameter.ParameterScope;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.parameter.ParameterType;
+import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.search.ScoredGenome;
+import org.evomerge.api.search.SearchProblem;
+import org.evomerge.api.search.SearchSpace;
+import org.evomerge.api.search.SearchStrategy;
+import org.evomerge.api.search.SearchStrategyFactory;
+import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.engine.plugin.ExtensionCatalog;
+
+/**
+ * Extensions defined in test code, since the real evaluator and strategy plugins are built elsewhere: a linear merge
+ * and a passthrough (mergekit semantics), an evaluator that scores a model by its distance to a target model's
+ * weights (a real fitness over the merged tensors), a (1+λ) evolution strategy over parameter genomes and a small
+ * genetic algorithm over whole models.
+ */
+final class TestExtensions {
+
+    private TestExtensions() {
+    }
+
+    /** A catalog with the toy format and every test extension. */
+    static ExtensionCatalog catalog() {
+        ExtensionCatalog catalog = new ExtensionCatalog();
+        catalog.register(new ToyFormat(), "tests");
+        catalog.register(new Linear(), "tests");
+        catalog.register(new Passthrough(), "tests");
+        catalog.register(new Distance(), "tests");
+        catalog.register(new OnePlusLambda(), "tests");
+        catalog.register(new TinyGa(), "tests");
+        return catalog;
+    }
+
+    /** mergekit's linear: Σ w·x / Σ w (normalize) or Σ w·x. */
+    static final class Linear implements MergeMethodFactory {
+        @Override
+        public ExtensionDescriptor descriptor() {
+            return new ExtensionDescriptor("linear", "1.0.0", ExtensionKind.MERGE_METHOD, "weighted average",
+                    ParameterSchema.of(
+                            ParameterSpec.number("weight", 1.0, null, null, "").withScope(ParameterScope.PER_MODEL),
+                            ParameterSpec.bool("normalize", true, "")),
+                    Set.of());
+        }
+
+        @Override
+        public MergeMethod create(Parameters parameters, RunContext context) {
+            boolean normalize = parameters.bool("normalize");
+            return input -> {
+                float[] out = new float[input.elementCount()];
+                double total = 0;
+                for (ModelTensor m : input.models()) {
+                    double w = m.parameters().number("weight");
+                    total += w;
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] += (float) (w * m.values()[i]);
+                    }
+                }
+                if (normalize && total != 0) {
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] = (float) (out[i] / total);
+                    }
+                }
+                return out;
+            };
+        }
+    }
+
+    /** mergekit's passthrough: the single input, times {@code scale}. */
+    static final class Passthrough implements MergeMethodFactory {
+        @Override
+        public ExtensionDescriptor descriptor() {
+            return new ExtensionDescriptor("passthrough", "1.0.0", ExtensionKind.MERGE_METHOD, "copy",
+                    ParameterSchema.of(ParameterSpec.number("scale", 1.0, null, null, "")
+                            .withScope(ParameterScope.PER_MODEL)),
+                    Set.of(Capability.LAYER_STACKING));
+        }
+
+        @Override
+        public MergeMethod create(Parameters parameters, RunContext context) {
+            return input -> {
+                ModelTensor only = input.models().getFirst();
+                float scale = (float) only.parameters().number("scale");
+                float[] out = only.values().clone();
+                for (int i = 0; i < out.length; i++) {
+                    out[i] *= scale;
+                }
+                return out;
+            };
+        }
+    }
+
+    /**
+     * Score = −mean squared difference between the model's tensors and the target's (double precision), over every
+     * element, or over a seeded sample of elements when {@code sample} is set. {@code delay_ms} slows each
+     * evaluation down, so a test can kill a run in the middle.
+     */
+    static final class Distance implements EvaluatorFactory {
+        @Override
+        public ExtensionDescriptor descriptor() {
+            return new ExtensionDescriptor("distance", "1.0.0", ExtensionKind.EVALUATOR, "distance to a target",
+                    ParameterSchema.of(
+                            new ParameterSpec("target", ParameterType.STRING, null, null, null, null, true,
+                                    ParameterScope.GLOBAL, "target model folder"),
+                            new ParameterSpec("sample", ParameterType.NUMBER, null, 0.0, null, null, false,
+                                    ParameterScope.GLOBAL, "elements sampled (count or fraction)"),
+                            ParameterSpec.integer("sample_seed", 0, null, null, ""),
+                            ParameterSpec.integer("delay_ms", 0, 0L, null, "")),
+                    Set.of());
+        }
+
+        @Override
+        public Evaluator create(Parameters parameters, RunContext context) {
+            Model target = ToyFormat.open(Path.of(parameters.string("target")));
+            double sample = parameters.has("sample") ? parameters.number("sample") : 0;
+            long sampleSeed = parameters.integer("sample_seed");
+            long delay = parameters.integer("delay_ms");
+            ReferenceBackend compute = new ReferenceBackend();
+            return new Evaluator() {
+                @Override
+                public EvaluationResult evaluate(Model model) {
+                    if (delay > 0) {
+                        try {
+                            Thread.sleep(delay);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    double sum = 0;
+                    long count = 0;
+                    for (TensorInfo t : target.tensors().tensors()) {
+                        int n = Math.toIntExact(t.shape().elementCount());
+                        float[] want = new float[n];
+                        float[] got = new float[n];
+                        compute.toFloat(target.tensors().tensor(t.name()).data(), t.dtype(), want, n);
+                        TensorInfo mine = model.tensors().find(t.name()).orElseThrow();
+                        compute.toFloat(model.tensors().tensor(t.name()).data(), mine.dtype(), got, n);
+                        for (int i = 0; i < n; i++) {
+                            if (sample > 0) {
+                                double p = sample < 1 ? sample : Math.min(1, sample / n);
+                                long h = (t.name().hashCode() * 0x9E3779B97F4A7C15L) ^ (i * 0xBF58476D1CE4E5B9L)
+                                        ^ sampleSeed;
+                                h ^= h >>> 31;
+                                h *= 0x94D049BB133111EBL;
+                                h ^= h >>> 29;
+                                if ((h >>> 11) * 0x1.0p-53 >= p) {
+                                    continue;
+                                }
+                            }
+                            double d = (double) got[i] - want[i];
+                            sum += d * d;
+                            count++;
+                        }
+                    }
+                    double mse = count == 0 ? 0 : sum / count;
+                    return new EvaluationResult(Map.of("mse", mse), -mse);
+                }
+
+                @Override
+                public void close() {
+                    target.close();
+                }
+            };
+        }
+    }
+
+    /** A (1+λ) evolution strategy: λ Gaussian steps around the best point so far; deterministic for its seed. */
+    static final class OnePlusLambda implements SearchStrategyFactory {
+        @Override
+        public ExtensionDescriptor descriptor() {
+            return new ExtensionDescriptor("test-es", "1.0.0", ExtensionKind.SEARCH_STRATEGY, "(1+lambda)-ES",
+                    ParameterSchema.of(ParameterSpec.integer("lambda", 4, 1L, null, ""),
+                            ParameterSpec.number("sigma", 0.2, 0.0, null, "")),
+                    Set.of(Capability.PARAMETER_GENOMES));
+        }
+
+        @Override
+        public SearchStrategy create(SearchProblem problem, Parameters parameters, RunContext context) {
+            int lambda = (int) parameters.integer("lambda");
+            double sigma = parameters.number("sigma");
+            RandomSource random = context.random().fork("test-es");
+            SearchSpace space = problem.space();
+            return new SearchStrategy() {
+                private ParameterGenome best = (ParameterGenome) problem.seeds().getFirst();
+                private double bestFitness = Double.NEGATIVE_INFINITY;
+                private long counter;
+                private boolean first = true;
+
+                @Override
+                public List<Genome> ask() {
+                    List<Genome> batch = new ArrayList<>();
+                    if (first) {
+                        batch.add(best);
+                    }
+                    while (batch.size() < lambda) {
+                        double[] x = best.values();
+                        for (int i = 0; i < x.length; i++) {
+                            double u1 = Math.max(1e-300, random.uniform(counter++));
+                            double u2 = random.uniform(counter++);
+                            double z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+                            SearchSpace.Dimension d = space.dimensions().get(i);
+                            x[i] = Math.max(d.lower(), Math.min(d.upper(), x[i] + sigma * (d.upper() - d.lower()) * z));
+                        }
+                        batch.add(new ParameterGenome(x));
+                    }
+                    first = false;
+                    return batch;
+                }
+
+                @Override
+                public void tell(List<ScoredGenome> results) {
+                    for (ScoredGenome s : results) {
+                        if (s.fitness().primary() > bestFitness) {
+                            bestFitness = s.fitness().primary();
+                            best = (ParameterGenome) s.genome();
+                        }
+                    }
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return false;
+                }
+            };
+        }
+    }
+
+    /**
+     * A small generational GA over whole models: the seeds are scored first; then each generation breeds
+     * {@code children} by crossover (through the run's merge method) of two parents, picked by the run's selection
+     * scheme or uniformly, optionally mutated; the best {@code population} survive.
+     */
+    static final class TinyGa implements SearchStrategyFactory {
+        @Override
+        public ExtensionDescriptor descriptor() {
+            return new ExtensionDescriptor("test-ga", "1.0.0", ExtensionKind.SEARCH_STRATEGY, "tiny GA",
+                    ParameterSchema.of(ParameterSpec.integer("children", 2, 1L, null, "")),
+                    Set.of(Capability.MODEL_GENOMES));
+        }
+
+        @Override
+        public SearchStrategy create(SearchProblem problem, Parameters parameters, RunContext context) {
+            int children = (int) parameters.integer("children");
+            RandomSource random = context.random().fork("test-ga");
+            int size = problem.seeds().size();
+            return new SearchStrategy() {
+                private List<ScoredGenome> population = new ArrayList<>();
+                private List<Genome> asked = List.of();
+                private long counter;
+
+                @Override
+                public List<Genome> ask() {
+                    if (population.isEmpty()) {
+                        asked = problem.seeds();
+                        return asked;
+                    }
+                    List<Genome> batch = new ArrayList<>();
+                    for (int c = 0; c < children; c++) {
+                        int a = (int) (random.uniform(counter++) * population.size());
+                        int b = (int) (random.uniform(counter++) * population.size());
+                        if (b == a) {
+                            b = (a + 1) % population.size();
+                        }
+                        Genome child = problem.crossover().orElseThrow().apply(
+                                List.of(population.get(a).genome(), population.get(b).genome()),
+                                random.fork(counter++));
+                        batch.add(child);
+                    }
+                    asked = batch;
+                    return batch;
+                }
+
+                @Override
+                public void tell(List<ScoredGenome> results) {
+                    List<ScoredGenome> all = new ArrayList<>(population);
+                    all.addAll(results);
+                    all.sort(Comparator.comparingDouble((ScoredGenome s) -> -s.fitness().primary()));
+                    Map<String, ScoredGenome> unique = new LinkedHashMap<>();
+                    for (ScoredGenome s : all) {
+                        unique.putIfAbsent(((ModelGenome) s.genome()).contentHash(), s);
+                    }
+                    population = new ArrayList<>(unique.values()).subList(0, Math.min(size, unique.size()));
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return false;
+                }
+            };
+        }
+    }
+}
