@@ -1,0 +1,184 @@
+package org.evomerge.inference;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import org.evomerge.api.tensor.DType;
+import org.evomerge.kernels.QuantCodecs;
+
+/**
+ * A {@code rows × cols} weight matrix kept in its stored dtype (F32, BF16, F16 or Q8_0; row-major, little-endian,
+ * rows of Q8_0 are whole blocks) and multiplied in float32. A single token is a matrix-vector product whose dot
+ * products decode the weights on the fly; several tokens are a matrix-matrix product that decodes a tile of rows once
+ * into a float buffer that stays in cache and reuses every decoded row for all tokens. Both are parallel over output
+ * rows. Immutable and thread-safe; the segment must stay valid while the matrix is used.
+ */
+public final class WeightMatrix {
+
+    /** Rows decoded per tile: a tile must stay in the per-core L2 cache while all tokens stream past it. */
+    private static final int TILE_BYTES = 96 * 1024;
+    /** Tokens per pass over a tile, so the token rows being multiplied stay in L1/L2 as well. */
+    private static final int TOKEN_BLOCK = 64;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[0]);
+
+    private final MemorySegment data;
+    private final DType dtype;
+    private final int rows;
+    private final int cols;
+    private final long rowBytes;
+    private final int tileRows;
+
+    private WeightMatrix(MemorySegment data, DType dtype, int rows, int cols) {
+        this.data = data;
+        this.dtype = dtype;
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = dtype.byteSize(cols);
+        this.tileRows = Math.max(4, Math.min(64, (TILE_BYTES / (4 * cols)) & ~3));
+    }
+
+    /** Whether {@link #of} accepts {@code dtype}. */
+    public static boolean supports(DType dtype) {
+        return dtype == DType.F32 || dtype == DType.BF16 || dtype == DType.F16 || dtype == DType.Q8_0;
+    }
+
+    /**
+     * @throws IllegalArgumentException if the dtype is unsupported, a Q8_0 row is not whole blocks, or the segment
+     *     is not exactly {@code rows · cols} elements
+     */
+    public static WeightMatrix of(MemorySegment data, DType dtype, int rows, int cols) {
+        if (!supports(dtype)) {
+            throw new IllegalArgumentException("unsupported weight dtype " + dtype);
+        }
+        if (rows < 1 || cols < 1 || cols % dtype.blockSize() != 0) {
+            throw new IllegalArgumentException(rows + " x " + cols + " is not a valid " + dtype + " matrix");
+        }
+        long expected = dtype.byteSize((long) rows * cols);
+        if (data.byteSize() != expected) {
+            throw new IllegalArgumentException("a " + rows + " x " + cols + " " + dtype + " matrix needs " + expected
+                    + " bytes, got " + data.byteSize());
+        }
+        return new WeightMatrix(data, dtype, rows, cols);
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** Decodes row {@code row} into {@code dst[dstOff ..+cols)}. */
+    public void decodeRow(int row, float[] dst, int dstOff) {
+        long offset = row * rowBytes;
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(data, FLOAT, offset, dst, dstOff, cols);
+            case BF16 -> {
+                for (int i = 0; i < cols; i++) {
+                    dst[dstOff + i] = Float.intBitsToFloat(data.get(SHORT, offset + 2L * i) << 16);
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < cols; i++) {
+                    dst[dstOff + i] = Float.float16ToFloat(data.get(SHORT, offset + 2L * i));
+                }
+            }
+            case Q8_0 -> {
+                for (int b = 0; b < cols / QuantCodecs.Q8_0_BLOCK; b++) {
+                    QuantCodecs.decodeQ8_0(data, offset + (long) b * QuantCodecs.Q8_0_BYTES, dst,
+                            dstOff + b * QuantCodecs.Q8_0_BLOCK);
+                }
+            }
+            default -> throw new IllegalStateException("unsupported dtype " + dtype);
+        }
+    }
+
+    /**
+     * {@code out[t·rows + r] = Σ_k W[r][k] · x[t·cols + k]} for {@code t < tokens}: {@code x} holds {@code tokens}
+     * input rows of {@code cols} floats, {@code out} receives {@code tokens} rows of {@code rows} floats.
+     */
+    public void multiply(float[] x, int tokens, float[] out, WorkerPool pool) {
+        if (x.length < (long) tokens * cols || out.length < (long) tokens * rows) {
+            throw new IllegalArgumentException("buffers too small for " + tokens + " tokens");
+        }
+        if (tokens == 1) {
+            pool.forRange(rows, 64, (from, to) -> multiplyVector(x, out, from, to));
+        } else {
+            int tiles = (rows + tileRows - 1) / tileRows;
+            pool.forRange(tiles, 1, (from, to) -> {
+                for (int tile = from; tile < to; tile++) {
+                    multiplyTile(x, tokens, out, tile * tileRows, Math.min(rows, (tile + 1) * tileRows));
+                }
+            });
+        }
+    }
+
+    private void multiplyVector(float[] x, float[] out, int from, int to) {
+        switch (dtype) {
+            case F32 -> {
+                for (int r = from; r < to; r++) {
+                    out[r] = MatrixKernels.dotF32(data, r * rowBytes, x, 0, cols);
+                }
+            }
+            case BF16 -> {
+                for (int r = from; r < to; r++) {
+                    out[r] = MatrixKernels.dotBf16(data, r * rowBytes, x, 0, cols);
+                }
+            }
+            case Q8_0 -> {
+                for (int r = from; r < to; r++) {
+                    out[r] = MatrixKernels.dotQ8_0(data, r * rowBytes, x, 0, cols);
+                }
+            }
+            default -> {
+                float[] row = scratch(cols);
+                for (int r = from; r < to; r++) {
+                    decodeRow(r, row, 0);
+                    out[r] = MatrixKernels.dot(row, 0, x, 0, cols);
+                }
+            }
+        }
+    }
+
+    /** Rows {@code [r0, r1)} for every token: decode once, then 4×4 blocks over (rows, tokens). */
+    private void multiplyTile(float[] x, int tokens, float[] out, int r0, int r1) {
+        int n = r1 - r0;
+        float[] tile = scratch(n * cols);
+        for (int r = 0; r < n; r++) {
+            decodeRow(r0 + r, tile, r * cols);
+        }
+        int fullRows = n & ~3;
+        for (int t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {
+            int t1 = Math.min(tokens, t0 + TOKEN_BLOCK);
+            int fullTokenEnd = t0 + ((t1 - t0) & ~3);
+            for (int r = 0; r < fullRows; r += 4) {
+                for (int t = t0; t < fullTokenEnd; t += 4) {
+                    MatrixKernels.block4x4(tile, r * cols, cols, x, t * cols, cols, cols, out, t * rows + r0 + r, rows);
+                }
+            }
+            for (int t = t0; t < t1; t++) {
+                int firstRow = t < fullTokenEnd ? fullRows : 0;
+                for (int r = firstRow; r < n; r++) {
+                    out[t * rows + r0 + r] = MatrixKernels.dot(tile, r * cols, x, t * cols, cols);
+                }
+            }
+        }
+    }
+
+    private static float[] scratch(int size) {
+        float[] buffer = TILE.get();
+        if (buffer.length < size) {
+            buffer = new float[size];
+            TILE.set(buffer);
+        }
+        return buffer;
+    }
+}
