@@ -121,64 +121,101 @@ final class MatrixKernels {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
+    /** Tokens per packed input panel: two vectors, so the 6-row kernel holds 12 accumulators. */
+    static final int PANEL = 2 * L;
+    /** Weight rows per call of {@link #rows6}. */
+    static final int KERNEL_ROWS = 6;
+
     /**
-     * The register-blocked core of a matrix-matrix product: {@code out[outOff + t·outStride + r] = Σ_k w[wOff +
-     * r·wStride + k] · x[xOff + t·xStride + k]} for four weight rows {@code r} and four token rows {@code t}. Each
-     * loaded weight vector is used for four tokens and each token vector for four rows: 16 independent accumulators
-     * keep the FMA units busy with half a load per FMA.
+     * Packs input rows {@code [t0, t0 + PANEL)} of {@code x} ({@code cols} floats each; rows past {@code tokens}
+     * count as zero) k-major: {@code panel[pOff + k·PANEL + j] = x[(t0 + j)·cols + k]}.
      */
-    static void block4x4(float[] w, int wOff, int wStride, float[] x, int xOff, int xStride, int n,
-                         float[] out, int outOff, int outStride) {
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c02 = c00, c03 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-        int w0 = wOff, w1 = wOff + wStride, w2 = wOff + 2 * wStride, w3 = wOff + 3 * wStride;
-        int x0 = xOff, x1 = xOff + xStride, x2 = xOff + 2 * xStride, x3 = xOff + 3 * xStride;
-        int k = 0;
-        for (; k <= n - L; k += L) {
-            FloatVector a0 = FloatVector.fromArray(F, w, w0 + k);
-            FloatVector a1 = FloatVector.fromArray(F, w, w1 + k);
-            FloatVector a2 = FloatVector.fromArray(F, w, w2 + k);
-            FloatVector a3 = FloatVector.fromArray(F, w, w3 + k);
-            FloatVector b = FloatVector.fromArray(F, x, x0 + k);
-            c00 = a0.fma(b, c00);
-            c10 = a1.fma(b, c10);
-            c20 = a2.fma(b, c20);
-            c30 = a3.fma(b, c30);
-            b = FloatVector.fromArray(F, x, x1 + k);
-            c01 = a0.fma(b, c01);
-            c11 = a1.fma(b, c11);
-            c21 = a2.fma(b, c21);
-            c31 = a3.fma(b, c31);
-            b = FloatVector.fromArray(F, x, x2 + k);
-            c02 = a0.fma(b, c02);
-            c12 = a1.fma(b, c12);
-            c22 = a2.fma(b, c22);
-            c32 = a3.fma(b, c32);
-            b = FloatVector.fromArray(F, x, x3 + k);
-            c03 = a0.fma(b, c03);
-            c13 = a1.fma(b, c13);
-            c23 = a2.fma(b, c23);
-            c33 = a3.fma(b, c33);
-        }
-        float[] c = {
-            c00.reduceLanes(VectorOperators.ADD), c10.reduceLanes(VectorOperators.ADD),
-            c20.reduceLanes(VectorOperators.ADD), c30.reduceLanes(VectorOperators.ADD),
-            c01.reduceLanes(VectorOperators.ADD), c11.reduceLanes(VectorOperators.ADD),
-            c21.reduceLanes(VectorOperators.ADD), c31.reduceLanes(VectorOperators.ADD),
-            c02.reduceLanes(VectorOperators.ADD), c12.reduceLanes(VectorOperators.ADD),
-            c22.reduceLanes(VectorOperators.ADD), c32.reduceLanes(VectorOperators.ADD),
-            c03.reduceLanes(VectorOperators.ADD), c13.reduceLanes(VectorOperators.ADD),
-            c23.reduceLanes(VectorOperators.ADD), c33.reduceLanes(VectorOperators.ADD)};
-        for (int t = 0; t < 4; t++) {
-            for (int r = 0; r < 4; r++) {
-                float sum = c[4 * t + r];
-                for (int j = k; j < n; j++) {
-                    sum += w[wOff + r * wStride + j] * x[xOff + t * xStride + j];
+    static void packPanel(float[] x, int tokens, int cols, int t0, float[] panel, int pOff) {
+        for (int j = 0; j < PANEL; j++) {
+            int t = t0 + j;
+            if (t < tokens) {
+                int src = t * cols;
+                for (int k = 0; k < cols; k++) {
+                    panel[pOff + k * PANEL + j] = x[src + k];
                 }
-                out[outOff + t * outStride + r] = sum;
+            } else {
+                for (int k = 0; k < cols; k++) {
+                    panel[pOff + k * PANEL + j] = 0f;
+                }
             }
+        }
+    }
+
+    /**
+     * The register-blocked core of a matrix-matrix product. For six weight rows {@code w[wOff + r·n ..+n)} and an
+     * input panel packed by {@link #packPanel} (tokens {@code t0 ..+PANEL}) it computes
+     * {@code out[(t0 + j)·outStride + outRow + r] = Σ_k w[r][k] · x[t0 + j][k]} for the first {@code validTokens}
+     * tokens {@code j}. Each step loads two input vectors and broadcasts six weights into 12 independent accumulators,
+     * one per (row, half-panel), so no horizontal reduction is needed; the 12 results are transposed into {@code out}
+     * once at the end through {@code transpose[tOff ..+6·PANEL)}.
+     */
+    static void rows6(float[] w, int wOff, int n, float[] panel, int pOff, float[] out, int outStride, int outRow,
+                      int t0, int validTokens, float[] transpose, int tOff) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        int w0 = wOff, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n, w4 = w3 + n, w5 = w4 + n;
+        int p = pOff;
+        for (int k = 0; k < n; k++, p += PANEL) {
+            FloatVector x0 = FloatVector.fromArray(F, panel, p);
+            FloatVector x1 = FloatVector.fromArray(F, panel, p + L);
+            FloatVector b = FloatVector.broadcast(F, w[w0 + k]);
+            c00 = x0.fma(b, c00);
+            c01 = x1.fma(b, c01);
+            b = FloatVector.broadcast(F, w[w1 + k]);
+            c10 = x0.fma(b, c10);
+            c11 = x1.fma(b, c11);
+            b = FloatVector.broadcast(F, w[w2 + k]);
+            c20 = x0.fma(b, c20);
+            c21 = x1.fma(b, c21);
+            b = FloatVector.broadcast(F, w[w3 + k]);
+            c30 = x0.fma(b, c30);
+            c31 = x1.fma(b, c31);
+            b = FloatVector.broadcast(F, w[w4 + k]);
+            c40 = x0.fma(b, c40);
+            c41 = x1.fma(b, c41);
+            b = FloatVector.broadcast(F, w[w5 + k]);
+            c50 = x0.fma(b, c50);
+            c51 = x1.fma(b, c51);
+        }
+        c00.intoArray(transpose, tOff);
+        c01.intoArray(transpose, tOff + L);
+        c10.intoArray(transpose, tOff + PANEL);
+        c11.intoArray(transpose, tOff + PANEL + L);
+        c20.intoArray(transpose, tOff + 2 * PANEL);
+        c21.intoArray(transpose, tOff + 2 * PANEL + L);
+        c30.intoArray(transpose, tOff + 3 * PANEL);
+        c31.intoArray(transpose, tOff + 3 * PANEL + L);
+        c40.intoArray(transpose, tOff + 4 * PANEL);
+        c41.intoArray(transpose, tOff + 4 * PANEL + L);
+        c50.intoArray(transpose, tOff + 5 * PANEL);
+        c51.intoArray(transpose, tOff + 5 * PANEL + L);
+        for (int j = 0; j < validTokens; j++) {
+            int o = (t0 + j) * outStride + outRow;
+            for (int r = 0; r < KERNEL_ROWS; r++) {
+                out[o + r] = transpose[tOff + r * PANEL + j];
+            }
+        }
+    }
+
+    /** {@link #rows6} for one weight row. */
+    static void rows1(float[] w, int wOff, int n, float[] panel, int pOff, float[] out, int outStride, int outRow,
+                      int t0, int validTokens, float[] transpose, int tOff) {
+        FloatVector c0 = FloatVector.zero(F), c1 = c0;
+        int p = pOff;
+        for (int k = 0; k < n; k++, p += PANEL) {
+            FloatVector b = FloatVector.broadcast(F, w[wOff + k]);
+            c0 = FloatVector.fromArray(F, panel, p).fma(b, c0);
+            c1 = FloatVector.fromArray(F, panel, p + L).fma(b, c1);
+        }
+        c0.intoArray(transpose, tOff);
+        c1.intoArray(transpose, tOff + L);
+        for (int j = 0; j < validTokens; j++) {
+            out[(t0 + j) * outStride + outRow] = transpose[tOff + j];
         }
     }
 

@@ -11,15 +11,15 @@ import org.evomerge.kernels.QuantCodecs;
  * A {@code rows × cols} weight matrix kept in its stored dtype (F32, BF16, F16 or Q8_0; row-major, little-endian,
  * rows of Q8_0 are whole blocks) and multiplied in float32. A single token is a matrix-vector product whose dot
  * products decode the weights on the fly; several tokens are a matrix-matrix product that decodes a tile of rows once
- * into a float buffer that stays in cache and reuses every decoded row for all tokens. Both are parallel over output
+ * into a packed float buffer that stays in cache and reuses every decoded weight for all tokens. Both are parallel over output
  * rows. Immutable and thread-safe; the segment must stay valid while the matrix is used.
  */
 public final class WeightMatrix {
 
     /** Rows decoded per tile: a tile must stay in the per-core L2 cache while all tokens stream past it. */
-    private static final int TILE_BYTES = 96 * 1024;
-    /** Tokens per pass over a tile, so the token rows being multiplied stay in L1/L2 as well. */
-    private static final int TOKEN_BLOCK = 64;
+    private static final int TILE_BYTES = 256 * 1024;
+    /** Up to this many tokens, a product runs as matrix-vector products (a packed panel would be mostly padding). */
+    private static final int VECTOR_TOKENS = 3;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[0]);
@@ -37,7 +37,8 @@ public final class WeightMatrix {
         this.rows = rows;
         this.cols = cols;
         this.rowBytes = dtype.byteSize(cols);
-        this.tileRows = Math.max(4, Math.min(64, (TILE_BYTES / (4 * cols)) & ~3));
+        int group = MatrixKernels.KERNEL_ROWS;
+        this.tileRows = Math.max(group, Math.min(16 * group, TILE_BYTES / (4 * cols) / group * group));
     }
 
     /** Whether {@link #of} accepts {@code dtype}. */
@@ -109,66 +110,81 @@ public final class WeightMatrix {
         if (x.length < (long) tokens * cols || out.length < (long) tokens * rows) {
             throw new IllegalArgumentException("buffers too small for " + tokens + " tokens");
         }
-        if (tokens == 1) {
-            pool.forRange(rows, 64, (from, to) -> multiplyVector(x, out, from, to));
-        } else {
-            int tiles = (rows + tileRows - 1) / tileRows;
-            pool.forRange(tiles, 1, (from, to) -> {
-                for (int tile = from; tile < to; tile++) {
-                    multiplyTile(x, tokens, out, tile * tileRows, Math.min(rows, (tile + 1) * tileRows));
+        if (tokens <= VECTOR_TOKENS) {
+            // Too few tokens to fill a packed panel: re-reading the weights per token costs less than padding.
+            pool.forRange(rows, 64, (from, to) -> {
+                for (int t = 0; t < tokens; t++) {
+                    multiplyVector(x, t * cols, out, t * rows, from, to);
                 }
             });
+            return;
         }
+        int panel = MatrixKernels.PANEL;
+        int panels = (tokens + panel - 1) / panel;
+        float[] packed = new float[panels * panel * cols];
+        pool.forRange(panels, 1, (from, to) -> {
+            for (int p = from; p < to; p++) {
+                MatrixKernels.packPanel(x, tokens, cols, p * panel, packed, p * panel * cols);
+            }
+        });
+        int tiles = (rows + tileRows - 1) / tileRows;
+        pool.forRange(tiles, 1, (from, to) -> {
+            for (int tile = from; tile < to; tile++) {
+                multiplyTile(packed, panels, tokens, out, tile * tileRows, Math.min(rows, (tile + 1) * tileRows));
+            }
+        });
     }
 
-    private void multiplyVector(float[] x, float[] out, int from, int to) {
+    private void multiplyVector(float[] x, int xOff, float[] out, int outOff, int from, int to) {
         switch (dtype) {
             case F32 -> {
                 for (int r = from; r < to; r++) {
-                    out[r] = MatrixKernels.dotF32(data, r * rowBytes, x, 0, cols);
+                    out[outOff + r] = MatrixKernels.dotF32(data, r * rowBytes, x, xOff, cols);
                 }
             }
             case BF16 -> {
                 for (int r = from; r < to; r++) {
-                    out[r] = MatrixKernels.dotBf16(data, r * rowBytes, x, 0, cols);
+                    out[outOff + r] = MatrixKernels.dotBf16(data, r * rowBytes, x, xOff, cols);
                 }
             }
             case Q8_0 -> {
                 for (int r = from; r < to; r++) {
-                    out[r] = MatrixKernels.dotQ8_0(data, r * rowBytes, x, 0, cols);
+                    out[outOff + r] = MatrixKernels.dotQ8_0(data, r * rowBytes, x, xOff, cols);
                 }
             }
             default -> {
                 float[] row = scratch(cols);
                 for (int r = from; r < to; r++) {
                     decodeRow(r, row, 0);
-                    out[r] = MatrixKernels.dot(row, 0, x, 0, cols);
+                    out[outOff + r] = MatrixKernels.dot(row, 0, x, xOff, cols);
                 }
             }
         }
     }
 
-    /** Rows {@code [r0, r1)} for every token: decode once, then 4×4 blocks over (rows, tokens). */
-    private void multiplyTile(float[] x, int tokens, float[] out, int r0, int r1) {
+    /**
+     * Rows {@code [r0, r1)} for every token: decode the rows once into a buffer that stays in cache, then let every
+     * packed input panel pass over them, six rows at a time.
+     */
+    private void multiplyTile(float[] packed, int panels, int tokens, float[] out, int r0, int r1) {
         int n = r1 - r0;
-        float[] tile = scratch(n * cols);
+        int panel = MatrixKernels.PANEL;
+        float[] tile = scratch(n * cols + 6 * panel);
+        int transpose = n * cols;
         for (int r = 0; r < n; r++) {
             decodeRow(r0 + r, tile, r * cols);
         }
-        int fullRows = n & ~3;
-        for (int t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {
-            int t1 = Math.min(tokens, t0 + TOKEN_BLOCK);
-            int fullTokenEnd = t0 + ((t1 - t0) & ~3);
-            for (int r = 0; r < fullRows; r += 4) {
-                for (int t = t0; t < fullTokenEnd; t += 4) {
-                    MatrixKernels.block4x4(tile, r * cols, cols, x, t * cols, cols, cols, out, t * rows + r0 + r, rows);
-                }
+        int fullRows = n - n % MatrixKernels.KERNEL_ROWS;
+        for (int p = 0; p < panels; p++) {
+            int t0 = p * panel;
+            int valid = Math.min(panel, tokens - t0);
+            int pOff = p * panel * cols;
+            int r = 0;
+            for (; r < fullRows; r += MatrixKernels.KERNEL_ROWS) {
+                MatrixKernels.rows6(tile, r * cols, cols, packed, pOff, out, rows, r0 + r, t0, valid, tile, transpose);
             }
-            for (int t = t0; t < t1; t++) {
-                int firstRow = t < fullTokenEnd ? fullRows : 0;
-                for (int r = firstRow; r < n; r++) {
-                    out[t * rows + r0 + r] = MatrixKernels.dot(tile, r * cols, x, t * cols, cols);
-                }
+            for (; r < n; r++) {
+                MatrixKernels.rows1(tile, r * cols, cols, packed, pOff, out, rows, r0 + r, t0, valid, tile, transpose);
             }
         }
     }
