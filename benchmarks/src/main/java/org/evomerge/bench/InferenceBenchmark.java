@@ -49,6 +49,7 @@ public final class InferenceBenchmark {
         int threads = Runtime.getRuntime().availableProcessors();
         int prompt = 256;
         int decode = 16;
+        int rounds = 3;
         List<String> sizes = List.of("100M", "1B");
         List<DType> dtypes = List.of(DType.F32, DType.BF16);
         for (int i = 0; i < args.length; i++) {
@@ -56,6 +57,7 @@ public final class InferenceBenchmark {
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--prompt" -> prompt = Integer.parseInt(args[++i]);
                 case "--decode" -> decode = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--sizes" -> sizes = List.of(args[++i].split(","));
                 case "--dtypes" -> dtypes = java.util.Arrays.stream(args[++i].split(",")).map(DType::valueOf).toList();
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -76,24 +78,27 @@ public final class InferenceBenchmark {
             for (DType dtype : dtypes) {
                 try (Arena arena = Arena.ofShared()) {
                     RandomModel model = new RandomModel(size, dtype, arena);
-                    run(engine, model, prompt, decode, peak);
+                    run(engine, model, prompt, decode, rounds, peak);
                 }
             }
         }
     }
 
-    private static void run(LlamaInferenceEngine engine, RandomModel model, int prompt, int decode, double peak) {
+    private static void run(LlamaInferenceEngine engine, RandomModel model, int prompt, int decode, int rounds,
+                            double peak) {
         Size s = model.size;
         int[] tokens = new SplittableRandom(1).ints(prompt, 0, s.vocab()).toArray();
         try (LanguageModel lm = engine.load(model)) {
-            // Warm-up: compiles the kernels on both paths.
+            // Warm-up: the Vector API is only fast once C2 has compiled the kernels of both paths.
             try (InferenceSession warm = lm.newSession()) {
-                warm.append(java.util.Arrays.copyOf(tokens, 32));
-                warm.append(1);
+                float[] logits = warm.append(java.util.Arrays.copyOf(tokens, Math.min(prompt, 64)));
+                for (int i = 0; i < 8; i++) {
+                    logits = warm.append(argmax(logits));
+                }
             }
             long bestPrefill = Long.MAX_VALUE;
             long bestDecode = Long.MAX_VALUE;
-            for (int round = 0; round < 2; round++) {
+            for (int round = 0; round < rounds; round++) {
                 try (InferenceSession session = lm.newSession()) {
                     long start = System.nanoTime();
                     float[] logits = session.append(tokens);
@@ -137,6 +142,7 @@ public final class InferenceBenchmark {
     /** The best of several timed runs of the F32 kernel on data that fits in each core's cache. */
     private static double peakGflops(WorkerPool pool) {
         int rows = 96 * pool.threads();
+        // 96 rows x 256 columns per thread: each thread's weights (96 KB) and the packed input (128 KB) fit in L2.
         int cols = 256;
         int tokens = 128;
         float[] w = new float[rows * cols];

@@ -94,6 +94,17 @@ final class MatrixKernels {
         return sum;
     }
 
+    /** Decodes {@code n} stored bfloat16 values at byte {@code offset} of {@code w} into {@code dst[dstOff ..)}. */
+    static void decodeBf16(MemorySegment w, long offset, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            bf16(w, offset + 2L * i).intoArray(dst, dstOff + i);
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = Float.intBitsToFloat(w.get(SHORT, offset + 2L * i) << 16);
+        }
+    }
+
     private static FloatVector bf16(MemorySegment w, long offset) {
         return ((IntVector) ShortVector.fromMemorySegment(S, w, offset, LE).convertShape(VectorOperators.S2I, I, 0))
                 .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();

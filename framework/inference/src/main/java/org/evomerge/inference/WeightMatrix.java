@@ -82,11 +82,7 @@ public final class WeightMatrix {
         long offset = row * rowBytes;
         switch (dtype) {
             case F32 -> MemorySegment.copy(data, FLOAT, offset, dst, dstOff, cols);
-            case BF16 -> {
-                for (int i = 0; i < cols; i++) {
-                    dst[dstOff + i] = Float.intBitsToFloat(data.get(SHORT, offset + 2L * i) << 16);
-                }
-            }
+            case BF16 -> MatrixKernels.decodeBf16(data, offset, dst, dstOff, cols);
             case F16 -> {
                 for (int i = 0; i < cols; i++) {
                     dst[dstOff + i] = Float.float16ToFloat(data.get(SHORT, offset + 2L * i));
@@ -127,10 +123,15 @@ public final class WeightMatrix {
                 MatrixKernels.packPanel(x, tokens, cols, p * panel, packed, p * panel * cols);
             }
         });
-        int tiles = (rows + tileRows - 1) / tileRows;
-        pool.forRange(tiles, 1, (from, to) -> {
+        // Equal tiles, each a multiple of the kernel's six rows, so threads finish together and at most one tile
+        // ends in rows the one-row kernel must do.
+        int group = MatrixKernels.KERNEL_ROWS;
+        int tiles = Math.max((rows + tileRows - 1) / tileRows, Math.min(pool.threads(), rows / group));
+        int size = ((rows + tiles - 1) / tiles + group - 1) / group * group;
+        int count = (rows + size - 1) / size;
+        pool.forRange(count, 1, (from, to) -> {
             for (int tile = from; tile < to; tile++) {
-                multiplyTile(packed, panels, tokens, out, tile * tileRows, Math.min(rows, (tile + 1) * tileRows));
+                multiplyTile(packed, panels, tokens, out, tile * size, Math.min(rows, (tile + 1) * size));
             }
         });
     }
