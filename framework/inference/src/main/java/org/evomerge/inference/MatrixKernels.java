@@ -158,18 +158,23 @@ final class MatrixKernels {
     }
 
     /**
-     * The register-blocked core of a matrix-matrix product. For six weight rows {@code w[wOff + r·n ..+n)} and an
-     * input panel packed by {@link #packPanel} (tokens {@code t0 ..+PANEL}) it computes
-     * {@code out[(t0 + j)·outStride + outRow + r] = Σ_k w[r][k] · x[t0 + j][k]} for the first {@code validTokens}
-     * tokens {@code j}. Each step loads two input vectors and broadcasts six weights into 12 independent accumulators,
-     * one per (row, half-panel), so no horizontal reduction is needed; the 12 results are transposed into {@code out}
-     * once at the end through {@code transpose[tOff ..+6·PANEL)}.
+     * The register-blocked core of a matrix-matrix product. For six weight rows {@code w[wOff + r·wStride ..+n)} and
+     * an input panel packed by {@link #packPanel} (its column {@code k} at {@code pOff + k·PANEL}) it computes
+     * {@code acc[aOff + r·PANEL + j] (+)= Σ_{k<n} w[r][k] · panel[k][j]} for all {@link #PANEL} tokens {@code j},
+     * adding to {@code acc} when {@code accumulate} (the later blocks of a product split over {@code k}). Each step
+     * loads two input vectors and broadcasts six weights into 12 independent accumulators, one per (row, half-panel),
+     * so no horizontal reduction is needed.
      */
-    static void rows6(float[] w, int wOff, int n, float[] panel, int pOff, float[] out, int outStride, int outRow,
-                      int t0, int validTokens, float[] transpose, int tOff) {
-        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        int w0 = wOff, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n, w4 = w3 + n, w5 = w4 + n;
+    static void rows6(float[] w, int wOff, int wStride, int n, float[] panel, int pOff, float[] acc, int aOff,
+                      boolean accumulate) {
+        int a1 = aOff + PANEL, a2 = a1 + PANEL, a3 = a2 + PANEL, a4 = a3 + PANEL, a5 = a4 + PANEL;
+        FloatVector c00 = start(acc, aOff, accumulate), c01 = start(acc, aOff + L, accumulate);
+        FloatVector c10 = start(acc, a1, accumulate), c11 = start(acc, a1 + L, accumulate);
+        FloatVector c20 = start(acc, a2, accumulate), c21 = start(acc, a2 + L, accumulate);
+        FloatVector c30 = start(acc, a3, accumulate), c31 = start(acc, a3 + L, accumulate);
+        FloatVector c40 = start(acc, a4, accumulate), c41 = start(acc, a4 + L, accumulate);
+        FloatVector c50 = start(acc, a5, accumulate), c51 = start(acc, a5 + L, accumulate);
+        int w0 = wOff, w1 = w0 + wStride, w2 = w1 + wStride, w3 = w2 + wStride, w4 = w3 + wStride, w5 = w4 + wStride;
         int p = pOff;
         for (int k = 0; k < n; k++, p += PANEL) {
             FloatVector x0 = FloatVector.fromArray(F, panel, p);
@@ -193,41 +198,36 @@ final class MatrixKernels {
             c50 = x0.fma(b, c50);
             c51 = x1.fma(b, c51);
         }
-        c00.intoArray(transpose, tOff);
-        c01.intoArray(transpose, tOff + L);
-        c10.intoArray(transpose, tOff + PANEL);
-        c11.intoArray(transpose, tOff + PANEL + L);
-        c20.intoArray(transpose, tOff + 2 * PANEL);
-        c21.intoArray(transpose, tOff + 2 * PANEL + L);
-        c30.intoArray(transpose, tOff + 3 * PANEL);
-        c31.intoArray(transpose, tOff + 3 * PANEL + L);
-        c40.intoArray(transpose, tOff + 4 * PANEL);
-        c41.intoArray(transpose, tOff + 4 * PANEL + L);
-        c50.intoArray(transpose, tOff + 5 * PANEL);
-        c51.intoArray(transpose, tOff + 5 * PANEL + L);
-        for (int j = 0; j < validTokens; j++) {
-            int o = (t0 + j) * outStride + outRow;
-            for (int r = 0; r < KERNEL_ROWS; r++) {
-                out[o + r] = transpose[tOff + r * PANEL + j];
-            }
-        }
+        c00.intoArray(acc, aOff);
+        c01.intoArray(acc, aOff + L);
+        c10.intoArray(acc, a1);
+        c11.intoArray(acc, a1 + L);
+        c20.intoArray(acc, a2);
+        c21.intoArray(acc, a2 + L);
+        c30.intoArray(acc, a3);
+        c31.intoArray(acc, a3 + L);
+        c40.intoArray(acc, a4);
+        c41.intoArray(acc, a4 + L);
+        c50.intoArray(acc, a5);
+        c51.intoArray(acc, a5 + L);
     }
 
     /** {@link #rows6} for one weight row. */
-    static void rows1(float[] w, int wOff, int n, float[] panel, int pOff, float[] out, int outStride, int outRow,
-                      int t0, int validTokens, float[] transpose, int tOff) {
-        FloatVector c0 = FloatVector.zero(F), c1 = c0;
+    static void rows1(float[] w, int wOff, int n, float[] panel, int pOff, float[] acc, int aOff, boolean accumulate) {
+        FloatVector c0 = start(acc, aOff, accumulate);
+        FloatVector c1 = start(acc, aOff + L, accumulate);
         int p = pOff;
         for (int k = 0; k < n; k++, p += PANEL) {
             FloatVector b = FloatVector.broadcast(F, w[wOff + k]);
             c0 = FloatVector.fromArray(F, panel, p).fma(b, c0);
             c1 = FloatVector.fromArray(F, panel, p + L).fma(b, c1);
         }
-        c0.intoArray(transpose, tOff);
-        c1.intoArray(transpose, tOff + L);
-        for (int j = 0; j < validTokens; j++) {
-            out[(t0 + j) * outStride + outRow] = transpose[tOff + j];
-        }
+        c0.intoArray(acc, aOff);
+        c1.intoArray(acc, aOff + L);
+    }
+
+    private static FloatVector start(float[] acc, int offset, boolean accumulate) {
+        return accumulate ? FloatVector.fromArray(F, acc, offset) : FloatVector.zero(F);
     }
 
     /** {@code y[yOff + i] += a · x[xOff + i]} for {@code i < n}. */

@@ -16,8 +16,10 @@ import org.evomerge.kernels.QuantCodecs;
  */
 public final class WeightMatrix {
 
-    /** Rows decoded per tile: a tile must stay in the per-core L2 cache while all tokens stream past it. */
-    private static final int TILE_BYTES = 256 * 1024;
+    /** Rows decoded per tile: the tile's slice of {@link #K_BLOCK} columns must stay in the per-core L2 cache. */
+    private static final int TILE_ROWS = 96;
+    /** Columns per pass over a tile. */
+    private static final int K_BLOCK = 256;
     /** Up to this many tokens, a product runs as matrix-vector products (a packed panel would be mostly padding). */
     private static final int VECTOR_TOKENS = 3;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -29,7 +31,6 @@ public final class WeightMatrix {
     private final int rows;
     private final int cols;
     private final long rowBytes;
-    private final int tileRows;
 
     private WeightMatrix(MemorySegment data, DType dtype, int rows, int cols) {
         this.data = data;
@@ -37,8 +38,6 @@ public final class WeightMatrix {
         this.rows = rows;
         this.cols = cols;
         this.rowBytes = dtype.byteSize(cols);
-        int group = MatrixKernels.KERNEL_ROWS;
-        this.tileRows = Math.max(group, Math.min(16 * group, TILE_BYTES / (4 * cols) / group * group));
     }
 
     /** Whether {@link #of} accepts {@code dtype}. */
@@ -126,7 +125,7 @@ public final class WeightMatrix {
         // Equal tiles, each a multiple of the kernel's six rows, so threads finish together and at most one tile
         // ends in rows the one-row kernel must do.
         int group = MatrixKernels.KERNEL_ROWS;
-        int tiles = Math.max((rows + tileRows - 1) / tileRows, Math.min(pool.threads(), rows / group));
+        int tiles = Math.max((rows + TILE_ROWS - 1) / TILE_ROWS, Math.min(pool.threads(), rows / group));
         int size = ((rows + tiles - 1) / tiles + group - 1) / group * group;
         int count = (rows + size - 1) / size;
         pool.forRange(count, 1, (from, to) -> {
@@ -164,28 +163,45 @@ public final class WeightMatrix {
     }
 
     /**
-     * Rows {@code [r0, r1)} for every token: decode the rows once into a buffer that stays in cache, then let every
-     * packed input panel pass over them, six rows at a time.
+     * Rows {@code [r0, r1)} for every token: decode the rows once into a buffer that stays in cache, let every packed
+     * input panel pass over them six rows at a time, block by block of columns, summing into a row-major accumulator
+     * per panel; then transpose the sums into {@code out}.
      */
     private void multiplyTile(float[] packed, int panels, int tokens, float[] out, int r0, int r1) {
         int n = r1 - r0;
         int panel = MatrixKernels.PANEL;
-        float[] tile = scratch(n * cols + 6 * panel);
-        int transpose = n * cols;
+        int accOff = n * cols;
+        float[] tile = scratch(accOff + panels * n * panel);
         for (int r = 0; r < n; r++) {
             decodeRow(r0 + r, tile, r * cols);
         }
         int fullRows = n - n % MatrixKernels.KERNEL_ROWS;
-        for (int p = 0; p < panels; p++) {
-            int t0 = p * panel;
-            int valid = Math.min(panel, tokens - t0);
-            int pOff = p * panel * cols;
-            int r = 0;
-            for (; r < fullRows; r += MatrixKernels.KERNEL_ROWS) {
-                MatrixKernels.rows6(tile, r * cols, cols, packed, pOff, out, rows, r0 + r, t0, valid, tile, transpose);
+        // Blocks of k keep a panel's slice (K_BLOCK × 32 floats, in L1) and the tile's slice (tile rows × K_BLOCK, in
+        // L2) in cache while every row group and every panel passes over them.
+        for (int k0 = 0; k0 < cols; k0 += K_BLOCK) {
+            int width = Math.min(K_BLOCK, cols - k0);
+            boolean accumulate = k0 > 0;
+            for (int p = 0; p < panels; p++) {
+                int pOff = p * panel * cols + k0 * panel;
+                int aOff = accOff + p * n * panel;
+                int r = 0;
+                for (; r < fullRows; r += MatrixKernels.KERNEL_ROWS) {
+                    MatrixKernels.rows6(tile, r * cols + k0, cols, width, packed, pOff, tile, aOff + r * panel,
+                            accumulate);
+                }
+                for (; r < n; r++) {
+                    MatrixKernels.rows1(tile, r * cols + k0, width, packed, pOff, tile, aOff + r * panel, accumulate);
+                }
             }
-            for (; r < n; r++) {
-                MatrixKernels.rows1(tile, r * cols, cols, packed, pOff, out, rows, r0 + r, t0, valid, tile, transpose);
+        }
+        for (int p = 0; p < panels; p++) {
+            int aOff = accOff + p * n * panel;
+            int valid = Math.min(panel, tokens - p * panel);
+            for (int j = 0; j < valid; j++) {
+                int o = (p * panel + j) * rows + r0;
+                for (int r = 0; r < n; r++) {
+                    out[o + r] = tile[aOff + r * panel + j];
+                }
             }
         }
     }
