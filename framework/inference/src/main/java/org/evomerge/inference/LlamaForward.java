@@ -12,6 +12,8 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class LlamaForward {
 
+    /** Tokens per forward batch: larger prefills run in several, so activations stay within tens of megabytes. */
+    static final int MAX_BATCH = 512;
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
 
     private final LlamaConfig config;
@@ -37,6 +39,25 @@ final class LlamaForward {
      * returns the final-normed hidden states of the last {@code keepRows} tokens ({@code keepRows × hidden} floats).
      */
     float[] run(KeyValueCache cache, int[] tokens, int keepRows) {
+        if (tokens.length <= MAX_BATCH) {
+            return runBatch(cache, tokens, keepRows);
+        }
+        // Long sequences in batches: activations stay bounded, and the cache carries attention across batches.
+        int hidden = config.hidden();
+        float[] kept = new float[keepRows * hidden];
+        int firstKept = tokens.length - keepRows;
+        for (int from = 0; from < tokens.length; from += MAX_BATCH) {
+            int to = Math.min(tokens.length, from + MAX_BATCH);
+            int keep = Math.max(0, to - Math.max(from, firstKept));
+            float[] rows = runBatch(cache, java.util.Arrays.copyOfRange(tokens, from, to), Math.max(keep, 1));
+            if (keep > 0) {
+                System.arraycopy(rows, 0, kept, (to - keep - firstKept) * hidden, keep * hidden);
+            }
+        }
+        return kept;
+    }
+
+    private float[] runBatch(KeyValueCache cache, int[] tokens, int keepRows) {
         int t = tokens.length;
         int hidden = config.hidden();
         int start = cache.length();

@@ -127,6 +127,27 @@ class LlamaForwardTest {
     }
 
     @Test
+    void sequencesLongerThanOneBatchScoreAsTheReference() {
+        TinyModel.Spec spec = TinyModel.gqa().withMaxPositions(2048);
+        TinyModel model = TinyModel.of(new TinyModel.Spec(spec.architecture(), 1, 32, 32, 2, 1, 23, 10000, null, null,
+                false, true, 2048), DType.BF16, 9);
+        int[] tokens = randomTokens(LlamaForward.MAX_BATCH + 37, 23, 17);
+        double[] expected = new ReferenceLlama(model).logProbabilities(tokens);
+        try (LanguageModel lm = ENGINE.load(model)) {
+            double[] actual = lm.tokenLogProbabilities(tokens);
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], 1e-4 * Math.max(1, Math.abs(expected[i])), "index " + i);
+            }
+            try (InferenceSession session = lm.newSession()) {
+                float[] logits = session.append(tokens);
+                double[][] reference = new ReferenceLlama(model).logits(tokens);
+                assertTrue(relativeError(logits, reference[tokens.length - 1]) < TOLERANCE);
+                assertEquals(tokens.length, session.length());
+            }
+        }
+    }
+
+    @Test
     void logSoftmaxIsStableForHugeLogits() {
         float[] logits = {1e30f, 1e30f, -1e30f, 0};
         assertEquals(Math.log(0.5), LlamaLanguageModel.logSoftmaxAt(logits, 0, 4, 0), 1e-12);
