@@ -1,5 +1,7 @@
 package org.evomerge.inference;
 
+import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -30,10 +32,6 @@ final class LlamaForward {
         return config;
     }
 
-    LlamaWeights weights() {
-        return weights;
-    }
-
     /**
      * Runs {@code tokens} (already validated) at the cache's next positions, appends their keys and values, and
      * returns the final-normed hidden states of the last {@code keepRows} tokens ({@code keepRows × hidden} floats).
@@ -49,7 +47,7 @@ final class LlamaForward {
         for (int from = 0; from < tokens.length; from += MAX_BATCH) {
             int to = Math.min(tokens.length, from + MAX_BATCH);
             int keep = Math.max(0, to - Math.max(from, firstKept));
-            float[] rows = runBatch(cache, java.util.Arrays.copyOfRange(tokens, from, to), Math.max(keep, 1));
+            float[] rows = runBatch(cache, Arrays.copyOfRange(tokens, from, to), Math.max(keep, 1));
             if (keep > 0) {
                 System.arraycopy(rows, 0, kept, (to - keep - firstKept) * hidden, keep * hidden);
             }
@@ -193,7 +191,7 @@ final class LlamaForward {
                 }
                 float sum = expShift(scores, count, max);
                 int outOff = i * config.qDim() + h * headDim;
-                java.util.Arrays.fill(out, outOff, outOff + headDim, 0f);
+                Arrays.fill(out, outOff, outOff + headDim, 0f);
                 float inverse = 1f / sum;
                 for (int j = 0; j < count; j++) {
                     MatrixKernels.axpy(scores[j] * inverse, values, (first + j) * kvDim + kvOff, out, outOff, headDim);

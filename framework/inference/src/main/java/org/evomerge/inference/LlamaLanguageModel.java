@@ -1,6 +1,7 @@
 package org.evomerge.inference;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -46,13 +47,13 @@ final class LlamaLanguageModel implements LanguageModel {
             return result;
         }
         KeyValueCache cache = newCache();
-        int[] inputs = java.util.Arrays.copyOf(tokens, count);
+        int[] inputs = Arrays.copyOf(tokens, count);
         float[] hidden = forward.run(cache, inputs, count);
         int width = forward.config().hidden();
         int vocab = forward.config().vocab();
         for (int from = 0; from < count; from += LOGIT_ROWS) {
             int rows = Math.min(LOGIT_ROWS, count - from);
-            float[] slice = java.util.Arrays.copyOfRange(hidden, from * width, (from + rows) * width);
+            float[] slice = Arrays.copyOfRange(hidden, from * width, (from + rows) * width);
             float[] logits = forward.logits(slice, rows);
             for (int r = 0; r < rows; r++) {
                 result[from + r] = logSoftmaxAt(logits, r * vocab, vocab, tokens[from + r + 1]);

@@ -54,20 +54,6 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
         return new LlamaWeights(embedding, List.copyOf(layers), norm, head);
     }
 
-    /** Total weights in the matrices (the output head counted once even when tied). */
-    long matrixParameters() {
-        long count = (long) embedding.rows() * embedding.cols();
-        if (outputHead != embedding) {
-            count += (long) outputHead.rows() * outputHead.cols();
-        }
-        for (Layer layer : layers) {
-            for (WeightMatrix m : List.of(layer.q, layer.k, layer.v, layer.o, layer.gate, layer.up, layer.down)) {
-                count += (long) m.rows() * m.cols();
-            }
-        }
-        return count;
-    }
-
     private record Loader(LlamaConfig config, TensorSource tensors) {
 
         WeightMatrix matrix(String name, int rows, int cols) {

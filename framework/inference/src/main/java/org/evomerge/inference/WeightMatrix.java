@@ -9,10 +9,11 @@ import org.evomerge.kernels.QuantCodecs;
 
 /**
  * A {@code rows × cols} weight matrix kept in its stored dtype (F32, BF16, F16 or Q8_0; row-major, little-endian,
- * rows of Q8_0 are whole blocks) and multiplied in float32. A single token is a matrix-vector product whose dot
- * products decode the weights on the fly; several tokens are a matrix-matrix product that decodes a tile of rows once
- * into a packed float buffer that stays in cache and reuses every decoded weight for all tokens. Both are parallel over output
- * rows. Immutable and thread-safe; the segment must stay valid while the matrix is used.
+ * rows of Q8_0 are whole blocks) and multiplied in float32. A few tokens are matrix-vector products whose dot products
+ * decode the weights on the fly. More tokens are a matrix-matrix product: the inputs are packed once into k-major
+ * panels of {@link MatrixKernels#PANEL} tokens, each thread decodes a tile of weight rows once into a buffer that stays
+ * in cache, and every panel passes over it, so each stored weight is decoded once per product. Both are parallel over
+ * output rows. Immutable and thread-safe; the segment must stay valid while the matrix is used.
  */
 public final class WeightMatrix {
 
@@ -122,10 +123,12 @@ public final class WeightMatrix {
                 MatrixKernels.packPanel(x, tokens, cols, p * panel, packed, p * panel * cols);
             }
         });
-        // Equal tiles, each a multiple of the kernel's six rows, so threads finish together and at most one tile
-        // ends in rows the one-row kernel must do.
+        // Equal tiles, as many as a multiple of the threads, each a multiple of the kernel's six rows, so threads finish
+        // together and at most one tile ends in rows the one-row kernel must do.
         int group = MatrixKernels.KERNEL_ROWS;
-        int tiles = Math.max((rows + TILE_ROWS - 1) / TILE_ROWS, Math.min(pool.threads(), rows / group));
+        int threads = pool.threads();
+        int tiles = ((rows + TILE_ROWS - 1) / TILE_ROWS + threads - 1) / threads * threads;
+        tiles = Math.max(1, Math.min(tiles, rows / group));
         int size = ((rows + tiles - 1) / tiles + group - 1) / group * group;
         int count = (rows + size - 1) / size;
         pool.forRange(count, 1, (from, to) -> {
