@@ -1,0 +1,109 @@
+package org.evomerge.inference;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.Tensor;
+import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.api.tensor.TensorSource;
+
+/**
+ * A Llama-family model's tensors under their Hugging Face names, checked for shape and dtype. Matrices stay in their
+ * stored bytes ({@link Tensor#data()}, usually a memory mapping); norm weights and biases, which are small, are
+ * decoded to float arrays. Optional biases (Qwen2's q/k/v, {@code attention_bias}, {@code mlp_bias}) are used when
+ * present. Without {@code lm_head.weight} the output head is the embedding (tied embeddings).
+ */
+record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNorm, WeightMatrix outputHead) {
+
+    /** One transformer block; a bias is null when the model has none. */
+    record Layer(float[] attentionNorm, WeightMatrix q, float[] qBias, WeightMatrix k, float[] kBias, WeightMatrix v,
+                 float[] vBias, WeightMatrix o, float[] oBias, float[] mlpNorm, WeightMatrix gate, float[] gateBias,
+                 WeightMatrix up, float[] upBias, WeightMatrix down, float[] downBias) {
+    }
+
+    static LlamaWeights load(LlamaConfig config, TensorSource tensors, boolean tiedByConfig) {
+        Loader loader = new Loader(config, tensors);
+        WeightMatrix embedding = loader.matrix("model.embed_tokens.weight", config.vocab(), config.hidden());
+        List<Layer> layers = new ArrayList<>();
+        for (int i = 0; i < config.layers(); i++) {
+            String p = "model.layers." + i + ".";
+            layers.add(new Layer(
+                    loader.vector(p + "input_layernorm.weight", config.hidden()),
+                    loader.matrix(p + "self_attn.q_proj.weight", config.qDim(), config.hidden()),
+                    loader.optionalVector(p + "self_attn.q_proj.bias", config.qDim()),
+                    loader.matrix(p + "self_attn.k_proj.weight", config.kvDim(), config.hidden()),
+                    loader.optionalVector(p + "self_attn.k_proj.bias", config.kvDim()),
+                    loader.matrix(p + "self_attn.v_proj.weight", config.kvDim(), config.hidden()),
+                    loader.optionalVector(p + "self_attn.v_proj.bias", config.kvDim()),
+                    loader.matrix(p + "self_attn.o_proj.weight", config.hidden(), config.qDim()),
+                    loader.optionalVector(p + "self_attn.o_proj.bias", config.hidden()),
+                    loader.vector(p + "post_attention_layernorm.weight", config.hidden()),
+                    loader.matrix(p + "mlp.gate_proj.weight", config.intermediate(), config.hidden()),
+                    loader.optionalVector(p + "mlp.gate_proj.bias", config.intermediate()),
+                    loader.matrix(p + "mlp.up_proj.weight", config.intermediate(), config.hidden()),
+                    loader.optionalVector(p + "mlp.up_proj.bias", config.intermediate()),
+                    loader.matrix(p + "mlp.down_proj.weight", config.hidden(), config.intermediate()),
+                    loader.optionalVector(p + "mlp.down_proj.bias", config.hidden())));
+        }
+        float[] norm = loader.vector("model.norm.weight", config.hidden());
+        boolean hasHead = tensors.find("lm_head.weight").isPresent();
+        WeightMatrix head = hasHead && !tiedByConfig
+                ? loader.matrix("lm_head.weight", config.vocab(), config.hidden()) : embedding;
+        return new LlamaWeights(embedding, List.copyOf(layers), norm, head);
+    }
+
+    private record Loader(LlamaConfig config, TensorSource tensors) {
+
+        WeightMatrix matrix(String name, int rows, int cols) {
+            TensorInfo info = tensors.find(name).orElseThrow(
+                    () -> LlamaConfig.error(config.modelName(), "tensor '" + name + "' is missing"));
+            checkShape(info, rows, cols);
+            if (!WeightMatrix.supports(info.dtype()) || cols % info.dtype().blockSize() != 0) {
+                throw LlamaConfig.error(config.modelName(), "tensor '" + name + "' has dtype " + info.dtype()
+                        + ", which the inference engine does not support (supported: F32, BF16, F16, Q8_0)");
+            }
+            return WeightMatrix.of(data(name), info.dtype(), rows, cols);
+        }
+
+        float[] vector(String name, int length) {
+            float[] values = optionalVector(name, length);
+            if (values == null) {
+                throw LlamaConfig.error(config.modelName(), "tensor '" + name + "' is missing");
+            }
+            return values;
+        }
+
+        float[] optionalVector(String name, int length) {
+            Optional<TensorInfo> found = tensors.find(name);
+            if (found.isEmpty()) {
+                return null;
+            }
+            TensorInfo info = found.get();
+            if (info.shape().elementCount() != length || info.shape().rank() > 2) {
+                throw LlamaConfig.error(config.modelName(), "tensor '" + name + "' has shape " + info.shape()
+                        + ", expected [" + length + "]");
+            }
+            if (info.dtype() != DType.F32 && info.dtype() != DType.BF16 && info.dtype() != DType.F16) {
+                throw LlamaConfig.error(config.modelName(), "tensor '" + name + "' has dtype " + info.dtype()
+                        + ", which the inference engine does not support for vectors (supported: F32, BF16, F16)");
+            }
+            float[] values = new float[length];
+            WeightMatrix.of(data(name), info.dtype(), 1, length).decodeRow(0, values, 0);
+            return values;
+        }
+
+        private void checkShape(TensorInfo info, int rows, int cols) {
+            if (info.shape().rank() != 2 || info.shape().dim(0) != rows || info.shape().dim(1) != cols) {
+                throw LlamaConfig.error(config.modelName(), "tensor '" + info.name() + "' has shape " + info.shape()
+                        + ", expected [" + rows + ", " + cols + "] from the config");
+            }
+        }
+
+        private java.lang.foreign.MemorySegment data(String name) {
+            Tensor tensor = tensors.tensor(name);
+            return tensor.data();
+        }
+    }
+}
