@@ -43,7 +43,7 @@ class KinshipCalculatorTest {
         KinshipResult r = handWorked(WHOLE);
         // ⟨d1,d2⟩ = 28, ‖d1‖² = 15, ‖d2‖² = 56.
         assertEquals(28 / Math.sqrt(15 * 56), r.matrix(KinshipMetric.COSINE)[0][1], 1e-12);
-        // means 1.4 and 2.4: cov·n = 28 − 5·1.4·2.4 = 11.2, var·n = 15 − 5·1.96 = 5.2 and 56 − 5·5.76 = 27.2.
+        // Means 1.4 and 2.4: n·cov = 28 − 5·1.4·2.4 = 11.2; n·var = 15 − 5·1.96 = 5.2 and 56 − 5·5.76 = 27.2.
         assertEquals(11.2 / Math.sqrt(5.2 * 27.2), r.matrix(KinshipMetric.PCC)[0][1], 1e-12);
         assertEquals(0.9417419, r.matrix(KinshipMetric.PCC)[0][1], 1e-6);
         // d1 − d2 = [−1,−2,−3,0,1]: ‖·‖² = 15.

@@ -102,7 +102,8 @@ class RunReportBrowserTest {
         String html = Files.readString(RunReport.write(dir).html());
         Path broken = temp.resolve("broken.html");
         Files.writeString(broken, html.replaceFirst("base64,iVBOR", "base64,XXXXiVBOR")
-                .replace("<body data-images=\"pending\">", "<body data-images=\"pending\"><script>notDefined();</script>"));
+                .replace("<body data-images=\"pending\">",
+                        "<body data-images=\"pending\"><script>notDefined();</script>"));
         Browser dom = chromium(broken, "--dump-dom");
         assertTrue(dom.out().contains("data-images=\"broken\""), dom.out().lines().limit(3).toList().toString());
         assertTrue(dom.out().contains("notDefined is not defined"));
