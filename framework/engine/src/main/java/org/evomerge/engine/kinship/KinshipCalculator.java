@@ -91,14 +91,14 @@ public final class KinshipCalculator {
             }
         }
         checkLayout(base, models);
-        List<TensorStatistics> perTensor = runInParallel(base, models, compared, options.precision());
+        List<TaskVectorStatistics> perTensor = runInParallel(base, models, compared, options.precision());
         TaskVectorStatistics whole = TaskVectorStatistics.empty(models.size());
         List<TensorKinship> tensors = new ArrayList<>();
         for (int t = 0; t < compared.size(); t++) {
-            whole = whole.combine(perTensor.get(t).statistics());
+            whole = whole.combine(perTensor.get(t));
             if (options.perTensor()) {
                 tensors.add(new TensorKinship(compared.get(t).name(), compared.get(t).shape(),
-                        perTensor.get(t).statistics()));
+                        perTensor.get(t)));
             }
         }
         return new KinshipResult(models.stream().map(NamedModel::name).toList(), options, whole, tensors, skipped);
@@ -141,15 +141,12 @@ public final class KinshipCalculator {
         }
     }
 
-    private record TensorStatistics(TaskVectorStatistics statistics) {
-    }
-
-    private List<TensorStatistics> runInParallel(NamedModel base, List<NamedModel> models, List<TensorInfo> tensors,
+    private List<TaskVectorStatistics> runInParallel(NamedModel base, List<NamedModel> models, List<TensorInfo> tensors,
                                                  KinshipPrecision precision) {
         if (threads == 1 || tensors.size() <= 1) {
-            List<TensorStatistics> out = new ArrayList<>();
+            List<TaskVectorStatistics> out = new ArrayList<>();
             for (TensorInfo t : tensors) {
-                out.add(new TensorStatistics(statistics(base, models, t, precision)));
+                out.add(statistics(base, models, t, precision));
             }
             return out;
         }
@@ -163,9 +160,9 @@ public final class KinshipCalculator {
             for (TensorInfo t : tensors) {
                 futures.add(pool.submit(() -> statistics(base, models, t, precision)));
             }
-            List<TensorStatistics> out = new ArrayList<>();
+            List<TaskVectorStatistics> out = new ArrayList<>();
             for (Future<TaskVectorStatistics> f : futures) {
-                out.add(new TensorStatistics(f.get()));
+                out.add(f.get());
             }
             return out;
         } catch (ExecutionException e) {
