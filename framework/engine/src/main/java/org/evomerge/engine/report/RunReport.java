@@ -81,8 +81,8 @@ public final class RunReport {
         String objective = journal.start().objectives().isEmpty() ? "" : journal.start().objectives().getFirst();
         images.put("fitness.png", RunCharts.png(RunCharts.fitness(rows, objective), RunCharts.WIDTH,
                 RunCharts.HEIGHT));
-        Optional<RunJournal.KinshipSnapshot> kinship = journal.kinships().isEmpty() ? Optional.empty()
-                : Optional.of(journal.kinships().getLast());
+        Optional<RunJournal.KinshipSnapshot> kinship = journal.kinships().reversed().stream()
+                .filter(k -> !k.ids().isEmpty()).findFirst();
         kinship.ifPresent(k -> {
             int side = Math.max(RunCharts.HEIGHT, Math.min(1400, 220 + 48 * k.ids().size()));
             images.put("kinship.png", RunCharts.png(RunCharts.kinship(k), side + 120, side));

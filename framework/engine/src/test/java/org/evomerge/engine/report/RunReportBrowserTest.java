@@ -68,7 +68,9 @@ class RunReportBrowserTest {
         Path dir = new SyntheticRun(5, 6).write(temp.resolve("run"), true, true, true);
         RunReport.Written written = RunReport.write(dir);
 
-        Browser dom = chromium(written.html(), "--dump-dom");
+        // One browser start for both: the DOM after the load event on stdout, and a screenshot.
+        Path shot = temp.resolve("report.png");
+        Browser dom = chromium(written.html(), "--window-size=1100,2400", "--screenshot=" + shot, "--dump-dom");
         assertEquals(0, dom.exitCode(), dom.err());
         assertTrue(dom.out().contains("<body data-images=\"loaded\" data-image-count=\"3\">"),
                 "images not all decoded: " + dom.out().lines().filter(l -> l.contains("<body")).toList());
@@ -79,9 +81,6 @@ class RunReportBrowserTest {
             assertTrue(dom.out().contains(figure), figure);
         }
 
-        Path shot = temp.resolve("report.png");
-        Browser screenshot = chromium(written.html(), "--window-size=1100,2400", "--screenshot=" + shot);
-        assertEquals(0, screenshot.exitCode(), screenshot.err());
         BufferedImage image = ImageIO.read(shot.toFile());
         assertEquals(1100, image.getWidth());
         // The plots' own colours on screen: the best-fitness red and the heatmap's dark red.
