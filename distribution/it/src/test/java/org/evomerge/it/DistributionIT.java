@@ -96,7 +96,8 @@ class DistributionIT {
             states.put(p.get("id").asText(), p.get("state").asText());
             assertTrue(p.get("error").isNull(), p.toString());
         });
-        assertTrue(states.keySet().containsAll(Set.of("standard-selection", "standard-safetensors")), states.toString());
+        assertTrue(states.keySet().containsAll(Set.of("standard-selection", "standard-safetensors", "standard-search",
+                "standard-mutation")), states.toString());
         states.forEach((id, state) -> assertEquals("started", state, id));
         Set<String> extensions = new TreeSet<>();
         doc.get("extensions").forEach(e -> extensions.add(e.get("kind").asText() + ":" + e.get("id").asText() + ":"
@@ -104,7 +105,12 @@ class DistributionIT {
         assertTrue(extensions.containsAll(Set.of("selection-scheme:elitism:standard-selection",
                 "selection-scheme:rank:standard-selection", "selection-scheme:roulette:standard-selection",
                 "selection-scheme:tournament:standard-selection", "selection-scheme:truncation:standard-selection",
-                "model-format:safetensors:standard-safetensors")), extensions.toString());
+                "selection-scheme:nsga2:standard-selection", "model-format:safetensors:standard-safetensors",
+                "search-strategy:cma-es:standard-search", "search-strategy:genetic:standard-search",
+                "search-strategy:differential-evolution:standard-search", "search-strategy:kinship-greedy:standard-search",
+                "search-strategy:random:standard-search", "mutation:gaussian:standard-mutation",
+                "mutation:sparse-noise:standard-mutation", "mutation:de-difference:standard-mutation")),
+                extensions.toString());
     }
 
     @Test

@@ -30,7 +30,15 @@ public final class TestRunContexts {
      * deleted when the JVM exits, so creating many contexts leaves nothing behind.
      */
     public static RunContext seeded(long seed) {
+        return seeded(seed, Map.of());
+    }
+
+    /**
+     * A seeded context that also offers the given services through {@link RunContext#service(Class)} (e.g. an
+     * {@link InMemoryModelStore} as the {@code ModelStore}).
+     */
+    public static RunContext seeded(long seed, Map<Class<?>, Object> services) {
         return new DefaultRunContext(new SeededRandomSource(seed), new ReferenceBackend(), ProgressReporter.SILENT,
-                SharedScratch.INSTANCE, 1, Map.of());
+                SharedScratch.INSTANCE, 1, services);
     }
 }

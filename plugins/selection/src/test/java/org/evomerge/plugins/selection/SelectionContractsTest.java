@@ -51,4 +51,12 @@ class SelectionContractsTest {
             return false;
         }
     }
+
+    @Nested
+    class Nsga2 extends SelectionSchemeContract {
+        @Override
+        protected SelectionSchemeFactory factory() {
+            return new Nsga2SelectionFactory();
+        }
+    }
 }

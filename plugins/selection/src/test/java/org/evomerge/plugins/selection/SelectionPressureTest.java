@@ -68,6 +68,16 @@ class SelectionPressureTest {
     }
 
     @Test
+    void tournamentPressureGrowsWithSizeAsOneMinusTheMissProbability() {
+        // The best of n = 10 wins a tournament of size k exactly when it is drawn at least once: 1 − (1 − 1/n)^k.
+        List<Candidate> population = population(5, 2, 9, 1, 7, 3, 8, 0, 6, 4);
+        for (int k : new int[] {1, 2, 5, 10}) {
+            double best = frequencies(new TournamentSelectionFactory(), Map.of("size", k), population)[2];
+            assertEquals(1 - Math.pow(0.9, k), best, TOLERANCE, "size " + k);
+        }
+    }
+
+    @Test
     void truncationPicksUniformlyAmongTheTopFraction() {
         List<Candidate> population = population(1, 5, 3, 4, 2);
         // fraction 0.4 of 5 keeps the two fittest: indices 1 and 3.

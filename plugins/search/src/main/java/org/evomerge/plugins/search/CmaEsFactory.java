@@ -1,0 +1,61 @@
+package org.evomerge.plugins.search;
+
+import java.util.List;
+import java.util.Set;
+import org.evomerge.api.context.RunContext;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.parameter.ParameterSchema;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.search.SearchProblem;
+import org.evomerge.api.search.SearchStrategy;
+import org.evomerge.api.search.SearchStrategyFactory;
+import org.pf4j.Extension;
+
+/**
+ * CMA-ES over parameter genomes (see {@link CmaEs}). The initial mean is the first seed when the problem has one,
+ * else the centre of the box (mergekit-evolve and the Sakana paper start from fixed values too).
+ */
+@Extension
+public class CmaEsFactory implements SearchStrategyFactory {
+
+    static final String ID = "cma-es";
+
+    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
+            ExtensionKind.SEARCH_STRATEGY,
+            "CMA-ES (Hansen's defaults) with IPOP restarts, in the box normalised to [0,1]^n.",
+            ParameterSchema.of(
+                    ParameterSpec.number("sigma", 1.0 / 6, 1e-6, 1.0, "initial step size, as a fraction of each box side"),
+                    ParameterSpec.integer("population_size", 0, 0L, 100_000L,
+                            "lambda of the first run; 0: 4 + floor(3 ln n)"),
+                    ParameterSpec.integer("restarts", 9, 0L, 1000L, "IPOP restarts after a stopping criterion"),
+                    ParameterSpec.number("population_increase", 2.0, 1.0, 10.0, "lambda factor per restart"),
+                    ParameterSpec.choice("bound_handling", "mirror", List.of("mirror", "resample"),
+                            "mirror: evaluate the reflection into the box; resample: redraw points outside it"),
+                    ParameterSpec.number("tol_fun", 1e-12, 0.0, null, "stop a run when recent fitness varies less"),
+                    ParameterSpec.number("tol_x", 1e-12, 0.0, null,
+                            "stop a run when the step size (in box widths) is smaller")),
+            Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES));
+
+    @Override
+    public ExtensionDescriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    @Override
+    public SearchStrategy create(SearchProblem problem, Parameters parameters, RunContext context) {
+        List<double[]> seeds = SearchBox.parameterSeeds(problem, ID);
+        SearchBox box = new SearchBox(problem.space());
+        double[] mean = new double[box.size()];
+        for (int i = 0; i < mean.length; i++) {
+            mean[i] = seeds.isEmpty() || box.width(i) == 0 ? 0.5 : (seeds.getFirst()[i] - box.lower(i)) / box.width(i);
+            mean[i] = Math.min(1, Math.max(0, mean[i]));
+        }
+        return new CmaEs(box, mean, parameters.number("sigma"), (int) parameters.integer("population_size"),
+                (int) parameters.integer("restarts"), parameters.number("population_increase"),
+                parameters.string("bound_handling").equals("mirror"), parameters.number("tol_fun"),
+                parameters.number("tol_x"), context.random().fork(ID).generator());
+    }
+}

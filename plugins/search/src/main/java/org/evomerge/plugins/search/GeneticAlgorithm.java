@@ -1,0 +1,235 @@
+package org.evomerge.plugins.search;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.random.RandomGenerator;
+import org.evomerge.api.context.RandomSource;
+import org.evomerge.api.genome.Genome;
+import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.mutation.Mutation;
+import org.evomerge.api.mutation.MutationInput;
+import org.evomerge.api.search.ScoredGenome;
+import org.evomerge.api.search.SearchSpace;
+import org.evomerge.api.search.SearchStrategy;
+import org.evomerge.api.selection.Candidate;
+import org.evomerge.api.selection.Fitness;
+import org.evomerge.api.selection.SelectionScheme;
+
+/**
+ * The EvoMerge genetic algorithm, generational with elitism: each generation keeps the {@code elites} fittest members
+ * unchanged and breeds the rest of the population from parent pairs picked by the selection scheme. A pair is crossed
+ * with probability {@code crossoverRate} (through the problem's crossover, i.e. a merge method, or arithmetic /
+ * uniform crossover for parameter genomes) and the child is mutated with probability {@code mutationRate}; a child
+ * that was not crossed is a clone and is always mutated, as EvoMerge forces a mutation on clones.
+ *
+ * <p>With several objectives the elites come from the Pareto front first (then by the primary objective), and a
+ * multi-objective selection scheme such as {@code nsga2} picks the parents.
+ *
+ * <p>Randomness of generation g, child k is {@code random.fork(g).fork(k)}, so children do not depend on each other's
+ * draws. Not thread-safe.
+ */
+final class GeneticAlgorithm implements SearchStrategy {
+
+    enum Crossover { PROBLEM, UNIFORM, ARITHMETIC }
+
+    /** The built-in Gaussian mutation used for parameter genomes when the problem configures none. */
+    record FallbackMutation(double sigma, double decay, double geneRate) {
+    }
+
+    private final SearchBox box;
+    private final SearchSpace space;
+    private final List<Genome> initial;
+    private final int populationSize;
+    private final int elites;
+    private final double crossoverRate;
+    private final double mutationRate;
+    private final Crossover crossover;
+    private final Optional<BiFunction<List<Genome>, RandomSource, Genome>> problemCrossover;
+    private final Optional<SelectionScheme> selection;
+    private final int tournamentSize;
+    private final Optional<Mutation> mutation;
+    private final FallbackMutation fallback;
+    private final int maxGenerations;
+    private final RandomSource random;
+
+    private List<Genome> population;
+    private List<Fitness> fitness;
+    private List<Integer> carried;
+    private List<Genome> pending;
+    private int generation;
+
+    GeneticAlgorithm(SearchBox box, SearchSpace space, List<Genome> initial, int populationSize, int elites,
+            double crossoverRate,
+            double mutationRate, Crossover crossover,
+            Optional<BiFunction<List<Genome>, RandomSource, Genome>> problemCrossover,
+            Optional<SelectionScheme> selection, int tournamentSize, Optional<Mutation> mutation,
+            FallbackMutation fallback, int maxGenerations, RandomSource random) {
+        this.box = box;
+        this.space = space;
+        this.initial = List.copyOf(initial);
+        this.populationSize = populationSize;
+        this.elites = Math.min(elites, populationSize - 1);
+        this.crossoverRate = crossoverRate;
+        this.mutationRate = mutationRate;
+        this.crossover = crossover;
+        this.problemCrossover = problemCrossover;
+        this.selection = selection;
+        this.tournamentSize = tournamentSize;
+        this.mutation = mutation;
+        this.fallback = fallback;
+        this.maxGenerations = maxGenerations;
+        this.random = random;
+    }
+
+    @Override
+    public List<Genome> ask() {
+        if (pending != null) {
+            return pending;
+        }
+        if (isFinished()) {
+            return List.of();
+        }
+        if (population == null) {
+            pending = initial;
+            return pending;
+        }
+        RandomSource generationRandom = random.fork(generation);
+        carried = eliteIndices();
+        int children = populationSize - carried.size();
+        List<Candidate> candidates = new ArrayList<>(population.size());
+        for (int i = 0; i < population.size(); i++) {
+            candidates.add(new Candidate(Integer.toString(i), fitness.get(i)));
+        }
+        List<Integer> parents = selection.isPresent()
+                ? selection.get().select(candidates, 2 * children, generationRandom.fork("selection"))
+                : tournament(2 * children, generationRandom.fork("selection").generator());
+        List<Genome> batch = new ArrayList<>(children);
+        for (int k = 0; k < children; k++) {
+            RandomSource childRandom = generationRandom.fork(k);
+            RandomGenerator coins = childRandom.generator();
+            int first = parents.get(2 * k);
+            int second = parents.get(2 * k + 1);
+            boolean crossed = first != second && coins.nextDouble() < crossoverRate;
+            Genome child = crossed
+                    ? cross(population.get(first), population.get(second), childRandom.fork("crossover"), coins)
+                    : population.get(first);
+            if (!crossed || coins.nextDouble() < mutationRate) {
+                child = mutate(child, childRandom.fork("mutation"), coins);
+            }
+            batch.add(child);
+        }
+        pending = Collections.unmodifiableList(batch);
+        return pending;
+    }
+
+    private List<Integer> eliteIndices() {
+        int n = population.size();
+        boolean[] dominated = new boolean[n];
+        if (fitness.getFirst().size() > 1) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n && !dominated[i]; j++) {
+                    dominated[i] = j != i && ParetoDominance.dominates(fitness.get(j), fitness.get(i));
+                }
+            }
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        order.sort((a, b) -> {
+            if (dominated[a] != dominated[b]) {
+                return dominated[a] ? 1 : -1;
+            }
+            int byFitness = Double.compare(fitness.get(b).primary(), fitness.get(a).primary());
+            return byFitness != 0 ? byFitness : Integer.compare(a, b);
+        });
+        return List.copyOf(order.subList(0, Math.min(elites, n)));
+    }
+
+    private List<Integer> tournament(int count, RandomGenerator generator) {
+        List<Integer> chosen = new ArrayList<>(count);
+        for (int pick = 0; pick < count; pick++) {
+            int best = generator.nextInt(population.size());
+            for (int round = 1; round < tournamentSize; round++) {
+                int challenger = generator.nextInt(population.size());
+                if (fitness.get(challenger).primary() > fitness.get(best).primary()) {
+                    best = challenger;
+                }
+            }
+            chosen.add(best);
+        }
+        return chosen;
+    }
+
+    private Genome cross(Genome first, Genome second, RandomSource crossoverRandom, RandomGenerator coins) {
+        if (crossover == Crossover.PROBLEM) {
+            return problemCrossover.orElseThrow().apply(List.of(first, second), crossoverRandom);
+        }
+        double[] a = ((ParameterGenome) first).values();
+        double[] b = ((ParameterGenome) second).values();
+        double[] child = new double[a.length];
+        double alpha = coins.nextDouble();
+        for (int j = 0; j < a.length; j++) {
+            child[j] = crossover == Crossover.UNIFORM
+                    ? (coins.nextBoolean() ? a[j] : b[j])
+                    : alpha * a[j] + (1 - alpha) * b[j];
+        }
+        return box.genome(child);
+    }
+
+    private Genome mutate(Genome child, RandomSource mutationRandom, RandomGenerator coins) {
+        if (mutation.isPresent()) {
+            return mutation.get().mutate(new MutationInput(child, population, mutationRandom, space));
+        }
+        if (!(child instanceof ParameterGenome p)) {
+            return child; // models without a configured mutation: the clone is asked again and the fitness cache answers
+        }
+        double[] x = p.values();
+        double scale = fallback.sigma() * Math.pow(fallback.decay(), generation);
+        double rate = fallback.geneRate() > 0 ? fallback.geneRate() : 1.0 / x.length;
+        boolean changed = false;
+        for (int j = 0; j < x.length; j++) {
+            if (coins.nextDouble() < rate) {
+                x[j] += scale * box.width(j) * coins.nextGaussian();
+                changed = true;
+            }
+        }
+        if (!changed) {
+            int j = coins.nextInt(x.length); // a clone must differ from its parent in at least one gene
+            x[j] += scale * box.width(j) * coins.nextGaussian();
+        }
+        return box.genome(x);
+    }
+
+    @Override
+    public void tell(List<ScoredGenome> results) {
+        Batches.checkTold(pending, results);
+        pending = null;
+        if (population == null) {
+            population = new ArrayList<>();
+            fitness = new ArrayList<>();
+        } else {
+            List<Genome> nextPopulation = new ArrayList<>();
+            List<Fitness> nextFitness = new ArrayList<>();
+            for (int index : carried) {
+                nextPopulation.add(population.get(index));
+                nextFitness.add(fitness.get(index));
+            }
+            population = nextPopulation;
+            fitness = nextFitness;
+            generation++;
+        }
+        for (ScoredGenome result : results) {
+            population.add(result.genome());
+            fitness.add(result.fitness());
+        }
+    }
+
+    @Override
+    public boolean isFinished() {
+        return pending == null && maxGenerations > 0 && generation >= maxGenerations;
+    }
+}
