@@ -188,7 +188,8 @@ class DistributionIT {
     @Test
     void everyCommandHasHelpAndTheCompletionScriptLoadsInBash() {
         Path home = Distributions.built();
-        for (List<String> command : List.<List<String>>of(List.of(), List.of("inspect"), List.of("plugins"),
+        for (List<String> command : List.<List<String>>of(List.of(), List.of("inspect"), List.of("kinship"),
+                List.of("report"), List.of("plugins"),
                 List.of("plugins", "list"),
                 List.of("plugins", "info"), List.of("config"), List.of("config", "show"),
                 List.of("generate-completion"))) {

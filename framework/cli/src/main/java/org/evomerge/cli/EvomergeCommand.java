@@ -4,8 +4,10 @@ import org.evomerge.cli.config.ConfigCommand;
 import org.evomerge.cli.eval.EvalCommand;
 import org.evomerge.cli.evolve.EvolveCommand;
 import org.evomerge.cli.inspect.InspectCommand;
+import org.evomerge.cli.kinship.KinshipCommand;
 import org.evomerge.cli.merge.MergeCommand;
 import org.evomerge.cli.plugins.PluginsCommand;
+import org.evomerge.cli.report.ReportCommand;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,9 +20,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Evolutionary model merging: breed new model checkpoints from existing ones.",
-        subcommands = {InspectCommand.class, MergeCommand.class, EvalCommand.class, EvolveCommand.class, PluginsCommand.class,
-                ConfigCommand.class,
-                AutoComplete.GenerateCompletion.class},
+        subcommands = {InspectCommand.class, MergeCommand.class, EvalCommand.class, EvolveCommand.class, KinshipCommand.class,
+                ReportCommand.class, PluginsCommand.class, ConfigCommand.class, AutoComplete.GenerateCompletion.class},
         footer = {"", "Exit codes: 0 success, 1 internal error, 2 usage or configuration error, 3 bad input data."})
 public final class EvomergeCommand implements Runnable {
 
