@@ -57,12 +57,21 @@ public final class TornadoBackend implements ComputeBackend, AutoCloseable {
         if (p == null) {
             synchronized (this) {
                 if (probe == null) {
-                    probe = TornadoRuntimeProbe.run();
+                    probe = safeProbe();
                 }
                 p = probe;
             }
         }
         return p;
+    }
+
+    private static TornadoRuntimeProbe safeProbe() {
+        try {
+            return TornadoRuntimeProbe.run();
+        } catch (LinkageError e) {
+            // The probe class itself could not be linked: TornadoVM's API is not on the module or class path.
+            return new TornadoRuntimeProbe(false, "TornadoVM is not on the class path (" + e + ")");
+        }
     }
 
     /** The device side, created on first use so that no TornadoVM class is touched before the probe passed. */

@@ -76,8 +76,8 @@ public final class ComputeBackends {
                     + (wanted.equals(TORNADO) ? " (it comes with the GPU bundle and runs under bin/evomerge-gpu, see"
                     + " docs/gpu.md)" : "") + "; choose auto, cpu" + (known.isEmpty() ? "" : ", " + known));
         }
-        String why = wanted.equals(TORNADO) ? " (" + safeDescription(candidates.get(0))
-                + "; is TornadoVM installed, and was evomerge started with bin/evomerge-gpu?)" : "";
+        // The GPU backend's description says why it cannot run (TornadoVM not loaded, no device).
+        String why = wanted.equals(TORNADO) ? " (" + safeDescription(candidates.get(0)) + "; see docs/gpu.md)" : "";
         throw EvomergeException.configuration("compute backend '" + wanted + "' is installed but cannot run here" + why);
     }
 
