@@ -27,9 +27,46 @@ public final class ElementMath {
      * over a Weyl sequence): the same on every thread and device, so random merges do not depend on scheduling.
      */
     public static long randomBits(long seed, long counter) {
+        // The unsigned shifts are written as arithmetic shifts plus a mask (the same bits): TornadoVM 5.2's OpenCL
+        // code generator compiles a long >>> as a signed >>, which would give the device other random numbers.
         long z = seed + (counter + 1) * 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        z = (z ^ ((z >> 30) & 0x3_FFFF_FFFFL)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ ((z >> 27) & 0x1F_FFFF_FFFFL)) * 0x94D049BB133111EBL;
+        return z ^ ((z >> 31) & 0x1_FFFF_FFFFL);
+    }
+
+    /**
+     * A uniform double in [0, 1) for element {@code counter} under {@code seed}: the top 53 bits of
+     * {@link #randomBits}, exactly what {@code RandomSource.uniform} returns for a source with this seed.
+     */
+    public static double uniform(long seed, long counter) {
+        // (bits >>> 11) as a masked arithmetic shift, for TornadoVM (see randomBits).
+        return ((randomBits(seed, counter) >> 11) & 0x1F_FFFF_FFFF_FFFFL) * 0x1.0p-53;
+    }
+
+    /** DARE's drop decision: element {@code counter} is kept iff its uniform draw is below {@code density}. */
+    public static boolean dareKeeps(long seed, long counter, double density) {
+        return uniform(seed, counter) < density;
+    }
+
+    /**
+     * TIES sign election over a sum of weighted deltas: {@code true} elects minus. A sum of exactly zero (either
+     * sign of zero) elects plus, as mergekit does.
+     */
+    public static boolean electsNegative(double sum) {
+        return sum < 0;
+    }
+
+    /**
+     * Whether a weighted delta joins the disjoint mean: it is non-zero and has the elected sign. Zeros (trimmed,
+     * dropped or unchanged elements) never agree.
+     */
+    public static boolean agrees(double weightedDelta, boolean electedNegative) {
+        return weightedDelta != 0 && (weightedDelta < 0) == electedNegative;
+    }
+
+    /** The disjoint-mean divisor, or 1 where it is below 1e-8 in magnitude (agreeing weights that cancel). */
+    public static double guardedDivisor(double divisor) {
+        return Math.abs(divisor) < 1e-8 ? 1.0 : divisor;
     }
 }

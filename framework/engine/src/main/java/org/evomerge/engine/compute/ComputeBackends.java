@@ -72,11 +72,24 @@ public final class ComputeBackends {
         }
         String known = String.join(", ", backends.stream().map(ComputeBackend::id).toList());
         if (candidates.isEmpty()) {
-            throw EvomergeException.configuration("compute backend '" + wanted + "' is not installed; choose auto, cpu"
-                    + (known.isEmpty() ? "" : ", " + known));
+            throw EvomergeException.configuration("compute backend '" + wanted + "' is not installed"
+                    + (wanted.equals(TORNADO) ? " (it comes with the GPU bundle and runs under bin/evomerge-gpu, see"
+                    + " docs/gpu.md)" : "") + "; choose auto, cpu" + (known.isEmpty() ? "" : ", " + known));
         }
-        throw EvomergeException.configuration("compute backend '" + wanted + "' is installed but cannot run here"
-                + (wanted.equals("tornado") ? " (is TornadoVM installed, and was evomerge started with bin/evomerge-gpu?)" : ""));
+        // The GPU backend's description says why it cannot run (TornadoVM not loaded, no device).
+        String why = wanted.equals(TORNADO) ? " (" + safeDescription(candidates.get(0)) + "; see docs/gpu.md)" : "";
+        throw EvomergeException.configuration("compute backend '" + wanted + "' is installed but cannot run here" + why);
+    }
+
+    /** The GPU backend's id; its description says why it cannot run (no runtime, no device). */
+    static final String TORNADO = "tornado";
+
+    private static String safeDescription(ComputeBackend backend) {
+        try {
+            return backend.description();
+        } catch (RuntimeException | LinkageError e) {
+            return "its probe failed: " + e;
+        }
     }
 
     static boolean safeIsAvailable(ComputeBackend backend) {

@@ -120,6 +120,17 @@ class ComputeBackendsTest {
         }
     }
 
+    @Test
+    void tornadoMessagesSayHowToGetTheGpuBackend() {
+        EvomergeException missing = assertThrows(EvomergeException.class, () -> backends.select("tornado"));
+        assertEquals(ErrorCategory.CONFIGURATION, missing.category());
+        assertTrue(missing.getMessage().contains("'tornado' is not installed")
+                && missing.getMessage().contains("bin/evomerge-gpu")
+                && missing.getMessage().contains("docs/gpu.md")
+                && missing.getMessage().contains("cpu-vector"), missing.getMessage());
+        assertTrue(!missing.getMessage().contains("\n"), missing.getMessage());
+    }
+
     /** Loaded by {@link java.util.ServiceLoader}, so public with a public no-argument constructor. */
     public static class ThrowingBackend extends StubBackend {
         public ThrowingBackend() {

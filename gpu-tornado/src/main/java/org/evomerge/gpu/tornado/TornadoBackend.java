@@ -1,0 +1,200 @@
+package org.evomerge.gpu.tornado;
+
+import java.lang.foreign.MemorySegment;
+import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.tensor.DType;
+import org.evomerge.engine.compute.VectorBackend;
+
+/**
+ * The {@code tornado} compute backend: the merge primitives run as TornadoVM kernels (OpenCL, PTX, CUDA, SPIR-V or
+ * Metal, whatever the installed SDK was built for). It is on the class path only when evomerge is started with
+ * {@code bin/evomerge-gpu}, and available only when the TornadoVM runtime started and found a device.
+ *
+ * <p>Arrays below {@link #MIN_DEVICE_ELEMENTS_PROPERTY} elements (default {@value #DEFAULT_MIN_DEVICE_ELEMENTS}) run
+ * on the CPU vector backend: there, moving data and launching a kernel costs more than the arithmetic. Element-wise
+ * results are bit-identical to the CPU backends (the same fused multiply-adds in the same order); dot products and
+ * sums of squares agree to double rounding (chunked summation). Dtype decoding and encoding stay on the CPU: they are
+ * bound by reading the files.
+ *
+ * <p>Calls are serialised (one device, plans are not thread-safe): merges that run tensors on several threads queue
+ * here. {@link #close()} frees all device memory; the JVM's exit does too.
+ */
+public final class TornadoBackend implements ComputeBackend, AutoCloseable {
+
+    /** System property: the smallest array length sent to the device. */
+    public static final String MIN_DEVICE_ELEMENTS_PROPERTY = "evomerge.tornado.minElements";
+    /** Default of {@link #MIN_DEVICE_ELEMENTS_PROPERTY}. */
+    public static final int DEFAULT_MIN_DEVICE_ELEMENTS = 65_536;
+
+    private final VectorBackend cpu = new VectorBackend();
+    private final int minDeviceElements = Integer.getInteger(MIN_DEVICE_ELEMENTS_PROPERTY, DEFAULT_MIN_DEVICE_ELEMENTS);
+    private volatile TornadoRuntimeProbe probe;
+    private DeviceOperations device;
+
+    @Override
+    public String id() {
+        return "tornado";
+    }
+
+    @Override
+    public String description() {
+        TornadoRuntimeProbe p = probe();
+        return "TornadoVM kernels on " + (p.available() ? p.device() : "no device: " + p.device());
+    }
+
+    @Override
+    public int priority() {
+        return 100;
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return probe().available();
+    }
+
+    private TornadoRuntimeProbe probe() {
+        TornadoRuntimeProbe p = probe;
+        if (p == null) {
+            synchronized (this) {
+                if (probe == null) {
+                    probe = safeProbe();
+                }
+                p = probe;
+            }
+        }
+        return p;
+    }
+
+    private static TornadoRuntimeProbe safeProbe() {
+        try {
+            return TornadoRuntimeProbe.run();
+        } catch (LinkageError e) {
+            // The probe class itself could not be linked: TornadoVM's API is not on the module or class path.
+            return new TornadoRuntimeProbe(false, "TornadoVM is not on the class path (" + e + ")");
+        }
+    }
+
+    /** The device side, created on first use so that no TornadoVM class is touched before the probe passed. */
+    synchronized DeviceOperations device() {
+        if (!isAvailable()) {
+            throw new IllegalStateException("the tornado backend cannot run here: " + probe().device());
+        }
+        if (device == null) {
+            device = new DeviceOperations();
+        }
+        return device;
+    }
+
+    private boolean onDevice(long elements) {
+        return elements >= minDeviceElements && elements < Integer.MAX_VALUE && isAvailable();
+    }
+
+    @Override
+    public void toFloat(MemorySegment src, DType type, float[] dst, int count) {
+        cpu.toFloat(src, type, dst, count);
+    }
+
+    @Override
+    public void fromFloat(float[] src, DType type, MemorySegment dst, int count) {
+        cpu.fromFloat(src, type, dst, count);
+    }
+
+    @Override
+    public void weightedSum(float[][] inputs, float[] weights, float[] out) {
+        if (inputs.length == 0 || !onDevice((long) inputs.length * out.length)) {
+            cpu.weightedSum(inputs, weights, out);
+            return;
+        }
+        checkWeightedSum(inputs, weights, out);
+        synchronized (this) {
+            device().weightedSum(inputs, weights, out);
+        }
+    }
+
+    @Override
+    public void axpy(float a, float[] x, float[] y) {
+        if (!onDevice(y.length)) {
+            cpu.axpy(a, x, y);
+            return;
+        }
+        checkSameLength(x.length, y.length);
+        synchronized (this) {
+            device().axpy(a, x, y);
+        }
+    }
+
+    @Override
+    public double dot(float[] a, float[] b) {
+        if (!onDevice(a.length)) {
+            return cpu.dot(a, b);
+        }
+        checkSameLength(a.length, b.length);
+        synchronized (this) {
+            return device().dot(a, b);
+        }
+    }
+
+    @Override
+    public double sumOfSquares(float[] a) {
+        if (!onDevice(a.length)) {
+            return cpu.sumOfSquares(a);
+        }
+        synchronized (this) {
+            return device().sumOfSquares(a);
+        }
+    }
+
+    /**
+     * {@code y = W·x} with {@code W} ({@code rows × cols}, row-major float32) resident on the device: the first call
+     * with a given array moves it there, later calls with the same array object reuse it.
+     */
+    public void matVec(float[] weights, int rows, int cols, float[] x, float[] y) {
+        synchronized (this) {
+            device().matVecF32(weights, rows, cols, x, y);
+        }
+    }
+
+    /** {@link #matVec} for IEEE half weights given as raw 16-bit codes. */
+    public void matVecF16(short[] weights, int rows, int cols, float[] x, float[] y) {
+        synchronized (this) {
+            device().matVecF16(weights, rows, cols, x, y);
+        }
+    }
+
+    /** {@link #matVec} for Q8_0 weights in GGUF's block layout (34 bytes per 32 elements). */
+    public void matVecQ8_0(byte[] weights, int rows, int cols, float[] x, float[] y) {
+        synchronized (this) {
+            device().matVecQ8_0(weights, rows, cols, x, y);
+        }
+    }
+
+    /** Frees the device copy of a weight matrix passed to {@code matVec…} before. */
+    public synchronized void release(Object weights) {
+        if (device != null) {
+            device.release(weights);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (device != null) {
+            device.close();
+            device = null;
+        }
+    }
+
+    private static void checkWeightedSum(float[][] inputs, float[] weights, float[] out) {
+        if (inputs.length != weights.length) {
+            throw new IllegalArgumentException(inputs.length + " inputs but " + weights.length + " weights");
+        }
+        for (float[] input : inputs) {
+            checkSameLength(input.length, out.length);
+        }
+    }
+
+    private static void checkSameLength(int a, int b) {
+        if (a != b) {
+            throw new IllegalArgumentException("arrays differ in length: " + a + " and " + b);
+        }
+    }
+}
