@@ -11,7 +11,10 @@ import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.cli.output.TerminalProgress;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
+import org.evomerge.api.inference.InferenceEngine;
 import org.evomerge.engine.context.DefaultRunContext;
+import org.evomerge.inference.LlamaInferenceEngine;
+import org.evomerge.tokenizers.HuggingFaceTokenizers;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.engine.model.ModelFormats;
@@ -34,6 +37,7 @@ public final class CommandSession implements AutoCloseable {
     private PluginHost pluginHost;
     private ComputeBackends backends;
     private ScratchDirectory scratch;
+    private HuggingFaceTokenizers tokenizers;
     private RunContext runContext;
     private ArchitectureCatalog architectures;
 
@@ -101,8 +105,14 @@ public final class CommandSession implements AutoCloseable {
             scratch = ScratchDirectory.create(s.run().scratchDir().orElse(null), false);
             ProgressReporter progress = options.quiet || System.console() == null
                     ? ProgressReporter.SILENT : new TerminalProgress(environment.err());
+            Map<Class<?>, Object> services = new java.util.HashMap<>(SERVICES);
+            if (!services.containsKey(InferenceEngine.class)) {
+                tokenizers = new HuggingFaceTokenizers();
+                services.put(InferenceEngine.class,
+                        new LlamaInferenceEngine(s.compute().threads(), tokenizers::forModel));
+            }
             runContext = new DefaultRunContext(new SeededRandomSource(s.run().seed()), backend, progress, scratch,
-                    s.compute().threads(), Map.copyOf(SERVICES));
+                    s.compute().threads(), services);
         }
         return runContext;
     }
@@ -131,6 +141,9 @@ public final class CommandSession implements AutoCloseable {
         }
         if (scratch != null) {
             scratch.close();
+        }
+        if (tokenizers != null) {
+            tokenizers.close();
         }
     }
 }

@@ -2,10 +2,13 @@ package org.evomerge.cli.evolve;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.evomerge.api.EvomergeException;
 import org.evomerge.cli.CommandSession;
 import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.VersionProvider;
@@ -15,6 +18,10 @@ import org.evomerge.engine.evolution.EvolutionJob;
 import org.evomerge.engine.evolution.KinshipMeasure;
 import org.evomerge.engine.evolution.RunFile;
 import org.evomerge.engine.evolution.RunFileReader;
+import org.evomerge.engine.kinship.KinshipCalculator;
+import org.evomerge.engine.kinship.KinshipMetric;
+import org.evomerge.engine.kinship.KinshipOptions;
+import org.evomerge.engine.report.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -52,10 +59,20 @@ public final class EvolveCommand implements Runnable {
         RunFile run = RunFileReader.read(cwd.resolve(runFile).normalize());
         Path runDir = cwd.resolve(out).toAbsolutePath().normalize();
         long started = System.nanoTime();
-        // The report component plugs in here: EvolutionJob.ReportWriter runDir -> RunReport.write(runDir).
-        EvolutionJob.ReportWriter report = EvolutionJob.ReportWriter.NONE;
-        // The kinship component plugs in here (a KinshipMeasure); without it a run file with 'kinship' is refused.
-        Optional<KinshipMeasure> kinship = Optional.empty();
+        EvolutionJob.ReportWriter report = RunReport::write;
+        KinshipCalculator calculator = KinshipCalculator.of(session.runContext());
+        Optional<KinshipMeasure> kinship = Optional.of((models, base, metric) -> {
+            if (base.isEmpty()) {
+                throw EvomergeException.configuration(runFile + ": 'kinship' compares task vectors and needs a"
+                        + " base_model");
+            }
+            List<KinshipCalculator.NamedModel> named = new ArrayList<>();
+            for (int i = 0; i < models.size(); i++) {
+                named.add(new KinshipCalculator.NamedModel("candidate " + i, models.get(i)));
+            }
+            return calculator.compute(new KinshipCalculator.NamedModel("base", base.get()), named,
+                    KinshipOptions.defaults()).matrix(KinshipMetric.byId(metric));
+        });
         EvolutionJob.Result result = EvolutionJob.run(run, session.plugins().catalog(), session.modelFormats(),
                 session.architectures(), session.runContext(),
                 new EvolutionJob.Options(runDir, resume, VersionProvider.evomergeVersion(), "safetensors"),

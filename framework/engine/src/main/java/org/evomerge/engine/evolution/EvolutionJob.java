@@ -35,6 +35,7 @@ import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelStore;
+import org.evomerge.api.search.KinshipOracle;
 import org.evomerge.api.mutation.Mutation;
 import org.evomerge.api.mutation.MutationFactory;
 import org.evomerge.api.parameter.ParameterScope;
@@ -54,6 +55,9 @@ import org.evomerge.engine.evolution.genome.RecipeSpace;
 import org.evomerge.engine.evolution.store.FolderModelStore;
 import org.evomerge.engine.merge.InMemoryMerge;
 import org.evomerge.engine.model.ModelFormats;
+import org.evomerge.engine.kinship.KinshipCalculator;
+import org.evomerge.engine.kinship.KinshipMetric;
+import org.evomerge.engine.kinship.TaskVectorKinshipOracle;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 import org.evomerge.engine.plugin.RegisteredExtension;
@@ -140,7 +144,9 @@ public final class EvolutionJob {
         }
 
         RandomSource random = new SeededRandomSource(seed);
-        Map<Class<?>, Object> services = new LinkedHashMap<>();
+        // Extensions see the host's services (the inference engine above all) plus the run's own.
+        Map<Class<?>, Object> services = new LinkedHashMap<>(
+                context instanceof DefaultRunContext host ? host.services() : Map.of());
         Map<String, Model> models = new LinkedHashMap<>();
         List<Evaluator> evaluators = new ArrayList<>();
         try {
@@ -198,6 +204,11 @@ public final class EvolutionJob {
                 store = new FolderModelStore(runDir.resolve("population"), formats,
                         formats.byId(options.outputFormat()).format(), context.compute());
                 services.put(ModelStore.class, store);
+                if (base.isPresent()) {
+                    services.put(KinshipOracle.class, TaskVectorKinshipOracle.forModelGenomes(
+                            KinshipCalculator.of(context), new KinshipCalculator.NamedModel(base.get(),
+                                    models.get(base.get())), formats, KinshipMetric.PCC));
+                }
             }
             RunContext extensionContext = new DefaultRunContext(random, context.compute(), ProgressReporter.SILENT,
                     context.scratch(), context.threads(), services);
