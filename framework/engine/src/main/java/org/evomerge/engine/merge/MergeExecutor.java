@@ -32,6 +32,7 @@ import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.recipe.ParameterResolver;
+import org.evomerge.engine.vocabulary.VocabularyAlignment;
 
 /**
  * Runs a {@link MergePlan} one tensor at a time: decode the inputs to float32, align their shapes, resolve the
@@ -147,7 +148,13 @@ public final class MergeExecutor {
         for (MergePlan.PlannedInput input : tensor.inputs()) {
             inputs.add(load(input, plan.workingDtype(), compute));
         }
-        Aligned aligned = align(tensor, descriptor, inputs, tensor.base().map(b -> load(b, plan.workingDtype(), compute)));
+        Optional<Loaded> loadedBase = tensor.base().map(b -> load(b, plan.workingDtype(), compute));
+        if (plan.vocabulary().isPresent() && MergePlanner.isVocabularyTensor(tensor.placement())) {
+            VocabularyRows rows = toVocabulary(plan, tensor, inputs, loadedBase, compute);
+            inputs = rows.inputs();
+            loadedBase = rows.base();
+        }
+        Aligned aligned = align(tensor, descriptor, inputs, loadedBase);
         Shape shape = aligned.shape();
         inputs = aligned.inputs();
         Optional<Loaded> base = aligned.base();
@@ -220,6 +227,41 @@ public final class MergeExecutor {
             roundTo(values, working, compute);
         }
         return new Loaded(input, info.shape(), values);
+    }
+
+    private record VocabularyRows(List<Loaded> inputs, Optional<Loaded> base) {
+    }
+
+    /**
+     * Rebuilds every input's embedding or head in the output vocabulary's order (the recipe's tokenizer settings), then
+     * rounds the rebuilt rows (means) to the working precision as the inputs were.
+     */
+    private static VocabularyRows toVocabulary(MergePlan plan, MergePlan.PlannedTensor tensor, List<Loaded> inputs,
+                                               Optional<Loaded> base, ComputeBackend compute) {
+        VocabularyAlignment vocabulary = plan.vocabulary().orElseThrow();
+        List<Loaded> all = new ArrayList<>(inputs);
+        base.ifPresent(all::add);
+        long hidden = all.getFirst().shape().rank() == 2 ? all.getFirst().shape().dim(1) : -1;
+        for (Loaded l : all) {
+            if (l.shape().rank() != 2 || l.shape().dim(1) != hidden) {
+                StringBuilder shapes = new StringBuilder();
+                all.forEach(x -> shapes.append(shapes.isEmpty() ? "" : ", ").append(x.input().modelName()).append(' ')
+                        .append(x.shape()));
+                throw EvomergeException.input(tensor.name() + ": vocabulary alignment needs [vocab, hidden] matrices"
+                        + " with the same hidden size (" + shapes + ")", null);
+            }
+        }
+        List<float[]> rows = vocabulary.align(tensor.name(), all.stream().map(l -> l.input().modelName()).toList(),
+                all.stream().map(Loaded::values).toList(), (int) hidden);
+        Shape shape = Shape.of(vocabulary.rows(), hidden);
+        List<Loaded> aligned = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            float[] values = rows.get(i);
+            roundTo(values, plan.workingDtype(), compute);
+            aligned.add(new Loaded(all.get(i).input(), shape, values));
+        }
+        Optional<Loaded> alignedBase = base.map(b -> aligned.getLast());
+        return new VocabularyRows(aligned.subList(0, inputs.size()), alignedBase);
     }
 
     /** Elements decoded per read: 4 MB of float32, a whole number of every block type's blocks. */
