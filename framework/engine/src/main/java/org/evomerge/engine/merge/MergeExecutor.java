@@ -21,6 +21,7 @@ import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.parameter.ParameterScope;
@@ -56,6 +57,8 @@ public final class MergeExecutor {
     public static Summary run(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method, ModelWriter writer,
                               RunContext context, long budgetBytes) {
         List<MergePlan.PlannedTensor> tensors = plan.tensors();
+        ModelWideStatistics statistics = method.modelWideQuantiles().isEmpty() ? ModelWideStatistics.NONE
+                : MagnitudeThresholdPass.run(plan, descriptor, method.modelWideQuantiles(), context, budgetBytes);
         long largest = tensors.stream().mapToLong(MergeExecutor::workingBytes).max().orElse(0);
         // Semaphore permits are KiB so that budgets beyond 2 GiB fit in an int.
         int permits = (int) Math.min(Integer.MAX_VALUE, Math.max(budgetBytes, largest) / 1024 + 1);
@@ -80,7 +83,7 @@ public final class MergeExecutor {
                 }
                 results.add(pool.submit(() -> {
                     try {
-                        long bytes = mergeOne(plan, descriptor, method, writer, context, tensor);
+                        long bytes = mergeOne(plan, descriptor, method, writer, context, tensor, statistics);
                         synchronized (done) {
                             done[0]++;
                             progress.status("tensor " + done[0] + "/" + tensors.size());
@@ -142,7 +145,38 @@ public final class MergeExecutor {
     }
 
     private static long mergeOne(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
-                                 ModelWriter writer, RunContext context, MergePlan.PlannedTensor tensor) {
+                                 ModelWriter writer, RunContext context, MergePlan.PlannedTensor tensor,
+                                 ModelWideStatistics statistics) {
+        ComputeBackend compute = context.compute();
+        MergeInput mergeInput = prepare(plan, descriptor, context, tensor);
+        Shape shape = mergeInput.shape();
+        float[] merged = method.merge(mergeInput, statistics);
+        if (merged.length != mergeInput.elementCount()) {
+            throw new IllegalStateException(descriptor.id() + " returned " + merged.length + " values for "
+                    + tensor.name() + ", expected " + mergeInput.elementCount());
+        }
+        for (float v : merged) {
+            if (Float.isNaN(v)) {
+                throw EvomergeException.input(tensor.name() + ": merge method '" + descriptor.id()
+                        + "' produced NaN (are the inputs finite?)", null);
+            }
+        }
+        roundTo(merged, plan.workingDtype(), compute);
+        TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), shape, "");
+        // The encode buffer is reused by this thread for the next tensor: the writer copies the bytes out before
+        // returning, and reusing it spares zeroing and faulting in fresh memory for every tensor.
+        MemorySegment encoded = ThreadBuffers.output(info.byteSize());
+        compute.fromFloat(merged, plan.outDtype(), encoded, merged.length);
+        writer.write(info, encoded);
+        return info.byteSize();
+    }
+
+    /**
+     * Everything the method sees for one tensor: inputs decoded and rounded to the working precision, rebuilt in the
+     * output vocabulary when the recipe asks, cut to a common shape, with resolved and validated parameters.
+     */
+    static MergeInput prepare(MergePlan plan, ExtensionDescriptor descriptor, RunContext context,
+                              MergePlan.PlannedTensor tensor) {
         ComputeBackend compute = context.compute();
         List<Loaded> inputs = new ArrayList<>();
         for (MergePlan.PlannedInput input : tensor.inputs()) {
@@ -169,27 +203,8 @@ public final class MergeExecutor {
                         b.input().modelName())));
         Parameters tensorParameters = parameters(descriptor, EnumSet.of(ParameterScope.PER_TENSOR), tensor,
                 tensor.tensorLevels(), true, null);
-        MergeInput mergeInput = new MergeInput(tensor.name(), shape, modelTensors, baseTensor, tensorParameters,
+        return new MergeInput(tensor.name(), shape, modelTensors, baseTensor, tensorParameters,
                 context.random().fork(tensor.name()));
-        float[] merged = method.merge(mergeInput);
-        if (merged.length != mergeInput.elementCount()) {
-            throw new IllegalStateException(descriptor.id() + " returned " + merged.length + " values for "
-                    + tensor.name() + ", expected " + mergeInput.elementCount());
-        }
-        for (float v : merged) {
-            if (Float.isNaN(v)) {
-                throw EvomergeException.input(tensor.name() + ": merge method '" + descriptor.id()
-                        + "' produced NaN (are the inputs finite?)", null);
-            }
-        }
-        roundTo(merged, plan.workingDtype(), compute);
-        TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), shape, "");
-        // The encode buffer is reused by this thread for the next tensor: the writer copies the bytes out before
-        // returning, and reusing it spares zeroing and faulting in fresh memory for every tensor.
-        MemorySegment encoded = ThreadBuffers.output(info.byteSize());
-        compute.fromFloat(merged, plan.outDtype(), encoded, merged.length);
-        writer.write(info, encoded);
-        return info.byteSize();
     }
 
     private record Loaded(MergePlan.PlannedInput input, Shape shape, float[] values) {
