@@ -232,6 +232,22 @@ class ModelWideTrimTest {
     }
 
     @Test
+    void aDensityTooSmallForAnyElementLeavesTheBaseAndDensityOneIsTaskArithmetic() {
+        String recipe = """
+                merge_method: ties
+                base_model: base
+                models:
+                  - {model: ft1, parameters: {weight: 1.0, density: 0.001}}
+                parameters: {trim_scope: model}
+                """;
+        // N = 144 elements: k = floor(0.144) = 0, so nothing of ft1 survives (no NaN, no error).
+        Map<String, float[]> none = merge(new TiesMergeFactory(), recipe, 1);
+        SHAPES.keySet().forEach(name -> assertTrue(Arrays.equals(base.get(name), none.get(name)), name));
+        Map<String, float[]> all = merge(new TiesMergeFactory(), recipe.replace("0.001", "1.0"), 1);
+        SHAPES.keySet().forEach(name -> assertTrue(Arrays.equals(ft1.get(name), all.get(name)), name));
+    }
+
+    @Test
     void withoutThePrePassAWholeModelTrimIsAConfigurationError() {
         GtaInputs inputs = GtaInputs.of(new TiesMergeFactory(), Map.of("trim_scope", "model"));
         MergeMethod method = inputs.method();
