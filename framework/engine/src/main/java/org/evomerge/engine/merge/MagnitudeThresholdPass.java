@@ -208,7 +208,10 @@ final class MagnitudeThresholdPass {
                 budget.acquireUninterruptibly(cost);
                 results.add(pool.submit(() -> {
                     try {
-                        visitor.visit(index, MergeExecutor.prepare(plan, descriptor, context, tensor));
+                        MergeInput input = MergeExecutor.prepare(plan, descriptor, context, tensor);
+                        visitor.visit(index, input);
+                        input.models().forEach(m -> ThreadBuffers.release(m.values()));
+                        input.base().ifPresent(b -> ThreadBuffers.release(b.values()));
                         progress.advance(MergeExecutor.workingBytes(tensor));
                     } finally {
                         budget.release(cost);

@@ -149,6 +149,19 @@ public final class MergeExecutor {
                                  ModelWideStatistics statistics) {
         ComputeBackend compute = context.compute();
         MergeInput mergeInput = prepare(plan, descriptor, context, tensor);
+        try {
+            return mergePrepared(plan, descriptor, method, writer, compute, tensor, mergeInput, statistics);
+        } finally {
+            // The method has returned and the writer has copied the bytes out: the inputs' arrays can serve the next
+            // tensor of this thread.
+            mergeInput.models().forEach(m -> ThreadBuffers.release(m.values()));
+            mergeInput.base().ifPresent(b -> ThreadBuffers.release(b.values()));
+        }
+    }
+
+    private static long mergePrepared(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
+                                      ModelWriter writer, ComputeBackend compute, MergePlan.PlannedTensor tensor,
+                                      MergeInput mergeInput, ModelWideStatistics statistics) {
         Shape shape = mergeInput.shape();
         float[] merged = method.merge(mergeInput, statistics);
         if (merged.length != mergeInput.elementCount()) {
@@ -161,7 +174,10 @@ public final class MergeExecutor {
                         + "' produced NaN (are the inputs finite?)", null);
             }
         }
-        roundTo(merged, plan.workingDtype(), compute);
+        if (plan.outDtype() != plan.workingDtype()) {
+            // Encoding to the working dtype rounds exactly as this would: only a different output dtype needs it.
+            roundTo(merged, plan.workingDtype(), compute);
+        }
         TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), shape, "");
         // The encode buffer is reused by this thread for the next tensor: the writer copies the bytes out before
         // returning, and reusing it spares zeroing and faulting in fresh memory for every tensor.
@@ -225,7 +241,7 @@ public final class MergeExecutor {
                     + " elements, more than evomerge merges in one piece (2^31)", null);
         }
         Tensor tensor = input.model().tensors().tensor(input.tensorName());
-        float[] values = new float[(int) count];
+        float[] values = ThreadBuffers.floats((int) count);
         // Stream the bytes with positional reads in chunks: the memory mapping is never touched, so input pages
         // stay in the page cache instead of counting towards the process's resident memory.
         int chunk = (int) Math.min(count, DECODE_CHUNK_ELEMENTS);
