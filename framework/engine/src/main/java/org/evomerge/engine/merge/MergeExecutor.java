@@ -101,6 +101,7 @@ public final class MergeExecutor {
             }
         } finally {
             pool.shutdownNow();
+            ThreadBuffers.clearFloats();
         }
         return new Summary(tensors.size(), totalBytes, written[0]);
     }
