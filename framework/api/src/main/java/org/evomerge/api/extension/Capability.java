@@ -14,6 +14,11 @@ public enum Capability {
     ACCEPTS_BASE_MODEL,
     /** Merge method: takes exactly two models (SLERP-style). */
     EXACTLY_TWO_MODELS,
+    /**
+     * Merge method: may ask for whole-model statistics before merging ({@code MergeMethod.modelWideQuantiles()}),
+     * which costs the engine extra passes over the inputs.
+     */
+    MODEL_WIDE_PASS,
     /** Merge method: stacks or picks layers instead of combining values (passthrough). */
     LAYER_STACKING,
     /** Uses the run's random source; results depend on the seed and on nothing else. */

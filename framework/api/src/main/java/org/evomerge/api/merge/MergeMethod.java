@@ -15,4 +15,23 @@ public interface MergeMethod {
      * {@link org.evomerge.api.EvomergeException} naming the tensor.
      */
     float[] merge(MergeInput input);
+
+    /**
+     * Whole-model magnitude thresholds this instance needs before merging (for its global parameters, e.g. a trim
+     * scope over the whole model); the engine computes them in a pre-pass and passes them to
+     * {@link #merge(MergeInput, ModelWideStatistics)}. None by default.
+     */
+    @org.evomerge.api.Experimental(since = "0.1.0", reason = "the first whole-model pre-pass")
+    default java.util.List<MagnitudeQuantile> modelWideQuantiles() {
+        return java.util.List.of();
+    }
+
+    /**
+     * Merges one tensor with the whole-model statistics asked for by {@link #modelWideQuantiles()}; the engine calls
+     * this form. By default it ignores them and calls {@link #merge(MergeInput)}.
+     */
+    @org.evomerge.api.Experimental(since = "0.1.0", reason = "the first whole-model pre-pass")
+    default float[] merge(MergeInput input, ModelWideStatistics statistics) {
+        return merge(input);
+    }
 }

@@ -60,11 +60,11 @@ public final class InMemoryMerge {
         MergeJob.checkLayerRanges(recipe, models);
         Map<String, Object> raw = new java.util.LinkedHashMap<>(planned.config());
         raw.put("torch_dtype", MergePlanner.torchName(storage));
-        MergePlan plan = new MergePlan(planned.tensors(), raw, storage, planned.workingDtype());
+        MergePlan plan = new MergePlan(planned.tensors(), raw, storage, planned.workingDtype(), planned.vocabulary());
 
         List<TensorInfo> layout = new ArrayList<>();
         for (MergePlan.PlannedTensor t : plan.tensors()) {
-            layout.add(new TensorInfo(t.name(), storage, MergeJob.outputShape(t), ""));
+            layout.add(new TensorInfo(t.name(), storage, MergeJob.outputShape(plan, t), ""));
         }
         ModelConfig rc = reference.config();
         int layers = raw.get("num_hidden_layers") instanceof Number n ? n.intValue() : rc.numLayers();

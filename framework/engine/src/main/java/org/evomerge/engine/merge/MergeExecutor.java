@@ -21,6 +21,7 @@ import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.parameter.ParameterScope;
@@ -32,6 +33,7 @@ import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.recipe.ParameterResolver;
+import org.evomerge.engine.vocabulary.VocabularyAlignment;
 
 /**
  * Runs a {@link MergePlan} one tensor at a time: decode the inputs to float32, align their shapes, resolve the
@@ -55,6 +57,8 @@ public final class MergeExecutor {
     public static Summary run(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method, ModelWriter writer,
                               RunContext context, long budgetBytes) {
         List<MergePlan.PlannedTensor> tensors = plan.tensors();
+        ModelWideStatistics statistics = method.modelWideQuantiles().isEmpty() ? ModelWideStatistics.NONE
+                : MagnitudeThresholdPass.run(plan, descriptor, method.modelWideQuantiles(), context, budgetBytes);
         long largest = tensors.stream().mapToLong(MergeExecutor::workingBytes).max().orElse(0);
         // Semaphore permits are KiB so that budgets beyond 2 GiB fit in an int.
         int permits = (int) Math.min(Integer.MAX_VALUE, Math.max(budgetBytes, largest) / 1024 + 1);
@@ -79,7 +83,7 @@ public final class MergeExecutor {
                 }
                 results.add(pool.submit(() -> {
                     try {
-                        long bytes = mergeOne(plan, descriptor, method, writer, context, tensor);
+                        long bytes = mergeOne(plan, descriptor, method, writer, context, tensor, statistics);
                         synchronized (done) {
                             done[0]++;
                             progress.status("tensor " + done[0] + "/" + tensors.size());
@@ -97,6 +101,7 @@ public final class MergeExecutor {
             }
         } finally {
             pool.shutdownNow();
+            ThreadBuffers.clearFloats();
         }
         return new Summary(tensors.size(), totalBytes, written[0]);
     }
@@ -141,13 +146,66 @@ public final class MergeExecutor {
     }
 
     private static long mergeOne(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
-                                 ModelWriter writer, RunContext context, MergePlan.PlannedTensor tensor) {
+                                 ModelWriter writer, RunContext context, MergePlan.PlannedTensor tensor,
+                                 ModelWideStatistics statistics) {
+        ComputeBackend compute = context.compute();
+        MergeInput mergeInput = prepare(plan, descriptor, context, tensor);
+        try {
+            return mergePrepared(plan, descriptor, method, writer, compute, tensor, mergeInput, statistics);
+        } finally {
+            // The method has returned and the writer has copied the bytes out: the inputs' arrays can serve the next
+            // tensor of this thread.
+            mergeInput.models().forEach(m -> ThreadBuffers.release(m.values()));
+            mergeInput.base().ifPresent(b -> ThreadBuffers.release(b.values()));
+        }
+    }
+
+    private static long mergePrepared(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
+                                      ModelWriter writer, ComputeBackend compute, MergePlan.PlannedTensor tensor,
+                                      MergeInput mergeInput, ModelWideStatistics statistics) {
+        Shape shape = mergeInput.shape();
+        float[] merged = method.merge(mergeInput, statistics);
+        if (merged.length != mergeInput.elementCount()) {
+            throw new IllegalStateException(descriptor.id() + " returned " + merged.length + " values for "
+                    + tensor.name() + ", expected " + mergeInput.elementCount());
+        }
+        for (float v : merged) {
+            if (Float.isNaN(v)) {
+                throw EvomergeException.input(tensor.name() + ": merge method '" + descriptor.id()
+                        + "' produced NaN (are the inputs finite?)", null);
+            }
+        }
+        if (plan.outDtype() != plan.workingDtype()) {
+            // Encoding to the working dtype rounds exactly as this would: only a different output dtype needs it.
+            roundTo(merged, plan.workingDtype(), compute);
+        }
+        TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), shape, "");
+        // The encode buffer is reused by this thread for the next tensor: the writer copies the bytes out before
+        // returning, and reusing it spares zeroing and faulting in fresh memory for every tensor.
+        MemorySegment encoded = ThreadBuffers.output(info.byteSize());
+        compute.fromFloat(merged, plan.outDtype(), encoded, merged.length);
+        writer.write(info, encoded);
+        return info.byteSize();
+    }
+
+    /**
+     * Everything the method sees for one tensor: inputs decoded and rounded to the working precision, rebuilt in the
+     * output vocabulary when the recipe asks, cut to a common shape, with resolved and validated parameters.
+     */
+    static MergeInput prepare(MergePlan plan, ExtensionDescriptor descriptor, RunContext context,
+                              MergePlan.PlannedTensor tensor) {
         ComputeBackend compute = context.compute();
         List<Loaded> inputs = new ArrayList<>();
         for (MergePlan.PlannedInput input : tensor.inputs()) {
             inputs.add(load(input, plan.workingDtype(), compute));
         }
-        Aligned aligned = align(tensor, descriptor, inputs, tensor.base().map(b -> load(b, plan.workingDtype(), compute)));
+        Optional<Loaded> loadedBase = tensor.base().map(b -> load(b, plan.workingDtype(), compute));
+        if (plan.vocabulary().isPresent() && MergePlanner.isVocabularyTensor(tensor.placement())) {
+            VocabularyRows rows = toVocabulary(plan, tensor, inputs, loadedBase, compute);
+            inputs = rows.inputs();
+            loadedBase = rows.base();
+        }
+        Aligned aligned = align(tensor, descriptor, inputs, loadedBase);
         Shape shape = aligned.shape();
         inputs = aligned.inputs();
         Optional<Loaded> base = aligned.base();
@@ -162,27 +220,8 @@ public final class MergeExecutor {
                         b.input().modelName())));
         Parameters tensorParameters = parameters(descriptor, EnumSet.of(ParameterScope.PER_TENSOR), tensor,
                 tensor.tensorLevels(), true, null);
-        MergeInput mergeInput = new MergeInput(tensor.name(), shape, modelTensors, baseTensor, tensorParameters,
+        return new MergeInput(tensor.name(), shape, modelTensors, baseTensor, tensorParameters,
                 context.random().fork(tensor.name()));
-        float[] merged = method.merge(mergeInput);
-        if (merged.length != mergeInput.elementCount()) {
-            throw new IllegalStateException(descriptor.id() + " returned " + merged.length + " values for "
-                    + tensor.name() + ", expected " + mergeInput.elementCount());
-        }
-        for (float v : merged) {
-            if (Float.isNaN(v)) {
-                throw EvomergeException.input(tensor.name() + ": merge method '" + descriptor.id()
-                        + "' produced NaN (are the inputs finite?)", null);
-            }
-        }
-        roundTo(merged, plan.workingDtype(), compute);
-        TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), shape, "");
-        // The encode buffer is reused by this thread for the next tensor: the writer copies the bytes out before
-        // returning, and reusing it spares zeroing and faulting in fresh memory for every tensor.
-        MemorySegment encoded = ThreadBuffers.output(info.byteSize());
-        compute.fromFloat(merged, plan.outDtype(), encoded, merged.length);
-        writer.write(info, encoded);
-        return info.byteSize();
     }
 
     private record Loaded(MergePlan.PlannedInput input, Shape shape, float[] values) {
@@ -203,7 +242,7 @@ public final class MergeExecutor {
                     + " elements, more than evomerge merges in one piece (2^31)", null);
         }
         Tensor tensor = input.model().tensors().tensor(input.tensorName());
-        float[] values = new float[(int) count];
+        float[] values = ThreadBuffers.floats((int) count);
         // Stream the bytes with positional reads in chunks: the memory mapping is never touched, so input pages
         // stay in the page cache instead of counting towards the process's resident memory.
         int chunk = (int) Math.min(count, DECODE_CHUNK_ELEMENTS);
@@ -220,6 +259,41 @@ public final class MergeExecutor {
             roundTo(values, working, compute);
         }
         return new Loaded(input, info.shape(), values);
+    }
+
+    private record VocabularyRows(List<Loaded> inputs, Optional<Loaded> base) {
+    }
+
+    /**
+     * Rebuilds every input's embedding or head in the output vocabulary's order (the recipe's tokenizer settings), then
+     * rounds the rebuilt rows (means) to the working precision as the inputs were.
+     */
+    private static VocabularyRows toVocabulary(MergePlan plan, MergePlan.PlannedTensor tensor, List<Loaded> inputs,
+                                               Optional<Loaded> base, ComputeBackend compute) {
+        VocabularyAlignment vocabulary = plan.vocabulary().orElseThrow();
+        List<Loaded> all = new ArrayList<>(inputs);
+        base.ifPresent(all::add);
+        long hidden = all.getFirst().shape().rank() == 2 ? all.getFirst().shape().dim(1) : -1;
+        for (Loaded l : all) {
+            if (l.shape().rank() != 2 || l.shape().dim(1) != hidden) {
+                StringBuilder shapes = new StringBuilder();
+                all.forEach(x -> shapes.append(shapes.isEmpty() ? "" : ", ").append(x.input().modelName()).append(' ')
+                        .append(x.shape()));
+                throw EvomergeException.input(tensor.name() + ": vocabulary alignment needs [vocab, hidden] matrices"
+                        + " with the same hidden size (" + shapes + ")", null);
+            }
+        }
+        List<float[]> rows = vocabulary.align(tensor.name(), all.stream().map(l -> l.input().modelName()).toList(),
+                all.stream().map(Loaded::values).toList(), (int) hidden);
+        Shape shape = Shape.of(vocabulary.rows(), hidden);
+        List<Loaded> aligned = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            float[] values = rows.get(i);
+            roundTo(values, plan.workingDtype(), compute);
+            aligned.add(new Loaded(all.get(i).input(), shape, values));
+        }
+        Optional<Loaded> alignedBase = base.map(b -> aligned.getLast());
+        return new VocabularyRows(aligned.subList(0, inputs.size()), alignedBase);
     }
 
     /** Elements decoded per read: 4 MB of float32, a whole number of every block type's blocks. */

@@ -32,6 +32,7 @@ import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.ParameterValue;
 import org.evomerge.engine.recipe.RecipeSlice;
 import org.evomerge.engine.recipe.RecipeSource;
+import org.evomerge.engine.vocabulary.AlignedTokenizerFiles;
 
 /**
  * {@code evomerge merge}: checks a recipe against the method's schema and the models, plans the output, streams the
@@ -75,15 +76,22 @@ public final class MergeJob {
             }
             Model reference = models.get(recipe.baseModel().orElse(recipe.modelReferences().getFirst()));
             MergePlan plan = MergePlanner.plan(recipe, extension.descriptor(), models,
-                    architectures.findOrGeneric(reference.config()));
+                    architectures.findOrGeneric(reference.config()),
+                    ref -> locate(recipe, ref, options.workingDirectory()));
             checkLayerRanges(recipe, models);
 
             List<TensorInfo> layout = new ArrayList<>();
             for (MergePlan.PlannedTensor t : plan.tensors()) {
-                layout.add(new TensorInfo(t.name(), plan.outDtype(), outputShape(t), ""));
+                layout.add(new TensorInfo(t.name(), plan.outDtype(), outputShape(plan, t), ""));
             }
             Path extras = context.scratch().newFolder("merge-extras");
             List<Path> sideFiles = new ArrayList<>(reference.sideFiles());
+            if (plan.vocabulary().isPresent()) {
+                // The output's tokenizer is the aligned vocabulary's, not the reference model's.
+                sideFiles.removeIf(f -> AlignedTokenizerFiles.TOKENIZER_FILES.contains(f.getFileName().toString()));
+                sideFiles.addAll(AlignedTokenizerFiles.write(plan.vocabulary().get(),
+                        context.scratch().newFolder("merge-tokenizer")));
+            }
             sideFiles.add(write(extras.resolve("mergekit_config.yml"), recipe.text()));
             sideFiles.add(write(extras.resolve("README.md"), ModelCard.text(recipe, extension, catalog, plan,
                     context.random().seed(), options.version())));
@@ -115,10 +123,13 @@ public final class MergeJob {
     }
 
     /** The shape the output will have: inputs' common block for vocabulary tensors, else the inputs' shape. */
-    static org.evomerge.api.tensor.Shape outputShape(MergePlan.PlannedTensor t) {
+    static org.evomerge.api.tensor.Shape outputShape(MergePlan plan, MergePlan.PlannedTensor t) {
         List<MergePlan.PlannedInput> all = new ArrayList<>(t.inputs());
         t.base().ifPresent(all::add);
         org.evomerge.api.tensor.Shape first = all.getFirst().info().shape();
+        if (plan.vocabulary().isPresent() && MergePlanner.isVocabularyTensor(t.placement()) && first.rank() == 2) {
+            return org.evomerge.api.tensor.Shape.of(plan.vocabulary().get().rows(), first.dim(1));
+        }
         if (all.stream().allMatch(i -> i.info().shape().equals(first)) || first.rank() != 2) {
             return first;
         }

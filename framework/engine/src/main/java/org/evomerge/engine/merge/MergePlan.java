@@ -8,6 +8,7 @@ import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.architecture.TensorPlacement;
 import org.evomerge.engine.recipe.ParameterValue;
+import org.evomerge.engine.vocabulary.VocabularyAlignment;
 
 /**
  * Everything a merge will do, decided before any tensor is read: each output tensor with its inputs and the
@@ -17,8 +18,16 @@ import org.evomerge.engine.recipe.ParameterValue;
  * @param config       the output {@code config.json}
  * @param outDtype     the dtype written
  * @param workingDtype the precision inputs and results are rounded to while merging (F32 = none)
+ * @param vocabulary   the vocabulary alignment applied to embeddings and heads before merging, when the recipe asks
+ *                     for one ({@code tokenizer_source} or {@code tokenizer:})
  */
-public record MergePlan(List<PlannedTensor> tensors, Map<String, Object> config, DType outDtype, DType workingDtype) {
+public record MergePlan(List<PlannedTensor> tensors, Map<String, Object> config, DType outDtype, DType workingDtype,
+                        Optional<VocabularyAlignment> vocabulary) {
+
+    /** A plan without vocabulary alignment. */
+    public MergePlan(List<PlannedTensor> tensors, Map<String, Object> config, DType outDtype, DType workingDtype) {
+        this(tensors, config, outDtype, workingDtype, Optional.empty());
+    }
 
     /**
      * One input of one output tensor.
@@ -56,5 +65,6 @@ public record MergePlan(List<PlannedTensor> tensors, Map<String, Object> config,
     public MergePlan {
         tensors = List.copyOf(tensors);
         config = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(config));
+        vocabulary = vocabulary == null ? Optional.empty() : vocabulary;
     }
 }

@@ -1,5 +1,7 @@
 package org.evomerge.engine.merge;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Function;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
@@ -21,6 +24,9 @@ import org.evomerge.engine.recipe.ParameterResolver;
 import org.evomerge.engine.recipe.ParameterValue;
 import org.evomerge.engine.recipe.RecipeSlice;
 import org.evomerge.engine.recipe.RecipeSource;
+import org.evomerge.engine.recipe.TokenizerSettings;
+import org.evomerge.engine.vocabulary.TokenizerVocabulary;
+import org.evomerge.engine.vocabulary.VocabularyAlignment;
 
 /**
  * Turns a recipe and its opened models into a {@link MergePlan}, with mergekit's semantics: the {@code models:} form
@@ -44,6 +50,17 @@ public final class MergePlanner {
      */
     public static MergePlan plan(MergeRecipe recipe, ExtensionDescriptor method, Map<String, Model> models,
                                  ArchitectureDescription architecture) {
+        return plan(recipe, method, models, architecture,
+                reference -> MergeJob.locate(recipe, reference, Path.of("").toAbsolutePath()));
+    }
+
+    /**
+     * As {@link #plan(MergeRecipe, ExtensionDescriptor, Map, ArchitectureDescription)}, with the folders of model
+     * references that are not among {@code models} (a {@code tokenizer_source} naming another model) found by
+     * {@code locate}.
+     */
+    public static MergePlan plan(MergeRecipe recipe, ExtensionDescriptor method, Map<String, Model> models,
+                                 ArchitectureDescription architecture, Function<String, Path> locate) {
         boolean usesBase = method.has(Capability.REQUIRES_BASE_MODEL) || method.has(Capability.ACCEPTS_BASE_MODEL);
         if (method.has(Capability.REQUIRES_BASE_MODEL) && recipe.baseModel().isEmpty()) {
             throw EvomergeException.configuration(recipe.file() + ": merge method '" + method.id()
@@ -128,7 +145,37 @@ public final class MergePlanner {
         DType out = recipe.outDtype().or(recipe::dtype).map(MergePlanner::dtype)
                 .orElse(referenceDtype.isFloatingPoint() && !referenceDtype.isQuantized() ? referenceDtype : DType.F32);
         config.put("torch_dtype", torchName(out));
-        return new MergePlan(planned, config, out, working);
+        Optional<VocabularyAlignment> vocabulary = recipe.tokenizer()
+                .map(settings -> alignment(recipe, settings, referenceName, models, locate));
+        vocabulary.ifPresent(v -> config.put("vocab_size", v.rows()));
+        return new MergePlan(planned, config, out, working, vocabulary);
+    }
+
+    /** The vocabulary alignment of a recipe's tokenizer settings, from the models' tokenizer.json files. */
+    private static VocabularyAlignment alignment(MergeRecipe recipe, TokenizerSettings settings, String baseName,
+                                                 Map<String, Model> models, Function<String, Path> locate) {
+        List<VocabularyAlignment.ModelVocabulary> vocabularies = new ArrayList<>();
+        for (Map.Entry<String, Model> entry : models.entrySet()) {
+            Model model = entry.getValue();
+            Optional<Path> folder = model.location().map(p -> Files.isDirectory(p) ? p : p.getParent());
+            Optional<TokenizerVocabulary> tokenizer = folder.filter(f -> Files.isRegularFile(f.resolve("tokenizer.json")))
+                    .map(TokenizerVocabulary::read);
+            Object size = model.config().raw().get("vocab_size");
+            vocabularies.add(new VocabularyAlignment.ModelVocabulary(entry.getKey(), tokenizer,
+                    size instanceof Number n ? n.intValue() : 0));
+        }
+        Optional<TokenizerVocabulary> source = settings.sourceModel().map(reference -> {
+            Model model = models.get(reference);
+            Path folder = model != null && model.location().isPresent() ? model.location().get()
+                    : locate.apply(reference);
+            return TokenizerVocabulary.read(Files.isDirectory(folder) ? folder : folder.getParent());
+        });
+        try {
+            return VocabularyAlignment.build(settings, baseName, vocabularies, source);
+        } catch (EvomergeException e) {
+            throw e.category() == org.evomerge.api.ErrorCategory.CONFIGURATION
+                    ? EvomergeException.configuration(recipe.file() + ": " + e.getMessage()) : e;
+        }
     }
 
     /** Replaces the layer number {@code from} in a tensor name by {@code to} (its first occurrence as a segment). */

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param parameters  global parameters (fourth precedence, after source, slice and module parameters)
  * @param dtype       the working dtype name ({@code float32}, {@code bfloat16}, {@code float16}), if given
  * @param outDtype    the output dtype name, if given
+ * @param tokenizer   the vocabulary settings ({@code tokenizer_source} or {@code tokenizer:}), if given
  * @param text        the recipe as read, written into the output as the recipe that ran
  * @param file        where it was read from
  */
@@ -27,12 +28,21 @@ public record MergeRecipe(
         Map<String, ParameterValue> parameters,
         Optional<String> dtype,
         Optional<String> outDtype,
+        Optional<TokenizerSettings> tokenizer,
         String text,
         Path file) {
 
     public MergeRecipe {
         slices = List.copyOf(slices);
         parameters = Map.copyOf(parameters);
+        tokenizer = tokenizer == null ? Optional.empty() : tokenizer;
+    }
+
+    /** A recipe without vocabulary settings (the base model's tokenizer is carried over unchanged). */
+    public MergeRecipe(String mergeMethod, Optional<String> baseModel, List<RecipeSlice> slices, boolean modelsForm,
+                       Map<String, ParameterValue> parameters, Optional<String> dtype, Optional<String> outDtype,
+                       String text, Path file) {
+        this(mergeMethod, baseModel, slices, modelsForm, parameters, dtype, outDtype, Optional.empty(), text, file);
     }
 
     /** Every model reference, base first, in recipe order, without repeats. */

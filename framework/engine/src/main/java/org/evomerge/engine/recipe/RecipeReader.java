@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.evomerge.api.EvomergeException;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -19,8 +20,7 @@ import org.yaml.snakeyaml.error.YAMLException;
 /**
  * Reads mergekit recipes. Unknown keys, a missing method, both or neither of {@code models:} and {@code slices:},
  * and malformed values are configuration errors naming the file and the key. Features evomerge does not implement
- * yet ({@code modules:}, {@code tokenizer_source}, {@code tokenizer}, LoRA and hub references) are refused by name
- * rather than ignored.
+ * ({@code modules:}, LoRA and hub references) are refused by name rather than ignored.
  */
 public final class RecipeReader {
 
@@ -59,12 +59,23 @@ public final class RecipeReader {
         String method = string(file, top.get("merge_method"), "merge_method")
                 .orElseThrow(() -> error(file, "'merge_method' is missing"));
         if (top.containsKey("modules")) {
-            throw error(file, "'modules' (per-module merges of multimodal models) is not supported yet; use 'models' or"
-                    + " 'slices'");
+            // mergekit's modules: name the sub-models of a multimodal architecture (e.g. a text decoder and a vision
+            // tower), each with its own weight prefix and layer layout, taken from mergekit's architecture
+            // definitions. evomerge's architecture descriptions have one layer stack per model and no module
+            // names or prefixes, so there is nothing to bind a module name to.
+            throw error(file, "'modules' (per-module merges of multimodal models) is not supported: evomerge's"
+                    + " architecture descriptions have no module names or weight prefixes to bind it to; for"
+                    + " single-stack models use 'models' or 'slices'");
         }
-        if (top.containsKey("tokenizer_source") || top.containsKey("tokenizer")) {
-            throw error(file, "'tokenizer_source' / 'tokenizer' (vocabulary alignment) is not supported yet; merge"
-                    + " models that share a tokenizer, or remove the key to keep the base model's tokenizer");
+        if (top.containsKey("tokenizer_source") && top.containsKey("tokenizer")) {
+            throw error(file, "give at most one of 'tokenizer_source' and 'tokenizer'");
+        }
+        Optional<TokenizerSettings> tokenizer = Optional.empty();
+        if (top.get("tokenizer_source") != null) {
+            String source = string(file, top.get("tokenizer_source"), "tokenizer_source").orElseThrow();
+            tokenizer = Optional.of(tokenizerSource(file, source, "tokenizer_source", Map.of(), OptionalInt.empty()));
+        } else if (top.get("tokenizer") != null) {
+            tokenizer = Optional.of(tokenizerBlock(file, mapping(file, top.get("tokenizer"), "'tokenizer'")));
         }
         if (top.containsKey("models") == top.containsKey("slices")) {
             throw error(file, "give exactly one of 'models' and 'slices'");
@@ -127,7 +138,88 @@ public final class RecipeReader {
         Optional<String> dtype = dtype(file, top.get("dtype"), "dtype");
         Optional<String> outDtype = dtype(file, top.get("out_dtype"), "out_dtype");
         return new MergeRecipe(method, base, slices, modelsForm, parameters(file, top.get("parameters"), "parameters"),
-                dtype, outDtype, text, file);
+                dtype, outDtype, tokenizer, text, file);
+    }
+
+    private static TokenizerSettings tokenizerSource(Path file, String source, String key,
+                                                     Map<String, TokenizerSettings.TokenSetting> tokens,
+                                                     OptionalInt pad) {
+        return switch (source) {
+            case "base" -> new TokenizerSettings(TokenizerSettings.Source.BASE, Optional.empty(), tokens, pad);
+            case "union" -> new TokenizerSettings(TokenizerSettings.Source.UNION, Optional.empty(), tokens, pad);
+            default -> {
+                checkReference(file, source, key);
+                yield new TokenizerSettings(TokenizerSettings.Source.MODEL, Optional.of(source), tokens, pad);
+            }
+        };
+    }
+
+    /** mergekit's {@code tokenizer:} block; {@code source} defaults to {@code union} as in mergekit. */
+    private static TokenizerSettings tokenizerBlock(Path file, Map<String, Object> block) {
+        checkKeys(file, block, Set.of("source", "tokens", "pad_to_multiple_of"), "tokenizer");
+        String source = string(file, block.get("source"), "tokenizer.source").orElse("union");
+        OptionalInt pad = OptionalInt.empty();
+        if (block.get("pad_to_multiple_of") != null) {
+            if (!(block.get("pad_to_multiple_of") instanceof Integer multiple) || multiple < 1) {
+                throw error(file, "'tokenizer.pad_to_multiple_of' must be a positive whole number, got "
+                        + block.get("pad_to_multiple_of"));
+            }
+            pad = OptionalInt.of(multiple);
+        }
+        Map<String, TokenizerSettings.TokenSetting> tokens = new LinkedHashMap<>();
+        if (block.get("tokens") != null) {
+            Map<String, Object> raw = mapping(file, block.get("tokens"), "'tokenizer.tokens'");
+            for (Map.Entry<String, Object> entry : raw.entrySet()) {
+                String where = "tokenizer.tokens." + entry.getKey();
+                Map<String, Object> setting = entry.getValue() == null ? Map.of()
+                        : mapping(file, entry.getValue(), "'" + where + "'");
+                checkKeys(file, setting, Set.of("source", "force"), where);
+                Object force = setting.getOrDefault("force", false);
+                if (!(force instanceof Boolean forced)) {
+                    throw error(file, "'" + where + ".force' must be true or false, got " + force);
+                }
+                tokens.put(entry.getKey(), new TokenizerSettings.TokenSetting(
+                        tokenSource(file, setting.get("source"), where + ".source"), forced));
+            }
+        }
+        return tokenizerSource(file, source, "tokenizer.source", tokens, pad);
+    }
+
+    private static Optional<TokenizerSettings.TokenSource> tokenSource(Path file, Object value, String key) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (!(value instanceof Map<?, ?>)) {
+            String model = string(file, value, key).orElseThrow();
+            checkReference(file, model, key);
+            return Optional.of(new TokenizerSettings.FromModel(model));
+        }
+        Map<String, Object> source = mapping(file, value, "'" + key + "'");
+        String kind = string(file, source.get("kind"), key + ".kind")
+                .orElseThrow(() -> error(file, "'" + key + ".kind' is missing (model_token or zero)"));
+        switch (kind) {
+            case "zero" -> {
+                checkKeys(file, source, Set.of("kind"), key);
+                return Optional.of(new TokenizerSettings.Zero());
+            }
+            case "model_token" -> {
+                checkKeys(file, source, Set.of("kind", "model", "token_id", "token"), key);
+                String model = string(file, source.get("model"), key + ".model")
+                        .orElseThrow(() -> error(file, "'" + key + ".model' is missing"));
+                checkReference(file, model, key + ".model");
+                Object id = source.get("token_id");
+                Optional<String> token = string(file, source.get("token"), key + ".token");
+                if ((id == null) == token.isEmpty()) {
+                    throw error(file, "'" + key + "' needs exactly one of 'token_id' and 'token'");
+                }
+                if (id != null && (!(id instanceof Integer tokenId) || tokenId < 0)) {
+                    throw error(file, "'" + key + ".token_id' must be a whole number >= 0, got " + id);
+                }
+                return Optional.of(new TokenizerSettings.ModelToken(model,
+                        id == null ? OptionalInt.empty() : OptionalInt.of((Integer) id), token));
+            }
+            default -> throw error(file, "'" + key + ".kind' must be model_token or zero, got '" + kind + "'");
+        }
     }
 
     private static Optional<String> dtype(Path file, Object value, String key) {

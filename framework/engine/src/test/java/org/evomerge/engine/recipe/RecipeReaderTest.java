@@ -119,7 +119,11 @@ class RecipeReaderTest {
         assertRefused("merge_method: passthrough\nslices:\n  - sources:\n      - {model: a, layer_range: [3, 1]}\n",
                 "layer_range");
         assertRefused("merge_method: linear\nmodels: [{model: a}]\ndtype: float8\n", "'dtype' must be");
-        assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer_source: union\n", "not supported yet");
+        assertRefused("merge_method: linear\nmodules: {text_decoder: {models: [{model: a}]}}\n",
+                "no module names or weight prefixes");
+        assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer: {source: base, colour: red}\n",
+                "unknown key 'colour' in tokenizer");
+        assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer_source: 'b+lora'\n", "LoRA");
         assertRefused("merge_method: linear\nmodels: [{model: 'org/model+lora'}]\n", "LoRA");
         assertRefused("merge_method: linear\nmodels: [{model: a}]\nparameters: {weight: {x: 1}}\n", "weight");
         assertRefused("merge_method: [unclosed\n", "not valid YAML");

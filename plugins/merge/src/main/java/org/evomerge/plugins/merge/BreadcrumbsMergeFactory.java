@@ -32,8 +32,9 @@ public class BreadcrumbsMergeFactory implements MergeMethodFactory {
             ExtensionKind.MERGE_METHOD,
             "Model Breadcrumbs: task vectors without their largest outliers and smallest values, weighted sum.",
             ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.GAMMA_SPEC,
-                    GtaParameters.normalize(false), GtaParameters.rescale(false), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL));
+                    GtaParameters.normalize(false), GtaParameters.rescale(false), GtaParameters.LAMBDA_SPEC,
+                    GtaParameters.INT8_MASK_SPEC, ModelWideTrim.SCOPE_SPEC),
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.MODEL_WIDE_PASS));
 
     @Override
     public ExtensionDescriptor descriptor() {
@@ -42,6 +43,7 @@ public class BreadcrumbsMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, new BreadcrumbsTrim(), null);
+        return new GeneralizedTaskArithmetic(DESCRIPTOR, new BreadcrumbsTrim(), null,
+                ModelWideTrim.from(globalParameters, ModelWideTrim.BREADCRUMBS));
     }
 }

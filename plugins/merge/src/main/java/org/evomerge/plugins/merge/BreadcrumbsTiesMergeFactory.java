@@ -33,9 +33,10 @@ public class BreadcrumbsTiesMergeFactory implements MergeMethodFactory {
             ExtensionKind.MERGE_METHOD,
             "Model Breadcrumbs trimming with TIES sign election.",
             ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.GAMMA_SPEC,
-                    GtaParameters.normalize(false), GtaParameters.rescale(false), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC,
+                    GtaParameters.normalize(false), GtaParameters.rescale(false), GtaParameters.LAMBDA_SPEC,
+                    GtaParameters.INT8_MASK_SPEC, ModelWideTrim.SCOPE_SPEC,
                     SignConsensus.ELECTION_SPEC, SignConsensus.MEAN_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL));
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.MODEL_WIDE_PASS));
 
     @Override
     public ExtensionDescriptor descriptor() {
@@ -44,6 +45,7 @@ public class BreadcrumbsTiesMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, new BreadcrumbsTrim(), SignConsensus.from(globalParameters));
+        return new GeneralizedTaskArithmetic(DESCRIPTOR, new BreadcrumbsTrim(), SignConsensus.from(globalParameters),
+                ModelWideTrim.from(globalParameters, ModelWideTrim.BREADCRUMBS));
     }
 }

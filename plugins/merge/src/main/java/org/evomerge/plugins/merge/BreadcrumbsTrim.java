@@ -41,11 +41,8 @@ final class BreadcrumbsTrim implements Sparsifier {
         if (hi <= lo) {
             return SparseDelta.none(n);
         }
-        float[] magnitudes = scratch.floats(n);
-        delta.magnitudesInto(magnitudes);
-        // Both cuts select on the same buffer: the first selection only permutes it.
-        MagnitudeCut upper = MagnitudeCut.at(delta, magnitudes, hi);
-        MagnitudeCut lower = MagnitudeCut.at(delta, magnitudes, lo);
+        MagnitudeCut upper = MagnitudeCut.at(delta, scratch, hi);
+        MagnitudeCut lower = MagnitudeCut.at(delta, scratch, lo);
         return MagnitudeTrim.keepRange(delta, lower, upper, rescale);
     }
 }

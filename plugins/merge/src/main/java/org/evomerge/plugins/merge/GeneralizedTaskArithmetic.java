@@ -3,7 +3,9 @@ package org.evomerge.plugins.merge;
 import java.util.List;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.merge.MagnitudeQuantile;
 import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.parameter.Parameters;
@@ -44,6 +46,7 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
     private final boolean defaultRescale;
     private final Sparsifier sparsifier;
     private final SignConsensus consensus;
+    private final ModelWideTrim modelWide;
 
     /**
      * @param descriptor the method's descriptor: its id names it in errors, its schema's defaults of {@code normalize}
@@ -52,6 +55,16 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
      * @param consensus  the sign consensus, or {@code null} for a plain weighted sum
      */
     GeneralizedTaskArithmetic(ExtensionDescriptor descriptor, Sparsifier sparsifier, SignConsensus consensus) {
+        this(descriptor, sparsifier, consensus, null);
+    }
+
+    /**
+     * @param modelWide trimming over the whole model instead of {@code sparsifier}'s per-tensor trimming, or
+     *                  {@code null}; its thresholds come from the engine's pre-pass
+     */
+    GeneralizedTaskArithmetic(ExtensionDescriptor descriptor, Sparsifier sparsifier, SignConsensus consensus,
+                              ModelWideTrim modelWide) {
+        this.modelWide = modelWide;
         this.methodId = descriptor.id();
         this.defaultNormalize = defaultFlag(descriptor, GtaParameters.NORMALIZE);
         this.defaultRescale = defaultFlag(descriptor, GtaParameters.RESCALE);
@@ -64,7 +77,17 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
     }
 
     @Override
+    public List<MagnitudeQuantile> modelWideQuantiles() {
+        return modelWide == null ? List.of() : modelWide.quantiles();
+    }
+
+    @Override
     public float[] merge(MergeInput input) {
+        return merge(input, ModelWideStatistics.NONE);
+    }
+
+    @Override
+    public float[] merge(MergeInput input, ModelWideStatistics statistics) {
         ModelTensor baseTensor = input.base().orElseThrow(() -> EvomergeException.configuration(methodId
                 + ": tensor '" + input.tensorName() + "' has no base model; " + methodId
                 + " merges task vectors (model - base) and needs base_model"));
@@ -88,8 +111,9 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
             ModelTensor model = models.get(m);
             values[m] = model.values();
             weights[m] = GtaParameters.weight(methodId, input, model);
-            SparseDelta sparse = sparsifier == null ? SparseDelta.all()
-                    : sparsifier.sparsify(new TaskDelta(input.tensorName(), model.model(), input.shape(),
+            Sparsifier trim = modelWide == null ? sparsifier : modelWide.forModel(statistics, model.model());
+            SparseDelta sparse = trim == null ? SparseDelta.all()
+                    : trim.sparsify(new TaskDelta(input.tensorName(), model.model(), input.shape(),
                             model.values(), base), model.parameters(), rescale, input.random().fork(m), scratch);
             masks[m] = sparse.mask();
             factors[m] = weights[m] * sparse.scale();

@@ -73,6 +73,83 @@ record MagnitudeCut(float threshold, int tieIndex) {
     }
 
     /**
+     * The cut with exactly {@code position} elements of {@code delta} before it, read straight from δ: for tensors
+     * of at least {@value #RADIX_MINIMUM} elements no |δ| array is written, and the count of larger magnitudes comes
+     * from the two selection histograms instead of another pass. The same cut as {@link #at(TaskDelta, float[], int)}.
+     */
+    static MagnitudeCut at(TaskDelta delta, Sparsifier.Scratch scratch, int position) {
+        int n = delta.size();
+        if (position <= 0) {
+            return NONE;
+        }
+        if (position >= n) {
+            return ALL;
+        }
+        if (n >= RADIX_MINIMUM) {
+            MagnitudeCut cut = radixCut(delta, scratch.ints(1 << 16), position);
+            if (cut != null) {
+                return cut;
+            }
+        }
+        float[] magnitudes = scratch.floats(n);
+        delta.magnitudesInto(magnitudes);
+        return at(delta, magnitudes, position);
+    }
+
+    /** The radix selection of {@link #radixSelect} on |δ| computed on the fly; {@code null} for non-finite δ. */
+    private static MagnitudeCut radixCut(TaskDelta delta, int[] counts, int position) {
+        int n = delta.size();
+        float[] x = delta.model();
+        float[] b = delta.base();
+        java.util.Arrays.fill(counts, 0);
+        for (int i = 0; i < n; i++) {
+            counts[Float.floatToRawIntBits(Math.abs(x[i] - b[i])) >>> 16]++;
+        }
+        for (int bucket = 0x7F80; bucket < 0x8000; bucket++) {
+            if (counts[bucket] != 0) {
+                return null; // infinity or NaN
+            }
+        }
+        int k = n - 1 - position; // ascending rank of the element at descending position `position`
+        int bucket = 0;
+        int below = 0;
+        while (below + counts[bucket] <= k) {
+            below += counts[bucket++];
+        }
+        int greater = n - below - counts[bucket];
+        int rank = k - below;
+        java.util.Arrays.fill(counts, 0);
+        for (int i = 0; i < n; i++) {
+            int bits = Float.floatToRawIntBits(Math.abs(x[i] - b[i]));
+            if ((bits >>> 16) == bucket) {
+                counts[bits & 0xFFFF]++;
+            }
+        }
+        int low = 0;
+        while (counts[low] <= rank) {
+            rank -= counts[low++];
+        }
+        for (int l = low + 1; l < counts.length; l++) {
+            greater += counts[l];
+        }
+        float threshold = Float.intBitsToFloat((bucket << 16) | low);
+        int needed = position - greater;
+        if (needed == 0) {
+            return new MagnitudeCut(threshold, 0);
+        }
+        int seen = 0;
+        for (int i = 0; i < n; i++) {
+            if (Math.abs(x[i] - b[i]) == threshold) {
+                if (seen == needed) {
+                    return new MagnitudeCut(threshold, i);
+                }
+                seen++;
+            }
+        }
+        throw new IllegalStateException("magnitude selection is inconsistent in tensor '" + delta.tensorName() + "'");
+    }
+
+    /**
      * The {@code k}-th smallest (0-based) of {@code values[0..n)}, which it permutes. Three-way partitioning around a
      * median-of-three pivot; after a logarithmic number of rounds without convergence, the remaining range is sorted,
      * which bounds the worst case by O(n log n).

@@ -30,9 +30,7 @@ final class MagnitudeTrim implements Sparsifier {
         if (k <= 0) {
             return SparseDelta.none(n);
         }
-        float[] magnitudes = scratch.floats(n);
-        delta.magnitudesInto(magnitudes);
-        MagnitudeCut cut = MagnitudeCut.at(delta, magnitudes, k);
+        MagnitudeCut cut = MagnitudeCut.at(delta, scratch, k);
         return keepRange(delta, MagnitudeCut.NONE, cut, rescale);
     }
 
@@ -43,6 +41,21 @@ final class MagnitudeTrim implements Sparsifier {
     static SparseDelta keepRange(TaskDelta delta, MagnitudeCut lo, MagnitudeCut hi, boolean rescale) {
         int n = delta.size();
         long[] mask = SparseDelta.newMask(n);
+        if (!rescale) {
+            // Without rescaling no norms are needed: the mask alone, free of the serial double additions.
+            for (int word = 0; word < mask.length; word++) {
+                long bits = 0;
+                int start = word << 6;
+                int end = Math.min(n, start + 64);
+                for (int i = start; i < end; i++) {
+                    float m = delta.magnitude(i);
+                    long keep = hi.before(m, i) & !lo.before(m, i) ? 1L : 0L;
+                    bits |= keep << i;
+                }
+                mask[word] = bits;
+            }
+            return SparseDelta.of(mask, 1.0);
+        }
         double before = 0;
         double after = 0;
         // Word at a time and without data-dependent branches: whether an element survives is as good as random.

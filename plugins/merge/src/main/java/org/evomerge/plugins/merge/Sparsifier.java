@@ -39,6 +39,15 @@ interface Sparsifier {
     final class Scratch {
         private float[] floats = new float[0];
         private long[] longs = new long[0];
+        private int[] ints = new int[0];
+
+        /** An int buffer of at least {@code size} elements, contents undefined. */
+        int[] ints(int size) {
+            if (ints.length < size) {
+                ints = new int[size];
+            }
+            return ints;
+        }
 
         /** A float buffer of at least {@code size} elements, contents undefined. */
         float[] floats(int size) {

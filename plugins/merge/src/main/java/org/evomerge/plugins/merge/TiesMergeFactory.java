@@ -23,8 +23,8 @@ import org.pf4j.Extension;
  *
  * <p>Defined where mergekit is not: k = 0 makes that model's task vector zero (mergekit asserts); among equal
  * magnitudes the lower index is kept, so exactly k elements survive; an element where no model agrees keeps the base
- * value; a divisor below 1e-8 in magnitude counts as 1. Trimming is per tensor, as in mergekit (the TIES paper trims
- * the whole flattened model). A missing base model is a configuration error naming the tensor.
+ * value; a divisor below 1e-8 in magnitude counts as 1. Trimming is per tensor, as in mergekit; {@code trim_scope:
+ * model} trims over the whole model as the TIES paper does ({@link ModelWideTrim}). A missing base model is a configuration error naming the tensor.
  */
 @Extension
 public class TiesMergeFactory implements MergeMethodFactory {
@@ -35,9 +35,10 @@ public class TiesMergeFactory implements MergeMethodFactory {
             ExtensionKind.MERGE_METHOD,
             "TIES: magnitude-trimmed task vectors, sign election, mean of the agreeing deltas.",
             ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.normalize(true),
-                    GtaParameters.rescale(false), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC, SignConsensus.ELECTION_SPEC,
+                    GtaParameters.rescale(false), GtaParameters.LAMBDA_SPEC,
+                    GtaParameters.INT8_MASK_SPEC, ModelWideTrim.SCOPE_SPEC, SignConsensus.ELECTION_SPEC,
                     SignConsensus.MEAN_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL));
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.MODEL_WIDE_PASS));
 
     @Override
     public ExtensionDescriptor descriptor() {
@@ -46,6 +47,7 @@ public class TiesMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, new MagnitudeTrim(), SignConsensus.from(globalParameters));
+        return new GeneralizedTaskArithmetic(DESCRIPTOR, new MagnitudeTrim(), SignConsensus.from(globalParameters),
+                ModelWideTrim.from(globalParameters, ModelWideTrim.TIES));
     }
 }

@@ -86,4 +86,36 @@ class MagnitudeCutTest {
             assertTrue(MagnitudeCut.ALL.before(delta.magnitude(i), i));
         }
     }
+
+    @Test
+    void theStreamingCutOnLargeTensorsEqualsTheArrayCut() {
+        SplittableRandom random = new SplittableRandom(5);
+        Sparsifier.Scratch scratch = new Sparsifier.Scratch();
+        for (int trial = 0; trial < 6; trial++) {
+            int n = (1 << 16) + random.nextInt(50_000);
+            float[] base = new float[n];
+            float[] model = new float[n];
+            for (int i = 0; i < n; i++) {
+                // bf16-rounded values, as merges of bf16 checkpoints see them: many equal magnitudes
+                base[i] = org.evomerge.kernels.FloatCodecs.bf16ToFloat(org.evomerge.kernels.FloatCodecs.floatToBf16(
+                        (float) (random.nextGaussian() * 0.02)));
+                model[i] = org.evomerge.kernels.FloatCodecs.bf16ToFloat(org.evomerge.kernels.FloatCodecs.floatToBf16(
+                        base[i] + (float) (random.nextGaussian() * (trial % 2 == 0 ? 0.002 : 1e-5))));
+            }
+            TaskDelta delta = new TaskDelta("t", "m", Shape.of(n), model, base);
+            for (int position : new int[] {1, n / 10, n / 2, n - 1, random.nextInt(n)}) {
+                float[] magnitudes = new float[n];
+                delta.magnitudesInto(magnitudes);
+                assertEquals(MagnitudeCut.at(delta, magnitudes, position), MagnitudeCut.at(delta, scratch, position),
+                        "n " + n + " position " + position);
+            }
+            int k = n / 3;
+            int[] order = magnitudeOrder(delta);
+            MagnitudeCut cut = MagnitudeCut.at(delta, scratch, k);
+            for (int q = 0; q < n; q += 997) {
+                int i = order[q];
+                assertEquals(q < k, cut.before(delta.magnitude(i), i), "position " + q);
+            }
+        }
+    }
 }

@@ -1,0 +1,249 @@
+package org.evomerge.engine.merge;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.evomerge.api.EvomergeException;
+import org.evomerge.api.context.ProgressReporter;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.model.Model;
+import org.evomerge.api.model.ModelConfig;
+import org.evomerge.api.model.ModelWriter;
+import org.evomerge.api.parameter.ParameterSchema;
+import org.evomerge.api.parameter.ParameterScope;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.Shape;
+import org.evomerge.api.tensor.Tensor;
+import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.api.tensor.TensorSource;
+import org.evomerge.engine.architecture.ArchitectureCatalog;
+import org.evomerge.engine.context.DefaultRunContext;
+import org.evomerge.engine.context.ScratchDirectory;
+import org.evomerge.engine.context.SeededRandomSource;
+import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.engine.recipe.MergeRecipe;
+import org.evomerge.engine.recipe.RecipeReader;
+import org.evomerge.engine.vocabulary.TokenizerFixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Merges of models whose tokenizers differ: the planner builds the output vocabulary, the executor rebuilds every
+ * embedding and head (tied or not) in its order before the method runs, and the plan's config has the new vocab_size.
+ */
+class VocabularyMergeTest {
+
+    @TempDir
+    Path temp;
+
+    private static final ExtensionDescriptor WEIGHTED_SUM = new ExtensionDescriptor("weighted_sum", "1.0.0",
+            ExtensionKind.MERGE_METHOD, "test", ParameterSchema.of(
+                    ParameterSpec.number("weight", 1.0, null, null, "").withScope(ParameterScope.PER_MODEL)),
+            Set.of(Capability.ACCEPTS_BASE_MODEL));
+
+    private static final MergeMethod WEIGHTED_SUM_METHOD = input -> {
+        float[] out = new float[input.elementCount()];
+        for (ModelTensor m : input.models()) {
+            double w = m.parameters().number("weight");
+            for (int i = 0; i < out.length; i++) {
+                out[i] += (float) (w * m.values()[i]);
+            }
+        }
+        return out;
+    };
+
+    /** Embedding rows 100·id + 10·row + column (2 columns), one layer, a head (rows + 50) unless tied. */
+    private Model model(String name, int id, int vocab, boolean head) {
+        Map<String, float[]> values = new LinkedHashMap<>();
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        float[] embed = new float[vocab * 2];
+        float[] lmHead = new float[vocab * 2];
+        for (int r = 0; r < vocab; r++) {
+            for (int c = 0; c < 2; c++) {
+                embed[2 * r + c] = 100 * id + 10 * r + c;
+                lmHead[2 * r + c] = 100 * id + 10 * r + c + 50;
+            }
+        }
+        values.put("model.embed_tokens.weight", embed);
+        shapes.put("model.embed_tokens.weight", Shape.of(vocab, 2));
+        values.put("model.layers.0.mlp.down_proj.weight", new float[] {id, id, id, id});
+        shapes.put("model.layers.0.mlp.down_proj.weight", Shape.of(2, 2));
+        if (head) {
+            values.put("lm_head.weight", lmHead);
+            shapes.put("lm_head.weight", Shape.of(vocab, 2));
+        }
+        Arena arena = Arena.ofAuto();
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        values.forEach((tensorName, v) -> {
+            MemorySegment data = arena.allocate((long) v.length * 4);
+            MemorySegment.copy(v, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0,
+                    v.length);
+            TensorInfo info = new TensorInfo(tensorName, DType.F32, shapes.get(tensorName), "");
+            tensors.put(tensorName, new Tensor() {
+                public TensorInfo info() {
+                    return info;
+                }
+
+                public MemorySegment data() {
+                    return data;
+                }
+            });
+        });
+        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 1, 2, 2, 1, 1, 2, vocab, !head, 0, 0,
+                Map.of("model_type", "llama", "num_hidden_layers", 1, "vocab_size", vocab));
+        Path folder = temp.resolve(name);
+        return new Model() {
+            public String formatId() {
+                return "memory";
+            }
+
+            public Optional<Path> location() {
+                return Optional.of(folder);
+            }
+
+            public ModelConfig config() {
+                return config;
+            }
+
+            public TensorSource tensors() {
+                return new TensorSource() {
+                    public List<TensorInfo> tensors() {
+                        return tensors.values().stream().map(Tensor::info).toList();
+                    }
+
+                    public Tensor tensor(String tensorName) {
+                        Tensor t = tensors.get(tensorName);
+                        if (t == null) {
+                            throw new NoSuchElementException(tensorName);
+                        }
+                        return t;
+                    }
+
+                    public void close() {
+                    }
+                };
+            }
+
+            public List<Path> sideFiles() {
+                return List.of();
+            }
+
+            public void close() {
+            }
+        };
+    }
+
+    private static final class CapturingWriter implements ModelWriter {
+        final Map<String, float[]> written = new ConcurrentHashMap<>();
+        final Map<String, Shape> shapes = new ConcurrentHashMap<>();
+
+        public void write(TensorInfo info, MemorySegment data) {
+            written.put(info.name(), data.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN)));
+            shapes.put(info.name(), info.shape());
+        }
+
+        public void commit() {
+        }
+
+        public void close() {
+        }
+    }
+
+    private Map<String, Model> models() {
+        // base: a b c; other: c d (tied: no head). Union: a0 b1 c2 d3.
+        TokenizerFixtures.write(temp.resolve("base"), Map.of("a", 0, "b", 1, "c", 2), Map.of(), List.of());
+        TokenizerFixtures.write(temp.resolve("other"), Map.of("c", 0, "d", 1), Map.of(), List.of());
+        Map<String, Model> models = new LinkedHashMap<>();
+        models.put("base", model("base", 0, 3, true));
+        models.put("other", model("other", 1, 2, false));
+        return models;
+    }
+
+    private MergePlan plan(String recipeText, Map<String, Model> models) {
+        MergeRecipe recipe = RecipeReader.parse(recipeText, temp.resolve("recipe.yml"));
+        return MergePlanner.plan(recipe, WEIGHTED_SUM, models,
+                ArchitectureCatalog.load(List.of()).findOrGeneric(models.get("base").config()));
+    }
+
+    private CapturingWriter run(MergePlan plan) {
+        CapturingWriter writer = new CapturingWriter();
+        MergeExecutor.run(plan, WEIGHTED_SUM, WEIGHTED_SUM_METHOD, writer, new DefaultRunContext(
+                new SeededRandomSource(1), new ReferenceBackend(), ProgressReporter.SILENT,
+                ScratchDirectory.create(temp, false), 2, Map.of()), 1 << 20);
+        return writer;
+    }
+
+    @Test
+    void unionRebuildsEmbeddingsAndTiedHeadsBeforeTheMethodRuns() {
+        MergePlan plan = plan("""
+                merge_method: weighted_sum
+                models:
+                  - {model: base, parameters: {weight: 0.5}}
+                  - {model: other, parameters: {weight: 0.5}}
+                tokenizer_source: union
+                """, models());
+        assertEquals(4, plan.config().get("vocab_size"));
+        CapturingWriter out = run(plan);
+        assertEquals(Shape.of(4, 2), out.shapes.get("model.embed_tokens.weight"));
+        assertEquals(Shape.of(4, 2), out.shapes.get("lm_head.weight"));
+        float[] e = out.written.get("model.embed_tokens.weight");
+        // a, b: only the base -> both inputs hold the base row: 0.5·x + 0.5·x = x
+        assertArrayEquals(new float[] {0, 1, 10, 11}, java.util.Arrays.copyOfRange(e, 0, 4));
+        // c: base row 2 (20, 21) and other's row 0 (100, 101)
+        assertArrayEquals(new float[] {60, 61}, java.util.Arrays.copyOfRange(e, 4, 6));
+        // d: only other (row 1: 110, 111)
+        assertArrayEquals(new float[] {110, 111}, java.util.Arrays.copyOfRange(e, 6, 8));
+        // Head: the base's head (rows + 50) and other's embedding standing in for its missing head.
+        float[] h = out.written.get("lm_head.weight");
+        assertArrayEquals(new float[] {(70 + 100) / 2f, (71 + 101) / 2f}, java.util.Arrays.copyOfRange(h, 4, 6));
+        assertArrayEquals(new float[] {110, 111}, java.util.Arrays.copyOfRange(h, 6, 8));
+        assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, out.written.get("model.layers.0.mlp.down_proj.weight"));
+    }
+
+    @Test
+    void aModelSourceWithPaddingSetsRowsAndVocabSize() {
+        MergePlan plan = plan("""
+                merge_method: weighted_sum
+                models:
+                  - {model: base, parameters: {weight: 1.0}}
+                  - {model: other, parameters: {weight: 0.0}}
+                tokenizer: {source: other, pad_to_multiple_of: 4}
+                """, models());
+        assertEquals(4, plan.config().get("vocab_size"));
+        float[] e = run(plan).written.get("model.embed_tokens.weight");
+        // Output c0 d1 + 2 padding rows. Base: c = its row 2; d = other's row 1 (only owner); padding = mean of both.
+        assertArrayEquals(new float[] {20, 21, 110, 111, 65, 66, 65, 66}, e);
+    }
+
+    @Test
+    void aMissingBaseTokenizerIsAnInputError() {
+        Map<String, Model> models = new LinkedHashMap<>();
+        models.put("base", model("nothing-here", 0, 3, true));
+        models.put("other", model("other", 1, 2, false));
+        EvomergeException e = assertThrows(EvomergeException.class, () -> plan("""
+                merge_method: weighted_sum
+                models: [{model: base}, {model: other}]
+                tokenizer_source: base
+                """, models));
+        assertTrue(e.getMessage().contains("needs its tokenizer.json"), e.getMessage());
+    }
+}
