@@ -9,6 +9,7 @@ import org.evomerge.api.ApiVersion;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
+import org.evomerge.api.training.Trainer;
 import org.evomerge.cli.output.TerminalProgress;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.context.DefaultRunContext;
@@ -21,6 +22,7 @@ import org.evomerge.engine.config.ConfigurationSources;
 import org.evomerge.engine.config.Settings;
 import org.evomerge.engine.plugin.PluginHost;
 import org.evomerge.engine.plugin.PluginHostOptions;
+import org.evomerge.training.LlamaTrainer;
 
 /**
  * The services one command invocation uses, created on first use and closed when the command ends: a command that
@@ -96,7 +98,7 @@ public final class CommandSession implements AutoCloseable {
             ProgressReporter progress = options.quiet || System.console() == null
                     ? ProgressReporter.SILENT : new TerminalProgress(environment.err());
             runContext = new DefaultRunContext(new SeededRandomSource(s.run().seed()), backend, progress, scratch,
-                    s.compute().threads(), Map.of());
+                    s.compute().threads(), Map.of(Trainer.class, new LlamaTrainer(s.compute().threads())));
         }
         return runContext;
     }

@@ -1,6 +1,7 @@
 package org.evomerge.cli;
 
 import org.evomerge.cli.config.ConfigCommand;
+import org.evomerge.cli.demo.DemoCommand;
 import org.evomerge.cli.inspect.InspectCommand;
 import org.evomerge.cli.merge.MergeCommand;
 import org.evomerge.cli.plugins.PluginsCommand;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Evolutionary model merging: breed new model checkpoints from existing ones.",
-        subcommands = {InspectCommand.class, MergeCommand.class, PluginsCommand.class, ConfigCommand.class,
+        subcommands = {InspectCommand.class, MergeCommand.class, DemoCommand.class, PluginsCommand.class, ConfigCommand.class,
                 AutoComplete.GenerateCompletion.class},
         footer = {"", "Exit codes: 0 success, 1 internal error, 2 usage or configuration error, 3 bad input data."})
 public final class EvomergeCommand implements Runnable {

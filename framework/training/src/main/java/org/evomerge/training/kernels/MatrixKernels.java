@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -122,7 +121,7 @@ public final class MatrixKernels implements AutoCloseable {
         for (; i < bound; i += SPECIES.length()) {
             acc = FloatVector.fromArray(SPECIES, a, ao + i).fma(FloatVector.fromArray(SPECIES, b, bo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(acc);
         for (; i < len; i++) {
             sum += a[ao + i] * b[bo + i];
         }
@@ -143,6 +142,19 @@ public final class MatrixKernels implements AutoCloseable {
         }
     }
 
+    /**
+     * The lanes' sum, added in lane order. Not {@code reduceLanes(ADD)}: its order is unspecified and differs between
+     * the interpreter and the JIT-compiled intrinsic, so results would depend on when code gets compiled, which
+     * depends on timing and thread count.
+     */
+    private static float sumLanes(FloatVector v) {
+        float sum = 0f;
+        for (int lane = 0; lane < SPECIES.length(); lane++) {
+            sum += v.lane(lane);
+        }
+        return sum;
+    }
+
     /** Four dot products of one x row with four consecutive w rows: x is loaded once for all four. */
     private static void dot4(float[] x, int xo, float[] w, int wo, int len, float[] y, int yo, boolean accumulate) {
         FloatVector a0 = FloatVector.zero(SPECIES);
@@ -158,10 +170,10 @@ public final class MatrixKernels implements AutoCloseable {
             a2 = xv.fma(FloatVector.fromArray(SPECIES, w, wo + 2 * len + i), a2);
             a3 = xv.fma(FloatVector.fromArray(SPECIES, w, wo + 3 * len + i), a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = sumLanes(a0);
+        float s1 = sumLanes(a1);
+        float s2 = sumLanes(a2);
+        float s3 = sumLanes(a3);
         for (; i < len; i++) {
             float xi = x[xo + i];
             s0 += xi * w[wo + i];
