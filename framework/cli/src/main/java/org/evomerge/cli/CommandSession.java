@@ -98,7 +98,8 @@ public final class CommandSession implements AutoCloseable {
             ProgressReporter progress = options.quiet || System.console() == null
                     ? ProgressReporter.SILENT : new TerminalProgress(environment.err());
             runContext = new DefaultRunContext(new SeededRandomSource(s.run().seed()), backend, progress, scratch,
-                    s.compute().threads(), Map.of(Trainer.class, new LlamaTrainer(s.compute().threads())));
+                    s.compute().threads(),
+                    Map.of(Trainer.class, new LlamaTrainer(s.compute().threads())));
         }
         return runContext;
     }

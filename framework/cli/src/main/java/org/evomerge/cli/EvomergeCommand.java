@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Evolutionary model merging: breed new model checkpoints from existing ones.",
-        subcommands = {InspectCommand.class, MergeCommand.class, DemoCommand.class, PluginsCommand.class, ConfigCommand.class,
-                AutoComplete.GenerateCompletion.class},
+        subcommands = {InspectCommand.class, MergeCommand.class, DemoCommand.class, PluginsCommand.class,
+                ConfigCommand.class, AutoComplete.GenerateCompletion.class},
         footer = {"", "Exit codes: 0 success, 1 internal error, 2 usage or configuration error, 3 bad input data."})
 public final class EvomergeCommand implements Runnable {
 

@@ -24,7 +24,8 @@ class SyntheticTasksTest {
         SyntheticTasks tasks = SyntheticTasks.generate(5);
         for (Item item : tasks.arithmetic().train()) {
             String[] operands = item.prompt().replace("=", "").split("\\+");
-            assertEquals(Integer.parseInt(operands[0]) + Integer.parseInt(operands[1]), Integer.parseInt(item.answer()));
+            assertEquals(Integer.parseInt(operands[0]) + Integer.parseInt(operands[1]),
+                    Integer.parseInt(item.answer()));
         }
         for (Item item : tasks.composed().test()) {
             String[] operands = item.prompt().substring(1).replace("=", "").split("\\+");

@@ -72,7 +72,8 @@ public final class LlamaTrainer implements Trainer {
                 }
             }
         }
-        if (data.examples().stream().allMatch(e -> e.lossStart() >= Math.min(e.length(), settings.maxSequenceLength()))) {
+        int maxLength = settings.maxSequenceLength();
+        if (data.examples().stream().allMatch(e -> e.lossStart() >= Math.min(e.length(), maxLength))) {
             throw EvomergeException.input("training data: no example has a target token within the first "
                     + settings.maxSequenceLength() + " tokens", null);
         }

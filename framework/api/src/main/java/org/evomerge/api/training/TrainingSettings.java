@@ -45,7 +45,8 @@ public record TrainingSettings(
         require(batchSize >= 1, "batchSize must be at least 1, got " + batchSize);
         require(accumulation >= 1, "accumulation must be at least 1, got " + accumulation);
         require(maxSequenceLength >= 2, "maxSequenceLength must be at least 2, got " + maxSequenceLength);
-        require(learningRate > 0 && Double.isFinite(learningRate), "learningRate must be positive, got " + learningRate);
+        require(learningRate > 0 && Double.isFinite(learningRate),
+                "learningRate must be positive, got " + learningRate);
         require(warmupSteps >= 0 && warmupSteps <= steps, "warmupSteps must be in [0, steps], got " + warmupSteps);
         require(weightDecay >= 0, "weightDecay must be at least 0, got " + weightDecay);
         require(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1), got " + beta1);

@@ -24,9 +24,10 @@ import picocli.CommandLine.Spec;
  * a pre-trained base model and one expert per skill in {@code DIR}, and prints every model's exact-match scores.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The embedded demo, built in-process with nothing downloaded: synthetic tasks (arithmetic,",
-                "an invented number language, and both at once), a character tokenizer, a tiny Llama base model",
-                "pre-trained here and one fine-tuned expert per skill, saved as Hugging Face folders and scored on",
+        description = {"The embedded demo, built in-process with nothing downloaded:",
+                "synthetic tasks (arithmetic, an invented number language, both at once),",
+                "a character tokenizer, a tiny Llama base model pre-trained here and one",
+                "fine-tuned expert per skill, saved as Hugging Face folders and scored on",
                 "every task. Same --seed, same data and models. See docs/demo.md."})
 public final class DemoCommand implements Runnable {
 
