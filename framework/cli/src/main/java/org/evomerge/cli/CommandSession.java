@@ -9,6 +9,7 @@ import org.evomerge.api.ApiVersion;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
+import org.evomerge.api.training.Trainer;
 import org.evomerge.cli.output.TerminalProgress;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.api.inference.InferenceEngine;
@@ -24,6 +25,7 @@ import org.evomerge.engine.config.ConfigurationSources;
 import org.evomerge.engine.config.Settings;
 import org.evomerge.engine.plugin.PluginHost;
 import org.evomerge.engine.plugin.PluginHostOptions;
+import org.evomerge.training.LlamaTrainer;
 
 /**
  * The services one command invocation uses, created on first use and closed when the command ends: a command that
@@ -111,6 +113,7 @@ public final class CommandSession implements AutoCloseable {
                 services.put(InferenceEngine.class,
                         new LlamaInferenceEngine(s.compute().threads(), tokenizers::forModel));
             }
+            services.putIfAbsent(Trainer.class, new LlamaTrainer(s.compute().threads()));
             runContext = new DefaultRunContext(new SeededRandomSource(s.run().seed()), backend, progress, scratch,
                     s.compute().threads(), services);
         }

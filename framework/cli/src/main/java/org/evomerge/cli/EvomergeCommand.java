@@ -1,6 +1,7 @@
 package org.evomerge.cli;
 
 import org.evomerge.cli.config.ConfigCommand;
+import org.evomerge.cli.demo.DemoCommand;
 import org.evomerge.cli.eval.EvalCommand;
 import org.evomerge.cli.evolve.EvolveCommand;
 import org.evomerge.cli.inspect.InspectCommand;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Evolutionary model merging: breed new model checkpoints from existing ones.",
         subcommands = {InspectCommand.class, MergeCommand.class, EvalCommand.class, EvolveCommand.class, KinshipCommand.class,
-                ReportCommand.class, PluginsCommand.class, ConfigCommand.class, AutoComplete.GenerateCompletion.class},
+                ReportCommand.class, DemoCommand.class, PluginsCommand.class, ConfigCommand.class,
+                AutoComplete.GenerateCompletion.class},
         footer = {"", "Exit codes: 0 success, 1 internal error, 2 usage or configuration error, 3 bad input data."})
 public final class EvomergeCommand implements Runnable {
 

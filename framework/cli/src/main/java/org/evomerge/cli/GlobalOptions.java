@@ -48,6 +48,11 @@ public final class GlobalOptions {
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "No progress output.")
     boolean quiet;
 
+    /** Whether progress output is off ({@code --quiet}). */
+    public boolean quiet() {
+        return quiet;
+    }
+
     /** The configuration keys set by options, highest precedence. */
     Map<String, String> configurationOverrides() {
         Map<String, String> overrides = new LinkedHashMap<>(settings);

@@ -1,0 +1,310 @@
+package org.evomerge.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import org.evomerge.api.model.Model;
+import org.evomerge.api.model.ModelFormat;
+import org.evomerge.api.model.ModelWriter;
+import org.evomerge.api.model.WriteOptions;
+import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.api.training.TrainingData;
+import org.evomerge.api.training.TrainingResult;
+import org.evomerge.api.training.TrainingSettings;
+import org.evomerge.demo.SyntheticTasks.Item;
+import org.evomerge.training.LlamaTrainer;
+import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.model.FloatModel;
+import org.evomerge.training.model.LlamaDimensions;
+import org.evomerge.training.model.TrainableLlama;
+
+/**
+ * The demo's first two steps: (1) write the synthetic data and the tokenizer, (2) pre-train a tiny Llama base
+ * model on the corpus and a little of both skills, fine-tune one expert per skill from it, save the three as
+ * Hugging Face folders and score them on every task. Deterministic for a seed (any thread count).
+ *
+ * <pre>
+ * OUT/data/{corpus,arithmetic,language,composed}-{train,dev,test}.jsonl
+ * OUT/tokenizer/{tokenizer.json,tokenizer_config.json,generation_config.json}
+ * OUT/models/{base,expert-arithmetic,expert-language}/   config.json, model.safetensors, tokenizer files
+ * </pre>
+ */
+public final class DemoPipeline {
+
+    /** The demo model: 4 layers of width 64, 4 query heads sharing 2 key/value heads, tied embeddings. */
+    public static final int LAYERS = 4;
+    public static final int HIDDEN = 64;
+    public static final int INTERMEDIATE = 176;
+    public static final int HEADS = 4;
+    public static final int KV_HEADS = 2;
+    public static final int MAX_POSITIONS = 64;
+
+    /**
+     * Steps and learning rates of the demo's training runs.
+     *
+     * @param scoredItems items scored per task and split (the first ones); the demo scores them all
+     */
+    public record Schedule(int pretrainSteps, double pretrainLearningRate, int expertSteps,
+            double expertLearningRate, int batchSize, int scoredItems) {
+
+        /** What the demo runs by default: about two minutes on two quiet cores. */
+        public static final Schedule DEFAULT = new Schedule(1000, 3e-3, 600, 1e-3, 32, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param out      the demo folder
+     * @param seed     seeds data, initialisation and training
+     * @param threads  matrix threads
+     * @param writer   the format the models are written in (safetensors)
+     * @param schedule training lengths
+     * @param progress one line per finished step or model
+     */
+    public record Options(Path out, long seed, int threads, ModelFormat writer, Schedule schedule,
+            Consumer<String> progress) {
+
+        public Options {
+            Objects.requireNonNull(out, "out");
+            Objects.requireNonNull(writer, "writer");
+            Objects.requireNonNull(schedule, "schedule");
+            progress = progress == null ? line -> { } : progress;
+        }
+    }
+
+    private static final List<String> SPLITS = List.of("train", "dev", "test");
+
+    private final Options options;
+    private final CharacterTokenizer tokenizer = new CharacterTokenizer(SyntheticTasks.alphabet());
+
+    public DemoPipeline(Options options) {
+        this.options = options;
+    }
+
+    /** The architecture of the demo's models. */
+    public LlamaDimensions dimensions() {
+        return new LlamaDimensions(LAYERS, HIDDEN, INTERMEDIATE, HEADS, KV_HEADS, HIDDEN / HEADS,
+                tokenizer.vocabularySize(), true, 10000.0, 1e-5);
+    }
+
+    public CharacterTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** Runs both steps and returns the scored models. */
+    public DemoReport run() {
+        Map<String, Double> seconds = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        SyntheticTasks tasks = SyntheticTasks.generate(options.seed());
+        Path data = options.out().resolve("data");
+        writeData(tasks, data);
+        List<Path> sideFiles = tokenizer.writeSideFiles(options.out().resolve("tokenizer"), MAX_POSITIONS);
+        seconds.put("data", elapsed(t0));
+        options.progress().accept("data: 4 tasks x 3 splits in " + data);
+
+        Path models = options.out().resolve("models");
+        LlamaDimensions dims = dimensions();
+        Schedule schedule = options.schedule();
+        List<DemoReport.ModelResult> results = new ArrayList<>();
+        List<TrainedModel> trained = new ArrayList<>();
+
+        long t1 = System.nanoTime();
+        SplittableRandom random = new SplittableRandom(options.seed());
+        TrainableLlama init = TrainableLlama.initialize(dims, 0.02, random.split());
+        Model template = new FloatModel(dims.toConfig(MAX_POSITIONS, CharacterTokenizer.BOS, CharacterTokenizer.EOS),
+                init.weights(), sideFiles);
+        TrainingSettings pretrain = settings(schedule.pretrainSteps(), schedule.pretrainLearningRate(),
+                random.nextLong());
+        TrainingResult base = new LlamaTrainer(options.threads()).train(init, template, pretrainingData(tasks),
+                pretrain);
+        Path basePath = write(base.model(), models.resolve("base"));
+        seconds.put("pretrain", elapsed(t1));
+        options.progress().accept(String.format(java.util.Locale.ROOT, "base: %d steps, loss %.3f, %.0f tokens/s",
+                schedule.pretrainSteps(), tail(base), base.tokensTrained() / base.seconds()));
+        trained.add(new TrainedModel("base", basePath, base));
+
+        for (String skill : List.of("arithmetic", "language")) {
+            long t = System.nanoTime();
+            SyntheticTasks.Splits splits = skill.equals("arithmetic") ? tasks.arithmetic() : tasks.language();
+            TrainingSettings expertSettings = settings(schedule.expertSteps(), schedule.expertLearningRate(),
+                    random.nextLong());
+            TrainingResult expert = new LlamaTrainer(options.threads()).fineTune(base.model(),
+                    expertData(tasks, skill), expertSettings);
+            String name = "expert-" + skill;
+            Path path = write(expert.model(), models.resolve(name));
+            seconds.put(name, elapsed(t));
+            options.progress().accept(String.format(java.util.Locale.ROOT, "%s: %d steps, loss %.3f", name,
+                    schedule.expertSteps(), tail(expert)));
+            trained.add(new TrainedModel(name, path, expert));
+        }
+
+        long t2 = System.nanoTime();
+        try (MatrixKernels kernels = new MatrixKernels(options.threads())) {
+            ExactMatchScorer scorer = new ExactMatchScorer(tokenizer, kernels);
+            for (TrainedModel m : trained) {
+                TrainableLlama model = TrainableLlama.from(m.result().model());
+                Map<String, DemoReport.Score> scores = new LinkedHashMap<>();
+                for (String task : DemoReport.TASKS) {
+                    SyntheticTasks.Splits splits = switch (task) {
+                        case "arithmetic" -> tasks.arithmetic();
+                        case "language" -> tasks.language();
+                        default -> tasks.composed();
+                    };
+                    scores.put(task, new DemoReport.Score(scorer.score(model, first(splits.dev())),
+                            scorer.score(model, first(splits.test()))));
+                }
+                results.add(new DemoReport.ModelResult(m.name(), "parent", m.path(), scores, tail(m.result())));
+            }
+        }
+        seconds.put("score", elapsed(t2));
+        seconds.put("total", elapsed(t0));
+        return new DemoReport(results, data, seconds);
+    }
+
+    private List<Item> first(List<Item> items) {
+        return items.subList(0, Math.min(items.size(), options.schedule().scoredItems()));
+    }
+
+    private record TrainedModel(String name, Path path, TrainingResult result) {
+    }
+
+    private TrainingSettings settings(int steps, double learningRate, long seed) {
+        return new TrainingSettings(steps, options.schedule().batchSize(), 1, MAX_POSITIONS, learningRate,
+                Math.max(1, steps / 20), 0.01, 0.9, 0.98, 1e-8, 1.0, null, seed);
+    }
+
+    /** The corpus, and a twentieth of each skill's training items: the base model knows a little of both. */
+    public TrainingData pretrainingData(SyntheticTasks tasks) {
+        List<TrainingData.Example> examples = new ArrayList<>();
+        for (String line : tasks.corpus().train()) {
+            examples.add(TrainingData.Example.text(withBosAndEos(line)));
+        }
+        List<Item> arithmetic = tasks.arithmetic().train();
+        List<Item> language = tasks.language().train();
+        examples.addAll(promptAnswerData(arithmetic.subList(0, arithmetic.size() / 20)).examples());
+        examples.addAll(promptAnswerData(language.subList(0, language.size() / 20)).examples());
+        return new TrainingData(examples);
+    }
+
+    /**
+     * An expert's fine-tuning data: its skill's training items, plus a replay of what the base model saw (corpus
+     * lines and the other skill's pre-training share, a third as many examples in all) so the expert stays close
+     * to the base and mediocre, not broken, on the other skill: that is what keeps experts mergeable.
+     */
+    public TrainingData expertData(SyntheticTasks tasks, String skill) {
+        List<Item> own = skill.equals("arithmetic") ? tasks.arithmetic().train() : tasks.language().train();
+        List<Item> other = skill.equals("arithmetic") ? tasks.language().train() : tasks.arithmetic().train();
+        List<TrainingData.Example> examples = new ArrayList<>(promptAnswerData(own).examples());
+        int replay = own.size() / 3;
+        List<Item> otherShare = other.subList(0, Math.min(other.size() / 20, replay / 2));
+        examples.addAll(promptAnswerData(otherShare).examples());
+        for (String line : tasks.corpus().train().subList(0, replay - otherShare.size())) {
+            examples.add(TrainingData.Example.text(withBosAndEos(line)));
+        }
+        return new TrainingData(examples);
+    }
+
+    /** {@code <s> prompt} with the loss on {@code answer </s>}. */
+    public TrainingData promptAnswerData(List<Item> items) {
+        List<TrainingData.Example> examples = new ArrayList<>();
+        for (Item item : items) {
+            int[] prompt = tokenizer.encode(item.prompt());
+            int[] withBos = new int[prompt.length + 1];
+            withBos[0] = CharacterTokenizer.BOS;
+            System.arraycopy(prompt, 0, withBos, 1, prompt.length);
+            int[] answer = tokenizer.encode(item.answer());
+            int[] withEos = java.util.Arrays.copyOf(answer, answer.length + 1);
+            withEos[answer.length] = CharacterTokenizer.EOS;
+            examples.add(TrainingData.Example.promptAnswer(withBos, withEos));
+        }
+        return new TrainingData(examples);
+    }
+
+    private int[] withBosAndEos(String text) {
+        int[] ids = tokenizer.encode(text);
+        int[] all = new int[ids.length + 2];
+        all[0] = CharacterTokenizer.BOS;
+        System.arraycopy(ids, 0, all, 1, ids.length);
+        all[all.length - 1] = CharacterTokenizer.EOS;
+        return all;
+    }
+
+    private static double tail(TrainingResult result) {
+        List<Double> losses = result.stepLosses();
+        return losses.subList(Math.max(0, losses.size() - 20), losses.size()).stream()
+                .mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
+    /** Writes {@code model} with the configured format, replacing an earlier run's folder. */
+    private Path write(Model model, Path destination) {
+        List<TensorInfo> infos = model.tensors().tensors();
+        WriteOptions writeOptions = new WriteOptions(infos, model.config(), WriteOptions.DEFAULT_SHARD_BYTES, true,
+                Map.of("evomerge_demo_seed", Long.toString(options.seed())), model.sideFiles());
+        try (ModelWriter writer = options.writer().create(destination, writeOptions)) {
+            for (TensorInfo info : infos) {
+                writer.write(info, model.tensors().tensor(info.name()).data());
+            }
+            writer.commit();
+        }
+        return destination;
+    }
+
+    private void writeData(SyntheticTasks tasks, Path folder) {
+        ObjectMapper json = new ObjectMapper();
+        try {
+            Files.createDirectories(folder);
+            List<List<String>> corpus = List.of(tasks.corpus().train(), tasks.corpus().dev(), tasks.corpus().test());
+            for (int s = 0; s < 3; s++) {
+                List<Object> rows = new ArrayList<>();
+                for (String line : corpus.get(s)) {
+                    rows.add(Map.of("text", line));
+                }
+                writeJsonl(json, folder.resolve("corpus-" + SPLITS.get(s) + ".jsonl"), rows);
+            }
+            Map<String, SyntheticTasks.Splits> skills = new LinkedHashMap<>();
+            skills.put("arithmetic", tasks.arithmetic());
+            skills.put("language", tasks.language());
+            skills.put("composed", tasks.composed());
+            for (Map.Entry<String, SyntheticTasks.Splits> e : skills.entrySet()) {
+                List<List<Item>> splits = List.of(e.getValue().train(), e.getValue().dev(), e.getValue().test());
+                for (int s = 0; s < 3; s++) {
+                    List<Object> rows = new ArrayList<>();
+                    for (Item item : splits.get(s)) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("prompt", item.prompt());
+                        row.put("answer", item.answer());
+                        rows.add(row);
+                    }
+                    writeJsonl(json, folder.resolve(e.getKey() + "-" + SPLITS.get(s) + ".jsonl"), rows);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the demo data in " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeJsonl(ObjectMapper json, Path file, List<Object> rows) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try (BufferedWriter out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
+            for (Object row : rows) {
+                out.write(json.writeValueAsString(row));
+                out.write('\n');
+            }
+        }
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static double elapsed(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+}

@@ -1,0 +1,40 @@
+package org.evomerge.demo;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the demo's first steps produced: the models with their scores, the data and the time each step took.
+ *
+ * @param models  base model and experts, in order
+ * @param data    the data folder ({@code <task>-<split>.jsonl})
+ * @param seconds wall-clock seconds per step ({@code data}, {@code pretrain}, {@code expert-<skill>}, {@code score})
+ */
+public record DemoReport(List<ModelResult> models, Path data, Map<String, Double> seconds) {
+
+    /** The tasks every model is scored on, in table order. */
+    public static final List<String> TASKS = List.of("arithmetic", "language", "composed");
+
+    /**
+     * One model.
+     *
+     * @param name       {@code base}, {@code expert-arithmetic}, ...
+     * @param role       {@code parent} for the demo's own models (the merge steps add {@code untuned} and
+     *                   {@code evolved})
+     * @param path       the Hugging Face folder
+     * @param scores     exact match per task
+     * @param finalLoss  the mean training loss of the last steps
+     */
+    public record ModelResult(String name, String role, Path path, Map<String, Score> scores, double finalLoss) {
+
+        /** The mean test score over {@link #TASKS}. */
+        public double combinedTest() {
+            return TASKS.stream().mapToDouble(t -> scores.get(t).test()).average().orElse(0);
+        }
+    }
+
+    /** Exact match on the dev and the test split, in [0, 1]. */
+    public record Score(double dev, double test) {
+    }
+}
