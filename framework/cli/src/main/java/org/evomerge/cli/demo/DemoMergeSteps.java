@@ -56,7 +56,7 @@ final class DemoMergeSteps {
     record Search(int evaluations, int sample) {
 
         /** The default: fits the whole demo in about ten minutes on two cores. */
-        static final Search DEFAULT = new Search(60, 0);
+        static final Search DEFAULT = new Search(150, 0);
     }
 
     private final CommandSession session;
@@ -203,9 +203,8 @@ final class DemoMergeSteps {
         s.append("  merge_method: ties\n");
         s.append("  layer_groups: ").append(org.evomerge.demo.DemoPipeline.LAYERS).append('\n');
         s.append("  parameters: [weight, density]\n");
-        s.append("  bounds:\n    weight: [0.0, 1.5]\n    density: [0.1, 1.0]\n");
+        s.append("  bounds:\n    weight: [0.0, 1.0]\n    density: [0.2, 1.0]\n");
         s.append("  init: center\n");
-        s.append("  method_parameters: {normalize: false}\n");
         s.append("  dtype: float32\n");
         s.append("strategy:\n  id: cma-es\n  parameters: {sigma: 0.25}\n");
         s.append("evaluators:\n");
