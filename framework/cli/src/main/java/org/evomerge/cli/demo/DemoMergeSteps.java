@@ -166,7 +166,7 @@ final class DemoMergeSteps {
      * The untuned merges: the experts averaged 0.5/0.5, and TIES and DARE-TIES on their task vectors against the
      * base with mergekit's usual example settings (weight 1, density 0.5) and the methods' defaults otherwise.
      */
-    private String recipe(String name, Path models) {
+    String recipe(String name, Path models) {
         String arithmetic = quoted(models.resolve("expert-arithmetic"));
         String language = quoted(models.resolve("expert-language"));
         if (name.equals("linear")) {
@@ -191,7 +191,7 @@ final class DemoMergeSteps {
      * CMA-ES over TIES weight and density per layer and per expert (4 layers x 2 parameters x 2 models = 16
      * dimensions), fitness = the mean exact match over the three dev splits (each task weighs 1/3).
      */
-    private String runFile(Path models, Search search) {
+    String runFile(Path models, Search search) {
         StringBuilder s = new StringBuilder();
         s.append("# evomerge evolve ").append(quoted(out.resolve("runs/evolve.yml"))).append(" --out RUN_DIR\n");
         s.append("models:\n");
