@@ -56,7 +56,7 @@ final class DemoMergeSteps {
     record Search(int evaluations, int sample) {
 
         /** The default: fits the whole demo in about ten minutes on two cores. */
-        static final Search DEFAULT = new Search(250, 0);
+        static final Search DEFAULT = new Search(150, 0);
     }
 
     private final CommandSession session;
