@@ -27,12 +27,41 @@ class DemoIT {
                 "XDG_CONFIG_HOME", user.resolve(".config").toString(),
                 "XDG_CACHE_HOME", user.resolve(".cache").toString());
         List<String> command = new ArrayList<>(List.of(Distributions.built().resolve("bin/evomerge").toString(),
-                "demo", "--out", "demo", "--json", "--quiet"));
+                "demo", "--out", "demo", "--json", "--quiet", "--evaluations", "3"));
         Processes.Result result = Processes.run(temp, env, 1200, command);
         assertEquals(0, result.exitCode(), result.toString());
         JsonNode doc = new ObjectMapper().readTree(result.out());
         JsonNode models = doc.get("models");
-        assertEquals(3, models.size(), result.out());
+        assertEquals(7, models.size(), result.out());
+        List<String> roles = new ArrayList<>();
+        for (JsonNode model : models) {
+            roles.add(model.get("name").asText() + ":" + model.get("role").asText());
+            double combined = 0;
+            for (String task : List.of("arithmetic", "language", "composed")) {
+                JsonNode score = model.get("scores").get(task);
+                for (String split : List.of("dev", "test")) {
+                    double value = score.get(split).asDouble();
+                    assertTrue(value >= 0 && value <= 1, result.out());
+                }
+                combined += score.get("test").asDouble() / 3;
+            }
+            assertEquals(combined, model.get("combined_test").asDouble(), 1e-9, result.out());
+        }
+        assertEquals(List.of("base:parent", "expert-arithmetic:parent", "expert-language:parent", "linear:untuned",
+                "ties:untuned", "dare-ties:untuned", "evolved:evolved"), roles);
+        assertEquals(temp.resolve("demo/runs/evolve/best").toRealPath(),
+                Path.of(models.get(6).get("path").asText()).toRealPath());
+        for (String file : List.of("runs/evolve.yml", "recipes/linear.yml", "recipes/ties.yml",
+                "recipes/dare-ties.yml", "tasks/composed-test.yml", "merges/ties/model.safetensors")) {
+            assertTrue(Files.isRegularFile(temp.resolve("demo").resolve(file)), file);
+        }
+        // The files the demo wrote are the commands' own inputs: re-running a step by hand works.
+        Processes.Result eval = Distributions.evomerge(Distributions.built(), temp, user, "eval", "--model",
+                temp.resolve("demo/merges/linear").toString(), "--task",
+                temp.resolve("demo/tasks/arithmetic-dev.yml").toString(), "--json", "--no-cache");
+        assertEquals(0, eval.exitCode(), eval.toString());
+        assertEquals(models.get(3).get("scores").get("arithmetic").get("dev").asDouble(),
+                new ObjectMapper().readTree(eval.out()).get("fitness").asDouble(), 1e-12, eval.out());
         for (JsonNode model : models) {
             Path folder = Path.of(model.get("path").asText());
             assertTrue(Files.isRegularFile(folder.resolve("model.safetensors")), folder.toString());

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.evomerge.api.EvomergeException;
 import org.evomerge.api.model.ModelFormat;
 import org.evomerge.cli.CommandSession;
 import org.evomerge.cli.EvomergeCommand;
@@ -20,15 +22,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code evomerge demo [--out DIR] [--seed N] [--json]}: the embedded demo. Builds the synthetic data, the tokenizer,
- * a pre-trained base model and one expert per skill in {@code DIR}, and prints every model's exact-match scores.
+ * {@code evomerge demo [--out DIR] [--seed N] [--json] [--evaluations N]}: the embedded demo. Builds the synthetic
+ * data, the tokenizer, a pre-trained base model and one expert per skill in {@code DIR}, merges the experts without
+ * tuning and by evolution ({@link DemoMergeSteps}), and prints every model's exact-match scores.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"The embedded demo, built in-process with nothing downloaded:",
                 "synthetic tasks (arithmetic, an invented number language, both at once),",
                 "a character tokenizer, a tiny Llama base model pre-trained here and one",
-                "fine-tuned expert per skill, saved as Hugging Face folders and scored on",
-                "every task. Same --seed, same data and models. See docs/demo.md."})
+                "fine-tuned expert per skill, saved as Hugging Face folders; then the untuned",
+                "merges (linear, TIES, DARE-TIES) and a CMA-ES evolved TIES merge, each step an",
+                "ordinary task, recipe or run file in DIR. Prints every model's exact match on",
+                "every task and whether the evolved model beat each other model. See docs/demo.md."})
 public final class DemoCommand implements Runnable {
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "evomerge-demo",
@@ -38,6 +43,11 @@ public final class DemoCommand implements Runnable {
 
     @Option(names = "--json", description = "Print the score table as one JSON document.")
     boolean json;
+
+    @Option(names = "--evaluations", paramLabel = "N",
+            description = "Evaluation budget of the evolution (default: the demo's, which keeps the whole demo within"
+                    + " about ten minutes on two cores).")
+    Integer evaluations;
 
     @Spec
     CommandSpec spec;
@@ -51,18 +61,32 @@ public final class DemoCommand implements Runnable {
         ModelFormat safetensors = session.modelFormats().byId("safetensors").format();
         PrintWriter err = session.environment().err();
         boolean quiet = session.options().quiet();
-        DemoReport report = new DemoPipeline(new DemoPipeline.Options(folder, seed, threads, safetensors,
-                DemoPipeline.Schedule.DEFAULT, line -> {
-                    if (!quiet) {
-                        err.println("demo: " + line);
-                        err.flush();
-                    }
-                })).run();
+        Consumer<String> progress = line -> {
+            if (!quiet) {
+                err.println("demo: " + line);
+                err.flush();
+            }
+        };
+        if (evaluations != null && evaluations < 1) {
+            throw EvomergeException.configuration("--evaluations must be at least 1, got " + evaluations);
+        }
+        DemoReport parents = new DemoPipeline(new DemoPipeline.Options(folder, seed, threads, safetensors,
+                DemoPipeline.Schedule.DEFAULT, progress)).run();
+        long started = System.nanoTime();
+        Map<String, Double> seconds = new LinkedHashMap<>(parents.seconds());
+        double trainingTotal = seconds.remove("total");
+        DemoMergeSteps.Search search = evaluations == null ? DemoMergeSteps.Search.DEFAULT
+                : new DemoMergeSteps.Search(evaluations, DemoMergeSteps.Search.DEFAULT.sample());
+        List<DemoReport.ModelResult> models = new DemoMergeSteps(session, folder, seed, progress)
+                .run(parents, search, seconds);
+        seconds.put("total", trainingTotal + (System.nanoTime() - started) / 1e9);
+        DemoReport report = new DemoReport(models, parents.data(), seconds);
         PrintWriter stdout = spec.commandLine().getOut();
         if (json) {
             JsonOutput.print(stdout, document(report));
         } else {
             printTable(stdout, report);
+            printVerdict(stdout, report);
         }
     }
 
@@ -115,6 +139,38 @@ public final class DemoCommand implements Runnable {
         StringBuilder times = new StringBuilder("seconds:");
         report.seconds().forEach((step, s) -> times.append(String.format(Locale.ROOT, " %s %.1f", step, s)));
         out.println(times);
+        out.flush();
+    }
+
+    /** One plain sentence per other model: did the evolved model beat it on combined test? */
+    static List<String> verdict(DemoReport report) {
+        List<String> lines = new ArrayList<>();
+        DemoReport.ModelResult evolved = report.models().stream().filter(m -> m.role().equals("evolved"))
+                .findFirst().orElse(null);
+        if (evolved == null) {
+            return lines;
+        }
+        int beaten = 0;
+        int others = 0;
+        for (DemoReport.ModelResult m : report.models()) {
+            if (m == evolved) {
+                continue;
+            }
+            others++;
+            boolean beats = evolved.combinedTest() > m.combinedTest();
+            beaten += beats ? 1 : 0;
+            lines.add(String.format(Locale.ROOT, "the evolved model %s %s (%s) on combined test: %.3f %s %.3f",
+                    beats ? "BEATS" : "does NOT beat", m.name(), m.role(), evolved.combinedTest(),
+                    beats ? ">" : "<=", m.combinedTest()));
+        }
+        lines.add(beaten == others ? "the evolved model beats every parent and every untuned merge on combined test"
+                : String.format(Locale.ROOT, "the evolved model beats %d of the %d other models on combined test",
+                        beaten, others));
+        return lines;
+    }
+
+    private static void printVerdict(PrintWriter out, DemoReport report) {
+        verdict(report).forEach(out::println);
         out.flush();
     }
 }
