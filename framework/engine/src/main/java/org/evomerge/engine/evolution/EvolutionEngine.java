@@ -290,7 +290,8 @@ public final class EvolutionEngine {
             for (int i = 0; i < matrix.length; i++) {
                 matrix[i] = new double[rows.get(i).size()];
                 for (int j = 0; j < matrix[i].length; j++) {
-                    matrix[i][j] = rows.get(i).get(j).asDouble();
+                    JsonNode v = rows.get(i).get(j);
+                    matrix[i][j] = v.isNumber() ? v.asDouble() : Double.NaN;
                 }
             }
         } else {
@@ -315,7 +316,12 @@ public final class EvolutionEngine {
             line.put("metric", k.metric());
             List<List<Double>> rows = new ArrayList<>();
             for (double[] row : matrix) {
-                rows.add(java.util.Arrays.stream(row).boxed().toList());
+                // JSON has no NaN: a correlation left undefined by a zero task vector is null, as in `kinship`.
+                List<Double> values = new ArrayList<>();
+                for (double v : row) {
+                    values.add(Double.isFinite(v) ? v : null);
+                }
+                rows.add(values);
             }
             line.put("matrix", rows);
             journal.append(line);
@@ -327,11 +333,14 @@ public final class EvolutionEngine {
         int pairs = 0;
         for (int i = 0; i < matrix.length; i++) {
             for (int j = i + 1; j < matrix.length; j++) {
-                sum += matrix[i][j];
-                pairs++;
+                if (Double.isFinite(matrix[i][j])) {
+                    sum += matrix[i][j];
+                    pairs++;
+                }
             }
         }
-        return sum / pairs >= k.stopAbove().getAsDouble();
+        // Undefined pairs say nothing about convergence; with none defined there is nothing to stop on.
+        return pairs > 0 && sum / pairs >= k.stopAbove().getAsDouble();
     }
 
     private void remember(EvaluationRecord record) {

@@ -1,0 +1,187 @@
+package org.evomerge.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every run file under {@code docs/examples/} runs through {@code evomerge evolve} with the standard plugins, so the
+ * strategy, selection, mutation, evaluator and merge-method ids and parameter names they document are the ones the
+ * plugins accept. The 7B checkpoints and datasets they name are not on this machine: each referenced model path is
+ * filled with one of the small real Llama checkpoints of {@code shared/mergekit-cases} (given a character
+ * tokenizer), each dataset with three lines of the schema its evaluator reads, and only the sizes that cannot fit
+ * those models are changed: the evaluation budget, the number of layer groups and the generation length shrink,
+ * and the context grows to 1024 positions so a default-length answer fits as it does in a 7B model.
+ */
+class ExamplesIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern MODEL_PATH = Pattern.compile("(models/[A-Za-z0-9._-]+)");
+    private static final Pattern DATA = Pattern.compile("evaluator: *([a-z-]+)[^\\n]*?\\n?[^\\n]*?data: *([^ \\n}#,]+)");
+    private static final List<String> CHECKPOINTS = List.of("base", "ft1", "ft2");
+
+    @TempDir
+    Path temp;
+
+    @TestFactory
+    Stream<DynamicTest> everyDocumentedRunFileRunsWithTheStandardPlugins() throws IOException {
+        Path examples = Path.of(System.getProperty("evomerge.root", System.getProperty("user.dir") + "/../.."))
+                .resolve("docs/examples").normalize();
+        List<Path> files;
+        try (Stream<Path> list = Files.list(examples)) {
+            files = list.filter(p -> p.getFileName().toString().startsWith("evolve-")).sorted().toList();
+        }
+        assertTrue(files.size() >= 4, "run files in " + examples + ": " + files);
+        return files.stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () -> run(file)));
+    }
+
+    private void run(Path example) throws IOException {
+        Path checkpoints = Path.of(System.getProperty("evomerge.shared"), "mergekit-cases", "models", "f32");
+        Assumptions.assumeTrue(Files.isDirectory(checkpoints.resolve("base")), "shared reference models not present");
+        String name = example.getFileName().toString().replace(".yml", "");
+        Path folder = Files.createDirectories(temp.resolve(name));
+        String text = Files.readString(example);
+
+        List<String> models = new ArrayList<>();
+        Matcher m = MODEL_PATH.matcher(text);
+        while (m.find()) {
+            if (!models.contains(m.group(1))) {
+                models.add(m.group(1));
+            }
+        }
+        assertTrue(models.size() >= 2, name + " names fewer than two models");
+        for (int i = 0; i < models.size(); i++) {
+            Path model = Distributions.copy(checkpoints.resolve(CHECKPOINTS.get(i % CHECKPOINTS.size())),
+                    folder.resolve(models.get(i)));
+            writeCharacterTokenizer(model);
+            // Room for the generation evaluator's default 256 new tokens after a prompt, as a 7B model has.
+            Path config = model.resolve("config.json");
+            String json = Files.readString(config);
+            Files.delete(config); // the shared copy is read-only
+            Files.writeString(config, json.replace("\"max_position_embeddings\": 256",
+                    "\"max_position_embeddings\": 1024"));
+        }
+
+        Matcher d = DATA.matcher(text);
+        int datasets = 0;
+        while (d.find()) {
+            Path data = folder.resolve(d.group(2));
+            Files.createDirectories(data.getParent());
+            Files.writeString(data, dataFor(d.group(1)));
+            datasets++;
+        }
+        assertTrue(datasets >= 1, name + " has no evaluator data");
+
+        String shrunk = text.replaceAll("(?m)^(\\s*evaluations:)\\s*\\d+", "$1 4")
+                .replaceAll("(?m)^(\\s*layer_groups:)\\s*\\d+", "$1 2")
+                .replaceAll("max_new_tokens: *\\d+", "max_new_tokens: 8");
+        Path runFile = Files.writeString(folder.resolve(example.getFileName().toString()), shrunk);
+
+        Processes.Result result = Distributions.evomerge(Distributions.built(), folder, temp.resolve("user"),
+                "--quiet", "evolve", runFile.toString(), "--out", folder.resolve("run").toString(), "--json");
+        assertEquals(0, result.exitCode(), name + ": " + result);
+        List<String> journal = Files.readAllLines(folder.resolve("run/journal.jsonl"));
+        long evaluations = journal.stream().filter(l -> l.contains("\"type\":\"evaluation\"")).count();
+        assertTrue(evaluations >= 1, name + ": no evaluation in the journal");
+        for (String line : journal) {
+            JsonNode node = JSON.readTree(line);
+            if ("evaluation".equals(node.get("type").asText())) {
+                for (JsonNode f : node.get("fitness")) {
+                    assertTrue(Double.isFinite(f.asDouble()), name + ": fitness " + line);
+                }
+            }
+        }
+        assertTrue(Files.isRegularFile(folder.resolve("run/best/config.json")), name + ": no best model");
+    }
+
+    /** Three records of the schema each evaluator reads (the shared JSONL contract). */
+    private static String dataFor(String evaluator) {
+        return switch (evaluator) {
+            case "classification" -> """
+                    {"text": "a fine film", "label": "positive"}
+                    {"text": "dull and long", "label": "negative"}
+                    {"text": "I loved it", "label": "positive"}
+                    """;
+            case "multiple-choice" -> """
+                    {"context": "The sky is", "choices": [" blue", " loud"], "label": 0}
+                    {"context": "Fire is", "choices": [" cold", " hot"], "label": 1}
+                    {"context": "Two and two make", "choices": [" four", " five", " six"], "label": 0}
+                    """;
+            case "generation" -> """
+                    {"prompt": "1+1=", "answer": "2"}
+                    {"prompt": "2+3=", "answer": "5"}
+                    {"prompt": "4+4=", "answer": "8"}
+                    """;
+            case "perplexity" -> """
+                    {"text": "the cat sat on the mat"}
+                    {"text": "one two three four"}
+                    {"text": "abc abc abc"}
+                    """;
+            default -> throw new AssertionError("no sample data for evaluator '" + evaluator + "'; add it here");
+        };
+    }
+
+    /** A byte-sized character-level BPE tokenizer (no merges) as Hugging Face's tokenizers serialises it. */
+    private static void writeCharacterTokenizer(Path model) throws IOException {
+        Map<String, Object> vocab = new LinkedHashMap<>();
+        vocab.put("<unk>", 0);
+        vocab.put("<s>", 1);
+        vocab.put("</s>", 2);
+        for (char c = 32; c < 127; c++) {
+            vocab.put(String.valueOf(c), vocab.size());
+        }
+        List<Map<String, Object>> added = new ArrayList<>();
+        for (String special : List.of("<unk>", "<s>", "</s>")) {
+            Map<String, Object> token = new LinkedHashMap<>();
+            token.put("id", vocab.get(special));
+            token.put("content", special);
+            token.put("single_word", false);
+            token.put("lstrip", false);
+            token.put("rstrip", false);
+            token.put("normalized", false);
+            token.put("special", true);
+            added.add(token);
+        }
+        Map<String, Object> bpe = new LinkedHashMap<>();
+        bpe.put("type", "BPE");
+        bpe.put("dropout", null);
+        bpe.put("unk_token", "<unk>");
+        bpe.put("continuing_subword_prefix", null);
+        bpe.put("end_of_word_suffix", null);
+        bpe.put("fuse_unk", false);
+        bpe.put("byte_fallback", false);
+        bpe.put("vocab", vocab);
+        bpe.put("merges", List.of());
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("version", "1.0");
+        doc.put("truncation", null);
+        doc.put("padding", null);
+        doc.put("added_tokens", added);
+        doc.put("normalizer", null);
+        doc.put("pre_tokenizer", null);
+        doc.put("post_processor", null);
+        doc.put("decoder", Map.of("type", "Fuse"));
+        doc.put("model", bpe);
+        JSON.writeValue(model.resolve("tokenizer.json").toFile(), doc);
+        Files.writeString(model.resolve("tokenizer_config.json"), """
+                {"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "</s>",
+                 "unk_token": "<unk>", "add_bos_token": true}
+                """);
+    }
+}
