@@ -13,6 +13,9 @@ final class ThreadBuffers {
 
     private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[2]);
 
+    /** Each thread's float array for one decode chunk. */
+    private static final ThreadLocal<float[]> CHUNKS = ThreadLocal.withInitial(() -> new float[0]);
+
     private ThreadBuffers() {
     }
 
@@ -21,9 +24,42 @@ final class ThreadBuffers {
         return slot(0, bytes);
     }
 
-    /** A buffer of at least {@code bytes} for one encoded output tensor. */
-    static MemorySegment output(long bytes) {
-        return slot(1, bytes);
+    /**
+     * This thread's float array of at least {@code length} elements for one decode or rounding chunk, with undefined
+     * contents; valid until the thread asks again.
+     */
+    static float[] chunk(int length) {
+        float[] current = CHUNKS.get();
+        if (current.length < length) {
+            current = new float[length];
+            CHUNKS.set(current);
+        }
+        return current;
+    }
+
+    /** Encoded outputs up to this size reuse the thread's buffer; larger ones get memory freed after their write. */
+    static final long REUSED_OUTPUT_BYTES_MAX = 64L << 20;
+
+    /** An output buffer, to {@linkplain #close() give back} once its bytes are written. */
+    record Lease(MemorySegment segment, Arena arena) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (arena != null) {
+                arena.close();
+            }
+        }
+    }
+
+    /**
+     * A buffer of exactly {@code bytes} for one encoded output tensor: this thread's reused buffer up to
+     * {@link #REUSED_OUTPUT_BYTES_MAX}, else fresh memory released when the lease closes.
+     */
+    static Lease output(long bytes) {
+        if (bytes <= REUSED_OUTPUT_BYTES_MAX) {
+            return new Lease(slot(1, bytes), null);
+        }
+        Arena arena = Arena.ofConfined();
+        return new Lease(arena.allocate(bytes, 64), arena);
     }
 
     /** Float arrays larger than this are not kept: an embedding-sized array would sit in the heap for the whole run. */
