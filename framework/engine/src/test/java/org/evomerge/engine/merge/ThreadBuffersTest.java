@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
-/** The reuse rules of the merge workers' buffers: what stays with the thread and what is freed after use. */
+/** The reuse rules of the merge workers' buffers (what stays with a thread, what is shared and freed) and the NaN check. */
 class ThreadBuffersTest {
 
     @Test
-    void layerSizedOutputBuffersAreReusedAndEmbeddingSizedOnesAreFreedAfterTheirWrite() {
+    void layerSizedOutputBuffersStayWithTheThreadAndEmbeddingSizedOnesAreSharedAndFreedAtTheEnd() {
         MemorySegment first;
         try (ThreadBuffers.Lease lease = ThreadBuffers.output(1 << 20)) {
             first = lease.segment();
@@ -27,9 +27,30 @@ class ThreadBuffersTest {
         try (ThreadBuffers.Lease lease = ThreadBuffers.output(ThreadBuffers.REUSED_OUTPUT_BYTES_MAX + 64)) {
             large = lease.segment();
             assertEquals(ThreadBuffers.REUSED_OUTPUT_BYTES_MAX + 64, large.byteSize());
-            assertTrue(large.scope().isAlive());
         }
-        assertFalse(large.scope().isAlive(), "an embedding-sized buffer must not stay resident");
+        try (ThreadBuffers.Lease lease = ThreadBuffers.output(ThreadBuffers.REUSED_OUTPUT_BYTES_MAX + 32)) {
+            assertEquals(large.address(), lease.segment().address(), "one embedding-sized buffer, shared");
+        }
+        ThreadBuffers.clearFloats();
+        assertFalse(large.scope().isAlive(), "the end of a merge frees the embedding-sized buffer");
+        try (ThreadBuffers.Lease lease = ThreadBuffers.output(ThreadBuffers.REUSED_OUTPUT_BYTES_MAX + 64)) {
+            assertTrue(lease.segment().scope().isAlive());
+        }
+        ThreadBuffers.clearFloats();
+    }
+
+    @Test
+    void nanChecksSeeEveryElementIncludingTheTail() {
+        for (int length : new int[] {0, 1, 7, 16, 33, 1000}) {
+            float[] values = new float[length];
+            assertFalse(MergeExecutor.hasNaN(values));
+            for (int at = 0; at < length; at += Math.max(1, length / 5)) {
+                values[at] = Float.NaN;
+                assertTrue(MergeExecutor.hasNaN(values), length + " " + at);
+                values[at] = Float.POSITIVE_INFINITY; // infinities are not NaN
+                assertFalse(MergeExecutor.hasNaN(values), length + " " + at);
+            }
+        }
     }
 
     @Test
