@@ -31,6 +31,12 @@ import org.evomerge.plugins.safetensors.SafetensorsFormatFactory;
  * 2048, MLP 5632, vocabulary 32000, 20 layers) with ties, dare_ties and slerp through the installed
  * {@code bin/evomerge}, and in the same run reads the same inputs and writes one output of the same size plainly.
  * Reports input GB/s for both, their ratio, and each merge's peak resident memory (VmHWM of the process).
+ *
+ * <p>The baseline is timed in the same page-cache state as the merge: every input is read once before anything is
+ * timed (so both find the inputs cached), and the baseline runs both right before and right after each merge (so
+ * neither side profits from the other's leftovers, and a load change during the run shows as a gap between the two);
+ * the ratio uses their mean. Options: {@code --methods ties,slerp} runs a subset; {@code --java-opts "..."} passes
+ * JVM options to the merge process ({@code EVOMERGE_JAVA_OPTS}, e.g. a JFR recording).
  */
 public final class MergeBenchmark {
 
@@ -40,8 +46,12 @@ public final class MergeBenchmark {
         Path dir = Path.of(System.getProperty("java.io.tmpdir"), "evomerge-bench-merge");
         Path evomerge = Path.of("distribution/target/evomerge/bin/evomerge").toAbsolutePath();
         int layers = 20;
+        List<String> methods = List.of("ties", "dare_ties", "slerp");
+        String javaOpts = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--methods" -> methods = List.of(args[++i].split(","));
+                case "--java-opts" -> javaOpts = args[++i];
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--evomerge" -> evomerge = Path.of(args[++i]);
                 case "--layers" -> layers = Integer.parseInt(args[++i]);
@@ -61,6 +71,9 @@ public final class MergeBenchmark {
         for (Path m : models) {
             readAll(m); // warm the page cache
         }
+        System.out.println("baseline: plain sequential read of the same input files (8 MiB reads) and write + fsync of"
+                + " one output of the same size; every input was read once before timing, and the baseline runs right"
+                + " before and right after each merge (ratio = mean baseline time / merge time)");
         Files.writeString(dir.resolve("ties.yml"), """
                 merge_method: ties
                 base_model: base
@@ -87,13 +100,18 @@ public final class MergeBenchmark {
                 parameters: {t: 0.4}
                 dtype: bfloat16
                 """);
-        for (String method : List.of("ties", "dare_ties", "slerp")) {
+        for (String method : methods) {
             int inputs = method.equals("slerp") ? 2 : 3;
-            double baselineSeconds = readWriteBaseline(models.subList(0, inputs), dir.resolve("baseline.bin"), modelBytes);
+            String loadBefore = loadAverage();
+            double before = readWriteBaseline(models.subList(0, inputs), dir.resolve("baseline.bin"), modelBytes);
             Path out = dir.resolve("out-" + method);
             long start = System.nanoTime();
-            Process process = new ProcessBuilder(evomerge.toString(), "merge", method + ".yml", out.toString(),
-                    "--allow-overwrite", "--quiet").directory(dir.toFile()).inheritIO().start();
+            ProcessBuilder builder = new ProcessBuilder(evomerge.toString(), "merge", method + ".yml", out.toString(),
+                    "--allow-overwrite", "--quiet").directory(dir.toFile()).inheritIO();
+            if (javaOpts != null) {
+                builder.environment().put("EVOMERGE_JAVA_OPTS", javaOpts);
+            }
+            Process process = builder.start();
             long peakKb = 0;
             while (process.isAlive()) {
                 peakKb = Math.max(peakKb, peakResidentKb(process.pid()));
@@ -103,11 +121,24 @@ public final class MergeBenchmark {
             if (process.exitValue() != 0) {
                 throw new IllegalStateException(method + " merge failed with exit " + process.exitValue());
             }
+            double after = readWriteBaseline(models.subList(0, inputs), dir.resolve("baseline.bin"), modelBytes);
+            double baselineSeconds = (before + after) / 2;
             double inputBytes = (double) modelBytes * inputs;
-            System.out.printf("%-9s merge %.1f s, %.2f GB/s of input | plain read %d inputs + write one output %.1f s,"
-                            + " %.2f GB/s | ratio %.2f (target >= 0.5) | peak RSS %.2f GiB (target < 2)%n",
-                    method, seconds, inputBytes / seconds / 1e9, inputs, baselineSeconds,
-                    inputBytes / baselineSeconds / 1e9, baselineSeconds / seconds, peakKb / 1024.0 / 1024.0);
+            System.out.printf("%-9s merge %.1f s, %.2f GB/s of input | plain read %d inputs + write one output"
+                            + " %.1f s (before %.1f s, after %.1f s), %.2f GB/s | ratio %.2f (target >= 0.5)"
+                            + " | peak RSS %.2f GiB (target < 2) | load average %s -> %s%n",
+                    method, seconds, inputBytes / seconds / 1e9, inputs, baselineSeconds, before, after,
+                    inputBytes / baselineSeconds / 1e9, baselineSeconds / seconds, peakKb / 1024.0 / 1024.0,
+                    loadBefore, loadAverage());
+        }
+    }
+
+    /** The 1-minute load average (what else the machine is doing skews both sides). */
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
         }
     }
 

@@ -95,21 +95,68 @@ public final class ArchitectureCatalog {
             throw EvomergeException.configuration(source + ": an architecture description is a YAML mapping");
         }
         for (Object key : map.keySet()) {
-            if (!List.of("name", "description", "model_types", "architectures", "tensors").contains(String.valueOf(key))) {
+            if (!List.of("name", "description", "model_types", "architectures", "tensors", "modules")
+                    .contains(String.valueOf(key))) {
                 throw EvomergeException.configuration(source + ": unknown key '" + key + "' (known: name, description,"
-                        + " model_types, architectures, tensors)");
+                        + " model_types, architectures, tensors, modules)");
             }
         }
         String declared = map.get("name") == null ? name : String.valueOf(map.get("name"));
+        List<ArchitectureDescription.Module> modules = new ArrayList<>();
+        List<ArchitectureDescription.TensorPattern> patterns = List.of();
+        if (map.get("modules") != null) {
+            if (map.containsKey("tensors")) {
+                throw EvomergeException.configuration(source + ": give 'tensors' or 'modules', not both (each module"
+                        + " has its own 'tensors')");
+            }
+            if (!(map.get("modules") instanceof Map<?, ?> raw) || raw.isEmpty()) {
+                throw EvomergeException.configuration(source + ": 'modules' must be a non-empty mapping of module"
+                        + " names to {prefix, layers, tensors}");
+            }
+            for (Map.Entry<?, ?> entry : raw.entrySet()) {
+                modules.add(module(String.valueOf(entry.getKey()), entry.getValue(), source));
+            }
+        } else {
+            patterns = patterns(map.get("tensors"), source, "tensors");
+        }
+        Object description = map.get("description");
+        return new ArchitectureDescription(declared, description == null ? "" : String.valueOf(description),
+                strings(map.get("model_types"), source, "model_types"),
+                strings(map.get("architectures"), source, "architectures"), patterns, source, modules);
+    }
+
+    private static ArchitectureDescription.Module module(String moduleName, Object value, String source) {
+        String where = "modules." + moduleName;
+        if (!(value instanceof Map<?, ?> module)) {
+            throw EvomergeException.configuration(source + ": '" + where + "' must be a mapping of prefix, layers"
+                    + " and tensors");
+        }
+        for (Object key : module.keySet()) {
+            if (!List.of("prefix", "layers", "tensors").contains(String.valueOf(key))) {
+                throw EvomergeException.configuration(source + ": unknown key '" + key + "' in '" + where
+                        + "' (known: prefix, layers, tensors)");
+            }
+        }
+        Object prefix = module.get("prefix");
+        Object layers = module.get("layers");
+        if ((prefix != null && !(prefix instanceof String)) || (layers != null && !(layers instanceof String))) {
+            throw EvomergeException.configuration(source + ": '" + where + ".prefix' and '" + where
+                    + ".layers' are text");
+        }
+        return new ArchitectureDescription.Module(moduleName, prefix == null ? "" : (String) prefix,
+                Optional.ofNullable((String) layers), patterns(module.get("tensors"), source, where + ".tensors"));
+    }
+
+    private static List<ArchitectureDescription.TensorPattern> patterns(Object value, String source, String key) {
         List<ArchitectureDescription.TensorPattern> patterns = new ArrayList<>();
-        if (!(map.get("tensors") instanceof List<?> tensors) || tensors.isEmpty()) {
-            throw EvomergeException.configuration(source + ": 'tensors' must be a non-empty list of {pattern, role}");
+        if (!(value instanceof List<?> tensors) || tensors.isEmpty()) {
+            throw EvomergeException.configuration(source + ": '" + key + "' must be a non-empty list of {pattern, role}");
         }
         for (Object entry : tensors) {
             if (!(entry instanceof Map<?, ?> rule) || !(rule.get("pattern") instanceof String pattern)
                     || !(rule.get("role") instanceof String roleId)) {
-                throw EvomergeException.configuration(source + ": each entry of 'tensors' needs a pattern and a role: "
-                        + entry);
+                throw EvomergeException.configuration(source + ": each entry of '" + key + "' needs a pattern and a"
+                        + " role: " + entry);
             }
             TensorRole role = TensorRole.fromId(roleId);
             if (role == null) {
@@ -122,10 +169,7 @@ public final class ArchitectureCatalog {
                 throw EvomergeException.configuration(source + ": " + e.getMessage());
             }
         }
-        Object description = map.get("description");
-        return new ArchitectureDescription(declared, description == null ? "" : String.valueOf(description),
-                strings(map.get("model_types"), source, "model_types"),
-                strings(map.get("architectures"), source, "architectures"), patterns, source);
+        return patterns;
     }
 
     private static List<String> strings(Object value, String source, String key) {

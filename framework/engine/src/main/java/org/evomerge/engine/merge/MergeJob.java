@@ -156,7 +156,8 @@ public final class MergeJob {
     static void checkParameterNames(MergeRecipe recipe, RegisteredExtension extension) {
         List<Map<String, ParameterValue>> levels = new ArrayList<>();
         levels.add(recipe.parameters());
-        for (RecipeSlice slice : recipe.slices()) {
+        recipe.modules().values().forEach(m -> levels.add(m.parameters()));
+        for (RecipeSlice slice : recipe.allSlices()) {
             levels.add(slice.parameters());
             slice.sources().stream().map(RecipeSource::parameters).forEach(levels::add);
         }

@@ -22,6 +22,7 @@ import org.evomerge.engine.architecture.TensorRole;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.ParameterResolver;
 import org.evomerge.engine.recipe.ParameterValue;
+import org.evomerge.engine.recipe.RecipeModule;
 import org.evomerge.engine.recipe.RecipeSlice;
 import org.evomerge.engine.recipe.RecipeSource;
 import org.evomerge.engine.recipe.TokenizerSettings;
@@ -66,80 +67,35 @@ public final class MergePlanner {
             throw EvomergeException.configuration(recipe.file() + ": merge method '" + method.id()
                     + "' needs 'base_model'");
         }
-        String referenceName = recipe.baseModel().orElse(recipe.slices().getFirst().sources().getFirst().model());
+        String referenceName = recipe.baseModel().orElse(recipe.allSlices().getFirst().sources().getFirst().model());
         Model reference = models.get(referenceName);
-        int referenceLayers = reference.config().numLayers();
+        List<TensorInfo> referenceTensors = reference.tensors().tensors();
 
         List<MergePlan.PlannedTensor> planned = new ArrayList<>();
+        Map<String, Object> config = new LinkedHashMap<>(reference.config().raw());
+        List<Stack> stacks = stacks(recipe, architecture);
+        if (!architecture.modules().isEmpty()) {
+            for (TensorInfo t : referenceTensors) {
+                if (architecture.moduleOf(t.name()).isEmpty()) {
+                    throw EvomergeException.input(recipe.file() + ": tensor '" + t.name() + "' of model '"
+                            + referenceName + "' belongs to no module of architecture '" + architecture.name()
+                            + "' (" + moduleNames(architecture) + "); describe it in a user architecture file", null);
+                }
+            }
+        }
+        for (Stack stack : stacks) {
+            planStack(recipe, stack, usesBase, models, reference, architecture, planned, config);
+        }
         List<String> outputNames = new ArrayList<>();
-        boolean anyHead = models.values().stream().anyMatch(m -> m.tensors().find(LM_HEAD).isPresent());
-
-        // Tensors outside the layers, in the reference model's order: pre-layer ones first, post-layer ones last.
-        List<TensorInfo> referenceTensors = reference.tensors().tensors();
-        List<String> pre = new ArrayList<>();
-        List<String> post = new ArrayList<>();
-        for (TensorInfo t : referenceTensors) {
-            TensorPlacement p = architecture.classify(t.name());
-            if (p.layer().isEmpty()) {
-                (p.isAfterLayers() ? post : pre).add(t.name());
-            }
-        }
-        if (anyHead && !post.contains(LM_HEAD) && !pre.contains(LM_HEAD)) {
-            post.add(LM_HEAD);
-        }
-
-        RecipeSlice first = recipe.slices().getFirst();
-        RecipeSlice last = recipe.slices().getLast();
-        for (String name : pre) {
-            planned.add(tensor(recipe, name, name, architecture.classify(name), 0, first, usesBase, models, -1));
-        }
-        int outLayer = 0;
-        for (RecipeSlice slice : recipe.slices()) {
-            RecipeSource lead = slice.sources().getFirst();
-            int start = lead.layerRange().map(r -> r[0]).orElse(0);
-            int length = lead.layerRange().map(r -> r[1] - r[0]).orElse(referenceLayers);
-            if (length <= 0) {
-                throw EvomergeException.input(recipe.file() + ": cannot tell how many layers '" + lead.model()
-                        + "' has (no num_hidden_layers in its config)", null);
-            }
-            Model leadModel = models.get(lead.model());
-            List<String> layerTemplate = new ArrayList<>();
-            for (TensorInfo t : leadModel.tensors().tensors()) {
-                OptionalInt layer = architecture.classify(t.name()).layer();
-                if (layer.isPresent() && layer.getAsInt() == start) {
-                    layerTemplate.add(t.name());
-                }
-            }
-            if (layerTemplate.isEmpty()) {
-                throw EvomergeException.input(recipe.file() + ": model '" + lead.model() + "' has no tensors of layer "
-                        + start + " (architecture '" + architecture.name() + "')", null);
-            }
-            for (int i = 0; i < length; i++) {
-                double t = ParameterResolver.position(i, length);
-                for (String templateName : layerTemplate) {
-                    String outName = renumber(templateName, start, outLayer);
-                    TensorPlacement placement = new TensorPlacement(architecture.classify(templateName).role(),
-                            OptionalInt.of(outLayer));
-                    planned.add(tensor(recipe, outName, templateName, placement, t, slice, usesBase, models, i));
-                }
-                outLayer++;
-            }
-        }
-        for (String name : post) {
-            planned.add(tensor(recipe, name, name, architecture.classify(name), 0, last, usesBase, models, -1));
-        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (MergePlan.PlannedTensor t : planned) {
-            if (outputNames.contains(t.name())) {
+            if (!seen.add(t.name())) {
                 throw EvomergeException.configuration(recipe.file() + ": output tensor '" + t.name()
                         + "' would be written twice");
             }
             outputNames.add(t.name());
         }
 
-        Map<String, Object> config = new LinkedHashMap<>(reference.config().raw());
-        if (!recipe.modelsForm() || outLayer != referenceLayers) {
-            config.put("num_hidden_layers", outLayer);
-        }
         DType referenceDtype = referenceTensors.isEmpty() ? DType.F32 : referenceTensors.getFirst().dtype();
         DType working = recipe.dtype().map(MergePlanner::dtype).orElse(DType.F32);
         DType out = recipe.outDtype().or(recipe::dtype).map(MergePlanner::dtype)
@@ -149,6 +105,193 @@ public final class MergePlanner {
                 .map(settings -> alignment(recipe, settings, referenceName, models, locate));
         vocabulary.ifPresent(v -> config.put("vocab_size", v.rows()));
         return new MergePlan(planned, config, out, working, vocabulary);
+    }
+
+    /**
+     * One layer stack to plan: the whole model (a description without modules), or one module of a multi-module
+     * model, with the recipe's slices for it.
+     *
+     * @param module     the architecture's module (the implicit {@code default} one for a single-stack model)
+     * @param catchAll   whether every tensor belongs to it (single-stack descriptions keep unmatched tensors)
+     * @param slices     the slices for this stack
+     * @param modelsForm whether they came from a {@code models:} list
+     * @param parameters module parameters ({@code modules.NAME.parameters}), empty otherwise
+     */
+    private record Stack(ArchitectureDescription.Module module, boolean catchAll, List<RecipeSlice> slices,
+                         boolean modelsForm, Map<String, ParameterValue> parameters) {
+
+        Optional<TensorPlacement> classify(ArchitectureDescription architecture, String tensorName) {
+            return catchAll ? Optional.of(architecture.classify(tensorName)) : module.classify(tensorName);
+        }
+    }
+
+    /**
+     * mergekit's normalisation of the three recipe forms to per-module slices: {@code models:} applies to every
+     * module; {@code slices:} needs a single-module architecture; {@code modules:} names declared modules only.
+     */
+    private static List<Stack> stacks(MergeRecipe recipe, ArchitectureDescription architecture) {
+        boolean single = architecture.modules().isEmpty();
+        List<ArchitectureDescription.Module> declared = architecture.effectiveModules();
+        List<Stack> stacks = new ArrayList<>();
+        if (recipe.hasModules()) {
+            for (RecipeModule module : recipe.modules().values()) {
+                ArchitectureDescription.Module found = declared.stream().filter(m -> m.name().equals(module.name()))
+                        .findFirst().orElseThrow(() -> EvomergeException.configuration(recipe.file()
+                                + ": unknown module '" + module.name() + "' in 'modules'; architecture '"
+                                + architecture.name() + "' has " + moduleNames(architecture)));
+                stacks.add(new Stack(found, single, module.slices(), module.modelsForm(), module.parameters()));
+            }
+        } else if (single || recipe.modelsForm()) {
+            for (ArchitectureDescription.Module module : declared) {
+                stacks.add(new Stack(module, single, recipe.slices(), recipe.modelsForm(), Map.of()));
+            }
+        } else if (declared.size() == 1) {
+            stacks.add(new Stack(declared.getFirst(), false, recipe.slices(), false, Map.of()));
+        } else {
+            throw EvomergeException.configuration(recipe.file() + ": architecture '" + architecture.name()
+                    + "' has several modules (" + moduleNames(architecture) + "); give per-module slices under"
+                    + " 'modules:' instead of top-level 'slices'");
+        }
+        return stacks;
+    }
+
+    private static String moduleNames(ArchitectureDescription architecture) {
+        return "modules " + String.join(", ", architecture.effectiveModules().stream()
+                .map(ArchitectureDescription.Module::name).toList());
+    }
+
+    /**
+     * The number of layers of {@code module} in {@code model}: its config key (dotted for nested objects), else one
+     * more than the highest layer index among the module's weights (0 when it has no layer stack).
+     */
+    private static int moduleLayers(Model model, Stack stack, ArchitectureDescription architecture) {
+        if (stack.catchAll()) {
+            return model.config().numLayers();
+        }
+        Optional<String> key = stack.module().layersKey();
+        if (key.isPresent()) {
+            Object value = model.config().raw();
+            for (String part : key.get().split("\\.")) {
+                value = value instanceof Map<?, ?> map ? map.get(part) : null;
+            }
+            if (value instanceof Number n && n.intValue() > 0) {
+                return n.intValue();
+            }
+        }
+        int layers = 0;
+        for (TensorInfo t : model.tensors().tensors()) {
+            OptionalInt layer = stack.classify(architecture, t.name()).map(TensorPlacement::layer)
+                    .orElse(OptionalInt.empty());
+            if (layer.isPresent()) {
+                layers = Math.max(layers, layer.getAsInt() + 1);
+            }
+        }
+        return layers;
+    }
+
+    /** Plans one stack's tensors into {@code planned} and records a changed layer count in {@code config}. */
+    private static void planStack(MergeRecipe recipe, Stack stack, boolean usesBase, Map<String, Model> models,
+                                  Model reference, ArchitectureDescription architecture,
+                                  List<MergePlan.PlannedTensor> planned, Map<String, Object> config) {
+        String prefix = stack.catchAll() ? "" : stack.module().prefix();
+        String head = prefix + LM_HEAD;
+        int referenceLayers = moduleLayers(reference, stack, architecture);
+        boolean moduleHasHead = stack.catchAll() || stack.module().classify(head)
+                .filter(p -> p.role() == TensorRole.OUTPUT_HEAD).isPresent();
+        boolean anyHead = moduleHasHead && models.values().stream().anyMatch(m -> m.tensors().find(head).isPresent());
+
+        // Tensors outside the layers, in the reference model's order: pre-layer ones first, post-layer ones last.
+        List<String> pre = new ArrayList<>();
+        List<String> post = new ArrayList<>();
+        for (TensorInfo t : reference.tensors().tensors()) {
+            Optional<TensorPlacement> p = stack.classify(architecture, t.name());
+            if (p.isPresent() && p.get().layer().isEmpty()) {
+                (p.get().isAfterLayers() ? post : pre).add(t.name());
+            }
+        }
+        if (anyHead && !post.contains(head) && !pre.contains(head)) {
+            post.add(head);
+        }
+
+        RecipeSlice first = stack.slices().getFirst();
+        RecipeSlice last = stack.slices().getLast();
+        for (String name : pre) {
+            planned.add(tensor(recipe, stack, name, name, architecture.classify(name), 0, first, usesBase, models,
+                    -1));
+        }
+        int outLayer = 0;
+        for (RecipeSlice slice : stack.slices()) {
+            RecipeSource lead = slice.sources().getFirst();
+            int start = lead.layerRange().map(r -> r[0]).orElse(0);
+            int length = lead.layerRange().map(r -> r[1] - r[0]).orElse(referenceLayers);
+            if (length <= 0 && stack.catchAll()) {
+                throw EvomergeException.input(recipe.file() + ": cannot tell how many layers '" + lead.model()
+                        + "' has (no num_hidden_layers in its config)", null);
+            }
+            for (RecipeSource source : slice.sources()) {
+                int end = source.layerRange().map(r -> r[1]).orElse(0);
+                int layers = moduleLayers(models.get(source.model()), stack, architecture);
+                if (end > layers && (layers > 0 || !stack.catchAll())) {
+                    throw EvomergeException.configuration(recipe.file() + ": layer_range of '" + source.model()
+                            + "'" + (stack.catchAll() ? "" : " in module '" + stack.module().name() + "'")
+                            + " ends at " + end + ", but the " + (stack.catchAll() ? "model" : "module") + " has "
+                            + layers + " layers");
+                }
+            }
+            if (length <= 0) {
+                continue; // a module without a layer stack (a projector): only its other weights are merged
+            }
+            Model leadModel = models.get(lead.model());
+            List<String> layerTemplate = new ArrayList<>();
+            for (TensorInfo t : leadModel.tensors().tensors()) {
+                OptionalInt layer = stack.classify(architecture, t.name()).map(TensorPlacement::layer)
+                        .orElse(OptionalInt.empty());
+                if (layer.isPresent() && layer.getAsInt() == start) {
+                    layerTemplate.add(t.name());
+                }
+            }
+            if (layerTemplate.isEmpty()) {
+                throw EvomergeException.input(recipe.file() + ": model '" + lead.model() + "' has no tensors of layer "
+                        + start + " (architecture '" + architecture.name() + "'"
+                        + (stack.catchAll() ? "" : ", module '" + stack.module().name() + "'") + ")", null);
+            }
+            for (int i = 0; i < length; i++) {
+                double t = ParameterResolver.position(i, length);
+                for (String templateName : layerTemplate) {
+                    String outName = renumber(templateName, prefix, start, outLayer);
+                    TensorPlacement placement = new TensorPlacement(architecture.classify(templateName).role(),
+                            OptionalInt.of(outLayer));
+                    planned.add(tensor(recipe, stack, outName, templateName, placement, t, slice, usesBase, models,
+                            i));
+                }
+                outLayer++;
+            }
+        }
+        for (String name : post) {
+            planned.add(tensor(recipe, stack, name, name, architecture.classify(name), 0, last, usesBase, models, -1));
+        }
+        if (!stack.modelsForm() || outLayer != referenceLayers) {
+            if (stack.catchAll()) {
+                config.put("num_hidden_layers", outLayer);
+            } else if (stack.module().layersKey().isPresent()) {
+                putNested(config, stack.module().layersKey().get(), outLayer);
+            }
+        }
+    }
+
+    /** Sets a dotted config key ({@code text_config.num_hidden_layers}), copying the nested objects on the way. */
+    @SuppressWarnings("unchecked")
+    static void putNested(Map<String, Object> config, String dottedKey, Object value) {
+        String[] parts = dottedKey.split("\\.");
+        Map<String, Object> current = config;
+        for (int i = 0; i < parts.length - 1; i++) {
+            Object next = current.get(parts[i]);
+            Map<String, Object> copy = next instanceof Map<?, ?> map ? new LinkedHashMap<>((Map<String, Object>) map)
+                    : new LinkedHashMap<>();
+            current.put(parts[i], copy);
+            current = copy;
+        }
+        current.put(parts[parts.length - 1], value);
     }
 
     /** The vocabulary alignment of a recipe's tokenizer settings, from the models' tokenizer.json files. */
@@ -183,7 +326,12 @@ public final class MergePlanner {
         return name.replaceFirst("\\." + from + "\\.", "." + to + ".");
     }
 
-    private static MergePlan.PlannedTensor tensor(MergeRecipe recipe, String outName, String leadName,
+    /** {@link #renumber(String, int, int)} after a module's weight prefix, so digits in the prefix are left alone. */
+    static String renumber(String name, String prefix, int from, int to) {
+        return prefix + renumber(name.substring(prefix.length()), from, to);
+    }
+
+    private static MergePlan.PlannedTensor tensor(MergeRecipe recipe, Stack stack, String outName, String leadName,
                                                   TensorPlacement placement, double t, RecipeSlice slice,
                                                   boolean usesBase, Map<String, Model> models, int indexInSlice) {
         List<MergePlan.PlannedInput> inputs = new ArrayList<>();
@@ -192,16 +340,17 @@ public final class MergePlanner {
         boolean baseAmongSources = false;
         // Layer tensors are planned from the lead source's template at its first layer; each source reads its own layer.
         int leadStart = slice.sources().getFirst().layerRange().map(r -> r[0]).orElse(0);
+        String prefix = stack.catchAll() ? "" : stack.module().prefix();
         for (RecipeSource source : slice.sources()) {
             String sourceTensor = leadName;
             if (indexInSlice >= 0) {
                 int sourceLayer = source.layerRange().map(r -> r[0]).orElse(0) + indexInSlice;
-                sourceTensor = renumber(leadName, leadStart, sourceLayer);
+                sourceTensor = renumber(leadName, prefix, leadStart, sourceLayer);
             }
             Model model = models.get(source.model());
-            Optional<String> found = locate(model, sourceTensor);
+            Optional<String> found = locate(model, sourceTensor, prefix);
             List<Map<String, ParameterValue>> levels = List.of(source.parameters(), slice.parameters(),
-                    recipe.parameters());
+                    stack.parameters(), recipe.parameters());
             if (usesBase && source.model().equals(baseName)) {
                 baseAmongSources = true;
                 if (found.isPresent()) {
@@ -216,28 +365,33 @@ public final class MergePlanner {
         }
         if (usesBase && baseName != null && !baseAmongSources) {
             Model model = models.get(baseName);
-            String baseTensor = indexInSlice >= 0 ? renumber(leadName, leadStart, leadStart + indexInSlice) : outName;
-            Optional<String> found = locate(model, baseTensor);
+            String baseTensor = indexInSlice >= 0 ? renumber(leadName, prefix, leadStart, leadStart + indexInSlice)
+                    : outName;
+            Optional<String> found = locate(model, baseTensor, prefix);
             if (found.isPresent()) {
                 base = Optional.of(new MergePlan.PlannedInput(baseName, model, found.get(),
-                        List.of(Map.of(), slice.parameters(), recipe.parameters())));
+                        List.of(Map.of(), slice.parameters(), stack.parameters(), recipe.parameters())));
             }
         }
         if (inputs.isEmpty() && base.isEmpty()) {
             throw EvomergeException.input(recipe.file() + ": no input model has tensor '" + leadName + "'", null);
         }
         return new MergePlan.PlannedTensor(outName, placement, t, inputs, base,
-                List.of(slice.parameters(), recipe.parameters()));
+                List.of(slice.parameters(), stack.parameters(), recipe.parameters()));
     }
 
-    /** The tensor in {@code model}, or its embedding in place of a missing {@code lm_head.weight} (tied weights). */
-    private static Optional<String> locate(Model model, String name) {
+    /**
+     * The tensor in {@code model}, or its embedding (in the same module) in place of a missing
+     * {@code lm_head.weight} (tied weights).
+     */
+    private static Optional<String> locate(Model model, String name, String prefix) {
         if (model.tensors().find(name).isPresent()) {
             return Optional.of(name);
         }
-        if (name.equals(LM_HEAD)) {
+        if (name.equals(prefix + LM_HEAD)) {
             for (TensorInfo t : model.tensors().tensors()) {
-                if (t.name().endsWith("embed_tokens.weight") || t.name().endsWith("wte.weight")) {
+                if (t.name().startsWith(prefix)
+                        && (t.name().endsWith("embed_tokens.weight") || t.name().endsWith("wte.weight"))) {
                     return Optional.of(t.name());
                 }
             }

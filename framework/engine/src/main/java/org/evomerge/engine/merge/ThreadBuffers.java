@@ -13,6 +13,9 @@ final class ThreadBuffers {
 
     private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[2]);
 
+    /** Each thread's float array for one decode chunk. */
+    private static final ThreadLocal<float[]> CHUNKS = ThreadLocal.withInitial(() -> new float[0]);
+
     private ThreadBuffers() {
     }
 
@@ -21,9 +24,62 @@ final class ThreadBuffers {
         return slot(0, bytes);
     }
 
-    /** A buffer of at least {@code bytes} for one encoded output tensor. */
-    static MemorySegment output(long bytes) {
-        return slot(1, bytes);
+    /**
+     * This thread's float array of at least {@code length} elements for one decode or rounding chunk, with undefined
+     * contents; valid until the thread asks again.
+     */
+    static float[] chunk(int length) {
+        float[] current = CHUNKS.get();
+        if (current.length < length) {
+            current = new float[length];
+            CHUNKS.set(current);
+        }
+        return current;
+    }
+
+    /** Encoded outputs up to this size reuse the thread's buffer; larger ones share one buffer between threads. */
+    static final long REUSED_OUTPUT_BYTES_MAX = 64L << 20;
+
+    /** Guards {@link #large}: one embedding-sized output is encoded and written at a time. */
+    private static final java.util.concurrent.locks.ReentrantLock LARGE_LOCK = new java.util.concurrent.locks.ReentrantLock();
+    private static Arena largeArena;
+    private static MemorySegment large;
+
+    /** An output buffer, to {@linkplain #close() give back} once its bytes are written. */
+    record Lease(MemorySegment segment, boolean shared) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (shared) {
+                LARGE_LOCK.unlock();
+            }
+        }
+    }
+
+    /**
+     * A buffer of exactly {@code bytes} for one encoded output tensor: this thread's reused buffer up to
+     * {@link #REUSED_OUTPUT_BYTES_MAX}; above it, one buffer shared by all threads, held until the lease closes.
+     * Embedding-sized buffers kept per thread stayed resident on every thread for the rest of the run, and fresh
+     * ones for every such tensor cost seconds of page faults each on the benchmark machine; those tensors run last
+     * and alone anyway, so sharing one costs no parallelism. {@link #clearFloats()} frees it at the end of a merge.
+     */
+    static Lease output(long bytes) {
+        if (bytes <= REUSED_OUTPUT_BYTES_MAX) {
+            return new Lease(slot(1, bytes), false);
+        }
+        LARGE_LOCK.lock();
+        try {
+            if (large == null || large.byteSize() < bytes) {
+                if (largeArena != null) {
+                    largeArena.close();
+                }
+                largeArena = Arena.ofShared();
+                large = largeArena.allocate(bytes, 64);
+            }
+            return new Lease(large.asSlice(0, bytes), true);
+        } catch (RuntimeException | Error e) {
+            LARGE_LOCK.unlock();
+            throw e;
+        }
     }
 
     /** Float arrays larger than this are not kept: an embedding-sized array would sit in the heap for the whole run. */
@@ -75,11 +131,21 @@ final class ThreadBuffers {
         }
     }
 
-    /** Drops every pooled array (at the end of a merge, so an idle process keeps none). */
+    /** Drops every pooled array and the shared large output buffer (at the end of a merge: an idle process keeps none). */
     static void clearFloats() {
         synchronized (FLOATS) {
             FLOATS.clear();
             pooledBytes = 0;
+        }
+        LARGE_LOCK.lock();
+        try {
+            if (largeArena != null) {
+                largeArena.close();
+                largeArena = null;
+                large = null;
+            }
+        } finally {
+            LARGE_LOCK.unlock();
         }
     }
 

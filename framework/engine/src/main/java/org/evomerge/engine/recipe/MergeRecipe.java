@@ -11,7 +11,7 @@ import java.util.Optional;
  *
  * @param mergeMethod the method id
  * @param baseModel   the base model reference, if any
- * @param slices      the slices (one for the {@code models:} form)
+ * @param slices      the slices (one for the {@code models:} form; none for the {@code modules:} form)
  * @param modelsForm  whether the recipe used {@code models:}
  * @param parameters  global parameters (fourth precedence, after source, slice and module parameters)
  * @param dtype       the working dtype name ({@code float32}, {@code bfloat16}, {@code float16}), if given
@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param tokenizer   the vocabulary settings ({@code tokenizer_source} or {@code tokenizer:}), if given
  * @param text        the recipe as read, written into the output as the recipe that ran
  * @param file        where it was read from
+ * @param modules     the {@code modules:} form's modules in recipe order (empty for the other two forms)
  */
 public record MergeRecipe(
         String mergeMethod,
@@ -30,12 +31,21 @@ public record MergeRecipe(
         Optional<String> outDtype,
         Optional<TokenizerSettings> tokenizer,
         String text,
-        Path file) {
+        Path file,
+        Map<String, RecipeModule> modules) {
 
     public MergeRecipe {
         slices = List.copyOf(slices);
         parameters = Map.copyOf(parameters);
         tokenizer = tokenizer == null ? Optional.empty() : tokenizer;
+        modules = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(modules));
+    }
+
+    /** A recipe in the {@code models:} or {@code slices:} form. */
+    public MergeRecipe(String mergeMethod, Optional<String> baseModel, List<RecipeSlice> slices, boolean modelsForm,
+                       Map<String, ParameterValue> parameters, Optional<String> dtype, Optional<String> outDtype,
+                       Optional<TokenizerSettings> tokenizer, String text, Path file) {
+        this(mergeMethod, baseModel, slices, modelsForm, parameters, dtype, outDtype, tokenizer, text, file, Map.of());
     }
 
     /** A recipe without vocabulary settings (the base model's tokenizer is carried over unchanged). */
@@ -49,7 +59,19 @@ public record MergeRecipe(
     public List<String> modelReferences() {
         java.util.LinkedHashSet<String> refs = new java.util.LinkedHashSet<>();
         baseModel.ifPresent(refs::add);
-        slices.forEach(s -> s.sources().forEach(src -> refs.add(src.model())));
+        allSlices().forEach(s -> s.sources().forEach(src -> refs.add(src.model())));
         return List.copyOf(refs);
+    }
+
+    /** Whether the recipe uses the {@code modules:} form. */
+    public boolean hasModules() {
+        return !modules.isEmpty();
+    }
+
+    /** The slices of the recipe and of every module, in recipe order. */
+    public List<RecipeSlice> allSlices() {
+        List<RecipeSlice> all = new java.util.ArrayList<>(slices);
+        modules.values().forEach(m -> all.addAll(m.slices()));
+        return all;
     }
 }

@@ -18,9 +18,11 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
- * Reads mergekit recipes. Unknown keys, a missing method, both or neither of {@code models:} and {@code slices:},
- * and malformed values are configuration errors naming the file and the key. Features evomerge does not implement
- * ({@code modules:}, LoRA and hub references) are refused by name rather than ignored.
+ * Reads mergekit recipes in their three forms: {@code models:}, {@code slices:} and {@code modules:} (per-module
+ * {@code models:} or {@code slices:} for multi-module models; module names are checked against the architecture
+ * when the merge is planned). Unknown keys, a missing method, not exactly one of the three forms, and malformed
+ * values are configuration errors naming the file and the key. Features evomerge does not implement (LoRA and hub
+ * references) are refused by name rather than ignored.
  */
 public final class RecipeReader {
 
@@ -28,6 +30,7 @@ public final class RecipeReader {
             "parameters", "dtype", "out_dtype", "tokenizer_source", "tokenizer", "chat_template", "name");
     private static final Set<String> MODEL_ENTRY = Set.of("model", "parameters");
     private static final Set<String> SLICE = Set.of("sources", "parameters");
+    private static final Set<String> MODULE = Set.of("models", "slices", "parameters");
     private static final Set<String> SLICE_SOURCE = Set.of("model", "layer_range", "parameters");
     private static final Set<String> DTYPES = Set.of("float32", "float16", "bfloat16", "float", "half", "bf16", "fp16",
             "fp32");
@@ -58,15 +61,6 @@ public final class RecipeReader {
         checkKeys(file, top, TOP_LEVEL, "top level");
         String method = string(file, top.get("merge_method"), "merge_method")
                 .orElseThrow(() -> error(file, "'merge_method' is missing"));
-        if (top.containsKey("modules")) {
-            // mergekit's modules: name the sub-models of a multimodal architecture (e.g. a text decoder and a vision
-            // tower), each with its own weight prefix and layer layout, taken from mergekit's architecture
-            // definitions. evomerge's architecture descriptions have one layer stack per model and no module
-            // names or prefixes, so there is nothing to bind a module name to.
-            throw error(file, "'modules' (per-module merges of multimodal models) is not supported: evomerge's"
-                    + " architecture descriptions have no module names or weight prefixes to bind it to; for"
-                    + " single-stack models use 'models' or 'slices'");
-        }
         if (top.containsKey("tokenizer_source") && top.containsKey("tokenizer")) {
             throw error(file, "give at most one of 'tokenizer_source' and 'tokenizer'");
         }
@@ -77,68 +71,99 @@ public final class RecipeReader {
         } else if (top.get("tokenizer") != null) {
             tokenizer = Optional.of(tokenizerBlock(file, mapping(file, top.get("tokenizer"), "'tokenizer'")));
         }
-        if (top.containsKey("models") == top.containsKey("slices")) {
-            throw error(file, "give exactly one of 'models' and 'slices'");
+        int forms = (top.containsKey("models") ? 1 : 0) + (top.containsKey("slices") ? 1 : 0)
+                + (top.containsKey("modules") ? 1 : 0);
+        if (forms != 1) {
+            throw error(file, "give exactly one of 'models', 'slices' and 'modules'");
         }
         Optional<String> base = string(file, top.get("base_model"), "base_model");
         base.ifPresent(b -> checkReference(file, b, "base_model"));
-        List<RecipeSlice> slices = new ArrayList<>();
         boolean modelsForm = top.containsKey("models");
-        if (modelsForm) {
-            List<RecipeSource> sources = new ArrayList<>();
-            List<Object> entries = list(file, top.get("models"), "models");
-            for (int i = 0; i < entries.size(); i++) {
-                String where = "models[" + i + "]";
-                Map<String, Object> entry = mapping(file, entries.get(i), where);
-                checkKeys(file, entry, MODEL_ENTRY, where);
-                String model = string(file, entry.get("model"), where + ".model")
-                        .orElseThrow(() -> error(file, "'" + where + ".model' is missing"));
-                checkReference(file, model, where + ".model");
-                sources.add(new RecipeSource(model, Optional.empty(), parameters(file, entry.get("parameters"),
-                        where + ".parameters")));
+        List<RecipeSlice> slices = List.of();
+        Map<String, RecipeModule> modules = new LinkedHashMap<>();
+        if (top.containsKey("modules")) {
+            Map<String, Object> raw = mapping(file, top.get("modules"), "'modules'");
+            if (raw.isEmpty()) {
+                throw error(file, "'modules' is empty");
             }
-            if (sources.isEmpty()) {
-                throw error(file, "'models' is empty");
+            for (Map.Entry<String, Object> entry : raw.entrySet()) {
+                String where = "modules." + entry.getKey();
+                Map<String, Object> module = mapping(file, entry.getValue(), "'" + where + "'");
+                checkKeys(file, module, MODULE, where);
+                if (module.containsKey("models") == module.containsKey("slices")) {
+                    throw error(file, "give exactly one of '" + where + ".models' and '" + where + ".slices'");
+                }
+                boolean moduleModels = module.containsKey("models");
+                List<RecipeSlice> moduleSlices = moduleModels
+                        ? models(file, module.get("models"), where + ".models")
+                        : slices(file, module.get("slices"), where + ".slices");
+                modules.put(entry.getKey(), new RecipeModule(entry.getKey(), moduleSlices, moduleModels,
+                        parameters(file, module.get("parameters"), where + ".parameters")));
             }
-            slices.add(new RecipeSlice(sources, Map.of()));
         } else {
-            List<Object> entries = list(file, top.get("slices"), "slices");
-            for (int i = 0; i < entries.size(); i++) {
-                String where = "slices[" + i + "]";
-                Map<String, Object> slice = mapping(file, entries.get(i), where);
-                checkKeys(file, slice, SLICE, where);
-                List<RecipeSource> sources = new ArrayList<>();
-                List<Object> sourceEntries = list(file, slice.get("sources"), where + ".sources");
-                Integer length = null;
-                for (int j = 0; j < sourceEntries.size(); j++) {
-                    String at = where + ".sources[" + j + "]";
-                    Map<String, Object> source = mapping(file, sourceEntries.get(j), at);
-                    checkKeys(file, source, SLICE_SOURCE, at);
-                    String model = string(file, source.get("model"), at + ".model")
-                            .orElseThrow(() -> error(file, "'" + at + ".model' is missing"));
-                    checkReference(file, model, at + ".model");
-                    int[] range = layerRange(file, source.get("layer_range"), at + ".layer_range");
-                    if (length != null && range[1] - range[0] != length) {
-                        throw error(file, "'" + at + ".layer_range' has " + (range[1] - range[0])
-                                + " layers; every source of a slice needs the same number (" + length + ")");
-                    }
-                    length = range[1] - range[0];
-                    sources.add(new RecipeSource(model, Optional.of(range), parameters(file, source.get("parameters"),
-                            at + ".parameters")));
-                }
-                if (sources.isEmpty()) {
-                    throw error(file, "'" + where + ".sources' is empty");
-                }
-                slices.add(new RecipeSlice(sources, parameters(file, slice.get("parameters"), where + ".parameters")));
-            }
-            if (slices.isEmpty()) {
-                throw error(file, "'slices' is empty");
-            }
+            slices = modelsForm ? models(file, top.get("models"), "models") : slices(file, top.get("slices"), "slices");
         }
         Optional<String> dtype = dtype(file, top.get("dtype"), "dtype");
         Optional<String> outDtype = dtype(file, top.get("out_dtype"), "out_dtype");
         return new MergeRecipe(method, base, slices, modelsForm, parameters(file, top.get("parameters"), "parameters"),
-                dtype, outDtype, tokenizer, text, file);
+                dtype, outDtype, tokenizer, text, file, modules);
+    }
+
+    /** A {@code models:} list as one slice whose sources have no layer range. */
+    private static List<RecipeSlice> models(Path file, Object value, String key) {
+        List<RecipeSource> sources = new ArrayList<>();
+        List<Object> entries = list(file, value, key);
+        for (int i = 0; i < entries.size(); i++) {
+            String where = key + "[" + i + "]";
+            Map<String, Object> entry = mapping(file, entries.get(i), where);
+            checkKeys(file, entry, MODEL_ENTRY, where);
+            String model = string(file, entry.get("model"), where + ".model")
+                    .orElseThrow(() -> error(file, "'" + where + ".model' is missing"));
+            checkReference(file, model, where + ".model");
+            sources.add(new RecipeSource(model, Optional.empty(), parameters(file, entry.get("parameters"),
+                    where + ".parameters")));
+        }
+        if (sources.isEmpty()) {
+            throw error(file, "'" + key + "' is empty");
+        }
+        return List.of(new RecipeSlice(sources, Map.of()));
+    }
+
+    private static List<RecipeSlice> slices(Path file, Object value, String key) {
+        List<RecipeSlice> slices = new ArrayList<>();
+        List<Object> entries = list(file, value, key);
+        for (int i = 0; i < entries.size(); i++) {
+            String where = key + "[" + i + "]";
+            Map<String, Object> slice = mapping(file, entries.get(i), where);
+            checkKeys(file, slice, SLICE, where);
+            List<RecipeSource> sources = new ArrayList<>();
+            List<Object> sourceEntries = list(file, slice.get("sources"), where + ".sources");
+            Integer length = null;
+            for (int j = 0; j < sourceEntries.size(); j++) {
+                String at = where + ".sources[" + j + "]";
+                Map<String, Object> source = mapping(file, sourceEntries.get(j), at);
+                checkKeys(file, source, SLICE_SOURCE, at);
+                String model = string(file, source.get("model"), at + ".model")
+                        .orElseThrow(() -> error(file, "'" + at + ".model' is missing"));
+                checkReference(file, model, at + ".model");
+                int[] range = layerRange(file, source.get("layer_range"), at + ".layer_range");
+                if (length != null && range[1] - range[0] != length) {
+                    throw error(file, "'" + at + ".layer_range' has " + (range[1] - range[0])
+                            + " layers; every source of a slice needs the same number (" + length + ")");
+                }
+                length = range[1] - range[0];
+                sources.add(new RecipeSource(model, Optional.of(range), parameters(file, source.get("parameters"),
+                        at + ".parameters")));
+            }
+            if (sources.isEmpty()) {
+                throw error(file, "'" + where + ".sources' is empty");
+            }
+            slices.add(new RecipeSlice(sources, parameters(file, slice.get("parameters"), where + ".parameters")));
+        }
+        if (slices.isEmpty()) {
+            throw error(file, "'" + key + "' is empty");
+        }
+        return slices;
     }
 
     private static TokenizerSettings tokenizerSource(Path file, String source, String key,

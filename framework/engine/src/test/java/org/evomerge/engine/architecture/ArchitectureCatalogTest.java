@@ -105,4 +105,49 @@ class ArchitectureCatalogTest {
         e = assertThrows(EvomergeException.class, () -> ArchitectureCatalog.load(List.of(folder)));
         assertTrue(e.getMessage().contains("unknown key 'tensor'"), e.getMessage());
     }
+
+    @Test
+    void multiModuleDescriptionsClassifyEachModulesWeightsUnderItsPrefix() throws IOException {
+        ArchitectureCatalog catalog = ArchitectureCatalog.load(List.of());
+        ArchitectureDescription mistral3 = catalog.find(config("Mistral3ForConditionalGeneration", "mistral3"))
+                .orElseThrow();
+        assertEquals(List.of("text_decoder", "vision_tower", "multi_modal_projector"),
+                mistral3.modules().stream().map(ArchitectureDescription.Module::name).toList());
+        assertPlacement(mistral3, "language_model.model.layers.39.mlp.up_proj.weight", TensorRole.MLP, 39);
+        assertPlacement(mistral3, "language_model.lm_head.weight", TensorRole.OUTPUT_HEAD, -1);
+        assertPlacement(mistral3, "vision_tower.transformer.layers.23.attention.k_proj.weight", TensorRole.ATTENTION,
+                23);
+        assertPlacement(mistral3, "lm_head.weight", TensorRole.OTHER, -1); // not under a module's prefix
+        assertEquals("multi_modal_projector",
+                mistral3.moduleOf("multi_modal_projector.linear_2.weight").orElseThrow().name());
+        assertTrue(mistral3.moduleOf("model.layers.0.mlp.up_proj.weight").isEmpty());
+        assertEquals("text_config.num_hidden_layers", mistral3.modules().getFirst().layersKey().orElseThrow());
+        // A single-stack description is one module named "default", as in mergekit.
+        assertEquals(List.of("default"), catalog.find(config("LlamaForCausalLM", "llama")).orElseThrow()
+                .effectiveModules().stream().map(ArchitectureDescription.Module::name).toList());
+
+        Path folder = Files.createDirectories(temp.resolve("modular"));
+        Files.writeString(folder.resolve("vlm.yaml"), """
+                name: vlm
+                model_types: [vlm]
+                modules:
+                  decoder:
+                    prefix: "text."
+                    tensors: [{pattern: "blocks.{layer}.*", role: mlp}]
+                  tower:
+                    prefix: "tower."
+                    layers: vision.depth
+                    tensors: [{pattern: "blocks.{layer}.*", role: attention}]
+                """);
+        ArchitectureDescription vlm = ArchitectureCatalog.load(List.of(folder)).find(config(null, "vlm")).orElseThrow();
+        assertPlacement(vlm, "tower.blocks.4.w", TensorRole.ATTENTION, 4);
+        assertPlacement(vlm, "text.blocks.2.w", TensorRole.MLP, 2);
+        Files.writeString(folder.resolve("vlm.yaml"), "name: vlm\nmodules: {decoder: {prefix: 'a.', depth: 3,"
+                + " tensors: [{pattern: x, role: mlp}]}}\n");
+        EvomergeException e = assertThrows(EvomergeException.class, () -> ArchitectureCatalog.load(List.of(folder)));
+        assertTrue(e.getMessage().contains("unknown key 'depth' in 'modules.decoder'"), e.getMessage());
+        Files.writeString(folder.resolve("vlm.yaml"), "name: vlm\nmodules: {decoder: {prefix: 'a.'}}\n");
+        e = assertThrows(EvomergeException.class, () -> ArchitectureCatalog.load(List.of(folder)));
+        assertTrue(e.getMessage().contains("'modules.decoder.tensors' must be a non-empty list"), e.getMessage());
+    }
 }

@@ -111,7 +111,7 @@ class RecipeReaderTest {
     void refusesBadRecipesNamingTheKey() {
         assertRefused("merge_method: linear\nmodls: []\n", "unknown key 'modls'");
         assertRefused("models:\n  - model: a\n", "'merge_method' is missing");
-        assertRefused("merge_method: linear\n", "exactly one of 'models' and 'slices'");
+        assertRefused("merge_method: linear\n", "exactly one of 'models', 'slices' and 'modules'");
         assertRefused("merge_method: linear\nmodels: [{model: a}]\nslices: []\n", "exactly one");
         assertRefused("merge_method: linear\nmodels: [{model: a, weight: 1}]\n", "unknown key 'weight' in models[0]");
         assertRefused("merge_method: passthrough\nslices:\n  - sources:\n      - {model: a, layer_range: [0, 2]}\n"
@@ -119,8 +119,16 @@ class RecipeReaderTest {
         assertRefused("merge_method: passthrough\nslices:\n  - sources:\n      - {model: a, layer_range: [3, 1]}\n",
                 "layer_range");
         assertRefused("merge_method: linear\nmodels: [{model: a}]\ndtype: float8\n", "'dtype' must be");
-        assertRefused("merge_method: linear\nmodules: {text_decoder: {models: [{model: a}]}}\n",
-                "no module names or weight prefixes");
+        assertRefused("merge_method: linear\nmodels: [{model: a}]\nmodules: {text_decoder: {models: [{model: a}]}}\n",
+                "exactly one of 'models', 'slices' and 'modules'");
+        assertRefused("merge_method: linear\nmodules: {text_decoder: {models: [{model: a}], weight: 1}}\n",
+                "unknown key 'weight' in modules.text_decoder");
+        assertRefused("merge_method: linear\nmodules: {text_decoder: {parameters: {weight: 1}}}\n",
+                "exactly one of 'modules.text_decoder.models' and 'modules.text_decoder.slices'");
+        assertRefused("merge_method: linear\nmodules: {vision_tower: {slices: [{sources: [{model: a}]}]}}\n",
+                "'modules.vision_tower.slices[0].sources[0].layer_range' must be a list");
+        assertRefused("merge_method: linear\nmodules: {}\n", "'modules' is empty");
+        assertRefused("merge_method: linear\nmodules: [text_decoder]\n", "'modules' must be a mapping");
         assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer: {source: base, colour: red}\n",
                 "unknown key 'colour' in tokenizer");
         assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer_source: 'b+lora'\n", "LoRA");
@@ -128,5 +136,35 @@ class RecipeReaderTest {
         assertRefused("merge_method: linear\nmodels: [{model: a}]\nparameters: {weight: {x: 1}}\n", "weight");
         assertRefused("merge_method: [unclosed\n", "not valid YAML");
         assertRefused("merge_method: linear\nmerge_method: ties\nmodels: [{model: a}]\n", "not valid YAML");
+    }
+
+    @Test
+    void readsTheModulesFormWithEachModulesOwnFormAndParameters() {
+        MergeRecipe r = parse("""
+                merge_method: slerp
+                base_model: vlm-a
+                parameters: {t: 0.5}
+                modules:
+                  text_decoder:
+                    slices:
+                      - sources:
+                          - {model: vlm-a, layer_range: [0, 40]}
+                          - {model: vlm-b, layer_range: [0, 40]}
+                    parameters: {t: [0, 1]}
+                  vision_tower:
+                    models: [{model: vlm-a}, {model: vlm-c}]
+                """);
+        assertTrue(r.hasModules());
+        assertTrue(r.slices().isEmpty());
+        assertEquals(List.of("text_decoder", "vision_tower"), List.copyOf(r.modules().keySet()));
+        RecipeModule text = r.modules().get("text_decoder");
+        assertEquals(false, text.modelsForm());
+        assertEquals(40, text.slices().getFirst().sources().get(1).layerRange().orElseThrow()[1]);
+        assertEquals(Optional.of(0.5), text.parameters().get("t").resolve("x", 0.5));
+        RecipeModule vision = r.modules().get("vision_tower");
+        assertTrue(vision.modelsForm());
+        assertEquals(1, vision.slices().size());
+        assertEquals(List.of("vlm-a", "vlm-b", "vlm-c"), r.modelReferences());
+        assertEquals(4, r.allSlices().stream().mapToInt(s -> s.sources().size()).sum());
     }
 }

@@ -1,0 +1,65 @@
+package org.evomerge.engine.merge;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+
+/** The reuse rules of the merge workers' buffers (what stays with a thread, what is shared and freed) and the NaN check. */
+class ThreadBuffersTest {
+
+    @Test
+    void layerSizedOutputBuffersStayWithTheThreadAndEmbeddingSizedOnesAreSharedAndFreedAtTheEnd() {
+        MemorySegment first;
+        try (ThreadBuffers.Lease lease = ThreadBuffers.output(1 << 20)) {
+            first = lease.segment();
+            assertEquals(1 << 20, first.byteSize());
+        }
+        try (ThreadBuffers.Lease lease = ThreadBuffers.output(1 << 19)) {
+            assertEquals(first.address(), lease.segment().address(), "the thread's buffer, not fresh memory");
+            assertEquals(1 << 19, lease.segment().byteSize());
+            assertTrue(lease.segment().scope().isAlive());
+        }
+        MemorySegment large;
+        try (ThreadBuffers.Lease lease = ThreadBuffers.output(ThreadBuffers.REUSED_OUTPUT_BYTES_MAX + 64)) {
+            large = lease.segment();
+            assertEquals(ThreadBuffers.REUSED_OUTPUT_BYTES_MAX + 64, large.byteSize());
+        }
+        try (ThreadBuffers.Lease lease = ThreadBuffers.output(ThreadBuffers.REUSED_OUTPUT_BYTES_MAX + 32)) {
+            assertEquals(large.address(), lease.segment().address(), "one embedding-sized buffer, shared");
+        }
+        ThreadBuffers.clearFloats();
+        assertFalse(large.scope().isAlive(), "the end of a merge frees the embedding-sized buffer");
+        try (ThreadBuffers.Lease lease = ThreadBuffers.output(ThreadBuffers.REUSED_OUTPUT_BYTES_MAX + 64)) {
+            assertTrue(lease.segment().scope().isAlive());
+        }
+        ThreadBuffers.clearFloats();
+    }
+
+    @Test
+    void nanChecksSeeEveryElementIncludingTheTail() {
+        for (int length : new int[] {0, 1, 7, 16, 33, 1000}) {
+            float[] values = new float[length];
+            assertFalse(MergeExecutor.hasNaN(values));
+            for (int at = 0; at < length; at += Math.max(1, length / 5)) {
+                values[at] = Float.NaN;
+                assertTrue(MergeExecutor.hasNaN(values), length + " " + at);
+                values[at] = Float.POSITIVE_INFINITY; // infinities are not NaN
+                assertFalse(MergeExecutor.hasNaN(values), length + " " + at);
+            }
+        }
+    }
+
+    @Test
+    void decodeChunksAreReusedPerThreadAndGrowOnlyWhenAskedForMore() {
+        float[] chunk = ThreadBuffers.chunk(1000);
+        assertTrue(chunk.length >= 1000);
+        assertSame(chunk, ThreadBuffers.chunk(10));
+        float[] larger = ThreadBuffers.chunk(chunk.length + 1);
+        assertTrue(larger.length > chunk.length);
+        assertSame(larger, ThreadBuffers.chunk(chunk.length));
+    }
+}
