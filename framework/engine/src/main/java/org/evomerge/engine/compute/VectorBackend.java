@@ -11,6 +11,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.MagnitudeRank;
+import org.evomerge.api.compute.MaskNorms;
+import org.evomerge.api.compute.TaskVectorCombine;
 import org.evomerge.api.tensor.DType;
 
 /**
@@ -31,6 +34,7 @@ public final class VectorBackend implements ComputeBackend {
             VectorSpecies.of(float.class, VectorShape.forBitSize(Math.max(64, D.vectorBitSize() / 2)));
 
     private final ReferenceBackend scalar = new ReferenceBackend();
+    private final MergeLanes merges = new MergeLanes(scalar);
 
     /**
      * Until the JIT compiles them, Vector API loops run a generic fallback hundreds of times slower than the compiled
@@ -63,6 +67,9 @@ public final class VectorBackend implements ComputeBackend {
             MemorySegment bf16 = arena.allocate(a.length * 2L);
             MemorySegment f32 = arena.allocate(a.length * 4L);
             double sink = 0;
+            long[] mask = new long[a.length / 64];
+            TaskVectorCombine combine = new TaskVectorCombine(new double[] {1}, new double[] {1},
+                    org.evomerge.api.compute.SignElection.SUM, true, 1.0);
             for (int round = 0; round < 2_000; round++) {
                 sink += dot(a, b);
                 weightedSum(new float[][] {a, b}, new float[] {0.5f, 0.5f}, out);
@@ -70,6 +77,12 @@ public final class VectorBackend implements ComputeBackend {
                 fromFloat(a, DType.BF16, bf16, a.length);
                 toFloat(bf16, DType.BF16, out, a.length);
                 toFloat(f32, DType.F32, out, a.length);
+                if (round % 8 == 0) {
+                    sink += merges.randomMask(round, 0, a, b, 0.5, mask).kept();
+                    sink += merges.magnitudeMask(a, b, MagnitudeRank.NONE, new MagnitudeRank(0.5f, 0), mask).kept();
+                    merges.combineTaskVectors(b, new float[][] {a}, new long[][] {mask}, combine, out);
+                    merges.linearCombination(a, 0.5, b, 0.5, out);
+                }
             }
             if (Double.isNaN(sink)) {
                 throw new AssertionError("unreachable: keeps the warm-up from being optimised away");
@@ -220,5 +233,36 @@ public final class VectorBackend implements ComputeBackend {
     @Override
     public double sumOfSquares(float[] a) {
         return dot(a, a);
+    }
+
+    @Override
+    public void taskVector(float[] x, float[] base, float[] out) {
+        ensureWarm();
+        merges.taskVector(x, base, out);
+    }
+
+    @Override
+    public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
+        ensureWarm();
+        return merges.magnitudeMask(x, base, from, to, mask);
+    }
+
+    @Override
+    public MaskNorms randomMask(long seed, long stream, float[] x, float[] base, double density, long[] mask) {
+        ensureWarm();
+        return merges.randomMask(seed, stream, x, base, density, mask);
+    }
+
+    @Override
+    public void combineTaskVectors(float[] base, float[][] models, long[][] masks, TaskVectorCombine combine,
+                                   float[] out) {
+        ensureWarm();
+        merges.combineTaskVectors(base, models, masks, combine, out);
+    }
+
+    @Override
+    public void linearCombination(float[] a, double ca, float[] b, double cb, float[] out) {
+        ensureWarm();
+        merges.linearCombination(a, ca, b, cb, out);
     }
 }
