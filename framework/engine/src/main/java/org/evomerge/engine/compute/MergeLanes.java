@@ -38,10 +38,55 @@ final class MergeLanes {
         }
     }
 
+    /** Elements of a warm-up call: two whole mask words and a tail, so every loop runs. */
+    private static final int WARM_ELEMENTS = 136;
+    private static final int WARM_CALLS = 2_000;
+
+    /** The operations, for their warm-up flags. */
+    private enum Operation { RANDOM_MASK, MAGNITUDE_MASK, COMBINE, LINEAR_COMBINATION }
+
+    /**
+     * Uncompiled Vector API code is hundreds of times slower than compiled code, and a merge meets its largest tensor
+     * first. Each operation is therefore run on a small slice until the JIT has compiled it, on its first use only:
+     * a merge pays (about a second) for the operations it uses, never for the others.
+     */
+    private static final boolean[] WARM = new boolean[Operation.values().length];
+
     private final ReferenceBackend scalar;
 
     MergeLanes(ReferenceBackend scalar) {
         this.scalar = scalar;
+    }
+
+    private void warm(Operation operation) {
+        if (WARM[operation.ordinal()]) {
+            return;
+        }
+        synchronized (WARM) {
+            if (WARM[operation.ordinal()]) {
+                return;
+            }
+            WARM[operation.ordinal()] = true; // first: the warm-up calls the operation itself
+            float[] a = new float[WARM_ELEMENTS];
+            float[] b = new float[WARM_ELEMENTS];
+            for (int i = 0; i < WARM_ELEMENTS; i++) {
+                a[i] = (float) Math.sin(i);
+                b[i] = (float) Math.cos(i);
+            }
+            long[] mask = new long[(WARM_ELEMENTS + 63) >>> 6];
+            float[] out = new float[WARM_ELEMENTS];
+            TaskVectorCombine combine = new TaskVectorCombine(new double[] {1, 0.5}, new double[] {1, 0.5},
+                    SignElection.SUM, true, 1.0);
+            for (int call = 0; call < WARM_CALLS; call++) {
+                switch (operation) {
+                    case RANDOM_MASK -> randomMask(call, 0, a, b, 0.5, mask);
+                    case MAGNITUDE_MASK -> magnitudeMask(a, b, MagnitudeRank.NONE, new MagnitudeRank(0.5f, 7), mask);
+                    case COMBINE -> combineTaskVectors(b, new float[][] {a, out}, new long[][] {mask, null}, combine,
+                            out);
+                    case LINEAR_COMBINATION -> linearCombination(a, 0.5, b, 0.5, out);
+                }
+            }
+        }
     }
 
     void taskVector(float[] x, float[] base, float[] out) {
@@ -61,6 +106,7 @@ final class MergeLanes {
         if (!USABLE) {
             return scalar.magnitudeMask(x, base, from, to, mask);
         }
+        warm(Operation.MAGNITUDE_MASK);
         int end = n - n % 64;
         DoubleVector total = DoubleVector.zero(D);
         DoubleVector kept = DoubleVector.zero(D);
@@ -110,6 +156,7 @@ final class MergeLanes {
         if (!USABLE) {
             return scalar.randomMask(seed, stream, x, base, density, mask);
         }
+        warm(Operation.RANDOM_MASK);
         long streamSeed = ElementMath.streamSeed(seed, stream);
         LongVector plusOne = LongVector.fromArray(L, IOTA_PLUS_ONE, 0);
         int end = n - n % 64;
@@ -164,6 +211,7 @@ final class MergeLanes {
             scalar.combineTaskVectors(base, models, masks, combine, out);
             return;
         }
+        warm(Operation.COMBINE);
         int count = models.length;
         double[] factors = combine.factors();
         double[] shares = combine.shares();
@@ -248,6 +296,7 @@ final class MergeLanes {
         ReferenceBackend.checkSameLength(a.length, out.length);
         int i = 0;
         if (USABLE) {
+            warm(Operation.LINEAR_COMBINATION);
             for (int end = out.length - out.length % LANES; i < end; i += LANES) {
                 DoubleVector da = (DoubleVector) FloatVector.fromArray(F, a, i).convertShape(VectorOperators.F2D, D, 0);
                 DoubleVector db = (DoubleVector) FloatVector.fromArray(F, b, i).convertShape(VectorOperators.F2D, D, 0);

@@ -67,9 +67,6 @@ public final class VectorBackend implements ComputeBackend {
             MemorySegment bf16 = arena.allocate(a.length * 2L);
             MemorySegment f32 = arena.allocate(a.length * 4L);
             double sink = 0;
-            long[] mask = new long[a.length / 64];
-            TaskVectorCombine combine = new TaskVectorCombine(new double[] {1}, new double[] {1},
-                    org.evomerge.api.compute.SignElection.SUM, true, 1.0);
             for (int round = 0; round < 2_000; round++) {
                 sink += dot(a, b);
                 weightedSum(new float[][] {a, b}, new float[] {0.5f, 0.5f}, out);
@@ -77,12 +74,6 @@ public final class VectorBackend implements ComputeBackend {
                 fromFloat(a, DType.BF16, bf16, a.length);
                 toFloat(bf16, DType.BF16, out, a.length);
                 toFloat(f32, DType.F32, out, a.length);
-                if (round % 8 == 0) {
-                    sink += merges.randomMask(round, 0, a, b, 0.5, mask).kept();
-                    sink += merges.magnitudeMask(a, b, MagnitudeRank.NONE, new MagnitudeRank(0.5f, 0), mask).kept();
-                    merges.combineTaskVectors(b, new float[][] {a}, new long[][] {mask}, combine, out);
-                    merges.linearCombination(a, 0.5, b, 0.5, out);
-                }
             }
             if (Double.isNaN(sink)) {
                 throw new AssertionError("unreachable: keeps the warm-up from being optimised away");
