@@ -111,7 +111,7 @@ public final class CommandSession implements AutoCloseable {
             if (!services.containsKey(InferenceEngine.class)) {
                 tokenizers = new HuggingFaceTokenizers();
                 services.put(InferenceEngine.class,
-                        new LlamaInferenceEngine(s.compute().threads(), tokenizers::forModel));
+                        new LlamaInferenceEngine(s.compute().threads(), backend, tokenizers::forModel));
             }
             services.putIfAbsent(Trainer.class, new LlamaTrainer(s.compute().threads()));
             runContext = new DefaultRunContext(new SeededRandomSource(s.run().seed()), backend, progress, scratch,

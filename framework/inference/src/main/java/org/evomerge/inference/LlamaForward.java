@@ -2,8 +2,9 @@ package org.evomerge.inference;
 
 import java.util.Arrays;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import org.evomerge.api.compute.AttentionShape;
+import org.evomerge.api.compute.InferenceOperations;
+import org.evomerge.api.compute.WeightHandle;
 
 /**
  * The forward pass of a Llama-family decoder over a batch of tokens appended to a {@link KeyValueCache}: RMSNorm,
@@ -16,16 +17,28 @@ final class LlamaForward {
 
     /** Tokens per forward batch: larger prefills run in several, so activations stay within tens of megabytes. */
     static final int MAX_BATCH = 512;
-    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
-
     private final LlamaConfig config;
     private final LlamaWeights weights;
+    private final InferenceOperations operations;
     private final WorkerPool pool;
+    private final AttentionShape attentionShape;
 
-    LlamaForward(LlamaConfig config, LlamaWeights weights, WorkerPool pool) {
+    /**
+     * @param operations where the products, norms, rotary embedding and attention run (the run's backend, or the
+     *                   CPU kernels); {@code weights} were uploaded to it
+     * @param pool       threads for the host-side element-wise steps (SwiGLU)
+     */
+    LlamaForward(LlamaConfig config, LlamaWeights weights, InferenceOperations operations, WorkerPool pool) {
         this.config = config;
         this.weights = weights;
+        this.operations = operations;
         this.pool = pool;
+        this.attentionShape = new AttentionShape(config.heads(), config.kvHeads(), config.headDim(),
+                config.slidingWindow());
+    }
+
+    LlamaWeights weights() {
+        return weights;
     }
 
     LlamaConfig config() {
@@ -92,12 +105,12 @@ final class LlamaForward {
             for (int i = 0; i < t; i++) {
                 System.arraycopy(cos, i * half, c, 0, half);
                 System.arraycopy(sin, i * half, s, 0, half);
-                RotaryEmbedding.rotate(q, i * config.qDim(), config.heads(), config.headDim(), c, s);
-                RotaryEmbedding.rotate(k, i * kvDim, config.kvHeads(), config.headDim(), c, s);
+                operations.rope(q, i * config.qDim(), config.heads(), config.headDim(), c, s);
+                operations.rope(k, i * kvDim, config.kvHeads(), config.headDim(), c, s);
             }
             System.arraycopy(k, 0, cache.keys(l), start * kvDim, t * kvDim);
             System.arraycopy(v, 0, cache.values(l), start * kvDim, t * kvDim);
-            attend(cache.keys(l), cache.values(l), q, start, t, attention);
+            operations.attention(attentionShape, cache.keys(l), cache.values(l), q, start, t, attention);
             project(layer.o(), layer.oBias(), attention, t, projected);
             add(x, projected);
             rmsNorm(x, layer.mlpNorm(), normed, t);
@@ -119,12 +132,12 @@ final class LlamaForward {
     /** Output-head logits for {@code rows} normed hidden states: {@code rows × vocab} floats. */
     float[] logits(float[] normed, int rows) {
         float[] logits = new float[rows * config.vocab()];
-        weights.outputHead().multiply(normed, rows, logits, pool);
+        operations.multiply(weights.outputHead(), normed, rows, logits);
         return logits;
     }
 
-    private void project(WeightMatrix matrix, float[] bias, float[] input, int tokens, float[] out) {
-        matrix.multiply(input, tokens, out, pool);
+    private void project(WeightHandle matrix, float[] bias, float[] input, int tokens, float[] out) {
+        operations.multiply(matrix, input, tokens, out);
         if (bias != null) {
             int n = matrix.rows();
             for (int i = 0; i < tokens; i++) {
@@ -141,80 +154,8 @@ final class LlamaForward {
         }
     }
 
-    /** {@code out = x / sqrt(mean(x²) + eps) · weight} per row; the mean square is summed in double. */
+    /** {@code out = x / sqrt(mean(x²) + eps) · weight} per row (see {@link InferenceOperations#rmsNorm}). */
     private void rmsNorm(float[] x, float[] weight, float[] out, int rows) {
-        int n = weight.length;
-        for (int r = 0; r < rows; r++) {
-            int base = r * n;
-            double sum = 0;
-            for (int i = 0; i < n; i++) {
-                sum += (double) x[base + i] * x[base + i];
-            }
-            float scale = (float) (1.0 / Math.sqrt(sum / n + config.rmsNormEps()));
-            for (int i = 0; i < n; i++) {
-                out[base + i] = x[base + i] * scale * weight[i];
-            }
-        }
-    }
-
-    /**
-     * Causal grouped-query attention of {@code tokens} queries at positions {@code start ..} over the cached keys and
-     * values, parallel over (token, head) pairs. Query head {@code h} reads key/value head {@code h / (heads /
-     * kvHeads)}; with a sliding window, position {@code p} sees keys {@code (p − window, p]}.
-     */
-    private void attend(float[] keys, float[] values, float[] q, int start, int tokens, float[] out) {
-        int heads = config.heads();
-        int headDim = config.headDim();
-        int kvDim = config.kvDim();
-        int group = heads / config.kvHeads();
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        int window = config.slidingWindow();
-        pool.forRange(tokens * heads, 4, (from, to) -> {
-            for (int pair = from; pair < to; pair++) {
-                int i = pair / heads;
-                int h = pair % heads;
-                int position = start + i;
-                int first = window > 0 ? Math.max(0, position - window + 1) : 0;
-                int count = position - first + 1;
-                float[] scores = SCORES.get();
-                if (scores.length < count) {
-                    scores = new float[Math.max(count, 2 * scores.length)];
-                    SCORES.set(scores);
-                }
-                int qOff = i * config.qDim() + h * headDim;
-                int kvOff = (h / group) * headDim;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < count; j++) {
-                    float score = MatrixKernels.dot(q, qOff, keys, (first + j) * kvDim + kvOff, headDim) * scale;
-                    scores[j] = score;
-                    max = Math.max(max, score);
-                }
-                float sum = expShift(scores, count, max);
-                int outOff = i * config.qDim() + h * headDim;
-                Arrays.fill(out, outOff, outOff + headDim, 0f);
-                float inverse = 1f / sum;
-                for (int j = 0; j < count; j++) {
-                    MatrixKernels.axpy(scores[j] * inverse, values, (first + j) * kvDim + kvOff, out, outOff, headDim);
-                }
-            }
-        });
-    }
-
-    /** {@code scores[j] = e^(scores[j] − max)} for {@code j < count}; returns their sum. */
-    private static float expShift(float[] scores, int count, float max) {
-        var species = MatrixKernels.F;
-        FloatVector total = FloatVector.zero(species);
-        int j = 0;
-        for (; j <= count - species.length(); j += species.length()) {
-            FloatVector e = FloatVector.fromArray(species, scores, j).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(scores, j);
-            total = total.add(e);
-        }
-        float sum = total.reduceLanes(VectorOperators.ADD);
-        for (; j < count; j++) {
-            scores[j] = (float) Math.exp(scores[j] - max);
-            sum += scores[j];
-        }
-        return sum;
+        operations.rmsNorm(x, weight, config.rmsNormEps(), rows, out);
     }
 }

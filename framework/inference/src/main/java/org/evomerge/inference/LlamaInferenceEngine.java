@@ -1,5 +1,8 @@
 package org.evomerge.inference;
 
+import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.InferenceOperations;
+
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -17,14 +20,32 @@ import org.evomerge.api.model.Model;
 public final class LlamaInferenceEngine implements InferenceEngine {
 
     private final WorkerPool pool;
+    private final InferenceOperations operations;
+    private final String backendId;
     private final Function<Model, Optional<Tokenizer>> tokenizers;
 
     /**
+     * The engine on the CPU kernels.
+     *
      * @param threads    worker threads for the matrix kernels, at least 1
      * @param tokenizers finds a model's tokenizer (the tokenizer module's loader); may return empty
      */
     public LlamaInferenceEngine(int threads, Function<Model, Optional<Tokenizer>> tokenizers) {
+        this(threads, null, tokenizers);
+    }
+
+    /**
+     * The engine on the run's compute backend: its {@link ComputeBackend#inference()} kernels when it has them (a
+     * GPU, weights uploaded once per loaded model and kept on the device for every session and evaluation of it),
+     * else the CPU kernels.
+     *
+     * @param backend the run's backend ({@code --backend}); {@code null} for the CPU kernels
+     */
+    public LlamaInferenceEngine(int threads, ComputeBackend backend, Function<Model, Optional<Tokenizer>> tokenizers) {
         this.pool = new WorkerPool(threads);
+        Optional<InferenceOperations> fromBackend = backend == null ? Optional.empty() : backend.inference();
+        this.operations = fromBackend.orElseGet(() -> new CpuInferenceOperations(pool));
+        this.backendId = fromBackend.isPresent() ? backend.id() : "cpu";
         this.tokenizers = Objects.requireNonNull(tokenizers, "tokenizers");
     }
 
@@ -36,13 +57,18 @@ public final class LlamaInferenceEngine implements InferenceEngine {
     public LanguageModel load(Model model) {
         LlamaConfig config = LlamaConfig.of(model);
         boolean tied = Boolean.TRUE.equals(model.config().raw().get("tie_word_embeddings"));
-        LlamaWeights weights = LlamaWeights.load(config, model.tensors(), tied);
-        return new LlamaLanguageModel(new LlamaForward(config, weights, pool));
+        LlamaWeights weights = LlamaWeights.load(config, model.tensors(), tied, operations);
+        return new LlamaLanguageModel(new LlamaForward(config, weights, operations, pool));
     }
 
     @Override
     public Optional<Tokenizer> tokenizer(Model model) {
         return tokenizers.apply(model);
+    }
+
+    /** Where the kernels run: {@code cpu}, or the id of the backend whose inference kernels are used. */
+    public String kernels() {
+        return backendId;
     }
 
     /** The threads the kernels use. */

@@ -141,7 +141,10 @@ final class LlamaLanguageModel implements LanguageModel {
 
     @Override
     public void close() {
-        closed = true;
+        if (!closed) {
+            closed = true;
+            forward.weights().close();
+        }
     }
 
     LlamaForward forward() {

@@ -1,5 +1,8 @@
 package org.evomerge.inference;
 
+import org.evomerge.api.compute.InferenceOperations;
+import org.evomerge.api.compute.WeightHandle;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,17 +18,28 @@ import org.evomerge.api.tensor.TensorSource;
  * decoded to float arrays. Optional biases (Qwen2's q/k/v, {@code attention_bias}, {@code mlp_bias}) are used when
  * present. Without {@code lm_head.weight} the output head is the embedding (tied embeddings).
  */
-record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNorm, WeightMatrix outputHead) {
+record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNorm, WeightHandle outputHead)
+        implements AutoCloseable {
 
     /** One transformer block; a bias is null when the model has none. */
-    record Layer(float[] attentionNorm, WeightMatrix q, float[] qBias, WeightMatrix k, float[] kBias, WeightMatrix v,
-                 float[] vBias, WeightMatrix o, float[] oBias, float[] mlpNorm, WeightMatrix gate, float[] gateBias,
-                 WeightMatrix up, float[] upBias, WeightMatrix down, float[] downBias) {
+    record Layer(float[] attentionNorm, WeightHandle q, float[] qBias, WeightHandle k, float[] kBias, WeightHandle v,
+                 float[] vBias, WeightHandle o, float[] oBias, float[] mlpNorm, WeightHandle gate, float[] gateBias,
+                 WeightHandle up, float[] upBias, WeightHandle down, float[] downBias) {
+
+        List<WeightHandle> matrices() {
+            return List.of(q, k, v, o, gate, up, down);
+        }
     }
 
-    static LlamaWeights load(LlamaConfig config, TensorSource tensors, boolean tiedByConfig) {
-        Loader loader = new Loader(config, tensors);
-        WeightMatrix embedding = loader.matrix("model.embed_tokens.weight", config.vocab(), config.hidden());
+    /**
+     * Loads the model's weights: the projections and the output head are uploaded to {@code operations} once (the
+     * CPU kernels wrap the mapped bytes, a GPU keeps them in device memory until {@link #close()}); the embedding is
+     * looked up row by row on the host.
+     */
+    static LlamaWeights load(LlamaConfig config, TensorSource tensors, boolean tiedByConfig,
+                             InferenceOperations operations) {
+        Loader loader = new Loader(config, tensors, operations);
+        WeightMatrix embedding = loader.hostMatrix("model.embed_tokens.weight", config.vocab(), config.hidden());
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
             String p = "model.layers." + i + ".";
@@ -49,14 +63,29 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
         }
         float[] norm = loader.vector("model.norm.weight", config.hidden());
         boolean hasHead = tensors.find("lm_head.weight").isPresent();
-        WeightMatrix head = hasHead && !tiedByConfig
-                ? loader.matrix("lm_head.weight", config.vocab(), config.hidden()) : embedding;
+        WeightHandle head = hasHead && !tiedByConfig
+                ? loader.matrix("lm_head.weight", config.vocab(), config.hidden())
+                : loader.matrix("model.embed_tokens.weight", config.vocab(), config.hidden());
         return new LlamaWeights(embedding, List.copyOf(layers), norm, head);
     }
 
-    private record Loader(LlamaConfig config, TensorSource tensors) {
+    /** Releases every uploaded matrix (device memory on a GPU). */
+    @Override
+    public void close() {
+        for (Layer layer : layers) {
+            layer.matrices().forEach(WeightHandle::close);
+        }
+        outputHead.close();
+    }
 
-        WeightMatrix matrix(String name, int rows, int cols) {
+    private record Loader(LlamaConfig config, TensorSource tensors, InferenceOperations operations) {
+
+        WeightHandle matrix(String name, int rows, int cols) {
+            WeightMatrix host = hostMatrix(name, rows, cols);
+            return operations.upload(data(name), host.dtype(), rows, cols);
+        }
+
+        WeightMatrix hostMatrix(String name, int rows, int cols) {
             TensorInfo info = tensors.find(name).orElseThrow(
                     () -> LlamaConfig.error(config.modelName(), "tensor '" + name + "' is missing"));
             checkShape(info, rows, cols);

@@ -44,6 +44,30 @@ public final class ElementMath {
         return ((randomBits(seed, counter) >> 11) & 0x1F_FFFF_FFFF_FFFFL) * 0x1.0p-53;
     }
 
+    /**
+     * The seed of stream {@code stream} under {@code seed}: what {@code RandomSource.fork(stream)} of a source with
+     * this seed holds. DARE draws model m's elements from stream m of the tensor's seed.
+     */
+    public static long streamSeed(long seed, long stream) {
+        return randomBits(seed ^ 0x1D_0000_0000L, stream);
+    }
+
+    /**
+     * The uniform draw in [0, 1) for element {@code counter} of stream {@code stream} under {@code seed}: the one
+     * definition of the counter-based random function the merge backends (CPU and GPU) use.
+     */
+    public static double streamUniform(long seed, long stream, long counter) {
+        return uniform(streamSeed(seed, stream), counter);
+    }
+
+    /**
+     * Whether an element of magnitude {@code magnitude} at {@code index} ranks before the magnitude-order position
+     * ({@code threshold}, {@code tieIndex}): larger magnitudes first, equal ones by ascending index.
+     */
+    public static boolean ranksBefore(float magnitude, int index, float threshold, int tieIndex) {
+        return magnitude > threshold | (magnitude == threshold & index < tieIndex);
+    }
+
     /** DARE's drop decision: element {@code counter} is kept iff its uniform draw is below {@code density}. */
     public static boolean dareKeeps(long seed, long counter, double density) {
         return uniform(seed, counter) < density;

@@ -1,6 +1,13 @@
 package org.evomerge.gpu.tornado;
 
+import org.evomerge.api.compute.MagnitudeRank;
+import org.evomerge.api.compute.MaskNorms;
+import org.evomerge.api.compute.SignElection;
+import org.evomerge.api.compute.TaskVectorCombine;
 import org.evomerge.gpu.tornado.plan.AxpyPlan;
+import org.evomerge.gpu.tornado.plan.CombinePlan;
+import org.evomerge.gpu.tornado.plan.ElementwisePlan;
+import org.evomerge.gpu.tornado.plan.MaskPlan;
 import org.evomerge.gpu.tornado.plan.DeviceWeightCache;
 import org.evomerge.gpu.tornado.plan.MatVecPlan;
 import org.evomerge.gpu.tornado.plan.PlanCache;
@@ -21,6 +28,36 @@ final class DeviceOperations implements AutoCloseable {
     private final PlanCache<Integer, AxpyPlan> axpys = new PlanCache<>(PLANS_PER_OPERATION);
     private final PlanCache<ReductionPlan.Key, ReductionPlan> reductions = new PlanCache<>(PLANS_PER_OPERATION);
     private final DeviceWeightCache weights = new DeviceWeightCache();
+    private final PlanCache<MaskPlan.Key, MaskPlan> masks = new PlanCache<>(PLANS_PER_OPERATION);
+    private final PlanCache<CombinePlan.Key, CombinePlan> combines = new PlanCache<>(PLANS_PER_OPERATION);
+    private final PlanCache<ElementwisePlan.Key, ElementwisePlan> elementwise = new PlanCache<>(PLANS_PER_OPERATION);
+
+    MaskNorms randomMask(long seed, long stream, float[] x, float[] base, double density, long[] mask) {
+        return masks.get(new MaskPlan.Key(MaskPlan.Kind.RANDOM, x.length), MaskPlan::new)
+                .random(seed, stream, x, base, density, mask);
+    }
+
+    MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
+        return masks.get(new MaskPlan.Key(MaskPlan.Kind.MAGNITUDE, x.length), MaskPlan::new)
+                .magnitude(x, base, from, to, mask);
+    }
+
+    void combineTaskVectors(float[] base, float[][] models, long[][] masksOfModels, TaskVectorCombine combine,
+                            float[] out) {
+        boolean consensus = combine.election() != SignElection.NONE;
+        combines.get(new CombinePlan.Key(models.length, out.length, consensus), CombinePlan::new)
+                .run(base, models, masksOfModels, combine, out);
+    }
+
+    void taskVector(float[] x, float[] base, float[] out) {
+        elementwise.get(new ElementwisePlan.Key(ElementwisePlan.Kind.TASK_VECTOR, out.length), ElementwisePlan::new)
+                .run(x, 1, base, -1, out);
+    }
+
+    void linearCombination(float[] a, double ca, float[] b, double cb, float[] out) {
+        elementwise.get(new ElementwisePlan.Key(ElementwisePlan.Kind.LINEAR_COMBINATION, out.length),
+                ElementwisePlan::new).run(a, ca, b, cb, out);
+    }
 
     void weightedSum(float[][] inputs, float[] w, float[] out) {
         weightedSums.get(new WeightedSumPlan.Key(inputs.length, out.length), WeightedSumPlan::new).run(inputs, w, out);
@@ -70,5 +107,8 @@ final class DeviceOperations implements AutoCloseable {
         axpys.close();
         reductions.close();
         weights.close();
+        masks.close();
+        combines.close();
+        elementwise.close();
     }
 }

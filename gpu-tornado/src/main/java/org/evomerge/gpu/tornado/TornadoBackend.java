@@ -1,7 +1,12 @@
 package org.evomerge.gpu.tornado;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.InferenceOperations;
+import org.evomerge.api.compute.MagnitudeRank;
+import org.evomerge.api.compute.MaskNorms;
+import org.evomerge.api.compute.TaskVectorCombine;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.engine.compute.VectorBackend;
 
@@ -30,6 +35,7 @@ public final class TornadoBackend implements ComputeBackend, AutoCloseable {
     private final int minDeviceElements = Integer.getInteger(MIN_DEVICE_ELEMENTS_PROPERTY, DEFAULT_MIN_DEVICE_ELEMENTS);
     private volatile TornadoRuntimeProbe probe;
     private DeviceOperations device;
+    private TornadoInferenceOperations inference;
 
     @Override
     public String id() {
@@ -144,6 +150,91 @@ public final class TornadoBackend implements ComputeBackend, AutoCloseable {
         }
     }
 
+    @Override
+    public void taskVector(float[] x, float[] base, float[] out) {
+        if (!onDevice(out.length)) {
+            cpu.taskVector(x, base, out);
+            return;
+        }
+        checkSameLength(x.length, base.length);
+        checkSameLength(x.length, out.length);
+        synchronized (this) {
+            device().taskVector(x, base, out);
+        }
+    }
+
+    @Override
+    public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
+        if (!onDevice(x.length)) {
+            return cpu.magnitudeMask(x, base, from, to, mask);
+        }
+        checkMask(x, base, mask);
+        synchronized (this) {
+            return device().magnitudeMask(x, base, from, to, mask);
+        }
+    }
+
+    @Override
+    public MaskNorms randomMask(long seed, long stream, float[] x, float[] base, double density, long[] mask) {
+        if (!onDevice(x.length)) {
+            return cpu.randomMask(seed, stream, x, base, density, mask);
+        }
+        checkMask(x, base, mask);
+        synchronized (this) {
+            return device().randomMask(seed, stream, x, base, density, mask);
+        }
+    }
+
+    @Override
+    public void combineTaskVectors(float[] base, float[][] models, long[][] masks, TaskVectorCombine combine,
+                                   float[] out) {
+        if (models.length == 0 || !onDevice((long) (models.length + 1) * 2 * out.length)) {
+            cpu.combineTaskVectors(base, models, masks, combine, out);
+            return;
+        }
+        checkSameLength(base.length, out.length);
+        if (models.length != masks.length || models.length != combine.factors().length) {
+            throw new IllegalArgumentException(models.length + " models, " + masks.length + " masks and "
+                    + combine.factors().length + " factors");
+        }
+        for (float[] model : models) {
+            checkSameLength(model.length, out.length);
+        }
+        synchronized (this) {
+            device().combineTaskVectors(base, models, masks, combine, out);
+        }
+    }
+
+    @Override
+    public void linearCombination(float[] a, double ca, float[] b, double cb, float[] out) {
+        if (!onDevice(out.length)) {
+            cpu.linearCombination(a, ca, b, cb, out);
+            return;
+        }
+        checkSameLength(a.length, b.length);
+        checkSameLength(a.length, out.length);
+        synchronized (this) {
+            device().linearCombination(a, ca, b, cb, out);
+        }
+    }
+
+    /**
+     * The inference kernels: matrix products on the device with weights uploaded once per loaded model, the rest on
+     * the CPU kernels. Empty when TornadoVM cannot run here.
+     */
+    @Override
+    public Optional<InferenceOperations> inference() {
+        if (!isAvailable()) {
+            return Optional.empty();
+        }
+        synchronized (this) {
+            if (inference == null) {
+                inference = new TornadoInferenceOperations(this);
+            }
+            return Optional.of(inference);
+        }
+    }
+
     /**
      * {@code y = W·x} with {@code W} ({@code rows × cols}, row-major float32) resident on the device: the first call
      * with a given array moves it there, later calls with the same array object reuse it.
@@ -177,9 +268,21 @@ public final class TornadoBackend implements ComputeBackend, AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (inference != null) {
+            inference.close();
+            inference = null;
+        }
         if (device != null) {
             device.close();
             device = null;
+        }
+    }
+
+    private static void checkMask(float[] x, float[] base, long[] mask) {
+        checkSameLength(x.length, base.length);
+        if (mask.length < (x.length + 63) >>> 6) {
+            throw new IllegalArgumentException(x.length + " elements need " + ((x.length + 63) >>> 6)
+                    + " mask words, got " + mask.length);
         }
     }
 

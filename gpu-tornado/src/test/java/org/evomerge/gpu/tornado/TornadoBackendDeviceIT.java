@@ -5,7 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.SplittableRandom;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.InferenceOperations;
+import org.evomerge.api.compute.MagnitudeRank;
+import org.evomerge.api.compute.MaskNorms;
+import org.evomerge.api.compute.SignElection;
+import org.evomerge.api.compute.TaskVectorCombine;
+import org.evomerge.api.compute.WeightHandle;
+import org.evomerge.api.tensor.DType;
+import org.evomerge.inference.CpuInferenceOperations;
 import org.evomerge.engine.compute.ReferenceBackend;
 import org.evomerge.kernels.ElementMath;
 import org.junit.jupiter.api.AfterAll;
@@ -108,5 +118,92 @@ class TornadoBackendDeviceIT {
         }
         assertEquals(uploadsBefore + 1, backend.device().weightUploads());
         backend.release(w);
+    }
+
+    /** Masks for DARE and magnitude bands: the same bits as the reference, norms within double rounding. */
+    @Test
+    void masksAreTheReferenceMasks() {
+        SplittableRandom random = new SplittableRandom(25);
+        int n = 70_001;
+        float[] base = random(random, n);
+        float[] x = random(random, n);
+        for (int i = 0; i < n; i += 13) {
+            x[i] = base[i]; // unchanged elements
+        }
+        for (int stream = 0; stream < 2; stream++) {
+            long[] expected = new long[(n + 63) >>> 6];
+            long[] got = new long[(n + 63) >>> 6];
+            MaskNorms e = REFERENCE.randomMask(99, stream, x, base, 0.3, expected);
+            MaskNorms g = backend.randomMask(99, stream, x, base, 0.3, got);
+            assertArrayEquals(expected, got, "DARE mask, stream " + stream);
+            assertEquals(e.total(), g.total(), 1e-9 * e.total());
+            assertEquals(e.kept(), g.kept(), 1e-9 * e.total());
+        }
+        long[] expected = new long[(n + 63) >>> 6];
+        long[] got = new long[(n + 63) >>> 6];
+        MagnitudeRank to = new MagnitudeRank(0.5f, n / 2);
+        MaskNorms e = REFERENCE.magnitudeMask(x, base, MagnitudeRank.NONE, to, expected);
+        MaskNorms g = backend.magnitudeMask(x, base, MagnitudeRank.NONE, to, got);
+        assertArrayEquals(expected, got, "magnitude mask");
+        assertEquals(e.kept(), g.kept(), 1e-9 * e.total());
+    }
+
+    /** TIES (sum and count) and plain combines, and SLERP's combination: the reference's floats. */
+    @Test
+    void combinesAreTheReferenceCombines() {
+        SplittableRandom random = new SplittableRandom(26);
+        int n = 40_000;
+        float[] base = random(random, n);
+        float[][] models = {random(random, n), random(random, n), random(random, n)};
+        long[][] masks = {new long[(n + 63) >>> 6], null, new long[(n + 63) >>> 6]};
+        REFERENCE.randomMask(5, 0, models[0], base, 0.4, masks[0]);
+        REFERENCE.magnitudeMask(models[2], base, MagnitudeRank.NONE, new MagnitudeRank(1f, 0), masks[2]);
+        double[] factors = {0.7, 1.3, 0.4};
+        for (SignElection election : SignElection.values()) {
+            for (boolean normalize : new boolean[] {false, true}) {
+                TaskVectorCombine combine = new TaskVectorCombine(factors, factors, election, normalize, 0.9);
+                float[] expected = new float[n];
+                float[] got = new float[n];
+                REFERENCE.combineTaskVectors(base, models, masks, combine, expected);
+                backend.combineTaskVectors(base, models, masks, combine, got);
+                assertArrayEquals(expected, got, 1e-6f, election + " normalize " + normalize);
+            }
+        }
+        float[] expected = new float[n];
+        float[] got = new float[n];
+        REFERENCE.linearCombination(models[0], 0.25, models[1], 0.8, expected);
+        backend.linearCombination(models[0], 0.25, models[1], 0.8, got);
+        assertArrayEquals(expected, got, 1e-6f);
+        REFERENCE.taskVector(models[0], base, expected);
+        backend.taskVector(models[0], base, got);
+        assertArrayEquals(expected, got);
+    }
+
+    /** Products through uploaded handles: uploaded once, reused, released; the CPU kernels' results. */
+    @Test
+    void inferenceWeightsAreUploadedOnceAndAgreeWithTheCpuKernels() {
+        InferenceOperations device = backend.inference().orElseThrow();
+        CpuInferenceOperations cpu = new CpuInferenceOperations(1);
+        SplittableRandom random = new SplittableRandom(27);
+        int rows = 96;
+        int cols = 128;
+        float[] w = random(random, rows * cols);
+        MemorySegment f32 = MemorySegment.ofArray(w);
+        MemorySegment bf16 = Arena.ofAuto().allocate(2L * rows * cols);
+        REFERENCE.fromFloat(w, DType.BF16, bf16, rows * cols);
+        for (var entry : java.util.Map.of(DType.F32, f32, DType.BF16, bf16).entrySet()) {
+            WeightHandle onDevice = device.upload(entry.getValue(), entry.getKey(), rows, cols);
+            WeightHandle onCpu = cpu.upload(entry.getValue(), entry.getKey(), rows, cols);
+            for (int tokens : new int[] {1, 3}) {
+                float[] x = random(random, tokens * cols);
+                float[] expected = new float[tokens * rows];
+                float[] got = new float[tokens * rows];
+                cpu.multiply(onCpu, x, tokens, expected);
+                device.multiply(onDevice, x, tokens, got);
+                assertArrayEquals(expected, got, 1e-3f, entry.getKey() + " × " + tokens + " tokens");
+            }
+            onDevice.close();
+        }
+        assertEquals(0, ((TornadoInferenceOperations) device).resident());
     }
 }

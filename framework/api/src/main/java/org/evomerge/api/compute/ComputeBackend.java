@@ -1,6 +1,9 @@
 package org.evomerge.api.compute;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
+import org.evomerge.api.EvomergeException;
+import org.evomerge.api.Experimental;
 import org.evomerge.api.Stable;
 import org.evomerge.api.tensor.DType;
 
@@ -49,4 +52,77 @@ public interface ComputeBackend {
 
     /** {@code Σ a[i]²}, accumulated in double. */
     double sumOfSquares(float[] a);
+
+    // ---- Merge operations (task vectors, TIES, DARE, SLERP). Defaults refuse, so older backends keep linking. ----
+
+    /** {@code out[i] = x[i] − base[i]}, in float. */
+    @Experimental(since = "0.1.0", reason = "issue 8: backend merge operations")
+    default void taskVector(float[] x, float[] base, float[] out) {
+        throw unsupported("taskVector");
+    }
+
+    /**
+     * Magnitude trimming of the task vector δ = x − base (δ in float): bit {@code i} of {@code mask} (word
+     * {@code i >>> 6}, bit {@code i & 63}) is set iff |δ_i| ranks before {@code to} but not before {@code from}
+     * ({@link MagnitudeRank}); TIES keeps the top k with {@code from = NONE}, breadcrumbs cuts a band.
+     *
+     * @param mask at least {@code (n + 63) / 64} words; every word covering an element is overwritten
+     * @return Σ|δ| over all elements and over the kept ones
+     */
+    @Experimental(since = "0.1.0", reason = "issue 8: backend merge operations")
+    default MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
+        throw unsupported("magnitudeMask");
+    }
+
+    /**
+     * DARE's random drop of the task vector δ = x − base: element {@code i} is kept iff the counter-based uniform
+     * draw for ({@code seed}, {@code stream}, {@code i}) is below {@code density}. The draw is one fixed function
+     * (SplitMix64 finaliser, see {@code org.evomerge.kernels.ElementMath#streamUniform}), so every backend and any
+     * chunking or thread count keeps exactly the same elements; {@code stream} separates the models of one tensor.
+     *
+     * @param mask as for {@link #magnitudeMask}
+     * @return Σ|δ| over all elements and over the kept ones
+     */
+    @Experimental(since = "0.1.0", reason = "issue 8: backend merge operations")
+    default MaskNorms randomMask(long seed, long stream, float[] x, float[] base, double density, long[] mask) {
+        throw unsupported("randomMask");
+    }
+
+    /**
+     * Mixes the (masked) task vectors of {@code models} against {@code base} into {@code out}, as
+     * {@link TaskVectorCombine} defines (sign election, disjoint mean, normalisation, lambda).
+     *
+     * @param masks per model a bit mask as {@link #magnitudeMask} writes, or {@code null} where every element is kept
+     */
+    @Experimental(since = "0.1.0", reason = "issue 8: backend merge operations")
+    default void combineTaskVectors(float[] base, float[][] models, long[][] masks, TaskVectorCombine combine,
+                                    float[] out) {
+        throw unsupported("combineTaskVectors");
+    }
+
+    /**
+     * {@code out[i] = (float) (ca·a[i] + cb·b[i])} computed in double and rounded once: SLERP's combination (and its
+     * linear fallback) once the dot product and norms gave the coefficients.
+     */
+    @Experimental(since = "0.1.0", reason = "issue 8: backend merge operations")
+    default void linearCombination(float[] a, double ca, float[] b, double cb, float[] out) {
+        throw unsupported("linearCombination");
+    }
+
+    // ---- Inference. ----
+
+    /**
+     * The inference kernels of this backend, with weights resident where the backend computes, or empty when the
+     * inference engine should use its own CPU kernels (the CPU backends: their weights are the memory-mapped files).
+     * The same instance is returned on every call; the backend owns and closes it.
+     */
+    @Experimental(since = "0.1.0", reason = "issue 8: inference through the backend")
+    default Optional<InferenceOperations> inference() {
+        return Optional.empty();
+    }
+
+    private EvomergeException unsupported(String operation) {
+        return EvomergeException.configuration("compute backend '" + id() + "' does not implement " + operation
+                + "; choose another with --backend (e.g. cpu)");
+    }
 }

@@ -5,6 +5,10 @@ import static java.nio.ByteOrder.LITTLE_ENDIAN;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.MagnitudeRank;
+import org.evomerge.api.compute.MaskNorms;
+import org.evomerge.api.compute.SignElection;
+import org.evomerge.api.compute.TaskVectorCombine;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.kernels.ElementMath;
 import org.evomerge.kernels.FloatCodecs;
@@ -138,6 +142,138 @@ public final class ReferenceBackend implements ComputeBackend {
             sum += (double) v * v;
         }
         return sum;
+    }
+
+    @Override
+    public void taskVector(float[] x, float[] base, float[] out) {
+        checkSameLength(x.length, base.length);
+        checkSameLength(x.length, out.length);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = x[i] - base[i];
+        }
+    }
+
+    @Override
+    public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
+        int n = checkMask(x, base, mask);
+        java.util.Arrays.fill(mask, 0, words(n), 0L);
+        double total = 0;
+        double kept = 0;
+        for (int i = 0; i < n; i++) {
+            float m = Math.abs(x[i] - base[i]);
+            boolean keep = ElementMath.ranksBefore(m, i, to.threshold(), to.tieIndex())
+                    && !ElementMath.ranksBefore(m, i, from.threshold(), from.tieIndex());
+            total += m;
+            if (keep) {
+                mask[i >>> 6] |= 1L << i;
+                kept += m;
+            }
+        }
+        return new MaskNorms(total, kept);
+    }
+
+    @Override
+    public MaskNorms randomMask(long seed, long stream, float[] x, float[] base, double density, long[] mask) {
+        int n = checkMask(x, base, mask);
+        java.util.Arrays.fill(mask, 0, words(n), 0L);
+        long streamSeed = ElementMath.streamSeed(seed, stream);
+        double total = 0;
+        double kept = 0;
+        for (int i = 0; i < n; i++) {
+            float m = Math.abs(x[i] - base[i]);
+            total += m;
+            if (ElementMath.dareKeeps(streamSeed, i, density)) {
+                mask[i >>> 6] |= 1L << i;
+                kept += m;
+            }
+        }
+        return new MaskNorms(total, kept);
+    }
+
+    @Override
+    public void combineTaskVectors(float[] base, float[][] models, long[][] masks, TaskVectorCombine combine,
+                                   float[] out) {
+        checkCombine(base, models, masks, combine, out);
+        int count = models.length;
+        double[] factors = combine.factors();
+        double[] shares = combine.shares();
+        SignElection election = combine.election();
+        double[] weighted = new double[count];
+        double shareSum = 0;
+        for (double share : shares) {
+            shareSum += share;
+        }
+        for (int i = 0; i < out.length; i++) {
+            float b = base[i];
+            double sum = 0;
+            int votes = 0;
+            for (int m = 0; m < count; m++) {
+                double v = isKept(masks[m], i) ? (models[m][i] - b) * factors[m] : 0.0;
+                weighted[m] = v;
+                sum += v;
+                votes += v > 0 ? 1 : v < 0 ? -1 : 0;
+            }
+            double mixed;
+            double divisor;
+            if (election == SignElection.NONE) {
+                mixed = sum;
+                divisor = shareSum;
+            } else {
+                boolean negative = ElementMath.electsNegative(election == SignElection.SUM ? sum : votes);
+                mixed = 0;
+                divisor = 0;
+                for (int m = 0; m < count; m++) {
+                    if (ElementMath.agrees(weighted[m], negative)) {
+                        mixed += weighted[m];
+                        divisor += shares[m];
+                    }
+                }
+            }
+            if (combine.normalize()) {
+                mixed /= ElementMath.guardedDivisor(divisor);
+            }
+            out[i] = (float) (b + mixed * combine.lambda());
+        }
+    }
+
+    @Override
+    public void linearCombination(float[] a, double ca, float[] b, double cb, float[] out) {
+        checkSameLength(a.length, b.length);
+        checkSameLength(a.length, out.length);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) (ca * a[i] + cb * b[i]);
+        }
+    }
+
+    static boolean isKept(long[] mask, int i) {
+        return mask == null || (mask[i >>> 6] & (1L << i)) != 0;
+    }
+
+    static int words(int n) {
+        return (n + 63) >>> 6;
+    }
+
+    static int checkMask(float[] x, float[] base, long[] mask) {
+        checkSameLength(x.length, base.length);
+        if (mask.length < words(x.length)) {
+            throw new IllegalArgumentException(x.length + " elements need " + words(x.length) + " mask words, got "
+                    + mask.length);
+        }
+        return x.length;
+    }
+
+    static void checkCombine(float[] base, float[][] models, long[][] masks, TaskVectorCombine combine, float[] out) {
+        checkSameLength(base.length, out.length);
+        if (models.length != masks.length || models.length != combine.factors().length) {
+            throw new IllegalArgumentException(models.length + " models, " + masks.length + " masks and "
+                    + combine.factors().length + " factors");
+        }
+        for (int m = 0; m < models.length; m++) {
+            checkSameLength(models[m].length, out.length);
+            if (masks[m] != null && masks[m].length < words(out.length)) {
+                throw new IllegalArgumentException("mask of model " + m + " is too short");
+            }
+        }
     }
 
     static void checkBounds(MemorySegment segment, DType type, int arrayLength, int count) {

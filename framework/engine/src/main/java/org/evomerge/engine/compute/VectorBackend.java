@@ -11,6 +11,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.MagnitudeRank;
+import org.evomerge.api.compute.MaskNorms;
+import org.evomerge.api.compute.TaskVectorCombine;
 import org.evomerge.api.tensor.DType;
 
 /**
@@ -31,6 +34,7 @@ public final class VectorBackend implements ComputeBackend {
             VectorSpecies.of(float.class, VectorShape.forBitSize(Math.max(64, D.vectorBitSize() / 2)));
 
     private final ReferenceBackend scalar = new ReferenceBackend();
+    private final MergeLanes merges = new MergeLanes(scalar);
 
     /**
      * Until the JIT compiles them, Vector API loops run a generic fallback hundreds of times slower than the compiled
@@ -220,5 +224,36 @@ public final class VectorBackend implements ComputeBackend {
     @Override
     public double sumOfSquares(float[] a) {
         return dot(a, a);
+    }
+
+    @Override
+    public void taskVector(float[] x, float[] base, float[] out) {
+        ensureWarm();
+        merges.taskVector(x, base, out);
+    }
+
+    @Override
+    public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
+        ensureWarm();
+        return merges.magnitudeMask(x, base, from, to, mask);
+    }
+
+    @Override
+    public MaskNorms randomMask(long seed, long stream, float[] x, float[] base, double density, long[] mask) {
+        ensureWarm();
+        return merges.randomMask(seed, stream, x, base, density, mask);
+    }
+
+    @Override
+    public void combineTaskVectors(float[] base, float[][] models, long[][] masks, TaskVectorCombine combine,
+                                   float[] out) {
+        ensureWarm();
+        merges.combineTaskVectors(base, models, masks, combine, out);
+    }
+
+    @Override
+    public void linearCombination(float[] a, double ca, float[] b, double cb, float[] out) {
+        ensureWarm();
+        merges.linearCombination(a, ca, b, cb, out);
     }
 }

@@ -24,7 +24,7 @@ public record SeededRandomSource(long seed) implements RandomSource {
 
     @Override
     public RandomSource fork(long index) {
-        return new SeededRandomSource(ElementMath.randomBits(seed ^ 0x1D_0000_0000L, index));
+        return new SeededRandomSource(ElementMath.streamSeed(seed, index));
     }
 
     @Override

@@ -4,6 +4,7 @@ import org.evomerge.kernels.ElementMath;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.types.arrays.DoubleArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 /**
@@ -177,6 +178,40 @@ public final class MergeKernels {
                 mixed += (values.get(m * n + i) - b) * factors.get(m) * keep.get(m * n + i);
             }
             out.set(i, (float) (b + mixed / divisor * lambda));
+        }
+    }
+
+    /** {@code out[i] = x[i] − base[i]} (the task vector, in float). */
+    public static void taskVector(FloatArray x, FloatArray base, FloatArray out, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            out.set(i, x.get(i) - base.get(i));
+        }
+    }
+
+    /**
+     * {@code out[i] = (float) (coefficients[0]·a[i] + coefficients[1]·b[i])} in double (SLERP's combination); the
+     * coefficients travel in device memory because they change from tensor to tensor.
+     */
+    public static void linearCombination(FloatArray a, FloatArray b, DoubleArray coefficients, FloatArray out, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            double first = coefficients.get(0) * a.get(i);
+            double second = coefficients.get(1) * b.get(i);
+            out.set(i, (float) (first + second));
+        }
+    }
+
+    /**
+     * Magnitude-band trim: {@code keep[i] = 1} where |values[i] − base[i]| ranks before the position
+     * ({@code thresholds[1]}, {@code ties[1]}) but not before ({@code thresholds[0]}, {@code ties[0]}) in the
+     * magnitude order ({@link ElementMath#ranksBefore}), else 0.
+     */
+    public static void rankMask(FloatArray values, FloatArray base, FloatArray thresholds, IntArray ties,
+                                FloatArray keep, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float magnitude = Math.abs(values.get(i) - base.get(i));
+            boolean beforeTo = ElementMath.ranksBefore(magnitude, i, thresholds.get(1), ties.get(1));
+            boolean beforeFrom = ElementMath.ranksBefore(magnitude, i, thresholds.get(0), ties.get(0));
+            keep.set(i, beforeTo && !beforeFrom ? 1f : 0f);
         }
     }
 }

@@ -21,8 +21,8 @@ import org.evomerge.api.parameter.Parameters;
 final class BreadcrumbsTrim implements Sparsifier {
 
     @Override
-    public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource random,
-                                Scratch scratch) {
+    public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,
+                                int stream, Scratch scratch) {
         double density = GtaParameters.number(modelParameters, GtaParameters.DENSITY, 1.0);
         if (density >= 1) {
             return SparseDelta.all();
@@ -43,6 +43,6 @@ final class BreadcrumbsTrim implements Sparsifier {
         }
         MagnitudeCut upper = MagnitudeCut.at(delta, scratch, hi);
         MagnitudeCut lower = MagnitudeCut.at(delta, scratch, lo);
-        return MagnitudeTrim.keepRange(delta, lower, upper, rescale);
+        return MagnitudeTrim.keepRange(delta, lower, upper, rescale, scratch);
     }
 }

@@ -2,14 +2,17 @@ package org.evomerge.plugins.merge;
 
 import java.util.List;
 import java.util.Locale;
+import org.evomerge.api.compute.MaskNorms;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 
 /**
  * DARE (mergekit's {@code random} sparsification): keeps each element independently with probability {@code density}
- * — element i survives iff {@code random.uniform(i) < density}, so the mask depends only on the seed, the tensor, the
- * model's position and i, never on threads — then, with {@code rescale}, rescales the survivors.
+ * — element i of model m survives iff the counter-based draw {@code ElementMath.streamUniform(seed, m, i)} (the
+ * tensor's seed; the same value as {@code random.fork(m).uniform(i)}) is below {@code density}, computed by the run's
+ * compute backend ({@code ComputeBackend.randomMask}), so the mask depends only on the seed, the tensor, the model's
+ * position and i, never on threads or the backend — then, with {@code rescale}, rescales the survivors.
  *
  * <p>How to rescale is where the references disagree, so it is the {@code GLOBAL} option {@code dare_rescale}:
  * <ul>
@@ -38,30 +41,17 @@ record DareDrop(Rescale mode) implements Sparsifier {
     }
 
     @Override
-    public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource random,
-                                Scratch scratch) {
+    public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,
+                                int stream, Scratch scratch) {
         double density = GtaParameters.number(modelParameters, GtaParameters.DENSITY, 1.0);
         if (density >= 1) {
             return SparseDelta.all();
         }
-        int n = delta.size();
-        long[] mask = SparseDelta.newMask(n);
-        double before = 0;
-        double after = 0;
-        // Word at a time and without data-dependent branches: the draws are random by design.
-        for (int word = 0; word < mask.length; word++) {
-            long bits = 0;
-            int start = word << 6;
-            int end = Math.min(n, start + 64);
-            for (int i = start; i < end; i++) {
-                float m = delta.magnitude(i);
-                long keep = random.uniform(i) < density ? 1L : 0L;
-                bits |= keep << i;
-                before += m;
-                after += m * keep;
-            }
-            mask[word] = bits;
-        }
+        long[] mask = SparseDelta.newMask(delta.size());
+        MaskNorms norms = scratch.compute().randomMask(tensorRandom.seed(), stream, delta.model(), delta.base(),
+                density, mask);
+        double before = norms.total();
+        double after = norms.kept();
         double scale = 1.0;
         if (rescale) {
             scale = switch (mode) {

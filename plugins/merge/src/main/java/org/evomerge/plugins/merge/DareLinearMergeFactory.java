@@ -42,6 +42,7 @@ public class DareLinearMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, DareDrop.from(globalParameters), null);
+        return new GeneralizedTaskArithmetic(DESCRIPTOR, DareDrop.from(globalParameters), null,
+                context.compute());
     }
 }

@@ -46,6 +46,7 @@ public class DellaMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, new DellaPrune(ID), SignConsensus.from(globalParameters));
+        return new GeneralizedTaskArithmetic(DESCRIPTOR, new DellaPrune(ID), SignConsensus.from(globalParameters),
+                context.compute());
     }
 }

@@ -34,8 +34,9 @@ final class DellaPrune implements Sparsifier {
     }
 
     @Override
-    public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource random,
-                                Scratch scratch) {
+    public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,
+                                int stream, Scratch scratch) {
+        RandomSource random = tensorRandom.fork(stream);
         double density = GtaParameters.number(modelParameters, GtaParameters.DENSITY, 1.0);
         if (density >= 1) {
             return SparseDelta.all();

@@ -2,6 +2,9 @@ package org.evomerge.plugins.merge;
 
 import java.util.List;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.SignElection;
+import org.evomerge.api.compute.TaskVectorCombine;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.merge.MagnitudeQuantile;
 import org.evomerge.api.merge.MergeInput;
@@ -33,13 +36,14 @@ import org.evomerge.api.parameter.Parameters;
  *
  * <p>Memory: the output, one scratch buffer of n floats (magnitude selection) or of one row of longs (DELLA), and a
  * bit mask per model (n/8 bytes). The sparsified deltas are never materialised: the combine pass recomputes δ.
- * Randomness: model m draws from {@code input.random().fork(m)}, element i from its {@code uniform(i)}, so a merge
- * depends only on the seed, the tensor, the models' order and the values. Thread-safe: no state between calls.
+ * Randomness: model m draws from stream m of {@code input.random()}, element i from the counter-based
+ * {@code ElementMath.streamUniform(seed, m, i)}, so a merge depends only on the seed, the tensor, the models' order and
+ * the values, never on the thread count or the backend. The trims, the DARE drop and the combine run on the run's
+ * {@link ComputeBackend} ({@code magnitudeMask}, {@code randomMask}, {@code combineTaskVectors}); the CPU backends
+ * give the same bits for the masks and the combine, the L1 norms of the rescale agree within double rounding.
+ * Thread-safe: no state between calls.
  */
 final class GeneralizedTaskArithmetic implements MergeMethod {
-
-    private static final long EPSILON_BITS = Double.doubleToRawLongBits(1e-8);
-    private static final long ONE_BITS = Double.doubleToRawLongBits(1.0);
 
     private final String methodId;
     private final boolean defaultNormalize;
@@ -47,15 +51,18 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
     private final Sparsifier sparsifier;
     private final SignConsensus consensus;
     private final ModelWideTrim modelWide;
+    private final ComputeBackend compute;
 
     /**
      * @param descriptor the method's descriptor: its id names it in errors, its schema's defaults of {@code normalize}
      *                   and {@code rescale} apply when a tensor's parameters lack them (the host normally fills them)
      * @param sparsifier the sparsifier, or {@code null} to keep every task vector whole ({@code task_arithmetic})
      * @param consensus  the sign consensus, or {@code null} for a plain weighted sum
+     * @param compute    the run's backend: masks, norms and the combine run there
      */
-    GeneralizedTaskArithmetic(ExtensionDescriptor descriptor, Sparsifier sparsifier, SignConsensus consensus) {
-        this(descriptor, sparsifier, consensus, null);
+    GeneralizedTaskArithmetic(ExtensionDescriptor descriptor, Sparsifier sparsifier, SignConsensus consensus,
+                              ComputeBackend compute) {
+        this(descriptor, sparsifier, consensus, null, compute);
     }
 
     /**
@@ -63,8 +70,9 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
      *                  {@code null}; its thresholds come from the engine's pre-pass
      */
     GeneralizedTaskArithmetic(ExtensionDescriptor descriptor, Sparsifier sparsifier, SignConsensus consensus,
-                              ModelWideTrim modelWide) {
+                              ModelWideTrim modelWide, ComputeBackend compute) {
         this.modelWide = modelWide;
+        this.compute = java.util.Objects.requireNonNull(compute, "compute");
         this.methodId = descriptor.id();
         this.defaultNormalize = defaultFlag(descriptor, GtaParameters.NORMALIZE);
         this.defaultRescale = defaultFlag(descriptor, GtaParameters.RESCALE);
@@ -106,7 +114,7 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
         double[] weights = new double[count];
         double[] factors = new double[count];
         long[][] masks = new long[count][];
-        Sparsifier.Scratch scratch = new Sparsifier.Scratch();
+        Sparsifier.Scratch scratch = new Sparsifier.Scratch(compute);
         for (int m = 0; m < count; m++) {
             ModelTensor model = models.get(m);
             values[m] = model.values();
@@ -114,103 +122,24 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
             Sparsifier trim = modelWide == null ? sparsifier : modelWide.forModel(statistics, model.model());
             SparseDelta sparse = trim == null ? SparseDelta.all()
                     : trim.sparsify(new TaskDelta(input.tensorName(), model.model(), input.shape(),
-                            model.values(), base), model.parameters(), rescale, input.random().fork(m), scratch);
+                            model.values(), base), model.parameters(), rescale, input.random(), m, scratch);
             masks[m] = sparse.mask();
             factors[m] = weights[m] * sparse.scale();
         }
-        float[] merged = new float[input.elementCount()];
-        if (consensus == null) {
-            combineLinear(base, values, masks, factors, sum(weights), normalize, lambda, merged);
-        } else {
-            combineWithConsensus(base, values, masks, factors, weights, normalize, lambda, merged);
-        }
-        return merged;
-    }
-
-    private static void combineLinear(float[] base, float[][] values, long[][] masks, double[] factors,
-                                      double weightSum, boolean normalize, double lambda, float[] merged) {
-        double divisor = normalize ? guard(weightSum) : 1.0;
-        int count = values.length;
-        for (int i = 0; i < merged.length; i++) {
-            float b = base[i];
-            double mixed = 0;
-            for (int m = 0; m < count; m++) {
-                mixed += (values[m][i] - b) * factors[m] * kept(masks[m], i);
-            }
-            merged[i] = (float) (b + mixed / divisor * lambda);
-        }
-    }
-
-    /**
-     * The consensus combine. Signs of task-vector elements are as good as random, so the loop has no data-dependent
-     * branches (a branchy version is about three times slower): signs and agreement are computed on the bits.
-     */
-    private void combineWithConsensus(float[] base, float[][] values, long[][] masks, double[] factors,
-                                      double[] weights, boolean normalize, double lambda, float[] merged) {
-        int count = values.length;
-        boolean sumElection = consensus.election() == SignConsensus.Election.SUM;
-        boolean weightedMean = consensus.mean() == SignConsensus.DisjointMean.WEIGHTED;
-        double[] weighted = new double[count];
         double[] shares = new double[count];
-        for (int m = 0; m < count; m++) {
-            shares[m] = weightedMean ? weights[m] : 1.0;
-        }
-        int start = sumElection ? ConsensusLanes.combine(base, values, masks, factors, shares, normalize, lambda, merged)
-                : 0;
-        for (int i = start; i < merged.length; i++) {
-            float b = base[i];
-            double sum = 0;
-            long votes = 0;
+        SignElection election = SignElection.NONE;
+        if (consensus == null) {
+            System.arraycopy(weights, 0, shares, 0, count);
+        } else {
+            boolean weightedMean = consensus.mean() == SignConsensus.DisjointMean.WEIGHTED;
             for (int m = 0; m < count; m++) {
-                double v = (values[m][i] - b) * factors[m] * kept(masks[m], i);
-                weighted[m] = v;
-                sum += v;
-                long bits = Double.doubleToRawLongBits(v);
-                votes += nonZero(bits) * (1 - 2 * (bits >>> 63));
+                shares[m] = weightedMean ? weights[m] : 1.0;
             }
-            // 0 elects +, 1 elects -. The sum starts at +0.0 and so is never -0.0: a zero sum elects +, as does a
-            // tied count.
-            long electedNegative = sumElection ? Double.doubleToRawLongBits(sum) >>> 63 : votes >>> 63;
-            double mixed = 0;
-            double divisor = 0;
-            for (int m = 0; m < count; m++) {
-                double v = weighted[m];
-                long bits = Double.doubleToRawLongBits(v);
-                // 1 when v is non-zero and has the elected sign, else 0
-                long agrees = nonZero(bits) & ~((bits >>> 63) ^ electedNegative);
-                mixed += v * agrees;
-                divisor += shares[m] * agrees;
-            }
-            if (normalize) {
-                mixed /= guard(divisor);
-            }
-            merged[i] = (float) (b + mixed * lambda);
+            election = consensus.election() == SignConsensus.Election.SUM ? SignElection.SUM : SignElection.COUNT;
         }
-    }
-
-    /** 1 if the double with these bits is non-zero (either sign), else 0. */
-    private static long nonZero(long bits) {
-        long magnitude = bits << 1;
-        return (magnitude | -magnitude) >>> 63;
-    }
-
-    /** 1 if element {@code i} survived sparsification, else 0 (every element survives a {@code null} mask). */
-    private static double kept(long[] mask, int i) {
-        return mask == null ? 1.0 : (double) ((mask[i >>> 6] >>> i) & 1L);
-    }
-
-    /** The divisor, or 1 where |divisor| &lt; 1e-8; without a branch (non-negative doubles order like their bits). */
-    private static double guard(double divisor) {
-        long small = (Double.doubleToRawLongBits(Math.abs(divisor)) - EPSILON_BITS) >>> 63;
-        long select = -small;
-        return Double.longBitsToDouble((Double.doubleToRawLongBits(divisor) & ~select) | (ONE_BITS & select));
-    }
-
-    private static double sum(double[] values) {
-        double total = 0;
-        for (double v : values) {
-            total += v;
-        }
-        return total;
+        float[] merged = new float[input.elementCount()];
+        compute.combineTaskVectors(base, values, masks,
+                new TaskVectorCombine(factors, shares, election, normalize, lambda), merged);
+        return merged;
     }
 }

@@ -1,6 +1,7 @@
 package org.evomerge.plugins.merge;
 
 import java.util.Arrays;
+import org.evomerge.api.compute.MagnitudeRank;
 
 /**
  * A position in the <em>magnitude order</em> of a task vector: elements sorted by |δ| descending, and elements of
@@ -24,6 +25,11 @@ record MagnitudeCut(float threshold, int tieIndex) {
 
     /** The cut at position n: every (finite) element ranks before it. */
     static final MagnitudeCut ALL = new MagnitudeCut(-1f, 0);
+
+    /** This position as the compute backend's {@link MagnitudeRank}. */
+    MagnitudeRank rank() {
+        return new MagnitudeRank(threshold, tieIndex);
+    }
 
     /** Whether the element of magnitude {@code magnitude} at {@code index} ranks before this cut. */
     boolean before(float magnitude, int index) {

@@ -1,5 +1,6 @@
 package org.evomerge.plugins.merge;
 
+import org.evomerge.api.compute.MaskNorms;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.parameter.Parameters;
 
@@ -19,8 +20,8 @@ import org.evomerge.api.parameter.Parameters;
 final class MagnitudeTrim implements Sparsifier {
 
     @Override
-    public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource random,
-                                Scratch scratch) {
+    public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,
+                                int stream, Scratch scratch) {
         double density = GtaParameters.number(modelParameters, GtaParameters.DENSITY, 1.0);
         if (density >= 1) {
             return SparseDelta.all();
@@ -31,47 +32,16 @@ final class MagnitudeTrim implements Sparsifier {
             return SparseDelta.none(n);
         }
         MagnitudeCut cut = MagnitudeCut.at(delta, scratch, k);
-        return keepRange(delta, MagnitudeCut.NONE, cut, rescale);
+        return keepRange(delta, MagnitudeCut.NONE, cut, rescale, scratch);
     }
 
     /**
      * Keeps the elements at magnitude-order positions [lo, hi): those not before {@code lo} but before {@code hi}.
-     * Rescales to the whole task vector's L1 norm when asked.
+     * Rescales to the whole task vector's L1 norm when asked. The mask and norms come from the run's compute backend.
      */
-    static SparseDelta keepRange(TaskDelta delta, MagnitudeCut lo, MagnitudeCut hi, boolean rescale) {
-        int n = delta.size();
-        long[] mask = SparseDelta.newMask(n);
-        if (!rescale) {
-            // Without rescaling no norms are needed: the mask alone, free of the serial double additions.
-            for (int word = 0; word < mask.length; word++) {
-                long bits = 0;
-                int start = word << 6;
-                int end = Math.min(n, start + 64);
-                for (int i = start; i < end; i++) {
-                    float m = delta.magnitude(i);
-                    long keep = hi.before(m, i) & !lo.before(m, i) ? 1L : 0L;
-                    bits |= keep << i;
-                }
-                mask[word] = bits;
-            }
-            return SparseDelta.of(mask, 1.0);
-        }
-        double before = 0;
-        double after = 0;
-        // Word at a time and without data-dependent branches: whether an element survives is as good as random.
-        for (int word = 0; word < mask.length; word++) {
-            long bits = 0;
-            int start = word << 6;
-            int end = Math.min(n, start + 64);
-            for (int i = start; i < end; i++) {
-                float m = delta.magnitude(i);
-                long keep = hi.before(m, i) & !lo.before(m, i) ? 1L : 0L;
-                bits |= keep << i;
-                before += m;
-                after += m * keep;
-            }
-            mask[word] = bits;
-        }
-        return SparseDelta.of(mask, rescale ? Sparsifier.l1Scale(before, after) : 1.0);
+    static SparseDelta keepRange(TaskDelta delta, MagnitudeCut lo, MagnitudeCut hi, boolean rescale, Scratch scratch) {
+        long[] mask = SparseDelta.newMask(delta.size());
+        MaskNorms norms = scratch.compute().magnitudeMask(delta.model(), delta.base(), lo.rank(), hi.rank(), mask);
+        return SparseDelta.of(mask, rescale ? Sparsifier.l1Scale(norms.total(), norms.kept()) : 1.0);
     }
 }

@@ -63,13 +63,13 @@ enum ModelWideTrim {
         return new Sparsifier() {
             @Override
             public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale,
-                                        RandomSource random, Scratch scratch) {
+                                        RandomSource tensorRandom, int stream, Scratch scratch) {
                 if (keep == 0f && outliers == Float.POSITIVE_INFINITY) {
                     return SparseDelta.all();
                 }
                 // "ranks before a cut at (t, ∞)" is |δ| ≥ t: kept = before the keep cut and not before the outlier cut.
                 return MagnitudeTrim.keepRange(delta, new MagnitudeCut(outliers, Integer.MAX_VALUE),
-                        new MagnitudeCut(keep, Integer.MAX_VALUE), rescale);
+                        new MagnitudeCut(keep, Integer.MAX_VALUE), rescale, scratch);
             }
         };
     }

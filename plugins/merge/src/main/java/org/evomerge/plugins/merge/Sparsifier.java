@@ -1,5 +1,6 @@
 package org.evomerge.plugins.merge;
 
+import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.parameter.Parameters;
 
@@ -21,11 +22,14 @@ interface Sparsifier {
      * @param delta           the task vector
      * @param modelParameters the model's {@code PER_MODEL} values for this tensor ({@code density}, {@code gamma}, ...)
      * @param rescale         the method's {@code rescale} flag for this tensor
-     * @param random          a source for this model and tensor only; element i draws {@code random.uniform(i)}
-     * @param scratch         buffers reusable across the models of one call
+     * @param tensorRandom    the tensor's source; model {@code stream}'s element i draws from stream {@code stream}
+     *                        of it ({@code tensorRandom.fork(stream).uniform(i)}, the same draw as
+     *                        {@link org.evomerge.api.compute.ComputeBackend#randomMask})
+     * @param stream          the model's position among the tensor's models
+     * @param scratch         buffers and the compute backend, reusable across the models of one call
      */
-    SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource random,
-                         Scratch scratch);
+    SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,
+                         int stream, Scratch scratch);
 
     /**
      * The factor that gives the kept elements the L1 norm of the whole task vector: {@code before / after}, or 1 when
@@ -35,11 +39,21 @@ interface Sparsifier {
         return before < RESCALE_EPSILON || after < RESCALE_EPSILON ? 1.0 : before / after;
     }
 
-    /** Buffers for one merge call, grown on demand and reused for each model; not thread-safe. */
+    /** The run's compute backend and buffers for one merge call, grown on demand and reused for each model; not thread-safe. */
     final class Scratch {
+        private final ComputeBackend compute;
         private float[] floats = new float[0];
         private long[] longs = new long[0];
         private int[] ints = new int[0];
+
+        /** @param compute the backend the masks and norms are computed with */
+        Scratch(ComputeBackend compute) {
+            this.compute = java.util.Objects.requireNonNull(compute, "compute");
+        }
+
+        ComputeBackend compute() {
+            return compute;
+        }
 
         /** An int buffer of at least {@code size} elements, contents undefined. */
         int[] ints(int size) {

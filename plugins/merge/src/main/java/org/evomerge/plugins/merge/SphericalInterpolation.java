@@ -34,18 +34,14 @@ final class SphericalInterpolation {
         double dot = compute.dot(v0, v1) / (n0 > SLERP_NORM_EPS ? n0 : 1.0) / (n1 > SLERP_NORM_EPS ? n1 : 1.0);
         float[] out = new float[v0.length];
         if (Math.abs(dot) > DOT_THRESHOLD) {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = (float) ((1 - t) * v0[i] + t * v1[i]);
-            }
+            compute.linearCombination(v0, 1 - t, v1, t, out);
             return out;
         }
         double theta = Math.acos(dot);
         double sinTheta = Math.sin(theta);
         double s0 = Math.sin((1 - t) * theta) / sinTheta;
         double s1 = Math.sin(t * theta) / sinTheta;
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) (s0 * v0[i] + s1 * v1[i]);
-        }
+        compute.linearCombination(v0, s0, v1, s1, out);
         return out;
     }
 

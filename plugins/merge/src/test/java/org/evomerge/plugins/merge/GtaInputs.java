@@ -1,5 +1,7 @@
 package org.evomerge.plugins.merge;
 
+import org.evomerge.kernels.ElementMath;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
@@ -68,7 +70,8 @@ final class GtaInputs {
 
     /** Merges with scripted uniforms: model m's element i draws {@code uniforms[m][i]}. */
     float[] merge(Shape shape, float[] base, List<float[]> models, List<Map<String, ?>> perModel, double[][] uniforms) {
-        return method().merge(input(shape, base, models, perModel, new ScriptedRandom(uniforms, -1)));
+        return method().merge(input(shape, base, models, perModel,
+                new ScriptedRandom(uniforms, -1, seedKeepingAsScripted(uniforms, perModel))));
     }
 
     /** Merges a 1-D tensor with a fixed seed. */
@@ -102,15 +105,39 @@ final class GtaInputs {
     }
 
     /**
-     * A random source whose uniforms are given: {@code fork(m)} (model m) draws {@code uniforms[m][i]} for element i.
-     * Hand-worked DARE and DELLA cases use it so their masks are written down in the test, independent of the PRNG.
+     * The first seed whose counter-based DARE draws ({@link ElementMath#streamUniform}(seed, m, i), what
+     * {@code ComputeBackend.randomMask} uses) keep exactly the elements the scripted uniforms keep at each model's
+     * density. DARE no longer reads a random source's uniforms, so its hand-worked cases run with this seed: their
+     * masks, and so their expected values, stay as written down.
      */
-    record ScriptedRandom(double[][] uniforms, int model) implements RandomSource {
-
-        @Override
-        public long seed() {
-            return model;
+    static long seedKeepingAsScripted(double[][] uniforms, List<Map<String, ?>> perModel) {
+        for (long seed = 0; seed < 50_000_000L; seed++) {
+            if (keepsAsScripted(seed, uniforms, perModel)) {
+                return seed;
+            }
         }
+        throw new AssertionError("no seed reproduces the scripted DARE mask");
+    }
+
+    private static boolean keepsAsScripted(long seed, double[][] uniforms, List<Map<String, ?>> perModel) {
+        for (int m = 0; m < uniforms.length; m++) {
+            Object d = m < perModel.size() ? perModel.get(m).get("density") : null;
+            double density = d == null ? 1.0 : ((Number) d).doubleValue();
+            for (int i = 0; i < uniforms[m].length; i++) {
+                if ((ElementMath.streamUniform(seed, m, i) < density) != (uniforms[m][i] < density)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A random source whose uniforms are given: {@code fork(m)} (model m) draws {@code uniforms[m][i]} for element i.
+     * Hand-worked DELLA cases use it so their masks are written down in the test, independent of the PRNG; its
+     * {@code seed} is one whose counter-based DARE draws give the same masks ({@link #seedKeepingAsScripted}).
+     */
+    record ScriptedRandom(double[][] uniforms, int model, long seed) implements RandomSource {
 
         @Override
         public RandomSource fork(String key) {
@@ -119,7 +146,7 @@ final class GtaInputs {
 
         @Override
         public RandomSource fork(long index) {
-            return new ScriptedRandom(uniforms, Math.toIntExact(index));
+            return new ScriptedRandom(uniforms, Math.toIntExact(index), ElementMath.streamSeed(seed, index));
         }
 
         @Override

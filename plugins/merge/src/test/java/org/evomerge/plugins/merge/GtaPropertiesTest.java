@@ -1,5 +1,7 @@
 package org.evomerge.plugins.merge;
 
+import org.evomerge.engine.compute.ReferenceBackend;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -182,14 +184,14 @@ class GtaPropertiesTest {
         TaskDelta delta = randomDelta(n, 4);
         Parameters p = new Parameters(Map.of("density", 0.3));
         DareDrop dare = new DareDrop(DareDrop.Rescale.L1);
-        SparseDelta first = dare.sparsify(delta, p, true, new SeededRandomSource(9).fork(0), new Sparsifier.Scratch());
+        SparseDelta first = dare.sparsify(delta, p, true, new SeededRandomSource(9), 0, new Sparsifier.Scratch(new ReferenceBackend()));
         double fraction = first.keptCount(n) / (double) n;
         double sigma = Math.sqrt(0.3 * 0.7 / n);
         assertEquals(0.3, fraction, 5 * sigma, "kept fraction");
-        SparseDelta again = dare.sparsify(delta, p, true, new SeededRandomSource(9).fork(0), new Sparsifier.Scratch());
+        SparseDelta again = dare.sparsify(delta, p, true, new SeededRandomSource(9), 0, new Sparsifier.Scratch(new ReferenceBackend()));
         assertArrayEquals(first.mask(), again.mask());
         assertEquals(first.scale(), again.scale());
-        SparseDelta other = dare.sparsify(delta, p, true, new SeededRandomSource(10).fork(0), new Sparsifier.Scratch());
+        SparseDelta other = dare.sparsify(delta, p, true, new SeededRandomSource(10), 0, new Sparsifier.Scratch(new ReferenceBackend()));
         assertFalse(java.util.Arrays.equals(first.mask(), other.mask()));
         // The merge itself: same seed, same tensor → identical; another seed → different.
         List<float[]> models = List.of(delta.model());
@@ -214,7 +216,7 @@ class GtaPropertiesTest {
             for (double density : new double[] {0.1, 0.3, 0.7}) {
                 Parameters p = new Parameters(Map.of("density", density, "epsilon", 0.05, "gamma", 0.01));
                 SparseDelta sparse = sparsifier.sparsify(delta, p, true,
-                        new SeededRandomSource(1).fork(0), new Sparsifier.Scratch());
+                        new SeededRandomSource(1), 0, new Sparsifier.Scratch(new ReferenceBackend()));
                 double after = 0;
                 for (double v : sparse.values(delta)) {
                     after += Math.abs(v);
@@ -236,7 +238,7 @@ class GtaPropertiesTest {
         double[] sum = new double[8];
         for (int s = 0; s < seeds; s++) {
             double[] v = dare.sparsify(delta, new Parameters(Map.of("density", 0.5)), true,
-                    new SeededRandomSource(s).fork(0), new Sparsifier.Scratch()).values(delta);
+                    new SeededRandomSource(s), 0, new Sparsifier.Scratch(new ReferenceBackend())).values(delta);
             for (int i = 0; i < 8; i++) {
                 sum[i] += v[i];
             }

@@ -1,5 +1,7 @@
 package org.evomerge.plugins.merge;
 
+import org.evomerge.engine.compute.ReferenceBackend;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,7 +92,7 @@ class MagnitudeCutTest {
     @Test
     void theStreamingCutOnLargeTensorsEqualsTheArrayCut() {
         SplittableRandom random = new SplittableRandom(5);
-        Sparsifier.Scratch scratch = new Sparsifier.Scratch();
+        Sparsifier.Scratch scratch = new Sparsifier.Scratch(new ReferenceBackend());
         for (int trial = 0; trial < 6; trial++) {
             int n = (1 << 16) + random.nextInt(50_000);
             float[] base = new float[n];

@@ -1,0 +1,57 @@
+package org.evomerge.api.compute;
+
+import java.lang.foreign.MemorySegment;
+import org.evomerge.api.Experimental;
+import org.evomerge.api.tensor.DType;
+
+/**
+ * The kernels of a decoder's forward pass, with weights resident where they run: a model's matrices are uploaded
+ * once when it is loaded and every evaluation, session and token after that reuses them. Activations are plain float
+ * arrays, row-major, one row per token. Implementations are thread-safe (a GPU implementation may serialise calls).
+ *
+ * <p>Numerics: products and norms agree with a double-precision reference within float rounding of the
+ * accumulation order (each implementation's tests declare the tolerance); softmax is max-subtracted.
+ */
+@Experimental(since = "0.1.0", reason = "issue 8: inference through the backend")
+public interface InferenceOperations extends AutoCloseable {
+
+    /** Whether {@link #upload} accepts weights of this dtype (at least F32, F16, BF16 and Q8_0). */
+    boolean supports(DType dtype);
+
+    /**
+     * Makes a {@code rows × cols} row-major matrix stored as {@code dtype} at {@code data} resident. {@code data}
+     * must stay valid until the handle is closed (a CPU implementation reads it in place).
+     *
+     * @throws IllegalArgumentException if the dtype is not supported or {@code data} is too small
+     */
+    WeightHandle upload(MemorySegment data, DType dtype, int rows, int cols);
+
+    /**
+     * {@code out[t·rows + r] = Σ_c W[r][c] · x[t·cols + c]} for every token {@code t < tokens} (a matrix-vector
+     * product for one token, a matrix-matrix product for a batch).
+     */
+    void multiply(WeightHandle weights, float[] x, int tokens, float[] out);
+
+    /**
+     * RMSNorm of each of {@code rows} rows of {@code weight.length} floats:
+     * {@code out = x / sqrt(mean(x²) + eps) · weight}, the mean square summed in double.
+     */
+    void rmsNorm(float[] x, float[] weight, double eps, int rows, float[] out);
+
+    /**
+     * Rotary embedding in place, Hugging Face's rotate-half layout: for each of {@code heads} heads of
+     * {@code headDim} floats at {@code x[offset ..)}, element i &lt; headDim/2 pairs with i + headDim/2 and the pair
+     * is rotated by the angle whose cosine and sine are {@code cos[i]}, {@code sin[i]}.
+     */
+    void rope(float[] x, int offset, int heads, int headDim, float[] cos, float[] sin);
+
+    /**
+     * Causal attention of {@code tokens} queries at positions {@code start ..} over the cached keys and values
+     * (which already hold those positions): scores {@code q·k / sqrt(headDim)}, softmax, weighted sum of values.
+     */
+    void attention(AttentionShape shape, float[] keys, float[] values, float[] q, int start, int tokens, float[] out);
+
+    /** Releases every handle still open. */
+    @Override
+    void close();
+}

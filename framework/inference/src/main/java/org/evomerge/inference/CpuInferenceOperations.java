@@ -1,0 +1,182 @@
+package org.evomerge.inference;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Objects;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import org.evomerge.api.compute.AttentionShape;
+import org.evomerge.api.compute.InferenceOperations;
+import org.evomerge.api.compute.WeightHandle;
+import org.evomerge.api.tensor.DType;
+
+/**
+ * The CPU implementation of the inference kernels: matrix products with {@link MatrixKernels} (fused decode and dot
+ * for one token, packed register-blocked tiles for a batch) parallel over row tiles on a {@link WorkerPool}, RMSNorm,
+ * rotary embedding and attention with the Vector API. "Uploading" a matrix wraps its stored bytes (usually a memory
+ * mapping) without copying: the CPU computes where the weights already are. It is what the inference engine uses
+ * when the run's compute backend has no {@link InferenceOperations} of its own (the CPU backends). Thread-safe.
+ */
+public final class CpuInferenceOperations implements InferenceOperations {
+
+    private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
+
+    private final WorkerPool pool;
+
+    /** @param threads worker threads for the products and attention, at least 1 */
+    public CpuInferenceOperations(int threads) {
+        this(new WorkerPool(threads));
+    }
+
+    CpuInferenceOperations(WorkerPool pool) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+    }
+
+    WorkerPool pool() {
+        return pool;
+    }
+
+    @Override
+    public boolean supports(DType dtype) {
+        return WeightMatrix.supports(dtype);
+    }
+
+    @Override
+    public WeightHandle upload(MemorySegment data, DType dtype, int rows, int cols) {
+        if (!supports(dtype)) {
+            throw new IllegalArgumentException("the CPU inference kernels do not support " + dtype + " weights");
+        }
+        return new CpuWeights(WeightMatrix.of(data, dtype, rows, cols));
+    }
+
+    /** A handle over the stored bytes; closing it only forbids further use. */
+    static final class CpuWeights implements WeightHandle {
+        private final WeightMatrix matrix;
+        private volatile boolean closed;
+
+        CpuWeights(WeightMatrix matrix) {
+            this.matrix = matrix;
+        }
+
+        WeightMatrix matrix() {
+            if (closed) {
+                throw new IllegalStateException("weight handle is closed");
+            }
+            return matrix;
+        }
+
+        @Override
+        public int rows() {
+            return matrix.rows();
+        }
+
+        @Override
+        public int cols() {
+            return matrix.cols();
+        }
+
+        @Override
+        public DType dtype() {
+            return matrix.dtype();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    @Override
+    public void multiply(WeightHandle weights, float[] x, int tokens, float[] out) {
+        if (!(weights instanceof CpuWeights cpu)) {
+            throw new IllegalArgumentException("weight handle " + weights + " was not uploaded by the CPU kernels");
+        }
+        cpu.matrix().multiply(x, tokens, out, pool);
+    }
+
+    @Override
+    public void rmsNorm(float[] x, float[] weight, double eps, int rows, float[] out) {
+        int n = weight.length;
+        for (int r = 0; r < rows; r++) {
+            int base = r * n;
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += (double) x[base + i] * x[base + i];
+            }
+            float scale = (float) (1.0 / Math.sqrt(sum / n + eps));
+            for (int i = 0; i < n; i++) {
+                out[base + i] = x[base + i] * scale * weight[i];
+            }
+        }
+    }
+
+    @Override
+    public void rope(float[] x, int offset, int heads, int headDim, float[] cos, float[] sin) {
+        RotaryEmbedding.rotate(x, offset, heads, headDim, cos, sin);
+    }
+
+    /** Parallel over (token, head) pairs; scores and softmax in float with a vector exponential. */
+    @Override
+    public void attention(AttentionShape shape, float[] keys, float[] values, float[] q, int start, int tokens,
+                          float[] out) {
+        int heads = shape.heads();
+        int headDim = shape.headDim();
+        int kvDim = shape.kvHeads() * headDim;
+        int qDim = heads * headDim;
+        int group = heads / shape.kvHeads();
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int window = shape.slidingWindow();
+        pool.forRange(tokens * heads, 4, (from, to) -> {
+            for (int pair = from; pair < to; pair++) {
+                int i = pair / heads;
+                int h = pair % heads;
+                int position = start + i;
+                int first = window > 0 ? Math.max(0, position - window + 1) : 0;
+                int count = position - first + 1;
+                float[] scores = SCORES.get();
+                if (scores.length < count) {
+                    scores = new float[Math.max(count, 2 * scores.length)];
+                    SCORES.set(scores);
+                }
+                int qOff = i * qDim + h * headDim;
+                int kvOff = (h / group) * headDim;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < count; j++) {
+                    float score = MatrixKernels.dot(q, qOff, keys, (first + j) * kvDim + kvOff, headDim) * scale;
+                    scores[j] = score;
+                    max = Math.max(max, score);
+                }
+                float sum = expShift(scores, count, max);
+                int outOff = i * qDim + h * headDim;
+                Arrays.fill(out, outOff, outOff + headDim, 0f);
+                float inverse = 1f / sum;
+                for (int j = 0; j < count; j++) {
+                    MatrixKernels.axpy(scores[j] * inverse, values, (first + j) * kvDim + kvOff, out, outOff, headDim);
+                }
+            }
+        });
+    }
+
+    /** {@code scores[j] = e^(scores[j] − max)} for {@code j < count}; returns their sum. */
+    private static float expShift(float[] scores, int count, float max) {
+        var species = MatrixKernels.F;
+        FloatVector total = FloatVector.zero(species);
+        int j = 0;
+        for (; j <= count - species.length(); j += species.length()) {
+            FloatVector e = FloatVector.fromArray(species, scores, j).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(scores, j);
+            total = total.add(e);
+        }
+        float sum = total.reduceLanes(VectorOperators.ADD);
+        for (; j < count; j++) {
+            scores[j] = (float) Math.exp(scores[j] - max);
+            sum += scores[j];
+        }
+        return sum;
+    }
+
+    /** Nothing to release: the handles point into the models' own mappings. */
+    @Override
+    public void close() {
+    }
+}
