@@ -16,7 +16,8 @@ import org.evomerge.engine.evolution.EvolutionJob;
 /**
  * The evomerge host inside a remote worker JVM (a Spark executor with the distribution's {@code lib/} on its class
  * path): a command session as the CLI builds one (configuration, plugins, inference engine, compute backend), with
- * the plugins of this installation ({@code -Devomerge.home}) or, without one, the coordinator's plugin folders, and
+ * the plugins of this installation ({@code -Devomerge.home}) and those of the coordinator's plugin folders that exist
+ * here, and
  * the run's evaluation side from {@link EvolutionJob#openCandidateEvaluator}. Found with {@link java.util.ServiceLoader}.
  */
 public final class ClusterWorkerHost implements EvaluationWorkerHost {
@@ -32,16 +33,16 @@ public final class ClusterWorkerHost implements EvaluationWorkerHost {
         options.quiet = true;
         options.threads = run.threads();
         options.seed = run.seed();
-        if (environment.pluginsFolder().isEmpty()) {
-            for (Path dir : run.pluginDirs()) {
-                if (Files.isDirectory(dir)) {
-                    options.pluginDirs.add(dir);
-                }
+        // The installation's own plugins, plus the coordinator's extra plugin folders found at the same path here
+        // (a local copy or a shared file system).
+        for (Path dir : run.pluginDirs()) {
+            if (Files.isDirectory(dir) && !environment.pluginsFolder().map(dir::equals).orElse(false)) {
+                options.pluginDirs.add(dir);
             }
-            if (options.pluginDirs.isEmpty()) {
-                throw EvomergeException.configuration("this worker has no evomerge installation (-Devomerge.home) and"
-                        + " none of the coordinator's plugin folders " + run.pluginDirs() + " exists here");
-            }
+        }
+        if (environment.pluginsFolder().isEmpty() && options.pluginDirs.isEmpty()) {
+            throw EvomergeException.configuration("this worker has no evomerge installation (-Devomerge.home) and"
+                    + " none of the coordinator's plugin folders " + run.pluginDirs() + " exists here");
         }
         CommandSession session = new CommandSession(environment, options);
         try {

@@ -39,6 +39,7 @@ final class SparkEvaluationExecutor implements EvaluationExecutor {
         if (!settings.local()) {
             ClusterPreflight.check(settings);
         }
+        preloadShutdownClasses();
         this.spark = withPluginLoader(() -> {
             SparkConf conf = new SparkConf(false);
             settings.conf().forEach(conf::set);
@@ -107,6 +108,21 @@ final class SparkEvaluationExecutor implements EvaluationExecutor {
             spark.stop();
             return null;
         });
+    }
+
+    /**
+     * Hadoop's shutdown-hook manager (Spark registers its hooks there) loads a class only when the JVM exits, after
+     * the host has closed this plugin's class loader: load it now so the JVM's exit stays quiet.
+     */
+    private static void preloadShutdownClasses() {
+        for (String name : List.of("org.apache.hadoop.util.ShutdownHookManager$2",
+                "org.apache.hadoop.util.ShutdownHookManager$HookEntry")) {
+            try {
+                Class.forName(name, true, SparkEvaluationExecutor.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                LOG.log(System.Logger.Level.DEBUG, "cannot preload " + name, e);
+            }
+        }
     }
 
     /** The innermost cause's message, first line only: Spark wraps the executor's error in several layers. */
