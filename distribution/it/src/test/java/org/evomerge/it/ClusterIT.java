@@ -86,7 +86,10 @@ class ClusterIT {
                     "--memory", "1g", "--webui-port", Integer.toString(freePort()),
                     "--work-dir", temp.resolve("work" + i).toString())));
         }
-        await(() -> log("master").split("Registering worker", -1).length - 1 >= 2, 60, m, "master");
+        for (int i = 0; i < workers.size(); i++) {
+            String name = "worker" + (i + 1);
+            await(() -> log(name).contains("Successfully registered with master"), 120, workers.get(i), name);
+        }
     }
 
     @AfterAll
@@ -183,7 +186,9 @@ class ClusterIT {
     private Map<String, String> userEnvironment() {
         Path user = temp.resolve("user");
         return Map.of("HOME", user.toString(), "XDG_CONFIG_HOME", user.resolve(".config").toString(),
-                "XDG_CACHE_HOME", user.resolve(".cache").toString(), "EVOMERGE_SPARK_SECRET", "");
+                "XDG_CACHE_HOME", user.resolve(".cache").toString(), "EVOMERGE_SPARK_SECRET", "",
+                // Every Spark service binds to the loopback interface only.
+                "SPARK_LOCAL_IP", "127.0.0.1");
     }
 
     private Process daemon(String name, String secret, List<String> args) throws IOException {

@@ -3,6 +3,9 @@ package org.evomerge.plugins.spark;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.network.TransportContext;
 import org.apache.spark.network.client.TransportClient;
 import org.apache.spark.network.client.TransportClientBootstrap;
@@ -49,6 +52,9 @@ final class ClusterPreflight {
         };
         TransportClientBootstrap bootstrap = crypto ? new AuthClientBootstrap(transport, SASL_USER, keys)
                 : new SaslClientBootstrap(transport, SASL_USER, keys);
+        // A refused handshake is this check's answer, not an error to log: Spark's client logs it at ERROR level.
+        Level previous = LogManager.getLogger("org.apache.spark.network").getLevel();
+        Configurator.setLevel("org.apache.spark.network", Level.OFF);
         try (TransportContext context = new TransportContext(transport, new NoOpRpcHandler());
              TransportClientFactory factory = context.createClientFactory(List.of(bootstrap))) {
             TransportClient client = factory.createClient(master.getHost(), master.getPort());
@@ -65,6 +71,8 @@ final class ClusterPreflight {
                     : ": the Spark master refused this driver: authentication failed (is " + ClusterSecret.ENV
                     + " or the secret file the cluster's secret, and encryption set as on the cluster?) (" + why
                     + ")"));
+        } finally {
+            Configurator.setLevel("org.apache.spark.network", previous);
         }
     }
 }

@@ -37,7 +37,10 @@ final class SparkEvaluationExecutor implements EvaluationExecutor {
         this.settings = settings;
         this.function = new ExecutorSideEvaluation(RunPayload.of(run));
         if (!settings.local()) {
-            ClusterPreflight.check(settings);
+            withPluginLoader(() -> {
+                ClusterPreflight.check(settings);
+                return null;
+            });
         }
         preloadShutdownClasses();
         this.spark = withPluginLoader(() -> {
@@ -137,7 +140,18 @@ final class SparkEvaluationExecutor implements EvaluationExecutor {
         return first;
     }
 
-    private static <T> T withPluginLoader(java.util.function.Supplier<T> body) {
+    static <T> T withPluginLoader(java.util.function.Supplier<T> body) {
+        // Spark's SLF4J (in this plugin's lib/) would also see the host's SLF4J provider through the parent loader,
+        // reject it as "not a subtype" and say so on stderr: name the provider it ships instead.
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", "org.apache.logging.slf4j.SLF4JServiceProvider");
+            System.setProperty("slf4j.internal.verbosity", "WARN");
+        }
+        // Spark installs an INFO-level console configuration unless Log4j 2 already has one: give it ours.
+        java.net.URL logging = SparkEvaluationExecutor.class.getResource("log4j2-driver.properties");
+        if (System.getProperty("log4j2.configurationFile") == null && logging != null) {
+            System.setProperty("log4j2.configurationFile", logging.toString());
+        }
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(SparkEvaluationExecutor.class.getClassLoader());
