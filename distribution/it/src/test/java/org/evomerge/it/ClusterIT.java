@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * refused with one line. Every process started here is stopped in {@link #stopCluster()} and by a shutdown hook.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(value = 240, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ClusterIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -157,8 +157,13 @@ public final class EvolutionJob {
         }
         Optional<RunFile.ExtensionChoice> executionChoice = options.execution().or(run::execution)
                 .filter(c -> !c.id().equals(LocalEvaluationExecutor.ID));
-        Optional<RegisteredExtension> executorExtension = executionChoice
-                .map(c -> find(catalog, ExtensionKind.EVALUATION_EXECUTOR, c, file));
+        Optional<RegisteredExtension> executorExtension = executionChoice.map(c -> catalog
+                .find(ExtensionKind.EVALUATION_EXECUTOR, c.id()).orElseThrow(() -> EvomergeException.configuration(
+                        file + ": '" + c.key() + "': unknown evaluation executor '" + c.id() + "'; installed: local"
+                                + catalog.ofKind(ExtensionKind.EVALUATION_EXECUTOR).stream()
+                                .map(r -> ", " + r.descriptor().id()).reduce("", String::concat)
+                                + (c.id().equals("spark") ? " (the spark executor comes with the cluster bundle,"
+                                + " docs/cluster.md)" : ""))));
         Optional<Parameters> executorParameters = executorExtension.map(e -> validate(e.descriptor(),
                 executionChoice.get().parameters(), file, executionChoice.get().key() + ".parameters"));
         if (executorExtension.isPresent() && run.genome().kind() == RunFile.GenomeKind.MODEL) {
