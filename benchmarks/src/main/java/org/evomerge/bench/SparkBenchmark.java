@@ -104,7 +104,7 @@ public final class SparkBenchmark {
     private static String runFile(int evaluations, long delay) {
         return """
                 models: [model-a, model-b]
-                genome: {kind: recipe, merge_method: linear, layer_groups: 2, filters: [self_attn, mlp]}
+                genome: {kind: recipe, merge_method: linear, layer_groups: 2, filters: [self_attn, mlp], dtype: float32}
                 strategy: {id: random, parameters: {batch_size: 4}}
                 evaluators:
                   - {name: timed, evaluator: bench-timed, parameters: {delay_ms: %d}}
