@@ -39,7 +39,14 @@ class EvolveIT {
 
     @BeforeEach
     void setUp() throws IOException {
-        pluginDir = Files.createDirectories(temp.resolve("plugins"));
+        pluginDir = writePlugin(temp);
+        writeModel(temp.resolve("model-a"), 0.0, 1);
+        writeModel(temp.resolve("model-b"), 1.0, 2);
+    }
+
+    /** The folder plugin with this module's test evaluator and strategy, in {@code folder/plugins}. */
+    static Path writePlugin(Path folder) throws IOException {
+        Path pluginDir = Files.createDirectories(folder.resolve("plugins"));
         Path plugin = Files.createDirectories(pluginDir.resolve("it-evolution"));
         Files.writeString(plugin.resolve("plugin.properties"), "plugin.id=it-evolution\nplugin.version=1.0.0\n"
                 + "plugin.provider=tests\nplugin.description=evolve end-to-end test extensions\n");
@@ -56,12 +63,11 @@ class EvolveIT {
         Files.createDirectories(classes.resolve("META-INF"));
         Files.writeString(classes.resolve("META-INF/extensions.idx"), MeanTargetEvaluatorFactory.class.getName() + "\n"
                 + RandomSearchFactory.class.getName() + "\n");
-        writeModel(temp.resolve("model-a"), 0.0, 1);
-        writeModel(temp.resolve("model-b"), 1.0, 2);
+        return pluginDir;
     }
 
     /** A 2-layer Llama-shaped float32 safetensors model whose weights are {@code offset} + small noise. */
-    private static void writeModel(Path folder, double offset, long seed) throws IOException {
+    static void writeModel(Path folder, double offset, long seed) throws IOException {
         Files.createDirectories(folder);
         Map<String, long[]> shapes = new LinkedHashMap<>();
         shapes.put("model.embed_tokens.weight", new long[] {8, 4});

@@ -20,20 +20,32 @@ import org.evomerge.api.tensor.TensorInfo;
 
 /**
  * Test evaluator packed into a folder plugin by {@code EvolveIT}: score = −(mean of every weight − target)², read
- * from the candidate's tensors (float32 or bfloat16), so a merge's weights decide its fitness.
+ * from the candidate's tensors (float32 or bfloat16), so a merge's weights decide its fitness. {@code delay_ms} makes
+ * it slow on purpose (ClusterIT kills an executor while evaluations run).
  */
 public final class MeanTargetEvaluatorFactory implements EvaluatorFactory {
 
     @Override
     public ExtensionDescriptor descriptor() {
         return new ExtensionDescriptor("mean-target", "1.0.0", ExtensionKind.EVALUATOR, "distance of the mean weight",
-                ParameterSchema.of(ParameterSpec.number("target", 0.0, null, null, "wanted mean weight")), Set.of());
+                ParameterSchema.of(ParameterSpec.number("target", 0.0, null, null, "wanted mean weight"),
+                        ParameterSpec.integer("delay_ms", 0, 0L, 60_000L, "sleep before answering (a slow"
+                                + " evaluation, for the cluster test)")), Set.of());
     }
 
     @Override
     public Evaluator create(Parameters parameters, RunContext context) {
         double target = parameters.number("target");
+        long delay = parameters.integer("delay_ms");
         return (Model model) -> {
+            if (delay > 0) {
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }
             double sum = 0;
             long count = 0;
             for (TensorInfo t : model.tensors().tensors()) {

@@ -16,7 +16,9 @@ public enum ExtensionKind {
     /** Scores a model: the fitness functions ({@code EvaluatorFactory}). */
     EVALUATOR("evaluator"),
     /** Proposes genomes and learns from their scores ({@code SearchStrategyFactory}). */
-    SEARCH_STRATEGY("search-strategy");
+    SEARCH_STRATEGY("search-strategy"),
+    /** Runs a generation's candidate evaluations somewhere: threads here, a cluster ({@code EvaluationExecutorFactory}). */
+    EVALUATION_EXECUTOR("evaluation-executor");
 
     private final String id;
 

@@ -49,6 +49,16 @@ public final class EvolveCommand implements Runnable {
     @Option(names = "--json", description = "Print a JSON summary.")
     boolean json;
 
+    @Option(names = "--cluster", paramLabel = "MASTER",
+            description = {"Evaluate on Apache Spark (the cluster distribution's spark plugin): local[N], or",
+                    "spark://HOST:PORT with the cluster's secret from EVOMERGE_SPARK_SECRET or --cluster-secret-file",
+                    "(docs/cluster.md). Overrides the run file's execution block; --resume may change it."})
+    String cluster;
+
+    @Option(names = "--cluster-secret-file", paramLabel = "FILE",
+            description = "File holding the Spark cluster's shared secret (never give the secret itself).")
+    Path clusterSecretFile;
+
     @Spec
     CommandSpec spec;
 
@@ -73,9 +83,13 @@ public final class EvolveCommand implements Runnable {
             return calculator.compute(new KinshipCalculator.NamedModel("base", base.get()), named,
                     KinshipOptions.defaults()).matrix(KinshipMetric.byId(metric));
         });
+        List<Path> pluginDirs = new ArrayList<>();
+        session.environment().pluginsFolder().ifPresent(pluginDirs::add);
+        pluginDirs.addAll(session.settings().plugins().dirs());
         EvolutionJob.Result result = EvolutionJob.run(run, session.plugins().catalog(), session.modelFormats(),
                 session.architectures(), session.runContext(),
-                new EvolutionJob.Options(runDir, resume, VersionProvider.evomergeVersion(), "safetensors"),
+                new EvolutionJob.Options(runDir, resume, VersionProvider.evomergeVersion(), "safetensors",
+                        execution(run, cwd), pluginDirs),
                 session.runContext().progress(), kinship, report);
         double seconds = (System.nanoTime() - started) / 1e9;
         EvaluationRecord best = result.outcome().best();
@@ -98,5 +112,23 @@ public final class EvolveCommand implements Runnable {
                     result.outcome().reason(), best.id(), best.fitness().objectives(), result.best());
             stdout.flush();
         }
+    }
+
+    /** {@code --cluster} as the {@code spark} executor, over the run file's own spark parameters when it has some. */
+    private Optional<RunFile.ExtensionChoice> execution(RunFile run, Path cwd) {
+        if (cluster == null) {
+            if (clusterSecretFile != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--cluster-secret-file needs --cluster");
+            }
+            return Optional.empty();
+        }
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        run.execution().filter(e -> e.id().equals("spark")).ifPresent(e -> parameters.putAll(e.parameters()));
+        parameters.put("cluster", cluster);
+        if (clusterSecretFile != null) {
+            parameters.put("secret_file", cwd.resolve(clusterSecretFile).toAbsolutePath().normalize().toString());
+        }
+        return Optional.of(new RunFile.ExtensionChoice("spark", parameters, "--cluster"));
     }
 }

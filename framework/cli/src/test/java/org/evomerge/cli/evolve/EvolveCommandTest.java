@@ -73,4 +73,19 @@ class EvolveCommandTest {
         assertEquals(2, r.exitCode(), r.err());
         assertTrue(r.err().contains("'strategy'") && r.err().contains("cma-es"), r.err());
     }
+
+    @Test
+    void aClusterSecretFileWithoutAClusterIsAUsageError() throws Exception {
+        Files.writeString(temp.resolve("run.yml"), """
+                models: [a, b]
+                genome: {kind: recipe, merge_method: linear}
+                strategy: cma-es
+                evaluators: [{name: t, evaluator: perplexity}]
+                budget: {evaluations: 10}
+                """);
+        Run r = run("evolve", "run.yml", "--out", "run", "--cluster-secret-file", "secret");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("--cluster-secret-file needs --cluster"), r.err());
+        assertTrue(Files.notExists(temp.resolve("run")));
+    }
 }

@@ -39,6 +39,11 @@ public record EvaluationRecord(String id, int generation, Genome genome, List<St
         return "g" + generation + "-" + index;
     }
 
+    /** The genome index within its generation of an id made by {@link #id(int, int)}. */
+    public static int index(String id) {
+        return Integer.parseInt(id.substring(id.lastIndexOf('-') + 1));
+    }
+
     public Map<String, Object> toJson() {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("type", "evaluation");

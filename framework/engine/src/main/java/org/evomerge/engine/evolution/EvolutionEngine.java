@@ -12,21 +12,22 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.function.Supplier;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.evaluation.EvaluationResult;
+import org.evomerge.api.execution.EvaluationExecutor;
+import org.evomerge.api.execution.EvaluationTask;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.search.ScoredGenome;
 import org.evomerge.api.search.SearchStrategy;
 import org.evomerge.api.selection.Fitness;
 import org.evomerge.engine.evolution.genome.GenomeJson;
+import org.evomerge.engine.execution.LocalEvaluationExecutor;
 
 /**
- * The ask/tell loop: asks the strategy for a batch, scores the batch on a pool of evaluation workers, journals every
+ * The ask/tell loop: asks the strategy for a batch, scores the batch through an {@link EvaluationExecutor} (the local
+ * worker pool by default, a cluster through a plugin), journals every
  * result before it is used, tells the strategy, and repeats until the strategy finishes or a budget runs out.
  *
  * <p><b>Resuming.</b> Strategies are deterministic given their seed and what they were told, so a resumed run
@@ -92,7 +93,8 @@ public final class EvolutionEngine {
 
     private final RunJournal journal;
     private final SearchStrategy strategy;
-    private final CandidateScorer scorer;
+    private final Supplier<EvaluationExecutor> executorFactory;
+    private EvaluationExecutor executor;
     private final Lineage lineage;
     private final Settings settings;
     private final ProgressReporter progress;
@@ -104,9 +106,20 @@ public final class EvolutionEngine {
     public EvolutionEngine(RunJournal journal, SearchStrategy strategy, CandidateScorer scorer, Lineage lineage,
                            Settings settings, ProgressReporter progress,
                            java.util.function.Consumer<List<GenerationStats>> afterGeneration) {
+        this(journal, strategy, () -> new LocalEvaluationExecutor(task -> scorer.score(task.genome(), task.full()),
+                settings.workers()), lineage, settings, progress, afterGeneration);
+    }
+
+    /**
+     * @param executor opens where evaluations run for this session (closed when {@link #run()} ends); it is only
+     *                 opened when something is left to evaluate
+     */
+    public EvolutionEngine(RunJournal journal, SearchStrategy strategy, Supplier<EvaluationExecutor> executor,
+                           Lineage lineage, Settings settings, ProgressReporter progress,
+                           java.util.function.Consumer<List<GenerationStats>> afterGeneration) {
         this.journal = journal;
         this.strategy = strategy;
-        this.scorer = scorer;
+        this.executorFactory = executor;
         this.lineage = lineage;
         this.settings = settings;
         this.progress = progress;
@@ -174,11 +187,6 @@ public final class EvolutionEngine {
         long maxEvaluations = budget.evaluations().orElse(Long.MAX_VALUE);
         double maxSeconds = budget.seconds().orElse(Double.POSITIVE_INFINITY);
 
-        ExecutorService pool = Executors.newFixedThreadPool(settings.workers(), runnable -> {
-            Thread t = new Thread(runnable, "evomerge-evaluation");
-            t.setDaemon(true);
-            return t;
-        });
         String reason;
         try (ProgressReporter.Progress bar = progress.start("evolving",
                 budget.evaluations().orElse(0), "evaluations")) {
@@ -225,7 +233,7 @@ public final class EvolutionEngine {
                     todo = new ArrayList<>(todo.subList(0, (int) Math.max(0, room)));
                 }
                 double deadline = maxSeconds - elapsedBefore;
-                boolean complete = evaluate(generation, batch, todo, results, pool, bar, sessionStart, deadline)
+                boolean complete = evaluate(generation, batch, todo, results, bar, sessionStart, deadline)
                         && !truncated;
                 if (!complete) {
                     reason = "budget";
@@ -257,7 +265,10 @@ public final class EvolutionEngine {
                 }
             }
         } finally {
-            pool.shutdownNow();
+            if (executor != null) {
+                executor.close();
+                executor = null;
+            }
         }
         if (all.isEmpty()) {
             throw EvomergeException.configuration("the run ended before any candidate was evaluated (reason: "
@@ -366,7 +377,7 @@ public final class EvolutionEngine {
      * @return false when the time budget stopped it before every index was scored
      */
     private boolean evaluate(int generation, List<Genome> batch, List<Integer> todo, EvaluationRecord[] results,
-                             ExecutorService pool, ProgressReporter.Progress bar, long sessionStart, double deadline) {
+                             ProgressReporter.Progress bar, long sessionStart, double deadline) {
         List<Integer> fresh = new ArrayList<>();
         Map<Integer, Integer> duplicateOf = new LinkedHashMap<>();
         Map<String, Integer> firstInBatch = new HashMap<>();
@@ -385,25 +396,27 @@ public final class EvolutionEngine {
                 fresh.add(i);
             }
         }
-        Map<Integer, Map<String, EvaluationResult>> screened = new HashMap<>();
+        Map<Integer, Map<String, EvaluationResult>> screened = new java.util.concurrent.ConcurrentHashMap<>();
         Map<Integer, Double> screeningSeconds = new java.util.concurrent.ConcurrentHashMap<>();
         List<Integer> full = fresh;
         if (settings.promote().isPresent() && fresh.size() > 1) {
-            Map<Integer, Future<Optional<Map<String, EvaluationResult>>>> screening = new LinkedHashMap<>();
+            List<EvaluationTask> screening = new ArrayList<>();
             for (int i : fresh) {
-                screening.put(i, pool.submit(() -> {
-                    if (!timeLeft(sessionStart, deadline)) {
-                        return Optional.empty();
-                    }
-                    long t0 = System.nanoTime();
-                    Map<String, EvaluationResult> r = scorer.score(batch.get(i), false);
-                    screeningSeconds.put(i, (System.nanoTime() - t0) / 1e9);
-                    return Optional.of(r);
-                }));
+                screening.add(new EvaluationTask(EvaluationRecord.id(generation, i), generation, batch.get(i), false));
             }
-            for (var e : screening.entrySet()) {
-                await(e.getValue()).ifPresent(r -> screened.put(e.getKey(), r));
-            }
+            executor().evaluate(screening, new EvaluationExecutor.Listener() {
+                @Override
+                public boolean mayStart(EvaluationTask task) {
+                    return timeLeft(sessionStart, deadline);
+                }
+
+                @Override
+                public void finished(EvaluationTask task, Map<String, EvaluationResult> r, double seconds) {
+                    int i = EvaluationRecord.index(task.candidateId());
+                    screeningSeconds.put(i, seconds);
+                    screened.put(i, r);
+                }
+            });
             if (screened.size() < fresh.size()) {
                 return false;
             }
@@ -413,29 +426,42 @@ public final class EvolutionEngine {
                     .limit(keep).sorted().toList();
         }
         List<Integer> promoted = full;
-        Map<Integer, Future<Optional<EvaluationRecord>>> running = new LinkedHashMap<>();
+        // Candidates not promoted keep their screening score: journaled here, without running anything again.
         for (int i : fresh) {
-            boolean promote = promoted.contains(i);
-            running.put(i, pool.submit(() -> {
-                if (promote && !timeLeft(sessionStart, deadline)) {
-                    return Optional.empty();
-                }
-                long t0 = System.nanoTime();
-                Map<String, EvaluationResult> r = promote ? scorer.score(batch.get(i), true) : screened.get(i);
-                double seconds = (promote ? (System.nanoTime() - t0) / 1e9 : 0) + screeningSeconds.getOrDefault(i, 0.0);
-                EvaluationRecord record = record(generation, i, batch.get(i), r, seconds, promote ? "full" : "low");
+            if (!promoted.contains(i)) {
+                EvaluationRecord record = record(generation, i, batch.get(i), screened.get(i),
+                        screeningSeconds.getOrDefault(i, 0.0), "low");
                 journal.append(record.toJson());
                 bar.advance(1);
-                return Optional.of(record);
-            }));
+                results[i] = record;
+            }
+        }
+        List<EvaluationTask> tasks = new ArrayList<>();
+        for (int i : promoted) {
+            tasks.add(new EvaluationTask(EvaluationRecord.id(generation, i), generation, batch.get(i), true));
+        }
+        if (!tasks.isEmpty()) {
+            executor().evaluate(tasks, new EvaluationExecutor.Listener() {
+                @Override
+                public boolean mayStart(EvaluationTask task) {
+                    return timeLeft(sessionStart, deadline);
+                }
+
+                @Override
+                public void finished(EvaluationTask task, Map<String, EvaluationResult> r, double seconds) {
+                    int i = EvaluationRecord.index(task.candidateId());
+                    EvaluationRecord record = record(generation, i, batch.get(i), r,
+                            seconds + screeningSeconds.getOrDefault(i, 0.0), "full");
+                    journal.append(record.toJson());
+                    bar.advance(1);
+                    results[i] = record;
+                }
+            });
         }
         boolean complete = true;
-        for (var e : running.entrySet()) {
-            Optional<EvaluationRecord> r = await(e.getValue());
-            if (r.isEmpty()) {
+        for (int i : fresh) {
+            if (results[i] == null) {
                 complete = false;
-            } else {
-                results[e.getKey()] = r.get();
             }
         }
         // Remember in ask order, so ids and the tie-breaking of the best never depend on which worker finished first.
@@ -481,21 +507,11 @@ public final class EvolutionEngine {
                 lineage.parents(genome), hit.fitness(), hit.metrics(), 0, true, hit.fidelity());
     }
 
-    private static <T> T await(Future<T> future) {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("evaluation interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
+    private EvaluationExecutor executor() {
+        if (executor == null) {
+            executor = executorFactory.get();
         }
+        return executor;
     }
 
     private GenerationStats summarize(int generation, EvaluationRecord[] results, double elapsed) {

@@ -25,6 +25,10 @@ import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionFactory;
 import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.execution.CandidateEvaluator;
+import org.evomerge.api.execution.EvaluationExecutor;
+import org.evomerge.api.execution.EvaluationExecutorFactory;
+import org.evomerge.api.execution.EvaluationRun;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.LayerPathGenome;
 import org.evomerge.api.genome.ModelGenome;
@@ -50,7 +54,9 @@ import org.evomerge.api.tensor.DType;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.SeededRandomSource;
+import org.evomerge.engine.evaluation.WeightsHash;
 import org.evomerge.engine.evolution.genome.LayerPathSpace;
+import org.evomerge.engine.execution.LocalEvaluationExecutor;
 import org.evomerge.engine.evolution.genome.RecipeSpace;
 import org.evomerge.engine.evolution.store.FolderModelStore;
 import org.evomerge.engine.merge.InMemoryMerge;
@@ -79,8 +85,21 @@ public final class EvolutionJob {
      * @param resume       continue the run in {@code runDir} instead of starting one
      * @param version      evomerge's version, for provenance
      * @param outputFormat the format {@code best/} and model-store individuals are written in ({@code safetensors})
+     * @param execution    where evaluations run, overriding the run file's {@code execution} (the CLI's
+     *                     {@code --cluster}); empty = as the run file says
+     * @param pluginDirs   the plugin folders this host loaded, for workers in other JVMs
      */
-    public record Options(Path runDir, boolean resume, String version, String outputFormat) {
+    public record Options(Path runDir, boolean resume, String version, String outputFormat,
+                          Optional<RunFile.ExtensionChoice> execution, List<Path> pluginDirs) {
+
+        public Options {
+            pluginDirs = List.copyOf(pluginDirs);
+        }
+
+        /** Evaluations run where the run file says (the local worker pool when it says nothing). */
+        public Options(Path runDir, boolean resume, String version, String outputFormat) {
+            this(runDir, resume, version, outputFormat, Optional.empty(), List.of());
+        }
     }
 
     /** Writes the run's report ({@code plots/}, {@code report.html}) from the run folder. */
@@ -135,6 +154,22 @@ public final class EvolutionJob {
                     EvomergeException.configuration(task.key() + ": unknown evaluator '" + task.evaluator()
                             + "'; installed: " + ids(catalog, ExtensionKind.EVALUATOR)));
             evaluatorExtensions.add(e);
+        }
+        Optional<RunFile.ExtensionChoice> executionChoice = options.execution().or(run::execution)
+                .filter(c -> !c.id().equals(LocalEvaluationExecutor.ID));
+        Optional<RegisteredExtension> executorExtension = executionChoice.map(c -> catalog
+                .find(ExtensionKind.EVALUATION_EXECUTOR, c.id()).orElseThrow(() -> EvomergeException.configuration(
+                        file + ": '" + c.key() + "': unknown evaluation executor '" + c.id() + "'; installed: local"
+                                + catalog.ofKind(ExtensionKind.EVALUATION_EXECUTOR).stream()
+                                .map(r -> ", " + r.descriptor().id()).reduce("", String::concat)
+                                + (c.id().equals("spark") ? " (the spark executor comes with the cluster bundle,"
+                                + " docs/cluster.md)" : ""))));
+        Optional<Parameters> executorParameters = executorExtension.map(e -> validate(e.descriptor(),
+                executionChoice.get().parameters(), file, executionChoice.get().key() + ".parameters"));
+        if (executorExtension.isPresent() && run.genome().kind() == RunFile.GenomeKind.MODEL) {
+            throw EvomergeException.configuration(file + ": '" + executionChoice.get().key() + "': whole-model genomes"
+                    + " live in the coordinator's model store; executor '" + executionChoice.get().id()
+                    + "' runs recipe and layer-path genomes only");
         }
         if (run.objectives() == RunFile.ObjectiveMode.SEPARATE && run.tasks().size() > 1
                 && selectionExtension.isPresent()
@@ -267,8 +302,27 @@ public final class EvolutionJob {
                 }
             };
 
+            java.util.function.Supplier<EvaluationExecutor> executor;
+            if (executorExtension.isPresent()) {
+                Map<String, String> hashes = new LinkedHashMap<>();
+                models.forEach((path, model) -> hashes.put(path, WeightsHash.of(model)));
+                EvaluationRun description = new EvaluationRun(run.file(), run.text(), hashes, options.pluginDirs(),
+                        seed, context.threads());
+                Map<Class<?>, Object> executorServices = new LinkedHashMap<>(services);
+                executorServices.put(EvaluationRun.class, description);
+                executorServices.put(CandidateEvaluator.class, (CandidateEvaluator) task -> scorer.score(task.genome(),
+                        task.full()));
+                RunContext executorContext = new DefaultRunContext(random.fork("execution"), context.compute(),
+                        ProgressReporter.SILENT, context.scratch(), context.threads(), executorServices);
+                EvaluationExecutorFactory factory = (EvaluationExecutorFactory) executorExtension.get().factory();
+                executor = () -> factory.create(executorParameters.get(), run.workers(), executorContext);
+            } else {
+                executor = () -> new LocalEvaluationExecutor(task -> scorer.score(task.genome(), task.full()),
+                        run.workers());
+            }
+
             try (RunJournal journal = RunJournal.open(runDir)) {
-                EvolutionEngine engine = new EvolutionEngine(journal, strategy, scorer, lineage,
+                EvolutionEngine engine = new EvolutionEngine(journal, strategy, executor, lineage,
                         new EvolutionEngine.Settings(strategyExtension.descriptor().id(), seed, objectives,
                                 run.budget(), run.workers(), run.multiFidelity().map(m -> OptionalDouble.of(m.keep()))
                                 .orElse(OptionalDouble.empty()),
@@ -299,6 +353,120 @@ public final class EvolutionJob {
         } finally {
             evaluators.forEach(Evaluator::close);
             models.values().forEach(Model::close);
+        }
+    }
+
+    /**
+     * The evaluation side of a run in a worker JVM: opens the run's models (refusing any whose content hash differs
+     * from the coordinator's), rebuilds the genome space from the run file, creates the evaluators, and scores
+     * candidates exactly as the coordinator's local workers would. Recipe and layer-path genomes only.
+     *
+     * @param context the worker's host services (inference engine, compute backend, scratch)
+     */
+    public static CandidateEvaluator openCandidateEvaluator(EvaluationRun description, ExtensionCatalog catalog,
+                                                            ModelFormats formats, ArchitectureCatalog architectures,
+                                                            RunContext context) {
+        RunFile run = RunFileReader.parse(description.runFileText(), description.runFile());
+        Path file = run.file();
+        RegisteredExtension method = catalog.find(ExtensionKind.MERGE_METHOD, run.genome().mergeMethod())
+                .orElseThrow(() -> EvomergeException.configuration(file + ": 'genome.merge_method': unknown merge method '"
+                        + run.genome().mergeMethod() + "' on this worker; installed: "
+                        + ids(catalog, ExtensionKind.MERGE_METHOD)));
+        List<RegisteredExtension> evaluatorExtensions = new ArrayList<>();
+        for (RunFile.Task task : run.tasks()) {
+            evaluatorExtensions.add(catalog.find(ExtensionKind.EVALUATOR, task.evaluator()).orElseThrow(() ->
+                    EvomergeException.configuration(task.key() + ": unknown evaluator '" + task.evaluator()
+                            + "' on this worker; installed: " + ids(catalog, ExtensionKind.EVALUATOR))));
+        }
+        if (run.genome().kind() == RunFile.GenomeKind.MODEL) {
+            throw EvomergeException.configuration(file + ": whole-model genomes cannot be evaluated on a worker");
+        }
+        RandomSource random = new SeededRandomSource(description.seed());
+        Map<Class<?>, Object> services = new LinkedHashMap<>(
+                context instanceof DefaultRunContext host ? host.services() : Map.of());
+        Map<String, Model> models = new LinkedHashMap<>();
+        List<Evaluator> evaluators = new ArrayList<>();
+        try {
+            List<String> references = new ArrayList<>();
+            List<Path> paths = new ArrayList<>(run.models());
+            run.baseModel().filter(b -> !run.models().contains(b)).ifPresent(paths::add);
+            for (Path p : paths) {
+                Model model = open(formats, p, file, p.equals(run.baseModel().orElse(null)) ? "base_model" : "models");
+                models.put(p.toString(), model);
+                if (run.models().contains(p)) {
+                    references.add(p.toString());
+                }
+                String expected = description.modelHashes().get(p.toString());
+                String actual = WeightsHash.of(model);
+                if (expected != null && !expected.equals(actual)) {
+                    throw EvomergeException.input("model '" + p + "' on this worker differs from the coordinator's"
+                            + " (content hash " + actual.substring(0, 12) + " here, " + expected.substring(0, 12)
+                            + " on the coordinator); copy the same model to every worker", null);
+                }
+            }
+            Optional<String> base = run.baseModel().map(Path::toString);
+            Model reference = models.get(base.orElse(references.getFirst()));
+            DType storage = run.genome().storage().equals("float32") ? DType.F32 : DType.BF16;
+            Optional<String> outDtype = Optional.of(run.genome().storage());
+            RecipeSpace recipeSpace = null;
+            LayerPathSpace pathSpace = null;
+            if (run.genome().kind() == RunFile.GenomeKind.RECIPE) {
+                RunFile.GenomeSettings g = run.genome();
+                recipeSpace = new RecipeSpace(method.descriptor(), references, base, reference.config().numLayers(),
+                        g.layerGroups(), g.filters(), g.parameters(), g.bounds(), g.init(), g.smooth(),
+                        g.allowNegativeWeights(), g.methodParameters(), outDtype, file);
+            } else {
+                int[] layers = new int[references.size()];
+                for (int i = 0; i < layers.length; i++) {
+                    layers[i] = models.get(references.get(i)).config().numLayers();
+                }
+                pathSpace = new LayerPathSpace(references, layers, run.genome().repeats(), run.genome().scaleBounds(),
+                        outDtype);
+            }
+            RunContext extensionContext = new DefaultRunContext(random, context.compute(), ProgressReporter.SILENT,
+                    context.scratch(), context.threads(), services);
+            RunContext mergeContext = new DefaultRunContext(random.fork("merge"), context.compute(),
+                    ProgressReporter.SILENT, context.scratch(), context.threads(), services);
+            for (int i = 0; i < run.tasks().size(); i++) {
+                evaluators.add(evaluator(run.tasks().get(i), evaluatorExtensions.get(i), Optional.empty(),
+                        extensionContext));
+            }
+            List<Evaluator> screens = new ArrayList<>();
+            if (run.multiFidelity().isPresent()) {
+                for (int i = 0; i < run.tasks().size(); i++) {
+                    Evaluator e = evaluator(run.tasks().get(i), evaluatorExtensions.get(i), run.multiFidelity(),
+                            extensionContext);
+                    evaluators.add(e);
+                    screens.add(e);
+                }
+            }
+            CandidateBuilder builder = new CandidateBuilder(recipeSpace, pathSpace, null, references, outDtype, models,
+                    catalog, architectures, mergeContext, storage, file.getParent());
+            List<Evaluator> full = List.copyOf(evaluators.subList(0, run.tasks().size()));
+            List<Evaluator> opened = List.copyOf(evaluators);
+            return new CandidateEvaluator() {
+                @Override
+                public Map<String, EvaluationResult> evaluate(org.evomerge.api.execution.EvaluationTask task) {
+                    List<Evaluator> use = task.full() || screens.isEmpty() ? full : screens;
+                    try (Model model = builder.build(task.genome())) {
+                        Map<String, EvaluationResult> results = new LinkedHashMap<>();
+                        for (int i = 0; i < run.tasks().size(); i++) {
+                            results.put(run.tasks().get(i).name(), use.get(i).evaluate(model));
+                        }
+                        return results;
+                    }
+                }
+
+                @Override
+                public void close() {
+                    opened.forEach(Evaluator::close);
+                    models.values().forEach(Model::close);
+                }
+            };
+        } catch (RuntimeException | Error e) {
+            evaluators.forEach(Evaluator::close);
+            models.values().forEach(Model::close);
+            throw e;
         }
     }
 

@@ -28,6 +28,8 @@ import java.util.OptionalLong;
  * @param workers       evaluations run at once
  * @param multiFidelity successive-halving settings, if enabled
  * @param kinship       kinship of the top candidates, if measured
+ * @param execution     where evaluations run ({@code execution: {id: spark, parameters: {...}}}); empty = the
+ *                      built-in {@code local} worker pool
  */
 public record RunFile(
         Path file,
@@ -44,7 +46,8 @@ public record RunFile(
         OptionalLong seed,
         int workers,
         Optional<MultiFidelity> multiFidelity,
-        Optional<Kinship> kinship) {
+        Optional<Kinship> kinship,
+        Optional<ExtensionChoice> execution) {
 
     public RunFile {
         models = List.copyOf(models);

@@ -32,7 +32,7 @@ public final class RunFileReader {
 
     private static final Set<String> TOP = Set.of("models", "base_model", "genome", "strategy", "selection",
             "mutation", "evaluators", "objectives", "budget", "seed", "workers", "multi_fidelity",
-            "kinship");
+            "kinship", "execution");
     private static final Set<String> GENOME = Set.of("kind", "merge_method", "layer_groups", "filters", "parameters",
             "bounds", "init", "smooth", "allow_negative_weights", "method_parameters", "dtype", "repeats",
             "scale_bounds");
@@ -114,7 +114,7 @@ public final class RunFileReader {
         Optional<RunFile.Kinship> kinship = top.get("kinship") == null ? Optional.empty()
                 : Optional.of(kinship(file, mapping(file, top.get("kinship"), "kinship")));
         return new RunFile(file.toAbsolutePath(), text, models, base, genome, strategy, selection, mutation, tasks,
-                objectives, budget, seed, workers, fidelity, kinship);
+                objectives, budget, seed, workers, fidelity, kinship, extension(file, top.get("execution"), "execution"));
     }
 
     private static RunFile.Kinship kinship(Path file, Map<String, Object> m) {

@@ -30,7 +30,8 @@ public final class ExtensionCatalog {
             ExtensionKind.SELECTION_SCHEME, SelectionSchemeFactory.class,
             ExtensionKind.MUTATION, MutationFactory.class,
             ExtensionKind.EVALUATOR, EvaluatorFactory.class,
-            ExtensionKind.SEARCH_STRATEGY, SearchStrategyFactory.class));
+            ExtensionKind.SEARCH_STRATEGY, SearchStrategyFactory.class,
+            ExtensionKind.EVALUATION_EXECUTOR, org.evomerge.api.execution.EvaluationExecutorFactory.class));
 
     private final Map<ExtensionKind, Map<String, RegisteredExtension>> byKind = new EnumMap<>(ExtensionKind.class);
 
