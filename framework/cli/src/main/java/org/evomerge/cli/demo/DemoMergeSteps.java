@@ -48,7 +48,7 @@ final class DemoMergeSteps {
     private static final List<String> SPLITS = List.of("dev", "test");
 
     /** The merge method whose per-layer, per-filter weights the demo evolves. */
-    static final String EVOLVED_METHOD = "task_arithmetic";
+    static final String EVOLVED_METHOD = "ties";
 
     /**
      * What the evolution runs.
@@ -59,7 +59,7 @@ final class DemoMergeSteps {
     record Search(int evaluations, int sample) {
 
         /** The default: fits the whole demo in about ten minutes on two cores. */
-        static final Search DEFAULT = new Search(150, 0);
+        static final Search DEFAULT = new Search(200, 0);
     }
 
     private final CommandSession session;
@@ -109,7 +109,7 @@ final class DemoMergeSteps {
         Path runFile = write(out.resolve("runs").resolve("evolve.yml"), runFile(models, search));
         Path runDir = out.resolve("runs").resolve("evolve");
         deleteRecursively(runDir);
-        progress.accept("evolve: CMA-ES over per-layer, per-filter task-arithmetic weights, " + search.evaluations()
+        progress.accept("evolve: CMA-ES over per-layer TIES weight and density, " + search.evaluations()
                 + " evaluations of the dev splits (" + runFile + ")");
         EvolutionJob.Result evolved = EvolutionJob.run(RunFileReader.read(runFile), session.plugins().catalog(),
                 session.modelFormats(), session.architectures(), session.runContext(),
@@ -191,11 +191,11 @@ final class DemoMergeSteps {
     }
 
     /**
-     * CMA-ES over task-arithmetic weights per layer group, per tensor filter ({@code self_attn}, {@code mlp} and
-     * the rest) and per expert (4 x 3 x 2 = 24 dimensions), fitness = the mean exact match over the three dev
-     * splits (each task weighs 1/3). Task arithmetic rather than TIES: the experts' LoRA task vectors are dense and
-     * nearly orthogonal, so about half of their entries disagree in sign, and TIES's sign election would throw
-     * away one expert's half of them.
+     * CMA-ES over TIES weight and density per layer group and per expert (4 x 2 x 2 = 16 dimensions), fitness =
+     * the mean exact match over the three dev splits (each task weighs 1/3). TIES rather than task arithmetic: the
+     * experts' LoRA task vectors are nearly orthogonal, so after trimming most entries come from one expert alone
+     * and TIES's disjoint mean keeps them at full strength, where a weighted sum has to scale both down. Per-filter
+     * values ({@code self_attn}, {@code mlp}) would triple the dimensions, more than this budget can search.
      */
     String runFile(Path models, Search search) {
         StringBuilder s = new StringBuilder();
@@ -208,9 +208,8 @@ final class DemoMergeSteps {
         s.append("  kind: recipe\n");
         s.append("  merge_method: ").append(EVOLVED_METHOD).append('\n');
         s.append("  layer_groups: ").append(org.evomerge.demo.DemoPipeline.LAYERS).append('\n');
-        s.append("  filters: [self_attn, mlp]\n");
-        s.append("  parameters: [weight]\n");
-        s.append("  bounds:\n    weight: [0.0, 1.2]\n");
+        s.append("  parameters: [weight, density]\n");
+        s.append("  bounds:\n    weight: [0.0, 1.0]\n    density: [0.2, 1.0]\n");
         s.append("  init: center\n");
         s.append("  dtype: float32\n");
         s.append("strategy:\n  id: cma-es\n  parameters: {sigma: 0.25}\n");

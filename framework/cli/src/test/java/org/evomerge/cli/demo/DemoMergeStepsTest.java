@@ -41,16 +41,15 @@ class DemoMergeStepsTest {
     }
 
     @Test
-    void runFileIsCmaEsOverPerLayerPerFilterTaskArithmeticWithTheMeanOfTheDevSplitsAsFitness() {
+    void runFileIsCmaEsOverPerLayerTiesWithTheMeanOfTheDevSplitsAsFitness() {
         Path models = out.resolve("models");
         RunFile run = RunFileReader.parse(steps().runFile(models, new DemoMergeSteps.Search(33, 0)),
                 out.resolve("runs/evolve.yml"));
         assertEquals("cma-es", run.strategy().id());
         assertEquals(RunFile.GenomeKind.RECIPE, run.genome().kind());
-        assertEquals("task_arithmetic", run.genome().mergeMethod());
+        assertEquals("ties", run.genome().mergeMethod());
         assertEquals(4, run.genome().layerGroups());
-        assertEquals(List.of("self_attn", "mlp"), run.genome().filters());
-        assertEquals(List.of("weight"), run.genome().parameters());
+        assertEquals(List.of("weight", "density"), run.genome().parameters());
         assertEquals(List.of(models.resolve("expert-arithmetic"), models.resolve("expert-language")), run.models());
         assertEquals(models.resolve("base"), run.baseModel().orElseThrow());
         assertEquals(33, run.budget().evaluations().orElseThrow());
