@@ -32,7 +32,7 @@ import org.evomerge.training.model.TrainableLlama;
 
 /**
  * The demo's first two steps: (1) write the synthetic data and the tokenizer, (2) pre-train a tiny Llama base
- * model on the corpus and a little of both skills, fine-tune one expert per skill from it, save the three as
+ * model on the corpus and a little of both skills, LoRA fine-tune one expert per skill from it, save the three as
  * Hugging Face folders and score them on every task. Deterministic for a seed (any thread count).
  *
  * <pre>
