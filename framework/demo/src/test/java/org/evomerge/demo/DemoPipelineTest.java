@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The demo's first steps with a short schedule, written by the real safetensors writer. */
 class DemoPipelineTest {
 
-    private static final DemoPipeline.Schedule SHORT = new DemoPipeline.Schedule(6, 3e-3, 3, 1e-3, 8, 4);
+    private static final DemoPipeline.Schedule SHORT = new DemoPipeline.Schedule(6, 3e-3, 3, 1e-2, 2, 8, 4);
 
     private static ModelFormat safetensors() {
         SafetensorsFormatFactory factory = new SafetensorsFormatFactory();
@@ -77,5 +77,78 @@ class DemoPipelineTest {
         }
         assertTrue(one.seconds().keySet().containsAll(List.of("data", "pretrain", "expert-arithmetic",
                 "expert-language", "score", "total")));
+    }
+
+    @Test
+    void loraExpertsDifferFromTheBaseOnlyInTheirProjectionsByLowRankTaskVectors(@TempDir Path dir) {
+        ModelFormat format = safetensors();
+        DemoReport report = new DemoPipeline(new DemoPipeline.Options(dir, 5, 1, format, SHORT, null)).run();
+        try (Model base = format.open(report.models().get(0).path());
+             Model expert = format.open(report.models().get(1).path())) {
+            for (var info : base.tensors().tensors()) {
+                float[] b = floats(base, info.name());
+                float[] e = floats(expert, info.name());
+                if (!info.name().endsWith("_proj.weight")) {
+                    assertArrayEquals(b, e, info.name() + " is not adapted, so it must be the base's");
+                    continue;
+                }
+                long[] shape = info.shape().dims();
+                double[][] delta = new double[(int) shape[0]][(int) shape[1]];
+                for (int r = 0; r < shape[0]; r++) {
+                    for (int c = 0; c < shape[1]; c++) {
+                        delta[r][c] = (double) e[(int) (r * shape[1] + c)] - b[(int) (r * shape[1] + c)];
+                    }
+                }
+                assertTrue(rank(delta) <= SHORT.loraRank(), info.name() + ": task vector of rank " + rank(delta));
+            }
+        }
+    }
+
+    private static float[] floats(Model model, String name) {
+        var tensor = model.tensors().tensor(name);
+        int count = Math.toIntExact(tensor.info().shape().elementCount());
+        float[] values = new float[count];
+        java.lang.foreign.MemorySegment.copy(tensor.data(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, 0,
+                values, 0, count);
+        return values;
+    }
+
+    /**
+     * Numerical rank by Gaussian elimination with partial pivoting: pivots below 1e-4 of the largest entry count
+     * as zero (the delta is a float32 difference of a rank-r product folded into the weights).
+     */
+    private static int rank(double[][] matrix) {
+        double[][] m = new double[matrix.length][];
+        double largest = 0;
+        for (int r = 0; r < matrix.length; r++) {
+            m[r] = matrix[r].clone();
+            for (double v : m[r]) {
+                largest = Math.max(largest, Math.abs(v));
+            }
+        }
+        double tolerance = 1e-4 * largest;
+        int rank = 0;
+        for (int c = 0; c < m[0].length && rank < m.length; c++) {
+            int pivot = rank;
+            for (int r = rank + 1; r < m.length; r++) {
+                if (Math.abs(m[r][c]) > Math.abs(m[pivot][c])) {
+                    pivot = r;
+                }
+            }
+            if (Math.abs(m[pivot][c]) <= tolerance) {
+                continue;
+            }
+            double[] swap = m[pivot];
+            m[pivot] = m[rank];
+            m[rank] = swap;
+            for (int r = rank + 1; r < m.length; r++) {
+                double f = m[r][c] / m[rank][c];
+                for (int k = c; k < m[r].length; k++) {
+                    m[r][k] -= f * m[rank][k];
+                }
+            }
+            rank++;
+        }
+        return rank;
     }
 }

@@ -47,6 +47,9 @@ final class DemoMergeSteps {
 
     private static final List<String> SPLITS = List.of("dev", "test");
 
+    /** The merge method whose per-layer, per-filter weights the demo evolves. */
+    static final String EVOLVED_METHOD = "ties";
+
     /**
      * What the evolution runs.
      *
@@ -56,7 +59,7 @@ final class DemoMergeSteps {
     record Search(int evaluations, int sample) {
 
         /** The default: fits the whole demo in about ten minutes on two cores. */
-        static final Search DEFAULT = new Search(150, 0);
+        static final Search DEFAULT = new Search(200, 0);
     }
 
     private final CommandSession session;
@@ -188,8 +191,11 @@ final class DemoMergeSteps {
     }
 
     /**
-     * CMA-ES over TIES weight and density per layer and per expert (4 layers x 2 parameters x 2 models = 16
-     * dimensions), fitness = the mean exact match over the three dev splits (each task weighs 1/3).
+     * CMA-ES over TIES weight and density per layer group and per expert (4 x 2 x 2 = 16 dimensions), fitness =
+     * the mean exact match over the three dev splits (each task weighs 1/3). TIES rather than task arithmetic: the
+     * experts' LoRA task vectors are nearly orthogonal, so after trimming most entries come from one expert alone
+     * and TIES's disjoint mean keeps them at full strength, where a weighted sum has to scale both down. Per-filter
+     * values ({@code self_attn}, {@code mlp}) would triple the dimensions, more than this budget can search.
      */
     String runFile(Path models, Search search) {
         StringBuilder s = new StringBuilder();
@@ -200,7 +206,7 @@ final class DemoMergeSteps {
         s.append("base_model: ").append(quoted(models.resolve("base"))).append('\n');
         s.append("genome:\n");
         s.append("  kind: recipe\n");
-        s.append("  merge_method: ties\n");
+        s.append("  merge_method: ").append(EVOLVED_METHOD).append('\n');
         s.append("  layer_groups: ").append(org.evomerge.demo.DemoPipeline.LAYERS).append('\n');
         s.append("  parameters: [weight, density]\n");
         s.append("  bounds:\n    weight: [0.0, 1.0]\n    density: [0.2, 1.0]\n");

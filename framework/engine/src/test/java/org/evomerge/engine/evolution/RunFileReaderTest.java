@@ -97,7 +97,7 @@ class RunFileReaderTest {
         try (Stream<Path> list = Files.list(examples)) {
             files = list.filter(p -> p.getFileName().toString().startsWith("evolve-")).sorted().toList();
         }
-        assertEquals(4, files.size(), files.toString());
+        assertEquals(5, files.size(), files.toString());
         for (Path file : files) {
             RunFile run = RunFileReader.read(file);
             assertTrue(!run.tasks().isEmpty(), file.toString());
