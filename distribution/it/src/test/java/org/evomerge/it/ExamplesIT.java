@@ -32,8 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ExamplesIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern MODEL_PATH = Pattern.compile("(models/[A-Za-z0-9._-]+)");
+    private static final Pattern MODEL_PATH = Pattern.compile("((?:\\.\\./)*(?:models|merges)/[A-Za-z0-9._-]+)");
     private static final Pattern DATA = Pattern.compile("evaluator: *([a-z-]+)[^\\n]*?\\n?[^\\n]*?data: *([^ \\n}#,]+)");
+    private static final Pattern TRAINING_DATA = Pattern.compile("dataset: *([^ \\n}#,]+)");
     private static final List<String> CHECKPOINTS = List.of("base", "ft1", "ft2");
 
     @TempDir
@@ -55,7 +56,8 @@ class ExamplesIT {
         Path checkpoints = Path.of(System.getProperty("evomerge.shared"), "mergekit-cases", "models", "f32");
         Assumptions.assumeTrue(Files.isDirectory(checkpoints.resolve("base")), "shared reference models not present");
         String name = example.getFileName().toString().replace(".yml", "");
-        Path folder = Files.createDirectories(temp.resolve(name));
+        // Run files that live in a run folder name their models as ../models/...: one level down serves both kinds.
+        Path folder = Files.createDirectories(temp.resolve(name).resolve("runs"));
         String text = Files.readString(example);
 
         List<String> models = new ArrayList<>();
@@ -68,7 +70,7 @@ class ExamplesIT {
         assertTrue(models.size() >= 2, name + " names fewer than two models");
         for (int i = 0; i < models.size(); i++) {
             Path model = Distributions.copy(checkpoints.resolve(CHECKPOINTS.get(i % CHECKPOINTS.size())),
-                    folder.resolve(models.get(i)));
+                    folder.resolve(models.get(i)).normalize());
             writeCharacterTokenizer(model);
             // Room for the generation evaluator's default 256 new tokens after a prompt, as a 7B model has.
             Path config = model.resolve("config.json");
@@ -81,19 +83,25 @@ class ExamplesIT {
         Matcher d = DATA.matcher(text);
         int datasets = 0;
         while (d.find()) {
-            Path data = folder.resolve(d.group(2));
+            Path data = folder.resolve(d.group(2)).normalize();
             Files.createDirectories(data.getParent());
             Files.writeString(data, dataFor(d.group(1)));
             datasets++;
         }
         assertTrue(datasets >= 1, name + " has no evaluator data");
+        Matcher t = TRAINING_DATA.matcher(text);
+        while (t.find()) {
+            Path data = folder.resolve(t.group(1)).normalize();
+            Files.createDirectories(data.getParent());
+            Files.writeString(data, dataFor("generation")); // fine-tuning reads {"prompt", "answer"} records
+        }
 
         String shrunk = text.replaceAll("(?m)^(\\s*evaluations:)\\s*\\d+", "$1 4")
                 .replaceAll("(?m)^(\\s*layer_groups:)\\s*\\d+", "$1 2")
                 .replaceAll("max_new_tokens: *\\d+", "max_new_tokens: 8");
         Path runFile = Files.writeString(folder.resolve(example.getFileName().toString()), shrunk);
 
-        Processes.Result result = Distributions.evomerge(Distributions.built(), folder, temp.resolve("user"),
+        Processes.Result result = Distributions.evomerge(Distributions.built(), folder, temp.resolve(name + "-user"),
                 "--quiet", "evolve", runFile.toString(), "--out", folder.resolve("run").toString(), "--json");
         assertEquals(0, result.exitCode(), name + ": " + result);
         List<String> journal = Files.readAllLines(folder.resolve("run/journal.jsonl"));
