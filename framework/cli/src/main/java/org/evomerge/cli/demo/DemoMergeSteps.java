@@ -209,10 +209,10 @@ final class DemoMergeSteps {
         s.append("  merge_method: ").append(EVOLVED_METHOD).append('\n');
         s.append("  layer_groups: ").append(org.evomerge.demo.DemoPipeline.LAYERS).append('\n');
         s.append("  parameters: [weight, density]\n");
-        s.append("  bounds:\n    weight: [0.0, 1.0]\n    density: [0.2, 1.0]\n");
-        s.append("  init: center\n");
+        s.append("  bounds:\n    weight: [0.0, 2.0]\n    density: [0.2, 1.0]\n");
+        s.append("  init: {weight: 1.0, density: 0.5}\n");
         s.append("  dtype: float32\n");
-        s.append("strategy:\n  id: cma-es\n  parameters: {sigma: 0.25}\n");
+        s.append("strategy:\n  id: cma-es\n  parameters: {sigma: 0.25, evaluate_start: true}\n");
         s.append("evaluators:\n");
         for (String task : DemoReport.TASKS) {
             s.append("  - name: ").append(task).append("-dev\n");
