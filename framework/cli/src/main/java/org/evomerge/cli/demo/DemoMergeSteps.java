@@ -195,7 +195,10 @@ final class DemoMergeSteps {
      * the mean exact match over the three dev splits (each task weighs 1/3). TIES rather than task arithmetic: the
      * experts' LoRA task vectors are nearly orthogonal, so after trimming most entries come from one expert alone
      * and TIES's disjoint mean keeps them at full strength, where a weighted sum has to scale both down. Per-filter
-     * values ({@code self_attn}, {@code mlp}) would triple the dimensions, more than this budget can search.
+     * values ({@code self_attn}, {@code mlp}) would triple the dimensions, more than this budget can search. The
+     * search starts at, and first scores, the untuned TIES recipe (weight 1, density 0.5), so the evolved recipe is
+     * never worse on dev than it; with {@code normalize} only the weights' ratios matter, so [0, 2] around 1 is the
+     * same search box as [0, 1] around 0.5.
      */
     String runFile(Path models, Search search) {
         StringBuilder s = new StringBuilder();
@@ -209,10 +212,10 @@ final class DemoMergeSteps {
         s.append("  merge_method: ").append(EVOLVED_METHOD).append('\n');
         s.append("  layer_groups: ").append(org.evomerge.demo.DemoPipeline.LAYERS).append('\n');
         s.append("  parameters: [weight, density]\n");
-        s.append("  bounds:\n    weight: [0.0, 1.0]\n    density: [0.2, 1.0]\n");
-        s.append("  init: center\n");
+        s.append("  bounds:\n    weight: [0.0, 2.0]\n    density: [0.2, 1.0]\n");
+        s.append("  init: {weight: 1.0, density: 0.5}\n");
         s.append("  dtype: float32\n");
-        s.append("strategy:\n  id: cma-es\n  parameters: {sigma: 0.25}\n");
+        s.append("strategy:\n  id: cma-es\n  parameters: {sigma: 0.25, evaluate_start: true}\n");
         s.append("evaluators:\n");
         for (String task : DemoReport.TASKS) {
             s.append("  - name: ").append(task).append("-dev\n");

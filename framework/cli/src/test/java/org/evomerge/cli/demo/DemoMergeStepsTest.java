@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.evomerge.engine.evolution.RunFile;
 import org.evomerge.engine.evolution.RunFileReader;
 import org.evomerge.engine.recipe.MergeRecipe;
@@ -50,6 +51,11 @@ class DemoMergeStepsTest {
         assertEquals("ties", run.genome().mergeMethod());
         assertEquals(4, run.genome().layerGroups());
         assertEquals(List.of("weight", "density"), run.genome().parameters());
+        // the search starts at, and first scores, the untuned TIES recipe (weight 1, density 0.5)
+        assertEquals("values", run.genome().init());
+        assertEquals(Map.of("weight", 1.0, "density", 0.5), run.genome().initValues());
+        assertEquals(Boolean.TRUE, run.strategy().parameters().get("evaluate_start"));
+        assertTrue(steps().recipe("ties", models).contains("{weight: 1.0, density: 0.5}"));
         assertEquals(List.of(models.resolve("expert-arithmetic"), models.resolve("expert-language")), run.models());
         assertEquals(models.resolve("base"), run.baseModel().orElseThrow());
         assertEquals(33, run.budget().evaluations().orElseThrow());

@@ -210,8 +210,8 @@ public final class EvolutionJob {
                     validate(method.descriptor(), g.methodParameters(), EnumSet.of(ParameterScope.GLOBAL), file,
                             "genome.method_parameters");
                     recipeSpace = new RecipeSpace(method.descriptor(), references, base, reference.config().numLayers(),
-                            g.layerGroups(), g.filters(), g.parameters(), g.bounds(), g.init(), g.smooth(),
-                            g.allowNegativeWeights(), g.methodParameters(), outDtype, file);
+                            g.layerGroups(), g.filters(), g.parameters(), g.bounds(), g.init(), g.initValues(),
+                            g.smooth(), g.allowNegativeWeights(), g.methodParameters(), outDtype, file);
                     space = recipeSpace.space();
                     seeds.add(recipeSpace.start(random.fork("init")));
                 }

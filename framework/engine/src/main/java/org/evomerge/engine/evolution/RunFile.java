@@ -94,6 +94,7 @@ public record RunFile(
      * @param bounds               recipe: [lower, upper] per evolved parameter, overriding the defaults
      * @param init                 recipe: the starting point ({@code mergekit}: weight 1/n and density 1,
      *                             {@code center}: the middle of the bounds (Sakana's 0.5), {@code random})
+     * @param initValues           recipe, with {@code init} = {@code values}: the starting value per evolved parameter
      * @param smooth               recipe: group values become gradients over the depth instead of slices
      * @param allowNegativeWeights recipe: keep the sign of weights instead of taking |x|
      * @param methodParameters     fixed run-wide parameters of the merge method (e.g. {@code normalize})
@@ -109,6 +110,7 @@ public record RunFile(
             List<String> parameters,
             Map<String, double[]> bounds,
             String init,
+            Map<String, Double> initValues,
             boolean smooth,
             boolean allowNegativeWeights,
             Map<String, Object> methodParameters,
@@ -120,6 +122,7 @@ public record RunFile(
             filters = List.copyOf(filters);
             parameters = List.copyOf(parameters);
             bounds = Map.copyOf(bounds);
+            initValues = Map.copyOf(initValues);
             methodParameters = Map.copyOf(methodParameters);
         }
     }

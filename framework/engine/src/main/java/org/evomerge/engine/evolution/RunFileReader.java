@@ -170,9 +170,23 @@ public final class RunFileReader {
                 bounds.put(e.getKey(), pair(file, e.getValue(), "genome.bounds." + e.getKey()));
             }
         }
-        String init = g.containsKey("init") ? text(file, g.get("init"), "genome.init") : "mergekit";
-        if (!Set.of("mergekit", "center", "random").contains(init)) {
-            throw error(file, "'genome.init' must be mergekit, center or random, got '" + init + "'");
+        String init = "mergekit";
+        Map<String, Double> initValues = new LinkedHashMap<>();
+        if (g.get("init") instanceof Map<?, ?>) {
+            // explicit starting values, e.g. {weight: 1.0, density: 0.5}: the search starts at that recipe
+            init = "values";
+            for (Map.Entry<String, Object> e : mapping(file, g.get("init"), "genome.init").entrySet()) {
+                initValues.put(e.getKey(), number(file, e.getValue(), "genome.init." + e.getKey()));
+            }
+            if (initValues.isEmpty()) {
+                throw error(file, "'genome.init' names no parameter; give e.g. {weight: 1.0, density: 0.5}");
+            }
+        } else if (g.containsKey("init")) {
+            init = text(file, g.get("init"), "genome.init");
+            if (!Set.of("mergekit", "center", "random").contains(init)) {
+                throw error(file, "'genome.init' must be mergekit, center, random or a mapping of starting values,"
+                        + " got '" + init + "'");
+            }
         }
         boolean smooth = bool(file, g.getOrDefault("smooth", false), "genome.smooth");
         boolean negative = bool(file, g.getOrDefault("allow_negative_weights", false), "genome.allow_negative_weights");
@@ -187,7 +201,7 @@ public final class RunFileReader {
         int repeats = g.containsKey("repeats") ? (int) integer(file, g.get("repeats"), "genome.repeats", 1) : 1;
         double[] scaleBounds = g.containsKey("scale_bounds") ? pair(file, g.get("scale_bounds"), "genome.scale_bounds")
                 : new double[] {0.5, 1.5};
-        return new RunFile.GenomeSettings(kind, method, groups, filters, parameters, bounds, init, smooth, negative,
+        return new RunFile.GenomeSettings(kind, method, groups, filters, parameters, bounds, init, initValues, smooth, negative,
                 methodParameters, storage, repeats, scaleBounds);
     }
 

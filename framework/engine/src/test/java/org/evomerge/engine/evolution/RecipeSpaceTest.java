@@ -131,6 +131,42 @@ class RecipeSpaceTest {
     }
 
     @Test
+    void explicitStartingValuesGiveThatRecipeInEveryGroupFilterAndModel() {
+        RecipeSpace space = new RecipeSpace(TIES, List.of("/m/base", "/m/a", "/m/b"), Optional.of("/m/base"), 8, 4,
+                List.of("mlp"), List.of(), Map.of("weight", new double[] {0, 2}, "density", new double[] {0.2, 1}),
+                "values", Map.of("weight", 1.0, "density", 0.5), false, false, Map.of(), Optional.empty(), FILE);
+        ParameterGenome start = space.start(null);
+        MergeRecipe recipe = RecipeReader.parse(space.recipe(start), FILE);
+        for (int slice = 0; slice < 4; slice++) {
+            for (String model : List.of("/m/a", "/m/b")) {
+                for (String tensor : List.of("model.layers.0.mlp.up_proj.weight", "model.layers.0.self_attn.q_proj.weight")) {
+                    assertEquals(1.0, resolve(recipe, slice, model, "weight", tensor, 0));
+                    assertEquals(0.5, resolve(recipe, slice, model, "density", tensor, 0));
+                }
+            }
+        }
+        // a parameter not named starts at the middle of its bounds
+        RecipeSpace weightOnly = new RecipeSpace(TIES, List.of("/m/base", "/m/a"), Optional.of("/m/base"), 8, 1,
+                List.of(), List.of(), Map.of("density", new double[] {0.2, 1}), "values", Map.of("weight", 0.25),
+                false, false, Map.of(), Optional.empty(), FILE);
+        assertEquals(List.of(0.25, 0.6), List.of(weightOnly.start(null).get(0),
+                Math.round(weightOnly.start(null).get(1) * 1e12) / 1e12));
+    }
+
+    @Test
+    void startingValuesOutsideTheBoundsOrOfNoEvolvedParameterAreConfigurationErrors() {
+        EvomergeException outside = assertThrows(EvomergeException.class, () -> new RecipeSpace(TIES,
+                List.of("/m/base", "/m/a"), Optional.of("/m/base"), 8, 1, List.of(), List.of(), Map.of(), "values",
+                Map.of("weight", 1.5), false, false, Map.of(), Optional.empty(), FILE));
+        assertTrue(outside.getMessage().contains("genome.init.weight") && outside.getMessage().contains("[0.0, 1.0]"),
+                outside.getMessage());
+        EvomergeException unknown = assertThrows(EvomergeException.class, () -> new RecipeSpace(TIES,
+                List.of("/m/base", "/m/a"), Optional.of("/m/base"), 8, 1, List.of(), List.of("weight"), Map.of(),
+                "values", Map.of("density", 0.5), false, false, Map.of(), Optional.empty(), FILE));
+        assertTrue(unknown.getMessage().contains("genome.init.density"), unknown.getMessage());
+    }
+
+    @Test
     void badSpacesAreConfigurationErrorsNamingTheKey() {
         EvomergeException groups = assertThrows(EvomergeException.class, () -> ties(3, false));
         assertTrue(groups.getMessage().contains("genome.layer_groups"), groups.getMessage());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
@@ -66,6 +67,19 @@ class RunFileReaderTest {
         assertTrue(error(MINIMAL.replace("{name: t,", "{evaluator_id: x, name: t,"))
                 .contains("unknown key 'evaluators[0].evaluator_id'"));
         assertTrue(error("models: [a\n").contains("not valid YAML"));
+    }
+
+    @Test
+    void initIsANamedStartOrAMappingOfStartingValues() {
+        assertEquals("center", parse(MINIMAL.replace("kind: recipe", "kind: recipe, init: center")).genome().init());
+        RunFile.GenomeSettings values = parse(MINIMAL.replace("kind: recipe",
+                "kind: recipe, init: {weight: 1.0, density: 0.5}")).genome();
+        assertEquals("values", values.init());
+        assertEquals(Map.of("weight", 1.0, "density", 0.5), values.initValues());
+        assertTrue(error(MINIMAL.replace("kind: recipe", "kind: recipe, init: middle")).contains("'genome.init'"));
+        assertTrue(error(MINIMAL.replace("kind: recipe", "kind: recipe, init: {weight: high}"))
+                .contains("'genome.init.weight'"));
+        assertTrue(error(MINIMAL.replace("kind: recipe", "kind: recipe, init: {}")).contains("'genome.init'"));
     }
 
     @Test

@@ -65,10 +65,21 @@ final class CmaEs implements SearchStrategy {
     private int historyLength;
 
     private double[][] pendingGenotypes;
+    /** The initial mean is still to be asked as the first candidate (option {@code evaluate_start}). */
+    private boolean startPending;
     private List<Genome> pending;
 
     CmaEs(SearchBox box, double[] initialMean, double sigma0, int lambda, int restarts, double increase, boolean mirror,
             double tolFun, double tolX, RandomGenerator random) {
+        this(box, initialMean, sigma0, lambda, restarts, increase, mirror, tolFun, tolX, false, random);
+    }
+
+    /**
+     * As above; with {@code evaluateStart} the first candidate of the first generation is the initial mean itself
+     * (a known recipe the search starts from is then scored, and kept as the best unless something beats it).
+     */
+    CmaEs(SearchBox box, double[] initialMean, double sigma0, int lambda, int restarts, double increase, boolean mirror,
+            double tolFun, double tolX, boolean evaluateStart, RandomGenerator random) {
         this.box = box;
         this.n = box.size();
         this.sigma0 = sigma0;
@@ -79,6 +90,7 @@ final class CmaEs implements SearchStrategy {
         this.random = random;
         this.restartsLeft = restarts;
         start(initialMean, lambda > 0 ? lambda : defaultPopulation(n));
+        this.startPending = evaluateStart;
     }
 
     /** Hansen's default population size λ = 4 + ⌊3 ln n⌋. */
@@ -143,6 +155,11 @@ final class CmaEs implements SearchStrategy {
         List<Genome> batch = new ArrayList<>(lambda);
         for (int k = 0; k < lambda; k++) {
             double[] x = sample();
+            if (startPending) {
+                // drawn anyway, so the other candidates are the same with and without the option
+                x = mean.clone();
+                startPending = false;
+            }
             if (!mirror) {
                 for (int tries = 1; tries < MAX_RESAMPLES && !insideUnitBox(x); tries++) {
                     x = sample();

@@ -36,7 +36,9 @@ public class CmaEsFactory implements SearchStrategyFactory {
                             "mirror: evaluate the reflection into the box; resample: redraw points outside it"),
                     ParameterSpec.number("tol_fun", 1e-12, 0.0, null, "stop a run when recent fitness varies less"),
                     ParameterSpec.number("tol_x", 1e-12, 0.0, null,
-                            "stop a run when the step size (in box widths) is smaller")),
+                            "stop a run when the step size (in box widths) is smaller"),
+                    ParameterSpec.bool("evaluate_start", false,
+                            "the first candidate is the starting point itself (the genome's init)")),
             Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES));
 
     @Override
@@ -56,6 +58,6 @@ public class CmaEsFactory implements SearchStrategyFactory {
         return new CmaEs(box, mean, parameters.number("sigma"), (int) parameters.integer("population_size"),
                 (int) parameters.integer("restarts"), parameters.number("population_increase"),
                 parameters.string("bound_handling").equals("mirror"), parameters.number("tol_fun"),
-                parameters.number("tol_x"), context.random().fork(ID).generator());
+                parameters.number("tol_x"), parameters.bool("evaluate_start"), context.random().fork(ID).generator());
     }
 }

@@ -79,6 +79,21 @@ class CmaEsTest {
     }
 
     @Test
+    void evaluateStartAsksTheSeedItselfFirstAndLeavesTheOtherCandidatesAsTheyWere() {
+        SearchProblem problem = new SearchProblem(new SearchSpace(List.of(
+                new SearchSpace.Dimension("a", -1, 1), new SearchSpace.Dimension("b", 0, 10))),
+                List.of(new ParameterGenome(new double[] {0.3, 7.0})), 1, null, null, null);
+        List<Genome> with = Benchmarks.strategy(new CmaEsFactory(), problem,
+                Map.of("sigma", 0.3, "evaluate_start", true), 1).ask();
+        List<Genome> without = Benchmarks.strategy(new CmaEsFactory(), problem, Map.of("sigma", 0.3), 1).ask();
+        ParameterGenome first = (ParameterGenome) with.getFirst();
+        assertEquals(0.3, first.get(0), 1e-12);
+        assertEquals(7.0, first.get(1), 1e-12);
+        assertTrue(Math.abs(((ParameterGenome) without.getFirst()).get(1) - 7.0) > 1e-6);
+        assertEquals(without.subList(1, without.size()), with.subList(1, with.size()));
+    }
+
+    @Test
     void restartsWithADoubledPopulationAndFinishesWhenRestartsAreUsedUp() {
         SearchStrategy cma = Benchmarks.strategy(new CmaEsFactory(), Benchmarks.RASTRIGIN.problem(5),
                 Map.of("restarts", 2), 1);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -44,6 +45,7 @@ public final class RecipeSpace {
     private final List<String> perTensor;
     private final Map<String, double[]> bounds;
     private final String init;
+    private final Map<String, Double> initValues;
     private final boolean smooth;
     private final boolean allowNegativeWeights;
     private final Map<String, Object> methodParameters;
@@ -59,7 +61,9 @@ public final class RecipeSpace {
      * @param filters          tensor-name filters with their own values
      * @param parameters       evolved parameters; empty = weight/density/t as the method takes them
      * @param bounds           bounds overriding the defaults
-     * @param init             {@code mergekit}, {@code center} or {@code random}
+     * @param init             {@code mergekit}, {@code center}, {@code random} or {@code values}
+     * @param initValues       with {@code values}: the starting value of each named evolved parameter, the same in
+     *                         every layer group, filter and model (parameters not named start at the middle)
      * @param smooth           gradients over the depth instead of one slice per group
      * @param allowNegativeWeights keep the sign of weights
      * @param methodParameters fixed run-wide method parameters
@@ -70,6 +74,15 @@ public final class RecipeSpace {
                        int groups, List<String> filters, List<String> parameters, Map<String, double[]> bounds,
                        String init, boolean smooth, boolean allowNegativeWeights, Map<String, Object> methodParameters,
                        Optional<String> outDtype, Path where) {
+        this(method, models, baseModel, layers, groups, filters, parameters, bounds, init, Map.of(), smooth,
+                allowNegativeWeights, methodParameters, outDtype, where);
+    }
+
+    /** As above, with explicit starting values for {@code init: values}. */
+    public RecipeSpace(ExtensionDescriptor method, List<String> models, Optional<String> baseModel, int layers,
+                       int groups, List<String> filters, List<String> parameters, Map<String, double[]> bounds,
+                       String init, Map<String, Double> initValues, boolean smooth, boolean allowNegativeWeights,
+                       Map<String, Object> methodParameters, Optional<String> outDtype, Path where) {
         this.method = method.id();
         boolean usesBase = method.has(Capability.REQUIRES_BASE_MODEL) || method.has(Capability.ACCEPTS_BASE_MODEL);
         if (method.has(Capability.REQUIRES_BASE_MODEL) && baseModel.isEmpty()) {
@@ -136,7 +149,21 @@ public final class RecipeSpace {
             }
         }
         this.bounds = b;
+        for (Map.Entry<String, Double> e : initValues.entrySet()) {
+            double[] range = b.get(e.getKey());
+            if (range == null) {
+                throw EvomergeException.configuration(where + ": 'genome.init." + e.getKey() + "': '" + e.getKey()
+                        + "' is not an evolved parameter (evolved: " + String.join(", ", chosen) + ")");
+            }
+            double v = e.getValue();
+            if (!(v >= range[0] && v <= range[1])) {
+                throw EvomergeException.configuration(String.format(Locale.ROOT,
+                        "%s: 'genome.init.%s' = %s is outside its bounds [%s, %s]", where, e.getKey(), v, range[0],
+                        range[1]));
+            }
+        }
         this.init = init;
+        this.initValues = Map.copyOf(initValues);
         this.smooth = smooth;
         this.allowNegativeWeights = allowNegativeWeights;
         this.methodParameters = Map.copyOf(methodParameters);
@@ -197,7 +224,9 @@ public final class RecipeSpace {
     /**
      * The starting point: {@code mergekit} = weight 1/n (n evolved models), density 1, other parameters at the middle
      * of their bounds; {@code center} = every value at the middle of its bounds (Sakana's 0.5);
-     * {@code random} = uniform within the bounds, from {@code random}.
+     * {@code random} = uniform within the bounds, from {@code random}; {@code values} = the given value of each
+     * named parameter (e.g. a hand-written recipe's weight and density, so the search starts from that recipe), the
+     * middle of the bounds for the others.
      */
     public ParameterGenome start(RandomSource random) {
         double[] x = new double[space.size()];
@@ -208,6 +237,7 @@ public final class RecipeSpace {
             x[i] = switch (init) {
                 case "random" -> d.lower() + (d.upper() - d.lower()) * random.uniform(i);
                 case "center" -> mid;
+                case "values" -> initValues.getOrDefault(p, mid);
                 default -> p.equals("weight") ? 1.0 / Math.max(1, evolvedModels.size())
                         : p.equals("density") ? 1.0 : mid;
             };
