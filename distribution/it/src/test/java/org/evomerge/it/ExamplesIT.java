@@ -9,12 +9,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.evomerge.demo.CharacterTokenizer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -145,51 +144,12 @@ class ExamplesIT {
         };
     }
 
-    /** A byte-sized character-level BPE tokenizer (no merges) as Hugging Face's tokenizers serialises it. */
-    private static void writeCharacterTokenizer(Path model) throws IOException {
-        Map<String, Object> vocab = new LinkedHashMap<>();
-        vocab.put("<unk>", 0);
-        vocab.put("<s>", 1);
-        vocab.put("</s>", 2);
+    /** The demo's character tokenizer over printable ASCII: Hugging Face files every evaluator reads. */
+    private static void writeCharacterTokenizer(Path model) {
+        StringBuilder printable = new StringBuilder();
         for (char c = 32; c < 127; c++) {
-            vocab.put(String.valueOf(c), vocab.size());
+            printable.append(c);
         }
-        List<Map<String, Object>> added = new ArrayList<>();
-        for (String special : List.of("<unk>", "<s>", "</s>")) {
-            Map<String, Object> token = new LinkedHashMap<>();
-            token.put("id", vocab.get(special));
-            token.put("content", special);
-            token.put("single_word", false);
-            token.put("lstrip", false);
-            token.put("rstrip", false);
-            token.put("normalized", false);
-            token.put("special", true);
-            added.add(token);
-        }
-        Map<String, Object> bpe = new LinkedHashMap<>();
-        bpe.put("type", "BPE");
-        bpe.put("dropout", null);
-        bpe.put("unk_token", "<unk>");
-        bpe.put("continuing_subword_prefix", null);
-        bpe.put("end_of_word_suffix", null);
-        bpe.put("fuse_unk", false);
-        bpe.put("byte_fallback", false);
-        bpe.put("vocab", vocab);
-        bpe.put("merges", List.of());
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("version", "1.0");
-        doc.put("truncation", null);
-        doc.put("padding", null);
-        doc.put("added_tokens", added);
-        doc.put("normalizer", null);
-        doc.put("pre_tokenizer", null);
-        doc.put("post_processor", null);
-        doc.put("decoder", Map.of("type", "Fuse"));
-        doc.put("model", bpe);
-        JSON.writeValue(model.resolve("tokenizer.json").toFile(), doc);
-        Files.writeString(model.resolve("tokenizer_config.json"), """
-                {"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "</s>",
-                 "unk_token": "<unk>", "add_bos_token": true}
-                """);
+        new CharacterTokenizer(printable.toString()).writeSideFiles(model, 1024);
     }
 }
