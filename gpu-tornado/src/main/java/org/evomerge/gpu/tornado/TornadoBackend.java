@@ -163,6 +163,12 @@ public final class TornadoBackend implements ComputeBackend, AutoCloseable {
         }
     }
 
+    /** A selection is a few data-dependent passes with little arithmetic: it stays on the CPU, next to the arrays. */
+    @Override
+    public MagnitudeRank magnitudeRank(float[] x, float[] base, int position) {
+        return cpu.magnitudeRank(x, base, position);
+    }
+
     @Override
     public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
         if (!onDevice(x.length)) {

@@ -62,6 +62,19 @@ public interface ComputeBackend {
     }
 
     /**
+     * The position {@code position} of the <em>magnitude order</em> of the task vector δ = x − base (δ in float):
+     * elements sorted by |δ| descending, equal magnitudes by index ascending. The result is the rank of the element
+     * at that 0-based position, so exactly {@code position} elements rank before it: TIES keeps the top
+     * k = ⌊density·n⌋ with {@code magnitudeMask(x, base, NONE, magnitudeRank(x, base, k), mask)}. Exact for every
+     * input, whatever the ties; {@code position ≤ 0} gives {@link MagnitudeRank#NONE} and {@code position ≥ n}
+     * {@link MagnitudeRank#ALL}.
+     */
+    @Experimental(since = "0.1.0", reason = "issue 4: magnitude selection on the backend")
+    default MagnitudeRank magnitudeRank(float[] x, float[] base, int position) {
+        throw unsupported("magnitudeRank");
+    }
+
+    /**
      * Magnitude trimming of the task vector δ = x − base (δ in float): bit {@code i} of {@code mask} (word
      * {@code i >>> 6}, bit {@code i & 63}) is set iff |δ_i| ranks before {@code to} but not before {@code from}
      * ({@link MagnitudeRank}); TIES keeps the top k with {@code from = NONE}, breadcrumbs cuts a band.

@@ -31,10 +31,13 @@ final class MergeLanes {
     private static final boolean USABLE = F.length() == LANES && L.length() == LANES && 64 % LANES == 0 && LANES >= 2;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private static final long[] IOTA_PLUS_ONE = new long[LANES];
+    /** 1 << lane in each lane: tests a mask word's bits lane by lane. */
+    private static final long[] LANE_BITS = new long[LANES];
 
     static {
         for (int i = 0; i < LANES; i++) {
             IOTA_PLUS_ONE[i] = i + 1;
+            LANE_BITS[i] = 1L << i;
         }
     }
 
@@ -43,7 +46,7 @@ final class MergeLanes {
     private static final int WARM_CALLS = 2_000;
 
     /** The operations, for their warm-up flags. */
-    private enum Operation { RANDOM_MASK, MAGNITUDE_MASK, COMBINE, LINEAR_COMBINATION }
+    private enum Operation { RANDOM_MASK, MAGNITUDE_MASK, MAGNITUDE_RANK, COMBINE, LINEAR_COMBINATION }
 
     /**
      * Uncompiled Vector API code is hundreds of times slower than compiled code, and a merge meets its largest tensor
@@ -81,6 +84,14 @@ final class MergeLanes {
                 switch (operation) {
                     case RANDOM_MASK -> randomMask(call, 0, a, b, 0.5, mask);
                     case MAGNITUDE_MASK -> magnitudeMask(a, b, MagnitudeRank.NONE, new MagnitudeRank(0.5f, 7), mask);
+                    case MAGNITUDE_RANK -> {
+                        float[] candidates = new float[WARM_ELEMENTS + F_FULL.length()];
+                        if (call % 16 == 0) {
+                            sample(new float[SAMPLE], new float[SAMPLE]);
+                        }
+                        bracket(a, b, 0.25f, 0.75f, candidates, WARM_ELEMENTS);
+                        tieIndex(a, b, Math.abs(a[WARM_ELEMENTS - 1] - b[WARM_ELEMENTS - 1]), 0);
+                    }
                     case COMBINE -> combineTaskVectors(b, new float[][] {a, out}, new long[][] {mask, null}, combine,
                             out);
                     case LINEAR_COMBINATION -> linearCombination(a, 0.5, b, 0.5, out);
@@ -143,6 +154,168 @@ final class MergeLanes {
         return new MaskNorms(totalSum, keptSum);
     }
 
+    /** Elements of |δ| sampled to bracket a position of the magnitude order. */
+    private static final int SAMPLE = 1 << 14;
+    /** Half-width of the bracket in standard deviations of the sample quantile: a miss is far rarer than 1e-6. */
+    private static final double BRACKET_SIGMAS = 5;
+    /** Below this size the scalar selection is as fast and the sample is not worth drawing. */
+    static final int BRACKET_MINIMUM = 1 << 18;
+
+    /**
+     * The magnitude-order position by a sampled bracket, exactly: a stratified sample of |δ| gives two magnitudes
+     * [lo, hi] that hold the wanted one with overwhelming probability; one vector pass counts the elements below,
+     * inside and above the bracket and copies the few inside (about 4 %) to a buffer; a selection among those gives
+     * the threshold; a vector count finds the tie index only when the cut falls among equal magnitudes (bf16
+     * checkpoints have many). The scalar radix selection it replaces took two scalar histogram passes over δ per
+     * model and was a fifth of a TIES merge. When the bracket misses, or δ holds NaN, the scalar selection runs, so
+     * the result is always {@link MagnitudeSelection}'s.
+     */
+    MagnitudeRank magnitudeRank(float[] x, float[] base, int position) {
+        ReferenceBackend.checkSameLength(x.length, base.length);
+        int n = x.length;
+        if (position <= 0) {
+            return MagnitudeRank.NONE;
+        }
+        if (position >= n) {
+            return MagnitudeRank.ALL;
+        }
+        if (n < BRACKET_MINIMUM) {
+            return MagnitudeSelection.rank(x, base, position);
+        }
+        warm(Operation.MAGNITUDE_RANK);
+        int k = n - 1 - position; // ascending rank of the element at descending position `position`
+        float[] sample = sample(x, base);
+        double q = (k + 0.5) / n;
+        int margin = (int) Math.ceil(BRACKET_SIGMAS * Math.sqrt(SAMPLE * q * (1 - q))) + 2;
+        int center = (int) (q * SAMPLE);
+        int loIndex = center - margin;
+        int hiIndex = center + margin;
+        float lo = loIndex <= 0 ? 0f : sample[loIndex];
+        float hi = hiIndex >= SAMPLE - 1 ? Float.POSITIVE_INFINITY : sample[hiIndex];
+        if (Float.isNaN(lo) || Float.isNaN(hi)) {
+            return MagnitudeSelection.rank(x, base, position);
+        }
+        int capacity = (int) Math.min(n, 2L * n * (Math.min(hiIndex, SAMPLE) - Math.max(loIndex, 0) + 1) / SAMPLE
+                + 4096);
+        float[] candidates = new float[capacity + F_FULL.length()];
+        Bracket counts = bracket(x, base, lo, hi, candidates, capacity);
+        if ((long) counts.below() + counts.atLo() + counts.inside() + counts.atHi() + counts.above() != n // NaN
+                || counts.inside() > capacity) {
+            return MagnitudeSelection.rank(x, base, position);
+        }
+        // Ascending: [below] < lo, [atLo] = lo, [inside] strictly between, [atHi] = hi, [above] > hi.
+        int rank = k - counts.below();
+        float threshold;
+        if (rank < 0) {
+            return MagnitudeSelection.rank(x, base, position);
+        } else if (rank < counts.atLo()) {
+            threshold = lo;
+        } else if ((rank -= counts.atLo()) < counts.inside()) {
+            threshold = MagnitudeSelection.kthSmallest(candidates, counts.inside(), rank);
+        } else if ((rank -= counts.inside()) < counts.atHi()) {
+            threshold = hi;
+        } else {
+            return MagnitudeSelection.rank(x, base, position);
+        }
+        int greater = counts.above() + (threshold < hi ? counts.atHi() : 0);
+        for (int c = 0; c < counts.inside(); c++) {
+            if (candidates[c] > threshold) {
+                greater++;
+            }
+        }
+        int needed = position - greater;
+        return new MagnitudeRank(threshold, needed == 0 ? 0 : tieIndex(x, base, threshold, needed));
+    }
+
+    /** |δ| at one element per stratum of n / SAMPLE, at a pseudo-random offset (unbiased whatever the row structure), sorted. */
+    private static float[] sample(float[] x, float[] base) {
+        float[] sample = new float[SAMPLE];
+        int stride = x.length / SAMPLE;
+        long bits = x.length;
+        for (int j = 0; j < SAMPLE; j++) {
+            bits = bits * 6364136223846793005L + 1442695040888963407L;
+            int i = j * stride + (int) (((bits >>> 33) * stride) >>> 31);
+            sample[j] = Math.abs(x[i] - base[i]);
+        }
+        java.util.Arrays.sort(sample);
+        return sample;
+    }
+
+    /**
+     * Elements of |δ| below a bracket [lo, hi], equal to lo, strictly inside, equal to hi (only counted when
+     * hi ≠ lo), and above; NaN counts in none. Magnitudes at the ends are counted, not copied: in bf16 checkpoints
+     * one magnitude can be several per cent of a tensor.
+     */
+    private record Bracket(int below, int atLo, int inside, int atHi, int above) {
+    }
+
+    /**
+     * Counts |δ| against [lo, hi] and copies the magnitudes strictly inside to {@code candidates} while they fit in
+     * {@code capacity} ({@code candidates} has one vector of slack beyond it).
+     */
+    private static Bracket bracket(float[] x, float[] base, float lo, float hi, float[] candidates, int capacity) {
+        int n = x.length;
+        boolean distinctEnds = hi != lo;
+        int below = 0;
+        int atLo = 0;
+        int inside = 0;
+        int atHi = 0;
+        int above = 0;
+        int i = 0;
+        for (int bound = F_FULL.loopBound(n); i < bound; i += F_FULL.length()) {
+            FloatVector m = FloatVector.fromArray(F_FULL, x, i).sub(FloatVector.fromArray(F_FULL, base, i))
+                    .lanewise(VectorOperators.ABS);
+            below += m.compare(VectorOperators.LT, lo).trueCount();
+            above += m.compare(VectorOperators.GT, hi).trueCount();
+            atLo += m.compare(VectorOperators.EQ, lo).trueCount();
+            if (distinctEnds) {
+                atHi += m.compare(VectorOperators.EQ, hi).trueCount();
+            }
+            VectorMask<Float> in = m.compare(VectorOperators.GT, lo).and(m.compare(VectorOperators.LT, hi));
+            int c = in.trueCount();
+            if (c > 0) {
+                if (inside + c <= capacity) {
+                    m.compress(in).intoArray(candidates, inside);
+                }
+                inside += c;
+            }
+        }
+        for (; i < n; i++) {
+            float m = Math.abs(x[i] - base[i]);
+            if (m < lo) {
+                below++;
+            } else if (m > hi) {
+                above++;
+            } else if (m == lo) {
+                atLo++;
+            } else if (m == hi) {
+                atHi++;
+            } else if (m > lo && m < hi) {
+                if (inside < capacity) {
+                    candidates[inside] = m;
+                }
+                inside++;
+            }
+        }
+        return new Bracket(below, atLo, inside, atHi, above);
+    }
+
+    /** The index of the {@code needed}-th (0-based) element of magnitude {@code threshold}, counted lane-wise. */
+    private static int tieIndex(float[] x, float[] base, float threshold, int needed) {
+        int seen = 0;
+        int i = 0;
+        for (int bound = F_FULL.loopBound(x.length); i < bound; i += F_FULL.length()) {
+            FloatVector m = FloatVector.fromArray(F_FULL, x, i).sub(FloatVector.fromArray(F_FULL, base, i))
+                    .lanewise(VectorOperators.ABS);
+            int c = m.compare(VectorOperators.EQ, threshold).trueCount();
+            if (seen + c > needed) {
+                break;
+            }
+            seen += c;
+        }
+        return MagnitudeSelection.tieIndex(x, base, threshold, needed - seen, i);
+    }
+
     /** Lanes whose element (magnitude {@code m}, index {@code start + lane}) ranks before {@code rank}. */
     private static VectorMask<Float> before(FloatVector m, int start, MagnitudeRank rank) {
         VectorMask<Float> greater = m.compare(VectorOperators.GT, rank.threshold());
@@ -201,13 +374,15 @@ final class MergeLanes {
     }
 
     /**
-     * The combine for {@link SignElection#NONE} and {@link SignElection#SUM} lane-wise; {@code COUNT} (rare) runs the
-     * reference loop. A dropped element contributes +0.0 where the reference has 0.0 too, so sums, elections and
-     * agreement are the same.
+     * The combine lane-wise, for every election. A dropped element contributes +0.0 where the reference has 0.0 too,
+     * so sums, votes, elections and agreement are the same. The weighted deltas are computed again in the agreement
+     * loop instead of being kept in an array of vectors: an array makes the JIT box every vector, which ran this loop
+     * through the Vector API's scalar fallback (30 times slower, and it was most of a TIES merge's time); the second
+     * loads hit the L1 cache.
      */
     void combineTaskVectors(float[] base, float[][] models, long[][] masks, TaskVectorCombine combine, float[] out) {
         ReferenceBackend.checkCombine(base, models, masks, combine, out);
-        if (!USABLE || combine.election() == SignElection.COUNT || models.length == 0) {
+        if (!USABLE || models.length == 0) {
             scalar.combineTaskVectors(base, models, masks, combine, out);
             return;
         }
@@ -215,7 +390,7 @@ final class MergeLanes {
         int count = models.length;
         double[] factors = combine.factors();
         double[] shares = combine.shares();
-        boolean elect = combine.election() == SignElection.SUM;
+        SignElection election = combine.election();
         boolean normalize = combine.normalize();
         double lambda = combine.lambda();
         double shareSum = 0;
@@ -223,30 +398,30 @@ final class MergeLanes {
             shareSum += share;
         }
         double constantDivisor = ElementMath.guardedDivisor(shareSum);
+        LongVector laneBits = LongVector.fromArray(L, LANE_BITS, 0);
         int end = out.length - out.length % LANES;
         DoubleVector zero = DoubleVector.zero(D);
-        DoubleVector[] weighted = new DoubleVector[count];
         for (int i = 0; i < end; i += LANES) {
             FloatVector bf = FloatVector.fromArray(F, base, i);
             DoubleVector b = (DoubleVector) bf.convertShape(VectorOperators.F2D, D, 0);
             DoubleVector sum = zero;
+            DoubleVector votes = zero;
             for (int m = 0; m < count; m++) {
-                FloatVector difference = FloatVector.fromArray(F, models[m], i).sub(bf);
-                DoubleVector v = ((DoubleVector) difference.convertShape(VectorOperators.F2D, D, 0)).mul(factors[m]);
-                if (masks[m] != null) {
-                    long bits = (masks[m][i >>> 6] >>> (i & 63)) & ((1L << LANES) - 1);
-                    v = zero.blend(v, VectorMask.fromLong(D, bits));
-                }
-                weighted[m] = v;
+                DoubleVector v = weighted(models[m], masks[m], factors[m], bf, i, laneBits);
                 sum = sum.add(v);
+                if (election == SignElection.COUNT) {
+                    votes = votes.add(1.0, v.compare(VectorOperators.GT, 0.0)).sub(1.0,
+                            v.compare(VectorOperators.LT, 0.0));
+                }
             }
             DoubleVector mixed;
-            if (elect) {
-                VectorMask<Double> electedNegative = sum.compare(VectorOperators.LT, 0.0);
+            if (election != SignElection.NONE) {
+                VectorMask<Double> electedNegative = (election == SignElection.SUM ? sum : votes)
+                        .compare(VectorOperators.LT, 0.0);
                 mixed = zero;
                 DoubleVector divisor = zero;
                 for (int m = 0; m < count; m++) {
-                    DoubleVector v = weighted[m];
+                    DoubleVector v = weighted(models[m], masks[m], factors[m], bf, i, laneBits);
                     VectorMask<Double> agrees = v.compare(VectorOperators.NE, 0.0)
                             .and(v.compare(VectorOperators.LT, 0.0).eq(electedNegative));
                     mixed = mixed.add(v, agrees);
@@ -265,6 +440,19 @@ final class MergeLanes {
         if (end < out.length) {
             combineTail(base, models, masks, combine, out, end);
         }
+    }
+
+    /** Lanes [i, i + LANES) of factor·(model − base), zero where the mask drops the element. */
+    private static DoubleVector weighted(float[] model, long[] mask, double factor, FloatVector base, int i,
+                                         LongVector laneBits) {
+        FloatVector difference = FloatVector.fromArray(F, model, i).sub(base);
+        DoubleVector v = ((DoubleVector) difference.convertShape(VectorOperators.F2D, D, 0)).mul(factor);
+        if (mask == null) {
+            return v;
+        }
+        // The mask's bits for these lanes as a vector mask: each lane tests its own bit of the word.
+        VectorMask<Double> kept = laneBits.and(mask[i >>> 6] >>> (i & 63)).compare(VectorOperators.NE, 0L).cast(D);
+        return DoubleVector.zero(D).blend(v, kept);
     }
 
     /** The reference loop over {@code [from, n)}: the tail that fills no whole vector. */

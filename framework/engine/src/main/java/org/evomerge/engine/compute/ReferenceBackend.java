@@ -154,6 +154,12 @@ public final class ReferenceBackend implements ComputeBackend {
     }
 
     @Override
+    public MagnitudeRank magnitudeRank(float[] x, float[] base, int position) {
+        checkSameLength(x.length, base.length);
+        return MagnitudeSelection.rank(x, base, position);
+    }
+
+    @Override
     public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
         int n = checkMask(x, base, mask);
         java.util.Arrays.fill(mask, 0, words(n), 0L);

@@ -233,6 +233,12 @@ public final class VectorBackend implements ComputeBackend {
     }
 
     @Override
+    public MagnitudeRank magnitudeRank(float[] x, float[] base, int position) {
+        ensureWarm();
+        return merges.magnitudeRank(x, base, position);
+    }
+
+    @Override
     public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
         ensureWarm();
         return merges.magnitudeMask(x, base, from, to, mask);

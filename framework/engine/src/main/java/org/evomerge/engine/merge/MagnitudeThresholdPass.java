@@ -194,6 +194,8 @@ final class MagnitudeThresholdPass {
         int permits = (int) Math.min(Integer.MAX_VALUE, Math.max(budgetBytes, largest) / 1024 + 1);
         Semaphore budget = new Semaphore(permits);
         long total = tensors.stream().mapToLong(MergeExecutor::workingBytes).sum();
+        FloatArrayPool arrays = new FloatArrayPool(tensors.stream().mapToLong(MergeExecutor::arrayBytes).max()
+                .orElse(0));
         ExecutorService pool = Executors.newFixedThreadPool(context.threads(), runnable -> {
             Thread thread = new Thread(runnable, "evomerge-prepass");
             thread.setDaemon(true);
@@ -208,10 +210,10 @@ final class MagnitudeThresholdPass {
                 budget.acquireUninterruptibly(cost);
                 results.add(pool.submit(() -> {
                     try {
-                        MergeInput input = MergeExecutor.prepare(plan, descriptor, context, tensor);
+                        MergeInput input = MergeExecutor.prepare(plan, descriptor, context, tensor, arrays);
                         visitor.visit(index, input);
-                        input.models().forEach(m -> ThreadBuffers.release(m.values()));
-                        input.base().ifPresent(b -> ThreadBuffers.release(b.values()));
+                        input.models().forEach(m -> arrays.release(m.values()));
+                        input.base().ifPresent(b -> arrays.release(b.values()));
                         progress.advance(MergeExecutor.workingBytes(tensor));
                     } finally {
                         budget.release(cost);

@@ -63,6 +63,7 @@ public final class MergeExecutor {
         ModelWideStatistics statistics = method.modelWideQuantiles().isEmpty() ? ModelWideStatistics.NONE
                 : MagnitudeThresholdPass.run(plan, descriptor, method.modelWideQuantiles(), context, budgetBytes);
         long largest = tensors.stream().mapToLong(MergeExecutor::workingBytes).max().orElse(0);
+        FloatArrayPool arrays = new FloatArrayPool(tensors.stream().mapToLong(MergeExecutor::arrayBytes).max().orElse(0));
         // Semaphore permits are KiB so that budgets beyond 2 GiB fit in an int.
         int permits = (int) Math.min(Integer.MAX_VALUE, Math.max(budgetBytes, largest) / 1024 + 1);
         Semaphore budget = new Semaphore(permits);
@@ -86,7 +87,7 @@ public final class MergeExecutor {
                 }
                 results.add(pool.submit(() -> {
                     try {
-                        long bytes = mergeOne(plan, descriptor, method, writer, context, tensor, statistics);
+                        long bytes = mergeOne(plan, descriptor, method, writer, context, tensor, statistics, arrays);
                         synchronized (done) {
                             done[0]++;
                             progress.status("tensor " + done[0] + "/" + tensors.size());
@@ -104,7 +105,7 @@ public final class MergeExecutor {
             }
         } finally {
             pool.shutdownNow();
-            ThreadBuffers.clearFloats();
+            ThreadBuffers.clearShared();
         }
         return new Summary(tensors.size(), totalBytes, written[0]);
     }
@@ -178,6 +179,13 @@ public final class MergeExecutor {
         return elements * Float.BYTES * arrays;
     }
 
+    /** The float arrays one tensor really holds: every input and the output (the pool's bound). */
+    static long arrayBytes(MergePlan.PlannedTensor tensor) {
+        long elements = tensor.inputs().isEmpty() ? tensor.base().orElseThrow().info().shape().elementCount()
+                : tensor.inputs().getFirst().info().shape().elementCount();
+        return elements * Float.BYTES * (tensor.inputs().size() + (tensor.base().isPresent() ? 1 : 0) + 1);
+    }
+
     private static long inputBytes(MergePlan.PlannedTensor tensor) {
         long sum = tensor.inputs().stream().mapToLong(i -> i.info().byteSize()).sum();
         return sum + tensor.base().map(b -> b.info().byteSize()).orElse(0L);
@@ -185,27 +193,28 @@ public final class MergeExecutor {
 
     private static long mergeOne(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
                                  ModelWriter writer, RunContext context, MergePlan.PlannedTensor tensor,
-                                 ModelWideStatistics statistics) {
+                                 ModelWideStatistics statistics, FloatArrayPool arrays) {
         ComputeBackend compute = context.compute();
-        MergeInput mergeInput = prepare(plan, descriptor, context, tensor);
+        MergeInput mergeInput = prepare(plan, descriptor, context, tensor, arrays);
+        float[] merged = arrays.take(mergeInput.elementCount());
         try {
-            return mergePrepared(plan, descriptor, method, writer, compute, tensor, mergeInput, statistics);
+            return mergePrepared(plan, descriptor, method, writer, compute, tensor, mergeInput, statistics, merged);
         } finally {
-            // The method has returned and the writer has copied the bytes out: the inputs' arrays can serve the next
-            // tensor of this thread.
-            mergeInput.models().forEach(m -> ThreadBuffers.release(m.values()));
-            mergeInput.base().ifPresent(b -> ThreadBuffers.release(b.values()));
+            // The method has returned and the writer has copied the bytes out: the arrays can serve the next tensor.
+            mergeInput.models().forEach(m -> arrays.release(m.values()));
+            mergeInput.base().ifPresent(b -> arrays.release(b.values()));
+            arrays.release(merged);
         }
     }
 
     private static long mergePrepared(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
                                       ModelWriter writer, ComputeBackend compute, MergePlan.PlannedTensor tensor,
-                                      MergeInput mergeInput, ModelWideStatistics statistics) {
+                                      MergeInput mergeInput, ModelWideStatistics statistics, float[] merged) {
         Shape shape = mergeInput.shape();
-        float[] merged = method.merge(mergeInput, statistics);
-        if (merged.length != mergeInput.elementCount()) {
-            throw new IllegalStateException(descriptor.id() + " returned " + merged.length + " values for "
-                    + tensor.name() + ", expected " + mergeInput.elementCount());
+        try {
+            method.mergeInto(mergeInput, statistics, merged);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(descriptor.id() + ": " + e.getMessage(), e);
         }
         if (hasNaN(merged)) {
             throw EvomergeException.input(tensor.name() + ": merge method '" + descriptor.id()
@@ -231,13 +240,13 @@ public final class MergeExecutor {
      * output vocabulary when the recipe asks, cut to a common shape, with resolved and validated parameters.
      */
     static MergeInput prepare(MergePlan plan, ExtensionDescriptor descriptor, RunContext context,
-                              MergePlan.PlannedTensor tensor) {
+                              MergePlan.PlannedTensor tensor, FloatArrayPool arrays) {
         ComputeBackend compute = context.compute();
         List<Loaded> inputs = new ArrayList<>();
         for (MergePlan.PlannedInput input : tensor.inputs()) {
-            inputs.add(load(input, plan.workingDtype(), compute));
+            inputs.add(load(input, plan.workingDtype(), compute, arrays));
         }
-        Optional<Loaded> loadedBase = tensor.base().map(b -> load(b, plan.workingDtype(), compute));
+        Optional<Loaded> loadedBase = tensor.base().map(b -> load(b, plan.workingDtype(), compute, arrays));
         if (plan.vocabulary().isPresent() && MergePlanner.isVocabularyTensor(tensor.placement())) {
             VocabularyRows rows = toVocabulary(plan, tensor, inputs, loadedBase, compute);
             inputs = rows.inputs();
@@ -268,7 +277,8 @@ public final class MergeExecutor {
     private record Aligned(Shape shape, List<Loaded> inputs, Optional<Loaded> base) {
     }
 
-    private static Loaded load(MergePlan.PlannedInput input, DType working, ComputeBackend compute) {
+    private static Loaded load(MergePlan.PlannedInput input, DType working, ComputeBackend compute,
+                               FloatArrayPool arrays) {
         TensorInfo info = input.info();
         if (!info.dtype().isFloatingPoint()) {
             throw EvomergeException.input(input.modelName() + ": tensor '" + info.name() + "' is " + info.dtype()
@@ -280,7 +290,7 @@ public final class MergeExecutor {
                     + " elements, more than evomerge merges in one piece (2^31)", null);
         }
         Tensor tensor = input.model().tensors().tensor(input.tensorName());
-        float[] values = ThreadBuffers.floats((int) count);
+        float[] values = arrays.take((int) count);
         // Stream the bytes with positional reads in chunks: the memory mapping is never touched, so input pages
         // stay in the page cache instead of counting towards the process's resident memory.
         int chunk = (int) Math.min(count, DECODE_CHUNK_ELEMENTS);

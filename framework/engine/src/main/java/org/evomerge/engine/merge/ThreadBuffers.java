@@ -5,7 +5,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Native buffers reused by each merge worker thread: one for reading and converting chunks, one for encoding a whole
- * output tensor; and a bounded pool of float arrays shared by the threads, for inputs of the same shape. Allocating fresh native memory for every tensor means zeroing and faulting it in every time, which
+ * output tensor, and a chunk-sized float array (a run's full-size float arrays come from its {@link FloatArrayPool}).
+ * Allocating fresh native memory for every tensor means zeroing and faulting it in every time, which
  * profiling showed costs more than the merge maths. Buffers grow to the largest size asked for and are freed with
  * their thread (automatic arena).
  */
@@ -60,7 +61,7 @@ final class ThreadBuffers {
      * {@link #REUSED_OUTPUT_BYTES_MAX}; above it, one buffer shared by all threads, held until the lease closes.
      * Embedding-sized buffers kept per thread stayed resident on every thread for the rest of the run, and fresh
      * ones for every such tensor cost seconds of page faults each on the benchmark machine; those tensors run last
-     * and alone anyway, so sharing one costs no parallelism. {@link #clearFloats()} frees it at the end of a merge.
+     * and alone anyway, so sharing one costs no parallelism. {@link #clearShared()} frees it at the end of a merge.
      */
     static Lease output(long bytes) {
         if (bytes <= REUSED_OUTPUT_BYTES_MAX) {
@@ -82,61 +83,8 @@ final class ThreadBuffers {
         }
     }
 
-    /** Float arrays larger than this are not kept: an embedding-sized array would sit in the heap for the whole run. */
-    static final int POOLED_FLOATS_MAX = 16 << 20;
-
-    /** Bytes of released arrays kept for reuse, all threads together (bounds what the pool adds to resident memory). */
-    static final long POOLED_BYTES_MAX = 384L << 20;
-
-    /** Released float arrays, shared by the merge threads; guarded by itself. */
-    private static final java.util.ArrayDeque<float[]> FLOATS = new java.util.ArrayDeque<>();
-    private static long pooledBytes;
-
-    /**
-     * A float array of exactly {@code length} elements with undefined contents, reused from earlier tensors when one
-     * of that length was {@linkplain #release released}: same-shaped tensors (every layer's projections) then cost no
-     * allocation, zeroing or page faults. Asking for an array too large to pool empties the pool first, so that a
-     * large tensor (an embedding) never stacks on top of kept arrays.
-     */
-    static float[] floats(int length) {
-        synchronized (FLOATS) {
-            if (length > POOLED_FLOATS_MAX) {
-                FLOATS.clear();
-                pooledBytes = 0;
-            } else {
-                for (java.util.Iterator<float[]> it = FLOATS.iterator(); it.hasNext(); ) {
-                    float[] candidate = it.next();
-                    if (candidate.length == length) {
-                        it.remove();
-                        pooledBytes -= (long) length * Float.BYTES;
-                        return candidate;
-                    }
-                }
-            }
-        }
-        return new float[length];
-    }
-
-    /** Hands an array from {@link #floats} back for reuse; the caller no longer reads or writes it. */
-    static void release(float[] array) {
-        if (array.length == 0 || array.length > POOLED_FLOATS_MAX) {
-            return;
-        }
-        synchronized (FLOATS) {
-            FLOATS.addFirst(array);
-            pooledBytes += (long) array.length * Float.BYTES;
-            while (pooledBytes > POOLED_BYTES_MAX) {
-                pooledBytes -= (long) FLOATS.removeLast().length * Float.BYTES;
-            }
-        }
-    }
-
-    /** Drops every pooled array and the shared large output buffer (at the end of a merge: an idle process keeps none). */
-    static void clearFloats() {
-        synchronized (FLOATS) {
-            FLOATS.clear();
-            pooledBytes = 0;
-        }
+    /** Frees the shared large output buffer (at the end of a merge: an idle process keeps none). */
+    static void clearShared() {
         LARGE_LOCK.lock();
         try {
             if (largeArena != null) {

@@ -31,12 +31,12 @@ class ThreadBuffersTest {
         try (ThreadBuffers.Lease lease = ThreadBuffers.output(ThreadBuffers.REUSED_OUTPUT_BYTES_MAX + 32)) {
             assertEquals(large.address(), lease.segment().address(), "one embedding-sized buffer, shared");
         }
-        ThreadBuffers.clearFloats();
+        ThreadBuffers.clearShared();
         assertFalse(large.scope().isAlive(), "the end of a merge frees the embedding-sized buffer");
         try (ThreadBuffers.Lease lease = ThreadBuffers.output(ThreadBuffers.REUSED_OUTPUT_BYTES_MAX + 64)) {
             assertTrue(lease.segment().scope().isAlive());
         }
-        ThreadBuffers.clearFloats();
+        ThreadBuffers.clearShared();
     }
 
     @Test

@@ -34,8 +34,8 @@ import org.evomerge.api.parameter.Parameters;
  * <p>The divisor guard follows mergekit's non-consensus branch; mergekit's consensus branch replaces only exact zeros,
  * so the two differ only where agreeing weights cancel to within 1e-8, which mergekit turns into a huge factor.
  *
- * <p>Memory: the output, one scratch buffer of n floats (magnitude selection) or of one row of longs (DELLA), and a
- * bit mask per model (n/8 bytes). The sparsified deltas are never materialised: the combine pass recomputes δ.
+ * <p>Memory: the output, a scratch buffer of one row of longs (DELLA), a bit mask per model (n/8 bytes), and what the
+ * backend's magnitude selection needs (a few per cent of n). The sparsified deltas are never materialised: the combine pass recomputes δ.
  * Randomness: model m draws from stream m of {@code input.random()}, element i from the counter-based
  * {@code ElementMath.streamUniform(seed, m, i)}, so a merge depends only on the seed, the tensor, the models' order and
  * the values, never on the thread count or the backend. The trims, the DARE drop and the combine run on the run's
@@ -96,6 +96,13 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
 
     @Override
     public float[] merge(MergeInput input, ModelWideStatistics statistics) {
+        float[] merged = new float[input.elementCount()];
+        mergeInto(input, statistics, merged);
+        return merged;
+    }
+
+    @Override
+    public void mergeInto(MergeInput input, ModelWideStatistics statistics, float[] merged) {
         ModelTensor baseTensor = input.base().orElseThrow(() -> EvomergeException.configuration(methodId
                 + ": tensor '" + input.tensorName() + "' has no base model; " + methodId
                 + " merges task vectors (model - base) and needs base_model"));
@@ -103,7 +110,8 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
         List<ModelTensor> models = input.models();
         int count = models.size();
         if (count == 0) {
-            return base.clone();
+            System.arraycopy(base, 0, merged, 0, merged.length);
+            return;
         }
         Parameters tensorParameters = input.parameters();
         boolean normalize = GtaParameters.bool(tensorParameters, GtaParameters.NORMALIZE, defaultNormalize);
@@ -137,9 +145,7 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
             }
             election = consensus.election() == SignConsensus.Election.SUM ? SignElection.SUM : SignElection.COUNT;
         }
-        float[] merged = new float[input.elementCount()];
         compute.combineTaskVectors(base, values, masks,
                 new TaskVectorCombine(factors, shares, election, normalize, lambda), merged);
-        return merged;
     }
 }

@@ -10,6 +10,7 @@ import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -51,10 +52,22 @@ public class LinearMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         ComputeBackend compute = context.compute();
-        return input -> merge(input, compute);
+        return new MergeMethod() {
+            @Override
+            public float[] merge(MergeInput input) {
+                float[] out = new float[input.elementCount()];
+                mergeInto(input, ModelWideStatistics.NONE, out);
+                return out;
+            }
+
+            @Override
+            public void mergeInto(MergeInput input, ModelWideStatistics statistics, float[] out) {
+                LinearMergeFactory.mergeInto(input, compute, out);
+            }
+        };
     }
 
-    private static float[] merge(MergeInput input, ComputeBackend compute) {
+    private static void mergeInto(MergeInput input, ComputeBackend compute, float[] merged) {
         List<ModelTensor> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
         double[] weights = PerModelValues.numbers(input, models, "weight", ID);
         float[][] values = new float[models.size()][];
@@ -65,7 +78,6 @@ public class LinearMergeFactory implements MergeMethodFactory {
             w[m] = (float) weights[m];
             sum += w[m];
         }
-        float[] merged = new float[input.elementCount()];
         compute.weightedSum(values, w, merged);
         if (input.parameters().bool("normalize")) {
             float divisor = Math.abs(sum) < ZERO_WEIGHT_SUM ? 1f : sum;
@@ -75,6 +87,5 @@ public class LinearMergeFactory implements MergeMethodFactory {
                 }
             }
         }
-        return merged;
     }
 }

@@ -1,6 +1,5 @@
 package org.evomerge.plugins.merge;
 
-import java.util.Optional;
 import java.util.Set;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.context.RunContext;
@@ -11,6 +10,7 @@ import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -52,17 +52,29 @@ public class SlerpMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         ComputeBackend compute = context.compute();
-        return input -> merge(input, compute);
+        return new MergeMethod() {
+            @Override
+            public float[] merge(MergeInput input) {
+                float[] out = new float[input.elementCount()];
+                mergeInto(input, ModelWideStatistics.NONE, out);
+                return out;
+            }
+
+            @Override
+            public void mergeInto(MergeInput input, ModelWideStatistics statistics, float[] out) {
+                SlerpMergeFactory.mergeInto(input, compute, out);
+            }
+        };
     }
 
-    private static float[] merge(MergeInput input, ComputeBackend compute) {
+    private static void mergeInto(MergeInput input, ComputeBackend compute, float[] out) {
         ModelTensor base = InputArity.requireBase(input, ID);
-        Optional<float[]> only = InputArity.baseOnly(input);
-        if (only.isPresent()) {
-            return only.get();
+        if (input.models().isEmpty()) {
+            System.arraycopy(base.values(), 0, out, 0, out.length);
+            return;
         }
         ModelTensor other = InputArity.requireModels(input, ID, 1, "a base model and exactly one other model")
                 .getFirst();
-        return SphericalInterpolation.slerp(input.parameters().number("t"), base.values(), other.values(), compute);
+        SphericalInterpolation.slerp(input.parameters().number("t"), base.values(), other.values(), compute, out);
     }
 }

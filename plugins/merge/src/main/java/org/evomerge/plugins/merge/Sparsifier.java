@@ -42,9 +42,7 @@ interface Sparsifier {
     /** The run's compute backend and buffers for one merge call, grown on demand and reused for each model; not thread-safe. */
     final class Scratch {
         private final ComputeBackend compute;
-        private float[] floats = new float[0];
         private long[] longs = new long[0];
-        private int[] ints = new int[0];
 
         /** @param compute the backend the masks and norms are computed with */
         Scratch(ComputeBackend compute) {
@@ -53,22 +51,6 @@ interface Sparsifier {
 
         ComputeBackend compute() {
             return compute;
-        }
-
-        /** An int buffer of at least {@code size} elements, contents undefined. */
-        int[] ints(int size) {
-            if (ints.length < size) {
-                ints = new int[size];
-            }
-            return ints;
-        }
-
-        /** A float buffer of at least {@code size} elements, contents undefined. */
-        float[] floats(int size) {
-            if (floats.length < size) {
-                floats = new float[size];
-            }
-            return floats;
         }
 
         /** A long buffer of at least {@code size} elements, contents undefined. */

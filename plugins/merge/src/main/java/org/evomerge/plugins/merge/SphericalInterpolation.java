@@ -29,20 +29,25 @@ final class SphericalInterpolation {
      * {@code v0} and t = 1 returns {@code v1} exactly.
      */
     static float[] slerp(double t, float[] v0, float[] v1, ComputeBackend compute) {
+        float[] out = new float[v0.length];
+        slerp(t, v0, v1, compute, out);
+        return out;
+    }
+
+    /** {@link #slerp(double, float[], float[], ComputeBackend)} into {@code out} (as long as the inputs). */
+    static void slerp(double t, float[] v0, float[] v1, ComputeBackend compute, float[] out) {
         double n0 = Math.sqrt(compute.sumOfSquares(v0));
         double n1 = Math.sqrt(compute.sumOfSquares(v1));
         double dot = compute.dot(v0, v1) / (n0 > SLERP_NORM_EPS ? n0 : 1.0) / (n1 > SLERP_NORM_EPS ? n1 : 1.0);
-        float[] out = new float[v0.length];
         if (Math.abs(dot) > DOT_THRESHOLD) {
             compute.linearCombination(v0, 1 - t, v1, t, out);
-            return out;
+            return;
         }
         double theta = Math.acos(dot);
         double sinTheta = Math.sin(theta);
         double s0 = Math.sin((1 - t) * theta) / sinTheta;
         double s1 = Math.sin(t * theta) / sinTheta;
         compute.linearCombination(v0, s0, v1, s1, out);
-        return out;
     }
 
     /**
