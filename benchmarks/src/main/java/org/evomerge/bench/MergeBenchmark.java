@@ -105,9 +105,12 @@ public final class MergeBenchmark {
             String loadBefore = loadAverage();
             double before = readWriteBaseline(models.subList(0, inputs), dir.resolve("baseline.bin"), modelBytes);
             Path out = dir.resolve("out-" + method);
+            // The previous run's output goes before the clock starts: the baseline writes a fresh file too, and
+            // deleting gigabytes is not merging.
+            deleteRecursively(out);
             long start = System.nanoTime();
             ProcessBuilder builder = new ProcessBuilder(evomerge.toString(), "merge", method + ".yml", out.toString(),
-                    "--allow-overwrite", "--quiet").directory(dir.toFile()).inheritIO();
+                    "--quiet").directory(dir.toFile()).inheritIO();
             if (javaOpts != null) {
                 builder.environment().put("EVOMERGE_JAVA_OPTS", javaOpts);
             }
@@ -130,6 +133,17 @@ public final class MergeBenchmark {
                     method, seconds, inputBytes / seconds / 1e9, inputs, baselineSeconds, before, after,
                     inputBytes / baselineSeconds / 1e9, baselineSeconds / seconds, peakKb / 1024.0 / 1024.0,
                     loadBefore, loadAverage());
+        }
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(path)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

@@ -75,6 +75,19 @@ public interface ComputeBackend {
     }
 
     /**
+     * TIES trimming in one call: keeps the {@code keep} elements of δ = x − base that come first in the magnitude
+     * order ({@link #magnitudeRank}), exactly as {@code magnitudeMask(x, base, NONE, magnitudeRank(x, base, keep),
+     * mask)} does, which is what this default runs. A backend may do it in fewer passes over the tensor.
+     *
+     * @param mask as for {@link #magnitudeMask}
+     * @return Σ|δ| over all elements and over the kept ones
+     */
+    @Experimental(since = "0.1.0", reason = "issue 4: magnitude selection on the backend")
+    default MaskNorms topMagnitudeMask(float[] x, float[] base, int keep, long[] mask) {
+        return magnitudeMask(x, base, MagnitudeRank.NONE, magnitudeRank(x, base, keep), mask);
+    }
+
+    /**
      * Magnitude trimming of the task vector δ = x − base (δ in float): bit {@code i} of {@code mask} (word
      * {@code i >>> 6}, bit {@code i & 63}) is set iff |δ_i| ranks before {@code to} but not before {@code from}
      * ({@link MagnitudeRank}); TIES keeps the top k with {@code from = NONE}, breadcrumbs cuts a band.

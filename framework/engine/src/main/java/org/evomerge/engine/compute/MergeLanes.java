@@ -2,6 +2,7 @@ package org.evomerge.engine.compute;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -27,17 +28,22 @@ final class MergeLanes {
             VectorSpecies.of(float.class, VectorShape.forBitSize(Math.max(64, D.vectorBitSize() / 2)));
     private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> F_FULL = FloatVector.SPECIES_PREFERRED;
+    /** Ints with as many lanes as {@link #F}: the indices of elements copied out of a float vector. */
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final int LANES = D.length();
     private static final boolean USABLE = F.length() == LANES && L.length() == LANES && 64 % LANES == 0 && LANES >= 2;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private static final long[] IOTA_PLUS_ONE = new long[LANES];
     /** 1 << lane in each lane: tests a mask word's bits lane by lane. */
     private static final long[] LANE_BITS = new long[LANES];
+    /** 0, 1, 2, ... in each lane: element indices of a vector. */
+    private static final int[] IOTA = new int[LANES];
 
     static {
         for (int i = 0; i < LANES; i++) {
             IOTA_PLUS_ONE[i] = i + 1;
             LANE_BITS[i] = 1L << i;
+            IOTA[i] = i;
         }
     }
 
@@ -46,7 +52,7 @@ final class MergeLanes {
     private static final int WARM_CALLS = 2_000;
 
     /** The operations, for their warm-up flags. */
-    private enum Operation { RANDOM_MASK, MAGNITUDE_MASK, MAGNITUDE_RANK, COMBINE, LINEAR_COMBINATION }
+    private enum Operation { RANDOM_MASK, MAGNITUDE_MASK, MAGNITUDE_RANK, TOP_MAGNITUDE_MASK, COMBINE, LINEAR_COMBINATION }
 
     /**
      * Uncompiled Vector API code is hundreds of times slower than compiled code, and a merge meets its largest tensor
@@ -91,6 +97,15 @@ final class MergeLanes {
                         }
                         bracket(a, b, 0.25f, 0.75f, candidates, WARM_ELEMENTS);
                         tieIndex(a, b, Math.abs(a[WARM_ELEMENTS - 1] - b[WARM_ELEMENTS - 1]), 0);
+                    }
+                    case TOP_MAGNITUDE_MASK -> {
+                        if (call % 16 == 0) {
+                            sample(new float[SAMPLE], new float[SAMPLE]);
+                        }
+                        if (USABLE) {
+                            trimPass(a, b, 0.25f, 0.75f, new float[WARM_ELEMENTS + LANES],
+                                    new int[WARM_ELEMENTS + LANES], WARM_ELEMENTS, mask);
+                        }
                     }
                     case COMBINE -> combineTaskVectors(b, new float[][] {a, out}, new long[][] {mask, null}, combine,
                             out);
@@ -184,19 +199,13 @@ final class MergeLanes {
         }
         warm(Operation.MAGNITUDE_RANK);
         int k = n - 1 - position; // ascending rank of the element at descending position `position`
-        float[] sample = sample(x, base);
-        double q = (k + 0.5) / n;
-        int margin = (int) Math.ceil(BRACKET_SIGMAS * Math.sqrt(SAMPLE * q * (1 - q))) + 2;
-        int center = (int) (q * SAMPLE);
-        int loIndex = center - margin;
-        int hiIndex = center + margin;
-        float lo = loIndex <= 0 ? 0f : sample[loIndex];
-        float hi = hiIndex >= SAMPLE - 1 ? Float.POSITIVE_INFINITY : sample[hiIndex];
-        if (Float.isNaN(lo) || Float.isNaN(hi)) {
+        Bounds bounds = Bounds.of(sample(x, base), k, n);
+        if (bounds == null) {
             return MagnitudeSelection.rank(x, base, position);
         }
-        int capacity = (int) Math.min(n, 2L * n * (Math.min(hiIndex, SAMPLE) - Math.max(loIndex, 0) + 1) / SAMPLE
-                + 4096);
+        float lo = bounds.lo();
+        float hi = bounds.hi();
+        int capacity = bounds.capacity();
         float[] candidates = new float[capacity + F_FULL.length()];
         Bracket counts = bracket(x, base, lo, hi, candidates, capacity);
         if ((long) counts.below() + counts.atLo() + counts.inside() + counts.atHi() + counts.above() != n // NaN
@@ -225,6 +234,148 @@ final class MergeLanes {
         }
         int needed = position - greater;
         return new MagnitudeRank(threshold, needed == 0 ? 0 : tieIndex(x, base, threshold, needed));
+    }
+
+    /**
+     * A bracket [lo, hi] of magnitudes that holds ascending rank k of n with overwhelming probability, from a sorted
+     * sample of |δ|, and a generous bound on how many elements fall inside it.
+     */
+    private record Bounds(float lo, float hi, int capacity) {
+
+        /** The bracket around ascending rank {@code k}, or {@code null} when the sample meets NaN. */
+        static Bounds of(float[] sample, int k, int n) {
+            double q = (k + 0.5) / n;
+            int margin = (int) Math.ceil(BRACKET_SIGMAS * Math.sqrt(SAMPLE * q * (1 - q))) + 2;
+            int center = (int) (q * SAMPLE);
+            int loIndex = center - margin;
+            int hiIndex = center + margin;
+            float lo = loIndex <= 0 ? 0f : sample[loIndex];
+            float hi = hiIndex >= SAMPLE - 1 ? Float.POSITIVE_INFINITY : sample[hiIndex];
+            if (Float.isNaN(lo) || Float.isNaN(hi)) {
+                return null;
+            }
+            int capacity = (int) Math.min(n, 2L * n * (Math.min(hiIndex, SAMPLE) - Math.max(loIndex, 0) + 1) / SAMPLE
+                    + 4096);
+            return new Bounds(lo, hi, capacity);
+        }
+    }
+
+    /**
+     * TIES trimming in one pass over δ instead of three (selection, tie scan, mask): the sampled bracket [lo, hi]
+     * decides every element outside it as it goes (above hi: kept, its bit set; below lo: dropped), and copies the
+     * few inside it (value and index, about 4 %, in index order) aside; a selection among those gives the cut, and
+     * only their bits are set afterwards, the first of the tied ones by index. Σ|δ| and the kept sum come from the
+     * same pass. The same mask as {@code magnitudeMask(x, base, NONE, magnitudeRank(x, base, keep), mask)}, which
+     * runs instead for small tensors, a missed bracket or NaN.
+     */
+    MaskNorms topMagnitudeMask(float[] x, float[] base, int keep, long[] mask) {
+        int n = ReferenceBackend.checkMask(x, base, mask);
+        if (!USABLE || n < BRACKET_MINIMUM || keep <= 0 || keep >= n) {
+            return magnitudeMask(x, base, MagnitudeRank.NONE, magnitudeRank(x, base, keep), mask);
+        }
+        warm(Operation.TOP_MAGNITUDE_MASK);
+        int k = n - 1 - keep; // ascending rank of the first element not kept
+        Bounds bounds = Bounds.of(sample(x, base), k, n);
+        if (bounds == null) {
+            return magnitudeMask(x, base, MagnitudeRank.NONE, magnitudeRank(x, base, keep), mask);
+        }
+        float[] values = new float[bounds.capacity() + LANES];
+        int[] indices = new int[bounds.capacity() + LANES];
+        Trim pass = trimPass(x, base, bounds.lo(), bounds.hi(), values, indices, bounds.capacity(), mask);
+        int inside = pass.inside();
+        int rank = k - pass.below();
+        if ((long) pass.below() + inside + pass.above() != n // NaN in δ
+                || inside > bounds.capacity() || rank < 0 || rank >= inside) {
+            return magnitudeMask(x, base, MagnitudeRank.NONE, magnitudeRank(x, base, keep), mask);
+        }
+        float threshold = MagnitudeSelection.kthSmallest(java.util.Arrays.copyOf(values, inside), inside, rank);
+        int greater = pass.above();
+        for (int c = 0; c < inside; c++) {
+            if (values[c] > threshold) {
+                greater++;
+            }
+        }
+        int tiedToKeep = keep - greater; // elements of magnitude `threshold` kept, lowest indices first
+        double kept = pass.aboveSum();
+        for (int c = 0; c < inside; c++) {
+            float v = values[c];
+            if (v > threshold || (v == threshold && tiedToKeep-- > 0)) {
+                int i = indices[c];
+                mask[i >>> 6] |= 1L << i;
+                kept += v;
+            }
+        }
+        return new MaskNorms(pass.total(), kept);
+    }
+
+    /** What one trimming pass saw: counts below, inside and above the bracket; Σ|δ| of all and of those above. */
+    private record Trim(int below, int inside, int above, double total, double aboveSum) {
+    }
+
+    /**
+     * Sets the mask bits of the elements above {@code hi} (and clears the others), counts those below {@code lo},
+     * and copies |δ| and the index of those in [lo, hi] to {@code values} and {@code indices} while they fit in
+     * {@code capacity} (both have {@link #LANES} of slack).
+     */
+    private static Trim trimPass(float[] x, float[] base, float lo, float hi, float[] values, int[] indices,
+                                 int capacity, long[] mask) {
+        int n = x.length;
+        int end = n - n % 64;
+        IntVector iota = IntVector.fromArray(I, IOTA, 0);
+        DoubleVector total = DoubleVector.zero(D);
+        DoubleVector aboveSum = DoubleVector.zero(D);
+        int below = 0;
+        int inside = 0;
+        int above = 0;
+        for (int word = 0; word < end >>> 6; word++) {
+            long bits = 0;
+            for (int lane = 0; lane < 64; lane += LANES) {
+                int i = (word << 6) + lane;
+                FloatVector m = FloatVector.fromArray(F, x, i).sub(FloatVector.fromArray(F, base, i))
+                        .lanewise(VectorOperators.ABS);
+                VectorMask<Float> high = m.compare(VectorOperators.GT, hi);
+                VectorMask<Float> in = m.compare(VectorOperators.GE, lo).and(m.compare(VectorOperators.LE, hi));
+                bits |= high.toLong() << lane;
+                above += high.trueCount();
+                below += m.compare(VectorOperators.LT, lo).trueCount();
+                DoubleVector md = (DoubleVector) m.convertShape(VectorOperators.F2D, D, 0);
+                total = total.add(md);
+                aboveSum = aboveSum.add(md, high.cast(D));
+                int c = in.trueCount();
+                if (c > 0) {
+                    if (inside + c <= capacity) {
+                        m.compress(in).intoArray(values, inside);
+                        iota.add(i).compress(in.cast(I)).intoArray(indices, inside);
+                    }
+                    inside += c;
+                }
+            }
+            mask[word] = bits;
+        }
+        double totalSum = total.reduceLanes(VectorOperators.ADD);
+        double aboveTotal = aboveSum.reduceLanes(VectorOperators.ADD);
+        long tailBits = 0;
+        for (int i = end; i < n; i++) {
+            float m = Math.abs(x[i] - base[i]);
+            totalSum += m;
+            if (m > hi) {
+                tailBits |= 1L << i;
+                above++;
+                aboveTotal += m;
+            } else if (m < lo) {
+                below++;
+            } else if (m >= lo && m <= hi) {
+                if (inside < capacity) {
+                    values[inside] = m;
+                    indices[inside] = i;
+                }
+                inside++;
+            }
+        }
+        if (end < n) {
+            mask[end >>> 6] = tailBits;
+        }
+        return new Trim(below, inside, above, totalSum, aboveTotal);
     }
 
     /** |δ| at one element per stratum of n / SAMPLE, at a pseudo-random offset (unbiased whatever the row structure), sorted. */

@@ -38,45 +38,49 @@ public final class VectorBackend implements ComputeBackend {
 
     /**
      * Until the JIT compiles them, Vector API loops run a generic fallback hundreds of times slower than the compiled
-     * code, and merges meet their largest tensor (the embedding) first. The first real call therefore runs every
-     * kernel on small arrays, which gets them compiled in a fraction of a second, before the real data. Commands that
-     * only list backends never pay for it.
+     * code. The first real call of each kernel therefore runs it on small arrays until it is compiled, in a fraction
+     * of a second, before the real data. Each kernel warms on its own first use: a TIES merge does not wait for the
+     * dot product or the weighted sum, and commands that only list backends pay for none.
      */
-    private static volatile boolean warm;
+    private enum Kernel { DECODE_BF16, DECODE_F32, ENCODE_BF16, DOT, WEIGHTED_SUM, AXPY }
 
-    private void ensureWarm() {
-        if (!warm) {
-            synchronized (VectorBackend.class) {
-                if (!warm) {
-                    warm = true; // set first: the warm-up itself calls the kernels
-                    warmUp();
+    private static final boolean[] WARM = new boolean[Kernel.values().length];
+    private static final int WARM_ELEMENTS = 4096;
+    private static final int WARM_CALLS = 2_000;
+
+    private void warm(Kernel kernel) {
+        if (WARM[kernel.ordinal()]) {
+            return;
+        }
+        synchronized (WARM) {
+            if (WARM[kernel.ordinal()]) {
+                return;
+            }
+            WARM[kernel.ordinal()] = true; // set first: the warm-up itself calls the kernel
+            float[] a = new float[WARM_ELEMENTS];
+            float[] b = new float[WARM_ELEMENTS];
+            float[] out = new float[WARM_ELEMENTS];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) Math.sin(i);
+                b[i] = (float) Math.cos(i);
+            }
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                MemorySegment bf16 = arena.allocate(a.length * 2L);
+                MemorySegment f32 = arena.allocate(a.length * 4L);
+                double sink = 0;
+                for (int round = 0; round < WARM_CALLS; round++) {
+                    switch (kernel) {
+                        case DECODE_BF16 -> toFloat(bf16, DType.BF16, out, a.length);
+                        case DECODE_F32 -> toFloat(f32, DType.F32, out, a.length);
+                        case ENCODE_BF16 -> fromFloat(a, DType.BF16, bf16, a.length);
+                        case DOT -> sink += dot(a, b);
+                        case WEIGHTED_SUM -> weightedSum(new float[][] {a, b}, new float[] {0.5f, 0.5f}, out);
+                        case AXPY -> axpy(0.5f, a, out);
+                    }
                 }
-            }
-        }
-    }
-
-    private void warmUp() {
-        float[] a = new float[4096];
-        float[] b = new float[4096];
-        float[] out = new float[4096];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (float) Math.sin(i);
-            b[i] = (float) Math.cos(i);
-        }
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            MemorySegment bf16 = arena.allocate(a.length * 2L);
-            MemorySegment f32 = arena.allocate(a.length * 4L);
-            double sink = 0;
-            for (int round = 0; round < 2_000; round++) {
-                sink += dot(a, b);
-                weightedSum(new float[][] {a, b}, new float[] {0.5f, 0.5f}, out);
-                axpy(0.5f, a, out);
-                fromFloat(a, DType.BF16, bf16, a.length);
-                toFloat(bf16, DType.BF16, out, a.length);
-                toFloat(f32, DType.F32, out, a.length);
-            }
-            if (Double.isNaN(sink)) {
-                throw new AssertionError("unreachable: keeps the warm-up from being optimised away");
+                if (Double.isNaN(sink)) {
+                    throw new AssertionError("unreachable: keeps the warm-up from being optimised away");
+                }
             }
         }
     }
@@ -104,7 +108,9 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public void toFloat(MemorySegment src, DType type, float[] dst, int count) {
-        ensureWarm();
+        if (type == DType.BF16 || type == DType.F32) {
+            warm(type == DType.BF16 ? Kernel.DECODE_BF16 : Kernel.DECODE_F32);
+        }
         ReferenceBackend.checkBounds(src, type, dst.length, count);
         switch (type) {
             case F32 -> {
@@ -139,7 +145,9 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public void fromFloat(float[] src, DType type, MemorySegment dst, int count) {
-        ensureWarm();
+        if (type == DType.BF16) {
+            warm(Kernel.ENCODE_BF16);
+        }
         ReferenceBackend.checkBounds(dst, type, src.length, count);
         if (type != DType.BF16) {
             scalar.fromFloat(src, type, dst, count);
@@ -165,7 +173,7 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public void weightedSum(float[][] inputs, float[] weights, float[] out) {
-        ensureWarm();
+        warm(Kernel.WEIGHTED_SUM);
         ReferenceBackend.checkWeightedSum(inputs, weights, out);
         int n = out.length;
         int i = 0;
@@ -187,7 +195,7 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public void axpy(float a, float[] x, float[] y) {
-        ensureWarm();
+        warm(Kernel.AXPY);
         ReferenceBackend.checkSameLength(x.length, y.length);
         FloatVector va = FloatVector.broadcast(F, a);
         int i = 0;
@@ -201,7 +209,7 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public double dot(float[] a, float[] b) {
-        ensureWarm();
+        warm(Kernel.DOT);
         ReferenceBackend.checkSameLength(a.length, b.length);
         // Widen half-width float vectors into full-width double vectors (part 0 only): the form the JIT compiles to
         // one conversion instruction; splitting a full-width float vector into two parts falls back to slow code.
@@ -228,38 +236,37 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public void taskVector(float[] x, float[] base, float[] out) {
-        ensureWarm();
         merges.taskVector(x, base, out);
     }
 
     @Override
     public MagnitudeRank magnitudeRank(float[] x, float[] base, int position) {
-        ensureWarm();
         return merges.magnitudeRank(x, base, position);
     }
 
     @Override
+    public MaskNorms topMagnitudeMask(float[] x, float[] base, int keep, long[] mask) {
+        return merges.topMagnitudeMask(x, base, keep, mask);
+    }
+
+    @Override
     public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
-        ensureWarm();
         return merges.magnitudeMask(x, base, from, to, mask);
     }
 
     @Override
     public MaskNorms randomMask(long seed, long stream, float[] x, float[] base, double density, long[] mask) {
-        ensureWarm();
         return merges.randomMask(seed, stream, x, base, density, mask);
     }
 
     @Override
     public void combineTaskVectors(float[] base, float[][] models, long[][] masks, TaskVectorCombine combine,
                                    float[] out) {
-        ensureWarm();
         merges.combineTaskVectors(base, models, masks, combine, out);
     }
 
     @Override
     public void linearCombination(float[] a, double ca, float[] b, double cb, float[] out) {
-        ensureWarm();
         merges.linearCombination(a, ca, b, cb, out);
     }
 }

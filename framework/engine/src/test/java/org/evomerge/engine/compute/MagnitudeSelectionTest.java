@@ -107,6 +107,65 @@ class MagnitudeSelectionTest {
         }
     }
 
+    /** The fused trim keeps the same elements as mask(rank) on every backend, exactly {@code keep} of them. */
+    @Test
+    void topMagnitudeMasksAreTheMaskOfTheRank() {
+        SplittableRandom random = new SplittableRandom(9);
+        String[] kinds = {"bf16 fine-tune", "half unchanged", "one magnitude", "float32 distinct", "nan"};
+        for (String kind : kinds) {
+            int n = MergeLanes.BRACKET_MINIMUM + 4_321 + random.nextInt(64);
+            float[] base = new float[n];
+            float[] x = new float[n];
+            for (int i = 0; i < n; i++) {
+                base[i] = bf16(random.nextGaussian() * 0.02);
+                x[i] = switch (kind) {
+                    case "bf16 fine-tune" -> bf16(base[i] + random.nextGaussian() * 0.002);
+                    case "half unchanged" -> i % 2 == 0 ? base[i] : bf16(base[i] + random.nextGaussian() * 0.002);
+                    case "one magnitude" -> base[i] + (random.nextBoolean() ? 0.5f : -0.5f);
+                    case "float32 distinct" -> base[i] + (float) random.nextGaussian();
+                    default -> i == 1234 ? Float.NaN : base[i] + (float) random.nextGaussian();
+                };
+            }
+            int words = (n + 63) >>> 6;
+            for (int keep : new int[] {0, 1, n / 100, n / 2, n - 1, n, random.nextInt(n)}) {
+                long[] expected = new long[words];
+                org.evomerge.api.compute.MaskNorms expectedNorms;
+                try {
+                    expectedNorms = BACKENDS[0].magnitudeMask(x, base, MagnitudeRank.NONE,
+                            BACKENDS[0].magnitudeRank(x, base, keep), expected);
+                } catch (IllegalStateException e) { // NaN: no order to cut; every backend refuses alike
+                    for (ComputeBackend backend : BACKENDS) {
+                        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                                () -> backend.topMagnitudeMask(x, base, keep, new long[words]), backend.id());
+                    }
+                    continue;
+                }
+                for (ComputeBackend backend : BACKENDS) {
+                    long[] mask = new long[words];
+                    java.util.Arrays.fill(mask, -1L); // every word must be overwritten
+                    org.evomerge.api.compute.MaskNorms norms = backend.topMagnitudeMask(x, base, keep, mask);
+                    String what = backend.id() + ", " + kind + ", keep " + keep;
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(expected, mask, what);
+                    if (!kind.equals("nan")) {
+                        long bits = 0;
+                        for (long word : mask) {
+                            bits += Long.bitCount(word);
+                        }
+                        assertEquals(keep, bits, what);
+                    }
+                    if (kind.equals("nan")) {
+                        assertEquals(expectedNorms.total(), norms.total(), what); // NaN on both
+                        continue;
+                    }
+                    assertEquals(expectedNorms.total(), norms.total(), Math.abs(expectedNorms.total()) * 1e-9 + 1e-9,
+                            what);
+                    assertEquals(expectedNorms.kept(), norms.kept(), Math.abs(expectedNorms.kept()) * 1e-9 + 1e-9,
+                            what);
+                }
+            }
+        }
+    }
+
     @Test
     void backendsReturnTheSameRank() {
         SplittableRandom random = new SplittableRandom(3);

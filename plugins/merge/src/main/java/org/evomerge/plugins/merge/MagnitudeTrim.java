@@ -9,7 +9,8 @@ import org.evomerge.api.parameter.Parameters;
  * the tensor and zeroes the rest.
  *
  * <ul>
- *   <li>Exactly k elements are kept; among equal magnitudes the lower index is kept ({@link MagnitudeCut}).</li>
+ *   <li>Exactly k elements are kept; among equal magnitudes the lower index is kept ({@link MagnitudeCut}); the run's
+ *       backend selects and masks them ({@code ComputeBackend.topMagnitudeMask}).</li>
  *   <li>density ≥ 1 keeps everything, unscaled.</li>
  *   <li>k = 0 (e.g. a 1-element tensor at density 0.5): the task vector becomes all zero. mergekit asserts
  *       {@code k > 0} and aborts the merge.</li>
@@ -31,8 +32,14 @@ final class MagnitudeTrim implements Sparsifier {
         if (k <= 0) {
             return SparseDelta.none(n);
         }
-        MagnitudeCut cut = MagnitudeCut.at(delta, scratch, k);
-        return keepRange(delta, MagnitudeCut.NONE, cut, rescale, scratch);
+        long[] mask = SparseDelta.newMask(n);
+        MaskNorms norms;
+        try {
+            norms = scratch.compute().topMagnitudeMask(delta.model(), delta.base(), k, mask);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("tensor '" + delta.tensorName() + "': " + e.getMessage(), e);
+        }
+        return SparseDelta.of(mask, rescale ? Sparsifier.l1Scale(norms.total(), norms.kept()) : 1.0);
     }
 
     /**
