@@ -93,6 +93,25 @@ final class FloatArrayPool {
         }
     }
 
+    /**
+     * Drops every pooled array whose length is not {@code length}, before a tensor that needs the whole memory
+     * budget: its arrays should replace the others, not join them.
+     *
+     * @return whether anything was dropped
+     */
+    synchronized boolean keepOnly(long length) {
+        boolean dropped = false;
+        for (Iterator<float[]> it = pooled.iterator(); it.hasNext(); ) {
+            float[] array = it.next();
+            if (array.length != length) {
+                it.remove();
+                pooledBytes -= (long) array.length * Float.BYTES;
+                dropped = true;
+            }
+        }
+        return dropped;
+    }
+
     /** Bytes of pooled arrays (for tests). */
     synchronized long pooledBytes() {
         return pooledBytes;

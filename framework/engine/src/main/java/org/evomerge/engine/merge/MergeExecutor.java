@@ -85,6 +85,12 @@ public final class MergeExecutor {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("merge interrupted", e);
                 }
+                if (cost == permits && arrays.keepOnly(elementCount(tensor))) {
+                    // Nothing else is in flight and the pool has just dropped the layers' arrays: collect them now,
+                    // so that the embedding's arrays take their place instead of stacking on top of them (without
+                    // this, the peak resident memory was the layers' garbage plus the embedding's working set).
+                    System.gc();
+                }
                 results.add(pool.submit(() -> {
                     try {
                         long bytes = mergeOne(plan, descriptor, method, writer, context, tensor, statistics, arrays);
@@ -177,6 +183,11 @@ public final class MergeExecutor {
                 : tensor.inputs().getFirst().info().shape().elementCount();
         int arrays = tensor.inputs().size() + (tensor.base().isPresent() ? 1 : 0) + 3;
         return elements * Float.BYTES * arrays;
+    }
+
+    private static long elementCount(MergePlan.PlannedTensor tensor) {
+        return tensor.inputs().isEmpty() ? tensor.base().orElseThrow().info().shape().elementCount()
+                : tensor.inputs().getFirst().info().shape().elementCount();
     }
 
     /** The float arrays one tensor really holds: every input and the output (the pool's bound). */

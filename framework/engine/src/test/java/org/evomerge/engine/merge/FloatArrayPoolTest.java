@@ -64,6 +64,19 @@ class FloatArrayPoolTest {
     }
 
     @Test
+    void beforeAnEmbeddingOnlyArraysOfItsLengthStay() {
+        FloatArrayPool pool = new FloatArrayPool(1 << 20, 0);
+        float[] layer = pool.take(1000);
+        float[] embedding = pool.take(5000);
+        pool.release(layer);
+        pool.release(embedding);
+        assertTrue(pool.keepOnly(5000));
+        assertEquals(5000L * Float.BYTES, pool.pooledBytes());
+        assertSame(embedding, pool.take(5000));
+        assertEquals(false, pool.keepOnly(5000), "nothing left to drop");
+    }
+
+    @Test
     void anArrayLargerThanTheBoundIsNeverKept() {
         FloatArrayPool pool = new FloatArrayPool(4096, 0);
         pool.release(new float[4096 / Float.BYTES + 1]);
