@@ -2,7 +2,6 @@ package org.evomerge.engine.compute;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -28,22 +27,17 @@ final class MergeLanes {
             VectorSpecies.of(float.class, VectorShape.forBitSize(Math.max(64, D.vectorBitSize() / 2)));
     private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> F_FULL = FloatVector.SPECIES_PREFERRED;
-    /** Ints with as many lanes as {@link #F}: the indices of elements copied out of a float vector. */
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final int LANES = D.length();
     private static final boolean USABLE = F.length() == LANES && L.length() == LANES && 64 % LANES == 0 && LANES >= 2;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private static final long[] IOTA_PLUS_ONE = new long[LANES];
     /** 1 << lane in each lane: tests a mask word's bits lane by lane. */
     private static final long[] LANE_BITS = new long[LANES];
-    /** 0, 1, 2, ... in each lane: element indices of a vector. */
-    private static final int[] IOTA = new int[LANES];
 
     static {
         for (int i = 0; i < LANES; i++) {
             IOTA_PLUS_ONE[i] = i + 1;
             LANE_BITS[i] = 1L << i;
-            IOTA[i] = i;
         }
     }
 
@@ -321,7 +315,6 @@ final class MergeLanes {
                                  int capacity, long[] mask) {
         int n = x.length;
         int end = n - n % 64;
-        IntVector iota = IntVector.fromArray(I, IOTA, 0);
         DoubleVector total = DoubleVector.zero(D);
         DoubleVector aboveSum = DoubleVector.zero(D);
         int below = 0;
@@ -341,11 +334,15 @@ final class MergeLanes {
                 DoubleVector md = (DoubleVector) m.convertShape(VectorOperators.F2D, D, 0);
                 total = total.add(md);
                 aboveSum = aboveSum.add(md, high.cast(D));
-                int c = in.trueCount();
-                if (c > 0) {
+                long inBits = in.toLong();
+                if (inBits != 0) {
+                    int c = Long.bitCount(inBits);
                     if (inside + c <= capacity) {
                         m.compress(in).intoArray(values, inside);
-                        iota.add(i).compress(in.cast(I)).intoArray(indices, inside);
+                        // The indices from the bits: a compressed int vector store cost more than the rest of the pass.
+                        for (int at = inside; inBits != 0; inBits &= inBits - 1) {
+                            indices[at++] = i + Long.numberOfTrailingZeros(inBits);
+                        }
                     }
                     inside += c;
                 }
