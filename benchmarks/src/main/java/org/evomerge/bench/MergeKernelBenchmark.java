@@ -27,9 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The TIES and DARE kernels of a merge on one layer-sized tensor (2048 x 5632, a TinyLlama MLP projection; bf16 values
  * as checkpoints hold them, so magnitudes tie often), one core, milliseconds per call, for the scalar reference and
- * the Vector API backend side by side: the magnitude selection alone, TIES trimming as the selection followed by the
- * mask (two calls) and as one call ({@code topMagnitudeMask}), DARE's random mask, and the sign-consensus combine of
- * two models.
+ * the Vector API backend side by side: the magnitude selection alone, TIES trimming (the selection and the mask),
+ * DARE's random mask, and the sign-consensus combine of two models.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -85,13 +84,7 @@ public class MergeKernelBenchmark {
     }
 
     @Benchmark
-    public MaskNorms tiesTrimRankThenMask() {
-        return compute.magnitudeMask(first, base, MagnitudeRank.NONE, compute.magnitudeRank(first, base,
-                ELEMENTS / 2), mask);
-    }
-
-    @Benchmark
-    public MaskNorms tiesTrimOneCall() {
+    public MaskNorms tiesTrim() {
         return compute.topMagnitudeMask(first, base, ELEMENTS / 2, mask);
     }
 

@@ -46,7 +46,7 @@ final class MergeLanes {
     private static final int WARM_CALLS = 2_000;
 
     /** The operations, for their warm-up flags. */
-    private enum Operation { RANDOM_MASK, MAGNITUDE_MASK, MAGNITUDE_RANK, TOP_MAGNITUDE_MASK, COMBINE, LINEAR_COMBINATION }
+    private enum Operation { RANDOM_MASK, MAGNITUDE_MASK, MAGNITUDE_RANK, COMBINE, LINEAR_COMBINATION }
 
     /**
      * Uncompiled Vector API code is hundreds of times slower than compiled code, and a merge meets its largest tensor
@@ -91,15 +91,6 @@ final class MergeLanes {
                         }
                         bracket(a, b, 0.25f, 0.75f, candidates, WARM_ELEMENTS);
                         tieIndex(a, b, Math.abs(a[WARM_ELEMENTS - 1] - b[WARM_ELEMENTS - 1]), 0);
-                    }
-                    case TOP_MAGNITUDE_MASK -> {
-                        if (call % 16 == 0) {
-                            sample(new float[SAMPLE], new float[SAMPLE]);
-                        }
-                        if (USABLE) {
-                            trimPass(a, b, 0.25f, 0.75f, new float[WARM_ELEMENTS + LANES],
-                                    new int[WARM_ELEMENTS + LANES], WARM_ELEMENTS, mask);
-                        }
                     }
                     case COMBINE -> combineTaskVectors(b, new float[][] {a, out}, new long[][] {mask, null}, combine,
                             out);
@@ -163,6 +154,13 @@ final class MergeLanes {
         return new MaskNorms(totalSum, keptSum);
     }
 
+    /**
+     * Whether a vector compress is one instruction (AVX-512, whose preferred vectors are 512 bits): there it copies a
+     * bracket's elements fastest (17 against 12.5 ms for a 2048 x 5632 selection); elsewhere (AVX2) the Vector API
+     * emulates it, and copying element by element from the mask bits is the fast way.
+     */
+    private static final boolean NATIVE_COMPRESS = F_FULL.vectorBitSize() >= 512;
+
     /** Elements of |δ| sampled to bracket a position of the magnitude order. */
     private static final int SAMPLE = 1 << 14;
     /** Half-width of the bracket in standard deviations of the sample quantile: a miss is far rarer than 1e-6. */
@@ -200,7 +198,7 @@ final class MergeLanes {
         float lo = bounds.lo();
         float hi = bounds.hi();
         int capacity = bounds.capacity();
-        float[] candidates = new float[capacity + F_FULL.length()];
+        float[] candidates = SELECTION_BUFFERS.get().values(capacity + F_FULL.length());
         Bracket counts = bracket(x, base, lo, hi, candidates, capacity);
         if ((long) counts.below() + counts.atLo() + counts.inside() + counts.atHi() + counts.above() != n // NaN
                 || counts.inside() > capacity) {
@@ -231,6 +229,25 @@ final class MergeLanes {
     }
 
     /**
+     * Each thread's buffers for the elements inside a bracket, grown on demand and reused: fresh ones (a few megabytes
+     * per tensor and model) showed up as garbage-collection work and page faults in TIES merges. They go with their
+     * thread (a merge's workers end with the merge).
+     */
+    private static final ThreadLocal<SelectionBuffers> SELECTION_BUFFERS =
+            ThreadLocal.withInitial(SelectionBuffers::new);
+
+    private static final class SelectionBuffers {
+        private float[] values = new float[0];
+
+        float[] values(int length) {
+            if (values.length < length) {
+                values = new float[length];
+            }
+            return values;
+        }
+    }
+
+    /**
      * A bracket [lo, hi] of magnitudes that holds ascending rank k of n with overwhelming probability, from a sorted
      * sample of |δ|, and a generous bound on how many elements fall inside it.
      */
@@ -252,127 +269,6 @@ final class MergeLanes {
                     + 4096);
             return new Bounds(lo, hi, capacity);
         }
-    }
-
-    /**
-     * TIES trimming in one pass over δ instead of three (selection, tie scan, mask): the sampled bracket [lo, hi]
-     * decides every element outside it as it goes (above hi: kept, its bit set; below lo: dropped), and copies the
-     * few inside it (value and index, about 4 %, in index order) aside; a selection among those gives the cut, and
-     * only their bits are set afterwards, the first of the tied ones by index. Σ|δ| and the kept sum come from the
-     * same pass. The same mask as {@code magnitudeMask(x, base, NONE, magnitudeRank(x, base, keep), mask)}, which
-     * runs instead for small tensors, a missed bracket or NaN.
-     */
-    MaskNorms topMagnitudeMask(float[] x, float[] base, int keep, long[] mask) {
-        int n = ReferenceBackend.checkMask(x, base, mask);
-        if (!USABLE || n < BRACKET_MINIMUM || keep <= 0 || keep >= n) {
-            return magnitudeMask(x, base, MagnitudeRank.NONE, magnitudeRank(x, base, keep), mask);
-        }
-        warm(Operation.TOP_MAGNITUDE_MASK);
-        int k = n - 1 - keep; // ascending rank of the first element not kept
-        Bounds bounds = Bounds.of(sample(x, base), k, n);
-        if (bounds == null) {
-            return magnitudeMask(x, base, MagnitudeRank.NONE, magnitudeRank(x, base, keep), mask);
-        }
-        float[] values = new float[bounds.capacity() + LANES];
-        int[] indices = new int[bounds.capacity() + LANES];
-        Trim pass = trimPass(x, base, bounds.lo(), bounds.hi(), values, indices, bounds.capacity(), mask);
-        int inside = pass.inside();
-        int rank = k - pass.below();
-        if ((long) pass.below() + inside + pass.above() != n // NaN in δ
-                || inside > bounds.capacity() || rank < 0 || rank >= inside) {
-            return magnitudeMask(x, base, MagnitudeRank.NONE, magnitudeRank(x, base, keep), mask);
-        }
-        float threshold = MagnitudeSelection.kthSmallest(java.util.Arrays.copyOf(values, inside), inside, rank);
-        int greater = pass.above();
-        for (int c = 0; c < inside; c++) {
-            if (values[c] > threshold) {
-                greater++;
-            }
-        }
-        int tiedToKeep = keep - greater; // elements of magnitude `threshold` kept, lowest indices first
-        double kept = pass.aboveSum();
-        for (int c = 0; c < inside; c++) {
-            float v = values[c];
-            if (v > threshold || (v == threshold && tiedToKeep-- > 0)) {
-                int i = indices[c];
-                mask[i >>> 6] |= 1L << i;
-                kept += v;
-            }
-        }
-        return new MaskNorms(pass.total(), kept);
-    }
-
-    /** What one trimming pass saw: counts below, inside and above the bracket; Σ|δ| of all and of those above. */
-    private record Trim(int below, int inside, int above, double total, double aboveSum) {
-    }
-
-    /**
-     * Sets the mask bits of the elements above {@code hi} (and clears the others), counts those below {@code lo},
-     * and copies |δ| and the index of those in [lo, hi] to {@code values} and {@code indices} while they fit in
-     * {@code capacity} (both have {@link #LANES} of slack).
-     */
-    private static Trim trimPass(float[] x, float[] base, float lo, float hi, float[] values, int[] indices,
-                                 int capacity, long[] mask) {
-        int n = x.length;
-        int end = n - n % 64;
-        DoubleVector total = DoubleVector.zero(D);
-        DoubleVector aboveSum = DoubleVector.zero(D);
-        int below = 0;
-        int inside = 0;
-        int above = 0;
-        for (int word = 0; word < end >>> 6; word++) {
-            long bits = 0;
-            for (int lane = 0; lane < 64; lane += LANES) {
-                int i = (word << 6) + lane;
-                FloatVector m = FloatVector.fromArray(F, x, i).sub(FloatVector.fromArray(F, base, i))
-                        .lanewise(VectorOperators.ABS);
-                VectorMask<Float> high = m.compare(VectorOperators.GT, hi);
-                VectorMask<Float> in = m.compare(VectorOperators.GE, lo).and(m.compare(VectorOperators.LE, hi));
-                bits |= high.toLong() << lane;
-                above += high.trueCount();
-                below += m.compare(VectorOperators.LT, lo).trueCount();
-                DoubleVector md = (DoubleVector) m.convertShape(VectorOperators.F2D, D, 0);
-                total = total.add(md);
-                aboveSum = aboveSum.add(md, high.cast(D));
-                long inBits = in.toLong();
-                if (inBits != 0) {
-                    int c = Long.bitCount(inBits);
-                    if (inside + c <= capacity) {
-                        m.compress(in).intoArray(values, inside);
-                        // The indices from the bits: a compressed int vector store cost more than the rest of the pass.
-                        for (int at = inside; inBits != 0; inBits &= inBits - 1) {
-                            indices[at++] = i + Long.numberOfTrailingZeros(inBits);
-                        }
-                    }
-                    inside += c;
-                }
-            }
-            mask[word] = bits;
-        }
-        double totalSum = total.reduceLanes(VectorOperators.ADD);
-        double aboveTotal = aboveSum.reduceLanes(VectorOperators.ADD);
-        long tailBits = 0;
-        for (int i = end; i < n; i++) {
-            float m = Math.abs(x[i] - base[i]);
-            totalSum += m;
-            if (m > hi) {
-                tailBits |= 1L << i;
-                above++;
-                aboveTotal += m;
-            } else if (m < lo) {
-                below++;
-            } else if (m >= lo && m <= hi) {
-                if (inside < capacity) {
-                    values[inside] = m;
-                    indices[inside] = i;
-                }
-                inside++;
-            }
-        }
-        if (end < n) {
-            mask[end >>> 6] = tailBits;
-        }
-        return new Trim(below, inside, above, totalSum, aboveTotal);
     }
 
     /** |δ| at one element per stratum of n / SAMPLE, at a pseudo-random offset (unbiased whatever the row structure), sorted. */
@@ -420,10 +316,18 @@ final class MergeLanes {
                 atHi += m.compare(VectorOperators.EQ, hi).trueCount();
             }
             VectorMask<Float> in = m.compare(VectorOperators.GT, lo).and(m.compare(VectorOperators.LT, hi));
-            int c = in.trueCount();
-            if (c > 0) {
+            long inBits = in.toLong();
+            if (inBits != 0) {
+                int c = Long.bitCount(inBits);
                 if (inside + c <= capacity) {
-                    m.compress(in).intoArray(candidates, inside);
+                    if (NATIVE_COMPRESS) {
+                        m.compress(in).intoArray(candidates, inside);
+                    } else {
+                        for (int at = inside; inBits != 0; inBits &= inBits - 1) {
+                            int index = i + Long.numberOfTrailingZeros(inBits);
+                            candidates[at++] = Math.abs(x[index] - base[index]);
+                        }
+                    }
                 }
                 inside += c;
             }

@@ -245,11 +245,6 @@ public final class VectorBackend implements ComputeBackend {
     }
 
     @Override
-    public MaskNorms topMagnitudeMask(float[] x, float[] base, int keep, long[] mask) {
-        return merges.topMagnitudeMask(x, base, keep, mask);
-    }
-
-    @Override
     public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
         return merges.magnitudeMask(x, base, from, to, mask);
     }
