@@ -198,7 +198,7 @@ final class MergeLanes {
         float lo = bounds.lo();
         float hi = bounds.hi();
         int capacity = bounds.capacity();
-        float[] candidates = SELECTION_BUFFERS.get().values(capacity + F_FULL.length());
+        float[] candidates = candidates(capacity + F_FULL.length());
         Bracket counts = bracket(x, base, lo, hi, candidates, capacity);
         if ((long) counts.below() + counts.atLo() + counts.inside() + counts.atHi() + counts.above() != n // NaN
                 || counts.inside() > capacity) {
@@ -229,22 +229,19 @@ final class MergeLanes {
     }
 
     /**
-     * Each thread's buffers for the elements inside a bracket, grown on demand and reused: fresh ones (a few megabytes
-     * per tensor and model) showed up as garbage-collection work and page faults in TIES merges. They go with their
+     * Each thread's buffer for the elements inside a bracket, grown on demand and reused: a fresh one (a few megabytes
+     * per tensor and model) showed up as garbage-collection work and page faults in TIES merges. It goes with its
      * thread (a merge's workers end with the merge).
      */
-    private static final ThreadLocal<SelectionBuffers> SELECTION_BUFFERS =
-            ThreadLocal.withInitial(SelectionBuffers::new);
+    private static final ThreadLocal<float[]> CANDIDATES = ThreadLocal.withInitial(() -> new float[0]);
 
-    private static final class SelectionBuffers {
-        private float[] values = new float[0];
-
-        float[] values(int length) {
-            if (values.length < length) {
-                values = new float[length];
-            }
-            return values;
+    private static float[] candidates(int length) {
+        float[] buffer = CANDIDATES.get();
+        if (buffer.length < length) {
+            buffer = new float[length];
+            CANDIDATES.set(buffer);
         }
+        return buffer;
     }
 
     /**

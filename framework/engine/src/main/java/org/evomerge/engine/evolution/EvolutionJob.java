@@ -271,19 +271,7 @@ public final class EvolutionJob {
             SearchStrategy strategy = ((SearchStrategyFactory) strategyExtension.factory())
                     .create(problem, strategyParameters, extensionContext);
 
-            for (int i = 0; i < run.tasks().size(); i++) {
-                evaluators.add(evaluator(run.tasks().get(i), evaluatorExtensions.get(i), Optional.empty(),
-                        extensionContext));
-            }
-            List<Evaluator> screens = new ArrayList<>();
-            if (run.multiFidelity().isPresent()) {
-                for (int i = 0; i < run.tasks().size(); i++) {
-                    Evaluator e = evaluator(run.tasks().get(i), evaluatorExtensions.get(i), run.multiFidelity(),
-                            extensionContext);
-                    evaluators.add(e);
-                    screens.add(e);
-                }
-            }
+            List<Evaluator> screens = createEvaluators(run, evaluatorExtensions, extensionContext, evaluators);
 
             RecipeSpace recipes = recipeSpace;
             LayerPathSpace paths = pathSpace;
@@ -427,19 +415,7 @@ public final class EvolutionJob {
                     context.scratch(), context.threads(), services);
             RunContext mergeContext = new DefaultRunContext(random.fork("merge"), context.compute(),
                     ProgressReporter.SILENT, context.scratch(), context.threads(), services);
-            for (int i = 0; i < run.tasks().size(); i++) {
-                evaluators.add(evaluator(run.tasks().get(i), evaluatorExtensions.get(i), Optional.empty(),
-                        extensionContext));
-            }
-            List<Evaluator> screens = new ArrayList<>();
-            if (run.multiFidelity().isPresent()) {
-                for (int i = 0; i < run.tasks().size(); i++) {
-                    Evaluator e = evaluator(run.tasks().get(i), evaluatorExtensions.get(i), run.multiFidelity(),
-                            extensionContext);
-                    evaluators.add(e);
-                    screens.add(e);
-                }
-            }
+            List<Evaluator> screens = createEvaluators(run, evaluatorExtensions, extensionContext, evaluators);
             CandidateBuilder builder = new CandidateBuilder(recipeSpace, pathSpace, null, references, outDtype, models,
                     catalog, architectures, mergeContext, storage, file.getParent());
             List<Evaluator> full = List.copyOf(evaluators.subList(0, run.tasks().size()));
@@ -556,6 +532,26 @@ public final class EvolutionJob {
         Map<String, Double> weights = new LinkedHashMap<>();
         run.tasks().forEach(t -> weights.put(t.name(), t.weight()));
         return new Objectives(run.objectives(), weights);
+    }
+
+    /**
+     * Creates one evaluator per task into {@code evaluators}, then, for multi-fidelity runs, one screening evaluator
+     * per task after them (closed with the others), and returns the screening ones.
+     */
+    private static List<Evaluator> createEvaluators(RunFile run, List<RegisteredExtension> evaluatorExtensions,
+                                                    RunContext context, List<Evaluator> evaluators) {
+        for (int i = 0; i < run.tasks().size(); i++) {
+            evaluators.add(evaluator(run.tasks().get(i), evaluatorExtensions.get(i), Optional.empty(), context));
+        }
+        List<Evaluator> screens = new ArrayList<>();
+        if (run.multiFidelity().isPresent()) {
+            for (int i = 0; i < run.tasks().size(); i++) {
+                Evaluator e = evaluator(run.tasks().get(i), evaluatorExtensions.get(i), run.multiFidelity(), context);
+                evaluators.add(e);
+                screens.add(e);
+            }
+        }
+        return screens;
     }
 
     private static Evaluator evaluator(RunFile.Task task, RegisteredExtension extension,

@@ -179,8 +179,7 @@ public final class MergeExecutor {
 
     /** Float arrays alive while one tensor merges: every input, the output, and slack for the method's scratch. */
     static long workingBytes(MergePlan.PlannedTensor tensor) {
-        long elements = tensor.inputs().isEmpty() ? tensor.base().orElseThrow().info().shape().elementCount()
-                : tensor.inputs().getFirst().info().shape().elementCount();
+        long elements = elementCount(tensor);
         int arrays = tensor.inputs().size() + (tensor.base().isPresent() ? 1 : 0) + 3;
         return elements * Float.BYTES * arrays;
     }
@@ -192,8 +191,7 @@ public final class MergeExecutor {
 
     /** The float arrays one tensor really holds: every input and the output (the pool's bound). */
     static long arrayBytes(MergePlan.PlannedTensor tensor) {
-        long elements = tensor.inputs().isEmpty() ? tensor.base().orElseThrow().info().shape().elementCount()
-                : tensor.inputs().getFirst().info().shape().elementCount();
+        long elements = elementCount(tensor);
         return elements * Float.BYTES * (tensor.inputs().size() + (tensor.base().isPresent() ? 1 : 0) + 1);
     }
 

@@ -9,7 +9,6 @@ import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.merge.MagnitudeQuantile;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.ModelWideStatistics;
-import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.parameter.Parameters;
 
@@ -43,7 +42,7 @@ import org.evomerge.api.parameter.Parameters;
  * give the same bits for the masks and the combine, the L1 norms of the rescale agree within double rounding.
  * Thread-safe: no state between calls.
  */
-final class GeneralizedTaskArithmetic implements MergeMethod {
+final class GeneralizedTaskArithmetic implements MergeIntoMethod {
 
     private final String methodId;
     private final boolean defaultNormalize;
@@ -87,18 +86,6 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
     @Override
     public List<MagnitudeQuantile> modelWideQuantiles() {
         return modelWide == null ? List.of() : modelWide.quantiles();
-    }
-
-    @Override
-    public float[] merge(MergeInput input) {
-        return merge(input, ModelWideStatistics.NONE);
-    }
-
-    @Override
-    public float[] merge(MergeInput input, ModelWideStatistics statistics) {
-        float[] merged = new float[input.elementCount()];
-        mergeInto(input, statistics, merged);
-        return merged;
     }
 
     @Override

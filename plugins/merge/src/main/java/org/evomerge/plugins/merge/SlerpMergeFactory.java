@@ -10,7 +10,6 @@ import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelTensor;
-import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -52,19 +51,8 @@ public class SlerpMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         ComputeBackend compute = context.compute();
-        return new MergeMethod() {
-            @Override
-            public float[] merge(MergeInput input) {
-                float[] out = new float[input.elementCount()];
-                mergeInto(input, ModelWideStatistics.NONE, out);
-                return out;
-            }
-
-            @Override
-            public void mergeInto(MergeInput input, ModelWideStatistics statistics, float[] out) {
-                SlerpMergeFactory.mergeInto(input, compute, out);
-            }
-        };
+        MergeIntoMethod method = (input, statistics, out) -> mergeInto(input, compute, out);
+        return method;
     }
 
     private static void mergeInto(MergeInput input, ComputeBackend compute, float[] out) {
