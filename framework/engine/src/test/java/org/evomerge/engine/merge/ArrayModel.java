@@ -18,15 +18,20 @@ import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.api.tensor.TensorSource;
 
-/** A float32 Llama-named model held in native memory, for engine tests (the test kit's InMemoryModel depends on us). */
+/** A float32 model held in native memory (Llama-named unless given a config), for engine tests (the test kit's InMemoryModel depends on us). */
 final class ArrayModel implements Model {
 
     private final ModelConfig config;
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
 
     ArrayModel(int layers, Map<String, Shape> shapes, Map<String, float[]> values) {
-        this.config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", layers, 0, 0, 0, 0, 0, 0, false, 0, 0,
-                Map.of("model_type", "llama", "num_hidden_layers", layers));
+        this(new ModelConfig(List.of("LlamaForCausalLM"), "llama", layers, 0, 0, 0, 0, 0, 0, false, 0, 0,
+                Map.of("model_type", "llama", "num_hidden_layers", layers)), shapes, values);
+    }
+
+    /** A model of any architecture: {@code config} as given, tensors in the order of {@code shapes}. */
+    ArrayModel(ModelConfig config, Map<String, Shape> shapes, Map<String, float[]> values) {
+        this.config = config;
         Arena arena = Arena.ofAuto();
         shapes.forEach((name, shape) -> {
             float[] v = values.get(name);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -13,8 +12,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.evomerge.api.ErrorCategory;
@@ -30,11 +27,8 @@ import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
-import org.evomerge.api.tensor.TensorSource;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.architecture.ArchitectureDescription;
 import org.evomerge.engine.compute.VectorBackend;
@@ -104,28 +98,13 @@ class MultiModuleMergeTest {
 
     private static Model model(int id, int visionLayers, boolean extra) {
         Map<String, Shape> shapes = shapes(visionLayers, extra);
-        Arena arena = Arena.ofAuto();
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, float[]> values = new LinkedHashMap<>();
         shapes.forEach((name, shape) -> {
             float[] v = new float[(int) shape.elementCount()];
             for (int i = 0; i < v.length; i++) {
                 v[i] = value(id, name, i);
             }
-            MemorySegment data = arena.allocate((long) v.length * 4);
-            MemorySegment.copy(v, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0,
-                    v.length);
-            TensorInfo info = new TensorInfo(name, DType.F32, shape, "");
-            tensors.put(name, new Tensor() {
-                @Override
-                public TensorInfo info() {
-                    return info;
-                }
-
-                @Override
-                public MemorySegment data() {
-                    return data;
-                }
-            });
+            values.put(name, v);
         });
         Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("model_type", "mistral3");
@@ -134,45 +113,7 @@ class MultiModuleMergeTest {
         raw.put("vision_config", Map.of("num_hidden_layers", visionLayers, "hidden_size", 4));
         ModelConfig config = new ModelConfig(List.of("Mistral3ForConditionalGeneration"), "mistral3", 0, 0, 0, 0, 0,
                 0, 0, false, 0, 0, raw);
-        return new Model() {
-            public String formatId() {
-                return "memory";
-            }
-
-            public Optional<Path> location() {
-                return Optional.empty();
-            }
-
-            public ModelConfig config() {
-                return config;
-            }
-
-            public TensorSource tensors() {
-                return new TensorSource() {
-                    public List<TensorInfo> tensors() {
-                        return tensors.values().stream().map(Tensor::info).toList();
-                    }
-
-                    public Tensor tensor(String name) {
-                        Tensor t = tensors.get(name);
-                        if (t == null) {
-                            throw new NoSuchElementException(name);
-                        }
-                        return t;
-                    }
-
-                    public void close() {
-                    }
-                };
-            }
-
-            public List<Path> sideFiles() {
-                return List.of();
-            }
-
-            public void close() {
-            }
-        };
+        return new ArrayModel(config, shapes, values);
     }
 
     private static final class CapturingWriter implements ModelWriter {
