@@ -170,6 +170,24 @@ public final class TornadoBackend implements ComputeBackend, AutoCloseable {
     }
 
     @Override
+    public MagnitudeRank[] magnitudeRanks(org.evomerge.api.merge.TensorBlocks blocks, int[] positions) {
+        return cpu.magnitudeRanks(blocks, positions);
+    }
+
+    /**
+     * Blocks of a streamed tensor are mask-sized for the CPU (the device kernel draws from counter 0): they stay
+     * there; whole tensors take the device path above.
+     */
+    @Override
+    public MaskNorms randomMask(long seed, long stream, long firstIndex, float[] x, float[] base, double density,
+                                long[] mask) {
+        if (firstIndex == 0) {
+            return randomMask(seed, stream, x, base, density, mask);
+        }
+        return cpu.randomMask(seed, stream, firstIndex, x, base, density, mask);
+    }
+
+    @Override
     public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
         if (!onDevice(x.length)) {
             return cpu.magnitudeMask(x, base, from, to, mask);

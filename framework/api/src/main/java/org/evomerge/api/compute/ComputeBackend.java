@@ -115,6 +115,33 @@ public interface ComputeBackend {
     }
 
     /**
+     * {@link #randomMask(long, long, float[], float[], double, long[])} for a block of a tensor whose first element is
+     * element {@code firstIndex} of the tensor: element {@code i} of the block draws with counter
+     * {@code firstIndex + i}, so a tensor masked block by block keeps exactly the elements it keeps whole. Bit
+     * {@code i} of {@code mask} is the block's element {@code i}. By default only {@code firstIndex = 0} is supported.
+     */
+    @Experimental(since = "0.1.0", reason = "issue 4: tensors streamed in blocks")
+    default MaskNorms randomMask(long seed, long stream, long firstIndex, float[] x, float[] base, double density,
+                                 long[] mask) {
+        if (firstIndex == 0) {
+            return randomMask(seed, stream, x, base, density, mask);
+        }
+        throw unsupported("randomMask of a block");
+    }
+
+    /**
+     * {@link #magnitudeRank} for every model of a tensor streamed in blocks: the rank at position {@code positions[m]}
+     * of the magnitude order of δ = {@code models[m] − base} over the whole tensor (positions ≤ 0 give
+     * {@link MagnitudeRank#NONE}, positions ≥ n {@link MagnitudeRank#ALL}). A block's mask then needs only the rank
+     * with its tie index shifted by the block's offset. The backend makes the scans it needs; the blocks must have
+     * a base.
+     */
+    @Experimental(since = "0.1.0", reason = "issue 4: tensors streamed in blocks")
+    default MagnitudeRank[] magnitudeRanks(org.evomerge.api.merge.TensorBlocks blocks, int[] positions) {
+        throw unsupported("magnitudeRanks");
+    }
+
+    /**
      * Mixes the (masked) task vectors of {@code models} against {@code base} into {@code out}, as
      * {@link TaskVectorCombine} defines (sign election, disjoint mean, normalisation, lambda).
      *

@@ -52,4 +52,27 @@ public interface MergeMethod {
         }
         System.arraycopy(merged, 0, out, 0, out.length);
     }
+
+    /**
+     * Whether {@link #mergeBlocks} merges this tensor (its parameters resolved; {@code input.blocks()} is
+     * {@code null} here). The engine asks before reading anything, and merges the tensor in blocks when this method
+     * says yes and the tensor allows it (float inputs of one shape, no vocabulary alignment); otherwise it decodes the
+     * whole tensor and calls {@link #mergeInto}. Methods whose per-element work needs only per-tensor statistics
+     * (sums, norms, a threshold) should say yes: streaming spares the memory of whole float copies of every input,
+     * which on large checkpoints costs more time than the maths. No by default.
+     */
+    @org.evomerge.api.Experimental(since = "0.1.0", reason = "issue 4: tensors streamed in blocks")
+    default boolean mergesInBlocks(BlockMergeInput input) {
+        return false;
+    }
+
+    /**
+     * Merges one tensor streamed in blocks: any number of {@link TensorBlocks#scan} passes for per-tensor statistics,
+     * then one {@link TensorBlocks#merge} pass. The result must be what {@link #mergeInto} gives for the same tensor,
+     * up to the rounding of sums accumulated block by block.
+     */
+    @org.evomerge.api.Experimental(since = "0.1.0", reason = "issue 4: tensors streamed in blocks")
+    default void mergeBlocks(BlockMergeInput input, ModelWideStatistics statistics) {
+        throw new UnsupportedOperationException("this merge method does not merge in blocks");
+    }
 }

@@ -20,6 +20,25 @@ public interface ModelWriter extends AutoCloseable {
     void write(TensorInfo info, MemorySegment data);
 
     /**
+     * Whether {@link #writePart} is supported. Merges stream large tensors in blocks and write each block as it is
+     * done when the writer can take parts; otherwise they gather the tensor first.
+     */
+    @org.evomerge.api.Experimental(since = "0.1.0", reason = "issue 4: tensors streamed in blocks")
+    default boolean writesInParts() {
+        return false;
+    }
+
+    /**
+     * Writes bytes {@code [offset, offset + part.byteSize())} of a declared tensor ({@code info} as for
+     * {@link #write}). A tensor counts as written once all of its bytes have arrived; each byte is written once.
+     * The parts of one tensor come from one thread; different tensors may be written from several threads.
+     */
+    @org.evomerge.api.Experimental(since = "0.1.0", reason = "issue 4: tensors streamed in blocks")
+    default void writePart(TensorInfo info, long offset, MemorySegment part) {
+        throw new UnsupportedOperationException("this model writer does not write tensors in parts");
+    }
+
+    /**
      * Finishes the files, makes them durable, and moves them to the destination in one rename.
      *
      * @throws IllegalStateException if a declared tensor was not written

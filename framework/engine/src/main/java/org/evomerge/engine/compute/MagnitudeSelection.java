@@ -2,18 +2,21 @@ package org.evomerge.engine.compute;
 
 import java.util.Arrays;
 import org.evomerge.api.compute.MagnitudeRank;
+import org.evomerge.api.merge.TensorBlocks;
 
 /**
  * Exact selection in the magnitude order of a task vector δ = x − base (|δ| descending, equal magnitudes by index
- * ascending), in scalar Java: {@link ReferenceBackend#magnitudeRank} and the fallback of the vector backend's faster
+ * ascending), in scalar Java: {@link ReferenceBackend#magnitudeRanks} and the fallback of the vector backend's faster
  * selection. The position's rank is the pair (threshold t, tie index j) of the element there; an element (m, i)
  * ranks before it iff m &gt; t, or m = t and i &lt; j, so exactly {@code position} elements do whatever the ties
  * (mergekit sorts with {@code torch.argsort}, whose order among equal values is unspecified).
  *
- * <p>Cost: an expected O(n) — from tensors of {@value #RADIX_MINIMUM} elements a two-pass radix selection on |δ|
- * computed on the fly (no |δ| array), below that or for non-finite δ a three-way quickselect on a |δ| array (runs of
+ * <p>It works on tensors streamed in blocks ({@link TensorBlocks}; arrays are one block), so it never needs an array
+ * of the tensor's size. Cost: an expected O(n) — from tensors of {@value #RADIX_MINIMUM} elements a two-scan radix
+ * selection on |δ| computed on the fly, below that or for non-finite δ a three-way quickselect on a |δ| array (runs of
  * equal magnitudes such as untouched zeros cost nothing extra; it sorts the remaining range if pivots keep failing),
- * then one scan for the tie index only when the cut falls among equal magnitudes. Never a full sort.
+ * then one more scan, stopped at the element, for the tie index only when the cut falls among equal magnitudes.
+ * Every model of the tensor is selected in the same scans. Never a full sort.
  */
 final class MagnitudeSelection {
 
@@ -25,96 +28,227 @@ final class MagnitudeSelection {
 
     /** The rank of position {@code position} of the magnitude order of {@code x − base}. */
     static MagnitudeRank rank(float[] x, float[] base, int position) {
-        int n = x.length;
-        if (position <= 0) {
-            return MagnitudeRank.NONE;
+        return ranks(ArrayBlocks.whole(new float[][] {x}, base), new int[] {position})[0];
+    }
+
+    /** The rank at {@code positions[m]} of the magnitude order of {@code models[m] − base}, for every model. */
+    static MagnitudeRank[] ranks(TensorBlocks blocks, int[] positions) {
+        int models = blocks.modelCount();
+        if (positions.length != models) {
+            throw new IllegalArgumentException(positions.length + " positions for " + models + " models");
         }
-        if (position >= n) {
-            return MagnitudeRank.ALL;
-        }
-        if (n >= RADIX_MINIMUM) {
-            MagnitudeRank rank = radixRank(x, base, position);
-            if (rank != null) {
-                return rank;
+        long n = blocks.elementCount();
+        MagnitudeRank[] ranks = new MagnitudeRank[models];
+        boolean[] active = new boolean[models];
+        boolean any = false;
+        for (int m = 0; m < models; m++) {
+            if (positions[m] <= 0) {
+                ranks[m] = MagnitudeRank.NONE;
+            } else if (positions[m] >= n) {
+                ranks[m] = MagnitudeRank.ALL;
+            } else {
+                active[m] = true;
+                any = true;
             }
         }
-        float[] magnitudes = new float[n];
-        for (int i = 0; i < n; i++) {
-            magnitudes[i] = Math.abs(x[i] - base[i]);
+        if (!any) {
+            return ranks;
         }
-        // The element at descending position p is the (n-1-p)-th smallest.
-        float threshold = kthSmallest(magnitudes, n, n - 1 - position);
-        int greater = 0;
-        for (int i = 0; i < n; i++) {
-            if (Math.abs(x[i] - base[i]) > threshold) {
-                greater++;
+        if (n < RADIX_MINIMUM) {
+            for (int m = 0; m < models; m++) {
+                if (active[m]) {
+                    ranks[m] = rankOf(magnitudes(blocks, m), positions[m]);
+                }
             }
+            return ranks;
         }
-        return withTies(x, base, position, threshold, greater);
+        radixRanks(blocks, positions, active, ranks);
+        return ranks;
     }
 
     /**
-     * The rank at {@code position} given its threshold and the number of elements of larger magnitude: the cut falls
-     * among the elements equal to the threshold, and the first {@code position − greater} of them (by index) rank
-     * before it. With distinct magnitudes none does, and no scan is needed.
+     * The radix selection of {@link #radixSelect} on |δ| computed on the fly, for the active models; a model with
+     * non-finite δ goes through {@link #rankOf} instead.
      */
-    static MagnitudeRank withTies(float[] x, float[] base, int position, float threshold, int greater) {
+    private static void radixRanks(TensorBlocks blocks, int[] positions, boolean[] active, MagnitudeRank[] ranks) {
+        int models = positions.length;
+        long n = blocks.elementCount();
+        int[][] counts = new int[models][];
+        for (int m = 0; m < models; m++) {
+            counts[m] = active[m] ? new int[1 << 16] : null;
+        }
+        blocks.scan(0, block -> {
+            for (int m = 0; m < models; m++) {
+                if (active[m]) {
+                    float[] x = block.models()[m];
+                    float[] b = block.base();
+                    int[] c = counts[m];
+                    for (int i = 0; i < x.length; i++) {
+                        c[Float.floatToRawIntBits(Math.abs(x[i] - b[i])) >>> 16]++;
+                    }
+                }
+            }
+            return true;
+        });
+        int[] bucket = new int[models];
+        int[] rank = new int[models];
+        long[] greater = new long[models];
+        boolean any = false;
+        for (int m = 0; m < models; m++) {
+            if (!active[m]) {
+                continue;
+            }
+            int[] c = counts[m];
+            boolean finite = true;
+            for (int b = 0x7F80; b < 0x8000; b++) {
+                finite &= c[b] == 0; // infinity or NaN
+            }
+            if (!finite) {
+                active[m] = false;
+                ranks[m] = rankOf(magnitudes(blocks, m), positions[m]);
+                continue;
+            }
+            long k = n - 1 - positions[m]; // ascending rank of the element at descending position `position`
+            int at = 0;
+            long below = 0;
+            while (below + c[at] <= k) {
+                below += c[at++];
+            }
+            bucket[m] = at;
+            greater[m] = n - below - c[at];
+            rank[m] = (int) (k - below);
+            java.util.Arrays.fill(c, 0);
+            any = true;
+        }
+        if (!any) {
+            return;
+        }
+        blocks.scan(0, block -> {
+            for (int m = 0; m < models; m++) {
+                if (active[m]) {
+                    float[] x = block.models()[m];
+                    float[] b = block.base();
+                    int[] c = counts[m];
+                    int high = bucket[m];
+                    for (int i = 0; i < x.length; i++) {
+                        int bits = Float.floatToRawIntBits(Math.abs(x[i] - b[i]));
+                        if ((bits >>> 16) == high) {
+                            c[bits & 0xFFFF]++;
+                        }
+                    }
+                }
+            }
+            return true;
+        });
+        float[] thresholds = new float[models];
+        int[] needed = new int[models];
+        for (int m = 0; m < models; m++) {
+            if (!active[m]) {
+                continue;
+            }
+            int[] c = counts[m];
+            int r = rank[m];
+            int low = 0;
+            while (c[low] <= r) {
+                r -= c[low++];
+            }
+            long above = greater[m];
+            for (int l = low + 1; l < c.length; l++) {
+                above += c[l];
+            }
+            thresholds[m] = Float.intBitsToFloat((bucket[m] << 16) | low);
+            needed[m] = (int) (positions[m] - above);
+        }
+        int[] ties = tieIndices(blocks, active, thresholds, needed, 0);
+        for (int m = 0; m < models; m++) {
+            if (active[m]) {
+                ranks[m] = new MagnitudeRank(thresholds[m], ties[m]);
+            }
+        }
+    }
+
+    /**
+     * For each active model, the index of its {@code needed[m]}-th (0-based) element of magnitude
+     * {@code thresholds[m]}, counting from block {@code fromBlock}; 0 where {@code needed[m]} is 0 (the cut falls
+     * after every element of that magnitude: no scan). One scan, stopped once every index is found.
+     */
+    static int[] tieIndices(TensorBlocks blocks, boolean[] active, float[] thresholds, int[] needed, int fromBlock) {
+        int models = active.length;
+        int[] ties = new int[models];
+        int[] seen = new int[models];
+        boolean[] searching = new boolean[models];
+        int[] open = {0};
+        for (int m = 0; m < models; m++) {
+            if (active[m] && needed[m] > 0) {
+                searching[m] = true;
+                open[0]++;
+            }
+        }
+        if (open[0] == 0) {
+            return ties;
+        }
+        blocks.scan(fromBlock, block -> {
+            for (int m = 0; m < models; m++) {
+                if (!searching[m]) {
+                    continue;
+                }
+                float[] x = block.models()[m];
+                float[] b = block.base();
+                float t = thresholds[m];
+                for (int i = 0; i < x.length; i++) {
+                    if (Math.abs(x[i] - b[i]) == t && seen[m]++ == needed[m]) {
+                        ties[m] = Math.toIntExact(block.offset() + i);
+                        searching[m] = false;
+                        open[0]--;
+                        break;
+                    }
+                }
+            }
+            return open[0] > 0;
+        });
+        if (open[0] > 0) {
+            throw new IllegalStateException("magnitude selection is inconsistent (non-finite values?)");
+        }
+        return ties;
+    }
+
+    /** |δ| of model {@code m} as one array (small tensors, non-finite δ). */
+    private static float[] magnitudes(TensorBlocks blocks, int m) {
+        float[] magnitudes = new float[Math.toIntExact(blocks.elementCount())];
+        blocks.scan(0, block -> {
+            float[] x = block.models()[m];
+            float[] b = block.base();
+            int at = (int) block.offset();
+            for (int i = 0; i < x.length; i++) {
+                magnitudes[at + i] = Math.abs(x[i] - b[i]);
+            }
+            return true;
+        });
+        return magnitudes;
+    }
+
+    /** The rank at {@code position} (0 &lt; position &lt; n) of magnitudes given in index order, by quickselect. */
+    private static MagnitudeRank rankOf(float[] magnitudes, int position) {
+        int n = magnitudes.length;
+        // The element at descending position p is the (n-1-p)-th smallest.
+        float threshold = quickselect(magnitudes.clone(), n, n - 1 - position);
+        int greater = 0;
+        for (float m : magnitudes) {
+            if (m > threshold) {
+                greater++;
+            }
+        }
         int needed = position - greater;
         if (needed == 0) {
             return new MagnitudeRank(threshold, 0);
         }
-        return new MagnitudeRank(threshold, tieIndex(x, base, threshold, needed, 0));
-    }
-
-    /** The index of the element that is the {@code needed}-th (0-based) of magnitude {@code threshold} from {@code from}. */
-    static int tieIndex(float[] x, float[] base, float threshold, int needed, int from) {
         int seen = 0;
-        for (int i = from; i < x.length; i++) {
-            if (Math.abs(x[i] - base[i]) == threshold) {
-                if (seen == needed) {
-                    return i;
-                }
-                seen++;
+        for (int i = 0; i < n; i++) {
+            if (magnitudes[i] == threshold && seen++ == needed) {
+                return new MagnitudeRank(threshold, i);
             }
         }
         throw new IllegalStateException("magnitude selection is inconsistent (non-finite values?)");
-    }
-
-    /** The radix selection of {@link #radixSelect} on |δ| computed on the fly; {@code null} for non-finite δ. */
-    private static MagnitudeRank radixRank(float[] x, float[] b, int position) {
-        int n = x.length;
-        int[] counts = new int[1 << 16];
-        for (int i = 0; i < n; i++) {
-            counts[Float.floatToRawIntBits(Math.abs(x[i] - b[i])) >>> 16]++;
-        }
-        for (int bucket = 0x7F80; bucket < 0x8000; bucket++) {
-            if (counts[bucket] != 0) {
-                return null; // infinity or NaN
-            }
-        }
-        int k = n - 1 - position; // ascending rank of the element at descending position `position`
-        int bucket = 0;
-        int below = 0;
-        while (below + counts[bucket] <= k) {
-            below += counts[bucket++];
-        }
-        int greater = n - below - counts[bucket];
-        int rank = k - below;
-        Arrays.fill(counts, 0);
-        for (int i = 0; i < n; i++) {
-            int bits = Float.floatToRawIntBits(Math.abs(x[i] - b[i]));
-            if ((bits >>> 16) == bucket) {
-                counts[bits & 0xFFFF]++;
-            }
-        }
-        int low = 0;
-        while (counts[low] <= rank) {
-            rank -= counts[low++];
-        }
-        for (int l = low + 1; l < counts.length; l++) {
-            greater += counts[l];
-        }
-        return withTies(x, b, position, Float.intBitsToFloat((bucket << 16) | low), greater);
     }
 
     /**

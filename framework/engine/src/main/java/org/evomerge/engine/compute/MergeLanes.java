@@ -11,6 +11,7 @@ import org.evomerge.api.compute.MagnitudeRank;
 import org.evomerge.api.compute.MaskNorms;
 import org.evomerge.api.compute.SignElection;
 import org.evomerge.api.compute.TaskVectorCombine;
+import org.evomerge.api.merge.TensorBlocks;
 import org.evomerge.kernels.ElementMath;
 
 /**
@@ -31,29 +32,21 @@ final class MergeLanes {
     private static final boolean USABLE = F.length() == LANES && L.length() == LANES && 64 % LANES == 0 && LANES >= 2;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private static final long[] IOTA_PLUS_ONE = new long[LANES];
-    /** 1 << lane in each lane: tests a mask word's bits lane by lane. */
-    private static final long[] LANE_BITS = new long[LANES];
 
     static {
         for (int i = 0; i < LANES; i++) {
             IOTA_PLUS_ONE[i] = i + 1;
-            LANE_BITS[i] = 1L << i;
         }
     }
 
     /** Elements of a warm-up call: two whole mask words and a tail, so every loop runs. */
     private static final int WARM_ELEMENTS = 136;
-    private static final int WARM_CALLS = 2_000;
 
     /** The operations, for their warm-up flags. */
     private enum Operation { RANDOM_MASK, MAGNITUDE_MASK, MAGNITUDE_RANK, COMBINE, LINEAR_COMBINATION }
 
-    /**
-     * Uncompiled Vector API code is hundreds of times slower than compiled code, and a merge meets its largest tensor
-     * first. Each operation is therefore run on a small slice until the JIT has compiled it, on its first use only:
-     * a merge pays (about a second) for the operations it uses, never for the others.
-     */
-    private static final boolean[] WARM = new boolean[Operation.values().length];
+    /** Each operation is warmed on its first use only: a merge pays for the operations it uses, never the others. */
+    private static final KernelWarmup WARM = new KernelWarmup(Operation.values().length);
 
     private final ReferenceBackend scalar;
 
@@ -62,42 +55,31 @@ final class MergeLanes {
     }
 
     private void warm(Operation operation) {
-        if (WARM[operation.ordinal()]) {
+        if (WARM.ready(operation.ordinal())) {
             return;
         }
-        synchronized (WARM) {
-            if (WARM[operation.ordinal()]) {
-                return;
-            }
-            WARM[operation.ordinal()] = true; // first: the warm-up calls the operation itself
-            float[] a = new float[WARM_ELEMENTS];
-            float[] b = new float[WARM_ELEMENTS];
-            for (int i = 0; i < WARM_ELEMENTS; i++) {
-                a[i] = (float) Math.sin(i);
-                b[i] = (float) Math.cos(i);
-            }
-            long[] mask = new long[(WARM_ELEMENTS + 63) >>> 6];
-            float[] out = new float[WARM_ELEMENTS];
-            TaskVectorCombine combine = new TaskVectorCombine(new double[] {1, 0.5}, new double[] {1, 0.5},
-                    SignElection.SUM, true, 1.0);
-            for (int call = 0; call < WARM_CALLS; call++) {
-                switch (operation) {
-                    case RANDOM_MASK -> randomMask(call, 0, a, b, 0.5, mask);
-                    case MAGNITUDE_MASK -> magnitudeMask(a, b, MagnitudeRank.NONE, new MagnitudeRank(0.5f, 7), mask);
-                    case MAGNITUDE_RANK -> {
-                        float[] candidates = new float[WARM_ELEMENTS + F_FULL.length()];
-                        if (call % 16 == 0) {
-                            sample(new float[SAMPLE], new float[SAMPLE]);
-                        }
-                        bracket(a, b, 0.25f, 0.75f, candidates, WARM_ELEMENTS);
-                        tieIndex(a, b, Math.abs(a[WARM_ELEMENTS - 1] - b[WARM_ELEMENTS - 1]), 0);
-                    }
-                    case COMBINE -> combineTaskVectors(b, new float[][] {a, out}, new long[][] {mask, null}, combine,
-                            out);
-                    case LINEAR_COMBINATION -> linearCombination(a, 0.5, b, 0.5, out);
-                }
-            }
+        float[] a = new float[WARM_ELEMENTS];
+        float[] b = new float[WARM_ELEMENTS];
+        for (int i = 0; i < WARM_ELEMENTS; i++) {
+            a[i] = (float) Math.sin(i);
+            b[i] = (float) Math.cos(i);
         }
+        long[] mask = new long[(WARM_ELEMENTS + 63) >>> 6];
+        float[] out = new float[WARM_ELEMENTS];
+        TaskVectorCombine combine = new TaskVectorCombine(new double[] {1, 0.5}, new double[] {1, 0.5},
+                SignElection.SUM, true, 1.0);
+        long[] calls = {0};
+        WARM.ensure(operation.ordinal(), WARM_ELEMENTS, () -> {
+            long call = calls[0]++;
+            switch (operation) {
+                case RANDOM_MASK -> randomMask(call, 0, call, a, b, 0.5, mask);
+                case MAGNITUDE_MASK -> magnitudeMask(a, b, MagnitudeRank.NONE, new MagnitudeRank(0.5f, 7), mask);
+                case MAGNITUDE_RANK -> bracket(a, b, 0.25f, 0.75f, new Brackets(0, WARM_ELEMENTS, 1), 0);
+                case COMBINE -> combineTaskVectors(b, new float[][] {a, out}, new long[][] {mask, null}, combine,
+                        out);
+                case LINEAR_COMBINATION -> linearCombination(a, 0.5, b, 0.5, out);
+            }
+        });
     }
 
     void taskVector(float[] x, float[] base, float[] out) {
@@ -118,6 +100,7 @@ final class MergeLanes {
             return scalar.magnitudeMask(x, base, from, to, mask);
         }
         warm(Operation.MAGNITUDE_MASK);
+        boolean fromStart = from.equals(MagnitudeRank.NONE); // TIES: nothing ranks before the start
         int end = n - n % 64;
         DoubleVector total = DoubleVector.zero(D);
         DoubleVector kept = DoubleVector.zero(D);
@@ -127,7 +110,7 @@ final class MergeLanes {
                 int i = (word << 6) + lane;
                 FloatVector m = FloatVector.fromArray(F, x, i).sub(FloatVector.fromArray(F, base, i))
                         .lanewise(VectorOperators.ABS);
-                VectorMask<Float> keep = before(m, i, to).andNot(before(m, i, from));
+                VectorMask<Float> keep = fromStart ? before(m, i, to) : before(m, i, to).andNot(before(m, i, from));
                 bits |= keep.toLong() << lane;
                 DoubleVector md = (DoubleVector) m.convertShape(VectorOperators.F2D, D, 0);
                 total = total.add(md);
@@ -161,87 +144,107 @@ final class MergeLanes {
      */
     private static final boolean NATIVE_COMPRESS = F_FULL.vectorBitSize() >= 512;
 
-    /** Elements of |δ| sampled to bracket a position of the magnitude order. */
-    private static final int SAMPLE = 1 << 14;
+    /**
+     * Elements of |δ| sampled to bracket a position of the magnitude order: the bracket holds about 2 % of the tensor
+     * (the candidates copied and selected among); its ends are found by selection, not by sorting the sample.
+     */
+    private static final int SAMPLE = 1 << 16;
     /** Half-width of the bracket in standard deviations of the sample quantile: a miss is far rarer than 1e-6. */
     private static final double BRACKET_SIGMAS = 5;
     /** Below this size the scalar selection is as fast and the sample is not worth drawing. */
     static final int BRACKET_MINIMUM = 1 << 18;
 
     /**
-     * The magnitude-order position by a sampled bracket, exactly: a stratified sample of |δ| gives two magnitudes
-     * [lo, hi] that hold the wanted one with overwhelming probability; one vector pass counts the elements below,
-     * inside and above the bracket and copies the few inside (about 4 %) to a buffer; a selection among those gives
-     * the threshold; a vector count finds the tie index only when the cut falls among equal magnitudes (bf16
-     * checkpoints have many). The scalar radix selection it replaces took two scalar histogram passes over δ per
-     * model and was a fifth of a TIES merge. When the bracket misses, or δ holds NaN, the scalar selection runs, so
-     * the result is always {@link MagnitudeSelection}'s.
+     * The magnitude-order positions of every model by a sampled bracket, exactly: a stratified sample of |δ| gives two
+     * magnitudes [lo, hi] that hold the wanted one with overwhelming probability; one vector scan counts the elements
+     * below, at, inside and above the bracket and copies the few inside (about 4 %) to a buffer; a selection among
+     * those gives the threshold. When the cut falls among equal magnitudes (bf16 checkpoints have many), the counts
+     * kept per block say which block holds the tie, and only that block is read again. The scalar radix selection it
+     * replaces took two scalar histogram passes over δ per model and was a fifth of a TIES merge. When the bracket
+     * misses, or δ holds NaN, the scalar selection runs, so the result is always {@link MagnitudeSelection}'s.
+     * Scans: one for the sample, one for the brackets, for all models together.
      */
-    MagnitudeRank magnitudeRank(float[] x, float[] base, int position) {
-        ReferenceBackend.checkSameLength(x.length, base.length);
-        int n = x.length;
-        if (position <= 0) {
-            return MagnitudeRank.NONE;
-        }
-        if (position >= n) {
-            return MagnitudeRank.ALL;
-        }
+    MagnitudeRank[] magnitudeRanks(TensorBlocks blocks, int[] positions) {
+        int models = blocks.modelCount();
+        long n = blocks.elementCount();
         if (n < BRACKET_MINIMUM) {
-            return MagnitudeSelection.rank(x, base, position);
+            return MagnitudeSelection.ranks(blocks, positions);
         }
-        warm(Operation.MAGNITUDE_RANK);
-        int k = n - 1 - position; // ascending rank of the element at descending position `position`
-        Bounds bounds = Bounds.of(sample(x, base), k, n);
-        if (bounds == null) {
-            return MagnitudeSelection.rank(x, base, position);
+        if (positions.length != models) {
+            throw new IllegalArgumentException(positions.length + " positions for " + models + " models");
         }
-        float lo = bounds.lo();
-        float hi = bounds.hi();
-        int capacity = bounds.capacity();
-        float[] candidates = candidates(capacity + F_FULL.length());
-        Bracket counts = bracket(x, base, lo, hi, candidates, capacity);
-        if ((long) counts.below() + counts.atLo() + counts.inside() + counts.atHi() + counts.above() != n // NaN
-                || counts.inside() > capacity) {
-            return MagnitudeSelection.rank(x, base, position);
-        }
-        // Ascending: [below] < lo, [atLo] = lo, [inside] strictly between, [atHi] = hi, [above] > hi.
-        int rank = k - counts.below();
-        float threshold;
-        if (rank < 0) {
-            return MagnitudeSelection.rank(x, base, position);
-        } else if (rank < counts.atLo()) {
-            threshold = lo;
-        } else if ((rank -= counts.atLo()) < counts.inside()) {
-            threshold = MagnitudeSelection.kthSmallest(candidates, counts.inside(), rank);
-        } else if ((rank -= counts.inside()) < counts.atHi()) {
-            threshold = hi;
-        } else {
-            return MagnitudeSelection.rank(x, base, position);
-        }
-        int greater = counts.above() + (threshold < hi ? counts.atHi() : 0);
-        for (int c = 0; c < counts.inside(); c++) {
-            if (candidates[c] > threshold) {
-                greater++;
+        MagnitudeRank[] ranks = new MagnitudeRank[models];
+        int[] fallback = new int[models]; // positions for the scalar selection, 0 (= NONE, no work) where not needed
+        boolean anyFallback = false;
+        boolean[] active = new boolean[models];
+        boolean any = false;
+        for (int m = 0; m < models; m++) {
+            if (positions[m] <= 0) {
+                ranks[m] = MagnitudeRank.NONE;
+            } else if (positions[m] >= n) {
+                ranks[m] = MagnitudeRank.ALL;
+            } else {
+                active[m] = any = true;
             }
         }
-        int needed = position - greater;
-        return new MagnitudeRank(threshold, needed == 0 ? 0 : tieIndex(x, base, threshold, needed));
+        if (!any) {
+            return ranks;
+        }
+        warm(Operation.MAGNITUDE_RANK);
+        float[][] samples = sample(blocks, active);
+        Bounds[] bounds = new Bounds[models];
+        for (int m = 0; m < models; m++) {
+            if (active[m]) {
+                bounds[m] = Bounds.of(samples[m], n - 1 - positions[m], n);
+                if (bounds[m] == null) {
+                    active[m] = false;
+                    fallback[m] = positions[m];
+                    anyFallback = true;
+                }
+            }
+        }
+        Brackets[] brackets = brackets(blocks, active, bounds);
+        float[] thresholds = new float[models];
+        for (int m = 0; m < models; m++) {
+            if (!active[m]) {
+                continue;
+            }
+            MagnitudeRank rank = brackets[m].rank(bounds[m], positions[m], n, blocks);
+            if (rank == null) {
+                fallback[m] = positions[m];
+                anyFallback = true;
+            } else {
+                ranks[m] = rank;
+            }
+        }
+        if (anyFallback) {
+            MagnitudeRank[] exact = MagnitudeSelection.ranks(blocks, fallback);
+            for (int m = 0; m < models; m++) {
+                if (fallback[m] > 0) {
+                    ranks[m] = exact[m];
+                }
+            }
+        }
+        return ranks;
     }
 
     /**
-     * Each thread's buffer for the elements inside a bracket, grown on demand and reused: a fresh one (a few megabytes
-     * per tensor and model) showed up as garbage-collection work and page faults in TIES merges. It goes with its
-     * thread (a merge's workers end with the merge).
+     * Each thread's buffers for the elements inside a bracket, one per model, grown on demand and reused: fresh ones
+     * (a few megabytes per tensor and model) showed up as garbage-collection work and page faults in TIES merges.
+     * They go with their thread (a merge's workers end with the merge).
      */
-    private static final ThreadLocal<float[]> CANDIDATES = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[][]> CANDIDATES = ThreadLocal.withInitial(() -> new float[0][]);
 
-    private static float[] candidates(int length) {
-        float[] buffer = CANDIDATES.get();
-        if (buffer.length < length) {
-            buffer = new float[length];
-            CANDIDATES.set(buffer);
+    private static float[] candidates(int model, int length) {
+        float[][] buffers = CANDIDATES.get();
+        if (buffers.length <= model) {
+            buffers = java.util.Arrays.copyOf(buffers, model + 1);
+            CANDIDATES.set(buffers);
         }
-        return buffer;
+        if (buffers[model] == null || buffers[model].length < length) {
+            buffers[model] = new float[length];
+        }
+        return buffers[model];
     }
 
     /**
@@ -250,15 +253,19 @@ final class MergeLanes {
      */
     private record Bounds(float lo, float hi, int capacity) {
 
-        /** The bracket around ascending rank {@code k}, or {@code null} when the sample meets NaN. */
-        static Bounds of(float[] sample, int k, int n) {
+        /**
+         * The bracket around ascending rank {@code k}, or {@code null} when the sample meets NaN; {@code sample} (not
+         * sorted) is permuted.
+         */
+        static Bounds of(float[] sample, long k, long n) {
             double q = (k + 0.5) / n;
             int margin = (int) Math.ceil(BRACKET_SIGMAS * Math.sqrt(SAMPLE * q * (1 - q))) + 2;
             int center = (int) (q * SAMPLE);
             int loIndex = center - margin;
             int hiIndex = center + margin;
-            float lo = loIndex <= 0 ? 0f : sample[loIndex];
-            float hi = hiIndex >= SAMPLE - 1 ? Float.POSITIVE_INFINITY : sample[hiIndex];
+            float lo = loIndex <= 0 ? 0f : MagnitudeSelection.kthSmallest(sample, SAMPLE, loIndex);
+            float hi = hiIndex >= SAMPLE - 1 ? Float.POSITIVE_INFINITY
+                    : MagnitudeSelection.kthSmallest(sample, SAMPLE, hiIndex);
             if (Float.isNaN(lo) || Float.isNaN(hi)) {
                 return null;
             }
@@ -268,38 +275,196 @@ final class MergeLanes {
         }
     }
 
-    /** |δ| at one element per stratum of n / SAMPLE, at a pseudo-random offset (unbiased whatever the row structure), sorted. */
-    private static float[] sample(float[] x, float[] base) {
-        float[] sample = new float[SAMPLE];
-        int stride = x.length / SAMPLE;
-        long bits = x.length;
+    /**
+     * |δ| of every active model at one element per stratum of n / SAMPLE, at a pseudo-random offset (unbiased whatever
+     * the row structure), sorted; one scan.
+     */
+    private static float[][] sample(TensorBlocks blocks, boolean[] active) {
+        long n = blocks.elementCount();
+        long stride = n / SAMPLE;
+        long[] at = new long[SAMPLE];
+        long bits = n;
         for (int j = 0; j < SAMPLE; j++) {
             bits = bits * 6364136223846793005L + 1442695040888963407L;
-            int i = j * stride + (int) (((bits >>> 33) * stride) >>> 31);
-            sample[j] = Math.abs(x[i] - base[i]);
+            at[j] = j * stride + (((bits >>> 33) * stride) >>> 31);
         }
-        java.util.Arrays.sort(sample);
-        return sample;
+        float[][] samples = new float[active.length][];
+        for (int m = 0; m < active.length; m++) {
+            samples[m] = active[m] ? new float[SAMPLE] : null;
+        }
+        int[] next = {0};
+        blocks.scan(0, block -> {
+            long end = block.offset() + block.length();
+            int j = next[0];
+            for (; j < SAMPLE && at[j] < end; j++) {
+                int i = (int) (at[j] - block.offset());
+                for (int m = 0; m < samples.length; m++) {
+                    if (samples[m] != null) {
+                        samples[m][j] = Math.abs(block.models()[m][i] - block.base()[i]);
+                    }
+                }
+            }
+            next[0] = j;
+            return j < SAMPLE;
+        });
+        return samples;
     }
 
     /**
-     * Elements of |δ| below a bracket [lo, hi], equal to lo, strictly inside, equal to hi (only counted when
-     * hi ≠ lo), and above; NaN counts in none. Magnitudes at the ends are counted, not copied: in bf16 checkpoints
-     * one magnitude can be several per cent of a tensor.
+     * One model's counts of |δ| against its bracket [lo, hi] over the whole tensor, with the elements at the ends
+     * counted per block and the first of each block's candidates: enough to find which block holds a tie.
      */
-    private record Bracket(int below, int atLo, int inside, int atHi, int above) {
+    private static final class Brackets {
+        final int model;
+        final float[] candidates;
+        final int capacity;
+        final int[] atLoPerBlock;
+        final int[] atHiPerBlock;
+        final int[] firstCandidate;
+        long below;
+        long atLo;
+        long inside;
+        long atHi;
+        long above;
+
+        Brackets(int model, int capacity, int blocks) {
+            this.model = model;
+            this.capacity = capacity;
+            this.candidates = candidates(model, capacity + F_FULL.length());
+            this.atLoPerBlock = new int[blocks];
+            this.atHiPerBlock = new int[blocks];
+            this.firstCandidate = new int[blocks + 1];
+        }
+
+        /** The rank at {@code position}, or {@code null} when the bracket missed or δ holds NaN. */
+        MagnitudeRank rank(Bounds bounds, int position, long n, TensorBlocks blocks) {
+            if (below + atLo + inside + atHi + above != n || inside > capacity) {
+                return null; // NaN, or more inside than the buffer holds
+            }
+            float lo = bounds.lo();
+            float hi = bounds.hi();
+            // Ascending: [below] < lo, [atLo] = lo, [inside] strictly between, [atHi] = hi, [above] > hi.
+            long rank = n - 1 - position - below;
+            int inCount = (int) inside;
+            float threshold;
+            if (rank < 0) {
+                return null;
+            } else if (rank < atLo) {
+                threshold = lo;
+            } else if ((rank -= atLo) < inside) {
+                float[] work = java.util.Arrays.copyOf(candidates, inCount); // the selection permutes
+                threshold = MagnitudeSelection.kthSmallest(work, inCount, (int) rank);
+            } else if ((rank -= inside) < atHi) {
+                threshold = hi;
+            } else {
+                return null;
+            }
+            long greater = above + (threshold < hi ? atHi : 0);
+            for (int c = 0; c < inCount; c++) {
+                if (candidates[c] > threshold) {
+                    greater++;
+                }
+            }
+            int needed = (int) (position - greater);
+            if (needed == 0) {
+                return new MagnitudeRank(threshold, 0);
+            }
+            // The block holding the needed-th element of this magnitude, and how many come before it there.
+            int block;
+            int before = 0;
+            if (threshold == lo || threshold == hi) {
+                int[] perBlock = threshold == lo ? atLoPerBlock : atHiPerBlock;
+                block = 0;
+                while (before + perBlock[block] <= needed) {
+                    before += perBlock[block++];
+                }
+            } else {
+                int seen = 0;
+                int c = 0;
+                while (true) {
+                    if (candidates[c] == threshold && seen++ == needed) {
+                        break;
+                    }
+                    c++;
+                }
+                block = 0;
+                while (firstCandidate[block + 1] <= c) {
+                    block++;
+                }
+                for (int d = 0; d < firstCandidate[block]; d++) {
+                    if (candidates[d] == threshold) {
+                        before++;
+                    }
+                }
+            }
+            return new MagnitudeRank(threshold, tieInBlock(blocks, block, threshold, needed - before));
+        }
+
+        /** The index of the {@code needed}-th element of magnitude {@code threshold} in block {@code block}. */
+        private int tieInBlock(TensorBlocks blocks, int block, float threshold, int needed) {
+            int[] found = {-1};
+            blocks.scan(block, b -> {
+                float[] x = b.models()[model];
+                float[] base = b.base();
+                int seen = 0;
+                for (int i = 0; i < x.length; i++) {
+                    if (Math.abs(x[i] - base[i]) == threshold && seen++ == needed) {
+                        found[0] = Math.toIntExact(b.offset() + i);
+                        break;
+                    }
+                }
+                return false;
+            });
+            if (found[0] < 0) {
+                throw new IllegalStateException("magnitude selection is inconsistent (non-finite values?)");
+            }
+            return found[0];
+        }
+    }
+
+    /** One scan counting every active model's |δ| against its bracket. */
+    private static Brackets[] brackets(TensorBlocks blocks, boolean[] active, Bounds[] bounds) {
+        int models = active.length;
+        Brackets[] brackets = new Brackets[models];
+        boolean any = false;
+        for (int m = 0; m < models; m++) {
+            if (active[m]) {
+                brackets[m] = new Brackets(m, bounds[m].capacity(), blocks.blockCount());
+                any = true;
+            }
+        }
+        if (!any) {
+            return brackets;
+        }
+        blocks.scan(0, block -> {
+            for (int m = 0; m < models; m++) {
+                Brackets br = brackets[m];
+                if (br == null) {
+                    continue;
+                }
+                br.firstCandidate[block.index()] = (int) Math.min(br.inside, Integer.MAX_VALUE);
+                bracket(block.models()[m], block.base(), bounds[m].lo(), bounds[m].hi(), br, block.index());
+                br.firstCandidate[block.index() + 1] = (int) Math.min(br.inside, Integer.MAX_VALUE);
+            }
+            return true;
+        });
+        return brackets;
     }
 
     /**
-     * Counts |δ| against [lo, hi] and copies the magnitudes strictly inside to {@code candidates} while they fit in
-     * {@code capacity} ({@code candidates} has one vector of slack beyond it).
+     * Counts one block's |δ| against [lo, hi] into {@code into}: below, equal to lo, strictly inside, equal to hi
+     * (only counted when hi ≠ lo), above; NaN counts in none. Magnitudes at the ends are counted, not copied (in bf16
+     * checkpoints one magnitude can be several per cent of a tensor); those strictly inside are copied to the
+     * candidates while they fit ({@code candidates} has one vector of slack beyond the capacity).
      */
-    private static Bracket bracket(float[] x, float[] base, float lo, float hi, float[] candidates, int capacity) {
+    private static void bracket(float[] x, float[] base, float lo, float hi, Brackets into, int block) {
         int n = x.length;
         boolean distinctEnds = hi != lo;
+        float[] candidates = into.candidates;
+        int capacity = into.capacity;
+        long inside = into.inside;
         int below = 0;
         int atLo = 0;
-        int inside = 0;
         int atHi = 0;
         int above = 0;
         int i = 0;
@@ -317,10 +482,11 @@ final class MergeLanes {
             if (inBits != 0) {
                 int c = Long.bitCount(inBits);
                 if (inside + c <= capacity) {
+                    int at = (int) inside;
                     if (NATIVE_COMPRESS) {
-                        m.compress(in).intoArray(candidates, inside);
+                        m.compress(in).intoArray(candidates, at);
                     } else {
-                        for (int at = inside; inBits != 0; inBits &= inBits - 1) {
+                        for (; inBits != 0; inBits &= inBits - 1) {
                             int index = i + Long.numberOfTrailingZeros(inBits);
                             candidates[at++] = Math.abs(x[index] - base[index]);
                         }
@@ -341,42 +507,41 @@ final class MergeLanes {
                 atHi++;
             } else if (m > lo && m < hi) {
                 if (inside < capacity) {
-                    candidates[inside] = m;
+                    candidates[(int) inside] = m;
                 }
                 inside++;
             }
         }
-        return new Bracket(below, atLo, inside, atHi, above);
+        into.inside = inside;
+        into.below += below;
+        into.above += above;
+        into.atLo += atLo;
+        into.atHi += atHi;
+        into.atLoPerBlock[block] = atLo;
+        into.atHiPerBlock[block] = atHi;
     }
 
-    /** The index of the {@code needed}-th (0-based) element of magnitude {@code threshold}, counted lane-wise. */
-    private static int tieIndex(float[] x, float[] base, float threshold, int needed) {
-        int seen = 0;
-        int i = 0;
-        for (int bound = F_FULL.loopBound(x.length); i < bound; i += F_FULL.length()) {
-            FloatVector m = FloatVector.fromArray(F_FULL, x, i).sub(FloatVector.fromArray(F_FULL, base, i))
-                    .lanewise(VectorOperators.ABS);
-            int c = m.compare(VectorOperators.EQ, threshold).trueCount();
-            if (seen + c > needed) {
-                break;
-            }
-            seen += c;
-        }
-        return MagnitudeSelection.tieIndex(x, base, threshold, needed - seen, i);
-    }
-
-    /** Lanes whose element (magnitude {@code m}, index {@code start + lane}) ranks before {@code rank}. */
+    /**
+     * Lanes whose element (magnitude {@code m}, index {@code start + lane}) ranks before {@code rank}. Only the one
+     * vector a tie index falls in needs the per-lane index test.
+     */
     private static VectorMask<Float> before(FloatVector m, int start, MagnitudeRank rank) {
         VectorMask<Float> greater = m.compare(VectorOperators.GT, rank.threshold());
-        VectorMask<Float> tied = m.compare(VectorOperators.EQ, rank.threshold())
-                .and(F.indexInRange(start, Math.max(start, rank.tieIndex())));
-        return greater.or(tied);
+        int tie = rank.tieIndex();
+        if (tie <= start) {
+            return greater;
+        }
+        VectorMask<Float> tied = m.compare(VectorOperators.EQ, rank.threshold());
+        if (tie >= start + LANES) {
+            return greater.or(tied);
+        }
+        return greater.or(tied.and(F.indexInRange(start, tie)));
     }
 
-    MaskNorms randomMask(long seed, long stream, float[] x, float[] base, double density, long[] mask) {
+    MaskNorms randomMask(long seed, long stream, long first, float[] x, float[] base, double density, long[] mask) {
         int n = ReferenceBackend.checkMask(x, base, mask);
         if (!USABLE) {
-            return scalar.randomMask(seed, stream, x, base, density, mask);
+            return scalar.randomMask(seed, stream, first, x, base, density, mask);
         }
         warm(Operation.RANDOM_MASK);
         long streamSeed = ElementMath.streamSeed(seed, stream);
@@ -389,7 +554,7 @@ final class MergeLanes {
             for (int lane = 0; lane < 64; lane += LANES) {
                 int i = (word << 6) + lane;
                 // ElementMath.randomBits lane-wise: the same integer operations, so the same bits.
-                LongVector z = plusOne.add(i).mul(GOLDEN).add(streamSeed);
+                LongVector z = plusOne.add(first + i).mul(GOLDEN).add(streamSeed);
                 z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
                 z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
                 z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
@@ -411,7 +576,7 @@ final class MergeLanes {
         for (int i = end; i < n; i++) {
             float m = Math.abs(x[i] - base[i]);
             totalSum += m;
-            if (ElementMath.dareKeeps(streamSeed, i, density)) {
+            if (ElementMath.dareKeeps(streamSeed, first + i, density)) {
                 tailBits |= 1L << i;
                 keptSum += m;
             }
@@ -447,7 +612,6 @@ final class MergeLanes {
             shareSum += share;
         }
         double constantDivisor = ElementMath.guardedDivisor(shareSum);
-        LongVector laneBits = LongVector.fromArray(L, LANE_BITS, 0);
         int end = out.length - out.length % LANES;
         DoubleVector zero = DoubleVector.zero(D);
         for (int i = 0; i < end; i += LANES) {
@@ -456,7 +620,7 @@ final class MergeLanes {
             DoubleVector sum = zero;
             DoubleVector votes = zero;
             for (int m = 0; m < count; m++) {
-                DoubleVector v = weighted(models[m], masks[m], factors[m], bf, i, laneBits);
+                DoubleVector v = weighted(models[m], masks[m], factors[m], bf, i);
                 sum = sum.add(v);
                 if (election == SignElection.COUNT) {
                     votes = votes.add(1.0, v.compare(VectorOperators.GT, 0.0)).sub(1.0,
@@ -470,7 +634,7 @@ final class MergeLanes {
                 mixed = zero;
                 DoubleVector divisor = zero;
                 for (int m = 0; m < count; m++) {
-                    DoubleVector v = weighted(models[m], masks[m], factors[m], bf, i, laneBits);
+                    DoubleVector v = weighted(models[m], masks[m], factors[m], bf, i);
                     VectorMask<Double> agrees = v.compare(VectorOperators.NE, 0.0)
                             .and(v.compare(VectorOperators.LT, 0.0).eq(electedNegative));
                     mixed = mixed.add(v, agrees);
@@ -492,15 +656,14 @@ final class MergeLanes {
     }
 
     /** Lanes [i, i + LANES) of factor·(model − base), zero where the mask drops the element. */
-    private static DoubleVector weighted(float[] model, long[] mask, double factor, FloatVector base, int i,
-                                         LongVector laneBits) {
+    private static DoubleVector weighted(float[] model, long[] mask, double factor, FloatVector base, int i) {
         FloatVector difference = FloatVector.fromArray(F, model, i).sub(base);
         DoubleVector v = ((DoubleVector) difference.convertShape(VectorOperators.F2D, D, 0)).mul(factor);
         if (mask == null) {
             return v;
         }
-        // The mask's bits for these lanes as a vector mask: each lane tests its own bit of the word.
-        VectorMask<Double> kept = laneBits.and(mask[i >>> 6] >>> (i & 63)).compare(VectorOperators.NE, 0L).cast(D);
+        // The mask's bits for these lanes as a vector mask (one instruction with AVX-512 mask registers).
+        VectorMask<Double> kept = VectorMask.fromLong(D, mask[i >>> 6] >>> (i & 63));
         return DoubleVector.zero(D).blend(v, kept);
     }
 

@@ -9,6 +9,7 @@ import org.evomerge.api.compute.MagnitudeRank;
 import org.evomerge.api.compute.MaskNorms;
 import org.evomerge.api.compute.SignElection;
 import org.evomerge.api.compute.TaskVectorCombine;
+import org.evomerge.api.merge.TensorBlocks;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.kernels.ElementMath;
 import org.evomerge.kernels.FloatCodecs;
@@ -160,6 +161,11 @@ public final class ReferenceBackend implements ComputeBackend {
     }
 
     @Override
+    public MagnitudeRank[] magnitudeRanks(TensorBlocks blocks, int[] positions) {
+        return MagnitudeSelection.ranks(blocks, positions);
+    }
+
+    @Override
     public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
         int n = checkMask(x, base, mask);
         java.util.Arrays.fill(mask, 0, words(n), 0L);
@@ -180,6 +186,12 @@ public final class ReferenceBackend implements ComputeBackend {
 
     @Override
     public MaskNorms randomMask(long seed, long stream, float[] x, float[] base, double density, long[] mask) {
+        return randomMask(seed, stream, 0, x, base, density, mask);
+    }
+
+    @Override
+    public MaskNorms randomMask(long seed, long stream, long firstIndex, float[] x, float[] base, double density,
+                                long[] mask) {
         int n = checkMask(x, base, mask);
         java.util.Arrays.fill(mask, 0, words(n), 0L);
         long streamSeed = ElementMath.streamSeed(seed, stream);
@@ -188,7 +200,7 @@ public final class ReferenceBackend implements ComputeBackend {
         for (int i = 0; i < n; i++) {
             float m = Math.abs(x[i] - base[i]);
             total += m;
-            if (ElementMath.dareKeeps(streamSeed, i, density)) {
+            if (ElementMath.dareKeeps(streamSeed, firstIndex + i, density)) {
                 mask[i >>> 6] |= 1L << i;
                 kept += m;
             }

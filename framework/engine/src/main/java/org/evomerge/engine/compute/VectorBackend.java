@@ -14,6 +14,7 @@ import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.MagnitudeRank;
 import org.evomerge.api.compute.MaskNorms;
 import org.evomerge.api.compute.TaskVectorCombine;
+import org.evomerge.api.merge.TensorBlocks;
 import org.evomerge.api.tensor.DType;
 
 /**
@@ -37,51 +38,47 @@ public final class VectorBackend implements ComputeBackend {
     private final MergeLanes merges = new MergeLanes(scalar);
 
     /**
-     * Until the JIT compiles them, Vector API loops run a generic fallback hundreds of times slower than the compiled
-     * code. The first real call of each kernel therefore runs it on small arrays until it is compiled, in a fraction
-     * of a second, before the real data. Each kernel warms on its own first use: a TIES merge does not wait for the
-     * dot product or the weighted sum, and commands that only list backends pay for none.
+     * Each kernel warms on its own first use ({@link KernelWarmup}): a TIES merge does not wait for the dot product or
+     * the weighted sum, and commands that only list backends pay for none.
      */
     private enum Kernel { DECODE_BF16, DECODE_F32, ENCODE_BF16, DOT, WEIGHTED_SUM, AXPY }
 
-    private static final boolean[] WARM = new boolean[Kernel.values().length];
+    private static final KernelWarmup WARM = new KernelWarmup(Kernel.values().length);
     private static final int WARM_ELEMENTS = 4096;
-    private static final int WARM_CALLS = 2_000;
 
     private void warm(Kernel kernel) {
-        if (WARM[kernel.ordinal()]) {
+        if (WARM.ready(kernel.ordinal())) {
             return;
         }
-        synchronized (WARM) {
-            if (WARM[kernel.ordinal()]) {
-                return;
+        float[] a = new float[WARM_ELEMENTS];
+        float[] b = new float[WARM_ELEMENTS];
+        float[] out = new float[WARM_ELEMENTS];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) Math.sin(i);
+            b[i] = (float) Math.cos(i);
+        }
+        MemorySegment bf16 = MemorySegment.ofArray(new short[WARM_ELEMENTS]);
+        MemorySegment f32 = MemorySegment.ofArray(new float[WARM_ELEMENTS]);
+        if (kernel == Kernel.DECODE_BF16 || kernel == Kernel.DECODE_F32 || kernel == Kernel.ENCODE_BF16) {
+            // The real calls decode and encode native buffers: warm on one, so the compiled code is for them.
+            bf16 = java.lang.foreign.Arena.ofAuto().allocate(WARM_ELEMENTS * 2L, 64);
+            f32 = java.lang.foreign.Arena.ofAuto().allocate(WARM_ELEMENTS * 4L, 64);
+        }
+        MemorySegment bf16Bytes = bf16;
+        MemorySegment f32Bytes = f32;
+        double[] sink = {0};
+        WARM.ensure(kernel.ordinal(), WARM_ELEMENTS, () -> {
+            switch (kernel) {
+                case DECODE_BF16 -> toFloat(bf16Bytes, DType.BF16, out, a.length);
+                case DECODE_F32 -> toFloat(f32Bytes, DType.F32, out, a.length);
+                case ENCODE_BF16 -> fromFloat(a, DType.BF16, bf16Bytes, a.length);
+                case DOT -> sink[0] += dot(a, b);
+                case WEIGHTED_SUM -> weightedSum(new float[][] {a, b}, new float[] {0.5f, 0.5f}, out);
+                case AXPY -> axpy(0.5f, a, out);
             }
-            WARM[kernel.ordinal()] = true; // set first: the warm-up itself calls the kernel
-            float[] a = new float[WARM_ELEMENTS];
-            float[] b = new float[WARM_ELEMENTS];
-            float[] out = new float[WARM_ELEMENTS];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = (float) Math.sin(i);
-                b[i] = (float) Math.cos(i);
-            }
-            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-                MemorySegment bf16 = arena.allocate(a.length * 2L);
-                MemorySegment f32 = arena.allocate(a.length * 4L);
-                double sink = 0;
-                for (int round = 0; round < WARM_CALLS; round++) {
-                    switch (kernel) {
-                        case DECODE_BF16 -> toFloat(bf16, DType.BF16, out, a.length);
-                        case DECODE_F32 -> toFloat(f32, DType.F32, out, a.length);
-                        case ENCODE_BF16 -> fromFloat(a, DType.BF16, bf16, a.length);
-                        case DOT -> sink += dot(a, b);
-                        case WEIGHTED_SUM -> weightedSum(new float[][] {a, b}, new float[] {0.5f, 0.5f}, out);
-                        case AXPY -> axpy(0.5f, a, out);
-                    }
-                }
-                if (Double.isNaN(sink)) {
-                    throw new AssertionError("unreachable: keeps the warm-up from being optimised away");
-                }
-            }
+        });
+        if (Double.isNaN(sink[0])) {
+            throw new AssertionError("unreachable: keeps the warm-up from being optimised away");
         }
     }
 
@@ -241,7 +238,13 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public MagnitudeRank magnitudeRank(float[] x, float[] base, int position) {
-        return merges.magnitudeRank(x, base, position);
+        ReferenceBackend.checkSameLength(x.length, base.length);
+        return merges.magnitudeRanks(ArrayBlocks.whole(new float[][] {x}, base), new int[] {position})[0];
+    }
+
+    @Override
+    public MagnitudeRank[] magnitudeRanks(TensorBlocks blocks, int[] positions) {
+        return merges.magnitudeRanks(blocks, positions);
     }
 
     @Override
@@ -251,7 +254,13 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public MaskNorms randomMask(long seed, long stream, float[] x, float[] base, double density, long[] mask) {
-        return merges.randomMask(seed, stream, x, base, density, mask);
+        return merges.randomMask(seed, stream, 0, x, base, density, mask);
+    }
+
+    @Override
+    public MaskNorms randomMask(long seed, long stream, long firstIndex, float[] x, float[] base, double density,
+                                long[] mask) {
+        return merges.randomMask(seed, stream, firstIndex, x, base, density, mask);
     }
 
     @Override

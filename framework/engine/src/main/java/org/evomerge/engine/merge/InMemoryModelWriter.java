@@ -22,10 +22,12 @@ import org.evomerge.api.tensor.TensorInfo;
 public final class InMemoryModelWriter implements ModelWriter {
 
     private final List<TensorInfo> layout;
+    private final Map<String, TensorInfo> declarations = new java.util.HashMap<>();
     private final ModelConfig config;
     private final List<Path> sideFiles;
     private final Arena arena = Arena.ofShared();
     private final Map<String, MemorySegment> written = new ConcurrentHashMap<>();
+    private final Map<String, Part> parts = new ConcurrentHashMap<>();
     private MemoryModel committed;
     private boolean closed;
 
@@ -36,26 +38,65 @@ public final class InMemoryModelWriter implements ModelWriter {
      */
     public InMemoryModelWriter(List<TensorInfo> layout, ModelConfig config, List<Path> sideFiles) {
         this.layout = List.copyOf(layout);
+        layout.forEach(t -> declarations.put(t.name(), t));
         this.config = config;
         this.sideFiles = List.copyOf(sideFiles);
     }
 
     @Override
     public void write(TensorInfo info, MemorySegment data) {
-        TensorInfo declared = layout.stream().filter(t -> t.name().equals(info.name())).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("tensor '" + info.name() + "' was not declared"));
-        if (declared.dtype() != info.dtype() || !declared.shape().equals(info.shape())) {
-            throw new IllegalArgumentException("tensor '" + info.name() + "' does not match its declaration " + declared);
-        }
+        check(info);
         if (data.byteSize() != info.byteSize()) {
             throw new IllegalArgumentException("tensor '" + info.name() + "' has " + data.byteSize() + " bytes, "
                     + info.byteSize() + " expected");
         }
-        MemorySegment copy = arena.allocate(Math.max(1, data.byteSize()), 64).asSlice(0, data.byteSize());
+        MemorySegment copy = allocate(info);
         copy.copyFrom(data);
-        if (written.putIfAbsent(info.name(), copy) != null) {
+        if (parts.containsKey(info.name()) || written.putIfAbsent(info.name(), copy) != null) {
             throw new IllegalStateException("tensor '" + info.name() + "' written twice");
         }
+    }
+
+    @Override
+    public boolean writesInParts() {
+        return true;
+    }
+
+    @Override
+    public void writePart(TensorInfo info, long offset, MemorySegment part) {
+        check(info);
+        if (offset < 0 || part.byteSize() > info.byteSize() - offset) {
+            throw new IllegalArgumentException("tensor '" + info.name() + "' has " + info.byteSize()
+                    + " bytes; a part of " + part.byteSize() + " at " + offset + " does not fit");
+        }
+        if (written.containsKey(info.name())) {
+            throw new IllegalStateException("tensor '" + info.name() + "' written twice");
+        }
+        Part target = parts.computeIfAbsent(info.name(), name -> new Part(allocate(info),
+                new java.util.concurrent.atomic.AtomicLong(info.byteSize())));
+        target.data().asSlice(offset, part.byteSize()).copyFrom(part);
+        if (target.pending().addAndGet(-part.byteSize()) == 0) {
+            parts.remove(info.name());
+            written.put(info.name(), target.data());
+        }
+    }
+
+    /** A tensor being written in parts: its memory and the bytes still to come. */
+    private record Part(MemorySegment data, java.util.concurrent.atomic.AtomicLong pending) {
+    }
+
+    private void check(TensorInfo info) {
+        TensorInfo declared = declarations.get(info.name());
+        if (declared == null) {
+            throw new IllegalArgumentException("tensor '" + info.name() + "' was not declared");
+        }
+        if (declared.dtype() != info.dtype() || !declared.shape().equals(info.shape())) {
+            throw new IllegalArgumentException("tensor '" + info.name() + "' does not match its declaration " + declared);
+        }
+    }
+
+    private MemorySegment allocate(TensorInfo info) {
+        return arena.allocate(Math.max(1, info.byteSize()), 64).asSlice(0, info.byteSize());
     }
 
     /** Checks that every declared tensor arrived; the model is then available from {@link #model()}. */

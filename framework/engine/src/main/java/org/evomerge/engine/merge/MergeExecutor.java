@@ -22,6 +22,8 @@ import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.merge.BlockMergeInput;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelWideStatistics;
@@ -77,8 +79,9 @@ public final class MergeExecutor {
         try (ProgressReporter.Progress progress = context.progress().start("merging", totalBytes, "bytes")) {
             List<Future<Long>> results = new ArrayList<>();
             int[] done = new int[1];
-            for (MergePlan.PlannedTensor tensor : executionOrder(tensors, permits)) {
-                int cost = (int) Math.min(permits, workingBytes(tensor) / 1024 + 1);
+            for (Job job : executionOrder(jobs(plan, descriptor, method, context), permits)) {
+                MergePlan.PlannedTensor tensor = job.tensor();
+                int cost = (int) Math.min(permits, job.workingBytes() / 1024 + 1);
                 try {
                     budget.acquire(cost);
                 } catch (InterruptedException e) {
@@ -93,12 +96,18 @@ public final class MergeExecutor {
                 }
                 results.add(pool.submit(() -> {
                     try {
-                        long bytes = mergeOne(plan, descriptor, method, writer, context, tensor, statistics, arrays);
+                        long bytes;
+                        if (job.streamed() != null) {
+                            bytes = mergeStreamed(plan, descriptor, method, writer, context, tensor, job.streamed(),
+                                    statistics, progress);
+                        } else {
+                            bytes = mergeOne(plan, descriptor, method, writer, context, tensor, statistics, arrays);
+                            progress.advance(inputBytes(tensor));
+                        }
                         synchronized (done) {
                             done[0]++;
                             progress.status("tensor " + done[0] + "/" + tensors.size());
                         }
-                        progress.advance(inputBytes(tensor));
                         return bytes;
                     } finally {
                         budget.release(cost);
@@ -117,16 +126,45 @@ public final class MergeExecutor {
     }
 
     /**
-     * The plan's tensors with those that take the whole budget (embeddings, heads) moved to the end, in plan order
+     * One tensor to merge: streamed in blocks ({@code streamed} is the method's input without its blocks) or whole
+     * ({@code streamed} is {@code null}), and the float bytes it holds meanwhile.
+     */
+    record Job(MergePlan.PlannedTensor tensor, BlockMergeInput streamed, long workingBytes) {
+    }
+
+    /**
+     * Decides for every tensor how it merges: in blocks when the engine can stream it (float inputs of one shape, not
+     * rebuilt in another vocabulary) and the method takes it in blocks; whole otherwise.
+     */
+    static List<Job> jobs(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method, RunContext context) {
+        List<Job> jobs = new ArrayList<>();
+        for (MergePlan.PlannedTensor tensor : plan.tensors()) {
+            BlockMergeInput streamed = null;
+            boolean vocabulary = plan.vocabulary().isPresent() && MergePlanner.isVocabularyTensor(tensor.placement());
+            if (!vocabulary && BlockStream.streams(tensor)) {
+                BlockMergeInput input = blockInput(descriptor, context, tensor);
+                if (method.mergesInBlocks(input)) {
+                    streamed = input;
+                }
+            }
+            int inputs = tensor.inputs().size() + (tensor.base().isPresent() ? 1 : 0);
+            jobs.add(new Job(tensor, streamed, streamed != null
+                    ? BlockStream.workingBytes(inputs, BlockStream.BLOCK_ELEMENTS) : workingBytes(tensor)));
+        }
+        return jobs;
+    }
+
+    /**
+     * The jobs with those that take the whole budget (embeddings, heads merged whole) moved to the end, in plan order
      * otherwise. The writer places every tensor by name, so the output does not change. Run first, the largest
      * arrays met the methods' vector kernels before the JIT had compiled them, when every step allocates: the heap
      * grew to hold that garbage next to the largest working set, and stayed that size for the rest of the merge.
      */
-    static List<MergePlan.PlannedTensor> executionOrder(List<MergePlan.PlannedTensor> tensors, int permits) {
-        List<MergePlan.PlannedTensor> order = new ArrayList<>(tensors.size());
-        List<MergePlan.PlannedTensor> exclusive = new ArrayList<>();
-        for (MergePlan.PlannedTensor tensor : tensors) {
-            (workingBytes(tensor) / 1024 + 1 >= permits ? exclusive : order).add(tensor);
+    static List<Job> executionOrder(List<Job> jobs, int permits) {
+        List<Job> order = new ArrayList<>(jobs.size());
+        List<Job> exclusive = new ArrayList<>();
+        for (Job job : jobs) {
+            (job.workingBytes() / 1024 + 1 >= permits ? exclusive : order).add(job);
         }
         order.addAll(exclusive);
         return order;
@@ -242,6 +280,44 @@ public final class MergeExecutor {
             writer.write(info, encoded.segment());
         }
         return info.byteSize();
+    }
+
+    /** Merges one tensor in blocks: the method's scans and merge pass read the inputs block by block. */
+    private static long mergeStreamed(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
+                                      ModelWriter writer, RunContext context, MergePlan.PlannedTensor tensor,
+                                      BlockMergeInput input, ModelWideStatistics statistics,
+                                      ProgressReporter.Progress progress) {
+        TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), input.shape(), "");
+        BlockStream blocks = new BlockStream(plan, descriptor.id(), tensor, context.compute(), writer, info,
+                progress::advance, BlockStream.BLOCK_ELEMENTS);
+        try {
+            method.mergeBlocks(input.withBlocks(blocks), statistics);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(descriptor.id() + ": " + e.getMessage(), e);
+        }
+        if (!blocks.merged()) {
+            throw new IllegalStateException(descriptor.id() + ": tensor '" + tensor.name()
+                    + "' was not merged (mergeBlocks returned without a merge pass)");
+        }
+        return info.byteSize();
+    }
+
+    /** What the method sees for a tensor it may merge in blocks: names, shape and resolved parameters, no values. */
+    static BlockMergeInput blockInput(ExtensionDescriptor descriptor, RunContext context,
+                                      MergePlan.PlannedTensor tensor) {
+        List<InputModel> models = new ArrayList<>();
+        for (MergePlan.PlannedInput in : tensor.inputs()) {
+            models.add(new InputModel(in.modelName(), parameters(descriptor, EnumSet.of(ParameterScope.PER_MODEL),
+                    tensor, in.levels(), true, in.modelName())));
+        }
+        Optional<InputModel> base = tensor.base().map(b -> new InputModel(b.modelName(), parameters(descriptor,
+                EnumSet.of(ParameterScope.PER_MODEL), tensor, b.levels(), false, b.modelName())));
+        Parameters tensorParameters = parameters(descriptor, EnumSet.of(ParameterScope.PER_TENSOR), tensor,
+                tensor.tensorLevels(), true, null);
+        Shape shape = (tensor.inputs().isEmpty() ? tensor.base().orElseThrow() : tensor.inputs().getFirst()).info()
+                .shape();
+        return new BlockMergeInput(tensor.name(), shape, models, base, tensorParameters,
+                context.random().fork(tensor.name()), null);
     }
 
     /**

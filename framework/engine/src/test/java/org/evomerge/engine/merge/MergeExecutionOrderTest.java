@@ -30,14 +30,16 @@ class MergeExecutionOrderTest {
                 new TensorPlacement(TensorRole.OTHER, OptionalInt.empty()), 0,
                 List.of(new MergePlan.PlannedInput("a", model, name, List.of())), Optional.empty(), List.of()))
                 .toList();
+        List<MergeExecutor.Job> jobs = plan.stream()
+                .map(t -> new MergeExecutor.Job(t, null, MergeExecutor.workingBytes(t))).toList();
         long largest = MergeExecutor.workingBytes(plan.getFirst());
         // A budget below the largest working set: the embedding and the head each take every permit.
         int permits = (int) (largest / 1024 + 1);
         assertEquals(List.of("model.layers.0.mlp.up_proj.weight", "model.layers.1.mlp.up_proj.weight",
                         "model.norm.weight", "model.embed_tokens.weight", "lm_head.weight"),
-                MergeExecutor.executionOrder(plan, permits).stream().map(MergePlan.PlannedTensor::name).toList());
+                MergeExecutor.executionOrder(jobs, permits).stream().map(j -> j.tensor().name()).toList());
         // A budget that fits them alongside others: the plan's order is kept.
-        assertEquals(List.copyOf(shapes.keySet()), MergeExecutor.executionOrder(plan, permits * 4).stream()
-                .map(MergePlan.PlannedTensor::name).toList());
+        assertEquals(List.copyOf(shapes.keySet()), MergeExecutor.executionOrder(jobs, permits * 4).stream()
+                .map(j -> j.tensor().name()).toList());
     }
 }

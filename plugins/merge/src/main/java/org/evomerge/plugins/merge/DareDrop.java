@@ -2,7 +2,10 @@ package org.evomerge.plugins.merge;
 
 import java.util.List;
 import java.util.Locale;
+import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.MaskNorms;
+import org.evomerge.api.merge.BlockMergeInput;
+import org.evomerge.api.merge.TensorBlock;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
@@ -25,7 +28,7 @@ import org.evomerge.api.parameter.Parameters;
  *
  * @param mode how kept values are rescaled when {@code rescale} is on
  */
-record DareDrop(Rescale mode) implements Sparsifier {
+record DareDrop(Rescale mode) implements Sparsifier.Streaming {
 
     static final String OPTION = "dare_rescale";
 
@@ -60,5 +63,53 @@ record DareDrop(Rescale mode) implements Sparsifier {
             };
         }
         return SparseDelta.of(mask, scale);
+    }
+
+    /**
+     * The same drop for a tensor streamed in blocks: block elements draw with their index in the whole tensor
+     * ({@code ComputeBackend.randomMask} with the block's offset), so the masks are the whole tensor's; the L1
+     * rescale measures the norms in one scan first.
+     */
+    @Override
+    public BlockTrim trim(BlockTrim.Request request) {
+        BlockMergeInput input = request.input();
+        ComputeBackend compute = request.compute();
+        int models = input.models().size();
+        long seed = input.random().seed();
+        double[] densities = new double[models];
+        double[] scales = new double[models];
+        for (int m = 0; m < models; m++) {
+            densities[m] = GtaParameters.number(input.models().get(m).parameters(), GtaParameters.DENSITY, 1.0);
+            scales[m] = 1.0;
+        }
+        BlockTrim trim = new BlockTrim() {
+            @Override
+            public boolean keepsAll(int model) {
+                return densities[model] >= 1;
+            }
+
+            @Override
+            public MaskNorms mask(TensorBlock block, int model, long[] mask) {
+                return compute.randomMask(seed, model, block.offset(), block.models()[model], block.base(),
+                        densities[model], mask);
+            }
+
+            @Override
+            public double scale(int model) {
+                return scales[model];
+            }
+        };
+        if (request.rescale()) {
+            MaskNorms[] norms = mode == Rescale.L1 ? BlockTrim.norms(trim, input.blocks(), compute) : null;
+            for (int m = 0; m < models; m++) {
+                if (densities[m] < 1) {
+                    scales[m] = switch (mode) {
+                        case L1 -> Sparsifier.l1Scale(norms[m].total(), norms[m].kept());
+                        case INVERSE_DENSITY -> densities[m] > 0 ? 1.0 / densities[m] : 1.0;
+                    };
+                }
+            }
+        }
+        return trim;
     }
 }

@@ -6,10 +6,13 @@ import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.SignElection;
 import org.evomerge.api.compute.TaskVectorCombine;
 import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.merge.BlockMergeInput;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MagnitudeQuantile;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.TensorBlocks;
 import org.evomerge.api.parameter.Parameters;
 
 /**
@@ -121,6 +124,62 @@ final class GeneralizedTaskArithmetic implements MergeIntoMethod {
             masks[m] = sparse.mask();
             factors[m] = weights[m] * sparse.scale();
         }
+        compute.combineTaskVectors(base, values, masks, combine(weights, factors, normalize, lambda), merged);
+    }
+
+    /**
+     * Merges a tensor streamed in blocks (linear-time trims only: per-tensor TIES and DARE, or none); the masks are
+     * made block by block and the combine runs on each block, so no array of the tensor's size is ever held.
+     */
+    @Override
+    public boolean mergesInBlocks(BlockMergeInput input) {
+        return modelWide == null && input.base().isPresent()
+                && (sparsifier == null || sparsifier instanceof Sparsifier.Streaming);
+    }
+
+    @Override
+    public void mergeBlocks(BlockMergeInput input, ModelWideStatistics statistics) {
+        TensorBlocks blocks = input.blocks();
+        List<InputModel> models = input.models();
+        int count = models.size();
+        if (count == 0) {
+            blocks.merge((block, out) -> System.arraycopy(block.base(), 0, out, 0, out.length));
+            return;
+        }
+        Parameters tensorParameters = input.parameters();
+        boolean normalize = GtaParameters.bool(tensorParameters, GtaParameters.NORMALIZE, defaultNormalize);
+        boolean rescale = GtaParameters.bool(tensorParameters, GtaParameters.RESCALE, defaultRescale);
+        double lambda = GtaParameters.number(tensorParameters, GtaParameters.LAMBDA, 1.0);
+        double[] weights = new double[count];
+        for (int m = 0; m < count; m++) {
+            weights[m] = GtaParameters.weight(methodId, input.tensorName(), models.get(m).model(),
+                    models.get(m).parameters());
+        }
+        BlockTrim trim = sparsifier == null ? null
+                : ((Sparsifier.Streaming) sparsifier).trim(new BlockTrim.Request(input, rescale, compute));
+        double[] factors = new double[count];
+        long[][] maskBuffers = new long[count][];
+        for (int m = 0; m < count; m++) {
+            boolean whole = trim == null || trim.keepsAll(m);
+            factors[m] = weights[m] * (whole ? 1.0 : trim.scale(m));
+            maskBuffers[m] = whole ? null : new long[blocks.blockElements() >>> 6];
+        }
+        TaskVectorCombine combine = combine(weights, factors, normalize, lambda);
+        long[][] masks = new long[count][];
+        blocks.merge((block, out) -> {
+            for (int m = 0; m < count; m++) {
+                if (maskBuffers[m] != null) {
+                    trim.mask(block, m, maskBuffers[m]);
+                    masks[m] = maskBuffers[m];
+                }
+            }
+            compute.combineTaskVectors(block.base(), block.models(), masks, combine, out);
+        });
+    }
+
+    /** How the task vectors mix: the shares and sign election of this method's consensus, or a weighted sum. */
+    private TaskVectorCombine combine(double[] weights, double[] factors, boolean normalize, double lambda) {
+        int count = weights.length;
         double[] shares = new double[count];
         SignElection election = SignElection.NONE;
         if (consensus == null) {
@@ -132,7 +191,6 @@ final class GeneralizedTaskArithmetic implements MergeIntoMethod {
             }
             election = consensus.election() == SignConsensus.Election.SUM ? SignElection.SUM : SignElection.COUNT;
         }
-        compute.combineTaskVectors(base, values, masks,
-                new TaskVectorCombine(factors, shares, election, normalize, lambda), merged);
+        return new TaskVectorCombine(factors, shares, election, normalize, lambda);
     }
 }

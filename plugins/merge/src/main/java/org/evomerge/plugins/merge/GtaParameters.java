@@ -67,10 +67,15 @@ final class GtaParameters {
 
     /** The model's weight for this tensor; a configuration error naming model and tensor when it has none. */
     static double weight(String methodId, MergeInput input, ModelTensor model) {
-        Object value = model.parameters().values().get(WEIGHT);
+        return weight(methodId, input.tensorName(), model.model(), model.parameters());
+    }
+
+    /** The weight of model {@code model} (its {@code PER_MODEL} values {@code parameters}) for tensor {@code tensor}. */
+    static double weight(String methodId, String tensor, String model, Parameters parameters) {
+        Object value = parameters.values().get(WEIGHT);
         if (!(value instanceof Number number)) {
-            throw EvomergeException.configuration(methodId + ": model '" + model.model()
-                    + "' has no weight for tensor '" + input.tensorName()
+            throw EvomergeException.configuration(methodId + ": model '" + model
+                    + "' has no weight for tensor '" + tensor
                     + "' (parameter 'weight' is required for every non-base model)");
         }
         return number.doubleValue();

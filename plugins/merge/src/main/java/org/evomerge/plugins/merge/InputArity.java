@@ -17,7 +17,12 @@ final class InputArity {
 
     /** A configuration error for {@code input}'s tensor under {@code method}. */
     static EvomergeException error(MergeInput input, String method, String problem) {
-        return EvomergeException.configuration(input.tensorName() + ": merge method '" + method + "' " + problem);
+        return error(input.tensorName(), method, problem);
+    }
+
+    /** A configuration error for tensor {@code tensorName} under {@code method}. */
+    static EvomergeException error(String tensorName, String method, String problem) {
+        return EvomergeException.configuration(tensorName + ": merge method '" + method + "' " + problem);
     }
 
     /** The base model's tensor, or a configuration error when the recipe names none (or the base lacks the tensor). */

@@ -6,7 +6,10 @@ import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.BlockMergeInput;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelTensor;
@@ -50,28 +53,56 @@ public class LinearMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        ComputeBackend compute = context.compute();
-        MergeIntoMethod method = (input, statistics, out) -> mergeInto(input, compute, out);
-        return method;
+        return new Linear(context.compute());
     }
 
-    private static void mergeInto(MergeInput input, ComputeBackend compute, float[] merged) {
-        List<ModelTensor> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
-        double[] weights = PerModelValues.numbers(input, models, "weight", ID);
-        float[][] values = new float[models.size()][];
-        float[] w = new float[models.size()];
-        float sum = 0f;
-        for (int m = 0; m < w.length; m++) {
-            values[m] = models.get(m).values();
-            w[m] = (float) weights[m];
-            sum += w[m];
+    /** The weighted mean, whole or block by block (it is element-wise: no scan). */
+    private record Linear(ComputeBackend compute) implements MergeIntoMethod {
+
+        @Override
+        public void mergeInto(MergeInput input, ModelWideStatistics statistics, float[] merged) {
+            List<ModelTensor> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
+            float[][] values = new float[models.size()][];
+            for (int m = 0; m < values.length; m++) {
+                values[m] = models.get(m).values();
+            }
+            mix(values, weights(input.tensorName(), models.stream()
+                    .map(m -> new InputModel(m.model(), m.parameters())).toList()), input.parameters(), merged);
         }
-        compute.weightedSum(values, w, merged);
-        if (input.parameters().bool("normalize")) {
-            float divisor = Math.abs(sum) < ZERO_WEIGHT_SUM ? 1f : sum;
-            if (divisor != 1f) {
-                for (int i = 0; i < merged.length; i++) {
-                    merged[i] /= divisor;
+
+        /** With no model the whole form gives the error message. */
+        @Override
+        public boolean mergesInBlocks(BlockMergeInput input) {
+            return !input.models().isEmpty();
+        }
+
+        @Override
+        public void mergeBlocks(BlockMergeInput input, ModelWideStatistics statistics) {
+            float[] weights = weights(input.tensorName(), input.models());
+            input.blocks().merge((block, out) -> mix(block.models(), weights, input.parameters(), out));
+        }
+
+        private static float[] weights(String tensorName, List<InputModel> models) {
+            double[] weights = PerModelValues.numbers(tensorName, models, "weight", ID);
+            float[] w = new float[weights.length];
+            for (int m = 0; m < w.length; m++) {
+                w[m] = (float) weights[m];
+            }
+            return w;
+        }
+
+        private void mix(float[][] values, float[] w, Parameters tensorParameters, float[] merged) {
+            float sum = 0f;
+            for (float weight : w) {
+                sum += weight;
+            }
+            compute.weightedSum(values, w, merged);
+            if (tensorParameters.bool("normalize")) {
+                float divisor = Math.abs(sum) < ZERO_WEIGHT_SUM ? 1f : sum;
+                if (divisor != 1f) {
+                    for (int i = 0; i < merged.length; i++) {
+                        merged[i] /= divisor;
+                    }
                 }
             }
         }

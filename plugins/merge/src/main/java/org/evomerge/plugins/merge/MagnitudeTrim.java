@@ -1,6 +1,10 @@
 package org.evomerge.plugins.merge;
 
+import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.MagnitudeRank;
 import org.evomerge.api.compute.MaskNorms;
+import org.evomerge.api.merge.BlockMergeInput;
+import org.evomerge.api.merge.TensorBlock;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.parameter.Parameters;
 
@@ -18,7 +22,7 @@ import org.evomerge.api.parameter.Parameters;
  *       norm is below 1e-7); off by default for {@code ties}, as in mergekit.</li>
  * </ul>
  */
-final class MagnitudeTrim implements Sparsifier {
+final class MagnitudeTrim implements Sparsifier.Streaming {
 
     @Override
     public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,
@@ -40,6 +44,62 @@ final class MagnitudeTrim implements Sparsifier {
             throw new IllegalStateException("tensor '" + delta.tensorName() + "': " + e.getMessage(), e);
         }
         return SparseDelta.of(mask, rescale ? Sparsifier.l1Scale(norms.total(), norms.kept()) : 1.0);
+    }
+
+    /**
+     * The same trim for a tensor streamed in blocks: the backend selects every model's rank over the whole tensor in
+     * shared scans ({@code ComputeBackend.magnitudeRanks}); each block's mask is the rank with its tie index shifted
+     * to the block. With {@code rescale}, one more scan measures the norms.
+     */
+    @Override
+    public BlockTrim trim(BlockTrim.Request request) {
+        BlockMergeInput input = request.input();
+        ComputeBackend compute = request.compute();
+        int models = input.models().size();
+        long n = input.elementCount();
+        boolean[] all = new boolean[models];
+        int[] positions = new int[models];
+        for (int m = 0; m < models; m++) {
+            double density = GtaParameters.number(input.models().get(m).parameters(), GtaParameters.DENSITY, 1.0);
+            all[m] = density >= 1;
+            positions[m] = all[m] ? (int) n : Math.max(0, (int) (density * n)); // k <= 0: nothing is kept
+        }
+        MagnitudeRank[] ranks;
+        try {
+            ranks = compute.magnitudeRanks(input.blocks(), positions);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("tensor '" + input.tensorName() + "': " + e.getMessage(), e);
+        }
+        double[] scales = new double[models];
+        java.util.Arrays.fill(scales, 1.0);
+        BlockTrim trim = new BlockTrim() {
+            @Override
+            public boolean keepsAll(int model) {
+                return all[model];
+            }
+
+            @Override
+            public MaskNorms mask(TensorBlock block, int model, long[] mask) {
+                MagnitudeRank rank = ranks[model];
+                long tie = Math.clamp(rank.tieIndex() - block.offset(), 0, block.length());
+                return compute.magnitudeMask(block.models()[model], block.base(), MagnitudeRank.NONE,
+                        new MagnitudeRank(rank.threshold(), (int) tie), mask);
+            }
+
+            @Override
+            public double scale(int model) {
+                return scales[model];
+            }
+        };
+        if (request.rescale()) {
+            MaskNorms[] norms = BlockTrim.norms(trim, input.blocks(), compute);
+            for (int m = 0; m < models; m++) {
+                if (!all[m] && positions[m] > 0) {
+                    scales[m] = Sparsifier.l1Scale(norms[m].total(), norms[m].kept());
+                }
+            }
+        }
+        return trim;
     }
 
     /**

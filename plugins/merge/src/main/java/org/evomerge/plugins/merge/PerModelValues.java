@@ -1,6 +1,7 @@
 package org.evomerge.plugins.merge;
 
 import java.util.List;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.ModelTensor;
 
@@ -12,11 +13,17 @@ final class PerModelValues {
 
     /** The value of {@code name} for each of {@code models}, in order. */
     static double[] numbers(MergeInput input, List<ModelTensor> models, String name, String method) {
+        return numbers(input.tensorName(), models.stream().map(m -> new InputModel(m.model(), m.parameters()))
+                .toList(), name, method);
+    }
+
+    /** The value of {@code name} for each of {@code models} of tensor {@code tensorName}, in order. */
+    static double[] numbers(String tensorName, List<InputModel> models, String name, String method) {
         double[] values = new double[models.size()];
         for (int m = 0; m < values.length; m++) {
-            ModelTensor model = models.get(m);
+            InputModel model = models.get(m);
             if (!model.parameters().has(name)) {
-                throw InputArity.error(input, method,
+                throw InputArity.error(tensorName, method,
                         "needs parameter '" + name + "' for model '" + model.model() + "'");
             }
             values[m] = model.parameters().number(name);

@@ -6,7 +6,10 @@ import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.ModelWideStatistics;
+import org.evomerge.api.merge.TensorBlocks;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelTensor;
@@ -50,19 +53,48 @@ public class SlerpMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        ComputeBackend compute = context.compute();
-        MergeIntoMethod method = (input, statistics, out) -> mergeInto(input, compute, out);
-        return method;
+        return new Slerp(context.compute());
     }
 
-    private static void mergeInto(MergeInput input, ComputeBackend compute, float[] out) {
-        ModelTensor base = InputArity.requireBase(input, ID);
-        if (input.models().isEmpty()) {
-            System.arraycopy(base.values(), 0, out, 0, out.length);
-            return;
+    /** SLERP, whole or in blocks: one scan for the norms and the dot product, then the combination block by block. */
+    private record Slerp(ComputeBackend compute) implements MergeIntoMethod {
+
+        @Override
+        public void mergeInto(MergeInput input, ModelWideStatistics statistics, float[] out) {
+            ModelTensor base = InputArity.requireBase(input, ID);
+            if (input.models().isEmpty()) {
+                System.arraycopy(base.values(), 0, out, 0, out.length);
+                return;
+            }
+            ModelTensor other = InputArity.requireModels(input, ID, 1, "a base model and exactly one other model")
+                    .getFirst();
+            SphericalInterpolation.slerp(input.parameters().number("t"), base.values(), other.values(), compute, out);
         }
-        ModelTensor other = InputArity.requireModels(input, ID, 1, "a base model and exactly one other model")
-                .getFirst();
-        SphericalInterpolation.slerp(input.parameters().number("t"), base.values(), other.values(), compute, out);
+
+        /** The shapes the whole form accepts; anything else goes to it for its error message. */
+        @Override
+        public boolean mergesInBlocks(BlockMergeInput input) {
+            return input.base().isPresent() && input.models().size() <= 1;
+        }
+
+        @Override
+        public void mergeBlocks(BlockMergeInput input, ModelWideStatistics statistics) {
+            TensorBlocks blocks = input.blocks();
+            if (input.models().isEmpty()) {
+                blocks.merge((block, out) -> System.arraycopy(block.base(), 0, out, 0, out.length));
+                return;
+            }
+            double[] sums = new double[3]; // Σ base², Σ other², Σ base·other
+            blocks.scan(0, block -> {
+                float[] other = block.models()[0];
+                sums[0] += compute.sumOfSquares(block.base());
+                sums[1] += compute.sumOfSquares(other);
+                sums[2] += compute.dot(block.base(), other);
+                return true;
+            });
+            double[] c = SphericalInterpolation.slerpCoefficients(input.parameters().number("t"), sums[0], sums[1],
+                    sums[2]);
+            blocks.merge((block, out) -> compute.linearCombination(block.base(), c[0], block.models()[0], c[1], out));
+        }
     }
 }

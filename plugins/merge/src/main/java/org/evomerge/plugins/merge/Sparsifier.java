@@ -32,6 +32,16 @@ interface Sparsifier {
                          int stream, Scratch scratch);
 
     /**
+     * A sparsifier that also trims tensors streamed in blocks ({@code MergeMethod.mergeBlocks}), with the masks its
+     * whole-tensor form gives: the per-tensor statistics (a magnitude threshold, norms) come from scans of the blocks.
+     */
+    interface Streaming extends Sparsifier {
+
+        /** The trim of every model of {@code request.input()}'s tensor; makes the scans its statistics need. */
+        BlockTrim trim(BlockTrim.Request request);
+    }
+
+    /**
      * The factor that gives the kept elements the L1 norm of the whole task vector: {@code before / after}, or 1 when
      * either norm is below {@link #RESCALE_EPSILON} (nothing to preserve, or nothing left to scale).
      */

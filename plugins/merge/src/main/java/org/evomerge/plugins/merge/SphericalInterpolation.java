@@ -36,18 +36,24 @@ final class SphericalInterpolation {
 
     /** {@link #slerp(double, float[], float[], ComputeBackend)} into {@code out} (as long as the inputs). */
     static void slerp(double t, float[] v0, float[] v1, ComputeBackend compute, float[] out) {
-        double n0 = Math.sqrt(compute.sumOfSquares(v0));
-        double n1 = Math.sqrt(compute.sumOfSquares(v1));
-        double dot = compute.dot(v0, v1) / (n0 > SLERP_NORM_EPS ? n0 : 1.0) / (n1 > SLERP_NORM_EPS ? n1 : 1.0);
+        double[] c = slerpCoefficients(t, compute.sumOfSquares(v0), compute.sumOfSquares(v1), compute.dot(v0, v1));
+        compute.linearCombination(v0, c[0], v1, c[1], out);
+    }
+
+    /**
+     * SLERP's two coefficients {c0, c1} (the result is {@code c0·v0 + c1·v1}) from the tensors' sums of squares and
+     * dot product, however those were accumulated (whole, or block by block).
+     */
+    static double[] slerpCoefficients(double t, double sumOfSquares0, double sumOfSquares1, double dotProduct) {
+        double n0 = Math.sqrt(sumOfSquares0);
+        double n1 = Math.sqrt(sumOfSquares1);
+        double dot = dotProduct / (n0 > SLERP_NORM_EPS ? n0 : 1.0) / (n1 > SLERP_NORM_EPS ? n1 : 1.0);
         if (Math.abs(dot) > DOT_THRESHOLD) {
-            compute.linearCombination(v0, 1 - t, v1, t, out);
-            return;
+            return new double[] {1 - t, t};
         }
         double theta = Math.acos(dot);
         double sinTheta = Math.sin(theta);
-        double s0 = Math.sin((1 - t) * theta) / sinTheta;
-        double s1 = Math.sin(t * theta) / sinTheta;
-        compute.linearCombination(v0, s0, v1, s1, out);
+        return new double[] {Math.sin((1 - t) * theta) / sinTheta, Math.sin(t * theta) / sinTheta};
     }
 
     /**

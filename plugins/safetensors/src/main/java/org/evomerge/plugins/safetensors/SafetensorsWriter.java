@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.model.ModelWriter;
@@ -52,6 +53,8 @@ final class SafetensorsWriter implements ModelWriter {
     private final Map<ShardPlan.Shard, FileChannel> channels = new ConcurrentHashMap<>();
     private final Map<ShardPlan.Shard, AtomicInteger> remaining = new ConcurrentHashMap<>();
     private final Set<String> written = ConcurrentHashMap.newKeySet();
+    /** Bytes still to come of the tensors being written in parts. */
+    private final Map<String, AtomicLong> partsPending = new ConcurrentHashMap<>();
     private volatile boolean committed;
 
     SafetensorsWriter(Path destination, WriteOptions options) {
@@ -130,6 +133,49 @@ final class SafetensorsWriter implements ModelWriter {
 
     @Override
     public void write(TensorInfo info, MemorySegment data) {
+        ShardPlan.Placed target = declared(info);
+        if (data.byteSize() != target.info().byteSize()) {
+            throw new IllegalArgumentException("tensor '" + info.name() + "' needs " + target.info().byteSize()
+                    + " bytes, got " + data.byteSize());
+        }
+        if (partsPending.containsKey(info.name()) || !written.add(info.name())) {
+            throw new IllegalStateException("tensor '" + info.name() + "' was already written");
+        }
+        place(target, 0, data);
+        tensorDone(info.name());
+    }
+
+    @Override
+    public boolean writesInParts() {
+        return true;
+    }
+
+    @Override
+    public void writePart(TensorInfo info, long offset, MemorySegment part) {
+        ShardPlan.Placed target = declared(info);
+        long size = target.info().byteSize();
+        if (offset < 0 || part.byteSize() > size - offset) {
+            throw new IllegalArgumentException("tensor '" + info.name() + "' has " + size + " bytes; a part of "
+                    + part.byteSize() + " at " + offset + " does not fit");
+        }
+        if (written.contains(info.name())) {
+            throw new IllegalStateException("tensor '" + info.name() + "' was already written");
+        }
+        AtomicLong pending = partsPending.computeIfAbsent(info.name(), name -> new AtomicLong(size));
+        place(target, offset, part);
+        long left = pending.addAndGet(-part.byteSize());
+        if (left < 0) {
+            throw new IllegalStateException("tensor '" + info.name() + "' got more bytes than it has");
+        }
+        if (left == 0) {
+            partsPending.remove(info.name());
+            written.add(info.name());
+            tensorDone(info.name());
+        }
+    }
+
+    /** The declaration of {@code info}, checked against it. */
+    private ShardPlan.Placed declared(TensorInfo info) {
         ShardPlan.Placed target = placed.get(info.name());
         if (target == null) {
             throw new IllegalArgumentException("tensor '" + info.name() + "' was not declared in the write options");
@@ -139,25 +185,33 @@ final class SafetensorsWriter implements ModelWriter {
             throw new IllegalArgumentException("tensor '" + info.name() + "' was declared as " + declared.dtype() + " "
                     + declared.shape() + " but written as " + info.dtype() + " " + info.shape());
         }
-        if (data.byteSize() != declared.byteSize()) {
-            throw new IllegalArgumentException("tensor '" + info.name() + "' needs " + declared.byteSize()
-                    + " bytes, got " + data.byteSize());
-        }
-        if (!written.add(info.name())) {
-            throw new IllegalStateException("tensor '" + info.name() + "' was already written");
-        }
-        ShardPlan.Shard shard = shardOf.get(info.name());
+        return target;
+    }
+
+    /** Writes {@code data} at byte {@code offset} of the tensor's place in its shard. */
+    private void place(ShardPlan.Placed target, long offset, MemorySegment data) {
+        ShardPlan.Shard shard = shardOf.get(target.info().name());
         try {
             FileChannel channel = channels.get(shard);
             for (long done = 0; done < data.byteSize(); done += CHUNK) {
                 long length = Math.min(CHUNK, data.byteSize() - done);
-                writeFully(channel, data.asSlice(done, length).asByteBuffer(), target.fileOffset() + done);
-            }
-            if (remaining.get(shard).decrementAndGet() == 0) {
-                finish(shard);
+                writeFully(channel, data.asSlice(done, length).asByteBuffer(), target.fileOffset() + offset + done);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + staging.resolve(shard.fileName()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A tensor's last byte has landed: when it was its shard's last tensor, the shard is finished. */
+    private void tensorDone(String name) {
+        ShardPlan.Shard shard = shardOf.get(name);
+        if (remaining.get(shard).decrementAndGet() == 0) {
+            try {
+                finish(shard);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + staging.resolve(shard.fileName()) + ": "
+                        + e.getMessage(), e);
+            }
         }
     }
 

@@ -1,0 +1,207 @@
+package org.evomerge.engine.merge;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.function.LongConsumer;
+import org.evomerge.api.EvomergeException;
+import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.merge.TensorBlock;
+import org.evomerge.api.merge.TensorBlocks;
+import org.evomerge.api.model.ModelWriter;
+import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.Tensor;
+import org.evomerge.api.tensor.TensorInfo;
+
+/**
+ * One tensor of a merge streamed in blocks ({@link TensorBlocks}): each pass reads a block of every input with
+ * positional reads, decodes it to float32 and rounds it to the working precision into arrays this thread reuses;
+ * the merge pass checks each merged block for NaN, encodes it and writes it as a part of the output tensor (or into
+ * one buffer for the whole tensor when the writer cannot take parts). Memory per thread: a few blocks, whatever the
+ * tensor's size, where the whole-tensor path holds a float copy of every input and of the output.
+ */
+final class BlockStream implements TensorBlocks {
+
+    /**
+     * Elements per block: 64 Ki floats (256 KiB) per input, so a block of three inputs and the output stays in the
+     * L2 cache between the passes of one merge step, and per-block call overheads stay far below the work.
+     */
+    static final int BLOCK_ELEMENTS = 1 << 16;
+
+    /** Each thread's block arrays: inputs first, the output last; each {@link #BLOCK_ELEMENTS} long. */
+    private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[0][]);
+
+    private final MergePlan plan;
+    private final String methodId;
+    private final MergePlan.PlannedTensor tensor;
+    private final ComputeBackend compute;
+    private final ModelWriter writer;
+    private final TensorInfo output;
+    private final LongConsumer progress;
+    private final List<MergePlan.PlannedInput> inputs;
+    private final Tensor[] sources;
+    private final long count;
+    private final int blockElements;
+    private final int models;
+    private boolean merged;
+
+    /**
+     * @param output   the output tensor as written (name, out dtype, shape)
+     * @param progress told the input bytes of each block the merge pass finishes
+     */
+    BlockStream(MergePlan plan, String methodId, MergePlan.PlannedTensor tensor, ComputeBackend compute,
+                ModelWriter writer, TensorInfo output, LongConsumer progress, int blockElements) {
+        this.plan = plan;
+        this.methodId = methodId;
+        this.tensor = tensor;
+        this.compute = compute;
+        this.writer = writer;
+        this.output = output;
+        this.progress = progress;
+        this.blockElements = blockElements;
+        this.models = tensor.inputs().size();
+        this.inputs = new java.util.ArrayList<>(tensor.inputs());
+        tensor.base().ifPresent(inputs::add);
+        this.sources = new Tensor[inputs.size()];
+        for (int i = 0; i < sources.length; i++) {
+            sources[i] = inputs.get(i).model().tensors().tensor(inputs.get(i).tensorName());
+        }
+        this.count = output.shape().elementCount();
+    }
+
+    /**
+     * Whether the engine can stream this tensor: every input is float32, float16 or bfloat16 (whose elements can be
+     * read from any offset) and has the output's shape.
+     */
+    static boolean streams(MergePlan.PlannedTensor tensor) {
+        List<MergePlan.PlannedInput> all = new java.util.ArrayList<>(tensor.inputs());
+        tensor.base().ifPresent(all::add);
+        if (all.isEmpty()) {
+            return false;
+        }
+        TensorInfo first = all.getFirst().info();
+        for (MergePlan.PlannedInput input : all) {
+            DType type = input.info().dtype();
+            if ((type != DType.F32 && type != DType.F16 && type != DType.BF16)
+                    || !input.info().shape().equals(first.shape())) {
+                return false;
+            }
+        }
+        long n = first.shape().elementCount();
+        return n > 0 && n <= Integer.MAX_VALUE - 8;
+    }
+
+    /** Float bytes one thread holds while streaming a tensor of {@code inputs} inputs. */
+    static long workingBytes(int inputs, int blockElements) {
+        return (long) (inputs + 2) * blockElements * Float.BYTES * 2;
+    }
+
+    @Override
+    public long elementCount() {
+        return count;
+    }
+
+    @Override
+    public int blockElements() {
+        return blockElements;
+    }
+
+    @Override
+    public int modelCount() {
+        return models;
+    }
+
+    @Override
+    public void scan(int fromBlock, Visitor visitor) {
+        for (int b = Math.max(0, fromBlock); b < blockCount(); b++) {
+            if (!visitor.visit(read(b))) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void merge(Merger merger) {
+        if (merged) {
+            throw new IllegalStateException("tensor '" + tensor.name() + "' was already merged");
+        }
+        merged = true;
+        DType outType = output.dtype();
+        long inputBytes = inputs.stream().mapToLong(i -> i.info().byteSize()).sum();
+        boolean parts = writer.writesInParts();
+        try (ThreadBuffers.Lease whole = parts ? null : ThreadBuffers.output(output.byteSize())) {
+            for (int b = 0; b < blockCount(); b++) {
+                TensorBlock block = read(b);
+                int n = block.length();
+                float[] out = n == blockElements ? arrays()[inputs.size()] : new float[n];
+                merger.merge(block, out);
+                if (MergeExecutor.hasNaN(out)) {
+                    throw EvomergeException.input(tensor.name() + ": merge method '" + methodId
+                            + "' produced NaN (are the inputs finite?)", null);
+                }
+                if (outType != plan.workingDtype()) {
+                    // Encoding to the working dtype rounds exactly as this would: only a different output dtype needs it.
+                    round(out, n, plan.workingDtype());
+                }
+                long at = outType.byteSize(block.offset());
+                if (parts) {
+                    MemorySegment encoded = ThreadBuffers.get(outType.byteSize(n));
+                    compute.fromFloat(out, outType, encoded, n);
+                    writer.writePart(output, at, encoded);
+                } else {
+                    compute.fromFloat(out, outType, whole.segment().asSlice(at, outType.byteSize(n)), n);
+                }
+                progress.accept(inputBytes * n / count);
+            }
+            if (!parts) {
+                writer.write(output, whole.segment());
+            }
+        }
+    }
+
+    /** Whether the merge pass has run. */
+    boolean merged() {
+        return merged;
+    }
+
+    /** Block {@code b} of every input, decoded and rounded to the working precision. */
+    private TensorBlock read(int b) {
+        long offset = (long) b * blockElements;
+        int n = (int) Math.min(blockElements, count - offset);
+        float[][] reused = arrays();
+        float[][] values = new float[inputs.size()][];
+        for (int i = 0; i < values.length; i++) {
+            float[] target = n == blockElements ? reused[i] : new float[n];
+            TensorInfo info = inputs.get(i).info();
+            DType type = info.dtype();
+            MemorySegment bytes = ThreadBuffers.get(type.byteSize(n));
+            sources[i].read(type.byteSize(offset), bytes);
+            compute.toFloat(bytes, type, target, n);
+            if (type != plan.workingDtype()) {
+                round(target, n, plan.workingDtype());
+            }
+            values[i] = target;
+        }
+        float[][] modelValues = java.util.Arrays.copyOf(values, models);
+        return new TensorBlock(b, offset, n, modelValues, tensor.base().isPresent() ? values[models] : null);
+    }
+
+    /** Rounds {@code values[0..n)} to the working precision (mergekit casts inputs and results to its dtype). */
+    private void round(float[] values, int n, DType working) {
+        if (working == DType.F32) {
+            return;
+        }
+        MemorySegment buffer = ThreadBuffers.get(working.byteSize(n));
+        compute.fromFloat(values, working, buffer, n);
+        compute.toFloat(buffer, working, values, n);
+    }
+
+    /** This thread's block arrays, at least one per input and one for the output. */
+    private float[][] arrays() {
+        float[][] arrays = ARRAYS.get();
+        if (arrays.length < inputs.size() + 1 || (arrays.length > 0 && arrays[0].length != blockElements)) {
+            arrays = new float[inputs.size() + 1][blockElements];
+            ARRAYS.set(arrays);
+        }
+        return arrays;
+    }
+}
