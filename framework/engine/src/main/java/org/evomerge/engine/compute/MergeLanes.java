@@ -43,7 +43,7 @@ final class MergeLanes {
     private static final int WARM_ELEMENTS = 136;
 
     /** The operations, for their warm-up flags. */
-    private enum Operation { RANDOM_MASK, MAGNITUDE_MASK, MAGNITUDE_RANK, COMBINE, LINEAR_COMBINATION }
+    enum Operation { RANDOM_MASK, MAGNITUDE_MASK, MAGNITUDE_RANK, COMBINE, LINEAR_COMBINATION }
 
     /** Each operation is warmed on its first use only: a merge pays for the operations it uses, never the others. */
     private static final KernelWarmup WARM = new KernelWarmup(Operation.values().length);
@@ -54,32 +54,69 @@ final class MergeLanes {
         this.scalar = scalar;
     }
 
-    private void warm(Operation operation) {
+    /**
+     * Warms {@code operation} unless it is warm. The operations' callers ({@link VectorBackend}) check before calling,
+     * never the operations themselves: the warm-up calls them directly, so the compiled operation holds no check.
+     */
+    void warm(Operation operation) {
         if (WARM.ready(operation.ordinal())) {
             return;
         }
-        float[] a = new float[WARM_ELEMENTS];
-        float[] b = new float[WARM_ELEMENTS];
-        for (int i = 0; i < WARM_ELEMENTS; i++) {
-            a[i] = (float) Math.sin(i);
-            b[i] = (float) Math.cos(i);
-        }
-        long[] mask = new long[(WARM_ELEMENTS + 63) >>> 6];
-        float[] out = new float[WARM_ELEMENTS];
-        TaskVectorCombine combine = new TaskVectorCombine(new double[] {1, 0.5}, new double[] {1, 0.5},
-                SignElection.SUM, true, 1.0);
-        long[] calls = {0};
-        WARM.ensure(operation.ordinal(), WARM_ELEMENTS, () -> {
-            long call = calls[0]++;
-            switch (operation) {
-                case RANDOM_MASK -> randomMask(call, 0, call, a, b, 0.5, mask);
-                case MAGNITUDE_MASK -> magnitudeMask(a, b, MagnitudeRank.NONE, new MagnitudeRank(0.5f, 7), mask);
-                case MAGNITUDE_RANK -> bracket(a, b, 0.25f, 0.75f, new Brackets(0, WARM_ELEMENTS, 1), 0);
-                case COMBINE -> combineTaskVectors(b, new float[][] {a, out}, new long[][] {mask, null}, combine,
-                        out);
-                case LINEAR_COMBINATION -> linearCombination(a, 0.5, b, 0.5, out);
+        // Two sizes, alternately: with a tail (the last block of a tensor) and without (every other block). Like
+        // everything else the calls vary (tie positions, bracket overflow, elections, masks), this lets the compiled
+        // code see every branch: a branch first met on real data deoptimises the kernel back to the slow code.
+        float[][] a = new float[2][];
+        float[][] b = new float[2][];
+        float[][] out = new float[2][];
+        long[][] mask = new long[2][];
+        for (int s = 0; s < 2; s++) {
+            int n = WARM_ELEMENTS - 8 * s;
+            a[s] = new float[n];
+            b[s] = new float[n];
+            out[s] = new float[n];
+            mask[s] = new long[(n + 63) >>> 6];
+            for (int i = 0; i < n; i++) {
+                a[s][i] = (float) Math.sin(i);
+                b[s][i] = (float) Math.cos(i);
             }
-        });
+        }
+        TaskVectorCombine[] combines = {
+            new TaskVectorCombine(new double[] {1, 0.5}, new double[] {1, 0.5}, SignElection.SUM, true, 1.0),
+            new TaskVectorCombine(new double[] {1, 0.5}, new double[] {1, 1}, SignElection.COUNT, true, 1.0),
+            new TaskVectorCombine(new double[] {1, 0.5}, new double[] {1, 0.5}, SignElection.NONE, false, 0.5)};
+        long[] calls = {0};
+        Runnable call = switch (operation) {
+            case RANDOM_MASK -> () -> {
+                long c = calls[0]++;
+                int s = (int) (c & 1);
+                randomMask(c, 0, c, a[s], b[s], 0.5, mask[s]);
+            };
+            case MAGNITUDE_MASK -> () -> {
+                long c = calls[0]++;
+                int s = (int) (c & 1);
+                magnitudeMask(a[s], b[s], c % 3 == 0 ? new MagnitudeRank(0.9f, (int) (c % 150)) : MagnitudeRank.NONE,
+                        new MagnitudeRank(0.5f, (int) (c % 150)), mask[s]);
+            };
+            case MAGNITUDE_RANK -> () -> {
+                long c = calls[0]++;
+                int s = (int) (c & 1);
+                float hi = c % 5 == 0 ? 0.25f : 0.75f;
+                bracket(a[s], b[s], 0.25f, hi, new Brackets(0, c % 3 == 0 ? 8 : WARM_ELEMENTS, 1), 0);
+            };
+            case COMBINE -> () -> {
+                long c = calls[0]++;
+                int s = (int) (c & 1);
+                int k = (int) (c % 3);
+                long[][] masks = k == 0 ? new long[][] {mask[s], null} : k == 1 ? new long[][] {null, mask[s]}
+                        : new long[][] {mask[s], mask[s]};
+                combineTaskVectors(b[s], new float[][] {a[s], out[s]}, masks, combines[k], out[s]);
+            };
+            case LINEAR_COMBINATION -> () -> {
+                int s = (int) (calls[0]++ & 1);
+                linearCombination(a[s], 0.5, b[s], 0.5, out[s]);
+            };
+        };
+        WARM.ensure(operation.ordinal(), WARM_ELEMENTS, call);
     }
 
     void taskVector(float[] x, float[] base, float[] out) {
@@ -99,8 +136,11 @@ final class MergeLanes {
         if (!USABLE) {
             return scalar.magnitudeMask(x, base, from, to, mask);
         }
-        warm(Operation.MAGNITUDE_MASK);
         boolean fromStart = from.equals(MagnitudeRank.NONE); // TIES: nothing ranks before the start
+        float toThreshold = to.threshold();
+        int toTie = to.tieIndex();
+        float fromThreshold = from.threshold();
+        int fromTie = from.tieIndex();
         int end = n - n % 64;
         DoubleVector total = DoubleVector.zero(D);
         DoubleVector kept = DoubleVector.zero(D);
@@ -110,11 +150,16 @@ final class MergeLanes {
                 int i = (word << 6) + lane;
                 FloatVector m = FloatVector.fromArray(F, x, i).sub(FloatVector.fromArray(F, base, i))
                         .lanewise(VectorOperators.ABS);
-                VectorMask<Float> keep = fromStart ? before(m, i, to) : before(m, i, to).andNot(before(m, i, from));
-                bits |= keep.toLong() << lane;
+                // As lane bits, not masks passed between methods: a mask that is not inlined is boxed, and the
+                // kernel then ran in the Vector API's slow generic code (a third of a TIES merge's samples).
+                long keep = before(m, i, toThreshold, toTie);
+                if (!fromStart) {
+                    keep &= ~before(m, i, fromThreshold, fromTie);
+                }
+                bits |= keep << lane;
                 DoubleVector md = (DoubleVector) m.convertShape(VectorOperators.F2D, D, 0);
                 total = total.add(md);
-                kept = kept.add(md, keep.cast(D));
+                kept = kept.add(md, VectorMask.fromLong(D, keep));
             }
             mask[word] = bits;
         }
@@ -522,20 +567,17 @@ final class MergeLanes {
     }
 
     /**
-     * Lanes whose element (magnitude {@code m}, index {@code start + lane}) ranks before {@code rank}. Only the one
-     * vector a tie index falls in needs the per-lane index test.
+     * Bit {@code lane} set iff the element (magnitude {@code m}, index {@code start + lane}) ranks before the rank
+     * (threshold, tie index): greater, or equal with an index below the tie index.
      */
-    private static VectorMask<Float> before(FloatVector m, int start, MagnitudeRank rank) {
-        VectorMask<Float> greater = m.compare(VectorOperators.GT, rank.threshold());
-        int tie = rank.tieIndex();
-        if (tie <= start) {
+    private static long before(FloatVector m, int start, float threshold, int tieIndex) {
+        long greater = m.compare(VectorOperators.GT, threshold).toLong();
+        int tied = tieIndex - start; // lanes below this index count when equal
+        if (tied <= 0) {
             return greater;
         }
-        VectorMask<Float> tied = m.compare(VectorOperators.EQ, rank.threshold());
-        if (tie >= start + LANES) {
-            return greater.or(tied);
-        }
-        return greater.or(tied.and(F.indexInRange(start, tie)));
+        long lanes = tied >= 64 ? -1L : (1L << tied) - 1;
+        return greater | (m.compare(VectorOperators.EQ, threshold).toLong() & lanes);
     }
 
     MaskNorms randomMask(long seed, long stream, long first, float[] x, float[] base, double density, long[] mask) {
@@ -543,7 +585,6 @@ final class MergeLanes {
         if (!USABLE) {
             return scalar.randomMask(seed, stream, first, x, base, density, mask);
         }
-        warm(Operation.RANDOM_MASK);
         long streamSeed = ElementMath.streamSeed(seed, stream);
         LongVector plusOne = LongVector.fromArray(L, IOTA_PLUS_ONE, 0);
         int end = n - n % 64;
@@ -600,7 +641,6 @@ final class MergeLanes {
             scalar.combineTaskVectors(base, models, masks, combine, out);
             return;
         }
-        warm(Operation.COMBINE);
         int count = models.length;
         double[] factors = combine.factors();
         double[] shares = combine.shares();
@@ -696,7 +736,6 @@ final class MergeLanes {
         ReferenceBackend.checkSameLength(a.length, out.length);
         int i = 0;
         if (USABLE) {
-            warm(Operation.LINEAR_COMBINATION);
             for (int end = out.length - out.length % LANES; i < end; i += LANES) {
                 DoubleVector da = (DoubleVector) FloatVector.fromArray(F, a, i).convertShape(VectorOperators.F2D, D, 0);
                 DoubleVector db = (DoubleVector) FloatVector.fromArray(F, b, i).convertShape(VectorOperators.F2D, D, 0);

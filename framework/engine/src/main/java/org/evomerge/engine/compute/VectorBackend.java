@@ -44,39 +44,60 @@ public final class VectorBackend implements ComputeBackend {
     private enum Kernel { DECODE_BF16, DECODE_F32, ENCODE_BF16, DOT, WEIGHTED_SUM, AXPY }
 
     private static final KernelWarmup WARM = new KernelWarmup(Kernel.values().length);
-    private static final int WARM_ELEMENTS = 4096;
+    /** Small: until the JIT compiles them, kernel calls run the slow generic code, and it takes hundreds of calls. */
+    private static final int WARM_ELEMENTS = 264;
 
     private void warm(Kernel kernel) {
         if (WARM.ready(kernel.ordinal())) {
             return;
         }
-        float[] a = new float[WARM_ELEMENTS];
-        float[] b = new float[WARM_ELEMENTS];
-        float[] out = new float[WARM_ELEMENTS];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (float) Math.sin(i);
-            b[i] = (float) Math.cos(i);
-        }
-        MemorySegment bf16 = MemorySegment.ofArray(new short[WARM_ELEMENTS]);
-        MemorySegment f32 = MemorySegment.ofArray(new float[WARM_ELEMENTS]);
-        if (kernel == Kernel.DECODE_BF16 || kernel == Kernel.DECODE_F32 || kernel == Kernel.ENCODE_BF16) {
-            // The real calls decode and encode native buffers: warm on one, so the compiled code is for them.
-            bf16 = java.lang.foreign.Arena.ofAuto().allocate(WARM_ELEMENTS * 2L, 64);
-            f32 = java.lang.foreign.Arena.ofAuto().allocate(WARM_ELEMENTS * 4L, 64);
-        }
-        MemorySegment bf16Bytes = bf16;
-        MemorySegment f32Bytes = f32;
-        double[] sink = {0};
-        WARM.ensure(kernel.ordinal(), WARM_ELEMENTS, () -> {
-            switch (kernel) {
-                case DECODE_BF16 -> toFloat(bf16Bytes, DType.BF16, out, a.length);
-                case DECODE_F32 -> toFloat(f32Bytes, DType.F32, out, a.length);
-                case ENCODE_BF16 -> fromFloat(a, DType.BF16, bf16Bytes, a.length);
-                case DOT -> sink[0] += dot(a, b);
-                case WEIGHTED_SUM -> weightedSum(new float[][] {a, b}, new float[] {0.5f, 0.5f}, out);
-                case AXPY -> axpy(0.5f, a, out);
+        // Two sizes, alternately: with a tail (a tensor's last block) and without (every other block), so the
+        // compiled kernel has seen both branches; one first met on real data deoptimises it back to the slow code.
+        float[][] a = new float[2][];
+        float[][] b = new float[2][];
+        float[][] out = new float[2][];
+        for (int s = 0; s < 2; s++) {
+            int n = WARM_ELEMENTS - 8 * s;
+            a[s] = new float[n];
+            b[s] = new float[n];
+            out[s] = new float[n];
+            for (int i = 0; i < n; i++) {
+                a[s][i] = (float) Math.sin(i);
+                b[s][i] = (float) Math.cos(i);
             }
-        });
+        }
+        // The real calls decode and encode native buffers: warm on one, so the compiled code is for them.
+        MemorySegment bf16 = java.lang.foreign.Arena.ofAuto().allocate(WARM_ELEMENTS * 2L, 64);
+        MemorySegment f32 = java.lang.foreign.Arena.ofAuto().allocate(WARM_ELEMENTS * 4L, 64);
+        double[] sink = {0};
+        int[] calls = {0};
+        Runnable call = switch (kernel) {
+            case DECODE_BF16 -> () -> {
+                int s = calls[0]++ & 1;
+                decode(bf16, DType.BF16, out[s], out[s].length);
+            };
+            case DECODE_F32 -> () -> {
+                int s = calls[0]++ & 1;
+                decode(f32, DType.F32, out[s], out[s].length);
+            };
+            case ENCODE_BF16 -> () -> {
+                int s = calls[0]++ & 1;
+                encode(a[s], DType.BF16, bf16, a[s].length);
+            };
+            case DOT -> () -> {
+                int s = calls[0]++ & 1;
+                sink[0] += dotLanes(a[s], b[s]);
+            };
+            case WEIGHTED_SUM -> () -> {
+                int s = calls[0]++ & 1;
+                weightedSumLanes(new float[][] {a[s], b[s]}, new float[] {0.5f, 0.5f}, out[s]);
+            };
+            case AXPY -> () -> {
+                int s = calls[0]++ & 1;
+                axpyLanes(0.5f, a[s], out[s]);
+            };
+        };
+        WARM.ensure(kernel.ordinal(), WARM_ELEMENTS, call);
         if (Double.isNaN(sink[0])) {
             throw new AssertionError("unreachable: keeps the warm-up from being optimised away");
         }
@@ -108,6 +129,14 @@ public final class VectorBackend implements ComputeBackend {
         if (type == DType.BF16 || type == DType.F32) {
             warm(type == DType.BF16 ? Kernel.DECODE_BF16 : Kernel.DECODE_F32);
         }
+        decode(src, type, dst, count);
+    }
+
+    /**
+     * The kernels below are the public methods without their warm-up check: the warm-ups call them, so a check whose
+     * outcome changes once warm never sits inside the compiled kernel (it deoptimised the kernel when it flipped).
+     */
+    private void decode(MemorySegment src, DType type, float[] dst, int count) {
         ReferenceBackend.checkBounds(src, type, dst.length, count);
         switch (type) {
             case F32 -> {
@@ -145,6 +174,10 @@ public final class VectorBackend implements ComputeBackend {
         if (type == DType.BF16) {
             warm(Kernel.ENCODE_BF16);
         }
+        encode(src, type, dst, count);
+    }
+
+    private void encode(float[] src, DType type, MemorySegment dst, int count) {
         ReferenceBackend.checkBounds(dst, type, src.length, count);
         if (type != DType.BF16) {
             scalar.fromFloat(src, type, dst, count);
@@ -171,6 +204,10 @@ public final class VectorBackend implements ComputeBackend {
     @Override
     public void weightedSum(float[][] inputs, float[] weights, float[] out) {
         warm(Kernel.WEIGHTED_SUM);
+        weightedSumLanes(inputs, weights, out);
+    }
+
+    private void weightedSumLanes(float[][] inputs, float[] weights, float[] out) {
         ReferenceBackend.checkWeightedSum(inputs, weights, out);
         int n = out.length;
         int i = 0;
@@ -193,6 +230,10 @@ public final class VectorBackend implements ComputeBackend {
     @Override
     public void axpy(float a, float[] x, float[] y) {
         warm(Kernel.AXPY);
+        axpyLanes(a, x, y);
+    }
+
+    private void axpyLanes(float a, float[] x, float[] y) {
         ReferenceBackend.checkSameLength(x.length, y.length);
         FloatVector va = FloatVector.broadcast(F, a);
         int i = 0;
@@ -207,6 +248,10 @@ public final class VectorBackend implements ComputeBackend {
     @Override
     public double dot(float[] a, float[] b) {
         warm(Kernel.DOT);
+        return dotLanes(a, b);
+    }
+
+    private double dotLanes(float[] a, float[] b) {
         ReferenceBackend.checkSameLength(a.length, b.length);
         // Widen half-width float vectors into full-width double vectors (part 0 only): the form the JIT compiles to
         // one conversion instruction; splitting a full-width float vector into two parts falls back to slow code.
@@ -249,28 +294,33 @@ public final class VectorBackend implements ComputeBackend {
 
     @Override
     public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
+        merges.warm(MergeLanes.Operation.MAGNITUDE_MASK);
         return merges.magnitudeMask(x, base, from, to, mask);
     }
 
     @Override
     public MaskNorms randomMask(long seed, long stream, float[] x, float[] base, double density, long[] mask) {
+        merges.warm(MergeLanes.Operation.RANDOM_MASK);
         return merges.randomMask(seed, stream, 0, x, base, density, mask);
     }
 
     @Override
     public MaskNorms randomMask(long seed, long stream, long firstIndex, float[] x, float[] base, double density,
                                 long[] mask) {
+        merges.warm(MergeLanes.Operation.RANDOM_MASK);
         return merges.randomMask(seed, stream, firstIndex, x, base, density, mask);
     }
 
     @Override
     public void combineTaskVectors(float[] base, float[][] models, long[][] masks, TaskVectorCombine combine,
                                    float[] out) {
+        merges.warm(MergeLanes.Operation.COMBINE);
         merges.combineTaskVectors(base, models, masks, combine, out);
     }
 
     @Override
     public void linearCombination(float[] a, double ca, float[] b, double cb, float[] out) {
+        merges.warm(MergeLanes.Operation.LINEAR_COMBINATION);
         merges.linearCombination(a, ca, b, cb, out);
     }
 }

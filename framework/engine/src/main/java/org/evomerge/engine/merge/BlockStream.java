@@ -35,6 +35,7 @@ final class BlockStream implements TensorBlocks {
     private final MergePlan.PlannedTensor tensor;
     private final ComputeBackend compute;
     private final ModelWriter writer;
+    private final PartWriter parts;
     private final TensorInfo output;
     private final LongConsumer progress;
     private final List<MergePlan.PlannedInput> inputs;
@@ -45,16 +46,19 @@ final class BlockStream implements TensorBlocks {
     private boolean merged;
 
     /**
+     * @param parts    the run's part writer, or {@code null} when the writer cannot take parts (the tensor is then
+     *                 gathered and written whole)
      * @param output   the output tensor as written (name, out dtype, shape)
      * @param progress told the input bytes of each block the merge pass finishes
      */
     BlockStream(MergePlan plan, String methodId, MergePlan.PlannedTensor tensor, ComputeBackend compute,
-                ModelWriter writer, TensorInfo output, LongConsumer progress, int blockElements) {
+                ModelWriter writer, PartWriter parts, TensorInfo output, LongConsumer progress, int blockElements) {
         this.plan = plan;
         this.methodId = methodId;
         this.tensor = tensor;
         this.compute = compute;
         this.writer = writer;
+        this.parts = parts;
         this.output = output;
         this.progress = progress;
         this.blockElements = blockElements;
@@ -127,8 +131,11 @@ final class BlockStream implements TensorBlocks {
         merged = true;
         DType outType = output.dtype();
         long inputBytes = inputs.stream().mapToLong(i -> i.info().byteSize()).sum();
-        boolean parts = writer.writesInParts();
-        try (ThreadBuffers.Lease whole = parts ? null : ThreadBuffers.output(output.byteSize())) {
+        long blockBytes = outType.byteSize(blockElements);
+        MemorySegment buffer = null; // the part being filled: consecutive blocks, written together
+        long bufferStart = 0;
+        long filled = 0;
+        try (ThreadBuffers.Lease whole = parts != null ? null : ThreadBuffers.output(output.byteSize())) {
             for (int b = 0; b < blockCount(); b++) {
                 TensorBlock block = read(b);
                 int n = block.length();
@@ -143,16 +150,25 @@ final class BlockStream implements TensorBlocks {
                     round(out, n, plan.workingDtype());
                 }
                 long at = outType.byteSize(block.offset());
-                if (parts) {
-                    MemorySegment encoded = ThreadBuffers.get(outType.byteSize(n));
-                    compute.fromFloat(out, outType, encoded, n);
-                    writer.writePart(output, at, encoded);
+                long bytes = outType.byteSize(n);
+                if (parts == null) {
+                    compute.fromFloat(out, outType, whole.segment().asSlice(at, bytes), n);
                 } else {
-                    compute.fromFloat(out, outType, whole.segment().asSlice(at, outType.byteSize(n)), n);
+                    if (buffer == null) {
+                        buffer = parts.buffer();
+                        bufferStart = at;
+                        filled = 0;
+                    }
+                    compute.fromFloat(out, outType, buffer.asSlice(filled, bytes), n);
+                    filled += bytes;
+                    if (filled + blockBytes > buffer.byteSize() || b == blockCount() - 1) {
+                        parts.submit(output, bufferStart, buffer, filled);
+                        buffer = null;
+                    }
                 }
                 progress.accept(inputBytes * n / count);
             }
-            if (!parts) {
+            if (parts == null) {
                 writer.write(output, whole.segment());
             }
         }

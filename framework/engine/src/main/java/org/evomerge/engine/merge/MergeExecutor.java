@@ -76,6 +76,8 @@ public final class MergeExecutor {
             return thread;
         });
         long[] written = new long[1];
+        PartWriter parts = writer.writesInParts() ? new PartWriter(writer) : null;
+        boolean finished = false;
         try (ProgressReporter.Progress progress = context.progress().start("merging", totalBytes, "bytes")) {
             List<Future<Long>> results = new ArrayList<>();
             int[] done = new int[1];
@@ -98,8 +100,8 @@ public final class MergeExecutor {
                     try {
                         long bytes;
                         if (job.streamed() != null) {
-                            bytes = mergeStreamed(plan, descriptor, method, writer, context, tensor, job.streamed(),
-                                    statistics, progress);
+                            bytes = mergeStreamed(plan, descriptor, method, writer, parts, context, tensor,
+                                    job.streamed(), statistics, progress);
                         } else {
                             bytes = mergeOne(plan, descriptor, method, writer, context, tensor, statistics, arrays);
                             progress.advance(inputBytes(tensor));
@@ -118,8 +120,19 @@ public final class MergeExecutor {
             for (Future<Long> result : results) {
                 written[0] += await(result);
             }
+            if (parts != null) {
+                parts.close(); // every part on disk (or the write failure) before the merge counts as done
+            }
+            finished = true;
         } finally {
             pool.shutdownNow();
+            if (parts != null && !finished) {
+                try {
+                    parts.close();
+                } catch (RuntimeException suppressed) {
+                    // the merge already failed; that failure is the one to report
+                }
+            }
             ThreadBuffers.clearShared();
         }
         return new Summary(tensors.size(), totalBytes, written[0]);
@@ -284,11 +297,12 @@ public final class MergeExecutor {
 
     /** Merges one tensor in blocks: the method's scans and merge pass read the inputs block by block. */
     private static long mergeStreamed(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
-                                      ModelWriter writer, RunContext context, MergePlan.PlannedTensor tensor,
+                                      ModelWriter writer, PartWriter parts, RunContext context,
+                                      MergePlan.PlannedTensor tensor,
                                       BlockMergeInput input, ModelWideStatistics statistics,
                                       ProgressReporter.Progress progress) {
         TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), input.shape(), "");
-        BlockStream blocks = new BlockStream(plan, descriptor.id(), tensor, context.compute(), writer, info,
+        BlockStream blocks = new BlockStream(plan, descriptor.id(), tensor, context.compute(), writer, parts, info,
                 progress::advance, BlockStream.BLOCK_ELEMENTS);
         try {
             method.mergeBlocks(input.withBlocks(blocks), statistics);
