@@ -75,6 +75,43 @@ class MergeExecutorTest {
         return out;
     };
 
+    /** jitter_sum in blocks: the same values, the jitter drawn with each element's index in the whole tensor. */
+    private static final MergeMethod JITTER_SUM_IN_BLOCKS = new MergeMethod() {
+        @Override
+        public float[] merge(org.evomerge.api.merge.MergeInput input) {
+            return JITTER_SUM_METHOD.merge(input);
+        }
+
+        @Override
+        public boolean mergesInBlocks(org.evomerge.api.merge.BlockMergeInput input) {
+            return true;
+        }
+
+        @Override
+        public void mergeBlocks(org.evomerge.api.merge.BlockMergeInput input,
+                                org.evomerge.api.merge.ModelWideStatistics statistics) {
+            double scale = input.parameters().number("scale");
+            double[] sum = {0};
+            input.blocks().scan(0, block -> { // a scan, as methods with per-tensor statistics make
+                sum[0] += block.length();
+                return true;
+            });
+            assertEquals(input.elementCount(), (long) sum[0]);
+            input.blocks().merge((block, out) -> {
+                java.util.Arrays.fill(out, 0f);
+                for (int m = 0; m < block.models().length; m++) {
+                    double w = input.models().get(m).parameters().number("weight");
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] += (float) (w * block.models()[m][i]);
+                    }
+                }
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = (float) (scale * out[i] + 1e-3 * input.random().uniform(block.offset() + i));
+                }
+            });
+        }
+    };
+
     /** A 3-layer model whose values encode (model, tensor, element) so tests can see where outputs came from. */
     private static Model model(int id, int vocab, boolean head) {
         Map<String, float[]> values = new LinkedHashMap<>();
@@ -176,6 +213,120 @@ class MergeExecutorTest {
         @Override
         public void close() {
         }
+    }
+
+    /** Gathers tensors written in parts; can be told to fail. */
+    private static final class PartsWriter implements ModelWriter {
+        final Map<String, byte[]> bytes = new ConcurrentHashMap<>();
+        final Map<String, Long> arrived = new ConcurrentHashMap<>();
+        RuntimeException failure;
+
+        @Override
+        public boolean writesInParts() {
+            return true;
+        }
+
+        @Override
+        public void writePart(TensorInfo info, long offset, MemorySegment part) {
+            if (failure != null) {
+                throw failure;
+            }
+            byte[] target = bytes.computeIfAbsent(info.name(), n -> new byte[(int) info.byteSize()]);
+            MemorySegment.copy(part, 0, MemorySegment.ofArray(target), offset, part.byteSize());
+            arrived.merge(info.name(), part.byteSize(), Long::sum);
+        }
+
+        @Override
+        public void write(TensorInfo info, MemorySegment data) {
+            writePart(info, 0, data);
+        }
+
+        float[] floats(String name) {
+            return MemorySegment.ofArray(bytes.get(name))
+                    .toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
+        }
+
+        @Override
+        public void commit() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static final String BLOCK_RECIPE = """
+            merge_method: jitter_sum
+            models:
+              - {model: a, parameters: {weight: 0.25}}
+              - {model: b, parameters: {weight: [0, 1]}}
+            parameters: {scale: [{filter: mlp, value: 2.0}, {value: 1.0}]}
+            """;
+
+    /** Models whose embeddings and heads span several blocks, the last one ragged. */
+    private static Map<String, Model> blockModels() {
+        int vocab = (2 * BlockStream.BLOCK_ELEMENTS + 4_000) / 4;
+        return new LinkedHashMap<>(Map.of("a", model(1, vocab, true), "b", model(2, vocab, true)));
+    }
+
+    private MergePlan blockPlan(Map<String, Model> models) {
+        MergeRecipe recipe = RecipeReader.parse(BLOCK_RECIPE, temp.resolve("recipe.yml"));
+        return MergePlanner.plan(recipe, JITTER_SUM, models,
+                ArchitectureCatalog.load(List.of()).findOrGeneric(models.values().iterator().next().config()));
+    }
+
+    @Test
+    void tensorsMergedInBlocksAreTheTensorsMergedWhole() {
+        Map<String, Model> models = blockModels();
+        MergePlan plan = blockPlan(models);
+        CapturingWriter whole = new CapturingWriter();
+        MergeExecutor.run(plan, JITTER_SUM, JITTER_SUM_METHOD, whole, context(2), 1 << 10);
+        for (int threads : new int[] {1, 2}) {
+            PartsWriter parts = new PartsWriter();
+            MergeExecutor.run(plan, JITTER_SUM, JITTER_SUM_IN_BLOCKS, parts, context(threads), 1 << 10);
+            CapturingWriter gathered = new CapturingWriter(); // a writer without parts gets each tensor whole
+            MergeExecutor.run(plan, JITTER_SUM, JITTER_SUM_IN_BLOCKS, gathered, context(threads), 1 << 10);
+            assertEquals(whole.written.keySet(), parts.bytes.keySet());
+            whole.written.forEach((name, values) -> {
+                assertEquals(values.length * 4L, parts.arrived.get(name), name + ": every byte once");
+                assertArrayEquals(values, parts.floats(name), name);
+                assertArrayEquals(values, gathered.written.get(name), name);
+            });
+        }
+    }
+
+    @Test
+    void aFailedPartWriteFailsTheMerge() {
+        Map<String, Model> models = blockModels();
+        PartsWriter parts = new PartsWriter();
+        parts.failure = new java.io.UncheckedIOException("disk full", new java.io.IOException("disk full"));
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () ->
+                MergeExecutor.run(blockPlan(models), JITTER_SUM, JITTER_SUM_IN_BLOCKS, parts, context(2), 1 << 10));
+        assertEquals("disk full", e.getMessage());
+    }
+
+    @Test
+    void aBlockMergeWithoutAMergePassIsAnError() {
+        MergeMethod lazy = new MergeMethod() {
+            @Override
+            public float[] merge(org.evomerge.api.merge.MergeInput input) {
+                return JITTER_SUM_METHOD.merge(input);
+            }
+
+            @Override
+            public boolean mergesInBlocks(org.evomerge.api.merge.BlockMergeInput input) {
+                return true;
+            }
+
+            @Override
+            public void mergeBlocks(org.evomerge.api.merge.BlockMergeInput input,
+                                    org.evomerge.api.merge.ModelWideStatistics statistics) {
+                // forgets the merge pass
+            }
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> MergeExecutor.run(
+                blockPlan(blockModels()), JITTER_SUM, lazy, new PartsWriter(), context(1), 1 << 10));
+        assertTrue(e.getMessage().contains("was not merged"), e.getMessage());
     }
 
     private RunContext context(int threads) {

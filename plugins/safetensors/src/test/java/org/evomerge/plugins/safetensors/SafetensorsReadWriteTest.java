@@ -197,6 +197,54 @@ class SafetensorsReadWriteTest {
     }
 
     @Test
+    void tensorsWrittenInPartsAreTheTensorsWrittenWhole() throws IOException {
+        List<TensorInfo> layout = List.of(
+                new TensorInfo("a", DType.BF16, Shape.of(7, 9), ""),
+                new TensorInfo("b", DType.F32, Shape.of(10), ""),
+                new TensorInfo("c", DType.F32, Shape.of(3), ""));
+        WriteOptions options = new WriteOptions(layout, config(Map.of("model_type", "llama")), 100, false, Map.of(),
+                List.of());
+        Map<String, byte[]> expected = new java.util.HashMap<>();
+        for (TensorInfo info : layout) {
+            byte[] b = new byte[(int) info.byteSize()];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (byte) (info.name().hashCode() * 31 + i);
+            }
+            expected.put(info.name(), b);
+        }
+        Path out = temp.resolve("parts");
+        try (ModelWriter writer = format.create(out, options)) {
+            assertTrue(writer.writesInParts());
+            byte[] a = expected.get("a");
+            // Parts out of order and of uneven sizes; b whole; c in parts too.
+            int[][] parts = {{100, 26}, {0, 40}, {40, 60}};
+            for (int[] part : parts) {
+                writer.writePart(layout.get(0), part[0], MemorySegment.ofArray(java.util.Arrays.copyOfRange(a,
+                        part[0], part[0] + part[1])));
+            }
+            writer.write(layout.get(1), MemorySegment.ofArray(expected.get("b")));
+            byte[] c = expected.get("c");
+            writer.writePart(layout.get(2), 4, MemorySegment.ofArray(java.util.Arrays.copyOfRange(c, 4, 12)));
+            IllegalArgumentException beyond = assertThrows(IllegalArgumentException.class, () ->
+                    writer.writePart(layout.get(2), 8, MemorySegment.ofArray(new byte[8])));
+            assertTrue(beyond.getMessage().contains("'c'"), beyond.getMessage());
+            IllegalStateException unfinished = assertThrows(IllegalStateException.class, writer::commit);
+            assertTrue(unfinished.getMessage().contains("'c'"), unfinished.getMessage());
+            writer.writePart(layout.get(2), 0, MemorySegment.ofArray(java.util.Arrays.copyOfRange(c, 0, 4)));
+            IllegalStateException twice = assertThrows(IllegalStateException.class, () ->
+                    writer.writePart(layout.get(0), 0, MemorySegment.ofArray(new byte[2])));
+            assertTrue(twice.getMessage().contains("already written"), twice.getMessage());
+            writer.commit();
+        }
+        try (Model model = format.open(out)) {
+            for (TensorInfo info : layout) {
+                assertArrayEquals(expected.get(info.name()), bytes(model.tensors().tensor(info.name()).data()),
+                        info.name());
+            }
+        }
+    }
+
+    @Test
     void nothingAppearsAtTheDestinationUntilCommit() throws IOException {
         Path source = RawSafetensors.valid(temp.resolve("src/model.safetensors")).getParent();
         Path out = temp.resolve("out");
