@@ -23,7 +23,8 @@ final class BlockStream implements TensorBlocks {
 
     /**
      * Elements per block: 64 Ki floats (256 KiB) per input, so a block of three inputs and the output stays in the
-     * L2 cache between the passes of one merge step, and per-block call overheads stay far below the work.
+     * L2 cache between the passes of one merge step, and per-block call overheads stay far below the work. (A TIES
+     * merge of three 2.3 GB models took 9.3-10.2 s with these, 11.0-12.0 s with 16 Ki and 9.8-12.0 s with 256 Ki.)
      */
     static final int BLOCK_ELEMENTS = 1 << 16;
 
@@ -131,10 +132,10 @@ final class BlockStream implements TensorBlocks {
         merged = true;
         DType outType = output.dtype();
         long inputBytes = inputs.stream().mapToLong(i -> i.info().byteSize()).sum();
-        long blockBytes = outType.byteSize(blockElements);
         MemorySegment buffer = null; // the part being filled: consecutive blocks, written together
         long bufferStart = 0;
         long filled = 0;
+        long advanced = 0;
         try (ThreadBuffers.Lease whole = parts != null ? null : ThreadBuffers.output(output.byteSize())) {
             for (int b = 0; b < blockCount(); b++) {
                 TensorBlock block = read(b);
@@ -154,6 +155,10 @@ final class BlockStream implements TensorBlocks {
                 if (parts == null) {
                     compute.fromFloat(out, outType, whole.segment().asSlice(at, bytes), n);
                 } else {
+                    if (buffer != null && filled + bytes > buffer.byteSize()) {
+                        parts.submit(output, bufferStart, buffer, filled);
+                        buffer = null;
+                    }
                     if (buffer == null) {
                         buffer = parts.buffer();
                         bufferStart = at;
@@ -161,12 +166,13 @@ final class BlockStream implements TensorBlocks {
                     }
                     compute.fromFloat(out, outType, buffer.asSlice(filled, bytes), n);
                     filled += bytes;
-                    if (filled + blockBytes > buffer.byteSize() || b == blockCount() - 1) {
-                        parts.submit(output, bufferStart, buffer, filled);
-                        buffer = null;
-                    }
                 }
-                progress.accept(inputBytes * n / count);
+                long done = b == blockCount() - 1 ? inputBytes : inputBytes * (block.offset() + n) / count;
+                progress.accept(done - advanced);
+                advanced = done;
+            }
+            if (buffer != null) {
+                parts.submit(output, bufferStart, buffer, filled);
             }
             if (parts == null) {
                 writer.write(output, whole.segment());

@@ -76,12 +76,16 @@ public final class MergeExecutor {
             return thread;
         });
         long[] written = new long[1];
-        PartWriter parts = writer.writesInParts() ? new PartWriter(writer) : null;
+        List<Job> jobs = jobs(plan, descriptor, method, context);
+        long largestPart = jobs.stream().filter(j -> j.streamed() != null)
+                .mapToLong(j -> plan.outDtype().byteSize(elementCount(j.tensor()))).max().orElse(0);
+        PartWriter parts = writer.writesInParts() && largestPart > 0
+                ? new PartWriter(writer, Math.min(PartWriter.BUFFER_BYTES, largestPart)) : null;
         boolean finished = false;
         try (ProgressReporter.Progress progress = context.progress().start("merging", totalBytes, "bytes")) {
             List<Future<Long>> results = new ArrayList<>();
             int[] done = new int[1];
-            for (Job job : executionOrder(jobs(plan, descriptor, method, context), permits)) {
+            for (Job job : executionOrder(jobs, permits)) {
                 MergePlan.PlannedTensor tensor = job.tensor();
                 int cost = (int) Math.min(permits, job.workingBytes() / 1024 + 1);
                 try {

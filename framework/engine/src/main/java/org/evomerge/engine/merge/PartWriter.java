@@ -17,7 +17,7 @@ import org.evomerge.api.tensor.TensorInfo;
  */
 final class PartWriter implements AutoCloseable {
 
-    /** Bytes per buffer: many blocks per write call. */
+    /** Bytes per buffer at most: many blocks per write call. */
     static final long BUFFER_BYTES = 4L << 20;
     private static final int BUFFERS = 6;
 
@@ -27,24 +27,39 @@ final class PartWriter implements AutoCloseable {
     private static final Part END = new Part(null, 0, null, 0);
 
     private final ModelWriter writer;
+    private final long bufferBytes;
     private final Arena arena = Arena.ofShared();
+    private int allocated;
     private final BlockingQueue<MemorySegment> free = new ArrayBlockingQueue<>(BUFFERS);
     private final BlockingQueue<Part> parts = new ArrayBlockingQueue<>(BUFFERS + 1);
     private final Thread thread;
     private volatile RuntimeException failure;
     private boolean closed;
 
-    PartWriter(ModelWriter writer) {
+    /**
+     * @param bufferBytes the size of each buffer (at least the largest part; the largest tensor is enough): buffers
+     *                    are allocated when first needed, so merging small models (the evolution merges candidates in
+     *                    memory) does not zero megabytes per merge
+     */
+    PartWriter(ModelWriter writer, long bufferBytes) {
         this.writer = writer;
-        for (int i = 0; i < BUFFERS; i++) {
-            free.add(arena.allocate(BUFFER_BYTES, 64));
-        }
+        this.bufferBytes = Math.max(64, bufferBytes);
         this.thread = Thread.ofPlatform().daemon().name("evomerge-writer").start(this::drain);
     }
 
-    /** A free buffer of {@link #BUFFER_BYTES} to encode parts into; waits while every buffer is being written. */
+    /** A free buffer to encode parts into; waits while every buffer is being written. */
     MemorySegment buffer() {
         checkFailure();
+        MemorySegment ready = free.poll();
+        if (ready != null) {
+            return ready;
+        }
+        synchronized (this) {
+            if (allocated < BUFFERS) {
+                allocated++;
+                return arena.allocate(bufferBytes, 64);
+            }
+        }
         try {
             MemorySegment buffer = free.take();
             checkFailure();
