@@ -34,24 +34,10 @@ final class MagnitudeSelection {
     /** The rank at {@code positions[m]} of the magnitude order of {@code models[m] − base}, for every model. */
     static MagnitudeRank[] ranks(TensorBlocks blocks, int[] positions) {
         int models = blocks.modelCount();
-        if (positions.length != models) {
-            throw new IllegalArgumentException(positions.length + " positions for " + models + " models");
-        }
         long n = blocks.elementCount();
         MagnitudeRank[] ranks = new MagnitudeRank[models];
         boolean[] active = new boolean[models];
-        boolean any = false;
-        for (int m = 0; m < models; m++) {
-            if (positions[m] <= 0) {
-                ranks[m] = MagnitudeRank.NONE;
-            } else if (positions[m] >= n) {
-                ranks[m] = MagnitudeRank.ALL;
-            } else {
-                active[m] = true;
-                any = true;
-            }
-        }
-        if (!any) {
+        if (!needSelection(blocks, positions, ranks, active)) {
             return ranks;
         }
         if (n < RADIX_MINIMUM) {
@@ -64,6 +50,27 @@ final class MagnitudeSelection {
         }
         radixRanks(blocks, positions, active, ranks);
         return ranks;
+    }
+
+    /**
+     * Settles the positions that need no selection ({@code NONE} for ≤ 0, {@code ALL} for ≥ n) in {@code ranks} and
+     * marks the others {@code active}; whether any is.
+     */
+    static boolean needSelection(TensorBlocks blocks, int[] positions, MagnitudeRank[] ranks, boolean[] active) {
+        if (positions.length != blocks.modelCount()) {
+            throw new IllegalArgumentException(positions.length + " positions for " + blocks.modelCount() + " models");
+        }
+        boolean any = false;
+        for (int m = 0; m < positions.length; m++) {
+            if (positions[m] <= 0) {
+                ranks[m] = MagnitudeRank.NONE;
+            } else if (positions[m] >= blocks.elementCount()) {
+                ranks[m] = MagnitudeRank.ALL;
+            } else {
+                active[m] = any = true;
+            }
+        }
+        return any;
     }
 
     /**

@@ -215,24 +215,11 @@ final class MergeLanes {
         if (n < BRACKET_MINIMUM) {
             return MagnitudeSelection.ranks(blocks, positions);
         }
-        if (positions.length != models) {
-            throw new IllegalArgumentException(positions.length + " positions for " + models + " models");
-        }
         MagnitudeRank[] ranks = new MagnitudeRank[models];
         int[] fallback = new int[models]; // positions for the scalar selection, 0 (= NONE, no work) where not needed
         boolean anyFallback = false;
         boolean[] active = new boolean[models];
-        boolean any = false;
-        for (int m = 0; m < models; m++) {
-            if (positions[m] <= 0) {
-                ranks[m] = MagnitudeRank.NONE;
-            } else if (positions[m] >= n) {
-                ranks[m] = MagnitudeRank.ALL;
-            } else {
-                active[m] = any = true;
-            }
-        }
-        if (!any) {
+        if (!MagnitudeSelection.needSelection(blocks, positions, ranks, active)) {
             return ranks;
         }
         warm(Operation.MAGNITUDE_RANK);

@@ -75,42 +75,49 @@ class MergeExecutorTest {
         return out;
     };
 
-    /** jitter_sum in blocks: the same values, the jitter drawn with each element's index in the whole tensor. */
-    private static final MergeMethod JITTER_SUM_IN_BLOCKS = new MergeMethod() {
-        @Override
-        public float[] merge(org.evomerge.api.merge.MergeInput input) {
-            return JITTER_SUM_METHOD.merge(input);
-        }
+    /** jitter_sum as a method that takes tensors in blocks, merging them with {@code blocks}. */
+    private static MergeMethod inBlocks(java.util.function.Consumer<org.evomerge.api.merge.BlockMergeInput> blocks) {
+        return new MergeMethod() {
+            @Override
+            public float[] merge(org.evomerge.api.merge.MergeInput input) {
+                return JITTER_SUM_METHOD.merge(input);
+            }
 
-        @Override
-        public boolean mergesInBlocks(org.evomerge.api.merge.BlockMergeInput input) {
-            return true;
-        }
-
-        @Override
-        public void mergeBlocks(org.evomerge.api.merge.BlockMergeInput input,
-                                org.evomerge.api.merge.ModelWideStatistics statistics) {
-            double scale = input.parameters().number("scale");
-            double[] sum = {0};
-            input.blocks().scan(0, block -> { // a scan, as methods with per-tensor statistics make
-                sum[0] += block.length();
+            @Override
+            public boolean mergesInBlocks(org.evomerge.api.merge.BlockMergeInput input) {
                 return true;
-            });
-            assertEquals(input.elementCount(), (long) sum[0]);
-            input.blocks().merge((block, out) -> {
-                java.util.Arrays.fill(out, 0f);
-                for (int m = 0; m < block.models().length; m++) {
-                    double w = input.models().get(m).parameters().number("weight");
-                    for (int i = 0; i < out.length; i++) {
-                        out[i] += (float) (w * block.models()[m][i]);
-                    }
-                }
+            }
+
+            @Override
+            public void mergeBlocks(org.evomerge.api.merge.BlockMergeInput input,
+                                    org.evomerge.api.merge.ModelWideStatistics statistics) {
+                blocks.accept(input);
+            }
+        };
+    }
+
+    /** jitter_sum in blocks: the same values, the jitter drawn with each element's index in the whole tensor. */
+    private static final MergeMethod JITTER_SUM_IN_BLOCKS = inBlocks(input -> {
+        double scale = input.parameters().number("scale");
+        long[] seen = {0};
+        input.blocks().scan(0, block -> { // a scan, as methods with per-tensor statistics make
+            seen[0] += block.length();
+            return true;
+        });
+        assertEquals(input.elementCount(), seen[0]);
+        input.blocks().merge((block, out) -> {
+            java.util.Arrays.fill(out, 0f);
+            for (int m = 0; m < block.models().length; m++) {
+                double w = input.models().get(m).parameters().number("weight");
                 for (int i = 0; i < out.length; i++) {
-                    out[i] = (float) (scale * out[i] + 1e-3 * input.random().uniform(block.offset() + i));
+                    out[i] += (float) (w * block.models()[m][i]);
                 }
-            });
-        }
-    };
+            }
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (float) (scale * out[i] + 1e-3 * input.random().uniform(block.offset() + i));
+            }
+        });
+    });
 
     /** A 3-layer model whose values encode (model, tensor, element) so tests can see where outputs came from. */
     private static Model model(int id, int vocab, boolean head) {
@@ -307,23 +314,9 @@ class MergeExecutorTest {
 
     @Test
     void aBlockMergeWithoutAMergePassIsAnError() {
-        MergeMethod lazy = new MergeMethod() {
-            @Override
-            public float[] merge(org.evomerge.api.merge.MergeInput input) {
-                return JITTER_SUM_METHOD.merge(input);
-            }
-
-            @Override
-            public boolean mergesInBlocks(org.evomerge.api.merge.BlockMergeInput input) {
-                return true;
-            }
-
-            @Override
-            public void mergeBlocks(org.evomerge.api.merge.BlockMergeInput input,
-                                    org.evomerge.api.merge.ModelWideStatistics statistics) {
-                // forgets the merge pass
-            }
-        };
+        MergeMethod lazy = inBlocks(input -> {
+            // forgets the merge pass
+        });
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> MergeExecutor.run(
                 blockPlan(blockModels()), JITTER_SUM, lazy, new PartsWriter(), context(1), 1 << 10));
         assertTrue(e.getMessage().contains("was not merged"), e.getMessage());
