@@ -103,7 +103,8 @@ public final class MergePlanner {
         config.put("torch_dtype", torchName(out));
         Optional<VocabularyAlignment> vocabulary = recipe.tokenizer()
                 .map(settings -> alignment(recipe, settings, referenceName, models, locate));
-        vocabulary.ifPresent(v -> config.put("vocab_size", v.rows()));
+        // Where the reference config keeps it: multimodal configs nest the language model's vocab_size in text_config.
+        vocabulary.ifPresent(v -> putNested(config, vocabSizeKey(config), v.rows()));
         return new MergePlan(planned, config, out, working, vocabulary);
     }
 
@@ -170,10 +171,7 @@ public final class MergePlanner {
         }
         Optional<String> key = stack.module().layersKey();
         if (key.isPresent()) {
-            Object value = model.config().raw();
-            for (String part : key.get().split("\\.")) {
-                value = value instanceof Map<?, ?> map ? map.get(part) : null;
-            }
+            Object value = nested(model.config().raw(), key.get());
             if (value instanceof Number n && n.intValue() > 0) {
                 return n.intValue();
             }
@@ -279,6 +277,24 @@ public final class MergePlanner {
         }
     }
 
+    /**
+     * The config key of the language model's vocabulary size: {@code vocab_size}, or {@code text_config.vocab_size}
+     * when only the nested one exists (multimodal models such as LLaVA).
+     */
+    static String vocabSizeKey(Map<String, Object> config) {
+        return !config.containsKey("vocab_size") && config.get("text_config") instanceof Map<?, ?> text
+                && text.containsKey("vocab_size") ? "text_config.vocab_size" : "vocab_size";
+    }
+
+    /** The value at a dotted config key, or {@code null}. */
+    static Object nested(Map<String, Object> config, String dottedKey) {
+        Object current = config;
+        for (String part : dottedKey.split("\\.")) {
+            current = current instanceof Map<?, ?> map ? map.get(part) : null;
+        }
+        return current;
+    }
+
     /** Sets a dotted config key ({@code text_config.num_hidden_layers}), copying the nested objects on the way. */
     @SuppressWarnings("unchecked")
     static void putNested(Map<String, Object> config, String dottedKey, Object value) {
@@ -303,7 +319,7 @@ public final class MergePlanner {
             Optional<Path> folder = model.location().map(p -> Files.isDirectory(p) ? p : p.getParent());
             Optional<TokenizerVocabulary> tokenizer = folder.filter(f -> Files.isRegularFile(f.resolve("tokenizer.json")))
                     .map(TokenizerVocabulary::read);
-            Object size = model.config().raw().get("vocab_size");
+            Object size = nested(model.config().raw(), vocabSizeKey(model.config().raw()));
             vocabularies.add(new VocabularyAlignment.ModelVocabulary(entry.getKey(), tokenizer,
                     size instanceof Number n ? n.intValue() : 0));
         }

@@ -2,6 +2,7 @@ package org.evomerge.engine.merge;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -232,6 +233,61 @@ class VocabularyMergeTest {
         float[] e = run(plan).written.get("model.embed_tokens.weight");
         // Output c0 d1 + 2 padding rows. Base: c = its row 2; d = other's row 1 (only owner); padding = mean of both.
         assertArrayEquals(new float[] {20, 21, 110, 111, 65, 66, 65, 66}, e);
+    }
+
+    /** {@code model} with another raw config (a multimodal model's, with the language model's keys nested). */
+    private static Model withRawConfig(Model model, Map<String, Object> raw) {
+        ModelConfig c = model.config();
+        ModelConfig config = new ModelConfig(c.architectures(), c.modelType(), c.numLayers(), c.hiddenSize(),
+                c.intermediateSize(), c.numHeads(), c.numKeyValueHeads(), c.headDim(), c.vocabSize(),
+                c.tiedEmbeddings(), c.ropeTheta(), c.rmsNormEps(), raw);
+        return new Model() {
+            public String formatId() {
+                return model.formatId();
+            }
+
+            public Optional<Path> location() {
+                return model.location();
+            }
+
+            public ModelConfig config() {
+                return config;
+            }
+
+            public TensorSource tensors() {
+                return model.tensors();
+            }
+
+            public List<Path> sideFiles() {
+                return model.sideFiles();
+            }
+
+            public void close() {
+                model.close();
+            }
+        };
+    }
+
+    @Test
+    void aNestedVocabSizeIsReadAndWrittenWhereTheConfigKeepsIt() {
+        Map<String, Model> models = models();
+        // Like LLaVA: the language model's settings under text_config. Tokens at or beyond a model's vocab_size do
+        // not count: the base's "c" (id 2, vocab_size 2) and the other's "d" (id 1, vocab_size 1).
+        models.put("base", withRawConfig(models.get("base"), Map.of("model_type", "llava",
+                "text_config", Map.of("num_hidden_layers", 1, "vocab_size", 2))));
+        models.put("other", withRawConfig(models.get("other"), Map.of("model_type", "llava",
+                "text_config", Map.of("num_hidden_layers", 1, "vocab_size", 1))));
+        MergePlan plan = plan("""
+                merge_method: weighted_sum
+                models:
+                  - {model: base, parameters: {weight: 0.5}}
+                  - {model: other, parameters: {weight: 0.5}}
+                tokenizer_source: union
+                """, models);
+        // Union of the base's a0 b1 and the other's c0: a b c (with the nested sizes ignored it would be a b c d).
+        assertEquals(3, ((Map<?, ?>) plan.config().get("text_config")).get("vocab_size"));
+        assertEquals(1, ((Map<?, ?>) plan.config().get("text_config")).get("num_hidden_layers"));
+        assertFalse(plan.config().containsKey("vocab_size"), "no top-level key the input did not have");
     }
 
     @Test
