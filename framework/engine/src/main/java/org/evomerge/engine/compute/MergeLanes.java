@@ -56,7 +56,8 @@ final class MergeLanes {
 
     /**
      * Warms {@code operation} unless it is warm. The operations' callers ({@link VectorBackend}) check before calling,
-     * never the operations themselves: the warm-up calls them directly, so the compiled operation holds no check.
+     * never the operations themselves: the warm-up calls them directly, so the compiled operation holds no check
+     * (the selection checks once per call, outside its per-block kernel {@code bracket}, which the warm-up runs).
      */
     void warm(Operation operation) {
         if (WARM.ready(operation.ordinal())) {
