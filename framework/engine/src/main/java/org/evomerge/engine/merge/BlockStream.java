@@ -11,6 +11,7 @@ import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.engine.compute.NaNScan;
 
 /**
  * One tensor of a merge streamed in blocks ({@link TensorBlocks}): each pass reads a block of every input with
@@ -142,7 +143,7 @@ final class BlockStream implements TensorBlocks {
                 int n = block.length();
                 float[] out = n == blockElements ? arrays()[inputs.size()] : new float[n];
                 merger.merge(block, out);
-                if (MergeExecutor.hasNaN(out)) {
+                if (NaNScan.any(out)) {
                     throw EvomergeException.input(tensor.name() + ": merge method '" + methodId
                             + "' produced NaN (are the inputs finite?)", null);
                 }

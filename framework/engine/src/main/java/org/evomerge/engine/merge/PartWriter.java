@@ -28,7 +28,11 @@ final class PartWriter implements AutoCloseable {
 
     private final ModelWriter writer;
     private final long bufferBytes;
-    private final Arena arena = Arena.ofShared();
+    /**
+     * Buffers from an automatic arena, like the threads' read buffers: the encode kernel then sees one kind of memory
+     * segment, where a second kind (a shared arena) made the JIT throw its compiled code away once.
+     */
+    private final Arena arena = Arena.ofAuto();
     private int allocated;
     private final BlockingQueue<MemorySegment> free = new ArrayBlockingQueue<>(BUFFERS);
     private final BlockingQueue<Part> parts = new ArrayBlockingQueue<>(BUFFERS + 1);
@@ -81,7 +85,7 @@ final class PartWriter implements AutoCloseable {
         }
     }
 
-    /** Waits until every queued part is written, then frees the buffers; rethrows the first write failure. */
+    /** Waits until every queued part is written; rethrows the first write failure. The buffers go with this object. */
     @Override
     public void close() {
         if (closed) {
@@ -95,10 +99,6 @@ final class PartWriter implements AutoCloseable {
             Thread.currentThread().interrupt();
             thread.interrupt();
             throw new IllegalStateException("merge interrupted", e);
-        } finally {
-            if (!thread.isAlive()) {
-                arena.close();
-            }
         }
         checkFailure();
     }

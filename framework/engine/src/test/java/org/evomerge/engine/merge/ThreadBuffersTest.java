@@ -39,19 +39,6 @@ class ThreadBuffersTest {
         ThreadBuffers.clearShared();
     }
 
-    @Test
-    void nanChecksSeeEveryElementIncludingTheTail() {
-        for (int length : new int[] {0, 1, 7, 16, 33, 1000}) {
-            float[] values = new float[length];
-            assertFalse(MergeExecutor.hasNaN(values));
-            for (int at = 0; at < length; at += Math.max(1, length / 5)) {
-                values[at] = Float.NaN;
-                assertTrue(MergeExecutor.hasNaN(values), length + " " + at);
-                values[at] = Float.POSITIVE_INFINITY; // infinities are not NaN
-                assertFalse(MergeExecutor.hasNaN(values), length + " " + at);
-            }
-        }
-    }
 
     @Test
     void decodeChunksAreReusedPerThreadAndGrowOnlyWhenAskedForMore() {
