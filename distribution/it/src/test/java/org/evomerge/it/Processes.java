@@ -54,10 +54,17 @@ final class Processes {
 
     /** The project's Maven wrapper with the same local repository as the outer build, quiet and in batch mode. */
     static Result maven(Path workingDirectory, String... args) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("evomerge.root")).resolve("mvnw").toString(), "-B", "-q",
+        return maven(Path.of(System.getProperty("evomerge.root")).resolve("mvnw"), Map.of(), workingDirectory, args);
+    }
+
+    /**
+     * The Maven command {@code mvn} (a wrapper script, or a Maven's {@code bin/mvn}) with the same local repository
+     * as the outer build, quiet and in batch mode.
+     */
+    static Result maven(Path mvn, Map<String, String> environment, Path workingDirectory, String... args) {
+        List<String> command = new ArrayList<>(List.of(mvn.toString(), "-B", "-q",
                 "-Dmaven.repo.local=" + System.getProperty("evomerge.localRepository")));
         command.addAll(List.of(args));
-        return run(workingDirectory, Map.of(), 600, command);
+        return run(workingDirectory, environment, 600, command);
     }
 }

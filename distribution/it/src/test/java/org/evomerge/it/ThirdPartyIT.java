@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -18,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a third party does: generate a plugin from the archetype, build it, install it into a copy of the
- * distribution, and build a lab's own bundle with a chosen set of plugins and its own defaults.
+ * What a third party does: generate a plugin from the archetype, build it (with the project's Maven wrapper and with
+ * a stock Maven 3.8), install it into a copy of the distribution, and build a lab's own bundle with a chosen set of
+ * plugins and its own defaults.
  */
 class ThirdPartyIT {
 
@@ -40,16 +42,28 @@ class ThirdPartyIT {
                 "-DinteractiveMode=false");
         assertEquals(0, generated.exitCode(), generated.toString());
         Path project = temp.resolve(ARTIFACT);
-
-        // install: the generated tests (extending the test kit) run, and the zip reaches the local repository
-        // for the bundle below.
-        Processes.Result built = Processes.maven(project, "install");
-        assertEquals(0, built.exitCode(), built.toString());
-        Path zip = project.resolve("target/" + ARTIFACT + "-1.0.0.zip");
-        assertTrue(Files.isRegularFile(zip), "the plugin zip was not built");
-        try (Stream<Path> reports = Files.list(project.resolve("target/surefire-reports"))) {
-            assertTrue(reports.anyMatch(p -> p.getFileName().toString().contains("MedianMergeFactoryTest")));
+        Path wrapper = project.resolve("mvnw");
+        assertTrue(Files.isExecutable(wrapper), "the generated mvnw is not executable");
+        assertTrue(Files.isRegularFile(project.resolve("mvnw.cmd")));
+        assertTrue(Files.readString(project.resolve(".mvn/wrapper/maven-wrapper.properties"))
+                .contains("distributionType=only-script"));
+        assertTrue(Files.isRegularFile(project.resolve(".mvn/find-jdk25.sh")));
+        assertTrue(Files.isRegularFile(project.resolve(".gitignore")));
+        String readme = Files.readString(project.resolve("README.md"));
+        for (String line : List.of("## Build", "    ./mvnw -B install", "    mvn -B install")) {
+            assertTrue(readme.lines().anyMatch(line::equals), "README.md lacks the line '" + line + "':\n" + readme);
         }
+
+        // install, both ways the README says: the generated tests (extending the test kit) run, and the zip reaches
+        // the local repository for the bundle below.
+        Path zip = project.resolve("target/" + ARTIFACT + "-1.0.0.zip");
+        Processes.Result built = Processes.maven(wrapper, Map.of(), project, "install");
+        assertEquals(0, built.exitCode(), built.toString());
+        assertPluginBuilt(project, zip, "./mvnw");
+        StockMaven stock = StockMaven.find(Files.createDirectories(temp.resolve("stock-maven")));
+        built = stock.run(project, "clean", "install");
+        assertEquals(0, built.exitCode(), stock + "\n" + built);
+        assertPluginBuilt(project, zip, stock.toString());
 
         Path home = Distributions.copy(Distributions.built(), temp.resolve("dist"));
         Files.copy(zip, home.resolve("plugins").resolve(zip.getFileName()));
@@ -63,7 +77,15 @@ class ThirdPartyIT {
         assertTrue(extensions(doc).contains("merge-method:lab_median:" + ARTIFACT), extensions(doc).toString());
 
         mergeWithTheGeneratedMethod(home);
-        buildCustomBundle(version);
+        buildCustomBundle(version, stock);
+    }
+
+    private static void assertPluginBuilt(Path project, Path zip, String maven) throws IOException {
+        assertTrue(Files.isRegularFile(zip), "the plugin zip was not built by " + maven);
+        try (Stream<Path> reports = Files.list(project.resolve("target/surefire-reports"))) {
+            assertTrue(reports.anyMatch(p -> p.getFileName().toString().contains("MedianMergeFactoryTest")),
+                    "the generated tests did not run under " + maven);
+        }
     }
 
     /** The generated method is usable in a recipe: a median of two models is their mean. */
@@ -93,7 +115,8 @@ class ThirdPartyIT {
         assertTrue(Files.readString(out.resolve("README.md")).contains("lab_median@1.0.0"));
     }
 
-    private void buildCustomBundle(String version) throws IOException {
+    /** With a stock Maven 3.8, as a lab without an evomerge checkout would build it. */
+    private void buildCustomBundle(String version, StockMaven stock) throws IOException {
         Path bundle = Files.createDirectories(temp.resolve("acme-bundle"));
         Files.writeString(bundle.resolve("pom.xml"), """
                 <?xml version="1.0" encoding="UTF-8"?>
@@ -130,8 +153,8 @@ class ThirdPartyIT {
         Path conf = Files.createDirectories(bundle.resolve("src/main/bundle/conf"));
         Files.writeString(conf.resolve("evomerge.yaml"), "compute:\n  backend: cpu-reference\nrun:\n  seed: 1234\n");
 
-        Processes.Result built = Processes.maven(bundle, "package");
-        assertEquals(0, built.exitCode(), built.toString());
+        Processes.Result built = stock.run(bundle, "package");
+        assertEquals(0, built.exitCode(), stock + "\n" + built);
         Path home = bundle.resolve("target/acme-evomerge");
         assertTrue(Files.isRegularFile(bundle.resolve("target/acme-evomerge.tar.gz")));
 
