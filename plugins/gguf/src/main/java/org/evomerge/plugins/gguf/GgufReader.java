@@ -283,7 +283,7 @@ final class GgufReader {
         }
         // Skipped, not decoded: each step below consumes at least one byte, so the work is bounded by the file.
         if (elementType.isFixedSize()) {
-            position += length * elementType.minBytes();
+            skip(length * elementType.minBytes());
         } else {
             for (long i = 0; i < length; i++) {
                 if (elementType == GgufValueType.STRING) {
@@ -360,7 +360,17 @@ final class GgufReader {
     }
 
     private void skipString(String what) {
-        position += readStringLength(what, Long.MAX_VALUE);
+        skip(readStringLength(what, Long.MAX_VALUE));
+    }
+
+    /**
+     * Moves past {@code bytes} bytes that were already checked to lie inside the file. The count arrives as an
+     * argument, so a read that produced it (and advanced {@code position} past its own field) is complete before the
+     * addition reads {@code position}; {@code position += readCount()} would read {@code position} first and lose the
+     * count field's bytes.
+     */
+    private void skip(long bytes) {
+        position += bytes;
     }
 
     private static String describe(Object value) {

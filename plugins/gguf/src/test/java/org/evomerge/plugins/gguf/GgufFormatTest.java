@@ -250,6 +250,31 @@ class GgufFormatTest {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {GgufReader.MAX_KEPT_ARRAY_ITEMS, GgufReader.MAX_KEPT_ARRAY_ITEMS + 1, 1000})
+    void readsOnPastStringArraysKeptOrSkipped(int length) throws Exception {
+        List<String> items = java.util.stream.IntStream.range(0, length)
+                .mapToObj(i -> "t\u00f6k" + "x".repeat(i % 7) + i).toList();
+        byte[] data = GgufSamples.randomBytes(3, 64);
+        Path file = new GgufTestFile()
+                .meta("a.strings", GgufTestFile.strings(items))
+                .meta("a.nested", array(GgufTestFile.ARRAY, List.of(GgufTestFile.strings(items), GgufTestFile.strings(items))))
+                .meta("a.after", u32(77))
+                .tensor("t", GgufTestFile.GGML_F32, new long[] {16}, data)
+                .write(dir.resolve("strings.gguf"));
+        try (Model model = format.open(file)) {
+            Map<String, Object> raw = model.config().raw();
+            if (length <= GgufReader.MAX_KEPT_ARRAY_ITEMS) {
+                assertEquals(items, raw.get("a.strings"));
+            } else {
+                assertEquals((long) length, raw.get("a.strings.length"));
+            }
+            assertEquals(2L, raw.get("a.nested.length"));
+            assertEquals(77L, raw.get("a.after"));
+            assertArrayEquals(data, bytesOf(model.tensors().tensor("t")));
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(longs = {1, 8, 64, 4096})
     void honoursTheDeclaredAlignment(long alignment) throws Exception {
         byte[] a = GgufSamples.randomBytes(1, 20);

@@ -173,6 +173,15 @@ class GgufHostileInputTest {
     }
 
     @Test
+    void skippedArrayOfStringsWhoseItemLengthRunsOffTheEnd() throws Exception {
+        List<String> items = java.util.Collections.nCopies(GgufReader.MAX_KEPT_ARRAY_ITEMS + 1, "abc");
+        byte[] bytes = new GgufTestFile().meta("a", GgufTestFile.strings(items)).build().bytes();
+        // Items start at 49 (as above), 8 + 3 bytes each: the last one's length is at 49 + 64 * 11 = 753.
+        assertEquals("item of metadata 'a' at offset 753 claims 3 bytes, but only 1 are left",
+                inputError(Arrays.copyOf(bytes, 753 + 8 + 1)));
+    }
+
+    @Test
     void arraysNestedTooDeep() throws Exception {
         GgufTestFile.Value value = array(GgufTestFile.UINT8, List.of(u8(1)));
         for (int depth = 1; depth <= GgufReader.MAX_ARRAY_DEPTH; depth++) {
