@@ -225,8 +225,7 @@ public final class RecipeReader {
     }
 
     private TokenizerSettings tokenizerSource(String source, String key,
-                                                     Map<String, TokenizerSettings.TokenSetting> tokens,
-                                                     OptionalInt pad) {
+                                              Map<String, TokenizerSettings.TokenSetting> tokens, OptionalInt pad) {
         return switch (source) {
             case "base" -> new TokenizerSettings(TokenizerSettings.Source.BASE, Optional.empty(), tokens, pad);
             case "union" -> new TokenizerSettings(TokenizerSettings.Source.UNION, Optional.empty(), tokens, pad);
