@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The merges the real mergekit made ({@code shared/mergekit-cases}) re-run with {@code evomerge merge}, unchanged
- * recipes, the case folder as working directory, compared tensor by tensor with the tolerances of the cases'
+ * recipes and mergekit's own flags ({@code mergekit_flags}, and {@code --random-seed 0}), the case folder as working
+ * directory, compared tensor by tensor with the tolerances of the cases'
  * {@code compare.py}: per element |actual − expected| ≤ k·ulp(|expected|) + atol_rel·max|expected| (F32: relative
  * 2e-5 and 2e-6; BF16/F16: 2 ulp and 2^-9 / 2^-12), with the case's max_bad_fraction for top-k methods. The random
  * case (DARE) checks mergekit's L1-preserving rescale exactly on kept entries and the keep fraction statistically.
@@ -56,9 +57,17 @@ class MergekitGoldenIT {
         Assumptions.assumeTrue(Files.isDirectory(caseDir), "shared mergekit cases not present");
         JsonNode spec = JSON.readTree(caseDir.resolve("case.json").toFile());
         Path out = temp.resolve("out");
+        // The command line mergekit-yaml ran, flags included: mergekit's options mean the same here.
+        List<String> args = new java.util.ArrayList<>(List.of("merge", "config.yml", out.toString()));
+        spec.path("mergekit_flags").forEach(flag -> args.add(flag.asText()));
+        args.addAll(List.of("--random-seed", "0"));
         Processes.Result result = Distributions.evomerge(Distributions.built(), caseDir, temp.resolve("user"),
-                "merge", "config.yml", out.toString(), "--seed", "0");
+                args.toArray(String[]::new));
         assertEquals(0, result.exitCode(), result.toString());
+        if (args.contains("--no-write-model-card")) {
+            assertTrue(Files.notExists(out.resolve("README.md")) && Files.notExists(out.resolve("mergekit_config.yml")),
+                    "--no-write-model-card");
+        }
         Map<String, Tensor> expected = read(caseDir.resolve("expected"));
         Map<String, Tensor> actual = read(out);
         assertEquals(expected.keySet(), actual.keySet(), "tensor names");

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code evomerge merge} with a mergekit {@code modules:} recipe on two hand-built Mistral-3-shaped safetensors models
  * (text decoder under {@code language_model.}, Pixtral-style vision tower under {@code vision_tower.}, projector):
- * each module is merged with its own inputs and parameters, and bad module names or keys exit 2 naming them.
+ * each module is merged with its own inputs and parameters, bad module names exit 2 naming them, and keys mergekit
+ * ignores are ignored with a warning (exit 2 with --strict).
  */
 class MultiModuleMergeIT {
 
@@ -168,12 +169,18 @@ class MultiModuleMergeIT {
         Files.writeString(temp.resolve("badkey.yml"), """
                 merge_method: linear
                 modules:
-                  text_decoder: {models: [{model: vlm-a}], layer_range: [0, 1]}
+                  text_decoder: {models: [{model: vlm-a}], layer_range: [0, 1], parameters: {weight: 1.0}}
                 """);
         result = Distributions.evomerge(Distributions.built(), temp, temp.resolve("user"), "merge", "badkey.yml",
-                temp.resolve("out3").toString());
+                temp.resolve("out3").toString(), "--strict");
         assertEquals(2, result.exitCode(), result.toString());
         assertTrue(result.err().contains("unknown key 'layer_range' in modules.text_decoder"), result.toString());
         assertFalse(Files.exists(temp.resolve("out2")) || Files.exists(temp.resolve("out3")));
+        // Without --strict the key is ignored, as mergekit's OutputModuleDefinition ignores it, with a warning.
+        result = Distributions.evomerge(Distributions.built(), temp, temp.resolve("user"), "merge", "badkey.yml",
+                temp.resolve("out3").toString());
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.err().contains("warning: " + temp.resolve("badkey.yml") + ": unknown key 'layer_range' in"
+                + " modules.text_decoder ignored"), result.toString());
     }
 }

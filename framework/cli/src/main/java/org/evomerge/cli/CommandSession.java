@@ -42,6 +42,7 @@ public final class CommandSession implements AutoCloseable {
     private HuggingFaceTokenizers tokenizers;
     private RunContext runContext;
     private ArchitectureCatalog architectures;
+    private final Map<String, String> commandSettings = new java.util.LinkedHashMap<>();
 
     /**
      * Services offered to extensions through {@link RunContext#service(Class)} in every session of this JVM, e.g. the
@@ -69,10 +70,25 @@ public final class CommandSession implements AutoCloseable {
         return settings;
     }
 
+    /**
+     * Sets a configuration key for this invocation above every other layer, for a command's own spelling of a
+     * setting (merge's {@code -j}, {@code --random-seed}). Only before the settings are first read.
+     *
+     * @throws IllegalStateException when the settings were already read
+     */
+    public void set(String key, String value) {
+        if (settings != null) {
+            throw new IllegalStateException("settings already read; set '" + key + "' before using the session");
+        }
+        commandSettings.put(key, value);
+    }
+
     /** The configuration layers this invocation reads, highest precedence first. */
     public ConfigurationSources configurationSources() {
+        Map<String, String> commandLine = new java.util.LinkedHashMap<>(options.configurationOverrides());
+        commandLine.putAll(commandSettings);
         return new ConfigurationSources(
-                options.configurationOverrides(),
+                commandLine,
                 environment.environment(),
                 Optional.ofNullable(options.configFile).map(p -> environment.workingDirectory().resolve(p)),
                 Optional.of(ConfigurationSources.defaultUserFile(environment.environment(), environment.userHome())),

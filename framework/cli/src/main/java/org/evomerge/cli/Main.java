@@ -22,16 +22,25 @@ public final class Main {
 
     /**
      * PF4J and other libraries log through SLF4J; users see only evomerge's own one-line messages unless they ask
-     * for more. This must run before any logger is created.
+     * for more: {@code --verbose} or mergekit's {@code -v} informational logs, {@code --debug} or {@code -vv} (two
+     * {@code -v}, as mergekit counts them) everything. This must run before any logger is created.
      */
     private static void configureLogging(String[] args) {
         String level = "off";
+        int v = 0;
         for (String arg : args) {
             if (arg.equals("--debug")) {
                 level = "debug";
             } else if (arg.equals("--verbose") && level.equals("off")) {
                 level = "info";
+            } else if (arg.matches("-v+")) {
+                v += arg.length() - 1;
             }
+        }
+        if (level.equals("off") && v > 0) {
+            level = v > 1 ? "debug" : "info";
+        } else if (level.equals("info") && v > 1) {
+            level = "debug";
         }
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");

@@ -13,6 +13,7 @@ import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.cli.CommandSession;
 import org.evomerge.cli.EvomergeCommand;
+import org.evomerge.cli.output.ByteSize;
 import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.cli.output.TextTable;
 import org.evomerge.engine.architecture.ArchitectureDescription;
@@ -127,7 +128,7 @@ public final class InspectCommand implements Runnable {
                 + (config.modelType().isEmpty() ? "" : " (model_type " + config.modelType() + ")")
                 + ", described by '" + description.name() + "'");
         out.println("Layers:        " + config.numLayers());
-        out.printf("Parameters:    %,d (%s)%n", parameters, humanBytes(bytes));
+        out.printf("Parameters:    %,d (%s)%n", parameters, ByteSize.format(bytes));
         out.println("Dtypes:        " + String.join(", ", dtypes.entrySet().stream()
                 .map(e -> e.getKey() + " (" + e.getValue() + " tensors)").toList()));
         if (config.hiddenSize() > 0) {
@@ -151,16 +152,5 @@ public final class InspectCommand implements Runnable {
             table.print(out);
         }
         out.flush();
-    }
-
-    private static String humanBytes(long bytes) {
-        String[] units = {"B", "KB", "MB", "GB", "TB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return String.format(u == 0 ? "%.0f %s" : "%.2f %s", v, units[u]);
     }
 }

@@ -2,7 +2,9 @@ package org.evomerge.cli.merge;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -11,21 +13,28 @@ import org.evomerge.api.EvomergeException;
 import org.evomerge.cli.CommandSession;
 import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.VersionProvider;
+import org.evomerge.cli.output.ByteSize;
 import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.engine.merge.MergeJob;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code evomerge merge RECIPE.yml OUT_DIR}: runs a mergekit recipe. */
+/**
+ * {@code evomerge merge RECIPE.yml OUT_DIR}: runs a mergekit recipe. It takes every option of {@code mergekit-yaml}
+ * (mergekit's {@code options.py} {@code MergeOptions}), so a script written for {@code mergekit-yaml CONFIG_FILE
+ * OUT_PATH [options]} runs unchanged: with mergekit's meaning where evomerge has one, else with a one-line notice.
+ */
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = {"Merge models with a mergekit recipe (models: or slices:, base_model, parameters with",
                 "gradients and filters, dtype, out_dtype). Streams one tensor at a time; the output appears only when",
-                "complete. Random methods depend only on --seed; --threads never changes the result."})
+                "complete. Random methods depend only on the seed (--random-seed, else the recipe's random_seed, else",
+                "--seed); --threads never changes the result. Takes mergekit-yaml's options."})
 public final class MergeCommand implements Runnable {
 
     @Parameters(index = "0", paramLabel = "RECIPE.yml", description = "The recipe (mergekit's YAML format).")
@@ -45,21 +54,177 @@ public final class MergeCommand implements Runnable {
     @Option(names = "--json", description = "Print a JSON summary.")
     boolean json;
 
+    @Option(names = "--strict",
+            description = "Refuse recipe keys mergekit ignores (by default each is ignored with a warning).")
+    boolean strict;
+
+    @Option(names = "--random-seed", paramLabel = "N",
+            description = "Seed of the merge's randomness (mergekit's option); above the recipe's random_seed, which"
+                    + " is above --seed.")
+    Long randomSeed;
+
+    @Option(names = {"-j", "--num-threads"}, paramLabel = "N", description = "Worker threads (mergekit's --threads).")
+    Integer numThreads;
+
+    @Option(names = "--copy-tokenizer", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Copy the reference model's tokenizer files (default); a vocabulary the recipe builds is"
+                    + " written either way.")
+    boolean copyTokenizer = true;
+
+    @Option(names = "--write-model-card", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Write README.md and mergekit_config.yml (default).")
+    boolean writeModelCard = true;
+
+    @Option(names = "--allow-crimes", negatable = true,
+            description = "Merge models whose config.json names different architectures.")
+    boolean allowCrimes;
+
+    @Option(names = "--trust-remote-code", negatable = true,
+            description = "Refused: evomerge reads models as data and never runs their code.")
+    boolean trustRemoteCode;
+
+    @Option(names = "-v", description = "Informational logs; -vv everything (mergekit's verbosity).")
+    boolean[] verbosity = new boolean[0];
+
+    @Option(names = "--no-quiet", description = "Progress output (the default; mergekit's option).")
+    boolean noQuiet;
+
+    @ArgGroup(exclusive = false, validate = false,
+            heading = "mergekit-yaml options that change nothing here (each prints a notice):%n")
+    NoEffect noEffect = new NoEffect();
+
+    /** mergekit-yaml's options that evomerge accepts so scripts run, and that have nothing to act on here. */
+    static final class NoEffect {
+        @Option(names = "--cuda", negatable = true, description = "GPU arithmetic: see --backend.")
+        boolean cuda;
+
+        @Option(names = "--device", paramLabel = "DEVICE", description = "Arithmetic device: see --backend.")
+        String device;
+
+        @Option(names = "--read-to-gpu", negatable = true, description = "Weights read to the GPU: see --backend.")
+        boolean readToGpu;
+
+        @Option(names = "--multi-gpu", negatable = true, description = "Several GPUs: see --backend.")
+        boolean multiGpu;
+
+        @Option(names = "--gpu-rich", description = "--cuda --low-cpu-memory --read-to-gpu --multi-gpu.")
+        boolean gpuRich;
+
+        @Option(names = "--low-cpu-memory", negatable = true, description = "Results kept on the accelerator.")
+        boolean lowCpuMemory;
+
+        @Option(names = "--lazy-unpickle", negatable = true, description = "Lazy reading of pickled checkpoints.")
+        boolean lazyUnpickle;
+
+        @Option(names = "--clone-tensors", negatable = true, description = "Copies of tensors written twice.")
+        boolean cloneTensors;
+
+        @Option(names = "--safe-serialization", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "safetensors output (always).")
+        boolean safeSerialization = true;
+
+        @Option(names = "--async-write", negatable = true, description = "Shards written in the background.")
+        boolean asyncWrite;
+
+        @Option(names = "--write-threads", paramLabel = "N", description = "Threads of the background writes.")
+        Integer writeThreads;
+
+        @Option(names = "--transformers-cache", paramLabel = "DIR", description = "Where downloads go.")
+        String transformersCache;
+
+        @Option(names = "--lora-merge-cache", paramLabel = "DIR", description = "Where merged LoRAs go.")
+        String loraMergeCache;
+
+        @Option(names = "--lora-merge-dtype", paramLabel = "DTYPE", description = "dtype of merged LoRAs.")
+        String loraMergeDtype;
+
+        /** One line per option given that has no effect, saying why. */
+        List<String> notices() {
+            List<String> notices = new ArrayList<>();
+            String backend = "evomerge computes on its compute backend, chosen with --backend (auto, cpu, or a GPU"
+                    + " backend's id; docs/gpu.md)";
+            if (cuda) {
+                notices.add("--cuda: " + backend);
+            }
+            if (device != null) {
+                notices.add("--device " + device + ": " + backend);
+            }
+            if (readToGpu) {
+                notices.add("--read-to-gpu: " + backend);
+            }
+            if (multiGpu) {
+                notices.add("--multi-gpu: " + backend);
+            }
+            if (gpuRich) {
+                notices.add("--gpu-rich: " + backend);
+            }
+            if (lowCpuMemory) {
+                notices.add("--low-cpu-memory: evomerge holds a few blocks per thread (or tensors within a memory"
+                        + " budget) on any backend");
+            }
+            if (lazyUnpickle) {
+                notices.add("--lazy-unpickle: evomerge maps safetensors and GGUF files and unpickles nothing");
+            }
+            if (cloneTensors) {
+                notices.add("--clone-tensors: evomerge writes every output tensor from its own buffer");
+            }
+            if (!safeSerialization) {
+                notices.add("--no-safe-serialization: evomerge writes safetensors only");
+            }
+            if (asyncWrite) {
+                notices.add("--async-write: evomerge always writes shards on a writer thread while tensors merge");
+            }
+            if (writeThreads != null) {
+                notices.add("--write-threads " + writeThreads + ": evomerge writes shards on one writer thread");
+            }
+            if (transformersCache != null) {
+                notices.add("--transformers-cache: evomerge reads local folders and downloads nothing");
+            }
+            if (loraMergeCache != null) {
+                notices.add("--lora-merge-cache: evomerge does not apply LoRA references (model+lora)");
+            }
+            if (loraMergeDtype != null) {
+                notices.add("--lora-merge-dtype: evomerge does not apply LoRA references (model+lora)");
+            }
+            return notices;
+        }
+    }
+
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
+        if (trustRemoteCode) {
+            throw EvomergeException.configuration("--trust-remote-code: evomerge reads models as data and never runs"
+                    + " code from a model folder, so there is nothing to trust; leave the option out");
+        }
         CommandSession session = EvomergeCommand.session(spec);
+        PrintWriter stderr = spec.commandLine().getErr();
+        for (String notice : (noEffect == null ? new NoEffect() : noEffect).notices()) {
+            stderr.println("evomerge: notice: " + notice + "; ignored");
+        }
         Path cwd = session.environment().workingDirectory();
         Path recipeFile = cwd.resolve(recipe).normalize();
-        MergeRecipe parsed = RecipeReader.read(recipeFile);
+        MergeRecipe parsed = RecipeReader.read(recipeFile, strict);
+        parsed.warnings().forEach(w -> stderr.println("evomerge: warning: " + w));
+        stderr.flush();
         long shardBytes = parseSize(shardSize);
+        // The seed reaches the run context's random root, from which each tensor forks its own by name.
+        Long seed = randomSeed != null ? randomSeed
+                : parsed.randomSeed().isPresent() ? Long.valueOf(parsed.randomSeed().getAsLong()) : null;
+        if (seed != null) {
+            session.set("run.seed", seed.toString());
+        }
+        if (numThreads != null) {
+            session.set("compute.threads", numThreads.toString());
+        }
         Path out = cwd.resolve(output).toAbsolutePath().normalize();
         long started = System.nanoTime();
         MergeJob.Result result = MergeJob.run(parsed, session.plugins().catalog(), session.modelFormats(),
                 session.architectures(), session.runContext(),
-                new MergeJob.Options(out, shardBytes, allowOverwrite, VersionProvider.evomergeVersion(), cwd));
+                new MergeJob.Options(out, shardBytes, allowOverwrite, VersionProvider.evomergeVersion(), cwd,
+                        copyTokenizer, writeModelCard, allowCrimes));
         double seconds = (System.nanoTime() - started) / 1e9;
         PrintWriter stdout = spec.commandLine().getOut();
         if (json) {
@@ -72,9 +237,10 @@ public final class MergeCommand implements Runnable {
             doc.put("seconds", seconds);
             JsonOutput.print(stdout, doc);
         } else {
-            stdout.printf(Locale.ROOT, "merged %d tensors with %s into %s (%.2f GB read, %.2f GB written, %.1f s)%n",
-                    result.summary().tensors(), result.method(), result.output(), result.summary().bytesRead() / 1e9,
-                    result.summary().bytesWritten() / 1e9, seconds);
+            stdout.printf(Locale.ROOT, "merged %d tensors with %s into %s (%s read, %s written, %.1f s)%n",
+                    result.summary().tensors(), result.method(), result.output(),
+                    ByteSize.format(result.summary().bytesRead()), ByteSize.format(result.summary().bytesWritten()),
+                    seconds);
             stdout.flush();
         }
     }

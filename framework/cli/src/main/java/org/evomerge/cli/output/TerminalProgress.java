@@ -75,17 +75,7 @@ public final class TerminalProgress implements ProgressReporter {
     }
 
     static String format(long value, String unit) {
-        if (!unit.equals("bytes")) {
-            return value + " " + unit;
-        }
-        String[] units = {"B", "KB", "MB", "GB", "TB"};
-        double v = value;
-        int u = 0;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return String.format(u == 0 ? "%.0f %s" : "%.2f %s", v, units[u]);
+        return unit.equals("bytes") ? ByteSize.format(value) : value + " " + unit;
     }
 
     static String duration(double seconds) {

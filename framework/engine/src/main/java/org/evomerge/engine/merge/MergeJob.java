@@ -47,9 +47,19 @@ public final class MergeJob {
      * @param allowOverwrite replace an existing model at {@code output}
      * @param version        evomerge's version, for provenance
      * @param workingDirectory where relative model paths are looked up first (as mergekit does)
+     * @param copyTokenizer  carry the reference model's tokenizer files into the output (mergekit's
+     *                       {@code --copy-tokenizer}); a vocabulary the recipe rebuilds is written either way
+     * @param writeModelCard write {@code README.md} and {@code mergekit_config.yml} (mergekit's
+     *                       {@code --write-model-card})
+     * @param allowCrimes    merge models of different architectures (mergekit's {@code --allow-crimes})
      */
     public record Options(Path output, long maxShardBytes, boolean allowOverwrite, String version,
-                          Path workingDirectory) {
+                          Path workingDirectory, boolean copyTokenizer, boolean writeModelCard, boolean allowCrimes) {
+
+        /** mergekit's defaults: tokenizer and model card written, architectures not mixed. */
+        public Options(Path output, long maxShardBytes, boolean allowOverwrite, String version, Path workingDirectory) {
+            this(output, maxShardBytes, allowOverwrite, version, workingDirectory, true, true, false);
+        }
     }
 
     /** What the job did. */
@@ -74,6 +84,9 @@ public final class MergeJob {
             for (String reference : recipe.modelReferences()) {
                 models.put(reference, formats.open(locate(recipe, reference, options.workingDirectory())));
             }
+            if (!options.allowCrimes()) {
+                checkSameArchitecture(recipe, models);
+            }
             Model reference = models.get(recipe.baseModel().orElse(recipe.modelReferences().getFirst()));
             MergePlan plan = MergePlanner.plan(recipe, extension.descriptor(), models,
                     architectures.findOrGeneric(reference.config()),
@@ -86,15 +99,20 @@ public final class MergeJob {
             }
             Path extras = context.scratch().newFolder("merge-extras");
             List<Path> sideFiles = new ArrayList<>(reference.sideFiles());
-            if (plan.vocabulary().isPresent()) {
-                // The output's tokenizer is the aligned vocabulary's, not the reference model's.
+            if (plan.vocabulary().isPresent() || !options.copyTokenizer()) {
+                // The output's tokenizer is the aligned vocabulary's, not the reference model's; or none at all.
                 sideFiles.removeIf(f -> AlignedTokenizerFiles.TOKENIZER_FILES.contains(f.getFileName().toString()));
+            }
+            if (plan.vocabulary().isPresent()) {
+                // As mergekit: a tokenizer the recipe builds is written even with --no-copy-tokenizer.
                 sideFiles.addAll(AlignedTokenizerFiles.write(plan.vocabulary().get(),
                         context.scratch().newFolder("merge-tokenizer")));
             }
-            sideFiles.add(write(extras.resolve("mergekit_config.yml"), recipe.text()));
-            sideFiles.add(write(extras.resolve("README.md"), ModelCard.text(recipe, extension, catalog, plan,
-                    context.random().seed(), options.version())));
+            if (options.writeModelCard()) {
+                sideFiles.add(write(extras.resolve("mergekit_config.yml"), recipe.text()));
+                sideFiles.add(write(extras.resolve("README.md"), ModelCard.text(recipe, extension, catalog, plan,
+                        context.random().seed(), options.version())));
+            }
             Map<String, String> provenance = new LinkedHashMap<>();
             provenance.put("evomerge.version", options.version());
             provenance.put("evomerge.merge_method", extension.coordinates());
@@ -151,6 +169,26 @@ public final class MergeJob {
         throw EvomergeException.configuration(recipe.file() + ": model '" + reference + "' not found (looked in "
                 + String.join(" and ", candidates.stream().map(p -> p.normalize().toString()).toList())
                 + "; evomerge reads local folders and does not download from the Hugging Face hub)");
+    }
+
+    /**
+     * mergekit's check: when every model names its architecture class ({@code config.json} {@code architectures}),
+     * they must all name the same one.
+     */
+    static void checkSameArchitecture(MergeRecipe recipe, Map<String, Model> models) {
+        Map<String, String> classes = new LinkedHashMap<>();
+        for (Map.Entry<String, Model> entry : models.entrySet()) {
+            List<String> architectures = entry.getValue().config().architectures();
+            if (architectures.isEmpty()) {
+                return;
+            }
+            classes.put(entry.getKey(), architectures.getFirst());
+        }
+        if (classes.values().stream().distinct().count() > 1) {
+            throw EvomergeException.configuration(recipe.file() + ": the models have different architectures ("
+                    + String.join(", ", classes.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
+                    .toList()) + "); give --allow-crimes to merge them anyway, as mergekit asks");
+        }
     }
 
     static void checkParameterNames(MergeRecipe recipe, RegisteredExtension extension) {

@@ -3,6 +3,8 @@ package org.evomerge.engine.parameter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import org.evomerge.api.extension.ExtensionDescriptor;
@@ -13,8 +15,10 @@ import org.evomerge.api.parameter.Parameters;
 
 /**
  * Checks raw values (from YAML, properties, environment or the command line, so numbers may arrive as text) against
- * an extension's declared schema, before any extension code runs. Unknown names, wrong types, values out of range
- * and missing required values each fail with a message naming the extension and the parameter.
+ * an extension's declared schema, before any extension code runs. Booleans, whole numbers and numbers are read by
+ * mergekit's rules ({@link LaxCoercion}: pydantic's lax mode, so {@code normalize: 1.0} is true and {@code 2.0} is a
+ * whole number). Unknown names, wrong types, values out of range and missing required values each fail with a
+ * message naming the extension and the parameter.
  */
 public final class ParameterValidator {
 
@@ -90,52 +94,28 @@ public final class ParameterValidator {
     }
 
     private static Boolean toBoolean(String id, ParameterSpec spec, Object value) {
-        if (value instanceof Boolean b) {
-            return b;
-        }
-        String text = value.toString().strip().toLowerCase(Locale.ROOT);
-        return switch (text) {
-            case "true", "yes", "on" -> true;
-            case "false", "no", "off" -> false;
-            default -> throw new InvalidParameterException(id, spec.name(), "must be true or false, got '" + value + "'");
-        };
+        return LaxCoercion.toBoolean(value).orElseThrow(() -> new InvalidParameterException(id, spec.name(),
+                "must be true or false (also 1 or 0, yes or no, on or off), got '" + value + "'"));
     }
 
     private static Long toInteger(String id, ParameterSpec spec, Object value) {
-        if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
-            return ((Number) value).longValue();
-        }
-        if (value instanceof Number n) {
-            double d = n.doubleValue();
-            if (d == Math.rint(d) && Math.abs(d) < 0x1p53) {
-                return (long) d;
-            }
-            throw new InvalidParameterException(id, spec.name(), "must be a whole number, got " + value);
-        }
-        try {
-            return Long.parseLong(value.toString().strip());
-        } catch (NumberFormatException e) {
+        OptionalLong whole = LaxCoercion.toInteger(value);
+        if (whole.isEmpty()) {
             throw new InvalidParameterException(id, spec.name(), "must be a whole number, got '" + value + "'");
         }
+        return whole.getAsLong();
     }
 
     private static Double toNumber(String id, ParameterSpec spec, Object value) {
-        double d;
-        if (value instanceof Number n) {
-            d = n.doubleValue();
-        } else if (value instanceof Boolean || value instanceof Map<?, ?> || value instanceof Iterable<?>) {
-            throw new InvalidParameterException(id, spec.name(), "must be a number, got " + value);
-        } else {
-            try {
-                d = Double.parseDouble(value.toString().strip());
-            } catch (NumberFormatException e) {
-                throw new InvalidParameterException(id, spec.name(), "must be a number, got '" + value + "'");
-            }
+        OptionalDouble number = LaxCoercion.toNumber(value);
+        if (number.isEmpty()) {
+            throw new InvalidParameterException(id, spec.name(), "must be a number, got '" + value + "'");
         }
-        if (!Double.isFinite(d)) {
+        // pydantic lets infinity and NaN through; a merge weight or density of either only poisons the output.
+        if (!Double.isFinite(number.getAsDouble())) {
             throw new InvalidParameterException(id, spec.name(), "must be a finite number, got " + value);
         }
-        return d;
+        return number.getAsDouble();
     }
 
     private static <N extends Number> N checkRange(String id, ParameterSpec spec, N value) {

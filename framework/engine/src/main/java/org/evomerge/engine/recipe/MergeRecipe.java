@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A merge recipe in mergekit's format. The {@code models:} form is kept as one slice whose sources have no layer
@@ -20,6 +21,9 @@ import java.util.Optional;
  * @param text        the recipe as read, written into the output as the recipe that ran
  * @param file        where it was read from
  * @param modules     the {@code modules:} form's modules in recipe order (empty for the other two forms)
+ * @param randomSeed  the top-level {@code random_seed}, the root of the merge's randomness, if given (mergekit
+ *                    ignores the key; its command line takes the seed as {@code --random-seed})
+ * @param warnings    one line per key the reader ignored, naming the file and the key
  */
 public record MergeRecipe(
         String mergeMethod,
@@ -32,13 +36,26 @@ public record MergeRecipe(
         Optional<TokenizerSettings> tokenizer,
         String text,
         Path file,
-        Map<String, RecipeModule> modules) {
+        Map<String, RecipeModule> modules,
+        OptionalLong randomSeed,
+        List<String> warnings) {
 
     public MergeRecipe {
         slices = List.copyOf(slices);
         parameters = Map.copyOf(parameters);
         tokenizer = tokenizer == null ? Optional.empty() : tokenizer;
         modules = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(modules));
+        randomSeed = randomSeed == null ? OptionalLong.empty() : randomSeed;
+        warnings = List.copyOf(warnings);
+    }
+
+    /** A recipe without {@code random_seed} and without ignored keys. */
+    public MergeRecipe(String mergeMethod, Optional<String> baseModel, List<RecipeSlice> slices, boolean modelsForm,
+                       Map<String, ParameterValue> parameters, Optional<String> dtype, Optional<String> outDtype,
+                       Optional<TokenizerSettings> tokenizer, String text, Path file,
+                       Map<String, RecipeModule> modules) {
+        this(mergeMethod, baseModel, slices, modelsForm, parameters, dtype, outDtype, tokenizer, text, file, modules,
+                OptionalLong.empty(), List.of());
     }
 
     /** A recipe in the {@code models:} or {@code slices:} form. */

@@ -10,8 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.engine.parameter.LaxCoercion;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -20,348 +22,436 @@ import org.yaml.snakeyaml.error.YAMLException;
 /**
  * Reads mergekit recipes in their three forms: {@code models:}, {@code slices:} and {@code modules:} (per-module
  * {@code models:} or {@code slices:} for multi-module models; module names are checked against the architecture
- * when the merge is planned). Unknown keys, a missing method, not exactly one of the three forms, and malformed
- * values are configuration errors naming the file and the key. Features evomerge does not implement (LoRA and hub
- * references) are refused by name rather than ignored.
+ * when the merge is planned). A missing method, not exactly one of the three forms, and malformed values are
+ * configuration errors naming the file and the key; values are read by mergekit's (pydantic's) rules
+ * ({@link LaxCoercion}). Features evomerge does not implement (LoRA and hub references, per-slice base models) are
+ * refused by name rather than ignored.
+ *
+ * <p>Keys mergekit does not know are ignored by mergekit (its pydantic models drop extra keys, at the top level and
+ * inside every entry), and published recipes carry some (a top-level {@code normalize:}). By default they are
+ * ignored here too, each with a warning naming the file and the key ({@link MergeRecipe#warnings()}); a strict read
+ * refuses them. A top-level {@code random_seed} (a whole number) is evomerge's: the seed of the merge's randomness,
+ * which mergekit ignores, so the file stays a valid mergekit recipe.
  */
 public final class RecipeReader {
 
     private static final Set<String> TOP_LEVEL = Set.of("merge_method", "base_model", "models", "slices", "modules",
-            "parameters", "dtype", "out_dtype", "tokenizer_source", "tokenizer", "chat_template", "name");
+            "parameters", "dtype", "out_dtype", "tokenizer_source", "tokenizer", "chat_template", "name",
+            "random_seed");
     private static final Set<String> MODEL_ENTRY = Set.of("model", "parameters");
-    private static final Set<String> SLICE = Set.of("sources", "parameters");
+    private static final Set<String> SLICE = Set.of("sources", "parameters", "base_model", "residual_weight");
     private static final Set<String> MODULE = Set.of("models", "slices", "parameters");
     private static final Set<String> SLICE_SOURCE = Set.of("model", "layer_range", "parameters");
     private static final Set<String> DTYPES = Set.of("float32", "float16", "bfloat16", "float", "half", "bf16", "fp16",
             "fp32");
 
-    private RecipeReader() {
+    private final Path file;
+    private final boolean strict;
+    private final List<String> warnings = new ArrayList<>();
+
+    private RecipeReader(Path file, boolean strict) {
+        this.file = file;
+        this.strict = strict;
     }
 
+    /** Reads {@code file}, ignoring (with a warning) the keys mergekit ignores. */
     public static MergeRecipe read(Path file) {
+        return read(file, false);
+    }
+
+    /**
+     * Reads {@code file}.
+     *
+     * @param strict refuse keys mergekit ignores instead of ignoring them with a warning
+     */
+    public static MergeRecipe read(Path file, boolean strict) {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw EvomergeException.configuration(file + ": cannot read recipe: " + e.getMessage());
         }
-        return parse(text, file);
+        return parse(text, file, strict);
     }
 
+    /** Parses {@code text} read from {@code file}, ignoring (with a warning) the keys mergekit ignores. */
     public static MergeRecipe parse(String text, Path file) {
+        return parse(text, file, false);
+    }
+
+    /**
+     * Parses {@code text} read from {@code file}.
+     *
+     * @param strict refuse keys mergekit ignores instead of ignoring them with a warning
+     */
+    public static MergeRecipe parse(String text, Path file, boolean strict) {
+        return new RecipeReader(file, strict).recipe(text);
+    }
+
+    private MergeRecipe recipe(String text) {
         Object root;
         try {
             LoaderOptions options = new LoaderOptions();
             options.setAllowDuplicateKeys(false);
             root = new Yaml(new SafeConstructor(options)).load(text);
         } catch (YAMLException e) {
-            throw error(file, "not valid YAML: " + e.getMessage().lines().findFirst().orElse("").strip());
+            throw error("not valid YAML: " + e.getMessage().lines().findFirst().orElse("").strip());
         }
-        Map<String, Object> top = mapping(file, root, "the recipe");
-        checkKeys(file, top, TOP_LEVEL, "top level");
-        String method = string(file, top.get("merge_method"), "merge_method")
-                .orElseThrow(() -> error(file, "'merge_method' is missing"));
+        Map<String, Object> top = mapping(root, "the recipe");
+        checkKeys(top, TOP_LEVEL, "top level");
+        String method = string(top.get("merge_method"), "merge_method")
+                .orElseThrow(() -> error("'merge_method' is missing"));
         if (top.containsKey("tokenizer_source") && top.containsKey("tokenizer")) {
-            throw error(file, "give at most one of 'tokenizer_source' and 'tokenizer'");
+            throw error("give at most one of 'tokenizer_source' and 'tokenizer'");
         }
         Optional<TokenizerSettings> tokenizer = Optional.empty();
         if (top.get("tokenizer_source") != null) {
-            String source = string(file, top.get("tokenizer_source"), "tokenizer_source").orElseThrow();
-            tokenizer = Optional.of(tokenizerSource(file, source, "tokenizer_source", Map.of(), OptionalInt.empty()));
+            String source = string(top.get("tokenizer_source"), "tokenizer_source").orElseThrow();
+            tokenizer = Optional.of(tokenizerSource(source, "tokenizer_source", Map.of(), OptionalInt.empty()));
         } else if (top.get("tokenizer") != null) {
-            tokenizer = Optional.of(tokenizerBlock(file, mapping(file, top.get("tokenizer"), "'tokenizer'")));
+            tokenizer = Optional.of(tokenizerBlock(mapping(top.get("tokenizer"), "'tokenizer'")));
+        }
+        if (top.get("chat_template") != null) {
+            string(top.get("chat_template"), "chat_template");
+            notApplied("'chat_template' is not applied yet: the output keeps the reference model's chat template");
         }
         int forms = (top.containsKey("models") ? 1 : 0) + (top.containsKey("slices") ? 1 : 0)
                 + (top.containsKey("modules") ? 1 : 0);
         if (forms != 1) {
-            throw error(file, "give exactly one of 'models', 'slices' and 'modules'");
+            throw error("give exactly one of 'models', 'slices' and 'modules'");
         }
-        Optional<String> base = string(file, top.get("base_model"), "base_model");
-        base.ifPresent(b -> checkReference(file, b, "base_model"));
+        Optional<String> base = string(top.get("base_model"), "base_model");
+        base.ifPresent(b -> checkReference(b, "base_model"));
         boolean modelsForm = top.containsKey("models");
         List<RecipeSlice> slices = List.of();
         Map<String, RecipeModule> modules = new LinkedHashMap<>();
         if (top.containsKey("modules")) {
-            Map<String, Object> raw = mapping(file, top.get("modules"), "'modules'");
+            Map<String, Object> raw = mapping(top.get("modules"), "'modules'");
             if (raw.isEmpty()) {
-                throw error(file, "'modules' is empty");
+                throw error("'modules' is empty");
             }
             for (Map.Entry<String, Object> entry : raw.entrySet()) {
                 String where = "modules." + entry.getKey();
-                Map<String, Object> module = mapping(file, entry.getValue(), "'" + where + "'");
-                checkKeys(file, module, MODULE, where);
+                Map<String, Object> module = mapping(entry.getValue(), "'" + where + "'");
+                checkKeys(module, MODULE, where);
                 if (module.containsKey("models") == module.containsKey("slices")) {
-                    throw error(file, "give exactly one of '" + where + ".models' and '" + where + ".slices'");
+                    throw error("give exactly one of '" + where + ".models' and '" + where + ".slices'");
                 }
                 boolean moduleModels = module.containsKey("models");
                 List<RecipeSlice> moduleSlices = moduleModels
-                        ? models(file, module.get("models"), where + ".models")
-                        : slices(file, module.get("slices"), where + ".slices");
+                        ? models(module.get("models"), where + ".models")
+                        : slices(module.get("slices"), where + ".slices");
                 modules.put(entry.getKey(), new RecipeModule(entry.getKey(), moduleSlices, moduleModels,
-                        parameters(file, module.get("parameters"), where + ".parameters")));
+                        parameters(module.get("parameters"), where + ".parameters")));
             }
         } else {
-            slices = modelsForm ? models(file, top.get("models"), "models") : slices(file, top.get("slices"), "slices");
+            slices = modelsForm ? models(top.get("models"), "models") : slices(top.get("slices"), "slices");
         }
-        Optional<String> dtype = dtype(file, top.get("dtype"), "dtype");
-        Optional<String> outDtype = dtype(file, top.get("out_dtype"), "out_dtype");
-        return new MergeRecipe(method, base, slices, modelsForm, parameters(file, top.get("parameters"), "parameters"),
-                dtype, outDtype, tokenizer, text, file, modules);
+        Optional<String> dtype = dtype(top.get("dtype"), "dtype");
+        Optional<String> outDtype = dtype(top.get("out_dtype"), "out_dtype");
+        OptionalLong randomSeed = OptionalLong.empty();
+        if (top.get("random_seed") != null) {
+            randomSeed = LaxCoercion.toInteger(top.get("random_seed"));
+            if (randomSeed.isEmpty()) {
+                throw error("'random_seed' must be a whole number, got " + top.get("random_seed"));
+            }
+        }
+        return new MergeRecipe(method, base, slices, modelsForm, parameters(top.get("parameters"), "parameters"),
+                dtype, outDtype, tokenizer, text, file, modules, randomSeed, warnings);
     }
 
     /** A {@code models:} list as one slice whose sources have no layer range. */
-    private static List<RecipeSlice> models(Path file, Object value, String key) {
+    private List<RecipeSlice> models(Object value, String key) {
         List<RecipeSource> sources = new ArrayList<>();
-        List<Object> entries = list(file, value, key);
+        List<Object> entries = list(value, key);
         for (int i = 0; i < entries.size(); i++) {
             String where = key + "[" + i + "]";
-            Map<String, Object> entry = mapping(file, entries.get(i), where);
-            checkKeys(file, entry, MODEL_ENTRY, where);
-            String model = string(file, entry.get("model"), where + ".model")
-                    .orElseThrow(() -> error(file, "'" + where + ".model' is missing"));
-            checkReference(file, model, where + ".model");
-            sources.add(new RecipeSource(model, Optional.empty(), parameters(file, entry.get("parameters"),
+            Map<String, Object> entry = mapping(entries.get(i), where);
+            checkKeys(entry, MODEL_ENTRY, where);
+            String model = string(entry.get("model"), where + ".model")
+                    .orElseThrow(() -> error("'" + where + ".model' is missing"));
+            checkReference(model, where + ".model");
+            sources.add(new RecipeSource(model, Optional.empty(), parameters(entry.get("parameters"),
                     where + ".parameters")));
         }
         if (sources.isEmpty()) {
-            throw error(file, "'" + key + "' is empty");
+            throw error("'" + key + "' is empty");
         }
         return List.of(new RecipeSlice(sources, Map.of()));
     }
 
-    private static List<RecipeSlice> slices(Path file, Object value, String key) {
+    private List<RecipeSlice> slices(Object value, String key) {
         List<RecipeSlice> slices = new ArrayList<>();
-        List<Object> entries = list(file, value, key);
+        List<Object> entries = list(value, key);
         for (int i = 0; i < entries.size(); i++) {
             String where = key + "[" + i + "]";
-            Map<String, Object> slice = mapping(file, entries.get(i), where);
-            checkKeys(file, slice, SLICE, where);
+            Map<String, Object> slice = mapping(entries.get(i), where);
+            checkKeys(slice, SLICE, where);
+            if (slice.get("base_model") != null) {
+                throw error("'" + where + ".base_model': per-slice base models are not supported; set the recipe's"
+                        + " base_model");
+            }
+            if (slice.containsKey("residual_weight")) {
+                notApplied("'" + where + ".residual_weight' ignored (mergekit reads it but never uses it)");
+            }
             List<RecipeSource> sources = new ArrayList<>();
-            List<Object> sourceEntries = list(file, slice.get("sources"), where + ".sources");
+            List<Object> sourceEntries = list(slice.get("sources"), where + ".sources");
             Integer length = null;
             for (int j = 0; j < sourceEntries.size(); j++) {
                 String at = where + ".sources[" + j + "]";
-                Map<String, Object> source = mapping(file, sourceEntries.get(j), at);
-                checkKeys(file, source, SLICE_SOURCE, at);
-                String model = string(file, source.get("model"), at + ".model")
-                        .orElseThrow(() -> error(file, "'" + at + ".model' is missing"));
-                checkReference(file, model, at + ".model");
-                int[] range = layerRange(file, source.get("layer_range"), at + ".layer_range");
+                Map<String, Object> source = mapping(sourceEntries.get(j), at);
+                checkKeys(source, SLICE_SOURCE, at);
+                String model = string(source.get("model"), at + ".model")
+                        .orElseThrow(() -> error("'" + at + ".model' is missing"));
+                checkReference(model, at + ".model");
+                int[] range = layerRange(source.get("layer_range"), at + ".layer_range");
                 if (length != null && range[1] - range[0] != length) {
-                    throw error(file, "'" + at + ".layer_range' has " + (range[1] - range[0])
+                    throw error("'" + at + ".layer_range' has " + (range[1] - range[0])
                             + " layers; every source of a slice needs the same number (" + length + ")");
                 }
                 length = range[1] - range[0];
-                sources.add(new RecipeSource(model, Optional.of(range), parameters(file, source.get("parameters"),
+                sources.add(new RecipeSource(model, Optional.of(range), parameters(source.get("parameters"),
                         at + ".parameters")));
             }
             if (sources.isEmpty()) {
-                throw error(file, "'" + where + ".sources' is empty");
+                throw error("'" + where + ".sources' is empty");
             }
-            slices.add(new RecipeSlice(sources, parameters(file, slice.get("parameters"), where + ".parameters")));
+            slices.add(new RecipeSlice(sources, parameters(slice.get("parameters"), where + ".parameters")));
         }
         if (slices.isEmpty()) {
-            throw error(file, "'" + key + "' is empty");
+            throw error("'" + key + "' is empty");
         }
         return slices;
     }
 
-    private static TokenizerSettings tokenizerSource(Path file, String source, String key,
-                                                     Map<String, TokenizerSettings.TokenSetting> tokens,
-                                                     OptionalInt pad) {
+    private TokenizerSettings tokenizerSource(String source, String key,
+                                              Map<String, TokenizerSettings.TokenSetting> tokens, OptionalInt pad) {
         return switch (source) {
             case "base" -> new TokenizerSettings(TokenizerSettings.Source.BASE, Optional.empty(), tokens, pad);
             case "union" -> new TokenizerSettings(TokenizerSettings.Source.UNION, Optional.empty(), tokens, pad);
             default -> {
-                checkReference(file, source, key);
+                checkReference(source, key);
                 yield new TokenizerSettings(TokenizerSettings.Source.MODEL, Optional.of(source), tokens, pad);
             }
         };
     }
 
     /** mergekit's {@code tokenizer:} block; {@code source} defaults to {@code union} as in mergekit. */
-    private static TokenizerSettings tokenizerBlock(Path file, Map<String, Object> block) {
-        checkKeys(file, block, Set.of("source", "tokens", "pad_to_multiple_of"), "tokenizer");
-        String source = string(file, block.get("source"), "tokenizer.source").orElse("union");
+    private TokenizerSettings tokenizerBlock(Map<String, Object> block) {
+        checkKeys(block, Set.of("source", "tokens", "pad_to_multiple_of"), "tokenizer");
+        String source = string(block.get("source"), "tokenizer.source").orElse("union");
         OptionalInt pad = OptionalInt.empty();
         if (block.get("pad_to_multiple_of") != null) {
-            if (!(block.get("pad_to_multiple_of") instanceof Integer multiple) || multiple < 1) {
-                throw error(file, "'tokenizer.pad_to_multiple_of' must be a positive whole number, got "
+            long multiple = wholeNumber(block.get("pad_to_multiple_of"), "tokenizer.pad_to_multiple_of");
+            if (multiple < 0 || multiple > Integer.MAX_VALUE) {
+                throw error("'tokenizer.pad_to_multiple_of' must be a whole number >= 0, got "
                         + block.get("pad_to_multiple_of"));
             }
-            pad = OptionalInt.of(multiple);
+            // 0 pads nothing, as in mergekit (which tests the value's truth).
+            pad = multiple == 0 ? OptionalInt.empty() : OptionalInt.of((int) multiple);
         }
         Map<String, TokenizerSettings.TokenSetting> tokens = new LinkedHashMap<>();
         if (block.get("tokens") != null) {
-            Map<String, Object> raw = mapping(file, block.get("tokens"), "'tokenizer.tokens'");
+            Map<String, Object> raw = mapping(block.get("tokens"), "'tokenizer.tokens'");
             for (Map.Entry<String, Object> entry : raw.entrySet()) {
                 String where = "tokenizer.tokens." + entry.getKey();
                 Map<String, Object> setting = entry.getValue() == null ? Map.of()
-                        : mapping(file, entry.getValue(), "'" + where + "'");
-                checkKeys(file, setting, Set.of("source", "force"), where);
-                Object force = setting.getOrDefault("force", false);
-                if (!(force instanceof Boolean forced)) {
-                    throw error(file, "'" + where + ".force' must be true or false, got " + force);
-                }
+                        : mapping(entry.getValue(), "'" + where + "'");
+                checkKeys(setting, Set.of("source", "force"), where);
+                Object force = setting.get("force") == null ? false : setting.get("force");
+                boolean forced = LaxCoercion.toBoolean(force).orElseThrow(() ->
+                        error("'" + where + ".force' must be true or false, got " + force));
                 tokens.put(entry.getKey(), new TokenizerSettings.TokenSetting(
-                        tokenSource(file, setting.get("source"), where + ".source"), forced));
+                        tokenSource(setting.get("source"), where + ".source"), forced));
             }
         }
-        return tokenizerSource(file, source, "tokenizer.source", tokens, pad);
+        return tokenizerSource(source, "tokenizer.source", tokens, pad);
     }
 
-    private static Optional<TokenizerSettings.TokenSource> tokenSource(Path file, Object value, String key) {
+    private Optional<TokenizerSettings.TokenSource> tokenSource(Object value, String key) {
         if (value == null) {
             return Optional.empty();
         }
         if (!(value instanceof Map<?, ?>)) {
-            String model = string(file, value, key).orElseThrow();
-            checkReference(file, model, key);
+            String model = string(value, key).orElseThrow();
+            checkReference(model, key);
             return Optional.of(new TokenizerSettings.FromModel(model));
         }
-        Map<String, Object> source = mapping(file, value, "'" + key + "'");
-        String kind = string(file, source.get("kind"), key + ".kind")
-                .orElseThrow(() -> error(file, "'" + key + ".kind' is missing (model_token or zero)"));
+        Map<String, Object> source = mapping(value, "'" + key + "'");
+        String kind = string(source.get("kind"), key + ".kind")
+                .orElseThrow(() -> error("'" + key + ".kind' is missing (model_token or zero)"));
         switch (kind) {
             case "zero" -> {
-                checkKeys(file, source, Set.of("kind"), key);
+                checkKeys(source, Set.of("kind"), key);
                 return Optional.of(new TokenizerSettings.Zero());
             }
             case "model_token" -> {
-                checkKeys(file, source, Set.of("kind", "model", "token_id", "token"), key);
-                String model = string(file, source.get("model"), key + ".model")
-                        .orElseThrow(() -> error(file, "'" + key + ".model' is missing"));
-                checkReference(file, model, key + ".model");
+                checkKeys(source, Set.of("kind", "model", "token_id", "token"), key);
+                String model = string(source.get("model"), key + ".model")
+                        .orElseThrow(() -> error("'" + key + ".model' is missing"));
+                checkReference(model, key + ".model");
                 Object id = source.get("token_id");
-                Optional<String> token = string(file, source.get("token"), key + ".token");
+                Optional<String> token = string(source.get("token"), key + ".token");
                 if ((id == null) == token.isEmpty()) {
-                    throw error(file, "'" + key + "' needs exactly one of 'token_id' and 'token'");
+                    throw error("'" + key + "' needs exactly one of 'token_id' and 'token'");
                 }
-                if (id != null && (!(id instanceof Integer tokenId) || tokenId < 0)) {
-                    throw error(file, "'" + key + ".token_id' must be a whole number >= 0, got " + id);
+                OptionalInt tokenId = OptionalInt.empty();
+                if (id != null) {
+                    long whole = wholeNumber(id, key + ".token_id");
+                    if (whole < 0 || whole > Integer.MAX_VALUE) {
+                        throw error("'" + key + ".token_id' must be a whole number >= 0, got " + id);
+                    }
+                    tokenId = OptionalInt.of((int) whole);
                 }
-                return Optional.of(new TokenizerSettings.ModelToken(model,
-                        id == null ? OptionalInt.empty() : OptionalInt.of((Integer) id), token));
+                return Optional.of(new TokenizerSettings.ModelToken(model, tokenId, token));
             }
-            default -> throw error(file, "'" + key + ".kind' must be model_token or zero, got '" + kind + "'");
+            default -> throw error("'" + key + ".kind' must be model_token or zero, got '" + kind + "'");
         }
     }
 
-    private static Optional<String> dtype(Path file, Object value, String key) {
-        Optional<String> d = string(file, value, key);
+    private Optional<String> dtype(Object value, String key) {
+        Optional<String> d = string(value, key);
         d.ifPresent(v -> {
             if (!DTYPES.contains(v)) {
-                throw error(file, "'" + key + "' must be float32, bfloat16 or float16, got '" + v + "'");
+                throw error("'" + key + "' must be float32, bfloat16 or float16, got '" + v + "'");
             }
         });
         return d;
     }
 
-    private static void checkReference(Path file, String model, String key) {
+    private void checkReference(String model, String key) {
         if (model.contains("+")) {
-            throw error(file, "'" + key + "' = '" + model + "': LoRA references (model+lora) are not supported yet;"
+            throw error("'" + key + "' = '" + model + "': LoRA references (model+lora) are not supported yet;"
                     + " merge the LoRA into its model first");
         }
         if (model.contains("@")) {
-            throw error(file, "'" + key + "' = '" + model + "': revisions (@rev) name Hugging Face hub models, which"
+            throw error("'" + key + "' = '" + model + "': revisions (@rev) name Hugging Face hub models, which"
                     + " evomerge does not download; give a local folder");
         }
     }
 
-    private static int[] layerRange(Path file, Object value, String key) {
-        List<Object> range = list(file, value, key);
-        if (range.size() != 2 || !(range.get(0) instanceof Integer start) || !(range.get(1) instanceof Integer end)
-                || start < 0 || end <= start) {
-            throw error(file, "'" + key + "' must be [start, end) with 0 <= start < end, got " + value);
+    private int[] layerRange(Object value, String key) {
+        List<Object> range = list(value, key);
+        OptionalLong start = range.size() == 2 ? LaxCoercion.toInteger(range.get(0)) : OptionalLong.empty();
+        OptionalLong end = range.size() == 2 ? LaxCoercion.toInteger(range.get(1)) : OptionalLong.empty();
+        if (start.isEmpty() || end.isEmpty() || start.getAsLong() < 0 || end.getAsLong() <= start.getAsLong()
+                || end.getAsLong() > Integer.MAX_VALUE) {
+            throw error("'" + key + "' must be [start, end) with 0 <= start < end, got " + value);
         }
-        return new int[] {start, end};
+        return new int[] {(int) start.getAsLong(), (int) end.getAsLong()};
     }
 
-    private static Map<String, ParameterValue> parameters(Path file, Object value, String key) {
+    /** A whole number by pydantic's rules (2, 2.0, "2"), else an error naming the key. */
+    private long wholeNumber(Object value, String key) {
+        return LaxCoercion.toInteger(value).orElseThrow(() ->
+                error("'" + key + "' must be a whole number, got " + value));
+    }
+
+    private Map<String, ParameterValue> parameters(Object value, String key) {
         if (value == null) {
             return Map.of();
         }
-        Map<String, Object> raw = mapping(file, value, key);
+        Map<String, Object> raw = mapping(value, key);
         Map<String, ParameterValue> result = new LinkedHashMap<>();
-        raw.forEach((name, v) -> result.put(name, parameterValue(file, v, key + "." + name)));
+        raw.forEach((name, v) -> result.put(name, parameterValue(v, key + "." + name)));
         return result;
     }
 
-    private static ParameterValue parameterValue(Path file, Object value, String key) {
+    private ParameterValue parameterValue(Object value, String key) {
         if (value instanceof List<?> list) {
             if (!list.isEmpty() && list.stream().allMatch(e -> e instanceof Map<?, ?>)) {
                 List<ParameterValue.Conditional> conditions = new ArrayList<>();
                 for (int i = 0; i < list.size(); i++) {
-                    Map<String, Object> c = mapping(file, list.get(i), key + "[" + i + "]");
-                    checkKeys(file, c, Set.of("filter", "value"), key + "[" + i + "]");
+                    Map<String, Object> c = mapping(list.get(i), key + "[" + i + "]");
+                    checkKeys(c, Set.of("filter", "value"), key + "[" + i + "]");
                     if (!c.containsKey("value")) {
-                        throw error(file, "'" + key + "[" + i + "]' has no 'value'");
+                        throw error("'" + key + "[" + i + "]' has no 'value'");
                     }
-                    Optional<String> filter = string(file, c.get("filter"), key + "[" + i + "].filter");
+                    Optional<String> filter = string(c.get("filter"), key + "[" + i + "].filter");
                     conditions.add(new ParameterValue.Conditional(filter,
-                            scalarOrGradient(file, c.get("value"), key + "[" + i + "].value")));
+                            scalarOrGradient(c.get("value"), key + "[" + i + "].value")));
                 }
                 return new ParameterValue.Conditionals(conditions);
             }
-            return scalarOrGradient(file, value, key);
+            return scalarOrGradient(value, key);
         }
-        return scalarOrGradient(file, value, key);
+        return scalarOrGradient(value, key);
     }
 
-    private static ParameterValue scalarOrGradient(Path file, Object value, String key) {
+    private ParameterValue scalarOrGradient(Object value, String key) {
         if (value instanceof List<?> list) {
             if (list.isEmpty() || list.stream().anyMatch(e -> e instanceof List<?> || e instanceof Map<?, ?> || e == null)) {
-                throw error(file, "'" + key + "' must be a value or a list of values (a gradient), got " + value);
+                throw error("'" + key + "' must be a value or a list of values (a gradient), got " + value);
             }
             return new ParameterValue.Gradient(new ArrayList<>(list));
         }
         if (value == null || value instanceof Map<?, ?>) {
-            throw error(file, "'" + key + "' must be a value, a list of values or a list of {filter, value}, got " + value);
+            throw error("'" + key + "' must be a value, a list of values or a list of {filter, value}, got " + value);
         }
         return new ParameterValue.Scalar(value);
     }
 
-    private static void checkKeys(Path file, Map<String, Object> map, Set<String> allowed, String where) {
+    /**
+     * Keys outside {@code allowed}: mergekit's pydantic models ignore extra keys wherever they are, so a lenient read
+     * ignores them with a warning, a strict one refuses the first.
+     */
+    private void checkKeys(Map<String, Object> map, Set<String> allowed, String where) {
         for (String key : map.keySet()) {
-            if (!allowed.contains(key)) {
-                throw error(file, "unknown key '" + key + "' in " + where + "; known: "
-                        + String.join(", ", new java.util.TreeSet<>(allowed)));
+            if (allowed.contains(key)) {
+                continue;
             }
+            if (strict) {
+                throw error("unknown key '" + key + "' in " + where + "; known: "
+                        + String.join(", ", new java.util.TreeSet<>(allowed)) + " (--strict refuses the keys"
+                        + " mergekit ignores)");
+            }
+            warnings.add(file + ": unknown key '" + key + "' " + (where.equals("top level") ? "at the top level"
+                    : "in " + where) + " ignored, as mergekit ignores it (--strict refuses it)");
         }
     }
 
+    /** A setting mergekit reads that changes nothing here: a warning, or with a strict read an error. */
+    private void notApplied(String message) {
+        if (strict) {
+            throw error(message + " (--strict refuses it)");
+        }
+        warnings.add(file + ": " + message);
+    }
+
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> mapping(Path file, Object value, String where) {
+    private Map<String, Object> mapping(Object value, String where) {
         if (!(value instanceof Map<?, ?> map)) {
-            throw error(file, where + " must be a mapping, got " + (value == null ? "nothing" : value));
+            throw error(where + " must be a mapping, got " + (value == null ? "nothing" : value));
         }
         for (Object key : map.keySet()) {
             if (!(key instanceof String)) {
-                throw error(file, where + " has a non-text key " + key);
+                throw error(where + " has a non-text key " + key);
             }
         }
         return (Map<String, Object>) map;
     }
 
     @SuppressWarnings("unchecked")
-    private static List<Object> list(Path file, Object value, String where) {
+    private List<Object> list(Object value, String where) {
         if (!(value instanceof List<?> list)) {
-            throw error(file, "'" + where + "' must be a list, got " + (value == null ? "nothing" : value));
+            throw error("'" + where + "' must be a list, got " + (value == null ? "nothing" : value));
         }
         return (List<Object>) list;
     }
 
-    private static Optional<String> string(Path file, Object value, String key) {
+    /** Text, as pydantic's {@code str} takes it: a number or a boolean is not text (quote it). */
+    private Optional<String> string(Object value, String key) {
         if (value == null) {
             return Optional.empty();
         }
-        if (value instanceof Map<?, ?> || value instanceof List<?>) {
-            throw error(file, "'" + key + "' must be text, got " + value);
+        if (!(value instanceof String text)) {
+            throw error("'" + key + "' must be text, got " + value + (value instanceof Map<?, ?>
+                    || value instanceof List<?> ? "" : " (quote it)"));
         }
-        return Optional.of(value.toString());
+        return Optional.of(text);
     }
 
-    private static EvomergeException error(Path file, String message) {
+    private EvomergeException error(String message) {
         return EvomergeException.configuration(file + ": " + message);
     }
 }

@@ -183,13 +183,13 @@ class ParameterValidatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"yes", "true", "on", "YES", " True "})
+    @ValueSource(strings = {"yes", "true", "on", "YES", "True", "1", "t", "y"})
     void booleanAcceptsTrueWords(String text) {
         assertTrue(validate(map("weight", 1, "normalize", text)).bool("normalize"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"off", "false", "no", "OFF"})
+    @ValueSource(strings = {"off", "false", "no", "OFF", "0", "f", "n"})
     void booleanAcceptsFalseWords(String text) {
         assertFalse(validate(map("weight", 1, "normalize", text)).bool("normalize"));
     }
@@ -197,10 +197,22 @@ class ParameterValidatorTest {
     @Test
     void booleanAcceptsBooleansAndRejectsOtherValues() {
         assertTrue(validate(map("weight", 1, "normalize", true)).bool("normalize"));
-        for (Object bad : List.of("maybe", 1, "")) {
+        for (Object bad : List.of("maybe", 2, 0.5, "1.0", " True ", "")) {
             InvalidParameterException e = rejected(map("weight", 1, "normalize", bad));
             assertEquals("normalize", e.parameter());
+            assertTrue(e.getMessage().contains("must be true or false"), e.getMessage());
         }
+    }
+
+    @Test
+    void mergekitEvolveBestConfigValuesAreTakenAsMergekitTakesThem() {
+        // mergekit-evolve's best_config.yaml writes "normalize: 1.0" and "int8_mask: 1.0"; mergekit reads them as true.
+        assertTrue(validate(map("weight", 1, "normalize", 1.0)).bool("normalize"));
+        assertTrue(validate(map("weight", 1, "normalize", 1)).bool("normalize"));
+        assertFalse(validate(map("weight", 1, "normalize", 0.0)).bool("normalize"));
+        // pydantic's float and int take booleans as 1 and 0.
+        assertEquals(1.0, validate(map("weight", true)).number("weight"));
+        assertEquals(1L, validate(map("weight", 1, "iterations", true)).integer("iterations"));
     }
 
     @Test
@@ -215,8 +227,8 @@ class ParameterValidatorTest {
     }
 
     @Test
-    void numbersRejectTextBooleansAndCollections() {
-        for (Object bad : List.of("abc", true, List.of(1.0), Map.of("a", 1))) {
+    void numbersRejectTextAndCollections() {
+        for (Object bad : List.of("abc", "0x1p3", "1.5d", List.of(1.0), Map.of("a", 1))) {
             assertEquals("weight", rejected(map("weight", bad)).parameter(), String.valueOf(bad));
         }
         assertEquals("label", rejected(map("weight", 1, "label", List.of("a", "b"))).parameter());

@@ -22,7 +22,11 @@ class RecipeReaderTest {
     }
 
     private static void assertRefused(String yaml, String mentions) {
-        EvomergeException e = assertThrows(EvomergeException.class, () -> parse(yaml));
+        assertRefused(yaml, mentions, false);
+    }
+
+    private static void assertRefused(String yaml, String mentions, boolean strict) {
+        EvomergeException e = assertThrows(EvomergeException.class, () -> RecipeReader.parse(yaml, FILE, strict));
         assertEquals(ErrorCategory.CONFIGURATION, e.category());
         assertTrue(e.getMessage().startsWith("recipe.yml: "), e.getMessage());
         assertTrue(e.getMessage().contains(mentions), e.getMessage() + " should mention " + mentions);
@@ -109,11 +113,13 @@ class RecipeReaderTest {
 
     @Test
     void refusesBadRecipesNamingTheKey() {
-        assertRefused("merge_method: linear\nmodls: []\n", "unknown key 'modls'");
+        assertRefused("merge_method: linear\nmodls: []\n", "unknown key 'modls'", true);
+        assertRefused("merge_method: linear\nmodls: []\n", "exactly one of 'models', 'slices' and 'modules'");
         assertRefused("models:\n  - model: a\n", "'merge_method' is missing");
         assertRefused("merge_method: linear\n", "exactly one of 'models', 'slices' and 'modules'");
         assertRefused("merge_method: linear\nmodels: [{model: a}]\nslices: []\n", "exactly one");
-        assertRefused("merge_method: linear\nmodels: [{model: a, weight: 1}]\n", "unknown key 'weight' in models[0]");
+        assertRefused("merge_method: linear\nmodels: [{model: a, weight: 1}]\n", "unknown key 'weight' in models[0]",
+                true);
         assertRefused("merge_method: passthrough\nslices:\n  - sources:\n      - {model: a, layer_range: [0, 2]}\n"
                 + "      - {model: b, layer_range: [0, 3]}\n", "same number");
         assertRefused("merge_method: passthrough\nslices:\n  - sources:\n      - {model: a, layer_range: [3, 1]}\n",
@@ -122,7 +128,7 @@ class RecipeReaderTest {
         assertRefused("merge_method: linear\nmodels: [{model: a}]\nmodules: {text_decoder: {models: [{model: a}]}}\n",
                 "exactly one of 'models', 'slices' and 'modules'");
         assertRefused("merge_method: linear\nmodules: {text_decoder: {models: [{model: a}], weight: 1}}\n",
-                "unknown key 'weight' in modules.text_decoder");
+                "unknown key 'weight' in modules.text_decoder", true);
         assertRefused("merge_method: linear\nmodules: {text_decoder: {parameters: {weight: 1}}}\n",
                 "exactly one of 'modules.text_decoder.models' and 'modules.text_decoder.slices'");
         assertRefused("merge_method: linear\nmodules: {vision_tower: {slices: [{sources: [{model: a}]}]}}\n",
@@ -130,7 +136,7 @@ class RecipeReaderTest {
         assertRefused("merge_method: linear\nmodules: {}\n", "'modules' is empty");
         assertRefused("merge_method: linear\nmodules: [text_decoder]\n", "'modules' must be a mapping");
         assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer: {source: base, colour: red}\n",
-                "unknown key 'colour' in tokenizer");
+                "unknown key 'colour' in tokenizer", true);
         assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer_source: 'b+lora'\n", "LoRA");
         assertRefused("merge_method: linear\nmodels: [{model: 'org/model+lora'}]\n", "LoRA");
         assertRefused("merge_method: linear\nmodels: [{model: a}]\nparameters: {weight: {x: 1}}\n", "weight");
@@ -166,5 +172,142 @@ class RecipeReaderTest {
         assertEquals(1, vision.slices().size());
         assertEquals(List.of("vlm-a", "vlm-b", "vlm-c"), r.modelReferences());
         assertEquals(4, r.allSlices().stream().mapToInt(s -> s.sources().size()).sum());
+    }
+
+    /** The shape of recipes published with merged models: {@code normalize} and {@code int8_mask} at the top level. */
+    private static final String PUBLISHED = """
+            models:
+              - model: ./Mistral-7B-v0.1
+              - model: ./OpenHermes-2.5-Mistral-7B
+                parameters:
+                  density: 0.6
+                  weight: 0.5
+              - model: ./neural-chat-7b-v3-3
+                parameters:
+                  density: 0.6
+                  weight: 0.5
+            merge_method: dare_ties
+            base_model: ./Mistral-7B-v0.1
+            normalize: true
+            int8_mask: true
+            dtype: bfloat16
+            """;
+
+    @Test
+    void keysMergekitIgnoresAtTheTopLevelAreIgnoredWithOneWarningEach() {
+        MergeRecipe r = parse(PUBLISHED);
+        assertEquals("dare_ties", r.mergeMethod());
+        assertEquals(3, r.slices().getFirst().sources().size());
+        assertTrue(r.parameters().isEmpty(), "a top-level normalize is not a method parameter, as in mergekit");
+        assertEquals(List.of(
+                "recipe.yml: unknown key 'normalize' at the top level ignored, as mergekit ignores it (--strict refuses it)",
+                "recipe.yml: unknown key 'int8_mask' at the top level ignored, as mergekit ignores it (--strict refuses it)"),
+                r.warnings());
+        assertRefused(PUBLISHED, "unknown key 'normalize' in top level", true);
+        assertTrue(RecipeReader.parse("merge_method: linear\nmodels: [{model: a}]\n", FILE, true).warnings().isEmpty());
+    }
+
+    @Test
+    void unknownKeysInsideEntriesAreIgnoredAsMergekitIgnoresThem() {
+        // mergekit's pydantic models (InputModelDefinition, InputSliceDefinition, OutputSliceDefinition,
+        // OutputModuleDefinition, ConditionalParameter, TokenizerConfig, ...) all drop extra keys.
+        MergeRecipe r = parse("""
+                merge_method: slerp
+                base_model: a
+                slices:
+                  - sources:
+                      - {model: a, layer_range: [0, 4], note: first}
+                      - {model: b, layer_range: [0, 4]}
+                    comment: top half
+                    residual_weight: 0.5
+                parameters:
+                  t:
+                    - {filter: mlp, value: 0.3, why: tuned}
+                    - {value: 0.5}
+                tokenizer:
+                  source: base
+                  colour: red
+                  tokens:
+                    <pad>: {source: {kind: zero, model: a}, force: true, extra: 1}
+                """);
+        assertEquals(List.of("unknown key 'colour' in tokenizer", "unknown key 'extra' in tokenizer.tokens.<pad>",
+                "unknown key 'model' in tokenizer.tokens.<pad>.source", "unknown key 'comment' in slices[0]",
+                "'slices[0].residual_weight' ignored (mergekit reads it but never uses it)",
+                "unknown key 'note' in slices[0].sources[0]", "unknown key 'why' in parameters.t[0]"),
+                r.warnings().stream().map(w -> w.replaceFirst("^recipe\\.yml: ", "")
+                        .replaceFirst(" ignored, as mergekit ignores it \\(--strict refuses it\\)$", "")).toList(),
+                r.warnings().toString());
+        assertEquals(0.3, ParameterResolver.resolve("t", "model.layers.0.mlp.up_proj.weight", 0,
+                List.of(r.parameters())).orElseThrow());
+        assertRefused("merge_method: linear\nslices:\n  - sources: [{model: a, layer_range: [0, 2]}]\n"
+                + "    residual_weight: 0.5\n", "residual_weight", true);
+        // mergekit reads a slice's base_model and merges against it; ignoring it would change the result.
+        assertRefused("merge_method: ties\nslices:\n  - sources: [{model: a, layer_range: [0, 2]}]\n"
+                + "    base_model: b\n", "'slices[0].base_model': per-slice base models are not supported");
+    }
+
+    @Test
+    void chatTemplateIsNotAppliedAndSaysSo() {
+        MergeRecipe r = parse("merge_method: linear\nmodels: [{model: a}]\nchat_template: chatml\n");
+        assertEquals(1, r.warnings().size(), r.warnings().toString());
+        assertTrue(r.warnings().getFirst().contains("'chat_template' is not applied"), r.warnings().toString());
+        assertRefused("merge_method: linear\nmodels: [{model: a}]\nchat_template: chatml\n", "chat_template", true);
+    }
+
+    @Test
+    void randomSeedIsAWholeNumberAtTheTopLevel() {
+        assertTrue(parse("merge_method: linear\nmodels: [{model: a}]\n").randomSeed().isEmpty());
+        for (String given : List.of("42", "42.0", "'42'", "+42")) {
+            MergeRecipe r = parse("merge_method: dare_ties\nmodels: [{model: a}]\nrandom_seed: " + given + "\n");
+            assertEquals(java.util.OptionalLong.of(42), r.randomSeed(), given);
+            assertTrue(r.warnings().isEmpty(), "random_seed is a key evomerge knows");
+        }
+        assertEquals(-5, parse("merge_method: linear\nmodels: [{model: a}]\nrandom_seed: -5\n").randomSeed()
+                .orElseThrow());
+        for (String bad : List.of("1.5", "abc", "[1]", "true")) {
+            if (bad.equals("true")) {
+                // pydantic's int takes a boolean as 1; so does the seed.
+                assertEquals(1, parse("merge_method: linear\nmodels: [{model: a}]\nrandom_seed: true\n").randomSeed()
+                        .orElseThrow());
+                continue;
+            }
+            assertRefused("merge_method: linear\nmodels: [{model: a}]\nrandom_seed: " + bad + "\n",
+                    "'random_seed' must be a whole number");
+        }
+    }
+
+    @Test
+    void structuralValuesAreReadAsPydanticReadsThem() {
+        MergeRecipe r = parse("""
+                merge_method: passthrough
+                slices:
+                  - sources: [{model: a, layer_range: [0, 4.0]}]
+                  - sources: [{model: b, layer_range: ['2', 3]}]
+                tokenizer:
+                  source: base
+                  pad_to_multiple_of: 64.0
+                  tokens:
+                    <pad>: {source: {kind: model_token, model: a, token_id: '5'}, force: 1}
+                """);
+        assertEquals(4, r.slices().get(0).sources().getFirst().layerRange().orElseThrow()[1]);
+        assertEquals(2, r.slices().get(1).sources().getFirst().layerRange().orElseThrow()[0]);
+        TokenizerSettings tokenizer = r.tokenizer().orElseThrow();
+        assertEquals(64, tokenizer.padToMultipleOf().orElseThrow());
+        assertTrue(tokenizer.tokens().get("<pad>").force());
+        assertEquals(5, ((TokenizerSettings.ModelToken) tokenizer.tokens().get("<pad>").source().orElseThrow())
+                .tokenId().orElseThrow());
+        // mergekit pads only when pad_to_multiple_of is true-ish: 0 pads nothing.
+        assertTrue(parse("merge_method: linear\nmodels: [{model: a}]\ntokenizer: {pad_to_multiple_of: 0}\n")
+                .tokenizer().orElseThrow().padToMultipleOf().isEmpty());
+        assertRefused("merge_method: passthrough\nslices:\n  - sources: [{model: a, layer_range: [0, 2.5]}]\n",
+                "layer_range");
+        assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer: {tokens: {x: {force: 2}}}\n",
+                "'tokenizer.tokens.x.force' must be true or false");
+        assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer: {pad_to_multiple_of: 1.5}\n",
+                "'tokenizer.pad_to_multiple_of' must be a whole number");
+        // pydantic's str takes no numbers: an unquoted number is not a path or a method name.
+        assertRefused("merge_method: 5\nmodels: [{model: a}]\n", "'merge_method' must be text, got 5 (quote it)");
+        assertRefused("merge_method: linear\nmodels: [{model: 2024}]\n", "'models[0].model' must be text");
+        assertEquals("2024", parse("merge_method: linear\nmodels: [{model: '2024'}]\n").modelReferences().getFirst());
     }
 }

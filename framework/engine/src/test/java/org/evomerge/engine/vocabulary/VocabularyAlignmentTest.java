@@ -237,8 +237,10 @@ class VocabularyAlignmentTest {
         e = assertThrows(EvomergeException.class, () -> settings("tokenizer: {tokens: {x: {source: {kind: weird}}}}"));
         assertTrue(e.getMessage().contains("'tokenizer.tokens.x.source.kind' must be model_token or zero"),
                 e.getMessage());
-        e = assertThrows(EvomergeException.class, () -> settings("tokenizer: {pad_to_multiple_of: 0}"));
+        e = assertThrows(EvomergeException.class, () -> settings("tokenizer: {pad_to_multiple_of: -1}"));
         assertTrue(e.getMessage().contains("pad_to_multiple_of"), e.getMessage());
+        // mergekit pads only when the value is true-ish (merge.py, tokenizer/embed.py): 0 pads nothing.
+        assertEquals(OptionalInt.empty(), settings("tokenizer: {pad_to_multiple_of: 0}").padToMultipleOf());
         assertEquals(TokenizerSettings.Source.UNION, settings("tokenizer: {}").source());
         assertEquals(OptionalInt.of(64), settings("tokenizer: {source: base, pad_to_multiple_of: 64}").padToMultipleOf());
     }
