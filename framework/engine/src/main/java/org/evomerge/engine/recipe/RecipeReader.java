@@ -27,7 +27,8 @@ import org.yaml.snakeyaml.error.YAMLException;
 public final class RecipeReader {
 
     private static final Set<String> TOP_LEVEL = Set.of("merge_method", "base_model", "models", "slices", "modules",
-            "parameters", "dtype", "out_dtype", "tokenizer_source", "tokenizer", "chat_template", "name");
+            "parameters", "dtype", "out_dtype", "tokenizer_source", "tokenizer", "chat_template", "name",
+            "random_seed");
     private static final Set<String> MODEL_ENTRY = Set.of("model", "parameters");
     private static final Set<String> SLICE = Set.of("sources", "parameters");
     private static final Set<String> MODULE = Set.of("models", "slices", "parameters");
