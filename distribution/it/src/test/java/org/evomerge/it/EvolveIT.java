@@ -1,5 +1,6 @@
 package org.evomerge.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -161,6 +162,54 @@ class EvolveIT {
         Processes.Result resumed = evomerge("evolve", "run.yml", "--out", "run", "--resume", "--json");
         assertEquals(0, resumed.exitCode(), resumed.toString());
         assertEquals(summary.get("best_id"), JSON.readTree(resumed.out()).get("best_id"));
+    }
+
+    @Test
+    void aDareTiesRunsBestRecipeRebuildsBestBitForBit() throws IOException {
+        writeModel(temp.resolve("base"), 0.5, 3);
+        Files.writeString(temp.resolve("dare.yml"), """
+                models: [model-a, model-b]
+                base_model: base
+                genome:
+                  kind: recipe
+                  merge_method: dare_ties
+                  layer_groups: 2
+                  filters: [self_attn]
+                  bounds: {density: [0.3, 0.7]}
+                strategy: {id: it-random, parameters: {batch: 4}}
+                evaluators:
+                  - {name: mean, evaluator: mean-target, parameters: {target: 0.7}}
+                budget: {evaluations: 8}
+                seed: 1
+                """);
+        Processes.Result result = evomerge("evolve", "dare.yml", "--out", "dare-run");
+        assertEquals(0, result.exitCode(), result.toString());
+        Path best = temp.resolve("dare-run/best");
+        String recipe = Files.readString(best.resolve("recipe.yml"));
+        assertTrue(recipe.contains("base_model: ../../base\n") && recipe.contains("model: ../../model-a\n"), recipe);
+        assertTrue(!recipe.contains("&id") && !recipe.contains(temp.toString()), recipe);
+        java.util.regex.Matcher seed = java.util.regex.Pattern.compile("(?m)^random_seed: (-?\\d+)$").matcher(recipe);
+        assertTrue(seed.find(), recipe);
+
+        // The recipe's random_seed is the root seed of the merge: no seed option is needed to rebuild best/.
+        Processes.Result merged = evomerge("merge", "dare-run/best/recipe.yml", "rebuilt");
+        assertEquals(0, merged.exitCode(), merged.toString());
+        Map<String, MergekitGoldenIT.Tensor> expected = MergekitGoldenIT.read(best);
+        Map<String, MergekitGoldenIT.Tensor> actual = MergekitGoldenIT.read(temp.resolve("rebuilt"));
+        assertEquals(expected.keySet(), actual.keySet());
+        expected.forEach((name, t) -> {
+            assertEquals(t.dtype() + t.shape(), actual.get(name).dtype() + actual.get(name).shape(), name);
+            assertArrayEquals(t.values(), actual.get(name).values(), name); // compared by their bits
+        });
+
+        String config = Files.readString(temp.resolve("rebuilt/config.json"));
+        assertTrue(config.contains("\"dtype\": \"bfloat16\"") && config.contains("\"torch_dtype\": \"bfloat16\""),
+                config);
+        String card = Files.readString(temp.resolve("rebuilt/README.md"));
+        assertTrue(card.startsWith("---\nlibrary_name: transformers\ntags:\n- evomerge\n- merge\n- mergekit\n---"),
+                card); // local inputs: no base_model list
+        assertTrue(card.contains("- `dare_ties@") && card.contains("- `safetensors@") && !card.contains("it-evolution")
+                && !card.contains("gguf"), card);
     }
 
     @Test

@@ -14,6 +14,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +73,15 @@ class MergekitGoldenIT {
         Map<String, Tensor> expected = read(caseDir.resolve("expected"));
         Map<String, Tensor> actual = read(out);
         assertEquals(expected.keySet(), actual.keySet(), "tensor names");
+        // config.json as mergekit writes it: the dtype under "dtype" (we add "torch_dtype" for older readers) and
+        // the source's fractional numbers with their text ("rms_norm_eps": 1e-05).
+        String expectedConfig = Files.readString(caseDir.resolve("expected/config.json"));
+        String actualConfig = Files.readString(out.resolve("config.json"));
+        assertEquals(JSON.readTree(expectedConfig).get("dtype"), JSON.readTree(actualConfig).get("dtype"), "dtype");
+        Matcher fraction = Pattern.compile("(?m)^\\s*(\"\\w+\": -?[0-9]+[.eE][-+0-9.eE]*),?$").matcher(expectedConfig);
+        while (fraction.find()) {
+            assertTrue(actualConfig.contains(fraction.group(1)), fraction.group(1) + " in " + actualConfig);
+        }
         if (spec.has("config_checks")) {
             JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
             for (Iterator<Map.Entry<String, JsonNode>> it = spec.get("config_checks").fields(); it.hasNext(); ) {

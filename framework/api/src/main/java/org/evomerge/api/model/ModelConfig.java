@@ -21,7 +21,8 @@ import org.evomerge.api.Stable;
  * @param tiedEmbeddings    whether the output head reuses the embedding
  * @param ropeTheta         RoPE base frequency
  * @param rmsNormEps        normalisation epsilon
- * @param raw               the whole configuration as parsed JSON values, in file order (values may be null)
+ * @param raw               the whole configuration as parsed JSON values, in file order (values may be null;
+ *                          numbers are {@link Number}s of any class, which a format may use to keep their text)
  */
 @Stable(since = "0.1.0")
 public record ModelConfig(

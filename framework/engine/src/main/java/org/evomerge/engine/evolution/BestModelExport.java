@@ -21,9 +21,10 @@ import org.evomerge.api.tensor.TensorInfo;
 
 /**
  * Writes {@code RUN_DIR/best/}: the best candidate's tensors, config and tokenizer files through a model format's
- * writer (safetensors in the CLI), with {@code recipe.yml} (when the genome is a recipe) and a {@code README.md}
- * model card naming its scores and its lineage. The writer publishes the folder with one rename, so {@code best/}
- * is either the previous one or the complete new one.
+ * writer (safetensors in the CLI), with {@code recipe.yml} (when the genome is a recipe: model paths relative to
+ * {@code best/} and the {@code random_seed} of the scored merge, so {@code evomerge merge best/recipe.yml OUT}
+ * rebuilds these tensors bit for bit) and a {@code README.md} model card naming its scores and its lineage. The
+ * writer publishes the folder with one rename, so {@code best/} is either the previous one or the complete new one.
  */
 public final class BestModelExport {
 
@@ -35,14 +36,16 @@ public final class BestModelExport {
 
     /**
      * @param model     the best candidate, opened (merged in memory or from the model store)
-     * @param recipe    its mergekit recipe, if it has one
+     * @param recipe    its mergekit recipe as a file in {@code best/}, if it has one
+     * @param hubIds    the Hub ids of the run's input models that have one ({@code base_model} of the card)
      * @param outcome   the run's outcome (scores and lineage for the card)
      * @param strategy  the strategy id (for the card)
      * @param seed      the run seed
      * @param version   evomerge's version
      */
     public static Path write(Path runDir, Model model, ModelFormat format, ScratchSpace scratch, Optional<String> recipe,
-                             EvolutionEngine.Outcome outcome, String strategy, long seed, String version) {
+                             List<String> hubIds, EvolutionEngine.Outcome outcome, String strategy, long seed,
+                             String version) {
         Path destination = runDir.resolve(FOLDER);
         Path extras = scratch.newFolder("best-extras");
         List<Path> sideFiles = new ArrayList<>(model.sideFiles().stream()
@@ -52,7 +55,8 @@ public final class BestModelExport {
             if (recipe.isPresent()) {
                 sideFiles.add(Files.writeString(extras.resolve("recipe.yml"), recipe.get()));
             }
-            sideFiles.add(Files.writeString(extras.resolve("README.md"), card(outcome, recipe, strategy, seed, version)));
+            sideFiles.add(Files.writeString(extras.resolve("README.md"), card(outcome, recipe, hubIds, strategy, seed,
+                    version)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -75,11 +79,17 @@ public final class BestModelExport {
     }
 
     /** The model card: what the candidate scored, where it came from, and its recipe. */
-    static String card(EvolutionEngine.Outcome outcome, Optional<String> recipe, String strategy, long seed,
-                       String version) {
+    static String card(EvolutionEngine.Outcome outcome, Optional<String> recipe, List<String> hubIds, String strategy,
+                       long seed, String version) {
         EvaluationRecord best = outcome.best();
-        StringBuilder card = new StringBuilder("---\nlibrary_name: transformers\ntags:\n- evomerge\n- merge\n"
-                + "- evolutionary-merge\n---\n\n# Evolved model\n\n");
+        StringBuilder card = new StringBuilder("---\n");
+        if (!hubIds.isEmpty()) {
+            card.append("base_model:\n");
+            hubIds.forEach(id -> card.append("- \"").append(id).append("\"\n"));
+        }
+        card.append("library_name: transformers\ntags:\n- evomerge\n- merge\n")
+                .append(recipe.isPresent() ? "- mergekit\n" : "")
+                .append("- evolutionary-merge\n---\n\n# Evolved model\n\n");
         card.append("The best candidate (`").append(best.id()).append("`, generation ").append(best.generation())
                 .append(") of an [evomerge](https://github.com/evomerge/evomerge) ").append(version)
                 .append(" evolution run: strategy `").append(strategy).append("`, seed ").append(seed).append(", ")

@@ -59,6 +59,7 @@ import org.evomerge.engine.evolution.genome.LayerPathSpace;
 import org.evomerge.engine.execution.LocalEvaluationExecutor;
 import org.evomerge.engine.evolution.genome.RecipeSpace;
 import org.evomerge.engine.evolution.store.FolderModelStore;
+import org.evomerge.engine.merge.HubModelId;
 import org.evomerge.engine.merge.InMemoryMerge;
 import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.kinship.KinshipCalculator;
@@ -248,7 +249,8 @@ public final class EvolutionJob {
             RunContext extensionContext = new DefaultRunContext(random, context.compute(), ProgressReporter.SILENT,
                     context.scratch(), context.threads(), services);
             int mergeThreads = Math.max(1, context.threads() / run.workers());
-            RunContext mergeContext = new DefaultRunContext(random.fork("merge"), context.compute(),
+            long mergeSeed = mergeSeed(seed);
+            RunContext mergeContext = new DefaultRunContext(new SeededRandomSource(mergeSeed), context.compute(),
                     ProgressReporter.SILENT, context.scratch(), mergeThreads, services);
 
             if (store != null) {
@@ -277,7 +279,7 @@ public final class EvolutionJob {
             LayerPathSpace paths = pathSpace;
             ModelStore modelStore = store;
             CandidateBuilder builder = new CandidateBuilder(recipes, paths, modelStore, references, outDtype, models,
-                    catalog, architectures, mergeContext, storage, runDir);
+                    catalog, architectures, mergeContext, mergeSeed, storage, runDir);
             List<Evaluator> full = evaluators.subList(0, run.tasks().size());
             CandidateScorer scorer = (genome, fullFidelity) -> {
                 List<Evaluator> use = fullFidelity || screens.isEmpty() ? full : screens;
@@ -329,9 +331,13 @@ public final class EvolutionJob {
                 EvolutionEngine.Outcome outcome = engine.run();
                 RunFiles.writeHistory(runDir, outcome.generations());
                 Path best;
+                List<String> hubIds = new ArrayList<>();
+                models.forEach((path, model) -> HubModelId.of(Path.of(path), model.config().raw())
+                        .filter(id -> !hubIds.contains(id)).ifPresent(hubIds::add));
                 try (Model model = builder.build(outcome.best().genome())) {
                     best = BestModelExport.write(runDir, model, formats.byId(options.outputFormat()).format(),
-                            context.scratch(), builder.recipe(outcome.best().genome()), outcome,
+                            context.scratch(), builder.recipeFile(outcome.best().genome(),
+                                    runDir.resolve(BestModelExport.FOLDER)), hubIds, outcome,
                             strategyExtension.descriptor().id(), seed, options.version());
                 }
                 // The report component (plots, report.html) is called here; it reads only the run folder.
@@ -413,11 +419,12 @@ public final class EvolutionJob {
             }
             RunContext extensionContext = new DefaultRunContext(random, context.compute(), ProgressReporter.SILENT,
                     context.scratch(), context.threads(), services);
-            RunContext mergeContext = new DefaultRunContext(random.fork("merge"), context.compute(),
+            long mergeSeed = mergeSeed(description.seed());
+            RunContext mergeContext = new DefaultRunContext(new SeededRandomSource(mergeSeed), context.compute(),
                     ProgressReporter.SILENT, context.scratch(), context.threads(), services);
             List<Evaluator> screens = createEvaluators(run, evaluatorExtensions, extensionContext, evaluators);
             CandidateBuilder builder = new CandidateBuilder(recipeSpace, pathSpace, null, references, outDtype, models,
-                    catalog, architectures, mergeContext, storage, file.getParent());
+                    catalog, architectures, mergeContext, mergeSeed, storage, file.getParent());
             List<Evaluator> full = List.copyOf(evaluators.subList(0, run.tasks().size()));
             List<Evaluator> opened = List.copyOf(evaluators);
             return new CandidateEvaluator() {
@@ -446,11 +453,40 @@ public final class EvolutionJob {
         }
     }
 
-    /** Builds candidate models from genomes: an in-memory merge of a recipe or path, or a store individual. */
+    /**
+     * The root seed of every candidate's in-memory merge in a run with seed {@code runSeed}: each tensor's randomness
+     * forks from it by tensor name, as in {@code evomerge merge} with this root seed, so a recipe that records it
+     * ({@code random_seed}) rebuilds the scored model bit for bit. The same for all candidates, and for workers in
+     * other JVMs.
+     */
+    static long mergeSeed(long runSeed) {
+        return new SeededRandomSource(runSeed).fork("merge").seed();
+    }
+
+    /**
+     * Builds candidate models from genomes: an in-memory merge of a recipe or path (in {@code mergeContext}, whose
+     * random source is {@code SeededRandomSource(mergeSeed)}), or a store individual.
+     */
     private record CandidateBuilder(RecipeSpace recipes, LayerPathSpace paths, ModelStore store,
                                     List<String> references, Optional<String> outDtype, Map<String, Model> models,
                                     ExtensionCatalog catalog, ArchitectureCatalog architectures,
-                                    RunContext mergeContext, DType storage, Path runDir) {
+                                    RunContext mergeContext, long mergeSeed, DType storage, Path runDir) {
+
+        /**
+         * The recipe of {@code genome} as a file in {@code folder} that rebuilds its merge exactly: model paths
+         * relative to the folder, {@code random_seed} = {@link #mergeSeed}. Empty for whole-model genomes.
+         */
+        Optional<String> recipeFile(Genome genome, Path folder) {
+            return switch (genome) {
+                case ParameterGenome p when recipes != null -> Optional.of(recipes.recipeFile(p, folder, mergeSeed));
+                case ParameterGenome p when paths != null ->
+                        Optional.of(paths.recipeFile(paths.decode(p), folder, mergeSeed));
+                case LayerPathGenome l ->
+                        Optional.of(LayerPathSpace.recipeFile(l, references, outDtype, folder, mergeSeed));
+                case ParameterGenome p -> Optional.empty();
+                case ModelGenome m -> Optional.empty();
+            };
+        }
 
         Optional<String> recipe(Genome genome) {
             return switch (genome) {

@@ -58,8 +58,7 @@ public final class InMemoryMerge {
         MergePlan planned = MergePlanner.plan(recipe, extension.descriptor(), models,
                 architectures.findOrGeneric(reference.config()));
         MergeJob.checkLayerRanges(recipe, models);
-        Map<String, Object> raw = new java.util.LinkedHashMap<>(planned.config());
-        raw.put("torch_dtype", MergePlanner.torchName(storage));
+        Map<String, Object> raw = MergePlanner.withDtype(planned.config(), MergePlanner.torchName(storage));
         MergePlan plan = new MergePlan(planned.tensors(), raw, storage, planned.workingDtype(), planned.vocabulary());
 
         List<TensorInfo> layout = new ArrayList<>();

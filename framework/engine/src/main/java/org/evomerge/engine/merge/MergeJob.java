@@ -37,7 +37,8 @@ import org.evomerge.engine.vocabulary.AlignedTokenizerFiles;
 /**
  * {@code evomerge merge}: checks a recipe against the method's schema and the models, plans the output, streams the
  * merge into a safetensors model folder, and adds the tokenizer files, the recipe as run
- * ({@code mergekit_config.yml}) and a model card naming the inputs, the method and the plugin versions.
+ * ({@code mergekit_config.yml}) and a model card naming the inputs (by Hub id where they have one), the method and
+ * the extensions used.
  */
 public final class MergeJob {
 
@@ -80,13 +81,23 @@ public final class MergeJob {
         MergeMethod method = ((MergeMethodFactory) extension.factory()).create(global, context);
 
         Map<String, Model> models = new LinkedHashMap<>();
+        // What the card names: the extensions this merge used, and the Hub id of each input that has one.
+        List<RegisteredExtension> used = new ArrayList<>(List.of(extension));
+        Map<String, String> hubIds = new LinkedHashMap<>();
         try {
             for (String reference : recipe.modelReferences()) {
-                models.put(reference, formats.open(locate(recipe, reference, options.workingDirectory())));
+                Path location = locate(recipe, reference, options.workingDirectory());
+                ModelFormats.Installed format = formats.forPath(location);
+                Model model = format.format().open(location);
+                models.put(reference, model);
+                catalog.find(ExtensionKind.MODEL_FORMAT, format.id()).ifPresent(used::add);
+                HubModelId.of(location, model.config().raw()).ifPresent(id -> hubIds.put(reference, id));
             }
             if (!options.allowCrimes()) {
                 checkSameArchitecture(recipe, models);
             }
+            ModelFormats.Installed output = formats.byId("safetensors");
+            catalog.find(ExtensionKind.MODEL_FORMAT, output.id()).ifPresent(used::add);
             Model reference = models.get(recipe.baseModel().orElse(recipe.modelReferences().getFirst()));
             MergePlan plan = MergePlanner.plan(recipe, extension.descriptor(), models,
                     architectures.findOrGeneric(reference.config()),
@@ -110,7 +121,7 @@ public final class MergeJob {
             }
             if (options.writeModelCard()) {
                 sideFiles.add(write(extras.resolve("mergekit_config.yml"), recipe.text()));
-                sideFiles.add(write(extras.resolve("README.md"), ModelCard.text(recipe, extension, catalog, plan,
+                sideFiles.add(write(extras.resolve("README.md"), ModelCard.text(recipe, extension, used, hubIds, plan,
                         context.random().seed(), options.version())));
             }
             Map<String, String> provenance = new LinkedHashMap<>();
@@ -123,7 +134,7 @@ public final class MergeJob {
             WriteOptions write = new WriteOptions(layout, config, options.maxShardBytes(), options.allowOverwrite(),
                     provenance, sideFiles);
             MergeExecutor.Summary summary;
-            try (ModelWriter writer = formats.byId("safetensors").format().create(options.output(), write)) {
+            try (ModelWriter writer = output.format().create(options.output(), write)) {
                 summary = MergeExecutor.run(plan, extension.descriptor(), method, writer, context,
                         MergeExecutor.DEFAULT_BUDGET_BYTES);
                 writer.commit();

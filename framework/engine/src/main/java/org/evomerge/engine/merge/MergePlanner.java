@@ -72,7 +72,7 @@ public final class MergePlanner {
         List<TensorInfo> referenceTensors = reference.tensors().tensors();
 
         List<MergePlan.PlannedTensor> planned = new ArrayList<>();
-        Map<String, Object> config = new LinkedHashMap<>(reference.config().raw());
+        Map<String, Object> raw = new LinkedHashMap<>(reference.config().raw());
         List<Stack> stacks = stacks(recipe, architecture);
         if (!architecture.modules().isEmpty()) {
             for (TensorInfo t : referenceTensors) {
@@ -84,7 +84,7 @@ public final class MergePlanner {
             }
         }
         for (Stack stack : stacks) {
-            planStack(recipe, stack, usesBase, models, reference, architecture, planned, config);
+            planStack(recipe, stack, usesBase, models, reference, architecture, planned, raw);
         }
         List<String> outputNames = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
@@ -100,7 +100,7 @@ public final class MergePlanner {
         DType working = recipe.dtype().map(MergePlanner::dtype).orElse(DType.F32);
         DType out = recipe.outDtype().or(recipe::dtype).map(MergePlanner::dtype)
                 .orElse(referenceDtype.isFloatingPoint() && !referenceDtype.isQuantized() ? referenceDtype : DType.F32);
-        config.put("torch_dtype", torchName(out));
+        Map<String, Object> config = withDtype(raw, torchName(out));
         Optional<VocabularyAlignment> vocabulary = recipe.tokenizer()
                 .map(settings -> alignment(recipe, settings, referenceName, models, locate));
         // Where the reference config keeps it: multimodal configs nest the language model's vocab_size in text_config.
@@ -422,6 +422,26 @@ public final class MergePlanner {
             case "float16", "half", "fp16" -> DType.F16;
             default -> throw EvomergeException.configuration("unknown dtype '" + name + "'");
         };
+    }
+
+    /**
+     * {@code config} with the output dtype under both names: {@code dtype}, which transformers writes since 4.56
+     * (mergekit's outputs have it), and {@code torch_dtype}, which older readers look for. They take the place of
+     * whichever of the two the reference config had, else go at the end; the other keys keep their order.
+     */
+    static Map<String, Object> withDtype(Map<String, Object> config, String dtype) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : config.entrySet()) {
+            if (e.getKey().equals("dtype") || e.getKey().equals("torch_dtype")) {
+                out.put("dtype", dtype);
+                out.put("torch_dtype", dtype);
+            } else {
+                out.put(e.getKey(), e.getValue());
+            }
+        }
+        out.put("dtype", dtype);
+        out.put("torch_dtype", dtype);
+        return out;
     }
 
     static String torchName(DType dtype) {

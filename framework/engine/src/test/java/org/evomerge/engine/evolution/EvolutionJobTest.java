@@ -79,9 +79,11 @@ class EvolutionJobTest {
         assertTrue(card.contains("## Lineage"), card);
         MergeRecipe recipe = RecipeReader.read(bestDir.resolve("recipe.yml"));
         assertEquals("linear", recipe.mergeMethod());
+        // model paths are relative to best/
+        assertEquals(List.of("../../model-a", "../../model-b"), recipe.modelReferences());
         ExtensionCatalog catalog = TestExtensions.catalog();
         try (Model a = ToyFormat.open(f.a); Model b = ToyFormat.open(f.b);
-             Model merged = InMemoryMerge.merge(recipe, catalog, Map.of(f.a.toString(), a, f.b.toString(), b),
+             Model merged = InMemoryMerge.merge(recipe, catalog, Map.of("../../model-a", a, "../../model-b", b),
                      ArchitectureCatalog.load(List.of()), EvolutionFixture.context(temp, 1),
                      org.evomerge.api.tensor.DType.F32);
              Evaluator distance = new TestExtensions.Distance().create(

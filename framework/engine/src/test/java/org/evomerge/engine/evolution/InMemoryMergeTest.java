@@ -42,6 +42,7 @@ class InMemoryMergeTest {
             assertTrue(f32.location().isEmpty());
             assertEquals(EvolutionFixture.LAYERS, f32.config().numLayers());
             assertTrue(f32.sideFiles().stream().anyMatch(p -> p.getFileName().toString().equals("tokenizer.json")));
+            assertEquals("bfloat16", bf16.config().raw().get("dtype"));
             assertEquals("bfloat16", bf16.config().raw().get("torch_dtype"));
             for (TensorInfo t : target.tensors().tensors()) {
                 int n = Math.toIntExact(t.shape().elementCount());

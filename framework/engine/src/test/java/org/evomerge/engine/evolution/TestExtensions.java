@@ -53,6 +53,7 @@ final class TestExtensions {
         catalog.register(new ToyFormat(), "tests");
         catalog.register(new Linear(), "tests");
         catalog.register(new Passthrough(), "tests");
+        catalog.register(new DareTies(), "tests");
         catalog.register(new Distance(), "tests");
         catalog.register(new OnePlusLambda(), "tests");
         catalog.register(new TinyGa(), "tests");
@@ -87,6 +88,60 @@ final class TestExtensions {
                     for (int i = 0; i < out.length; i++) {
                         out[i] = (float) (out[i] / total);
                     }
+                }
+                return out;
+            };
+        }
+    }
+
+    /**
+     * DARE-TIES as mergekit defines it, a random method: each model's delta from the base keeps element i iff
+     * {@code input.random().fork(m).uniform(i) < density} (rescaled by 1/density), then the weighted deltas that
+     * agree with the sign of their sum are added to the base, divided by the agreeing weights.
+     */
+    static final class DareTies implements MergeMethodFactory {
+        @Override
+        public ExtensionDescriptor descriptor() {
+            return new ExtensionDescriptor("dare_ties", "1.0.0", ExtensionKind.MERGE_METHOD, "random drop and rescale",
+                    ParameterSchema.of(
+                            ParameterSpec.number("weight", 1.0, null, null, "").withScope(ParameterScope.PER_MODEL),
+                            ParameterSpec.number("density", 1.0, 0.0, 1.0, "").withScope(ParameterScope.PER_MODEL)),
+                    Set.of(Capability.REQUIRES_BASE_MODEL, Capability.RANDOMIZED));
+        }
+
+        @Override
+        public MergeMethod create(Parameters parameters, RunContext context) {
+            return input -> {
+                float[] base = input.base().orElseThrow().values();
+                int n = input.elementCount();
+                int models = input.models().size();
+                double[][] deltas = new double[models][n];
+                double[] weights = new double[models];
+                for (int m = 0; m < models; m++) {
+                    ModelTensor model = input.models().get(m);
+                    double density = model.parameters().number("density");
+                    weights[m] = model.parameters().number("weight");
+                    RandomSource random = input.random().fork(m);
+                    for (int i = 0; i < n; i++) {
+                        boolean kept = density > 0 && random.uniform(i) < density;
+                        deltas[m][i] = kept ? weights[m] * ((double) model.values()[i] - base[i]) / density : 0;
+                    }
+                }
+                float[] out = new float[n];
+                for (int i = 0; i < n; i++) {
+                    double sum = 0;
+                    for (int m = 0; m < models; m++) {
+                        sum += deltas[m][i];
+                    }
+                    double agreeing = 0;
+                    double agreeingWeight = 0;
+                    for (int m = 0; m < models; m++) {
+                        if (deltas[m][i] != 0 && Math.signum(deltas[m][i]) == Math.signum(sum)) {
+                            agreeing += deltas[m][i];
+                            agreeingWeight += weights[m];
+                        }
+                    }
+                    out[i] = (float) (base[i] + (agreeingWeight == 0 ? 0 : agreeing / agreeingWeight));
                 }
                 return out;
             };

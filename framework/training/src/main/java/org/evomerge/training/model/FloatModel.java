@@ -57,11 +57,16 @@ public final class FloatModel implements Model {
         }
     }
 
-    /** The configuration with {@code torch_dtype} saying what the tensors now are. */
+    /**
+     * The configuration with its dtype key saying what the tensors now are: {@code dtype} (transformers 4.56 on) or
+     * {@code torch_dtype} (before), whichever it has.
+     */
     private static ModelConfig float32(ModelConfig config) {
         Map<String, Object> raw = new LinkedHashMap<>(config.raw());
-        if (raw.containsKey("torch_dtype")) {
-            raw.put("torch_dtype", "float32");
+        for (String key : List.of("dtype", "torch_dtype")) {
+            if (raw.containsKey(key)) {
+                raw.put(key, "float32");
+            }
         }
         return new ModelConfig(config.architectures(), config.modelType(), config.numLayers(), config.hiddenSize(),
                 config.intermediateSize(), config.numHeads(), config.numKeyValueHeads(), config.headDim(),

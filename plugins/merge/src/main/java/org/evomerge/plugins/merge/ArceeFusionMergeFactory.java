@@ -3,6 +3,7 @@ package org.evomerge.plugins.merge;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntToDoubleFunction;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
@@ -25,10 +26,12 @@ import org.pf4j.Extension;
  *   <li>threshold = median + 1.5·(Q3 − Q1) of the importance values;</li>
  *   <li>result = a + (b − a) where importance ≥ threshold, a elsewhere (float32 arithmetic, as mergekit).</li>
  * </ul>
- * Softmax and KL are computed in double, importance is kept in float32. mergekit computes the KL of two nearly equal
- * distributions in float32, with a relative error near 1e-3, so elements whose importance lies that close to the
- * threshold may fall on the other side there (about 2 in 10,000 elements on the small reference models, measured
- * against a float32 re-implementation); evomerge's result is the one of the exact arithmetic.
+ * Softmax, KL, importance, the quantiles and the threshold test are all in double: an importance that equals
+ * median + 1.5·IQR in exact arithmetic is kept, where rounding importance or threshold to float32 could put it one ulp
+ * below. mergekit computes the KL of two nearly equal distributions in float32, with a relative error near 1e-3, so
+ * elements whose importance lies that close to the threshold may fall on the other side there (about 2 in 10,000
+ * elements on the small reference models, measured against a float32 re-implementation); evomerge's result is the
+ * one of the exact arithmetic.
  *
  * <p><b>Quantiles.</b> mergekit's definition: the sorted sample's element at index ⌊q·(m − 1)⌋ (numpy's
  * {@code method="lower"}), for q = 0.25, 0.5, 0.75 over a sample of m values. A tensor of at most
@@ -83,18 +86,26 @@ public class ArceeFusionMergeFactory implements MergeMethodFactory {
             return out;
         }
         long[] dims = input.shape().dims();
-        float[] importance = importance(a, b, dims.length == 0 ? n : (int) dims[dims.length - 1]);
-        float threshold = threshold(sample(importance, sampleSize, input.random()));
+        int rowLength = dims.length == 0 ? n : (int) dims[dims.length - 1];
+        double[] divergence = rowDivergences(a, b, rowLength);
+        IntToDoubleFunction importance = i -> importance(a, b, divergence[i / rowLength], i);
+        double threshold = threshold(sample(importance, n, sampleSize, input.random()));
         for (int i = 0; i < n; i++) {
-            out[i] = importance[i] >= threshold ? a[i] + (b[i] - a[i]) : a[i];
+            out[i] = importance.applyAsDouble(i) >= threshold ? a[i] + (b[i] - a[i]) : a[i];
         }
         return out;
     }
 
-    /** |b − a| times the row's KL(softmax(b) + ε ‖ softmax(a) + ε). */
-    static float[] importance(float[] a, float[] b, int rowLength) {
-        float[] importance = new float[a.length];
-        for (int start = 0; start < a.length; start += rowLength) {
+    /** Element i's importance: |b − a| times its row's KL divergence, in double. */
+    static double importance(float[] a, float[] b, double rowDivergence, int i) {
+        return Math.abs((double) b[i] - a[i]) * rowDivergence;
+    }
+
+    /** Each row's KL(softmax(b) + ε ‖ softmax(a) + ε), one value per row of {@code rowLength} elements. */
+    static double[] rowDivergences(float[] a, float[] b, int rowLength) {
+        double[] divergence = new double[a.length / rowLength];
+        for (int row = 0; row < divergence.length; row++) {
+            int start = row * rowLength;
             int end = start + rowLength;
             double maxA = Double.NEGATIVE_INFINITY;
             double maxB = Double.NEGATIVE_INFINITY;
@@ -114,36 +125,37 @@ public class ArceeFusionMergeFactory implements MergeMethodFactory {
                 double q = Math.exp(a[i] - maxA) / sumA + SOFTMAX_EPS;
                 kl += p * Math.log(p / q);
             }
-            for (int i = start; i < end; i++) {
-                importance[i] = (float) (Math.abs((double) b[i] - a[i]) * kl);
-            }
+            divergence[row] = kl;
         }
-        return importance;
+        return divergence;
     }
 
-    /** median + 1.5·IQR of {@code sample} (sorted in place), in float32 as mergekit computes it. */
-    static float threshold(float[] sample) {
+    /** median + 1.5·IQR of {@code sample} (sorted in place), in double. */
+    static double threshold(double[] sample) {
         Arrays.sort(sample);
-        float median = quantile(sample, 0.5);
-        float iqr = quantile(sample, 0.75) - quantile(sample, 0.25);
-        return median + 1.5f * iqr;
+        double median = quantile(sample, 0.5);
+        double iqr = quantile(sample, 0.75) - quantile(sample, 0.25);
+        return median + 1.5 * iqr;
     }
 
     /** The element at index ⌊q·(m − 1)⌋ of the sorted values (numpy's {@code method="lower"}). */
-    static float quantile(float[] sorted, double q) {
+    static double quantile(double[] sorted, double q) {
         return sorted[(int) (q * (sorted.length - 1))];
     }
 
     /**
-     * A copy of {@code values} when there are at most {@code size}; otherwise a uniform sample of {@code size}
-     * distinct elements: those with the smallest 32-bit keys {@code random.bits(i) >>> 32} (ties by index). Only
-     * candidates below a key limit a little above the expected cut are collected and sorted, so memory stays near
-     * the sample size.
+     * The {@code n} values when there are at most {@code size}; otherwise a uniform sample of {@code size} distinct
+     * elements: those with the smallest 32-bit keys {@code random.bits(i) >>> 32} (ties by index). Only candidates
+     * below a key limit a little above the expected cut are collected and sorted, so memory stays near the sample
+     * size.
      */
-    static float[] sample(float[] values, int size, RandomSource random) {
-        int n = values.length;
+    static double[] sample(IntToDoubleFunction values, int n, int size, RandomSource random) {
         if (n <= size) {
-            return values.clone();
+            double[] all = new double[n];
+            for (int i = 0; i < n; i++) {
+                all[i] = values.applyAsDouble(i);
+            }
+            return all;
         }
         double fraction = Math.min(1.0, (size + 6.0 * Math.sqrt(size) + 16.0) / n);
         while (true) {
@@ -161,9 +173,9 @@ public class ArceeFusionMergeFactory implements MergeMethodFactory {
             }
             if (found >= size) {
                 Arrays.sort(candidates, 0, found);
-                float[] sample = new float[size];
+                double[] sample = new double[size];
                 for (int s = 0; s < size; s++) {
-                    sample[s] = values[(int) (candidates[s] & 0x7FFF_FFFFL)];
+                    sample[s] = values.applyAsDouble((int) (candidates[s] & 0x7FFF_FFFFL));
                 }
                 return sample;
             }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.IntToDoubleFunction;
+import java.util.stream.IntStream;
 import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.testkit.MergeMethodContract;
@@ -53,28 +55,37 @@ class ArceeFusionMergeFactoryTest extends MergeMethodContract {
     }
 
     @Test
+    void anImportanceExactlyAtTheThresholdIsKept() {
+        // One row, a = [0, 1, 1, 1, 1]/8, b − a = [0, 2, 3, 4, 6]/8: importance = c·|Δ| with the row's KL c > 0.
+        // Sorted over m = 5: Q1 = index 1 → c/4, median = index 2 → 3c/8, Q3 = index 3 → c/2; threshold =
+        // 3c/8 + 1.5·(c/2 − c/4) = 3c/4, the last element's importance: it is at the threshold and kept (≥). In
+        // double the identity survives rounding (c/4, c/2 and 2·fl(3c/8) = fl(3c/4) are exact scalings); with
+        // importance and threshold rounded to float32, this c (≈ 0.02974) gives a threshold one ulp above 3c/4.
+        float[] a = {0, 0.125f, 0.125f, 0.125f, 0.125f};
+        float[] b = {0, 0.375f, 0.5f, 0.625f, 0.875f};
+        assertArrayEquals(new float[] {0, 0.125f, 0.125f, 0.125f, 0.875f}, fusion(a, b).run());
+    }
+
+    @Test
     void quantilesAreTheLowerOrderStatisticLikeMergekit() {
-        float[] sorted = {1, 2, 3, 4, 5, 6, 7, 8};
-        assertEquals(4f, ArceeFusionMergeFactory.quantile(sorted, 0.5));
-        assertEquals(2f, ArceeFusionMergeFactory.quantile(sorted, 0.25));
-        assertEquals(6f, ArceeFusionMergeFactory.quantile(sorted, 0.75));
-        assertEquals(5f + 1.5f * (7 - 3), ArceeFusionMergeFactory.threshold(new float[] {9, 1, 8, 2, 7, 3, 6, 4, 5}));
+        double[] sorted = {1, 2, 3, 4, 5, 6, 7, 8};
+        assertEquals(4, ArceeFusionMergeFactory.quantile(sorted, 0.5));
+        assertEquals(2, ArceeFusionMergeFactory.quantile(sorted, 0.25));
+        assertEquals(6, ArceeFusionMergeFactory.quantile(sorted, 0.75));
+        assertEquals(5 + 1.5 * (7 - 3), ArceeFusionMergeFactory.threshold(new double[] {9, 1, 8, 2, 7, 3, 6, 4, 5}));
     }
 
     @Test
     void theSampleIsSeededDistinctAndUniform() {
         int n = 200_000;
-        float[] index = new float[n];
-        for (int i = 0; i < n; i++) {
-            index[i] = i;
-        }
-        float[] first = ArceeFusionMergeFactory.sample(index, 10_000, new SeededRandomSource(3).fork("t"));
-        float[] again = ArceeFusionMergeFactory.sample(index, 10_000, new SeededRandomSource(3).fork("t"));
-        float[] other = ArceeFusionMergeFactory.sample(index, 10_000, new SeededRandomSource(4).fork("t"));
+        IntToDoubleFunction index = i -> i;
+        double[] first = ArceeFusionMergeFactory.sample(index, n, 10_000, new SeededRandomSource(3).fork("t"));
+        double[] again = ArceeFusionMergeFactory.sample(index, n, 10_000, new SeededRandomSource(3).fork("t"));
+        double[] other = ArceeFusionMergeFactory.sample(index, n, 10_000, new SeededRandomSource(4).fork("t"));
         assertArrayEquals(first, again);
         assertFalse(Arrays.equals(first, other));
         assertEquals(10_000, first.length);
-        float[] sorted = first.clone();
+        double[] sorted = first.clone();
         Arrays.sort(sorted);
         double mean = 0;
         for (int i = 0; i < sorted.length; i++) {
@@ -84,7 +95,8 @@ class ArceeFusionMergeFactoryTest extends MergeMethodContract {
         // uniform over [0, n): mean n/2 with standard error n/√(12·10⁴) ≈ 577
         assertEquals(n / 2.0, mean, 5 * 577);
         // small tensors are used whole
-        assertArrayEquals(index, ArceeFusionMergeFactory.sample(index, n, new SeededRandomSource(3)));
+        assertArrayEquals(IntStream.range(0, n).asDoubleStream().toArray(),
+                ArceeFusionMergeFactory.sample(index, n, n, new SeededRandomSource(3)));
     }
 
     @Test

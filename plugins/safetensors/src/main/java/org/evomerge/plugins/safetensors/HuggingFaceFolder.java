@@ -1,12 +1,15 @@
 package org.evomerge.plugins.safetensors;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -75,16 +78,16 @@ final class HuggingFaceFolder {
             return new ModelConfig(List.of(), "", layersFromNames, 0, 0, 0, 0, 0, 0, !hasLmHead, 0, 0, Map.of());
         }
         Map<String, Object> raw;
-        try {
-            raw = JSON.readValue(file.toFile(), new TypeReference<Map<String, Object>>() { });
+        try (JsonParser parser = JSON.createParser(file.toFile())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw EvomergeException.input(file + ": not a JSON object", null);
+            }
+            raw = cast((Map<?, ?>) value(parser));
         } catch (JsonProcessingException e) {
             throw EvomergeException.input(file + ": not valid JSON: " + e.getOriginalMessage().lines().findFirst()
                     .orElse(""), e);
         } catch (IOException e) {
             throw EvomergeException.input(file + ": cannot read: " + e.getMessage(), e);
-        }
-        if (raw == null) {
-            throw EvomergeException.input(file + ": not a JSON object", null);
         }
         // Some configurations (multimodal models) nest the language model's settings under text_config.
         Map<String, Object> text = raw.get("text_config") instanceof Map<?, ?> nested ? cast(nested) : raw;
@@ -107,6 +110,39 @@ final class HuggingFaceFolder {
         double eps = number(file, text, 0, "rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps");
         return new ModelConfig(architectures, modelType, layers > 0 ? layers : layersFromNames, hidden, intermediate,
                 heads, kvHeads, headDim, vocab, tied, ropeTheta, eps, raw);
+    }
+
+    /**
+     * The JSON value at the parser's current token, as Jackson would map it (objects in file order, the last of
+     * repeated keys winning), except that a number with a fraction or an exponent is a {@link JsonNumberText}: the
+     * configuration is written back into outputs, and its numbers must keep their text.
+     */
+    private static Object value(JsonParser parser) throws IOException {
+        return switch (parser.currentToken()) {
+            case START_OBJECT -> {
+                Map<String, Object> object = new LinkedHashMap<>();
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = parser.currentName();
+                    parser.nextToken();
+                    object.put(key, value(parser));
+                }
+                yield object;
+            }
+            case START_ARRAY -> {
+                List<Object> array = new ArrayList<>();
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    array.add(value(parser));
+                }
+                yield array;
+            }
+            case VALUE_STRING -> parser.getText();
+            case VALUE_NUMBER_INT -> parser.getNumberValue();
+            case VALUE_NUMBER_FLOAT -> new JsonNumberText(parser.getText(), parser.getDoubleValue());
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> null;
+            default -> throw new JsonParseException(parser, "unexpected " + parser.currentToken());
+        };
     }
 
     @SuppressWarnings("unchecked")

@@ -73,10 +73,57 @@ class SafetensorsReadWriteTest {
                 }
                 assertArrayEquals(Files.readAllBytes(expected.resolve("model.safetensors")),
                         Files.readAllBytes(out.resolve("model.safetensors")), "model.safetensors of " + expected);
+                // The config read and written back is the file as transformers wrote it ("1e-05", not "1.0E-5").
+                assertEquals(Files.readString(expected.resolve("config.json")),
+                        Files.readString(out.resolve("config.json")), "config.json of " + expected);
                 compared++;
             }
         }
         assertTrue(compared >= 5, "compared only " + compared + " reference files");
+    }
+
+    @Test
+    void configNumbersKeepTheirTextThroughReadAndWrite() throws IOException {
+        Path source = RawSafetensors.valid(temp.resolve("source/model.safetensors")).getParent();
+        Files.writeString(source.resolve("config.json"), """
+                {"rms_norm_eps": 1e-05, "rope_theta": 500000.0, "initializer_range": 0.02, "small": 1E-7,
+                 "large": 5e+20, "exact": 0.1000000000000000055511151231257827, "vocab_size": 256,
+                 "big": 18446744073709551615, "rope_scaling": {"factor": 8.0, "low_freq_factor": 1.0,
+                 "list": [1.50, -0.0, 2]}, "architectures": ["LlamaForCausalLM"], "model_type": "llama"}
+                """);
+        Path out;
+        try (Model model = format.open(source)) {
+            assertEquals(1e-5, model.config().rmsNormEps());
+            assertEquals(500000.0, model.config().ropeTheta());
+            assertEquals(256, model.config().vocabSize());
+            assertEquals(0.02, ((Number) model.config().raw().get("initializer_range")).doubleValue());
+            out = rewrite(model, temp.resolve("out"), WriteOptions.DEFAULT_SHARD_BYTES, false);
+        }
+        assertEquals("""
+                {
+                  "architectures": [
+                    "LlamaForCausalLM"
+                  ],
+                  "big": 18446744073709551615,
+                  "exact": 0.1000000000000000055511151231257827,
+                  "initializer_range": 0.02,
+                  "large": 5e+20,
+                  "model_type": "llama",
+                  "rms_norm_eps": 1e-05,
+                  "rope_scaling": {
+                    "factor": 8.0,
+                    "list": [
+                      1.50,
+                      -0.0,
+                      2
+                    ],
+                    "low_freq_factor": 1.0
+                  },
+                  "rope_theta": 500000.0,
+                  "small": 1E-7,
+                  "vocab_size": 256
+                }
+                """, Files.readString(out.resolve("config.json")));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.evomerge.engine.evolution.genome;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,12 +116,35 @@ public final class LayerPathSpace {
         return recipe(path, models, outDtype);
     }
 
+    /** {@link #recipeFile(LayerPathGenome, List, Optional, Path, long)} over this space's models. */
+    public String recipeFile(LayerPathGenome path, Path folder, long randomSeed) {
+        return recipeFile(path, models, outDtype, folder, randomSeed);
+    }
+
     /**
-     * The passthrough recipe of a path over {@code models}.
+     * The passthrough recipe of a path over {@code models}, with the model references as given (absolute paths): the
+     * recipe the evolution merges and scores.
      *
      * @throws IllegalArgumentException if a step names a model index outside {@code models} or an empty path
      */
     public static String recipe(LayerPathGenome path, List<String> models, Optional<String> outDtype) {
+        return RecipeYaml.dump(tree(path, models, outDtype));
+    }
+
+    /**
+     * The recipe of {@code path} as a file in {@code folder} that rebuilds the scored merge with
+     * {@code evomerge merge}: model paths relative to {@code folder}, and {@code random_seed}, the root seed of the
+     * scored merge (passthrough draws nothing from it; it is written for every exported recipe alike).
+     */
+    public static String recipeFile(LayerPathGenome path, List<String> models, Optional<String> outDtype, Path folder,
+                                    long randomSeed) {
+        Map<String, Object> recipe = tree(path, models.stream().map(m -> RecipeYaml.relativePath(folder, m)).toList(),
+                outDtype);
+        recipe.put(RecipeYaml.RANDOM_SEED, randomSeed);
+        return RecipeYaml.dump(recipe);
+    }
+
+    private static Map<String, Object> tree(LayerPathGenome path, List<String> models, Optional<String> outDtype) {
         if (path.steps().isEmpty()) {
             throw new IllegalArgumentException("a layer path needs at least one step");
         }
@@ -145,6 +169,6 @@ public final class LayerPathSpace {
         recipe.put("merge_method", "passthrough");
         recipe.put("slices", slices);
         outDtype.ifPresent(d -> recipe.put("out_dtype", d));
-        return RecipeYaml.dump(recipe);
+        return recipe;
     }
 }

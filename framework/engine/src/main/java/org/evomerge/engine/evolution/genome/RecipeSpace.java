@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.extension.Capability;
@@ -255,11 +256,30 @@ public final class RecipeSpace {
     }
 
     /**
-     * The mergekit recipe a genome stands for.
+     * The mergekit recipe a genome stands for, with the model references as given (absolute paths): the recipe the
+     * evolution merges and scores.
      *
      * @throws IllegalArgumentException if the genome does not have {@code space().size()} values
      */
     public String recipe(ParameterGenome genome) {
+        return RecipeYaml.dump(tree(genome, UnaryOperator.identity()));
+    }
+
+    /**
+     * The recipe of {@code genome} as a file in {@code folder} that rebuilds the scored merge bit for bit with
+     * {@code evomerge merge}: model paths relative to {@code folder}, and {@code random_seed}, the root seed the
+     * scored merge's randomness forked from.
+     *
+     * @param randomSeed the root seed of the in-memory merge that scored the genome
+     * @throws IllegalArgumentException if the genome does not have {@code space().size()} values
+     */
+    public String recipeFile(ParameterGenome genome, Path folder, long randomSeed) {
+        Map<String, Object> recipe = tree(genome, reference -> RecipeYaml.relativePath(folder, reference));
+        recipe.put(RecipeYaml.RANDOM_SEED, randomSeed);
+        return RecipeYaml.dump(recipe);
+    }
+
+    private Map<String, Object> tree(ParameterGenome genome, UnaryOperator<String> path) {
         if (genome.size() != space.size()) {
             throw new IllegalArgumentException("genome has " + genome.size() + " values, the recipe space "
                     + space.size());
@@ -273,13 +293,13 @@ public final class RecipeSpace {
         int perGroup = sets.size() * perSet;
         Map<String, Object> recipe = new LinkedHashMap<>();
         recipe.put("merge_method", method);
-        baseModel.ifPresent(b -> recipe.put("base_model", b));
+        baseModel.ifPresent(b -> recipe.put("base_model", path.apply(b)));
         if (smooth || groups == 1) {
             List<Object> models = new ArrayList<>();
-            baseModel.ifPresent(b -> models.add(RecipeYaml.ordered("model", b)));
+            baseModel.ifPresent(b -> models.add(RecipeYaml.ordered("model", path.apply(b))));
             for (int m = 0; m < evolvedModels.size(); m++) {
                 Map<String, Object> entry = new LinkedHashMap<>();
-                entry.put("model", evolvedModels.get(m));
+                entry.put("model", path.apply(evolvedModels.get(m)));
                 Map<String, Object> params = new LinkedHashMap<>();
                 for (int p = 0; p < perModel.size(); p++) {
                     int offset = m * perModel.size() + p;
@@ -305,10 +325,11 @@ public final class RecipeSpace {
             for (int g = 0; g < groups; g++) {
                 List<Integer> range = List.of(g * size, (g + 1) * size);
                 List<Object> sources = new ArrayList<>();
-                baseModel.ifPresent(b -> sources.add(RecipeYaml.ordered("model", b, "layer_range", range)));
+                baseModel.ifPresent(b -> sources.add(RecipeYaml.ordered("model", path.apply(b), "layer_range",
+                        range)));
                 for (int m = 0; m < evolvedModels.size(); m++) {
                     Map<String, Object> source = new LinkedHashMap<>();
-                    source.put("model", evolvedModels.get(m));
+                    source.put("model", path.apply(evolvedModels.get(m)));
                     source.put("layer_range", range);
                     Map<String, Object> params = new LinkedHashMap<>();
                     for (int p = 0; p < perModel.size(); p++) {
@@ -338,7 +359,7 @@ public final class RecipeSpace {
             }
         }
         outDtype.ifPresent(d -> recipe.put("out_dtype", d));
-        return RecipeYaml.dump(recipe);
+        return recipe;
     }
 
     /** One group's value of a parameter: a scalar without filters, else conditionals ending in the catch-all. */
