@@ -24,6 +24,7 @@ import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
+import org.evomerge.engine.input.PathInput;
 import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.plugin.ExtensionCatalog;
@@ -61,10 +62,8 @@ public final class MergeJob {
 
     public static Result run(MergeRecipe recipe, ExtensionCatalog catalog, ModelFormats formats,
                              ArchitectureCatalog architectures, RunContext context, Options options) {
-        RegisteredExtension extension = catalog.find(ExtensionKind.MERGE_METHOD, recipe.mergeMethod()).orElseThrow(() ->
-                EvomergeException.configuration(recipe.file() + ": unknown merge_method '" + recipe.mergeMethod()
-                        + "'; installed: " + String.join(", ", catalog.ofKind(ExtensionKind.MERGE_METHOD).stream()
-                        .map(e -> e.descriptor().id()).toList())));
+        RegisteredExtension extension = catalog.require(ExtensionKind.MERGE_METHOD, recipe.mergeMethod(),
+                recipe.file() + ": 'merge_method'");
         checkParameterNames(recipe, extension);
         Parameters global = globalParameters(recipe, extension);
         MergeMethod method = ((MergeMethodFactory) extension.factory()).create(global, context);
@@ -72,7 +71,9 @@ public final class MergeJob {
         Map<String, Model> models = new LinkedHashMap<>();
         try {
             for (String reference : recipe.modelReferences()) {
-                models.put(reference, formats.open(locate(recipe, reference, options.workingDirectory())));
+                Model model = formats.open(locate(recipe, reference, options.workingDirectory()));
+                models.put(reference, model);
+                ModelFormats.requireConfig(model);
             }
             Model reference = models.get(recipe.baseModel().orElse(recipe.modelReferences().getFirst()));
             MergePlan plan = MergePlanner.plan(recipe, extension.descriptor(), models,
@@ -140,7 +141,7 @@ public final class MergeJob {
 
     /** Model references are local paths, looked up in the working folder first (as mergekit does), then beside the recipe. */
     static Path locate(MergeRecipe recipe, String reference, Path workingDirectory) {
-        Path given = Path.of(reference);
+        Path given = PathInput.of(reference, recipe.file() + ": model");
         List<Path> candidates = given.isAbsolute() ? List.of(given)
                 : List.of(workingDirectory.resolve(given), recipe.file().toAbsolutePath().getParent().resolve(given));
         for (Path candidate : candidates) {

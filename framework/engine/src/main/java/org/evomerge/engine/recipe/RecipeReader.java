@@ -12,10 +12,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import org.evomerge.api.EvomergeException;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
+import org.evomerge.engine.input.YamlInput;
 
 /**
  * Reads mergekit recipes in their three forms: {@code models:}, {@code slices:} and {@code modules:} (per-module
@@ -49,14 +46,7 @@ public final class RecipeReader {
     }
 
     public static MergeRecipe parse(String text, Path file) {
-        Object root;
-        try {
-            LoaderOptions options = new LoaderOptions();
-            options.setAllowDuplicateKeys(false);
-            root = new Yaml(new SafeConstructor(options)).load(text);
-        } catch (YAMLException e) {
-            throw error(file, "not valid YAML: " + e.getMessage().lines().findFirst().orElse("").strip());
-        }
+        Object root = YamlInput.load(text, file);
         Map<String, Object> top = mapping(file, root, "the recipe");
         checkKeys(file, top, TOP_LEVEL, "top level");
         String method = string(file, top.get("merge_method"), "merge_method")
