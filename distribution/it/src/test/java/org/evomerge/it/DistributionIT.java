@@ -161,10 +161,62 @@ class DistributionIT {
         assertOneLineError(evomerge(home, "--config", "missing.yaml", "plugins", "list"), 2, "missing.yaml");
         assertOneLineError(evomerge(home, "--set", "compute.bakend=cpu", "plugins", "list"), 2, "compute.bakend");
         Path badYaml = Files.writeString(temp.resolve("bad.yaml"), "compute: [unclosed\n");
-        assertOneLineError(evomerge(home, "--config", badYaml.toString(), "config", "show"), 2, "bad.yaml");
+        assertOneLineError(evomerge(home, "--config", badYaml.toString(), "config", "show"), 2,
+                badYaml + ":2:1: not valid YAML: expected ',' or ']'");
         Path typo = Files.writeString(temp.resolve("typo.yaml"), "compute:\n  treads: 4\n");
         assertOneLineError(evomerge(home, "--config", typo.toString(), "config", "show"), 2, "compute.treads");
         assertOneLineError(evomerge(home, "--threads", "many", "config", "show"), 2, "--threads");
+    }
+
+    @Test
+    void aNulByteInARecipePathIsOneLineOfBadInputNamingTheModel() throws IOException {
+        // YAML writes NUL as \0; the launcher's stderr filter must pass the line on, not "binary file matches".
+        Path recipe = Files.writeString(temp.resolve("nul.yml"), "merge_method: linear\nmodels:\n"
+                + "  - model: \"models/ba\\0se\"\n    parameters: {weight: 1.0}\n");
+        Processes.Result result = evomerge(Distributions.built(), "merge", recipe.toString(), "out");
+        assertOneLineError(result, 3, recipe + ": model: 'models/ba\\x00se' is not a valid path");
+        assertFalse(result.err().contains("binary file"), result.toString());
+        assertFalse(Files.exists(temp.resolve("out")), "no output for a refused recipe");
+    }
+
+    @Test
+    void helpCommandsAndTyposGetAnAnswer() throws IOException {
+        Path home = Distributions.built();
+        Processes.Result help = evomerge(home, "help", "merge");
+        assertEquals(0, help.exitCode(), help.toString());
+        assertTrue(help.out().startsWith("Usage: evomerge merge"), help.out());
+        assertOneLineError(evomerge(home, "mrege"), 2, "unknown command 'mrege' (did you mean 'merge'?)");
+        Path recipe = Files.writeString(temp.resolve("typo.yml"), "merge_method: tiess\nmodels:\n  - model: a\n");
+        assertOneLineError(evomerge(home, "merge", recipe.toString(), "out"), 2,
+                recipe + ": 'merge_method': unknown merge-method 'tiess' (did you mean 'ties'?); installed: ");
+        assertOneLineError(evomerge(home, "plugins", "info", "tiess"), 2, "(did you mean 'ties'?)");
+    }
+
+    @Test
+    void pluginInfoShowsTheSchemaOfAnExtensionId() throws IOException {
+        Processes.Result text = evomerge(Distributions.built(), "plugins", "info", "ties");
+        assertEquals(0, text.exitCode(), text.toString());
+        assertTrue(text.out().startsWith("merge-method 'ties' "), text.out());
+        assertTrue(text.out().lines().anyMatch(l -> l.matches("  density +number +per-model +1\\.0 +\\[0, 1\\] .*")),
+                text.out());
+        assertTrue(text.out().lines().anyMatch(l -> l.matches("  trim_scope +choice +global +tensor +tensor\\|model .*")),
+                text.out());
+        JsonNode doc = JSON.readTree(evomerge(Distributions.built(), "plugins", "info", "ties", "--json").out());
+        JsonNode ties = doc.get("extensions").get(0);
+        assertEquals("standard-merge", ties.get("plugin").asText());
+        JsonNode density = null;
+        for (JsonNode p : ties.get("parameters")) {
+            if (p.get("name").asText().equals("density")) {
+                density = p;
+            }
+        }
+        assertEquals("number", density.get("type").asText());
+        assertEquals("per-model", density.get("scope").asText());
+        assertEquals(1.0, density.get("default").asDouble());
+        assertEquals(1.0, density.get("max").asDouble());
+        // An id two kinds share lists both.
+        JsonNode command = JSON.readTree(evomerge(Distributions.built(), "plugins", "info", "command", "--json").out());
+        assertEquals(2, command.get("extensions").size(), command.toString());
     }
 
     @Test
@@ -189,7 +241,7 @@ class DistributionIT {
     void everyCommandHasHelpAndTheCompletionScriptLoadsInBash() {
         Path home = Distributions.built();
         for (List<String> command : List.<List<String>>of(List.of(), List.of("inspect"), List.of("kinship"),
-                List.of("report"), List.of("plugins"),
+                List.of("report"), List.of("plugins"), List.of("help"),
                 List.of("plugins", "list"),
                 List.of("plugins", "info"), List.of("config"), List.of("config", "show"),
                 List.of("generate-completion"))) {

@@ -23,9 +23,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code evomerge merge RECIPE.yml OUT_DIR}: runs a mergekit recipe. */
 @Command(name = "merge", mixinStandardHelpOptions = true,
-        description = {"Merge models with a mergekit recipe (models: or slices:, base_model, parameters with",
-                "gradients and filters, dtype, out_dtype). Streams one tensor at a time; the output appears only when",
-                "complete. Random methods depend only on --seed; --threads never changes the result."})
+        description = {"Merge models with a mergekit recipe.",
+                "The recipe gives models: or slices:, base_model, parameters with gradients and filters, dtype and"
+                        + " out_dtype. Streams one tensor at a time; the output appears only when complete. Random"
+                        + " methods depend only on --seed; --threads never changes the result."})
 public final class MergeCommand implements Runnable {
 
     @Parameters(index = "0", paramLabel = "RECIPE.yml", description = "The recipe (mergekit's YAML format).")
