@@ -177,6 +177,12 @@ class DistributionIT {
         assertOneLineError(result, 3, recipe + ": model: 'models/ba\\x00se' is not a valid path");
         assertFalse(result.err().contains("binary file"), result.toString());
         assertFalse(Files.exists(temp.resolve("out")), "no output for a refused recipe");
+        // The stack trace quotes the raw NUL: every line of it still passes the launcher's filter.
+        Processes.Result debug = evomerge(Distributions.built(), "--debug", "merge", recipe.toString(), "out");
+        assertFalse(debug.err().contains("binary file"), debug.toString());
+        assertTrue(debug.err().contains("Caused by: java.nio.file.InvalidPathException: Nul character not allowed"),
+                debug.toString());
+        assertTrue(debug.err().strip().endsWith("more"), "the trace reaches its end: " + debug);
     }
 
     @Test
@@ -241,7 +247,7 @@ class DistributionIT {
     void everyCommandHasHelpAndTheCompletionScriptLoadsInBash() {
         Path home = Distributions.built();
         for (List<String> command : List.<List<String>>of(List.of(), List.of("inspect"), List.of("kinship"),
-                List.of("report"), List.of("plugins"), List.of("help"),
+                List.of("report"), List.of("plugins"),
                 List.of("plugins", "list"),
                 List.of("plugins", "info"), List.of("config"), List.of("config", "show"),
                 List.of("generate-completion"))) {
