@@ -89,7 +89,8 @@ public final class ParameterValidator {
                 String text = value.toString();
                 if (!spec.choices().contains(text)) {
                     throw new InvalidParameterException(extensionId, spec.name(), "must be one of "
-                            + String.join(", ", spec.choices()) + ", got '" + text + "'");
+                            + String.join(", ", spec.choices()) + ", got '" + text + "'"
+                            + ClosestNames.hint(text, spec.choices()));
                 }
                 yield text;
             }
