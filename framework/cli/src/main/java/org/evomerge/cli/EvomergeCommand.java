@@ -11,7 +11,6 @@ import org.evomerge.cli.kinship.KinshipCommand;
 import org.evomerge.cli.merge.MergeCommand;
 import org.evomerge.cli.plugins.PluginsCommand;
 import org.evomerge.cli.report.ReportCommand;
-import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -28,7 +27,7 @@ import picocli.CommandLine.Spec;
         description = "Evolutionary model merging: breed new model checkpoints from existing ones.",
         subcommands = {InspectCommand.class, MergeCommand.class, EvalCommand.class, EvolveCommand.class, KinshipCommand.class,
                 ReportCommand.class, DemoCommand.class, PluginsCommand.class, ConfigCommand.class,
-                AutoComplete.GenerateCompletion.class, HelpCommand.class},
+                CompletionScriptCommand.class, HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 internal error, 2 usage or configuration error, 3 bad input data."})
 public final class EvomergeCommand implements Runnable {
 
@@ -55,7 +54,6 @@ public final class EvomergeCommand implements Runnable {
         commandLine.setExecutionExceptionHandler(reporter);
         commandLine.setParameterExceptionHandler(reporter);
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
-        commandLine.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
         showGlobalOptionsOnce(commandLine);
         commandLine.setExecutionStrategy(parseResult -> {
             try {

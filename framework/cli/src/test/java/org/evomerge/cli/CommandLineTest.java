@@ -153,6 +153,15 @@ class CommandLineTest {
     }
 
     @Test
+    void theCompletionScriptStillCompletesGlobalOptionsAfterACommandName() throws Exception {
+        Run run = run(Map.of(), "generate-completion");
+        assertEquals(0, run.exitCode(), run.err());
+        String merge = run.out().substring(run.out().indexOf("function _picocli_evomerge_merge()"));
+        merge = merge.substring(0, merge.indexOf("\n}\n"));
+        assertTrue(merge.contains("'--plugins-dir'") && merge.contains("'--quiet'"), merge);
+    }
+
+    @Test
     void versionNamesTheApiAndBackends() throws Exception {
         Run run = run(Map.of(), "--version");
         assertEquals(0, run.exitCode());
