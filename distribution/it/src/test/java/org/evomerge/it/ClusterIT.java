@@ -169,7 +169,11 @@ class ClusterIT {
         assertTrue(worker.waitFor(60, TimeUnit.SECONDS), "a worker with a wrong secret kept running");
         assertEquals(2, worker.exitValue());
         String err = log("bad-worker");
-        assertTrue(err.contains("evomerge-cluster: error:") && err.contains("refused"), err);
+        // Nothing before the one line: no JVM warnings about Netty's native access, no blank line.
+        assertEquals(1, err.strip().lines().count(), err);
+        assertTrue(err.startsWith("evomerge-cluster: error: " + master + ": the Spark master refused this worker:"
+                + " authentication failed"), err);
+        assertTrue(err.contains("--secret-file"), err);
     }
 
     // --- helpers ---

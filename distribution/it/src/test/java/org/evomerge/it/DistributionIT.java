@@ -161,10 +161,68 @@ class DistributionIT {
         assertOneLineError(evomerge(home, "--config", "missing.yaml", "plugins", "list"), 2, "missing.yaml");
         assertOneLineError(evomerge(home, "--set", "compute.bakend=cpu", "plugins", "list"), 2, "compute.bakend");
         Path badYaml = Files.writeString(temp.resolve("bad.yaml"), "compute: [unclosed\n");
-        assertOneLineError(evomerge(home, "--config", badYaml.toString(), "config", "show"), 2, "bad.yaml");
+        assertOneLineError(evomerge(home, "--config", badYaml.toString(), "config", "show"), 2,
+                badYaml + ":2:1: not valid YAML: expected ',' or ']'");
         Path typo = Files.writeString(temp.resolve("typo.yaml"), "compute:\n  treads: 4\n");
         assertOneLineError(evomerge(home, "--config", typo.toString(), "config", "show"), 2, "compute.treads");
         assertOneLineError(evomerge(home, "--threads", "many", "config", "show"), 2, "--threads");
+    }
+
+    @Test
+    void aNulByteInARecipePathIsOneLineOfBadInputNamingTheModel() throws IOException {
+        // YAML writes NUL as \0; the launcher's stderr filter must pass the line on, not "binary file matches".
+        Path recipe = Files.writeString(temp.resolve("nul.yml"), "merge_method: linear\nmodels:\n"
+                + "  - model: \"models/ba\\0se\"\n    parameters: {weight: 1.0}\n");
+        Processes.Result result = evomerge(Distributions.built(), "merge", recipe.toString(), "out");
+        assertOneLineError(result, 3, recipe + ": model: 'models/ba\\x00se' is not a valid path");
+        assertFalse(result.err().contains("binary file"), result.toString());
+        assertFalse(Files.exists(temp.resolve("out")), "no output for a refused recipe");
+        // The stack trace quotes the raw NUL: every line of it still passes the launcher's filter.
+        Processes.Result debug = evomerge(Distributions.built(), "--debug", "merge", recipe.toString(), "out");
+        assertFalse(debug.err().contains("binary file"), debug.toString());
+        assertTrue(debug.err().contains("Caused by: java.nio.file.InvalidPathException: Nul character not allowed"),
+                debug.toString());
+        assertTrue(debug.err().strip().endsWith("more"), "the trace reaches its end: " + debug);
+    }
+
+    @Test
+    void helpCommandsAndTyposGetAnAnswer() throws IOException {
+        Path home = Distributions.built();
+        Processes.Result help = evomerge(home, "help", "merge");
+        assertEquals(0, help.exitCode(), help.toString());
+        assertTrue(help.out().startsWith("Usage: evomerge merge"), help.out());
+        assertOneLineError(evomerge(home, "mrege"), 2, "unknown command 'mrege' (did you mean 'merge'?)");
+        Path recipe = Files.writeString(temp.resolve("typo.yml"), "merge_method: tiess\nmodels:\n  - model: a\n");
+        assertOneLineError(evomerge(home, "merge", recipe.toString(), "out"), 2,
+                recipe + ": 'merge_method': unknown merge-method 'tiess' (did you mean 'ties'?); installed: ");
+        assertOneLineError(evomerge(home, "plugins", "info", "tiess"), 2, "(did you mean 'ties'?)");
+    }
+
+    @Test
+    void pluginInfoShowsTheSchemaOfAnExtensionId() throws IOException {
+        Processes.Result text = evomerge(Distributions.built(), "plugins", "info", "ties");
+        assertEquals(0, text.exitCode(), text.toString());
+        assertTrue(text.out().startsWith("merge-method 'ties' "), text.out());
+        assertTrue(text.out().lines().anyMatch(l -> l.matches("  density +number +per-model +1\\.0 +\\[0, 1\\] .*")),
+                text.out());
+        assertTrue(text.out().lines().anyMatch(l -> l.matches("  trim_scope +choice +global +tensor +tensor\\|model .*")),
+                text.out());
+        JsonNode doc = JSON.readTree(evomerge(Distributions.built(), "plugins", "info", "ties", "--json").out());
+        JsonNode ties = doc.get("extensions").get(0);
+        assertEquals("standard-merge", ties.get("plugin").asText());
+        JsonNode density = null;
+        for (JsonNode p : ties.get("parameters")) {
+            if (p.get("name").asText().equals("density")) {
+                density = p;
+            }
+        }
+        assertEquals("number", density.get("type").asText());
+        assertEquals("per-model", density.get("scope").asText());
+        assertEquals(1.0, density.get("default").asDouble());
+        assertEquals(1.0, density.get("max").asDouble());
+        // An id two kinds share lists both.
+        JsonNode command = JSON.readTree(evomerge(Distributions.built(), "plugins", "info", "command", "--json").out());
+        assertEquals(2, command.get("extensions").size(), command.toString());
     }
 
     @Test
@@ -186,7 +244,7 @@ class DistributionIT {
     }
 
     @Test
-    void everyCommandHasHelpAndTheCompletionScriptLoadsInBash() {
+    void everyCommandHasHelpAndTheCompletionScriptLoadsInBash() throws IOException {
         Path home = Distributions.built();
         for (List<String> command : List.<List<String>>of(List.of(), List.of("inspect"), List.of("kinship"),
                 List.of("report"), List.of("plugins"),
@@ -202,6 +260,11 @@ class DistributionIT {
                 "source '" + home.resolve("bin/evomerge_completion") + "' && complete -p evomerge"));
         assertEquals(0, bash.exitCode(), bash.toString());
         assertTrue(bash.out().contains("evomerge"), bash.toString());
+        // The command prints the shipped script, global options after a subcommand name included, although the
+        // subcommands' help no longer lists them.
+        Processes.Result generated = evomerge(home, "generate-completion");
+        assertEquals(0, generated.exitCode(), generated.toString());
+        assertEquals(Files.readString(home.resolve("bin/evomerge_completion")), generated.out());
     }
 
     @Test

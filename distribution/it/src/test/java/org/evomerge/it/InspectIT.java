@@ -90,6 +90,38 @@ class InspectIT {
     }
 
     @Test
+    void aFolderWithoutConfigJsonIsListedByInspectAndRefusedByMergeAndEvalNamingTheFile() throws IOException {
+        Path folder = Files.createDirectories(temp.resolve("no-config"));
+        String header = "{\"model.embed_tokens.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},"
+                + "\"model.layers.0.mlp.up_proj.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[16,32]}}";
+        Files.write(folder.resolve("model.safetensors"), safetensors(header, 32));
+        String missing = folder + " has no config.json (a Hugging Face model folder needs one";
+
+        Processes.Result inspect = evomerge("inspect", folder.toString());
+        assertEquals(0, inspect.exitCode(), inspect.toString());
+        assertTrue(inspect.out().contains("Problem:       " + missing), inspect.out());
+        assertTrue(inspect.out().contains("model.layers.0.mlp.up_proj.weight"), "the tensors are still listed");
+        JsonNode doc = JSON.readTree(evomerge("inspect", folder.toString(), "--json").out());
+        assertTrue(doc.get("problems").get(0).asText().startsWith(missing), doc.toString());
+
+        Path recipe = Files.writeString(temp.resolve("recipe.yml"), "merge_method: linear\nmodels:\n"
+                + "  - model: no-config\n    parameters: {weight: 0.5}\n  - model: no-config\n"
+                + "    parameters: {weight: 0.5}\n");
+        Processes.Result merge = evomerge("merge", recipe.toString(), "out");
+        assertEquals(3, merge.exitCode(), merge.toString());
+        assertEquals(1, merge.err().lines().count(), merge.toString());
+        assertTrue(merge.err().startsWith("evomerge: error: " + missing), merge.toString());
+        assertFalse(Files.exists(temp.resolve("out")), "no output for a refused merge");
+
+        Path data = Files.writeString(temp.resolve("d.jsonl"), "{\"text\": \"hello\"}\n");
+        Processes.Result eval = evomerge("eval", "--model", folder.toString(), "--task", "perplexity", "--data",
+                data.toString());
+        assertEquals(3, eval.exitCode(), eval.toString());
+        assertEquals(1, eval.err().lines().count(), eval.toString());
+        assertTrue(eval.err().startsWith("evomerge: error: " + missing), eval.toString());
+    }
+
+    @Test
     void brokenAndHostileInputsExitWithThreeAndOneLine() throws IOException {
         assertBadInput(temp.resolve("nothing-here"), "no such file");
         assertBadInput(Files.writeString(temp.resolve("notes.txt"), "hello"), "not a model");

@@ -1,13 +1,14 @@
 package org.evomerge.cli.config;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code evomerge config}: the configuration evomerge runs with. */
 @Command(name = "config", mixinStandardHelpOptions = true,
         description = "Inspect the resolved configuration.",
-        subcommands = {ConfigShowCommand.class})
+        subcommands = {ConfigShowCommand.class, HelpCommand.class})
 public final class ConfigCommand implements Runnable {
 
     @Spec

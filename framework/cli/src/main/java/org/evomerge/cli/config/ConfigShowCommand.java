@@ -17,9 +17,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code evomerge config show [--json]}: every key, its value, and which layer set it. */
 @Command(name = "show", mixinStandardHelpOptions = true,
-        description = {"Print every configuration key with its resolved value and where it came from.",
-                "Precedence: command line > EVOMERGE_* environment > --config FILE > user file"
-                        + " (~/.config/evomerge/config.yaml) > the installation's conf/evomerge.yaml > built-in defaults."})
+        description = {"Print every configuration key, its value and its source.",
+                "The source is the layer that set the value. Precedence: command line > EVOMERGE_* environment >"
+                        + " --config FILE > user file (~/.config/evomerge/config.yaml) > the installation's"
+                        + " conf/evomerge.yaml > built-in defaults."})
 public final class ConfigShowCommand implements Runnable {
 
     @Option(names = "--json", description = "Print one JSON document.")

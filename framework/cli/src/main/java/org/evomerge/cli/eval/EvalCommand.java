@@ -36,10 +36,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code evomerge eval --model PATH --task TASK.yml [--task ...] [--json]}: scores one model on tasks. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate a model on one or more tasks (task files, docs/evaluation.md) and print each task's",
-                "metrics and the combined fitness (the weighted mean of the task scores). Shortcut: --task ID",
-                "--data F.jsonl runs evaluator ID on a dataset. Results are cached by a hash of the weights and the",
-                "task in ~/.cache/evomerge/evaluations (not for external evaluators: openai-http, command)."})
+        description = {"Evaluate a model on one or more tasks.",
+                "Tasks are task files (docs/evaluation.md); prints each task's metrics and the combined fitness (the"
+                        + " weighted mean of the task scores). Shortcut: --task ID --data F.jsonl runs evaluator ID on"
+                        + " a dataset. Results are cached by a hash of the weights and the task in"
+                        + " ~/.cache/evomerge/evaluations (not for external evaluators: openai-http, command)."})
 public final class EvalCommand implements Runnable {
 
     private static final Pattern EVALUATOR_ID = Pattern.compile("[a-z][a-z0-9]*([_-][a-z0-9]+)*");
@@ -91,6 +92,9 @@ public final class EvalCommand implements Runnable {
         ModelFormats.Installed format = session.modelFormats().forPath(target);
         ModelEvaluation.Report report;
         try (Model opened = format.format().open(target)) {
+            if (needsEngine) { // external evaluators (a server, a user's command) read the folder themselves
+                ModelFormats.requireConfig(opened);
+            }
             report = ModelEvaluation.run(opened, resolved, context, cache);
         }
         print(target, report);

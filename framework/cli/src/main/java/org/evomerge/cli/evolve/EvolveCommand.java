@@ -30,10 +30,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code evomerge evolve RUN.yml --out RUN_DIR [--resume]}: runs an evolution (docs/evolution.md). */
 @Command(name = "evolve", mixinStandardHelpOptions = true,
-        description = {"Evolve merged models: a search strategy proposes merge recipes, layer paths or whole models,",
-                "candidates are merged in memory and scored by the run file's evaluators, until a budget runs out.",
-                "Every evaluation is journaled in RUN_DIR/journal.jsonl; a killed run continues with --resume.",
-                "The best model goes to RUN_DIR/best/ with its recipe and a model card."})
+        description = {"Evolve merged models with a search strategy.",
+                "The strategy proposes merge recipes, layer paths or whole models; candidates are merged in memory"
+                        + " and scored by the run file's evaluators, until a budget runs out. Every evaluation is"
+                        + " journaled in RUN_DIR/journal.jsonl; a killed run continues with --resume. The best model"
+                        + " goes to RUN_DIR/best/ with its recipe and a model card."})
 public final class EvolveCommand implements Runnable {
 
     @Parameters(index = "0", paramLabel = "RUN.yml", description = "The run file (docs/evolution.md).")

@@ -27,8 +27,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code evomerge inspect PATH [--json]}: what a model is, without loading its weights. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Show a model's format, architecture, layer and parameter counts, dtypes, and every tensor",
-                "(name, dtype, shape, file, role, layer). Reads headers only; the weights stay on disk."})
+        description = {"Show a model's format, architecture, sizes and tensors.",
+                "Prints the format, architecture, layer and parameter counts, dtypes, and every tensor (name, dtype,"
+                        + " shape, file, role, layer), and what the model lacks to be merged or run. Reads headers"
+                        + " only; the weights stay on disk."})
 public final class InspectCommand implements Runnable {
 
     @Parameters(paramLabel = "PATH", description = "A model folder (Hugging Face), a .safetensors or a .gguf file.")
@@ -99,6 +101,7 @@ public final class InspectCommand implements Runnable {
         doc.put("config", shape);
         doc.put("files", List.copyOf(files));
         doc.put("side_files", model.sideFiles().stream().map(p -> p.getFileName().toString()).toList());
+        doc.put("problems", ModelFormats.missingConfig(model).stream().toList());
         if (!noTensors) {
             List<Map<String, Object>> list = new ArrayList<>();
             for (TensorInfo t : tensors) {
@@ -127,6 +130,9 @@ public final class InspectCommand implements Runnable {
         out.println("Architecture:  " + (config.architecture().isEmpty() ? "(not stated)" : config.architecture())
                 + (config.modelType().isEmpty() ? "" : " (model_type " + config.modelType() + ")")
                 + ", described by '" + description.name() + "'");
+        // The tensors are still listed: inspect is how one looks into a folder that cannot be merged or run yet.
+        ModelFormats.missingConfig(model).ifPresent(problem -> out.println("Problem:       " + problem
+                + "; merge and eval refuse it"));
         out.println("Layers:        " + config.numLayers());
         out.printf("Parameters:    %,d (%s)%n", parameters, ByteSize.format(bytes));
         out.println("Dtypes:        " + String.join(", ", dtypes.entrySet().stream()

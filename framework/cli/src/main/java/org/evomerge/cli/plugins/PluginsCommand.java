@@ -1,13 +1,14 @@
 package org.evomerge.cli.plugins;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code evomerge plugins}: what is installed. */
 @Command(name = "plugins", mixinStandardHelpOptions = true,
         description = "List installed plugins and their extensions.",
-        subcommands = {PluginsListCommand.class, PluginsInfoCommand.class})
+        subcommands = {PluginsListCommand.class, PluginsInfoCommand.class, HelpCommand.class})
 public final class PluginsCommand implements Runnable {
 
     @Spec

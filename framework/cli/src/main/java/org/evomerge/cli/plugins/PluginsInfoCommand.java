@@ -1,12 +1,19 @@
 package org.evomerge.cli.plugins;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.cli.output.TextTable;
+import org.evomerge.engine.input.ClosestNames;
 import org.evomerge.engine.plugin.PluginHost;
 import org.evomerge.engine.plugin.PluginReport;
 import org.evomerge.engine.plugin.RegisteredExtension;
@@ -16,15 +23,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code evomerge plugins info ID [--json]}. */
+/** {@code evomerge plugins info ID [--json]}: a plugin, or the extensions with that id, with parameter schemas. */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Show one plugin and the parameter schemas of its extensions.")
+        description = {"Show a plugin or an extension with its parameters.",
+                "ID is a plugin id (the plugin and every extension it provides) or an extension id such as ties or"
+                        + " tournament (that extension, of every kind that has one). Each parameter is listed with"
+                        + " its type, scope, default, and range or choices."})
 public final class PluginsInfoCommand implements Runnable {
 
-    @Parameters(paramLabel = "ID", description = "The plugin id (see 'evomerge plugins list').")
+    @Parameters(paramLabel = "ID", description = "A plugin id or an extension id (see 'evomerge plugins list').")
     String id;
 
-    @Option(names = "--json", description = "Print one JSON document.")
+    @Option(names = "--json", description = "Print one JSON document: the plugin's, or {extensions: [...]}.")
     boolean json;
 
     @Spec
@@ -33,9 +43,32 @@ public final class PluginsInfoCommand implements Runnable {
     @Override
     public void run() {
         PluginHost host = EvomergeCommand.session(spec).plugins();
-        PluginReport report = host.plugin(id).orElseThrow(() -> EvomergeException.configuration("no plugin '" + id
-                + "'; installed: " + String.join(", ", host.plugins().stream().map(PluginReport::id).toList())));
         PrintWriter out = spec.commandLine().getOut();
+        Optional<PluginReport> plugin = host.plugin(id);
+        if (plugin.isPresent()) {
+            printPlugin(out, plugin.get());
+        } else {
+            List<RegisteredExtension> extensions = host.catalog().all().stream()
+                    .filter(e -> e.descriptor().id().equals(id)).toList();
+            if (extensions.isEmpty()) {
+                throw unknown(host);
+            }
+            printExtensions(out, extensions);
+        }
+        out.flush();
+    }
+
+    private EvomergeException unknown(PluginHost host) {
+        Set<String> known = new LinkedHashSet<>();
+        host.plugins().forEach(p -> known.add(p.id()));
+        host.catalog().all().forEach(e -> known.add(e.descriptor().id()));
+        return EvomergeException.configuration("no plugin or extension '" + id + "'" + ClosestNames.hint(id, known)
+                + "; plugins: " + (host.plugins().isEmpty() ? "none"
+                : String.join(", ", host.plugins().stream().map(PluginReport::id).toList()))
+                + " (extensions: see 'evomerge plugins list')");
+    }
+
+    private void printPlugin(PrintWriter out, PluginReport report) {
         if (json) {
             Map<String, Object> doc = PluginDocuments.plugin(report);
             doc.put("extensions", report.extensions().stream().map(e -> PluginDocuments.extension(e, true)).toList());
@@ -55,24 +88,45 @@ public final class PluginsInfoCommand implements Runnable {
         report.problems().forEach(p -> out.println("Problem:     " + p));
         for (RegisteredExtension e : report.extensions()) {
             out.println();
-            out.println(e.descriptor().kind().id() + " '" + e.descriptor().id() + "' " + e.descriptor().version()
-                    + (e.descriptor().description().isBlank() ? "" : ": " + e.descriptor().description()));
-            if (!e.descriptor().capabilities().isEmpty()) {
-                out.println("  capabilities: " + String.join(", ", PluginDocuments.capabilities(e)));
-            }
-            if (e.descriptor().parameters().parameters().isEmpty()) {
-                out.println("  no parameters");
-                continue;
-            }
-            TextTable table = new TextTable("  PARAMETER", "TYPE", "SCOPE", "DEFAULT", "RANGE", "DESCRIPTION");
-            for (ParameterSpec p : e.descriptor().parameters().parameters()) {
-                table.row("  " + p.name(), p.type().name().toLowerCase(java.util.Locale.ROOT),
-                        p.scope().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
-                        p.required() ? "(required)" : String.valueOf(p.defaultValue()), range(p), p.description());
-            }
-            table.print(out);
+            printExtension(out, e, false);
         }
-        out.flush();
+    }
+
+    private void printExtensions(PrintWriter out, List<RegisteredExtension> extensions) {
+        if (json) {
+            List<Map<String, Object>> docs = new ArrayList<>();
+            extensions.forEach(e -> docs.add(PluginDocuments.extension(e, true)));
+            JsonOutput.print(out, Map.of("extensions", docs));
+            return;
+        }
+        for (int i = 0; i < extensions.size(); i++) {
+            if (i > 0) {
+                out.println();
+            }
+            printExtension(out, extensions.get(i), true);
+        }
+    }
+
+    private static void printExtension(PrintWriter out, RegisteredExtension e, boolean withPlugin) {
+        out.println(e.descriptor().kind().id() + " '" + e.descriptor().id() + "' " + e.descriptor().version()
+                + (e.descriptor().description().isBlank() ? "" : ": " + e.descriptor().description()));
+        if (withPlugin) {
+            out.println("  plugin: " + e.pluginId());
+        }
+        if (!e.descriptor().capabilities().isEmpty()) {
+            out.println("  capabilities: " + String.join(", ", PluginDocuments.capabilities(e)));
+        }
+        if (e.descriptor().parameters().parameters().isEmpty()) {
+            out.println("  no parameters");
+            return;
+        }
+        TextTable table = new TextTable("  PARAMETER", "TYPE", "SCOPE", "DEFAULT", "RANGE/CHOICES", "DESCRIPTION");
+        for (ParameterSpec p : e.descriptor().parameters().parameters()) {
+            table.row("  " + p.name(), p.type().name().toLowerCase(Locale.ROOT),
+                    p.scope().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                    p.required() ? "(required)" : String.valueOf(p.defaultValue()), range(p), p.description());
+        }
+        table.print(out);
     }
 
     private static String range(ParameterSpec p) {

@@ -17,8 +17,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code evomerge plugins list [--json]}. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = {"List every plugin (id, version, state, error) and every extension (kind, id, plugin).",
-                "A broken plugin is listed with the reason; the others still load."})
+        description = {"List every plugin and every extension.",
+                "Plugins with id, version, state and error; extensions with kind, id, version and plugin. A broken"
+                        + " plugin is listed with the reason; the others still load."})
 public final class PluginsListCommand implements Runnable {
 
     @Option(names = "--json", description = "Print one JSON document.")

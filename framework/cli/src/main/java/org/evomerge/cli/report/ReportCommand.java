@@ -15,9 +15,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code evomerge report RUN_DIR}: (re)writes an evolution run's plots and HTML report. */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = {"Write the plots (plots/fitness.png, plots/kinship.png when the journal has kinship lines,",
-                "plots/lineage.png) and the self-contained report.html of an evolution run directory, from its",
-                "journal.jsonl, history.csv, run.yml and best/recipe.yml. Works on a run still in progress."})
+        description = {"Write the plots and HTML report of an evolution run.",
+                "Writes plots/fitness.png, plots/kinship.png (when the journal has kinship lines), plots/lineage.png"
+                        + " and the self-contained report.html into the run directory, from its journal.jsonl,"
+                        + " history.csv, run.yml and best/recipe.yml. Works on a run still in progress."})
 public final class ReportCommand implements Runnable {
 
     @Parameters(paramLabel = "RUN_DIR", description = "The run directory (evomerge evolve ... --out RUN_DIR).")

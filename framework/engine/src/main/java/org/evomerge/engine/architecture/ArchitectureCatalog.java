@@ -15,10 +15,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.model.ModelConfig;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
+import org.evomerge.engine.input.YamlInput;
 
 /**
  * The architecture descriptions evomerge knows: the built-in files, then every {@code *.yaml} in the user's folders
@@ -85,12 +82,7 @@ public final class ArchitectureCatalog {
 
     @SuppressWarnings("unchecked")
     static ArchitectureDescription parse(Reader reader, String name, String source) {
-        Object root;
-        try {
-            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
-        } catch (YAMLException e) {
-            throw EvomergeException.configuration(source + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
-        }
+        Object root = YamlInput.load(reader, source);
         if (!(root instanceof Map<?, ?> map)) {
             throw EvomergeException.configuration(source + ": an architecture description is a YAML mapping");
         }

@@ -7,6 +7,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.engine.input.ClosestNames;
 
 /**
  * The compute backends on the application class path, found with {@link ServiceLoader} (not through plugins: GPU
@@ -72,9 +73,12 @@ public final class ComputeBackends {
         }
         String known = String.join(", ", backends.stream().map(ComputeBackend::id).toList());
         if (candidates.isEmpty()) {
+            List<String> choices = new ArrayList<>(List.of(AUTO, CPU, TORNADO));
+            backends.forEach(b -> choices.add(b.id()));
             throw EvomergeException.configuration("compute backend '" + wanted + "' is not installed"
                     + (wanted.equals(TORNADO) ? " (it comes with the GPU bundle and runs under bin/evomerge-gpu, see"
-                    + " docs/gpu.md)" : "") + "; choose auto, cpu" + (known.isEmpty() ? "" : ", " + known));
+                    + " docs/gpu.md)" : ClosestNames.hint(wanted, choices)) + "; choose auto, cpu"
+                    + (known.isEmpty() ? "" : ", " + known));
         }
         // The GPU backend's description says why it cannot run (TornadoVM not loaded, no device).
         String why = wanted.equals(TORNADO) ? " (" + safeDescription(candidates.get(0)) + "; see docs/gpu.md)" : "";

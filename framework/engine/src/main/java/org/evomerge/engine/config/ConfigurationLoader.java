@@ -26,6 +26,8 @@ import org.apache.commons.configuration2.convert.DefaultListDelimiterHandler;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.ex.ConversionException;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.engine.input.PathInput;
+import org.evomerge.engine.input.YamlInput;
 
 /**
  * Reads the configuration layers with Apache Commons Configuration and resolves them into {@link Settings}.
@@ -195,7 +197,9 @@ public final class ConfigurationLoader {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             configuration.read(reader);
         } catch (IOException | ConfigurationException | RuntimeException e) {
-            throw EvomergeException.configuration(file + ": cannot read configuration: " + firstLine(e));
+            // Commons Configuration parses YAML with SnakeYAML and wraps its error, line and column included.
+            throw YamlInput.syntaxError(file, e).orElseGet(() ->
+                    EvomergeException.configuration(file + ": cannot read configuration: " + firstLine(e)));
         }
         for (Iterator<String> keys = ((AbstractConfiguration) configuration).getKeys(); keys.hasNext(); ) {
             requireKnown(keys.next(), known, file.toString());
@@ -222,7 +226,7 @@ public final class ConfigurationLoader {
 
     private List<String> paths(String key) {
         Path base = sourceLayer(key).baseDir();
-        return strings(key).stream().map(p -> resolve(base, p)).toList();
+        return strings(key).stream().map(p -> resolve(base, p, key)).toList();
     }
 
     private String path(String key) {
@@ -230,13 +234,13 @@ public final class ConfigurationLoader {
         if (value == null || value.isBlank()) {
             return null;
         }
-        return resolve(sourceLayer(key).baseDir(), value.strip());
+        return resolve(sourceLayer(key).baseDir(), value.strip(), key);
     }
 
-    private static String resolve(Path base, String path) {
+    private String resolve(Path base, String path, String key) {
         String expanded = path.equals("~") || path.startsWith("~/")
                 ? System.getProperty("user.home") + path.substring(1) : path;
-        return base.resolve(expanded).toAbsolutePath().normalize().toString();
+        return PathInput.resolve(base, expanded, key + sourceOf(key)).toAbsolutePath().normalize().toString();
     }
 
     private int integer(String key) {

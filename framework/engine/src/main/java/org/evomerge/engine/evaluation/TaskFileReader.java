@@ -11,10 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.evomerge.api.EvomergeException;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
+import org.evomerge.engine.input.YamlInput;
 
 /**
  * Reads task files:
@@ -44,14 +41,7 @@ public final class TaskFileReader {
         } catch (IOException e) {
             throw EvomergeException.configuration(absolute + ": cannot read task file: " + e.getMessage());
         }
-        Object root;
-        try {
-            LoaderOptions options = new LoaderOptions();
-            options.setAllowDuplicateKeys(false);
-            root = new Yaml(new SafeConstructor(options)).load(text);
-        } catch (YAMLException e) {
-            throw error(absolute, "not valid YAML: " + e.getMessage().lines().findFirst().orElse("").strip());
-        }
+        Object root = YamlInput.load(text, absolute);
         if (!(root instanceof Map<?, ?> map)) {
             throw error(absolute, "expected a mapping with 'evaluator' (and 'data', 'parameters')");
         }

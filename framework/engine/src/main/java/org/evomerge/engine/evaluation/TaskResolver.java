@@ -1,6 +1,5 @@
 package org.evomerge.engine.evaluation;
 
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,6 +10,7 @@ import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.ParameterType;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.engine.input.PathInput;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 
@@ -36,7 +36,8 @@ public final class TaskResolver {
             Object value = raw.get(spec.name());
             if (spec.type() == ParameterType.PATH && value != null && !(value instanceof Map<?, ?>)
                     && !(value instanceof Iterable<?>)) {
-                raw.put(spec.name(), task.baseDirectory().resolve(Path.of(value.toString())).normalize().toString());
+                raw.put(spec.name(), PathInput.resolve(task.baseDirectory(), value.toString(),
+                        task.source() + ": '" + spec.name() + "'").normalize().toString());
             }
         }
         Parameters parameters;

@@ -60,6 +60,7 @@ import org.evomerge.engine.execution.LocalEvaluationExecutor;
 import org.evomerge.engine.evolution.genome.RecipeSpace;
 import org.evomerge.engine.evolution.store.FolderModelStore;
 import org.evomerge.engine.merge.HubModelId;
+import org.evomerge.engine.input.ClosestNames;
 import org.evomerge.engine.merge.InMemoryMerge;
 import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.kinship.KinshipCalculator;
@@ -145,24 +146,19 @@ public final class EvolutionJob {
         Optional<RegisteredExtension> mutationExtension = run.mutation()
                 .map(c -> find(catalog, ExtensionKind.MUTATION, c, file));
         mutationExtension.ifPresent(m -> checkGenomeCapability(m.descriptor(), run.genome().kind(), file, "mutation"));
-        RegisteredExtension method = catalog.find(ExtensionKind.MERGE_METHOD, run.genome().mergeMethod())
-                .orElseThrow(() -> EvomergeException.configuration(file + ": 'genome.merge_method': unknown merge method '"
-                        + run.genome().mergeMethod() + "'; installed: " + String.join(", ",
-                        catalog.ofKind(ExtensionKind.MERGE_METHOD).stream().map(e -> e.descriptor().id()).toList())));
+        RegisteredExtension method = catalog.require(ExtensionKind.MERGE_METHOD, run.genome().mergeMethod(),
+                file + ": 'genome.merge_method'");
         List<RegisteredExtension> evaluatorExtensions = new ArrayList<>();
         for (RunFile.Task task : run.tasks()) {
-            RegisteredExtension e = catalog.find(ExtensionKind.EVALUATOR, task.evaluator()).orElseThrow(() ->
-                    EvomergeException.configuration(task.key() + ": unknown evaluator '" + task.evaluator()
-                            + "'; installed: " + ids(catalog, ExtensionKind.EVALUATOR)));
-            evaluatorExtensions.add(e);
+            evaluatorExtensions.add(catalog.require(ExtensionKind.EVALUATOR, task.evaluator(), task.key()));
         }
         Optional<RunFile.ExtensionChoice> executionChoice = options.execution().or(run::execution)
                 .filter(c -> !c.id().equals(LocalEvaluationExecutor.ID));
         Optional<RegisteredExtension> executorExtension = executionChoice.map(c -> catalog
                 .find(ExtensionKind.EVALUATION_EXECUTOR, c.id()).orElseThrow(() -> EvomergeException.configuration(
-                        file + ": '" + c.key() + "': unknown evaluation executor '" + c.id() + "'; installed: local"
-                                + catalog.ofKind(ExtensionKind.EVALUATION_EXECUTOR).stream()
-                                .map(r -> ", " + r.descriptor().id()).reduce("", String::concat)
+                        file + ": '" + c.key() + "': unknown evaluation executor '" + c.id() + "'"
+                                + ClosestNames.hint(c.id(), executorIds(catalog)) + "; installed: "
+                                + String.join(", ", executorIds(catalog))
                                 + (c.id().equals("spark") ? " (the spark executor comes with the cluster bundle,"
                                 + " docs/cluster.md)" : ""))));
         Optional<Parameters> executorParameters = executorExtension.map(e -> validate(e.descriptor(),
@@ -362,15 +358,12 @@ public final class EvolutionJob {
                                                             RunContext context) {
         RunFile run = RunFileReader.parse(description.runFileText(), description.runFile());
         Path file = run.file();
-        RegisteredExtension method = catalog.find(ExtensionKind.MERGE_METHOD, run.genome().mergeMethod())
-                .orElseThrow(() -> EvomergeException.configuration(file + ": 'genome.merge_method': unknown merge method '"
-                        + run.genome().mergeMethod() + "' on this worker; installed: "
-                        + ids(catalog, ExtensionKind.MERGE_METHOD)));
+        RegisteredExtension method = catalog.require(ExtensionKind.MERGE_METHOD, run.genome().mergeMethod(),
+                file + ": 'genome.merge_method' on this worker");
         List<RegisteredExtension> evaluatorExtensions = new ArrayList<>();
         for (RunFile.Task task : run.tasks()) {
-            evaluatorExtensions.add(catalog.find(ExtensionKind.EVALUATOR, task.evaluator()).orElseThrow(() ->
-                    EvomergeException.configuration(task.key() + ": unknown evaluator '" + task.evaluator()
-                            + "' on this worker; installed: " + ids(catalog, ExtensionKind.EVALUATOR))));
+            evaluatorExtensions.add(catalog.require(ExtensionKind.EVALUATOR, task.evaluator(),
+                    task.key() + " on this worker"));
         }
         if (run.genome().kind() == RunFile.GenomeKind.MODEL) {
             throw EvomergeException.configuration(file + ": whole-model genomes cannot be evaluated on a worker");
@@ -636,13 +629,14 @@ public final class EvolutionJob {
 
     private static RegisteredExtension find(ExtensionCatalog catalog, ExtensionKind kind, RunFile.ExtensionChoice choice,
                                             Path file) {
-        return catalog.find(kind, choice.id()).orElseThrow(() -> EvomergeException.configuration(file + ": '"
-                + choice.key() + "': unknown " + kind.id() + " '" + choice.id() + "'; installed: " + ids(catalog, kind)));
+        return catalog.require(kind, choice.id(), file + ": '" + choice.key() + "'");
     }
 
-    private static String ids(ExtensionCatalog catalog, ExtensionKind kind) {
-        List<String> ids = catalog.ofKind(kind).stream().map(r -> r.descriptor().id()).toList();
-        return ids.isEmpty() ? "none (is its plugin installed? see 'evomerge plugins list')" : String.join(", ", ids);
+    /** The evaluation executors a run may name: the built-in local one and the installed ones. */
+    private static List<String> executorIds(ExtensionCatalog catalog) {
+        List<String> ids = new ArrayList<>(List.of(LocalEvaluationExecutor.ID));
+        catalog.ofKind(ExtensionKind.EVALUATION_EXECUTOR).forEach(r -> ids.add(r.descriptor().id()));
+        return ids;
     }
 
     private static Parameters validate(ExtensionDescriptor d, Map<String, Object> raw, Path file, String key) {
@@ -659,11 +653,18 @@ public final class EvolutionJob {
     }
 
     private static Model open(ModelFormats formats, Path path, Path file, String key) {
+        Model model;
         try {
-            return formats.open(path);
+            model = formats.open(path);
         } catch (EvomergeException e) {
             throw EvomergeException.input(file + ": '" + key + "': " + e.getMessage(), e);
         }
+        Optional<String> missing = ModelFormats.missingConfig(model);
+        if (missing.isPresent()) {
+            model.close();
+            throw EvomergeException.input(file + ": '" + key + "': " + missing.get(), null);
+        }
+        return model;
     }
 
     /** A new run needs an empty or missing folder; a resumed one needs the same run file as the one it started with. */

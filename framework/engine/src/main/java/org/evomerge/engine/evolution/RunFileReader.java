@@ -18,10 +18,8 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.evomerge.api.EvomergeException;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
+import org.evomerge.engine.input.PathInput;
+import org.evomerge.engine.input.YamlInput;
 
 /**
  * Reads an evolution run file (YAML). Every problem is a configuration error naming the file and the key: unknown
@@ -66,7 +64,7 @@ public final class RunFileReader {
         List<Path> models = new ArrayList<>();
         List<Object> modelEntries = list(file, require(file, top, "models", ""), "models");
         for (int i = 0; i < modelEntries.size(); i++) {
-            models.add(folder.resolve(text(file, modelEntries.get(i), "models[" + i + "]")).normalize());
+            models.add(path(file, folder, modelEntries.get(i), "models[" + i + "]"));
         }
         if (models.isEmpty()) {
             throw error(file, "'models' is empty");
@@ -75,7 +73,7 @@ public final class RunFileReader {
             throw error(file, "'models' names the same model twice");
         }
         Optional<Path> base = Optional.ofNullable(top.get("base_model"))
-                .map(v -> folder.resolve(text(file, v, "base_model")).normalize());
+                .map(v -> path(file, folder, v, "base_model"));
 
         RunFile.GenomeSettings genome = genome(file, mapping(file, require(file, top, "genome", ""), "genome"));
         RunFile.ExtensionChoice strategy = extension(file, top.get("strategy"), "strategy")
@@ -226,7 +224,7 @@ public final class RunFileReader {
             if (entry.size() != 1) {
                 throw error(file, "'" + key + "' names a task file, so it takes no other keys");
             }
-            Path taskFile = folder.resolve(text(file, entry.get("task"), key + ".task")).normalize();
+            Path taskFile = path(file, folder, entry.get("task"), key + ".task");
             String taskText;
             try {
                 taskText = Files.readString(taskFile, StandardCharsets.UTF_8);
@@ -244,7 +242,7 @@ public final class RunFileReader {
         String name = text(file, require(file, entry, "name", prefix), prefix + "name");
         String evaluator = text(file, require(file, entry, "evaluator", prefix), prefix + "evaluator");
         Optional<Path> data = Optional.ofNullable(entry.get("data"))
-                .map(v -> folder.resolve(text(file, v, prefix + "data")).normalize());
+                .map(v -> path(file, folder, v, prefix + "data"));
         Map<String, Object> parameters = entry.get("parameters") == null ? Map.of()
                 : mapping(file, entry.get("parameters"), prefix + "parameters");
         double weight = entry.containsKey("weight") ? number(file, entry.get("weight"), prefix + "weight") : 1.0;
@@ -299,13 +297,7 @@ public final class RunFileReader {
     }
 
     private static Object load(String text, Path file) {
-        try {
-            LoaderOptions options = new LoaderOptions();
-            options.setAllowDuplicateKeys(false);
-            return new Yaml(new SafeConstructor(options)).load(text);
-        } catch (YAMLException e) {
-            throw error(file, "not valid YAML: " + e.getMessage().lines().findFirst().orElse("").strip());
-        }
+        return YamlInput.load(text, file);
     }
 
     private static Object require(Path file, Map<String, Object> map, String key, String prefix) {
@@ -351,6 +343,11 @@ public final class RunFileReader {
             throw error(file, "'" + key + "' must be text, got " + (value == null ? "nothing" : value));
         }
         return value.toString();
+    }
+
+    /** A path written in the file, relative to {@code folder}. */
+    private static Path path(Path file, Path folder, Object value, String key) {
+        return PathInput.resolve(folder, text(file, value, key), file + ": '" + key + "'").normalize();
     }
 
     private static double number(Path file, Object value, String key) {

@@ -3,7 +3,6 @@ package org.evomerge.engine.merge;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeMethod;
@@ -42,10 +41,8 @@ public final class InMemoryMerge {
         if (storage != DType.F32 && storage != DType.BF16) {
             throw new IllegalArgumentException("in-memory models are held as float32 or bfloat16, not " + storage);
         }
-        RegisteredExtension extension = catalog.find(ExtensionKind.MERGE_METHOD, recipe.mergeMethod()).orElseThrow(() ->
-                EvomergeException.configuration(recipe.file() + ": unknown merge_method '" + recipe.mergeMethod()
-                        + "'; installed: " + String.join(", ", catalog.ofKind(ExtensionKind.MERGE_METHOD).stream()
-                        .map(e -> e.descriptor().id()).toList())));
+        RegisteredExtension extension = catalog.require(ExtensionKind.MERGE_METHOD, recipe.mergeMethod(),
+                recipe.file() + ": 'merge_method'");
         for (String reference : recipe.modelReferences()) {
             if (!models.containsKey(reference)) {
                 throw new IllegalArgumentException("model '" + reference + "' of the recipe is not open");

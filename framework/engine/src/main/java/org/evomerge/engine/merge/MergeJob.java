@@ -24,6 +24,7 @@ import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
+import org.evomerge.engine.input.PathInput;
 import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.plugin.ExtensionCatalog;
@@ -72,10 +73,8 @@ public final class MergeJob {
 
     public static Result run(MergeRecipe recipe, ExtensionCatalog catalog, ModelFormats formats,
                              ArchitectureCatalog architectures, RunContext context, Options options) {
-        RegisteredExtension extension = catalog.find(ExtensionKind.MERGE_METHOD, recipe.mergeMethod()).orElseThrow(() ->
-                EvomergeException.configuration(recipe.file() + ": unknown merge_method '" + recipe.mergeMethod()
-                        + "'; installed: " + String.join(", ", catalog.ofKind(ExtensionKind.MERGE_METHOD).stream()
-                        .map(e -> e.descriptor().id()).toList())));
+        RegisteredExtension extension = catalog.require(ExtensionKind.MERGE_METHOD, recipe.mergeMethod(),
+                recipe.file() + ": 'merge_method'");
         checkParameterNames(recipe, extension);
         Parameters global = globalParameters(recipe, extension);
         MergeMethod method = ((MergeMethodFactory) extension.factory()).create(global, context);
@@ -90,6 +89,7 @@ public final class MergeJob {
                 ModelFormats.Installed format = formats.forPath(location);
                 Model model = format.format().open(location);
                 models.put(reference, model);
+                ModelFormats.requireConfig(model);
                 catalog.find(ExtensionKind.MODEL_FORMAT, format.id()).ifPresent(used::add);
                 HubModelId.of(location, model.config().raw()).ifPresent(id -> hubIds.put(reference, id));
             }
@@ -169,7 +169,7 @@ public final class MergeJob {
 
     /** Model references are local paths, looked up in the working folder first (as mergekit does), then beside the recipe. */
     static Path locate(MergeRecipe recipe, String reference, Path workingDirectory) {
-        Path given = Path.of(reference);
+        Path given = PathInput.of(reference, recipe.file() + ": model");
         List<Path> candidates = given.isAbsolute() ? List.of(given)
                 : List.of(workingDirectory.resolve(given), recipe.file().toAbsolutePath().getParent().resolve(given));
         for (Path candidate : candidates) {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.ExtensionKind;
@@ -21,6 +22,9 @@ public final class ModelFormats {
     /** A created format with its id. */
     public record Installed(String id, ModelFormat format) {
     }
+
+    /** The file of a Hugging Face model folder that states its architecture. */
+    public static final String CONFIG_FILE = "config.json";
 
     private final List<Installed> formats;
 
@@ -64,6 +68,40 @@ public final class ModelFormats {
     /** Opens {@code path} with the format that recognises it. */
     public Model open(Path path) {
         return forPath(path).format().open(path);
+    }
+
+    /**
+     * What an opened model lacks to be merged or run: a model that states no configuration at all, read from a folder
+     * (or a file in a folder) without {@code config.json}, where Hugging Face models state their architecture, layer
+     * count and sizes. Without it a merge finds no layers and inference no architecture, and neither could say why.
+     * Empty when the model states a configuration (GGUF metadata, a test format's own file) or the file is there.
+     */
+    public static Optional<String> missingConfig(Model model) {
+        if (!model.config().raw().isEmpty() || model.location().isEmpty()) {
+            return Optional.empty();
+        }
+        Path location = model.location().get();
+        boolean folder = Files.isDirectory(location);
+        Path configFile = (folder ? location : location.toAbsolutePath().getParent()).resolve(CONFIG_FILE);
+        if (Files.exists(configFile)) {
+            return Optional.empty();
+        }
+        return Optional.of(folder
+                ? location + " has no " + CONFIG_FILE + " (a Hugging Face model folder needs one: it states the"
+                        + " model's architecture and sizes)"
+                : location + " has no " + CONFIG_FILE + " beside it (a model file without its own configuration"
+                        + " takes the architecture and sizes from the " + CONFIG_FILE + " of its folder)");
+    }
+
+    /**
+     * Refuses a model that cannot be merged or run ({@link #missingConfig}).
+     *
+     * @throws EvomergeException (INPUT) naming the model's folder or file and the missing file
+     */
+    public static void requireConfig(Model model) {
+        missingConfig(model).ifPresent(problem -> {
+            throw EvomergeException.input(problem, null);
+        });
     }
 
     /** The format with id {@code id}, for writing. */

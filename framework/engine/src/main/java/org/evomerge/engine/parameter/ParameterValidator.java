@@ -11,7 +11,10 @@ import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.parameter.InvalidParameterException;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.parameter.ParameterType;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.engine.input.ClosestNames;
+import org.evomerge.engine.input.PathInput;
 
 /**
  * Checks raw values (from YAML, properties, environment or the command line, so numbers may arrive as text) against
@@ -47,7 +50,8 @@ public final class ParameterValidator {
                 Set<String> known = new TreeSet<>();
                 descriptor.parameters().parameters().forEach(p -> known.add(p.name()));
                 throw new InvalidParameterException(id, name, "is not a parameter of " + descriptor.kind().id() + " '"
-                        + id + "'" + (known.isEmpty() ? " (it takes none)" : "; known: " + String.join(", ", known)));
+                        + id + "'" + (known.isEmpty() ? " (it takes none)" : ClosestNames.hint(name, known) + "; known: "
+                        + String.join(", ", known)));
             }
         }
         Map<String, Object> values = new LinkedHashMap<>();
@@ -80,13 +84,17 @@ public final class ParameterValidator {
                 if (value instanceof Map<?, ?> || value instanceof Iterable<?>) {
                     throw new InvalidParameterException(extensionId, spec.name(), "must be text, got " + value);
                 }
+                if (spec.type() == ParameterType.PATH) {
+                    PathInput.of(value.toString(), extensionId + ": parameter '" + spec.name() + "'");
+                }
                 yield value.toString();
             }
             case CHOICE -> {
                 String text = value.toString();
                 if (!spec.choices().contains(text)) {
                     throw new InvalidParameterException(extensionId, spec.name(), "must be one of "
-                            + String.join(", ", spec.choices()) + ", got '" + text + "'");
+                            + String.join(", ", spec.choices()) + ", got '" + text + "'"
+                            + ClosestNames.hint(text, spec.choices()));
                 }
                 yield text;
             }

@@ -16,6 +16,7 @@ import org.evomerge.api.model.ModelFormatFactory;
 import org.evomerge.api.mutation.MutationFactory;
 import org.evomerge.api.search.SearchStrategyFactory;
 import org.evomerge.api.selection.SelectionSchemeFactory;
+import org.evomerge.engine.input.ClosestNames;
 import org.evomerge.engine.parameter.ParameterValidator;
 
 /**
@@ -99,10 +100,27 @@ public final class ExtensionCatalog {
         ExtensionKind kind = FACTORY_TYPES.entrySet().stream().filter(e -> e.getValue().equals(type))
                 .map(Map.Entry::getKey).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(type + " is not an extension point"));
-        return find(kind, id).map(r -> type.cast(r.factory())).orElseThrow(() -> {
-            List<String> ids = ofKind(kind).stream().map(r -> r.descriptor().id()).toList();
-            return EvomergeException.configuration("unknown " + kind.id() + " '" + id + "'; available: "
-                    + (ids.isEmpty() ? "none (is its plugin installed? see 'evomerge plugins list')" : String.join(", ", ids)));
-        });
+        return find(kind, id).map(r -> type.cast(r.factory())).orElseThrow(() ->
+                EvomergeException.configuration(unknown(kind, id)));
+    }
+
+    /**
+     * The extension of kind {@code kind} with id {@code id}.
+     *
+     * @param where what named it, e.g. {@code run.yml: 'genome.merge_method'}; the message starts with it
+     * @throws EvomergeException (CONFIGURATION) {@code WHERE: }{@link #unknown unknown ...} when there is none
+     */
+    public RegisteredExtension require(ExtensionKind kind, String id, String where) {
+        return find(kind, id).orElseThrow(() -> EvomergeException.configuration(where + ": " + unknown(kind, id)));
+    }
+
+    /**
+     * Why {@code id} names no extension of {@code kind}: {@code unknown merge-method 'tiess' (did you mean 'ties'?);
+     * installed: ...}, the suggestion only when an installed id is a likely typo of it.
+     */
+    public String unknown(ExtensionKind kind, String id) {
+        List<String> ids = ofKind(kind).stream().map(r -> r.descriptor().id()).toList();
+        return "unknown " + kind.id() + " '" + id + "'" + ClosestNames.hint(id, ids) + "; installed: "
+                + (ids.isEmpty() ? "none (is its plugin installed? see 'evomerge plugins list')" : String.join(", ", ids));
     }
 }

@@ -13,11 +13,8 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.engine.input.YamlInput;
 import org.evomerge.engine.parameter.LaxCoercion;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads mergekit recipes in their three forms: {@code models:}, {@code slices:} and {@code modules:} (per-module
@@ -89,14 +86,7 @@ public final class RecipeReader {
     }
 
     private MergeRecipe recipe(String text) {
-        Object root;
-        try {
-            LoaderOptions options = new LoaderOptions();
-            options.setAllowDuplicateKeys(false);
-            root = new Yaml(new SafeConstructor(options)).load(text);
-        } catch (YAMLException e) {
-            throw error("not valid YAML: " + e.getMessage().lines().findFirst().orElse("").strip());
-        }
+        Object root = YamlInput.load(text, file);
         Map<String, Object> top = mapping(root, "the recipe");
         checkKeys(top, TOP_LEVEL, "top level");
         String method = string(top.get("merge_method"), "merge_method")

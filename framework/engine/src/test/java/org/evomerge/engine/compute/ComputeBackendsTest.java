@@ -76,6 +76,9 @@ class ComputeBackendsTest {
             assertTrue(message.contains(expected), message);
         }
         assertFalse(message.contains("\n"), message);
+        assertFalse(message.contains("did you mean"), message);
+        assertTrue(assertThrows(EvomergeException.class, () -> backends.select("cpu-vectr")).getMessage()
+                .startsWith("compute backend 'cpu-vectr' is not installed (did you mean 'cpu-vector'?); choose auto"));
     }
 
     @Test

@@ -282,9 +282,14 @@ class ConfigurationLoaderTest {
     }
 
     @Test
-    void malformedYamlIsReportedInOneLineNamingTheFile() throws IOException {
+    void malformedYamlIsReportedInOneLineNamingTheFileLineAndColumn() throws IOException {
         write(configFile, "compute:\n  backend: [cpu-vector\n  threads: : 4\n");
-        assertContains(load().config(configFile).fails().getMessage(), configFile.toString());
+        String message = load().config(configFile).fails().getMessage();
+        assertEquals(1, message.lines().count(), message);
+        assertTrue(message.startsWith(configFile + ":3:10: not valid YAML: "), message);
+        write(configFile, "compute:\n  threads: 2\n   backend: cpu\n");
+        assertTrue(load().config(configFile).fails().getMessage().startsWith(configFile + ":3:11: not valid YAML:"
+                + " mapping values are not allowed here"));
     }
 
     @Test

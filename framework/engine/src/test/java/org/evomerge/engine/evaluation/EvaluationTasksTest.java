@@ -105,7 +105,12 @@ class EvaluationTasksTest {
         EvomergeException u = assertThrows(EvomergeException.class, () -> TaskResolver.resolve(
                 TaskFileReader.read(unknownEvaluator), catalog(new CountingFactory(Set.of()))));
         assertTrue(u.getMessage().startsWith(unknownEvaluator + ": 'evaluator': unknown evaluator 'bleu';"
-                + " available: counting"), u.getMessage());
+                + " installed: counting"), u.getMessage());
+        Path typo = Files.writeString(temp.resolve("typo.yml"), "evaluator: countng\ndata: x\n");
+        EvomergeException t = assertThrows(EvomergeException.class, () -> TaskResolver.resolve(
+                TaskFileReader.read(typo), catalog(new CountingFactory(Set.of()))));
+        assertTrue(t.getMessage().startsWith(typo + ": 'evaluator': unknown evaluator 'countng' (did you mean"
+                + " 'counting'?); installed: counting"), t.getMessage());
         Path badValue = Files.writeString(temp.resolve("d.yml"), "evaluator: counting\ndata: x\nparameters: {k: 11}\n");
         EvomergeException v = assertThrows(EvomergeException.class, () -> TaskResolver.resolve(
                 TaskFileReader.read(badValue), catalog(new CountingFactory(Set.of()))));
@@ -113,7 +118,7 @@ class EvaluationTasksTest {
         assertTrue(v.getMessage().startsWith(badValue + ": counting: parameter 'k'"), v.getMessage());
         Path notYaml = Files.writeString(temp.resolve("e.yml"), "evaluator: [unclosed\n");
         assertTrue(assertThrows(EvomergeException.class, () -> TaskFileReader.read(notYaml)).getMessage()
-                .startsWith(notYaml + ": not valid YAML"));
+                .startsWith(notYaml + ":2:1: not valid YAML: expected ',' or ']'"));
     }
 
     @Test

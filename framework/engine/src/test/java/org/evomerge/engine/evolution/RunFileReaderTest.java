@@ -35,7 +35,7 @@ class RunFileReaderTest {
     private String error(String text) {
         EvomergeException e = assertThrows(EvomergeException.class, () -> parse(text));
         assertEquals(ErrorCategory.CONFIGURATION, e.category());
-        assertTrue(e.getMessage().startsWith(temp.resolve("run.yml").toString() + ": "), e.getMessage());
+        assertTrue(e.getMessage().startsWith(temp.resolve("run.yml").toString() + ":"), e.getMessage());
         return e.getMessage();
     }
 
@@ -66,7 +66,20 @@ class RunFileReaderTest {
         assertTrue(error(MINIMAL + "multi_fidelity: {sample: 2.5}\n").contains("'multi_fidelity.sample'"));
         assertTrue(error(MINIMAL.replace("{name: t,", "{evaluator_id: x, name: t,"))
                 .contains("unknown key 'evaluators[0].evaluator_id'"));
-        assertTrue(error("models: [a\n").contains("not valid YAML"));
+        assertTrue(error("models: [a\n").startsWith(temp.resolve("run.yml") + ":2:1: not valid YAML: expected ',' or"
+                + " ']', but got <stream end> (while parsing a flow sequence at 1:9)"));
+    }
+
+    @Test
+    void aNulByteInAPathIsAnInputErrorNamingTheKey() {
+        for (String[] bad : new String[][] {{"models: [a, b]", "models: [a, \"b\\0\"]", "'models[1]'"},
+                {"data: data/t.jsonl", "data: \"data/t\\0.jsonl\"", "'evaluators[0].data'"}}) {
+            EvomergeException e = assertThrows(EvomergeException.class, () -> parse(MINIMAL.replace(bad[0], bad[1])));
+            assertEquals(ErrorCategory.INPUT, e.category());
+            assertTrue(e.getMessage().startsWith(temp.resolve("run.yml") + ": " + bad[2] + ": '"), e.getMessage());
+            assertTrue(e.getMessage().contains("\\x00") && e.getMessage().contains("' is not a valid path (Nul"),
+                    e.getMessage());
+        }
     }
 
     @Test

@@ -16,9 +16,24 @@ import org.evomerge.api.model.ModelConfig;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The checks {@code evomerge merge} makes before planning that need the opened models. */
+/** The checks {@code evomerge merge} makes before planning: model paths and the opened models. */
 class MergeJobTest {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void aNulByteInAModelPathIsAnInputErrorNamingTheRecipeAndTheModel() {
+        Path file = temp.resolve("recipe.yml");
+        MergeRecipe recipe = RecipeReader.parse("merge_method: linear\nmodels:\n  - model: \"models/ba\\0se\"\n", file);
+        String reference = recipe.modelReferences().getFirst();
+        EvomergeException e = assertThrows(EvomergeException.class, () -> MergeJob.locate(recipe, reference, temp));
+        assertEquals(ErrorCategory.INPUT, e.category());
+        assertEquals(file + ": model: 'models/ba\\x00se' is not a valid path (Nul character not allowed)",
+                e.getMessage());
+    }
 
     private static final MergeRecipe RECIPE = RecipeReader.parse(
             "merge_method: linear\nmodels: [{model: ./llama}, {model: ./mistral}]\n", Path.of("recipe.yml"));

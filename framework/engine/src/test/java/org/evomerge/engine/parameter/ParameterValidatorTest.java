@@ -144,6 +144,8 @@ class ParameterValidatorTest {
         assertEquals("wieght", e.parameter());
         String message = e.getMessage();
         assertTrue(message.contains(ID) && message.contains("'wieght'"), message);
+        assertTrue(message.contains("'wieght' is not a parameter of merge-method '" + ID + "' (did you mean"
+                + " 'weight'?); known: "), message);
         for (String known : List.of("normalize", "iterations", "epsilon", "consensus", "label", "t", "weight", "density")) {
             assertTrue(message.contains(known), message);
         }
@@ -178,8 +180,24 @@ class ParameterValidatorTest {
         InvalidParameterException e = rejected(map("weight", 1, "consensus", "majority"));
         assertEquals("consensus", e.parameter());
         assertTrue(e.getMessage().contains("sum, count") && e.getMessage().contains("'majority'"), e.getMessage());
-        // Choices are exact names: case is significant.
-        assertEquals("consensus", rejected(map("weight", 1, "consensus", "SUM")).parameter());
+        assertFalse(e.getMessage().contains("did you mean"), e.getMessage());
+        // Choices are exact names: case is significant, and the exact one is suggested.
+        InvalidParameterException upper = rejected(map("weight", 1, "consensus", "SUM"));
+        assertEquals("consensus", upper.parameter());
+        assertTrue(upper.getMessage().endsWith("got 'SUM' (did you mean 'sum'?)"), upper.getMessage());
+    }
+
+    @Test
+    void aPathTheFileSystemRefusesIsBadInputNamingTheParameter() {
+        ExtensionDescriptor withPath = new ExtensionDescriptor("perplexity", "1.0.0", ExtensionKind.EVALUATOR, "",
+                ParameterSchema.of(new ParameterSpec("data", org.evomerge.api.parameter.ParameterType.PATH, null, null,
+                        null, List.of(), true, ParameterScope.GLOBAL, "dataset")), null);
+        var e = assertThrows(org.evomerge.api.EvomergeException.class,
+                () -> ParameterValidator.validate(withPath, Map.of("data", "data\0.jsonl")));
+        assertEquals(ErrorCategory.INPUT, e.category());
+        assertEquals("perplexity: parameter 'data': 'data\\x00.jsonl' is not a valid path (Nul character not allowed)",
+                e.getMessage());
+        assertEquals("data/t.jsonl", ParameterValidator.validate(withPath, Map.of("data", "data/t.jsonl")).string("data"));
     }
 
     @ParameterizedTest

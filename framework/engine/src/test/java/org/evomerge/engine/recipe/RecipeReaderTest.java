@@ -28,7 +28,7 @@ class RecipeReaderTest {
     private static void assertRefused(String yaml, String mentions, boolean strict) {
         EvomergeException e = assertThrows(EvomergeException.class, () -> RecipeReader.parse(yaml, FILE, strict));
         assertEquals(ErrorCategory.CONFIGURATION, e.category());
-        assertTrue(e.getMessage().startsWith("recipe.yml: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("recipe.yml:"), e.getMessage());
         assertTrue(e.getMessage().contains(mentions), e.getMessage() + " should mention " + mentions);
     }
 
@@ -140,8 +140,9 @@ class RecipeReaderTest {
         assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer_source: 'b+lora'\n", "LoRA");
         assertRefused("merge_method: linear\nmodels: [{model: 'org/model+lora'}]\n", "LoRA");
         assertRefused("merge_method: linear\nmodels: [{model: a}]\nparameters: {weight: {x: 1}}\n", "weight");
-        assertRefused("merge_method: [unclosed\n", "not valid YAML");
-        assertRefused("merge_method: linear\nmerge_method: ties\nmodels: [{model: a}]\n", "not valid YAML");
+        assertRefused("merge_method: [unclosed\n", "recipe.yml:2:1: not valid YAML: expected ',' or ']'");
+        assertRefused("merge_method: linear\nmerge_method: ties\nmodels: [{model: a}]\n",
+                "recipe.yml:2:1: not valid YAML: found duplicate key merge_method");
     }
 
     @Test

@@ -29,6 +29,8 @@ import org.pf4j.Extension;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
@@ -146,6 +148,21 @@ public class MultiTaskEvaluatorFactory implements EvaluatorFactory {
         };
     }
 
+    /**
+     * {@code FILE:LINE:COLUMN: not valid YAML: problem (context at LINE:COLUMN)}, as the engine reports every other
+     * YAML file (its reader is not part of the API a plugin sees).
+     */
+    static String syntaxError(Path file, MarkedYAMLException e) {
+        String context = e.getContext() == null ? "" : " (" + e.getContext().strip()
+                + (e.getContextMark() == null ? "" : " at " + position(e.getContextMark())) + ")";
+        return file + (e.getProblemMark() == null ? "" : ":" + position(e.getProblemMark())) + ": not valid YAML: "
+                + (e.getProblem() == null ? "syntax error" : e.getProblem().strip()) + context;
+    }
+
+    private static String position(Mark mark) {
+        return (mark.getLine() + 1) + ":" + (mark.getColumn() + 1);
+    }
+
     private static double weight(Object value, String where) {
         if (value == null) {
             return 1;
@@ -168,6 +185,8 @@ public class MultiTaskEvaluatorFactory implements EvaluatorFactory {
             root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
         } catch (NoSuchFileException e) {
             throw EvomergeException.configuration(file + ": no such tasks file");
+        } catch (MarkedYAMLException e) {
+            throw new EvomergeException(org.evomerge.api.ErrorCategory.CONFIGURATION, syntaxError(file, e), e);
         } catch (IOException | YAMLException e) {
             throw new EvomergeException(org.evomerge.api.ErrorCategory.CONFIGURATION, file + ": not valid YAML ("
                     + e.getMessage().lines().findFirst().orElse("") + ")", e);

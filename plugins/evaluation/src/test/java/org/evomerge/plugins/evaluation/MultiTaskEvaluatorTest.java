@@ -47,6 +47,18 @@ class MultiTaskEvaluatorTest {
     }
 
     @Test
+    void aYamlSyntaxErrorNamesTheFileLineAndColumn() throws Exception {
+        Path tasks = Files.writeString(temp.resolve("multi.yml"), "tasks:\n  - evaluator: perplexity\n"
+                + "    data: [ppl.jsonl\n");
+        EvomergeException e = assertThrows(EvomergeException.class, () -> LogLikelihoodEvaluatorsTest.evaluate(
+                new MultiTaskEvaluatorFactory(), Map.of("tasks", tasks.toString()),
+                FakeInference.context(new TableLanguageModel(), true)));
+        assertEquals(ErrorCategory.CONFIGURATION, e.category());
+        assertEquals(tasks.toAbsolutePath() + ":4:1: not valid YAML: expected ',' or ']', but got <stream end>"
+                + " (while parsing a flow sequence at 3:11)", e.getMessage());
+    }
+
+    @Test
     void badSubTasksAreConfigurationErrorsNamingTheFileAndEntry() throws Exception {
         Path data = FakeInference.jsonl(temp, "ppl.jsonl", "{\"input_ids\": [1, 10]}");
         Path unknown = Files.writeString(temp.resolve("unknown.yml"), "tasks:\n  - evaluator: bleu\n    data: ppl.jsonl\n");

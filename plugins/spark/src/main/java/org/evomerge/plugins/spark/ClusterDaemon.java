@@ -70,7 +70,7 @@ public final class ClusterDaemon {
             SparkSettings settings = SparkSettings.of(new Parameters(Map.of("cluster", master,
                             "encryption", encryption, "task_max_failures", 1L)), Map.of(ClusterSecret.ENV, secret),
                     Optional.empty(), Optional.empty(), "evomerge worker check");
-            ClusterPreflight.check(settings);
+            ClusterPreflight.check(settings, ClusterPreflight.Client.WORKER);
         }
         String main = role.equals("master") ? "org.apache.spark.deploy.master.Master"
                 : "org.apache.spark.deploy.worker.Worker";

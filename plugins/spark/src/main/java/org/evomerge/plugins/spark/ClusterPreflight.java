@@ -28,10 +28,37 @@ final class ClusterPreflight {
     /** Spark's RPC layer authenticates every connection as this user (SecurityManager's SASL user). */
     private static final String SASL_USER = "sparkSaslUser";
 
+    /**
+     * Who authenticates: named in the refusal, with where its secret and its encryption setting come from, since
+     * either differing from the master's is why a handshake is refused.
+     */
+    enum Client {
+        DRIVER("this driver", ClusterSecret.ENV + " or --cluster-secret-file",
+                "the run's 'encryption' execution parameter"),
+        WORKER("this worker", ClusterSecret.ENV + " or --secret-file", "evomerge-cluster --no-encryption");
+
+        private final String name;
+        private final String secretFrom;
+        private final String encryptionFrom;
+
+        Client(String name, String secretFrom, String encryptionFrom) {
+            this.name = name;
+            this.secretFrom = secretFrom;
+            this.encryptionFrom = encryptionFrom;
+        }
+
+        /** The one line for a refused handshake: what was refused, and the two settings that must match. */
+        String refusal(String master, String detail) {
+            return master + ": the Spark master refused " + name + ": authentication failed, so its shared secret ("
+                    + secretFrom + ") is not the master's, or its encryption setting (" + encryptionFrom
+                    + ") differs from the master's" + detail;
+        }
+    }
+
     private ClusterPreflight() {
     }
 
-    static void check(SparkSettings settings) {
+    static void check(SparkSettings settings, Client client) {
         URI master = settings.masterAddress();
         Map<String, String> conf = settings.conf();
         String secret = conf.get("spark.authenticate.secret");
@@ -57,8 +84,8 @@ final class ClusterPreflight {
         Configurator.setLevel("org.apache.spark.network", Level.OFF);
         try (TransportContext context = new TransportContext(transport, new NoOpRpcHandler());
              TransportClientFactory factory = context.createClientFactory(List.of(bootstrap))) {
-            TransportClient client = factory.createClient(master.getHost(), master.getPort());
-            client.close();
+            TransportClient connection = factory.createClient(master.getHost(), master.getPort());
+            connection.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw EvomergeException.configuration(settings.master() + ": interrupted while connecting");
@@ -66,13 +93,21 @@ final class ClusterPreflight {
             String why = SparkEvaluationExecutor.rootMessage(e);
             boolean refused = why.contains("Connection refused") || why.contains("connect timed out")
                     || why.contains("UnknownHost");
-            throw EvomergeException.configuration(settings.master() + (refused
-                    ? ": no Spark master answers there (" + why + ")"
-                    : ": the Spark master refused this driver: authentication failed (is " + ClusterSecret.ENV
-                    + " or the secret file the cluster's secret, and encryption set as on the cluster?) (" + why
-                    + ")"));
+            throw EvomergeException.configuration(refused
+                    ? settings.master() + ": no Spark master answers there (" + why + ")"
+                    : client.refusal(settings.master(), detail(e)));
         } finally {
             Configurator.setLevel("org.apache.spark.network", previous);
         }
+    }
+
+    /** The root cause's message in parentheses; nothing when it has none (a closed channel is only its type). */
+    private static String detail(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null || root.getMessage().isBlank() ? ""
+                : " (" + root.getMessage().lines().findFirst().orElse("").strip() + ")";
     }
 }

@@ -38,7 +38,7 @@ final class SparkEvaluationExecutor implements EvaluationExecutor {
         this.function = new ExecutorSideEvaluation(RunPayload.of(run));
         if (!settings.local()) {
             withPluginLoader(() -> {
-                ClusterPreflight.check(settings);
+                ClusterPreflight.check(settings, ClusterPreflight.Client.DRIVER);
                 return null;
             });
         }
