@@ -11,8 +11,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -224,5 +226,68 @@ class EvolveIT {
         Processes.Result typo = evomerge("evolve", "typo.yml", "--out", "run-typo");
         assertEquals(2, typo.exitCode(), typo.toString());
         assertTrue(typo.err().contains("typo.yml") && typo.err().contains("'wokers'"), typo.err());
+
+        // Cut to 32 bits this was 0 workers: "/ by zero" (exit 1) after the run folder was made.
+        Files.writeString(temp.resolve("huge.yml"), RUN + "workers: 4294967296\n");
+        Processes.Result huge = evomerge("evolve", "huge.yml", "--out", "run-huge");
+        assertEquals(2, huge.exitCode(), huge.toString());
+        assertEquals("evomerge: error: " + temp.resolve("huge.yml") + ":12:1: 'workers' must be at most 2147483647,"
+                + " got 4294967296", huge.err().strip());
+        assertTrue(Files.notExists(temp.resolve("run-huge")));
+    }
+
+    /** A missing dataset used to fail after run.yml was written; the folder then blocked a fresh start and --resume. */
+    @Test
+    void aRunThatCannotStartLeavesNoFolderAndStartsOnceFixed() throws IOException {
+        Files.writeString(temp.resolve("run.yml"), RUN.replace(
+                "- {name: mean, evaluator: mean-target, parameters: {target: 0.7}}",
+                "- {name: mean, evaluator: mean-target, parameters: {target: 0.7}}\n"
+                        + "  - {name: ppl, evaluator: perplexity, data: missing.jsonl}"));
+        Processes.Result failed = evomerge("evolve", "run.yml", "--out", "run");
+        assertTrue(failed.exitCode() == 2 || failed.exitCode() == 3, failed.toString());
+        assertEquals(1, failed.err().lines().count(), failed.toString());
+        assertTrue(failed.err().contains(temp.resolve("run.yml") + ":10:5: 'evaluators[1]': ")
+                && failed.err().contains("missing.jsonl"), failed.err());
+        assertTrue(Files.notExists(temp.resolve("run")), "a run that could not start leaves no folder");
+
+        Files.writeString(temp.resolve("run.yml"), RUN);
+        Processes.Result fixed = evomerge("evolve", "run.yml", "--out", "run", "--json");
+        assertEquals(0, fixed.exitCode(), fixed.toString());
+    }
+
+    /**
+     * A population larger than the budget said "3 evaluations in 0 generations" with an empty history.csv while the
+     * report counted 1; and run.yml and history.csv were written owner-only.
+     */
+    @Test
+    void aBudgetEndingInsideAGenerationIsOnePartialGenerationEverywhere() throws IOException {
+        Files.writeString(temp.resolve("run.yml"), RUN.replace("evaluations: 12", "evaluations: 3"));
+        Processes.Result json = evomerge("evolve", "run.yml", "--out", "run", "--json");
+        assertEquals(0, json.exitCode(), json.toString());
+        JsonNode summary = JSON.readTree(json.out());
+        assertEquals(3, summary.get("evaluations").asInt());
+        assertEquals(1, summary.get("generations").asInt());
+        assertTrue(summary.get("last_generation_partial").asBoolean(), json.out());
+        Path run = temp.resolve("run");
+        List<String> history = Files.readAllLines(run.resolve("history.csv"));
+        assertEquals(2, history.size(), history.toString());
+        assertTrue(history.get(1).startsWith("1,3,"), history.toString());
+        String page = Files.readString(run.resolve("report.html"));
+        assertTrue(page.contains(">Generations</th><td class=\"l\">1 (the last one partial"), page);
+
+        Files.writeString(temp.resolve("text.yml"), RUN.replace("evaluations: 12", "evaluations: 3"));
+        Processes.Result text = evomerge("evolve", "text.yml", "--out", "run-text");
+        assertEquals(0, text.exitCode(), text.toString());
+        assertTrue(text.out().startsWith("3 evaluations in 1 generation, the last one partial (ended by budget); best "),
+                text.out());
+
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            String plain = PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    Files.createFile(temp.resolve("plain"))));
+            for (String name : List.of("run.yml", "journal.jsonl", "history.csv", "report.html")) {
+                assertEquals(plain, PosixFilePermissions.toString(Files.getPosixFilePermissions(run.resolve(name))),
+                        name);
+            }
+        }
     }
 }

@@ -9,12 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.reflect.Modifier;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionFactory;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.parameter.InvalidParameterException;
 import org.evomerge.api.parameter.ParameterScope;
+import org.evomerge.api.parameter.ParameterSpec;
+import org.evomerge.api.parameter.ParameterType;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 import org.evomerge.engine.parameter.ParameterValidator;
@@ -67,6 +70,37 @@ public abstract class ExtensionFactoryContract<F extends ExtensionFactory> {
         InvalidParameterException e = assertThrows(InvalidParameterException.class,
                 () -> ParameterValidator.validate(factory().descriptor(), Map.of("no_such_parameter_xyz", 1)));
         assertEquals("no_such_parameter_xyz", e.parameter());
+    }
+
+    /**
+     * The whole-number parameters the extension reads as a {@code long} (seeds, counts it keeps in a {@code long});
+     * every other one is held in an {@code int}. Override to add yours.
+     */
+    protected Set<String> wholeNumbersReadAsLong() {
+        return Set.of("seed", "sample_seed");
+    }
+
+    /**
+     * A whole number the extension casts to {@code int} must be declared within the {@code int} range, so that the
+     * host refuses 4294967297 instead of the cast turning it into 1.
+     */
+    @Test
+    void wholeNumbersHeldInAnIntDeclareAnIntRange() {
+        for (ParameterSpec spec : factory().descriptor().parameters().parameters()) {
+            if (spec.type() != ParameterType.INTEGER || wholeNumbersReadAsLong().contains(spec.name())) {
+                continue;
+            }
+            assertTrue(spec.max() != null && spec.max() <= Integer.MAX_VALUE
+                            && spec.min() != null && spec.min() >= Integer.MIN_VALUE,
+                    "parameter '" + spec.name() + "' declares [" + spec.min() + ", " + spec.max() + "]: give it"
+                            + " bounds within the int range, or list it in wholeNumbersReadAsLong() if it is read"
+                            + " as a long");
+            InvalidParameterException e = assertThrows(InvalidParameterException.class,
+                    () -> ParameterValidator.validate(factory().descriptor(), Map.of(spec.name(), 1L << 32),
+                            EnumSet.allOf(ParameterScope.class), false),
+                    "parameter '" + spec.name() + "' must refuse 4294967296");
+            assertEquals(spec.name(), e.parameter());
+        }
     }
 
     @Test

@@ -182,4 +182,34 @@ final class BrokenFactories {
             return new InvalidDefaultFactory();
         }
     }
+
+    /**
+     * A tournament size without an upper bound, which the scheme casts to {@code int}: 4294967298 would pass the
+     * host's validation and become a tournament of 2.
+     */
+    @Extension
+    public static final class UnboundedCountFactory implements SelectionSchemeFactory {
+        private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor("tournament", "1.0.0",
+                ExtensionKind.SELECTION_SCHEME, TournamentFactory.DESCRIPTOR.description(),
+                ParameterSchema.of(ParameterSpec.integer("size", 2, 1L, null, "candidates per tournament")),
+                TournamentFactory.DESCRIPTOR.capabilities());
+
+        @Override
+        public ExtensionDescriptor descriptor() {
+            return DESCRIPTOR;
+        }
+
+        @Override
+        public SelectionScheme create(Parameters parameters, RunContext context) {
+            return tournament(parameters, context);
+        }
+    }
+
+    @MustFail("wholeNumbersHeldInAnIntDeclareAnIntRange")
+    static class UnboundedCountFixture extends SelectionSchemeContract {
+        @Override
+        protected SelectionSchemeFactory factory() {
+            return new UnboundedCountFactory();
+        }
+    }
 }

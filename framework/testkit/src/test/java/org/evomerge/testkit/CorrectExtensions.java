@@ -305,8 +305,8 @@ final class CorrectExtensions {
         static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor("hill-climb", "1.0.0",
                 ExtensionKind.SEARCH_STRATEGY, "Gaussian steps around the best point so far.",
                 ParameterSchema.of(
-                        ParameterSpec.integer("batch_size", 4, 1L, null, "genomes per batch"),
-                        ParameterSpec.integer("generations", 10, 1L, null, "batches before the climber stops"),
+                        ParameterSpec.integer("batch_size", 4, 1L, 4096L, "genomes per batch"),
+                        ParameterSpec.integer("generations", 10, 1L, 1_000_000L, "batches before the climber stops"),
                         ParameterSpec.number("step", 0.2, 0.0, null, "step as a fraction of each dimension's width")),
                 Set.of(Capability.PARAMETER_GENOMES, Capability.RANDOMIZED));
 

@@ -14,6 +14,7 @@ import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.VersionProvider;
 import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.engine.evolution.EvaluationRecord;
+import org.evomerge.engine.evolution.EvolutionEngine;
 import org.evomerge.engine.evolution.EvolutionJob;
 import org.evomerge.engine.evolution.KinshipMeasure;
 import org.evomerge.engine.evolution.RunFile;
@@ -68,15 +69,16 @@ public final class EvolveCommand implements Runnable {
         CommandSession session = EvomergeCommand.session(spec);
         Path cwd = session.environment().workingDirectory();
         RunFile run = RunFileReader.read(cwd.resolve(runFile).normalize());
+        if (run.kinship().isPresent() && run.baseModel().isEmpty()) {
+            // Checked here, before the run starts, not at the first kinship measurement.
+            throw EvomergeException.configuration(run.where("kinship") + ": 'kinship' compares task vectors and"
+                    + " needs a base_model");
+        }
         Path runDir = cwd.resolve(out).toAbsolutePath().normalize();
         long started = System.nanoTime();
         EvolutionJob.ReportWriter report = RunReport::write;
         KinshipCalculator calculator = KinshipCalculator.of(session.runContext());
         Optional<KinshipMeasure> kinship = Optional.of((models, base, metric) -> {
-            if (base.isEmpty()) {
-                throw EvomergeException.configuration(runFile + ": 'kinship' compares task vectors and needs a"
-                        + " base_model");
-            }
             List<KinshipCalculator.NamedModel> named = new ArrayList<>();
             for (int i = 0; i < models.size(); i++) {
                 named.add(new KinshipCalculator.NamedModel("candidate " + i, models.get(i)));
@@ -95,12 +97,16 @@ public final class EvolveCommand implements Runnable {
         double seconds = (System.nanoTime() - started) / 1e9;
         EvaluationRecord best = result.outcome().best();
         PrintWriter stdout = spec.commandLine().getOut();
+        List<EvolutionEngine.GenerationStats> generations = result.outcome().generations();
+        // A budget that runs out inside a generation ends the run with that generation partly evaluated.
+        boolean partial = !generations.isEmpty() && generations.getLast().partial();
         if (json) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("run_dir", runDir.toString());
             doc.put("reason", result.outcome().reason());
             doc.put("evaluations", result.outcome().evaluations().size());
-            doc.put("generations", result.outcome().generations().size());
+            doc.put("generations", generations.size());
+            doc.put("last_generation_partial", partial);
             doc.put("best_id", best.id());
             doc.put("best_fitness", best.fitness().objectives());
             doc.put("best_metrics", best.metrics());
@@ -108,9 +114,11 @@ public final class EvolveCommand implements Runnable {
             doc.put("seconds", seconds);
             JsonOutput.print(stdout, doc);
         } else {
-            stdout.printf(Locale.ROOT, "%d evaluations in %d generations (ended by %s); best %s, fitness %s -> %s%n",
-                    result.outcome().evaluations().size(), result.outcome().generations().size(),
-                    result.outcome().reason(), best.id(), best.fitness().objectives(), result.best());
+            int evaluations = result.outcome().evaluations().size();
+            stdout.printf(Locale.ROOT, "%d evaluation%s in %d generation%s%s (ended by %s); best %s, fitness %s -> %s%n",
+                    evaluations, evaluations == 1 ? "" : "s", generations.size(), generations.size() == 1 ? "" : "s",
+                    partial ? ", the last one partial" : "", result.outcome().reason(), best.id(),
+                    best.fitness().objectives(), result.best());
             stdout.flush();
         }
     }

@@ -1,6 +1,7 @@
 package org.evomerge.cli.output;
 
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import org.evomerge.api.context.ProgressReporter;
 
@@ -56,15 +57,16 @@ public final class TerminalProgress implements ProgressReporter {
                 if (total > 0) {
                     int width = 30;
                     int filled = (int) Math.min(width, width * value / total);
-                    line.append('[').append("#".repeat(filled)).append(" ".repeat(width - filled)).append("] ")
-                            .append(format(value, unit)).append('/').append(format(total, unit));
-                    if (rate > 0 && value < total) {
-                        line.append(" ETA ").append(duration((total - value) / rate));
-                    }
-                } else {
-                    line.append(format(value, unit));
+                    line.append('[').append("#".repeat(filled)).append(" ".repeat(width - filled)).append("] ");
                 }
-                line.append(' ').append(format((long) rate, unit)).append("/s ").append(status);
+                line.append(amounts(value, total, unit));
+                if (value > 0) {
+                    line.append(", ").append(rate(rate, unit));
+                    if (total > 0 && value < total) {
+                        line.append(", ETA ").append(duration((total - value) / rate));
+                    }
+                }
+                line.append(' ').append(status);
                 synchronized (err) {
                     err.print(line);
                     err.print("\u001B[K");
@@ -72,6 +74,35 @@ public final class TerminalProgress implements ProgressReporter {
                 }
             }
         };
+    }
+
+    /** {@code 3/8 evaluations}: the unit once; sizes in bytes each with their own unit. */
+    static String amounts(long value, long total, String unit) {
+        if (unit.equals("bytes")) {
+            return total > 0 ? format(value, unit) + "/" + format(total, unit) : format(value, unit);
+        }
+        return (total > 0 ? value + "/" + total : Long.toString(value)) + " " + unit;
+    }
+
+    /**
+     * {@code 2.40/min}: a count per second, minute or hour, whichever gives at least one (a slow evolution does less
+     * than one evaluation a second); bytes per second.
+     */
+    static String rate(double perSecond, String unit) {
+        if (unit.equals("bytes")) {
+            return format((long) perSecond, unit) + "/s";
+        }
+        if (perSecond >= 1) {
+            return significant(perSecond) + "/s";
+        }
+        if (perSecond * 60 >= 1) {
+            return significant(perSecond * 60) + "/min";
+        }
+        return significant(perSecond * 3600) + "/h";
+    }
+
+    private static String significant(double v) {
+        return String.format(Locale.ROOT, v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v);
     }
 
     static String format(long value, String unit) {

@@ -60,6 +60,42 @@ class EvolveCommandTest {
         assertTrue(Files.notExists(temp.resolve("run")), "nothing is written for a bad run file");
     }
 
+    /** {@code workers: 4294967296} was cut to 0 by an int cast: an internal "/ by zero" after the folder was made. */
+    @Test
+    void wholeNumbersOutOfRangeAreOneLineNamingFileLineAndKey() throws Exception {
+        Files.writeString(temp.resolve("run.yml"), """
+                models: [a, b]
+                genome: {kind: recipe, merge_method: linear}
+                strategy: cma-es
+                evaluators: [{name: t, evaluator: perplexity}]
+                budget: {evaluations: 10}
+                workers: 4294967296
+                """);
+        Run r = run("evolve", "run.yml", "--out", "run");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("evomerge: error: " + temp.resolve("run.yml") + ":6:1: 'workers' must be at most 2147483647,"
+                + " got 4294967296", r.err().strip());
+        assertTrue(Files.notExists(temp.resolve("run")));
+    }
+
+    /** The kinship measure needs task vectors; without a base model that was found at the first measurement. */
+    @Test
+    void kinshipWithoutABaseModelIsRefusedBeforeTheRun() throws Exception {
+        Files.writeString(temp.resolve("run.yml"), """
+                models: [a, b]
+                genome: {kind: recipe, merge_method: linear}
+                strategy: cma-es
+                evaluators: [{name: t, evaluator: perplexity}]
+                budget: {evaluations: 10}
+                kinship: {top: 3}
+                """);
+        Run r = run("evolve", "run.yml", "--out", "run");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("evomerge: error: " + temp.resolve("run.yml") + ":6:1: 'kinship' compares task vectors and"
+                + " needs a base_model", r.err().strip());
+        assertTrue(Files.notExists(temp.resolve("run")));
+    }
+
     @Test
     void unknownExtensionsNameTheKey() throws Exception {
         Files.writeString(temp.resolve("run.yml"), """

@@ -52,7 +52,7 @@ class MergeCommandTest {
     /** With no plugins the run stops at the method lookup: everything before it was accepted. */
     private static void assertReachedTheMethodLookup(Run r) {
         assertEquals(2, r.exitCode(), r.err());
-        assertTrue(r.err().contains("unknown merge_method 'linear'"), r.err());
+        assertTrue(r.err().contains("unknown merge-method 'linear'"), r.err());
     }
 
     @Test

@@ -3,12 +3,14 @@ package org.evomerge.engine.evolution;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.TreeMap;
@@ -77,9 +79,11 @@ public final class EvolutionEngine {
      *
      * @param evaluations journal evaluation lines so far
      * @param elapsed     evaluation wall-clock seconds so far, over every session of the run
+     * @param partial     the budget ran out during this generation (the run's last): the statistics are those of
+     *                    the candidates evaluated, and the strategy was not told them
      */
     public record GenerationStats(int generation, long evaluations, double best, double mean, double std,
-                                  double worst, String bestId, double elapsed) {
+                                  double worst, String bestId, double elapsed, boolean partial) {
     }
 
     /**
@@ -236,6 +240,20 @@ public final class EvolutionEngine {
                 boolean complete = evaluate(generation, batch, todo, results, bar, sessionStart, deadline)
                         && !truncated;
                 if (!complete) {
+                    // The budget ran out inside this generation: what was evaluated of it is still a generation of
+                    // the run (its history row, the summary's count), marked partial.
+                    List<EvaluationRecord> done = Arrays.stream(results).filter(Objects::nonNull).toList();
+                    if (!done.isEmpty()) {
+                        JsonNode journaled = replayGenerations.get(generation);
+                        GenerationStats gs = journaled != null ? fromJson(journaled) : summarize(generation,
+                                done.toArray(EvaluationRecord[]::new),
+                                elapsedBefore + (System.nanoTime() - sessionStart) / 1e9, true);
+                        if (journaled == null) {
+                            journal.append(toJson(gs));
+                        }
+                        stats.add(gs);
+                        afterGeneration.accept(List.copyOf(stats));
+                    }
                     reason = "budget";
                     break;
                 }
@@ -246,7 +264,8 @@ public final class EvolutionEngine {
                 strategy.tell(told);
                 JsonNode journaled = replayGenerations.get(generation);
                 GenerationStats gs = journaled != null ? fromJson(journaled)
-                        : summarize(generation, results, elapsedBefore + (System.nanoTime() - sessionStart) / 1e9);
+                        : summarize(generation, results, elapsedBefore + (System.nanoTime() - sessionStart) / 1e9,
+                        false);
                 if (journaled == null) {
                     journal.append(toJson(gs));
                 }
@@ -514,7 +533,7 @@ public final class EvolutionEngine {
         return executor;
     }
 
-    private GenerationStats summarize(int generation, EvaluationRecord[] results, double elapsed) {
+    private GenerationStats summarize(int generation, EvaluationRecord[] results, double elapsed, boolean partial) {
         double best = Double.NEGATIVE_INFINITY;
         double worst = Double.POSITIVE_INFINITY;
         double sum = 0;
@@ -534,7 +553,7 @@ public final class EvolutionEngine {
             squares += (r.fitness().primary() - mean) * (r.fitness().primary() - mean);
         }
         double std = Math.sqrt(squares / results.length);
-        return new GenerationStats(generation, all.size(), best, mean, std, worst, bestId, elapsed);
+        return new GenerationStats(generation, all.size(), best, mean, std, worst, bestId, elapsed, partial);
     }
 
     private static Map<String, Object> toJson(GenerationStats s) {
@@ -548,12 +567,16 @@ public final class EvolutionEngine {
         line.put("worst", s.worst());
         line.put("best_id", s.bestId());
         line.put("elapsed", s.elapsed());
+        if (s.partial()) {
+            line.put("partial", true);
+        }
         return line;
     }
 
     private static GenerationStats fromJson(JsonNode line) {
         return new GenerationStats(line.path("generation").asInt(), line.path("evaluations").asLong(),
                 line.path("best").asDouble(), line.path("mean").asDouble(), line.path("std").asDouble(),
-                line.path("worst").asDouble(), line.path("best_id").asText(), line.path("elapsed").asDouble());
+                line.path("worst").asDouble(), line.path("best_id").asText(), line.path("elapsed").asDouble(),
+                line.path("partial").asBoolean(false));
     }
 }

@@ -1,10 +1,12 @@
 package org.evomerge.engine.evolution;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -42,6 +44,7 @@ import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.search.KinshipOracle;
 import org.evomerge.api.mutation.Mutation;
 import org.evomerge.api.mutation.MutationFactory;
+import org.evomerge.api.parameter.InvalidParameterException;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.search.SearchProblem;
@@ -129,25 +132,30 @@ public final class EvolutionJob {
                              ArchitectureCatalog architectures, RunContext context, Options options,
                              ProgressReporter progress, Optional<KinshipMeasure> kinship, ReportWriter report) {
         if (run.kinship().isPresent() && kinship.isEmpty()) {
-            throw EvomergeException.configuration(run.file() + ": 'kinship' needs the kinship component, which this"
-                    + " build does not have");
+            throw EvomergeException.configuration(run.where("kinship") + ": 'kinship' needs the kinship component,"
+                    + " which this build does not have");
         }
         Path runDir = options.runDir();
         long seed = run.seed().orElse(context.random().seed());
         Path file = run.file();
 
-        // Every id and parameter is checked before anything is opened or evaluated.
-        RegisteredExtension strategyExtension = find(catalog, ExtensionKind.SEARCH_STRATEGY, run.strategy(), file);
+        // Everything the run file names is checked, and every model and dataset opened, before the run folder is
+        // touched: a run that cannot start leaves nothing behind.
+        RegisteredExtension strategyExtension = find(catalog, ExtensionKind.SEARCH_STRATEGY, run.strategy(), run);
         Parameters strategyParameters = validate(strategyExtension.descriptor(), run.strategy().parameters(),
-                file, run.strategy().key() + ".parameters");
-        checkGenomeCapability(strategyExtension.descriptor(), run.genome().kind(), file, "strategy");
+                run, run.strategy().key() + ".parameters");
+        checkGenomeCapability(strategyExtension.descriptor(), run.genome().kind(), run, "strategy");
         Optional<RegisteredExtension> selectionExtension = run.selection()
-                .map(c -> find(catalog, ExtensionKind.SELECTION_SCHEME, c, file));
+                .map(c -> find(catalog, ExtensionKind.SELECTION_SCHEME, c, run));
+        Optional<Parameters> selectionParameters = selectionExtension.map(e -> validate(e.descriptor(),
+                run.selection().get().parameters(), run, run.selection().get().key() + ".parameters"));
         Optional<RegisteredExtension> mutationExtension = run.mutation()
-                .map(c -> find(catalog, ExtensionKind.MUTATION, c, file));
-        mutationExtension.ifPresent(m -> checkGenomeCapability(m.descriptor(), run.genome().kind(), file, "mutation"));
+                .map(c -> find(catalog, ExtensionKind.MUTATION, c, run));
+        mutationExtension.ifPresent(m -> checkGenomeCapability(m.descriptor(), run.genome().kind(), run, "mutation"));
+        Optional<Parameters> mutationParameters = mutationExtension.map(e -> validate(e.descriptor(),
+                run.mutation().get().parameters(), run, run.mutation().get().key() + ".parameters"));
         RegisteredExtension method = catalog.require(ExtensionKind.MERGE_METHOD, run.genome().mergeMethod(),
-                file + ": 'genome.merge_method'");
+                run.where("genome.merge_method") + ": 'genome.merge_method'");
         List<RegisteredExtension> evaluatorExtensions = new ArrayList<>();
         for (RunFile.Task task : run.tasks()) {
             evaluatorExtensions.add(catalog.require(ExtensionKind.EVALUATOR, task.evaluator(), task.key()));
@@ -156,17 +164,17 @@ public final class EvolutionJob {
                 .filter(c -> !c.id().equals(LocalEvaluationExecutor.ID));
         Optional<RegisteredExtension> executorExtension = executionChoice.map(c -> catalog
                 .find(ExtensionKind.EVALUATION_EXECUTOR, c.id()).orElseThrow(() -> EvomergeException.configuration(
-                        file + ": '" + c.key() + "': unknown evaluation executor '" + c.id() + "'"
+                        run.where(c.key()) + ": '" + c.key() + "': unknown evaluation executor '" + c.id() + "'"
                                 + ClosestNames.hint(c.id(), executorIds(catalog)) + "; installed: "
                                 + String.join(", ", executorIds(catalog))
                                 + (c.id().equals("spark") ? " (the spark executor comes with the cluster bundle,"
                                 + " docs/cluster.md)" : ""))));
         Optional<Parameters> executorParameters = executorExtension.map(e -> validate(e.descriptor(),
-                executionChoice.get().parameters(), file, executionChoice.get().key() + ".parameters"));
+                executionChoice.get().parameters(), run, executionChoice.get().key() + ".parameters"));
         if (executorExtension.isPresent() && run.genome().kind() == RunFile.GenomeKind.MODEL) {
-            throw EvomergeException.configuration(file + ": '" + executionChoice.get().key() + "': whole-model genomes"
-                    + " live in the coordinator's model store; executor '" + executionChoice.get().id()
-                    + "' runs recipe and layer-path genomes only");
+            throw EvomergeException.configuration(run.where(executionChoice.get().key()) + ": '"
+                    + executionChoice.get().key() + "': whole-model genomes live in the coordinator's model store;"
+                    + " executor '" + executionChoice.get().id() + "' runs recipe and layer-path genomes only");
         }
         if (run.objectives() == RunFile.ObjectiveMode.SEPARATE && run.tasks().size() > 1
                 && selectionExtension.isPresent()
@@ -174,6 +182,7 @@ public final class EvolutionJob {
             context.logger("evolution").log(System.Logger.Level.WARNING, "selection '"
                     + selectionExtension.get().descriptor().id() + "' ranks by the first objective only");
         }
+        checkRunFolder(run, runDir, options.resume());
 
         RandomSource random = new SeededRandomSource(seed);
         // Extensions see the host's services (the inference engine above all) plus the run's own.
@@ -181,21 +190,22 @@ public final class EvolutionJob {
                 context instanceof DefaultRunContext host ? host.services() : Map.of());
         Map<String, Model> models = new LinkedHashMap<>();
         List<Evaluator> evaluators = new ArrayList<>();
+        NewRunFolder newFolder = null;
         try {
             List<String> references = new ArrayList<>();
-            for (Path p : run.models()) {
+            for (int i = 0; i < run.models().size(); i++) {
+                Path p = run.models().get(i);
                 references.add(p.toString());
-                models.put(p.toString(), open(formats, p, file, "models"));
+                models.put(p.toString(), open(formats, p, run, "models[" + i + "]"));
             }
             Optional<String> base = run.baseModel().map(Path::toString);
             if (base.isPresent() && !models.containsKey(base.get())) {
-                models.put(base.get(), open(formats, run.baseModel().get(), file, "base_model"));
+                models.put(base.get(), open(formats, run.baseModel().get(), run, "base_model"));
             }
             Model reference = models.get(base.orElse(references.getFirst()));
             DType storage = run.genome().storage().equals("float32") ? DType.F32 : DType.BF16;
             Optional<String> outDtype = Optional.of(run.genome().storage());
 
-            // The genome space, checked before anything is written into the run folder.
             SearchSpace space = new SearchSpace(List.of());
             List<Genome> seeds = new ArrayList<>();
             RecipeSpace recipeSpace = null;
@@ -204,7 +214,7 @@ public final class EvolutionJob {
             switch (run.genome().kind()) {
                 case RECIPE -> {
                     RunFile.GenomeSettings g = run.genome();
-                    validate(method.descriptor(), g.methodParameters(), EnumSet.of(ParameterScope.GLOBAL), file,
+                    validate(method.descriptor(), g.methodParameters(), EnumSet.of(ParameterScope.GLOBAL), run,
                             "genome.method_parameters");
                     recipeSpace = new RecipeSpace(method.descriptor(), references, base, reference.config().numLayers(),
                             g.layerGroups(), g.filters(), g.parameters(), g.bounds(), g.init(), g.initValues(),
@@ -213,24 +223,21 @@ public final class EvolutionJob {
                     seeds.add(recipeSpace.start(random.fork("init")));
                 }
                 case LAYER_PATH -> {
-                    int[] layers = new int[references.size()];
-                    for (int i = 0; i < layers.length; i++) {
-                        layers[i] = models.get(references.get(i)).config().numLayers();
-                        if (layers[i] <= 0) {
-                            throw EvomergeException.input(file + ": cannot tell how many layers '" + references.get(i)
-                                    + "' has (no num_hidden_layers in config.json)", null);
-                        }
-                    }
-                    pathSpace = new LayerPathSpace(references, layers, run.genome().repeats(),
-                            run.genome().scaleBounds(), outDtype);
+                    pathSpace = new LayerPathSpace(references, layerCounts(run, models, references),
+                            run.genome().repeats(), run.genome().scaleBounds(), outDtype);
                     space = pathSpace.space();
                     seeds.add(pathSpace.start());
                 }
-                case MODEL -> validate(method.descriptor(), run.genome().methodParameters(), file,
+                case MODEL -> validate(method.descriptor(), run.genome().methodParameters(), run,
                         "genome.method_parameters");
             }
+            // Evaluators open their datasets when created. They use no run-folder service (the model store), so
+            // they are created with the host's services before the folder exists.
+            RunContext evaluatorContext = new DefaultRunContext(random, context.compute(), ProgressReporter.SILENT,
+                    context.scratch(), context.threads(), services);
+            List<Evaluator> screens = createEvaluators(run, evaluatorExtensions, evaluatorContext, evaluators);
 
-            prepareRunFolder(run, runDir, options.resume());
+            newFolder = prepareRunFolder(run, runDir, options.resume()).orElse(null);
             FolderModelStore store = null;
             if (run.genome().kind() == RunFile.GenomeKind.MODEL) {
                 store = new FolderModelStore(runDir.resolve("population"), formats,
@@ -253,23 +260,19 @@ public final class EvolutionJob {
                 for (Path p : run.models()) {
                     seeds.add(store.adopt(p, "input " + p.getFileName()));
                 }
-                crossover = Optional.of(modelCrossover(run, method, store, models, base, context, file));
+                crossover = Optional.of(modelCrossover(run, method, store, models, base, context));
             }
 
             Lineage lineage = new Lineage();
             Optional<SelectionScheme> selection = selectionExtension.map(e -> ((SelectionSchemeFactory) e.factory())
-                    .create(validate(e.descriptor(), run.selection().get().parameters(), file,
-                            run.selection().get().key() + ".parameters"), extensionContext));
+                    .create(selectionParameters.get(), extensionContext));
             Optional<Mutation> mutation = mutationExtension.map(e -> lineage.track(((MutationFactory) e.factory())
-                    .create(validate(e.descriptor(), run.mutation().get().parameters(), file,
-                            run.mutation().get().key() + ".parameters"), extensionContext)));
+                    .create(mutationParameters.get(), extensionContext)));
             Objectives objectives = objectives(run);
             SearchProblem problem = new SearchProblem(space, seeds, objectives.count(), selection, mutation,
                     crossover.map(lineage::track));
             SearchStrategy strategy = ((SearchStrategyFactory) strategyExtension.factory())
                     .create(problem, strategyParameters, extensionContext);
-
-            List<Evaluator> screens = createEvaluators(run, evaluatorExtensions, extensionContext, evaluators);
 
             RecipeSpace recipes = recipeSpace;
             LayerPathSpace paths = pathSpace;
@@ -340,6 +343,11 @@ public final class EvolutionJob {
                 report.write(runDir);
                 return new Result(runDir, outcome, best);
             }
+        } catch (RuntimeException | Error e) {
+            if (newFolder != null) {
+                newFolder.discardIfNothingEvaluated(e);
+            }
+            throw e;
         } finally {
             evaluators.forEach(Evaluator::close);
             models.values().forEach(Model::close);
@@ -359,7 +367,7 @@ public final class EvolutionJob {
         RunFile run = RunFileReader.parse(description.runFileText(), description.runFile());
         Path file = run.file();
         RegisteredExtension method = catalog.require(ExtensionKind.MERGE_METHOD, run.genome().mergeMethod(),
-                file + ": 'genome.merge_method' on this worker");
+                run.where("genome.merge_method") + ": 'genome.merge_method' on this worker");
         List<RegisteredExtension> evaluatorExtensions = new ArrayList<>();
         for (RunFile.Task task : run.tasks()) {
             evaluatorExtensions.add(catalog.require(ExtensionKind.EVALUATOR, task.evaluator(),
@@ -378,7 +386,8 @@ public final class EvolutionJob {
             List<Path> paths = new ArrayList<>(run.models());
             run.baseModel().filter(b -> !run.models().contains(b)).ifPresent(paths::add);
             for (Path p : paths) {
-                Model model = open(formats, p, file, p.equals(run.baseModel().orElse(null)) ? "base_model" : "models");
+                Model model = open(formats, p, run, p.equals(run.baseModel().orElse(null)) ? "base_model"
+                        : "models[" + run.models().indexOf(p) + "]");
                 models.put(p.toString(), model);
                 if (run.models().contains(p)) {
                     references.add(p.toString());
@@ -403,12 +412,8 @@ public final class EvolutionJob {
                         g.layerGroups(), g.filters(), g.parameters(), g.bounds(), g.init(), g.smooth(),
                         g.allowNegativeWeights(), g.methodParameters(), outDtype, file);
             } else {
-                int[] layers = new int[references.size()];
-                for (int i = 0; i < layers.length; i++) {
-                    layers[i] = models.get(references.get(i)).config().numLayers();
-                }
-                pathSpace = new LayerPathSpace(references, layers, run.genome().repeats(), run.genome().scaleBounds(),
-                        outDtype);
+                pathSpace = new LayerPathSpace(references, layerCounts(run, models, references),
+                        run.genome().repeats(), run.genome().scaleBounds(), outDtype);
             }
             RunContext extensionContext = new DefaultRunContext(random, context.compute(), ProgressReporter.SILENT,
                     context.scratch(), context.threads(), services);
@@ -509,21 +514,21 @@ public final class EvolutionJob {
     /** Crossover of whole models through the run's merge method, as the store's tensor combiner. */
     private static BiFunction<List<Genome>, RandomSource, Genome> modelCrossover(
             RunFile run, RegisteredExtension method, ModelStore store, Map<String, Model> models, Optional<String> base,
-            RunContext context, Path file) {
+            RunContext context) {
         ExtensionDescriptor d = method.descriptor();
         Map<String, Object> raw = run.genome().methodParameters();
-        Parameters global = validate(d, raw, EnumSet.of(ParameterScope.GLOBAL), file, "genome.method_parameters");
-        Parameters perModel = validate(d, raw, EnumSet.of(ParameterScope.PER_MODEL), file, "genome.method_parameters");
-        Parameters perTensor = validate(d, raw, EnumSet.of(ParameterScope.PER_TENSOR), file, "genome.method_parameters");
+        Parameters global = validate(d, raw, EnumSet.of(ParameterScope.GLOBAL), run, "genome.method_parameters");
+        Parameters perModel = validate(d, raw, EnumSet.of(ParameterScope.PER_MODEL), run, "genome.method_parameters");
+        Parameters perTensor = validate(d, raw, EnumSet.of(ParameterScope.PER_TENSOR), run, "genome.method_parameters");
         MergeMethod merge = ((MergeMethodFactory) method.factory()).create(global, context);
         boolean usesBase = d.has(Capability.REQUIRES_BASE_MODEL) || d.has(Capability.ACCEPTS_BASE_MODEL);
         if (d.has(Capability.REQUIRES_BASE_MODEL) && !d.has(Capability.EXACTLY_TWO_MODELS) && base.isEmpty()) {
-            throw EvomergeException.configuration(file + ": 'base_model' is missing; crossover method '" + d.id()
-                    + "' needs one");
+            throw EvomergeException.configuration(run.where("genome.merge_method") + ": 'base_model' is missing;"
+                    + " crossover method '" + d.id() + "' needs one");
         }
         if (d.has(Capability.LAYER_STACKING)) {
-            throw EvomergeException.configuration(file + ": 'genome.merge_method': '" + d.id()
-                    + "' cannot combine whole models");
+            throw EvomergeException.configuration(run.where("genome.merge_method") + ": 'genome.merge_method': '"
+                    + d.id() + "' cannot combine whole models");
         }
         Optional<Model> baseModel = usesBase ? base.map(models::get) : Optional.empty();
         return (parents, random) -> {
@@ -609,10 +614,15 @@ public final class EvolutionJob {
         } catch (EvomergeException e) {
             throw EvomergeException.configuration(task.key() + ": " + e.getMessage());
         }
-        return ((EvaluatorFactory) extension.factory()).create(parameters, context);
+        try {
+            return ((EvaluatorFactory) extension.factory()).create(parameters, context);
+        } catch (EvomergeException e) {
+            // The evaluator reads its dataset now: say which task of the run file it belongs to.
+            throw new EvomergeException(e.category(), task.key() + ": " + e.getMessage(), e);
+        }
     }
 
-    private static void checkGenomeCapability(ExtensionDescriptor d, RunFile.GenomeKind kind, Path file, String key) {
+    private static void checkGenomeCapability(ExtensionDescriptor d, RunFile.GenomeKind kind, RunFile run, String key) {
         Capability needed = switch (kind) {
             case RECIPE -> Capability.PARAMETER_GENOMES;
             case LAYER_PATH -> Capability.PARAMETER_GENOMES;
@@ -622,14 +632,14 @@ public final class EvolutionJob {
                 || d.has(Capability.LAYER_PATH_GENOMES);
         boolean fits = d.has(needed) || (kind == RunFile.GenomeKind.LAYER_PATH && d.has(Capability.LAYER_PATH_GENOMES));
         if (declaresAny && !fits) {
-            throw EvomergeException.configuration(file + ": '" + key + "': '" + d.id() + "' does not work on "
-                    + kind.id() + " genomes");
+            throw EvomergeException.configuration(run.where(key) + ": '" + key + "': '" + d.id()
+                    + "' does not work on " + kind.id() + " genomes");
         }
     }
 
     private static RegisteredExtension find(ExtensionCatalog catalog, ExtensionKind kind, RunFile.ExtensionChoice choice,
-                                            Path file) {
-        return catalog.require(kind, choice.id(), file + ": '" + choice.key() + "'");
+                                            RunFile run) {
+        return catalog.require(kind, choice.id(), run.where(choice.key()) + ": '" + choice.key() + "'");
     }
 
     /** The evaluation executors a run may name: the built-in local one and the installed ones. */
@@ -639,42 +649,78 @@ public final class EvolutionJob {
         return ids;
     }
 
-    private static Parameters validate(ExtensionDescriptor d, Map<String, Object> raw, Path file, String key) {
-        return validate(d, raw, EnumSet.allOf(ParameterScope.class), file, key);
+    private static Parameters validate(ExtensionDescriptor d, Map<String, Object> raw, RunFile run, String key) {
+        return validate(d, raw, EnumSet.allOf(ParameterScope.class), run, key);
     }
 
+    /** Validates an extension's parameters given under {@code key}; an error names the parameter's line. */
     private static Parameters validate(ExtensionDescriptor d, Map<String, Object> raw, EnumSet<ParameterScope> scopes,
-                                       Path file, String key) {
+                                       RunFile run, String key) {
         try {
             return ParameterValidator.validate(d, raw, scopes, true);
         } catch (EvomergeException e) {
-            throw EvomergeException.configuration(file + ": '" + key + "': " + e.getMessage());
+            String at = e instanceof InvalidParameterException p ? key + "." + p.parameter() : key;
+            throw EvomergeException.configuration(run.where(at) + ": '" + key + "': " + e.getMessage());
         }
     }
 
-    private static Model open(ModelFormats formats, Path path, Path file, String key) {
+    private static Model open(ModelFormats formats, Path path, RunFile run, String key) {
         Model model;
         try {
             model = formats.open(path);
         } catch (EvomergeException e) {
-            throw EvomergeException.input(file + ": '" + key + "': " + e.getMessage(), e);
+            throw EvomergeException.input(run.where(key) + ": '" + key + "': " + e.getMessage(), e);
         }
         Optional<String> missing = ModelFormats.missingConfig(model);
         if (missing.isPresent()) {
             model.close();
-            throw EvomergeException.input(file + ": '" + key + "': " + missing.get(), null);
+            throw EvomergeException.input(run.where(key) + ": '" + key + "': " + missing.get(), null);
         }
         return model;
     }
 
-    /** A new run needs an empty or missing folder; a resumed one needs the same run file as the one it started with. */
-    private static void prepareRunFolder(RunFile run, Path runDir, boolean resume) {
+    /**
+     * The most layer slots a layer-path genome may have (Sakana's DFS: 2 models × 32 layers × 3 repeats = 192). Each
+     * slot is two dimensions of the search and possibly a slice of every candidate's recipe, so this also keeps
+     * the search's matrices and the recipes (read back as YAML, at most 3 MiB) within bounds.
+     */
+    static final int MAX_LAYER_SLOTS = 4096;
+
+    /** Each input model's layer count, checked so that the layer-path genome's slots (layers × repeats) fit. */
+    private static int[] layerCounts(RunFile run, Map<String, Model> models, List<String> references) {
+        int[] layers = new int[references.size()];
+        long total = 0;
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = models.get(references.get(i)).config().numLayers();
+            if (layers[i] <= 0) {
+                throw EvomergeException.input(run.where("models[" + i + "]") + ": cannot tell how many layers '"
+                        + references.get(i) + "' has (no num_hidden_layers in config.json)", null);
+            }
+            total += layers[i];
+        }
+        int repeats = run.genome().repeats();
+        if (repeats > MAX_LAYER_SLOTS / total) {
+            throw EvomergeException.configuration(run.where("genome.repeats") + ": 'genome.repeats' = " + repeats
+                    + " over the models' " + total + " layers gives more than " + MAX_LAYER_SLOTS
+                    + " layer slots (layers × repeats), the most a layer path may have");
+        }
+        return layers;
+    }
+
+    /**
+     * Checks, without writing anything, that {@code runDir} can take the run: a new run needs a missing or empty
+     * folder, a resumed one the copy of the same run file.
+     */
+    private static void checkRunFolder(RunFile run, Path runDir, boolean resume) {
         Path copy = runDir.resolve(RunFiles.RUN_FILE);
         try {
             if (resume) {
-                if (!Files.exists(copy) || !Files.exists(runDir.resolve(RunJournal.FILE))) {
+                // A run stopped before its journal was opened has only the copy of its run file: it resumes from the
+                // start.
+                if (!Files.exists(copy)) {
                     throw EvomergeException.configuration(runDir + ": no run to resume (no " + RunFiles.RUN_FILE
-                            + " and " + RunJournal.FILE + ")");
+                            + (Files.exists(runDir.resolve(RunJournal.FILE)) ? "" : " and no " + RunJournal.FILE)
+                            + ")");
                 }
                 String started = Files.readString(copy, StandardCharsets.UTF_8);
                 if (!started.equals(run.text())) {
@@ -683,18 +729,103 @@ public final class EvolutionJob {
                 }
                 return;
             }
+            if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
+                throw EvomergeException.configuration(runDir + ": not a folder; give a new folder for the run");
+            }
             if (Files.exists(runDir)) {
                 try (Stream<Path> entries = Files.list(runDir)) {
                     if (entries.findAny().isPresent()) {
+                        if (Files.exists(copy) && !anyEvaluation(runDir)) {
+                            throw EvomergeException.configuration(runDir + ": holds a run that stopped before its"
+                                    + " first evaluation; continue it with --resume (same run file), or delete the"
+                                    + " folder to start afresh");
+                        }
                         throw EvomergeException.configuration(runDir + ": not empty; give a new folder, or --resume"
                                 + " to continue the run in it");
                     }
                 }
             }
-            Files.createDirectories(runDir);
-            RunFiles.writeAtomically(copy, run.text());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare the run folder " + runDir, e);
+            throw EvomergeException.input(runDir + ": cannot read the run folder: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the journal in {@code runDir} holds an evaluation (an unreadable journal counts as holding one). */
+    private static boolean anyEvaluation(Path runDir) {
+        Path journal = runDir.resolve(RunJournal.FILE);
+        if (!Files.exists(journal)) {
+            return false;
+        }
+        try {
+            return RunJournal.read(journal).stream().anyMatch(l -> l.path("type").asText().equals("evaluation"));
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
+    /**
+     * Creates a new run's folder and copies the run file into it (checked by {@link #checkRunFolder} before).
+     *
+     * @return the new folder, empty for a resumed run
+     */
+    private static Optional<NewRunFolder> prepareRunFolder(RunFile run, Path runDir, boolean resume) {
+        if (resume) {
+            return Optional.empty();
+        }
+        try {
+            boolean created = !Files.exists(runDir);
+            Files.createDirectories(runDir);
+            NewRunFolder folder = new NewRunFolder(runDir, created);
+            try {
+                RunFiles.writeAtomically(runDir.resolve(RunFiles.RUN_FILE), run.text());
+            } catch (RuntimeException e) {
+                folder.discardIfNothingEvaluated(e);
+                throw e;
+            }
+            return Optional.of(folder);
+        } catch (IOException e) {
+            throw EvomergeException.input(runDir + ": cannot create the run folder: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The folder of a run this session started.
+     *
+     * @param created whether this session created it (else it was there, empty)
+     */
+    private record NewRunFolder(Path dir, boolean created) {
+
+        /**
+         * After {@code failure}: removes what the run wrote, unless the journal holds an evaluation (then the folder
+         * is a run to resume). A run that failed before its first evaluation thus leaves nothing that would keep a
+         * fresh start from the same folder.
+         */
+        void discardIfNothingEvaluated(Throwable failure) {
+            if (anyEvaluation(dir)) {
+                return;
+            }
+            try {
+                Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                        Files.delete(file);
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult postVisitDirectory(Path folder, IOException e) throws IOException {
+                        if (e != null) {
+                            throw e;
+                        }
+                        if (created || !folder.equals(dir)) {
+                            Files.delete(folder);
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
+            } catch (IOException | RuntimeException e) {
+                failure.addSuppressed(e);
+            }
         }
     }
 }

@@ -54,6 +54,15 @@ public record RunFile(
         tasks = List.copyOf(tasks);
     }
 
+    /**
+     * Where {@code key} is in the run file, for error messages: {@code FILE:LINE:COLUMN} of the key as errors spell
+     * it ({@code genome.layer_groups}, {@code strategy.parameters.sigma}), of its deepest ancestor the file has when
+     * it is not there (a missing key), or just {@code FILE}.
+     */
+    public String where(String key) {
+        return RunFileReader.where(file, text, key);
+    }
+
     /** The three genome encodings of issue 6. */
     public enum GenomeKind {
         /** Merge-recipe parameters per layer group, tensor filter and model (mergekit-evolve, Sakana PS). */
@@ -143,7 +152,8 @@ public record RunFile(
      * @param data       the dataset (JSONL), if the task has one; handed to the evaluator as its {@code data}
      * @param parameters the evaluator's other parameters
      * @param weight     the task's weight in a weighted objective
-     * @param key        where it was declared, for error messages ({@code evaluators[1]} or a task file)
+     * @param key        where it was declared, for error messages ({@code FILE:LINE:COLUMN: 'evaluators[1]'} or a
+     *                   task file)
      */
     public record Task(String name, String evaluator, Optional<Path> data, Map<String, Object> parameters,
                        double weight, String key) {

@@ -1,6 +1,7 @@
 package org.evomerge.engine.evolution;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +23,10 @@ import org.evomerge.engine.input.PathInput;
 import org.evomerge.engine.input.YamlInput;
 
 /**
- * Reads an evolution run file (YAML). Every problem is a configuration error naming the file and the key: unknown
- * keys, missing keys, values of the wrong type or out of range. Extension ids and their parameters are checked
- * later, against the installed extensions ({@link EvolutionSetup}).
+ * Reads an evolution run file (YAML). Every problem is a configuration error naming the file, the line and the key
+ * ({@code FILE:LINE:COLUMN: 'key' ...}): unknown keys, missing keys, values of the wrong type or out of range (whole
+ * numbers held in an {@code int} are checked against its range, never cut to it). Extension ids and their parameters
+ * are checked later, against the installed extensions ({@link EvolutionJob}).
  */
 public final class RunFileReader {
 
@@ -58,79 +60,89 @@ public final class RunFileReader {
     /** Parses {@code text}; relative paths are resolved against {@code file}'s folder. */
     public static RunFile parse(String text, Path file) {
         Path folder = file.toAbsolutePath().getParent();
-        Map<String, Object> top = mapping(file, load(text, file), "the run file");
-        checkKeys(file, top, TOP, "");
+        Document d = new Document(file, text);
+        Map<String, Object> top = d.mapping(load(text, file), "", "the run file");
+        d.checkKeys(top, TOP, "");
 
         List<Path> models = new ArrayList<>();
-        List<Object> modelEntries = list(file, require(file, top, "models", ""), "models");
+        List<Object> modelEntries = d.list(d.require(top, "models", ""), "models");
         for (int i = 0; i < modelEntries.size(); i++) {
-            models.add(path(file, folder, modelEntries.get(i), "models[" + i + "]"));
+            models.add(d.path(folder, modelEntries.get(i), "models[" + i + "]"));
         }
         if (models.isEmpty()) {
-            throw error(file, "'models' is empty");
+            throw d.error("models", "'models' is empty");
         }
         if (new LinkedHashSet<>(models).size() != models.size()) {
-            throw error(file, "'models' names the same model twice");
+            throw d.error("models", "'models' names the same model twice");
         }
         Optional<Path> base = Optional.ofNullable(top.get("base_model"))
-                .map(v -> path(file, folder, v, "base_model"));
+                .map(v -> d.path(folder, v, "base_model"));
 
-        RunFile.GenomeSettings genome = genome(file, mapping(file, require(file, top, "genome", ""), "genome"));
-        RunFile.ExtensionChoice strategy = extension(file, top.get("strategy"), "strategy")
-                .orElseThrow(() -> error(file, "'strategy' is missing"));
-        Optional<RunFile.ExtensionChoice> selection = extension(file, top.get("selection"), "selection");
-        Optional<RunFile.ExtensionChoice> mutation = extension(file, top.get("mutation"), "mutation");
+        RunFile.GenomeSettings genome = genome(d, d.mapping(d.require(top, "genome", ""), "genome", "genome"));
+        RunFile.ExtensionChoice strategy = extension(d, top.get("strategy"), "strategy")
+                .orElseThrow(() -> d.error("", "'strategy' is missing"));
+        Optional<RunFile.ExtensionChoice> selection = extension(d, top.get("selection"), "selection");
+        Optional<RunFile.ExtensionChoice> mutation = extension(d, top.get("mutation"), "mutation");
 
         List<RunFile.Task> tasks = new ArrayList<>();
-        List<Object> entries = list(file, require(file, top, "evaluators", ""), "evaluators");
+        List<Object> entries = d.list(d.require(top, "evaluators", ""), "evaluators");
         Set<String> names = new LinkedHashSet<>();
         for (int i = 0; i < entries.size(); i++) {
-            RunFile.Task task = task(file, folder, mapping(file, entries.get(i), "evaluators[" + i + "]"),
-                    "evaluators[" + i + "]");
+            String key = "evaluators[" + i + "]";
+            RunFile.Task task = task(d, folder, d.mapping(entries.get(i), key, key), key);
             if (!names.add(task.name())) {
-                throw error(file, "'evaluators[" + i + "].name': task name '" + task.name() + "' is used twice");
+                throw d.error(key, "'" + key + ".name': task name '" + task.name() + "' is used twice");
             }
             tasks.add(task);
         }
         if (tasks.isEmpty()) {
-            throw error(file, "'evaluators' is empty: a run needs at least one task to score candidates");
+            throw d.error("evaluators", "'evaluators' is empty: a run needs at least one task to score candidates");
         }
         RunFile.ObjectiveMode objectives = switch (Optional.ofNullable(top.get("objectives"))
-                .map(v -> text(file, v, "objectives")).orElse("weighted")) {
+                .map(v -> d.text(v, "objectives")).orElse("weighted")) {
             case "weighted" -> RunFile.ObjectiveMode.WEIGHTED;
             case "separate" -> RunFile.ObjectiveMode.SEPARATE;
-            default -> throw error(file, "'objectives' must be 'weighted' or 'separate', got '" + top.get("objectives")
-                    + "'");
+            default -> throw d.error("objectives", "'objectives' must be 'weighted' or 'separate', got '"
+                    + top.get("objectives") + "'");
         };
-        RunFile.Budget budget = budget(file, top.get("budget") == null ? Map.of()
-                : mapping(file, top.get("budget"), "budget"));
+        RunFile.Budget budget = budget(d, top.get("budget") == null ? Map.of()
+                : d.mapping(top.get("budget"), "budget", "budget"));
         OptionalLong seed = top.containsKey("seed")
-                ? OptionalLong.of(integer(file, top.get("seed"), "seed", Long.MIN_VALUE)) : OptionalLong.empty();
-        int workers = top.containsKey("workers") ? (int) integer(file, top.get("workers"), "workers", 1) : 1;
+                ? OptionalLong.of(d.integer(top.get("seed"), "seed", Long.MIN_VALUE, Long.MAX_VALUE))
+                : OptionalLong.empty();
+        int workers = top.containsKey("workers") ? d.wholeCount(top.get("workers"), "workers", 1) : 1;
         Optional<RunFile.MultiFidelity> fidelity = top.get("multi_fidelity") == null ? Optional.empty()
-                : Optional.of(fidelity(file, mapping(file, top.get("multi_fidelity"), "multi_fidelity")));
+                : Optional.of(fidelity(d, d.mapping(top.get("multi_fidelity"), "multi_fidelity", "multi_fidelity")));
         Optional<RunFile.Kinship> kinship = top.get("kinship") == null ? Optional.empty()
-                : Optional.of(kinship(file, mapping(file, top.get("kinship"), "kinship")));
+                : Optional.of(kinship(d, d.mapping(top.get("kinship"), "kinship", "kinship")));
         return new RunFile(file.toAbsolutePath(), text, models, base, genome, strategy, selection, mutation, tasks,
-                objectives, budget, seed, workers, fidelity, kinship, extension(file, top.get("execution"), "execution"));
+                objectives, budget, seed, workers, fidelity, kinship, extension(d, top.get("execution"), "execution"));
     }
 
-    private static RunFile.Kinship kinship(Path file, Map<String, Object> m) {
-        checkKeys(file, m, KINSHIP, "kinship.");
-        String metric = m.containsKey("metric") ? text(file, m.get("metric"), "kinship.metric") : "pcc";
+    /**
+     * {@code FILE:LINE:COLUMN} of a key of a run file's text (as errors spell keys: {@code genome.layer_groups},
+     * {@code strategy.parameters.sigma}), or of its deepest ancestor that the text has; {@code FILE} when none.
+     */
+    static String where(Path file, String text, String key) {
+        return YamlKeyLocations.of(text).where(file, key);
+    }
+
+    private static RunFile.Kinship kinship(Document d, Map<String, Object> m) {
+        d.checkKeys(m, KINSHIP, "kinship.");
+        String metric = m.containsKey("metric") ? d.text(m.get("metric"), "kinship.metric") : "pcc";
         if (!Set.of("pcc", "cosine", "euclidean").contains(metric)) {
-            throw error(file, "'kinship.metric' must be pcc, cosine or euclidean, got '" + metric + "'");
+            throw d.error("kinship.metric", "'kinship.metric' must be pcc, cosine or euclidean, got '" + metric + "'");
         }
-        int top = m.containsKey("top") ? (int) integer(file, m.get("top"), "kinship.top", 2) : 3;
-        int every = m.containsKey("every") ? (int) integer(file, m.get("every"), "kinship.every", 1) : 1;
+        int top = m.containsKey("top") ? d.wholeCount(m.get("top"), "kinship.top", 2) : 3;
+        int every = m.containsKey("every") ? d.wholeCount(m.get("every"), "kinship.every", 1) : 1;
         OptionalDouble stop = m.containsKey("stop_above")
-                ? OptionalDouble.of(number(file, m.get("stop_above"), "kinship.stop_above")) : OptionalDouble.empty();
+                ? OptionalDouble.of(d.number(m.get("stop_above"), "kinship.stop_above")) : OptionalDouble.empty();
         return new RunFile.Kinship(metric, top, every, stop);
     }
 
-    private static RunFile.GenomeSettings genome(Path file, Map<String, Object> g) {
-        checkKeys(file, g, GENOME, "genome.");
-        String kindText = text(file, require(file, g, "kind", "genome."), "genome.kind");
+    private static RunFile.GenomeSettings genome(Document d, Map<String, Object> g) {
+        d.checkKeys(g, GENOME, "genome.");
+        String kindText = d.text(d.require(g, "kind", "genome."), "genome.kind");
         RunFile.GenomeKind kind = null;
         for (RunFile.GenomeKind k : RunFile.GenomeKind.values()) {
             if (k.id().equals(kindText)) {
@@ -138,34 +150,33 @@ public final class RunFileReader {
             }
         }
         if (kind == null) {
-            throw error(file, "'genome.kind' must be recipe, layer-path or model, got '" + kindText + "'");
+            throw d.error("genome.kind", "'genome.kind' must be recipe, layer-path or model, got '" + kindText + "'");
         }
-        String method = g.containsKey("merge_method") ? text(file, g.get("merge_method"), "genome.merge_method")
+        String method = g.containsKey("merge_method") ? d.text(g.get("merge_method"), "genome.merge_method")
                 : kind == RunFile.GenomeKind.LAYER_PATH ? "passthrough" : null;
         if (method == null) {
-            throw error(file, "'genome.merge_method' is missing (the " + (kind == RunFile.GenomeKind.MODEL
+            throw d.error("genome", "'genome.merge_method' is missing (the " + (kind == RunFile.GenomeKind.MODEL
                     ? "crossover" : "evolved") + " merge method)");
         }
-        int groups = g.containsKey("layer_groups") ? (int) integer(file, g.get("layer_groups"), "genome.layer_groups", 1)
-                : 1;
+        int groups = g.containsKey("layer_groups") ? d.wholeCount(g.get("layer_groups"), "genome.layer_groups", 1) : 1;
         List<String> filters = new ArrayList<>();
         if (g.containsKey("filters")) {
-            List<Object> raw = list(file, g.get("filters"), "genome.filters");
+            List<Object> raw = d.list(g.get("filters"), "genome.filters");
             for (int i = 0; i < raw.size(); i++) {
-                filters.add(text(file, raw.get(i), "genome.filters[" + i + "]"));
+                filters.add(d.text(raw.get(i), "genome.filters[" + i + "]"));
             }
         }
         List<String> parameters = new ArrayList<>();
         if (g.containsKey("parameters")) {
-            List<Object> raw = list(file, g.get("parameters"), "genome.parameters");
+            List<Object> raw = d.list(g.get("parameters"), "genome.parameters");
             for (int i = 0; i < raw.size(); i++) {
-                parameters.add(text(file, raw.get(i), "genome.parameters[" + i + "]"));
+                parameters.add(d.text(raw.get(i), "genome.parameters[" + i + "]"));
             }
         }
         Map<String, double[]> bounds = new LinkedHashMap<>();
         if (g.containsKey("bounds")) {
-            for (Map.Entry<String, Object> e : mapping(file, g.get("bounds"), "genome.bounds").entrySet()) {
-                bounds.put(e.getKey(), pair(file, e.getValue(), "genome.bounds." + e.getKey()));
+            for (Map.Entry<String, Object> e : d.mapping(g.get("bounds"), "genome.bounds", "genome.bounds").entrySet()) {
+                bounds.put(e.getKey(), d.pair(e.getValue(), "genome.bounds." + e.getKey()));
             }
         }
         String init = "mergekit";
@@ -173,224 +184,274 @@ public final class RunFileReader {
         if (g.get("init") instanceof Map<?, ?>) {
             // explicit starting values, e.g. {weight: 1.0, density: 0.5}: the search starts at that recipe
             init = "values";
-            for (Map.Entry<String, Object> e : mapping(file, g.get("init"), "genome.init").entrySet()) {
-                initValues.put(e.getKey(), number(file, e.getValue(), "genome.init." + e.getKey()));
+            for (Map.Entry<String, Object> e : d.mapping(g.get("init"), "genome.init", "genome.init").entrySet()) {
+                initValues.put(e.getKey(), d.number(e.getValue(), "genome.init." + e.getKey()));
             }
             if (initValues.isEmpty()) {
-                throw error(file, "'genome.init' names no parameter; give e.g. {weight: 1.0, density: 0.5}");
+                throw d.error("genome.init", "'genome.init' names no parameter; give e.g. {weight: 1.0, density: 0.5}");
             }
         } else if (g.containsKey("init")) {
-            init = text(file, g.get("init"), "genome.init");
+            init = d.text(g.get("init"), "genome.init");
             if (!Set.of("mergekit", "center", "random").contains(init)) {
-                throw error(file, "'genome.init' must be mergekit, center, random or a mapping of starting values,"
-                        + " got '" + init + "'");
+                throw d.error("genome.init", "'genome.init' must be mergekit, center, random or a mapping of starting"
+                        + " values, got '" + init + "'");
             }
         }
-        boolean smooth = bool(file, g.getOrDefault("smooth", false), "genome.smooth");
-        boolean negative = bool(file, g.getOrDefault("allow_negative_weights", false), "genome.allow_negative_weights");
+        boolean smooth = d.bool(g.getOrDefault("smooth", false), "genome.smooth");
+        boolean negative = d.bool(g.getOrDefault("allow_negative_weights", false), "genome.allow_negative_weights");
         Map<String, Object> methodParameters = g.containsKey("method_parameters")
-                ? mapping(file, g.get("method_parameters"), "genome.method_parameters") : Map.of();
-        String storage = g.containsKey("dtype") ? text(file, g.get("dtype"), "genome.dtype") : "bfloat16";
+                ? d.mapping(g.get("method_parameters"), "genome.method_parameters", "genome.method_parameters")
+                : Map.of();
+        String storage = g.containsKey("dtype") ? d.text(g.get("dtype"), "genome.dtype") : "bfloat16";
         storage = switch (storage) {
             case "bfloat16", "bf16" -> "bfloat16";
             case "float32", "float", "fp32" -> "float32";
-            default -> throw error(file, "'genome.dtype' must be bfloat16 or float32, got '" + storage + "'");
+            default -> throw d.error("genome.dtype", "'genome.dtype' must be bfloat16 or float32, got '" + storage
+                    + "'");
         };
-        int repeats = g.containsKey("repeats") ? (int) integer(file, g.get("repeats"), "genome.repeats", 1) : 1;
-        double[] scaleBounds = g.containsKey("scale_bounds") ? pair(file, g.get("scale_bounds"), "genome.scale_bounds")
+        int repeats = g.containsKey("repeats") ? d.wholeCount(g.get("repeats"), "genome.repeats", 1) : 1;
+        double[] scaleBounds = g.containsKey("scale_bounds") ? d.pair(g.get("scale_bounds"), "genome.scale_bounds")
                 : new double[] {0.5, 1.5};
         return new RunFile.GenomeSettings(kind, method, groups, filters, parameters, bounds, init, initValues, smooth, negative,
                 methodParameters, storage, repeats, scaleBounds);
     }
 
-    private static Optional<RunFile.ExtensionChoice> extension(Path file, Object value, String key) {
+    private static Optional<RunFile.ExtensionChoice> extension(Document d, Object value, String key) {
         if (value == null) {
             return Optional.empty();
         }
         if (!(value instanceof Map<?, ?>)) {
-            return Optional.of(new RunFile.ExtensionChoice(text(file, value, key), Map.of(), key));
+            return Optional.of(new RunFile.ExtensionChoice(d.text(value, key), Map.of(), key));
         }
-        Map<String, Object> m = mapping(file, value, key);
-        checkKeys(file, m, EXTENSION, key + ".");
-        String id = text(file, require(file, m, "id", key + "."), key + ".id");
+        Map<String, Object> m = d.mapping(value, key, key);
+        d.checkKeys(m, EXTENSION, key + ".");
+        String id = d.text(d.require(m, "id", key + "."), key + ".id");
         Map<String, Object> parameters = m.get("parameters") == null ? Map.of()
-                : mapping(file, m.get("parameters"), key + ".parameters");
+                : d.mapping(m.get("parameters"), key + ".parameters", key + ".parameters");
         return Optional.of(new RunFile.ExtensionChoice(id, parameters, key));
     }
 
-    private static RunFile.Task task(Path file, Path folder, Map<String, Object> entry, String key) {
-        checkKeys(file, entry, TASK, key + ".");
+    private static RunFile.Task task(Document d, Path folder, Map<String, Object> entry, String key) {
+        d.checkKeys(entry, TASK, key + ".");
         if (entry.containsKey("task")) {
             if (entry.size() != 1) {
-                throw error(file, "'" + key + "' names a task file, so it takes no other keys");
+                throw d.error(key, "'" + key + "' names a task file, so it takes no other keys");
             }
-            Path taskFile = path(file, folder, entry.get("task"), key + ".task");
+            Path taskFile = d.path(folder, entry.get("task"), key + ".task");
             String taskText;
             try {
                 taskText = Files.readString(taskFile, StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw error(file, "'" + key + ".task': cannot read " + taskFile + ": " + e.getMessage());
+                throw d.error(key + ".task", "'" + key + ".task': cannot read " + taskFile + ": " + e.getMessage());
             }
-            Map<String, Object> inner = mapping(taskFile, load(taskText, taskFile), "the task file");
-            checkKeys(taskFile, inner, TASK_FILE, "");
-            return taskEntry(taskFile, taskFile.toAbsolutePath().getParent(), inner, "");
+            Document inner = new Document(taskFile, taskText);
+            Map<String, Object> content = inner.mapping(load(taskText, taskFile), "", "the task file");
+            inner.checkKeys(content, TASK_FILE, "");
+            return taskEntry(inner, taskFile.toAbsolutePath().getParent(), content, "");
         }
-        return taskEntry(file, folder, entry, key + ".");
+        return taskEntry(d, folder, entry, key + ".");
     }
 
-    private static RunFile.Task taskEntry(Path file, Path folder, Map<String, Object> entry, String prefix) {
-        String name = text(file, require(file, entry, "name", prefix), prefix + "name");
-        String evaluator = text(file, require(file, entry, "evaluator", prefix), prefix + "evaluator");
+    private static RunFile.Task taskEntry(Document d, Path folder, Map<String, Object> entry, String prefix) {
+        String name = d.text(d.require(entry, "name", prefix), prefix + "name");
+        String evaluator = d.text(d.require(entry, "evaluator", prefix), prefix + "evaluator");
         Optional<Path> data = Optional.ofNullable(entry.get("data"))
-                .map(v -> path(file, folder, v, prefix + "data"));
+                .map(v -> d.path(folder, v, prefix + "data"));
         Map<String, Object> parameters = entry.get("parameters") == null ? Map.of()
-                : mapping(file, entry.get("parameters"), prefix + "parameters");
-        double weight = entry.containsKey("weight") ? number(file, entry.get("weight"), prefix + "weight") : 1.0;
-        String where = prefix.isEmpty() ? file.toString() : file + ": '" + prefix.substring(0, prefix.length() - 1) + "'";
+                : d.mapping(entry.get("parameters"), prefix + "parameters", prefix + "parameters");
+        double weight = entry.containsKey("weight") ? d.number(entry.get("weight"), prefix + "weight") : 1.0;
+        String where = prefix.isEmpty() ? d.file.toString()
+                : d.where(prefix.substring(0, prefix.length() - 1)) + ": '" + prefix.substring(0, prefix.length() - 1)
+                + "'";
         return new RunFile.Task(name, evaluator, data, parameters, weight, where);
     }
 
-    private static RunFile.Budget budget(Path file, Map<String, Object> b) {
-        checkKeys(file, b, BUDGET, "budget.");
+    private static RunFile.Budget budget(Document d, Map<String, Object> b) {
+        d.checkKeys(b, BUDGET, "budget.");
         OptionalLong evaluations = b.containsKey("evaluations")
-                ? OptionalLong.of(integer(file, b.get("evaluations"), "budget.evaluations", 1)) : OptionalLong.empty();
-        OptionalDouble seconds = b.containsKey("time") ? OptionalDouble.of(duration(file, b.get("time"))) : OptionalDouble.empty();
+                ? OptionalLong.of(d.integer(b.get("evaluations"), "budget.evaluations", 1, Long.MAX_VALUE))
+                : OptionalLong.empty();
+        OptionalDouble seconds = b.containsKey("time") ? OptionalDouble.of(d.duration(b.get("time")))
+                : OptionalDouble.empty();
         OptionalDouble target = b.containsKey("target_fitness")
-                ? OptionalDouble.of(number(file, b.get("target_fitness"), "budget.target_fitness")) : OptionalDouble.empty();
+                ? OptionalDouble.of(d.number(b.get("target_fitness"), "budget.target_fitness")) : OptionalDouble.empty();
         if (evaluations.isEmpty() && seconds.isEmpty() && target.isEmpty()) {
             // A strategy that never finishes would otherwise run forever.
-            throw error(file, "'budget' needs at least one of evaluations, time, target_fitness");
+            throw d.error("budget", "'budget' needs at least one of evaluations, time, target_fitness");
         }
         return new RunFile.Budget(evaluations, seconds, target);
     }
 
-    private static RunFile.MultiFidelity fidelity(Path file, Map<String, Object> m) {
-        checkKeys(file, m, FIDELITY, "multi_fidelity.");
-        double sample = number(file, require(file, m, "sample", "multi_fidelity."), "multi_fidelity.sample");
+    private static RunFile.MultiFidelity fidelity(Document d, Map<String, Object> m) {
+        d.checkKeys(m, FIDELITY, "multi_fidelity.");
+        double sample = d.number(d.require(m, "sample", "multi_fidelity."), "multi_fidelity.sample");
         if (!(sample > 0) || (sample > 1 && sample != Math.rint(sample))) {
-            throw error(file, "'multi_fidelity.sample' must be a fraction in (0, 1) or a whole count, got " + sample);
+            throw d.error("multi_fidelity.sample", "'multi_fidelity.sample' must be a fraction in (0, 1) or a whole"
+                    + " count, got " + sample);
         }
-        double keep = m.containsKey("keep") ? number(file, m.get("keep"), "multi_fidelity.keep") : 0.5;
+        double keep = m.containsKey("keep") ? d.number(m.get("keep"), "multi_fidelity.keep") : 0.5;
         if (!(keep > 0 && keep <= 1)) {
-            throw error(file, "'multi_fidelity.keep' must be in (0, 1], got " + keep);
+            throw d.error("multi_fidelity.keep", "'multi_fidelity.keep' must be in (0, 1], got " + keep);
         }
-        long seed = m.containsKey("sample_seed") ? integer(file, m.get("sample_seed"), "multi_fidelity.sample_seed",
-                Long.MIN_VALUE) : 0;
+        long seed = m.containsKey("sample_seed") ? d.integer(m.get("sample_seed"), "multi_fidelity.sample_seed",
+                Long.MIN_VALUE, Long.MAX_VALUE) : 0;
         return new RunFile.MultiFidelity(sample, keep, seed);
     }
 
     static double duration(Path file, Object value) {
-        if (value instanceof Number n && n.doubleValue() > 0) {
-            return n.doubleValue();
-        }
-        Matcher m = DURATION.matcher(String.valueOf(value).toLowerCase(Locale.ROOT));
-        if (!m.matches() || !(Double.parseDouble(m.group(1)) > 0)) {
-            throw error(file, "'budget.time' must be a positive duration such as 90s, 30m, 2h or 1d, got '" + value + "'");
-        }
-        double unit = switch (m.group(2) == null ? "s" : m.group(2)) {
-            case "m" -> 60;
-            case "h" -> 3600;
-            case "d" -> 86400;
-            default -> 1;
-        };
-        return Double.parseDouble(m.group(1)) * unit;
+        return new Document(file, "").duration(value);
     }
 
     private static Object load(String text, Path file) {
         return YamlInput.load(text, file);
     }
 
-    private static Object require(Path file, Map<String, Object> map, String key, String prefix) {
-        Object value = map.get(key);
-        if (value == null) {
-            throw error(file, "'" + prefix + key + "' is missing");
-        }
-        return value;
-    }
+    /** One YAML file being read (the run file or a task file): its values' checks, errors naming file, line and key. */
+    private static final class Document {
 
-    private static void checkKeys(Path file, Map<String, Object> map, Set<String> allowed, String prefix) {
-        for (String key : map.keySet()) {
-            if (!allowed.contains(key)) {
-                throw error(file, "unknown key '" + prefix + key + "'; known" + (prefix.isEmpty() ? "" : " in '"
-                        + prefix.substring(0, prefix.length() - 1) + "'") + ": " + String.join(", ", new TreeSet<>(allowed)));
+        final Path file;
+        private final String text;
+        private YamlKeyLocations locations;
+
+        Document(Path file, String text) {
+            this.file = file;
+            this.text = text;
+        }
+
+        /** {@code FILE:LINE:COLUMN} of {@code key}. */
+        String where(String key) {
+            if (locations == null) {
+                locations = YamlKeyLocations.of(text);
+            }
+            return locations.where(file, key);
+        }
+
+        /** A configuration error at {@code key} ({@code ""}: the file as a whole). */
+        EvomergeException error(String key, String message) {
+            return EvomergeException.configuration((key.isEmpty() ? file.toString() : where(key)) + ": " + message);
+        }
+
+        Object require(Map<String, Object> map, String key, String prefix) {
+            Object value = map.get(key);
+            if (value == null) {
+                throw error(prefix.isEmpty() ? key : prefix.substring(0, prefix.length() - 1) + "." + key,
+                        "'" + prefix + key + "' is missing");
+            }
+            return value;
+        }
+
+        void checkKeys(Map<String, Object> map, Set<String> allowed, String prefix) {
+            for (String key : map.keySet()) {
+                if (!allowed.contains(key)) {
+                    throw error(prefix + key, "unknown key '" + prefix + key + "'; known" + (prefix.isEmpty() ? ""
+                            : " in '" + prefix.substring(0, prefix.length() - 1) + "'") + ": "
+                            + String.join(", ", new TreeSet<>(allowed)));
+                }
             }
         }
-    }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> mapping(Path file, Object value, String where) {
-        if (!(value instanceof Map<?, ?> map)) {
-            throw error(file, "'" + where + "' must be a mapping, got " + (value == null ? "nothing" : value));
-        }
-        for (Object key : map.keySet()) {
-            if (!(key instanceof String)) {
-                throw error(file, "'" + where + "' has a non-text key " + key);
+        /**
+         * @param key  where the value is ({@code ""}: the document)
+         * @param what how the message names it
+         */
+        @SuppressWarnings("unchecked")
+        Map<String, Object> mapping(Object value, String key, String what) {
+            String named = key.isEmpty() ? what : "'" + what + "'";
+            if (!(value instanceof Map<?, ?> map)) {
+                throw error(key, named + " must be a mapping, got " + (value == null ? "nothing" : value));
             }
+            for (Object k : map.keySet()) {
+                if (!(k instanceof String)) {
+                    throw error(key, named + " has a non-text key " + k);
+                }
+            }
+            return (Map<String, Object>) map;
         }
-        return (Map<String, Object>) map;
-    }
 
-    @SuppressWarnings("unchecked")
-    private static List<Object> list(Path file, Object value, String where) {
-        if (!(value instanceof List<?> list)) {
-            throw error(file, "'" + where + "' must be a list, got " + (value == null ? "nothing" : value));
+        @SuppressWarnings("unchecked")
+        List<Object> list(Object value, String key) {
+            if (!(value instanceof List<?> list)) {
+                throw error(key, "'" + key + "' must be a list, got " + (value == null ? "nothing" : value));
+            }
+            return (List<Object>) list;
         }
-        return (List<Object>) list;
-    }
 
-    private static String text(Path file, Object value, String key) {
-        if (value == null || value instanceof Map<?, ?> || value instanceof List<?>) {
-            throw error(file, "'" + key + "' must be text, got " + (value == null ? "nothing" : value));
+        String text(Object value, String key) {
+            if (value == null || value instanceof Map<?, ?> || value instanceof List<?>) {
+                throw error(key, "'" + key + "' must be text, got " + (value == null ? "nothing" : value));
+            }
+            return value.toString();
         }
-        return value.toString();
-    }
 
-    /** A path written in the file, relative to {@code folder}. */
-    private static Path path(Path file, Path folder, Object value, String key) {
-        return PathInput.resolve(folder, text(file, value, key), file + ": '" + key + "'").normalize();
-    }
+        /** A path written in the file, relative to {@code folder}; text the file system refuses is bad input. */
+        Path path(Path folder, Object value, String key) {
+            return PathInput.resolve(folder, text(value, key), where(key) + ": '" + key + "'").normalize();
+        }
 
-    private static double number(Path file, Object value, String key) {
-        if (!(value instanceof Number n) || !Double.isFinite(n.doubleValue())) {
-            throw error(file, "'" + key + "' must be a number, got " + value);
+        double number(Object value, String key) {
+            if (!(value instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+                throw error(key, "'" + key + "' must be a number, got " + value);
+            }
+            return n.doubleValue();
         }
-        return n.doubleValue();
-    }
 
-    private static long integer(Path file, Object value, String key, long min) {
-        if (!(value instanceof Integer || value instanceof Long || value instanceof java.math.BigInteger)) {
-            throw error(file, "'" + key + "' must be a whole number, got " + value);
+        /** A whole number in [min, max]; YAML gives Integer, Long or BigInteger by size. */
+        long integer(Object value, String key, long min, long max) {
+            if (!(value instanceof Integer || value instanceof Long || value instanceof BigInteger)) {
+                throw error(key, "'" + key + "' must be a whole number, got " + value);
+            }
+            BigInteger v = value instanceof BigInteger b ? b : BigInteger.valueOf(((Number) value).longValue());
+            if (v.compareTo(BigInteger.valueOf(min)) < 0) {
+                throw error(key, "'" + key + "' must be at least " + min + ", got " + v);
+            }
+            if (v.compareTo(BigInteger.valueOf(max)) > 0) {
+                throw error(key, "'" + key + "' must be at most " + max + ", got " + v);
+            }
+            return v.longValueExact();
         }
-        long v;
-        try {
-            v = value instanceof java.math.BigInteger b ? b.longValueExact() : ((Number) value).longValue();
-        } catch (ArithmeticException e) {
-            throw error(file, "'" + key + "' is too large: " + value);
-        }
-        if (v < min) {
-            throw error(file, "'" + key + "' must be at least " + min + ", got " + v);
-        }
-        return v;
-    }
 
-    private static boolean bool(Path file, Object value, String key) {
-        if (!(value instanceof Boolean b)) {
-            throw error(file, "'" + key + "' must be true or false, got " + value);
+        /** A count held in an {@code int}: at least {@code min}, at most {@link Integer#MAX_VALUE}. */
+        int wholeCount(Object value, String key, int min) {
+            return (int) integer(value, key, min, Integer.MAX_VALUE);
         }
-        return b;
-    }
 
-    private static double[] pair(Path file, Object value, String key) {
-        List<Object> l = list(file, value, key);
-        if (l.size() != 2) {
-            throw error(file, "'" + key + "' must be [lower, upper], got " + value);
+        boolean bool(Object value, String key) {
+            if (!(value instanceof Boolean b)) {
+                throw error(key, "'" + key + "' must be true or false, got " + value);
+            }
+            return b;
         }
-        double lo = number(file, l.get(0), key + "[0]");
-        double hi = number(file, l.get(1), key + "[1]");
-        if (!(lo <= hi)) {
-            throw error(file, "'" + key + "' needs lower <= upper, got " + value);
+
+        double[] pair(Object value, String key) {
+            List<Object> l = list(value, key);
+            if (l.size() != 2) {
+                throw error(key, "'" + key + "' must be [lower, upper], got " + value);
+            }
+            double lo = number(l.get(0), key + "[0]");
+            double hi = number(l.get(1), key + "[1]");
+            if (!(lo <= hi)) {
+                throw error(key, "'" + key + "' needs lower <= upper, got " + value);
+            }
+            return new double[] {lo, hi};
         }
-        return new double[] {lo, hi};
+
+        double duration(Object value) {
+            if (value instanceof Number n && n.doubleValue() > 0) {
+                return n.doubleValue();
+            }
+            Matcher m = DURATION.matcher(String.valueOf(value).toLowerCase(Locale.ROOT));
+            if (!m.matches() || !(Double.parseDouble(m.group(1)) > 0)) {
+                throw error("budget.time", "'budget.time' must be a positive duration such as 90s, 30m, 2h or 1d,"
+                        + " got '" + value + "'");
+            }
+            double unit = switch (m.group(2) == null ? "s" : m.group(2)) {
+                case "m" -> 60;
+                case "h" -> 3600;
+                case "d" -> 86400;
+                default -> 1;
+            };
+            return Double.parseDouble(m.group(1)) * unit;
+        }
     }
 
     static EvomergeException error(Path file, String message) {

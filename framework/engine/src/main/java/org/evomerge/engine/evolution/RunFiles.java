@@ -2,12 +2,16 @@ package org.evomerge.engine.evolution;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
 
 /**
  * The small files of a run folder besides the journal: {@code history.csv} and the copy of the run file. Each is
@@ -33,13 +37,21 @@ public final class RunFiles {
         writeAtomically(runDir.resolve(HISTORY), csv.toString());
     }
 
-    /** Writes {@code text} to {@code file} through a temporary file in the same folder and one rename. */
+    /**
+     * Writes {@code text} to {@code file} through a temporary file in the same folder and one rename. The temporary
+     * file is created as any other file (the umask decides its mode), not by {@code Files.createTempFile}, whose
+     * owner-only mode the rename would carry over to {@code file}.
+     */
     public static void writeAtomically(Path file, String text) {
+        Path tmp = file.resolveSibling("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
-            Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
             try {
-                Files.writeString(tmp, text, StandardCharsets.UTF_8);
-                try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE)) {
+                    ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+                    while (bytes.hasRemaining()) {
+                        channel.write(bytes);
+                    }
                     channel.force(true);
                 }
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

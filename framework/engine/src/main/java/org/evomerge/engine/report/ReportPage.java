@@ -101,7 +101,9 @@ final class ReportPage {
         }
         row("Evaluations", Long.toString(journal.evaluations().size())
                 + " (" + journal.evaluations().stream().filter(RunJournal.Evaluation::cached).count() + " cached)");
-        row("Generations", Integer.toString(rows.size()));
+        boolean lastPartial = !journal.generations().isEmpty() && journal.generations().getLast().partial()
+                && !rows.isEmpty() && rows.getLast().generation() == journal.generations().getLast().generation();
+        row("Generations", rows.size() + (lastPartial ? " (the last one partial: the budget ran out during it)" : ""));
         row("State", journal.finish().map(f -> "finished (" + f.reason() + ")")
                 .orElse("not finished: still running, or stopped (resume with evolve --resume)"));
         best.ifPresent(b -> row("Best", b.id() + ", fitness " + numbers(b.fitness())));

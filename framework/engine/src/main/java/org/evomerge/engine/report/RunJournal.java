@@ -49,9 +49,13 @@ public record RunJournal(Path file, Start start, List<String> resumes, List<Eval
         }
     }
 
-    /** A generation's summary line (primary objective). */
+    /**
+     * A generation's summary line (primary objective).
+     *
+     * @param partial the budget ran out during this generation (the run's last one)
+     */
     public record GenerationLine(int generation, long evaluations, double best, double mean, String bestId,
-                                 double elapsed) {
+                                 double elapsed, boolean partial) {
     }
 
     /** Pairwise kinship of candidates at the end of a generation. */
@@ -143,7 +147,7 @@ public record RunJournal(Path file, Start start, List<String> resumes, List<Eval
                     case "generation" -> generations.add(new GenerationLine(requiredInt(node, "generation"),
                             node.path("evaluations").asLong(0), requiredDouble(node, "best"),
                             requiredDouble(node, "mean"), node.path("best_id").asText(""),
-                            node.path("elapsed").asDouble(Double.NaN)));
+                            node.path("elapsed").asDouble(Double.NaN), node.path("partial").asBoolean(false)));
                     case "kinship" -> kinships.add(kinship(node));
                     case "finish" -> finish = new Finish(node.path("best_id").asText(""),
                             doubles(node.path("best_fitness"), "best_fitness"), node.path("reason").asText(""));

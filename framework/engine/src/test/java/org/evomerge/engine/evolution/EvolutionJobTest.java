@@ -4,13 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.evaluation.Evaluator;
 import org.evomerge.api.model.Model;
@@ -165,7 +171,158 @@ class EvolutionJobTest {
         assertEquals("budget", r.outcome().reason());
         long done = lines(runDir, "evaluation").size();
         assertTrue(done >= 1 && done < 4, done + " evaluations");
-        assertEquals(0, lines(runDir, "generation").size());
+        // What was done of the generation is its partial summary.
+        List<JsonNode> generations = lines(runDir, "generation");
+        assertEquals(1, generations.size());
+        assertTrue(generations.getFirst().path("partial").asBoolean(), generations.toString());
+        assertEquals(done, generations.getFirst().path("evaluations").asLong());
         assertEquals(1, lines(runDir, "finish").size());
+    }
+
+    /**
+     * A CMA-ES population larger than the budget gave "8 evaluations in 0 generations", an empty history.csv and a
+     * report saying "Generations 1": the generation the budget cut short is one partial generation everywhere.
+     */
+    @Test
+    void aBudgetEndingInsideAGenerationReportsItAsOnePartialGeneration() throws Exception {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path runDir = temp.resolve("run");
+        Path file = f.runFile("run.yml", EvolutionFixture.LINEAR_RUN.replace("evaluations: 24", "evaluations: 3"));
+        EvolutionJob.Result r = EvolutionFixture.run(file, runDir, false, 1);
+        assertEquals(3, r.outcome().evaluations().size());
+        assertEquals(1, r.outcome().generations().size());
+        EvolutionEngine.GenerationStats only = r.outcome().generations().getFirst();
+        assertTrue(only.partial());
+        assertEquals(3, only.evaluations());
+        double best = r.outcome().evaluations().stream().mapToDouble(e -> e.fitness().primary()).max().orElseThrow();
+        assertEquals(best, only.best());
+        List<JsonNode> generations = lines(runDir, "generation");
+        assertEquals(1, generations.size());
+        assertTrue(generations.getFirst().path("partial").asBoolean());
+        List<String> history = Files.readAllLines(runDir.resolve(RunFiles.HISTORY));
+        assertEquals(2, history.size(), history.toString());
+        assertTrue(history.get(1).startsWith("1,3,"), history.toString());
+        String page = Files.readString(org.evomerge.engine.report.RunReport.write(runDir).html());
+        assertTrue(page.contains("<th class=\"l\">Generations</th><td class=\"l\">1 (the last one partial"), page);
+
+        // Resuming the finished run gives the same generations; a complete first generation stays complete.
+        assertEquals(r.outcome().generations(), EvolutionFixture.run(file, runDir, true, 1).outcome().generations());
+        Path six = temp.resolve("six");
+        EvolutionJob.Result r6 = EvolutionFixture.run(f.runFile("six.yml", EvolutionFixture.LINEAR_RUN
+                .replace("evaluations: 24", "evaluations: 6")), six, false, 1);
+        assertEquals(List.of(false, true), r6.outcome().generations().stream()
+                .map(EvolutionEngine.GenerationStats::partial).toList());
+        assertEquals(3, Files.readAllLines(six.resolve(RunFiles.HISTORY)).size());
+    }
+
+    /** A missing dataset used to fail after run.yml was written: a fresh start then said "not empty". */
+    @Test
+    void aRunThatCannotOpenItsTaskDataWritesNothing() {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path runDir = temp.resolve("run");
+        Path file = f.runFile("run.yml", EvolutionFixture.LINEAR_RUN.replace("{target: $TARGET}",
+                "{target: " + temp.resolve("no-such-target") + "}"));
+        assertThrows(RuntimeException.class, () -> EvolutionFixture.run(file, runDir, false, 1));
+        assertFalse(Files.exists(runDir), "the run folder of a run that could not start");
+    }
+
+    @Test
+    void aRunThatFailsBeforeItsFirstEvaluationLeavesNoRunFolder() throws Exception {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path runDir = temp.resolve("run");
+        String failing = EvolutionFixture.LINEAR_RUN.replace("{target: $TARGET}", "{target: $TARGET, fail_after: 0}");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> EvolutionFixture.run(f.runFile("run.yml", failing), runDir, false, 1));
+        assertEquals("evaluation failed on purpose", e.getMessage());
+        assertFalse(Files.exists(runDir));
+        // A folder that was there (empty) stays, empty.
+        Files.createDirectories(runDir);
+        assertThrows(IllegalStateException.class,
+                () -> EvolutionFixture.run(f.runFile("run.yml", failing), runDir, false, 1));
+        try (Stream<Path> left = Files.list(runDir)) {
+            assertEquals(List.of(), left.toList());
+        }
+        // Fixed, the run starts afresh in the same folder.
+        EvolutionFixture.run(f.runFile("run.yml", EvolutionFixture.LINEAR_RUN), runDir, false, 1);
+        assertEquals(24, lines(runDir, "evaluation").size());
+    }
+
+    @Test
+    void aRunThatFailsAfterEvaluatingKeepsItsFolderToResume() {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path runDir = temp.resolve("run");
+        Path file = f.runFile("run.yml", EvolutionFixture.LINEAR_RUN.replace("{target: $TARGET}",
+                "{target: $TARGET, fail_after: 5}"));
+        assertThrows(IllegalStateException.class, () -> EvolutionFixture.run(file, runDir, false, 1));
+        assertEquals(5, lines(runDir, "evaluation").size());
+        EvomergeException notEmpty = assertThrows(EvomergeException.class,
+                () -> EvolutionFixture.run(file, runDir, false, 1));
+        assertTrue(notEmpty.getMessage().contains("not empty"), notEmpty.getMessage());
+    }
+
+    /** What a run killed before its first evaluation leaves: the copy of its run file, perhaps a start line. */
+    @Test
+    void aRunStoppedBeforeItsFirstEvaluationResumes() throws Exception {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path file = f.runFile("run.yml", EvolutionFixture.LINEAR_RUN);
+        Path complete = temp.resolve("complete");
+        EvolutionFixture.run(file, complete, false, 1);
+
+        Path copyOnly = Files.createDirectories(temp.resolve("copy-only"));
+        Files.copy(file, copyOnly.resolve(RunFiles.RUN_FILE));
+        Path startOnly = Files.createDirectories(temp.resolve("start-only"));
+        Files.copy(file, startOnly.resolve(RunFiles.RUN_FILE));
+        Files.writeString(startOnly.resolve(RunJournal.FILE),
+                Files.readAllLines(complete.resolve(RunJournal.FILE)).getFirst() + "\n");
+        for (Path runDir : List.of(copyOnly, startOnly)) {
+            EvomergeException fresh = assertThrows(EvomergeException.class,
+                    () -> EvolutionFixture.run(file, runDir, false, 1));
+            assertEquals(runDir + ": holds a run that stopped before its first evaluation; continue it with --resume"
+                    + " (same run file), or delete the folder to start afresh", fresh.getMessage());
+            EvolutionFixture.run(file, runDir, true, 1);
+            assertEquals(evaluations(complete), evaluations(runDir));
+        }
+        EvomergeException nothing = assertThrows(EvomergeException.class,
+                () -> EvolutionFixture.run(file, temp.resolve("nothing"), true, 1));
+        assertTrue(nothing.getMessage().contains("no run to resume"), nothing.getMessage());
+    }
+
+    /** run.yml and history.csv were written owner-only (0600), through Files.createTempFile and a rename. */
+    @Test
+    void theRunFolderFilesGetTheModeOfAnyNewFile() throws Exception {
+        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+        Set<PosixFilePermission> fileMode = Files.getPosixFilePermissions(Files.createFile(temp.resolve("plain")));
+        Set<PosixFilePermission> folderMode = Files.getPosixFilePermissions(
+                Files.createDirectory(temp.resolve("plain-folder")));
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path runDir = temp.resolve("run");
+        EvolutionFixture.run(f.runFile("run.yml", EvolutionFixture.LINEAR_RUN), runDir, false, 1);
+        for (String name : List.of(RunFiles.RUN_FILE, RunJournal.FILE, RunFiles.HISTORY, "best/recipe.yml",
+                "best/README.md")) {
+            assertEquals(PosixFilePermissions.toString(fileMode),
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(runDir.resolve(name))), name);
+        }
+        assertEquals(folderMode, Files.getPosixFilePermissions(runDir));
+    }
+
+    @Test
+    void tooManyLayerSlotsAreRefusedBeforeAnythingIsWritten() {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path runDir = temp.resolve("run");
+        // 2 models of 4 layers: 8 slots a repeat; 513 repeats exceed 4096 slots.
+        Path file = f.runFile("run.yml", """
+                models: [$A, $B]
+                genome:
+                  kind: layer-path
+                  repeats: 513
+                strategy: {id: test-es, parameters: {lambda: 4, sigma: 0.3}}
+                evaluators:
+                  - {name: dist, evaluator: distance, parameters: {target: $TARGET}}
+                budget: {evaluations: 8}
+                """);
+        EvomergeException e = assertThrows(EvomergeException.class, () -> EvolutionFixture.run(file, runDir, false, 1));
+        assertEquals(file + ":4:3: 'genome.repeats' = 513 over the models' 8 layers gives more than 4096 layer"
+                + " slots (layers × repeats), the most a layer path may have", e.getMessage());
+        assertFalse(Files.exists(runDir));
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
@@ -35,8 +36,16 @@ class RunFileReaderTest {
     private String error(String text) {
         EvomergeException e = assertThrows(EvomergeException.class, () -> parse(text));
         assertEquals(ErrorCategory.CONFIGURATION, e.category());
-        assertTrue(e.getMessage().startsWith(temp.resolve("run.yml").toString() + ":"), e.getMessage());
+        assertTrue(e.getMessage().matches(Pattern.quote(temp.resolve("run.yml").toString()) + "(:\\d+:\\d+)?: .*"),
+                e.getMessage());
         return e.getMessage();
+    }
+
+    /** The error's {@code FILE:LINE:COLUMN: } prefix, cut off; fails when the error names no line. */
+    private String at(String file, int line, int column, String message) {
+        String prefix = temp.resolve(file) + ":" + line + ":" + column + ": ";
+        assertTrue(message.startsWith(prefix), message + " should start with " + prefix);
+        return message.substring(prefix.length());
     }
 
     @Test
@@ -80,6 +89,62 @@ class RunFileReaderTest {
             assertTrue(e.getMessage().contains("\\x00") && e.getMessage().contains("' is not a valid path (Nul"),
                     e.getMessage());
         }
+    }
+
+    /**
+     * Whole numbers held in an {@code int} were cut to 32 bits: {@code workers: 4294967296} became 0 (a division by
+     * zero later), {@code 4294967297} one worker, {@code layer_groups: 4294967298} two groups.
+     */
+    @Test
+    void wholeNumbersOutOfRangeAreRefusedNamingFileLineAndKey() {
+        assertEquals("'workers' must be at most 2147483647, got 4294967296",
+                at("run.yml", 7, 1, error(MINIMAL + "workers: 4294967296\n")));
+        assertEquals("'workers' must be at most 2147483647, got 4294967297",
+                at("run.yml", 7, 1, error(MINIMAL + "workers: 4294967297\n")));
+        assertEquals(2147483647, parse(MINIMAL + "workers: 2147483647\n").workers());
+        assertEquals("'genome.layer_groups' must be at most 2147483647, got 4294967298",
+                at("run.yml", 2, 24, error(MINIMAL.replace("kind: recipe", "kind: recipe, layer_groups: 4294967298"))));
+        assertEquals("'genome.repeats' must be at most 2147483647, got 4294967297", at("run.yml", 2, 24,
+                error(MINIMAL.replace("kind: recipe", "kind: recipe, repeats: 4294967297"))));
+        assertEquals("'kinship.top' must be at most 2147483647, got 4294967299",
+                at("run.yml", 7, 11, error(MINIMAL + "kinship: {top: 4294967299}\n")));
+        assertEquals("'kinship.every' must be at most 2147483647, got 4294967297",
+                at("run.yml", 8, 3, error(MINIMAL + "kinship:\n  every: 4294967297\n")));
+        assertEquals("'kinship.every' must be at least 1, got -4294967295",
+                at("run.yml", 7, 11, error(MINIMAL + "kinship: {every: -4294967295}\n")));
+        // 64-bit keys take the whole long range, and no more.
+        assertEquals(Long.MIN_VALUE, parse(MINIMAL + "seed: -9223372036854775808\n").seed().getAsLong());
+        assertEquals("'seed' must be at most 9223372036854775807, got 18446744073709551617",
+                at("run.yml", 7, 1, error(MINIMAL + "seed: 18446744073709551617\n")));
+        assertEquals("'budget.evaluations' must be at most 9223372036854775807, got 9223372036854775808",
+                at("run.yml", 6, 10, error(MINIMAL.replace("evaluations: 10", "evaluations: 9223372036854775808"))));
+        assertEquals("'multi_fidelity.sample_seed' must be at least -9223372036854775808, got -9223372036854775809",
+                at("run.yml", 7, 31, error(MINIMAL + "multi_fidelity: {sample: 0.5, sample_seed: -9223372036854775809}\n")));
+    }
+
+    @Test
+    void errorsInATaskFileNameTheTaskFileAndItsLine() throws Exception {
+        Files.createDirectories(temp.resolve("tasks"));
+        Files.writeString(temp.resolve("tasks/arc.yml"), "name: arc\nevaluator: multiple-choice\ndata: arc.jsonl\n"
+                + "weight: heavy\n");
+        EvomergeException e = assertThrows(EvomergeException.class, () -> parse(MINIMAL.replace(
+                "- {name: t, evaluator: perplexity, data: data/t.jsonl}", "- task: tasks/arc.yml")));
+        assertEquals("'weight' must be a number, got heavy", at("tasks/arc.yml", 4, 1, e.getMessage()));
+        RunFile run = parse(MINIMAL);
+        assertEquals(temp.resolve("run.yml") + ":5:5: 'evaluators[0]'", run.tasks().getFirst().key());
+    }
+
+    @Test
+    void theRunFileLocatesItsKeys() {
+        RunFile run = parse(MINIMAL + "selection:\n  id: tournament\n  parameters:\n    size: 3\n");
+        String file = run.file().toString();
+        assertEquals(file + ":10:5", run.where("selection.parameters.size"));
+        // A key the file does not have is placed at its deepest ancestor that it has.
+        assertEquals(file + ":9:3", run.where("selection.parameters.missing"));
+        assertEquals(file + ":2:10", run.where("genome.kind"));
+        assertEquals(file + ":1:1", run.where("models"));
+        assertEquals(file + ":1:13", run.where("models[1]"));
+        assertEquals(file, run.where("nowhere"));
     }
 
     @Test

@@ -175,7 +175,8 @@ final class TestExtensions {
     /**
      * Score = −mean squared difference between the model's tensors and the target's (double precision), over every
      * element, or over a seeded sample of elements when {@code sample} is set. {@code delay_ms} slows each
-     * evaluation down, so a test can kill a run in the middle.
+     * evaluation down, so a test can kill a run in the middle; {@code fail_after} makes every evaluation after that
+     * many fail.
      */
     static final class Distance implements EvaluatorFactory {
         @Override
@@ -187,7 +188,8 @@ final class TestExtensions {
                             new ParameterSpec("sample", ParameterType.NUMBER, null, 0.0, null, null, false,
                                     ParameterScope.GLOBAL, "elements sampled (count or fraction)"),
                             ParameterSpec.integer("sample_seed", 0, null, null, ""),
-                            ParameterSpec.integer("delay_ms", 0, 0L, null, "")),
+                            ParameterSpec.integer("delay_ms", 0, 0L, null, ""),
+                            ParameterSpec.integer("fail_after", -1, -1L, null, "")),
                     Set.of());
         }
 
@@ -197,10 +199,15 @@ final class TestExtensions {
             double sample = parameters.has("sample") ? parameters.number("sample") : 0;
             long sampleSeed = parameters.integer("sample_seed");
             long delay = parameters.integer("delay_ms");
+            long failAfter = parameters.has("fail_after") ? parameters.integer("fail_after") : -1;
+            java.util.concurrent.atomic.AtomicLong evaluated = new java.util.concurrent.atomic.AtomicLong();
             ReferenceBackend compute = new ReferenceBackend();
             return new Evaluator() {
                 @Override
                 public EvaluationResult evaluate(Model model) {
+                    if (failAfter >= 0 && evaluated.incrementAndGet() > failAfter) {
+                        throw new IllegalStateException("evaluation failed on purpose");
+                    }
                     if (delay > 0) {
                         try {
                             Thread.sleep(delay);

@@ -33,7 +33,7 @@ public abstract class LocalEvaluatorFactory implements EvaluatorFactory {
         this.kind = kind;
         List<ParameterSpec> specs = new ArrayList<>(DatasetParameters.specs());
         specs.addAll(kind.specs());
-        specs.add(ParameterSpec.integer("max_length", 0, 0L, null,
+        specs.add(ParameterSpec.integer("max_length", 0, 0L, (long) Integer.MAX_VALUE,
                 "longest sequence scored at once, in tokens (0: the model's maximum)"));
         this.descriptor = new ExtensionDescriptor(kind.id(), "1.0.0", ExtensionKind.EVALUATOR, description,
                 new ParameterSchema(specs), capabilities);

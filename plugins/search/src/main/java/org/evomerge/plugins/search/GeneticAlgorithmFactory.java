@@ -49,7 +49,8 @@ public class GeneticAlgorithmFactory implements SearchStrategyFactory {
                             "built-in Gaussian mutation: step factor per generation"),
                     ParameterSpec.number("mutation_gene_rate", 0.0, 0.0, 1.0,
                             "built-in Gaussian mutation: probability per gene; 0: 1/n"),
-                    ParameterSpec.integer("max_generations", 0, 0L, null, "finish after this many generations; 0: no limit")),
+                    ParameterSpec.integer("max_generations", 0, 0L, (long) Integer.MAX_VALUE,
+                            "finish after this many generations; 0: no limit")),
             Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES, Capability.MODEL_GENOMES));
 
     @Override

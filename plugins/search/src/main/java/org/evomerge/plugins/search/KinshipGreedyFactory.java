@@ -48,7 +48,8 @@ public class KinshipGreedyFactory implements SearchStrategyFactory {
                             "finish when the mean kinship of S exceeds this; 1 disables"),
                     ParameterSpec.integer("initial_pool", 8, 2L, 100_000L,
                             "parameter genomes: pool size, seeds then uniform points"),
-                    ParameterSpec.integer("max_generations", 0, 0L, null, "finish after this many generations; 0: no limit")),
+                    ParameterSpec.integer("max_generations", 0, 0L, (long) Integer.MAX_VALUE,
+                            "finish after this many generations; 0: no limit")),
             Set.of(Capability.PARAMETER_GENOMES, Capability.MODEL_GENOMES));
 
     @Override

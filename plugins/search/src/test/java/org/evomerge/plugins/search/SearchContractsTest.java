@@ -1,5 +1,6 @@
 package org.evomerge.plugins.search;
 
+import java.util.Set;
 import org.evomerge.api.search.SearchStrategyFactory;
 import org.evomerge.testkit.SearchStrategyContract;
 import org.junit.jupiter.api.Nested;
@@ -36,6 +37,11 @@ class SearchContractsTest {
         @Override
         protected SearchStrategyFactory factory() {
             return new RandomSearchFactory();
+        }
+
+        @Override
+        protected Set<String> wholeNumbersReadAsLong() {
+            return Set.of("max_evaluations");
         }
     }
 

@@ -59,7 +59,7 @@ public class FineTuneMutationFactory implements MutationFactory {
                             "train LoRA adapters (merged on save) or every weight"),
                     ParameterSpec.integer("steps", 20, 1L, 1_000_000L, "optimizer steps per mutation"),
                     ParameterSpec.integer("batch_size", 8, 1L, 4096L, "examples per step"),
-                    ParameterSpec.integer("sample_size", 0, 0L, null,
+                    ParameterSpec.integer("sample_size", 0, 0L, (long) Integer.MAX_VALUE,
                             "records drawn from the dataset per mutation (0: all of them)"),
                     ParameterSpec.number("learning_rate_min", 1e-4, 1e-9, 1.0, "lowest learning rate drawn"),
                     ParameterSpec.number("learning_rate_max", 1e-3, 1e-9, 1.0, "highest learning rate drawn"),

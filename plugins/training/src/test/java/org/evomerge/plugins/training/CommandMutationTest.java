@@ -14,6 +14,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.genome.Genome;
@@ -66,6 +67,11 @@ class CommandMutationTest extends MutationContract {
     @Override
     protected MutationFactory factory() {
         return new CommandMutationFactory();
+    }
+
+    @Override
+    protected Set<String> wholeNumbersReadAsLong() {
+        return Set.of("timeout_seconds");
     }
 
     @Override

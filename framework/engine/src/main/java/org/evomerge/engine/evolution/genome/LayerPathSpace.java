@@ -43,9 +43,9 @@ public final class LayerPathSpace {
         this.outDtype = outDtype;
         int total = 0;
         for (int l : layers) {
-            total += l;
+            total = Math.addExact(total, l);
         }
-        this.slots = total * repeats;
+        this.slots = Math.multiplyExact(total, repeats);
         List<SearchSpace.Dimension> dims = new ArrayList<>();
         for (int t = 0; t < slots; t++) {
             int[] src = source(t);
