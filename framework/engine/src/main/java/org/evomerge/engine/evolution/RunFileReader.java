@@ -249,7 +249,7 @@ public final class RunFileReader {
                 : mapping(file, entry.get("parameters"), prefix + "parameters");
         double weight = entry.containsKey("weight") ? number(file, entry.get("weight"), prefix + "weight") : 1.0;
         String where = prefix.isEmpty() ? file.toString() : file + ": '" + prefix.substring(0, prefix.length() - 1) + "'";
-        return new RunFile.Task(name, evaluator, data, parameters, weight, where);
+        return new RunFile.Task(name, evaluator, data, parameters, weight, entry.containsKey("weight"), where);
     }
 
     private static RunFile.Budget budget(Path file, Map<String, Object> b) {
