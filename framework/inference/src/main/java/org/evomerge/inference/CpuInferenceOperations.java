@@ -159,8 +159,8 @@ public final class CpuInferenceOperations implements InferenceOperations {
     }
 
     /**
-     * {@code scores[j] = e^(scores[j] − max)} for {@code j < count} with {@link Exponential}; returns their sum in the
-     * order of {@link MatrixKernels#sum}.
+     * {@code scores[j] = e^(scores[j] − max)} for {@code j < count} with {@link Exponential}; returns their sum in
+     * the order of {@link MatrixKernels#sum}.
      */
     private static float expShift(float[] scores, int count, float max) {
         var species = MatrixKernels.F;

@@ -68,8 +68,10 @@ final class MatrixKernels {
             p0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), p0);
             p1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), p1);
             if (L == 8) {
-                p2 = FloatVector.fromArray(F, a, aOff + i + 2 * L).fma(FloatVector.fromArray(F, b, bOff + i + 2 * L), p2);
-                p3 = FloatVector.fromArray(F, a, aOff + i + 3 * L).fma(FloatVector.fromArray(F, b, bOff + i + 3 * L), p3);
+                p2 = FloatVector.fromArray(F, a, aOff + i + 2 * L)
+                        .fma(FloatVector.fromArray(F, b, bOff + i + 2 * L), p2);
+                p3 = FloatVector.fromArray(F, a, aOff + i + 3 * L)
+                        .fma(FloatVector.fromArray(F, b, bOff + i + 3 * L), p3);
             }
         }
         float sum = sumPartials(p0, p1, p2, p3);

@@ -123,7 +123,8 @@ class EvaluationTasksTest {
     void resultsAreCachedByWeightsAndTaskAndInvalidatedByDatasetEdits() throws Exception {
         Files.write(temp.resolve("d.jsonl"), new byte[] {5});
         CountingFactory factory = new CountingFactory(Set.of());
-        TaskDefinition definition = new TaskDefinition("t", "counting", 1, false, Map.of("data", "d.jsonl"), "test", temp);
+        TaskDefinition definition = new TaskDefinition("t", "counting", 1, false, Map.of("data", "d.jsonl"), "test",
+                temp);
         ResolvedTask task = TaskResolver.resolve(definition, catalog(factory));
         EvaluationCache cache = new EvaluationCache(temp.resolve("cache"));
         Model model = model(new float[] {1, 2, 3});
@@ -155,7 +156,8 @@ class EvaluationTasksTest {
         Files.write(temp.resolve("b"), new byte[] {4});
         ExtensionCatalog catalog = catalog(new CountingFactory(Set.of()));
         List<ResolvedTask> tasks = List.of(
-                TaskResolver.resolve(new TaskDefinition("a", "counting", 3, true, Map.of("data", "a"), "x", temp), catalog),
+                TaskResolver.resolve(new TaskDefinition("a", "counting", 3, true, Map.of("data", "a"), "x", temp),
+                        catalog),
                 TaskResolver.resolve(new TaskDefinition("b", "counting", 1, false, Map.of("data", "b"), "x", temp),
                         catalog));
         ModelEvaluation.Report report = ModelEvaluation.run(model(new float[] {0}), tasks,

@@ -144,7 +144,8 @@ public class MultiTaskEvaluatorFactory implements EvaluatorFactory {
                     scores.put(task.name(), result.score());
                 }
                 taskWeights.scaleWarning(scores).filter(w -> !warned.getAndSet(true)).ifPresent(w -> context
-                        .logger("evaluation").log(System.Logger.Level.WARNING, DESCRIPTOR.id() + " " + file + ": " + w));
+                        .logger("evaluation").log(System.Logger.Level.WARNING,
+                                DESCRIPTOR.id() + " " + file + ": " + w));
                 return new EvaluationResult(metrics, taskWeights.fitness(scores));
             }
 

@@ -62,7 +62,8 @@ class MultiTaskEvaluatorTest {
         TableLanguageModel lm = new TableLanguageModel().with(' ', -1).with('x', -3).with('y', -1);
         lm.table.put(10, -2.0);
         Path folder = Files.createDirectories(temp.resolve("tasks"));
-        FakeInference.jsonl(folder, "mc.jsonl", "{\"context\": \"Q:\", \"choices\": [\" x\", \" yyyy\"], \"label\": 1}");
+        FakeInference.jsonl(folder, "mc.jsonl",
+                "{\"context\": \"Q:\", \"choices\": [\" x\", \" yyyy\"], \"label\": 1}");
         FakeInference.jsonl(folder, "ppl.jsonl", "{\"input_ids\": [1, 10]}");
         Path tasks = Files.writeString(folder.resolve("multi.yml"), """
                 tasks:
