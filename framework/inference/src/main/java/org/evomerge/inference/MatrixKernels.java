@@ -334,7 +334,8 @@ final class MatrixKernels {
 
     /**
      * {@code gate[i] = silu(gate[i]) · up[i]} for {@code i} in {@code [from, to)}, with silu(g) = g / (1 + e^−g) in
-     * float and {@link Exponential}: lanes and the scalar tail give the same bits for the same input.
+     * float and {@link Exponential}: lanes and the scalar tail give the same bits for the same input, so where the
+     * thread count puts the ranges' boundaries does not matter.
      */
     static void siluTimes(float[] gate, float[] up, int from, int to) {
         int i = from;
