@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import org.evomerge.api.compute.AttentionShape;
 import org.evomerge.api.compute.InferenceOperations;
 import org.evomerge.api.compute.WeightHandle;
@@ -13,9 +12,11 @@ import org.evomerge.api.tensor.DType;
 /**
  * The CPU implementation of the inference kernels: matrix products with {@link MatrixKernels} (fused decode and dot
  * for one token, packed register-blocked tiles for a batch) parallel over row tiles on a {@link WorkerPool}, RMSNorm,
- * rotary embedding and attention with the Vector API. "Uploading" a matrix wraps its stored bytes (usually a memory
- * mapping) without copying: the CPU computes where the weights already are. It is what the inference engine uses
- * when the run's compute backend has no {@link InferenceOperations} of its own (the CPU backends). Thread-safe.
+ * rotary embedding and attention (its dot products with the Vector API). Each output value is computed by one thread
+ * in an order fixed by the kernels, so results have the same bits for any thread count and in any JVM. "Uploading" a
+ * matrix wraps its stored bytes (usually a memory mapping) without copying: the CPU computes where the weights already
+ * are. It is what the inference engine uses when the run's compute backend has no {@link InferenceOperations} of its
+ * own (the CPU backends). Thread-safe.
  */
 public final class CpuInferenceOperations implements InferenceOperations {
 
@@ -115,7 +116,7 @@ public final class CpuInferenceOperations implements InferenceOperations {
         RotaryEmbedding.rotate(x, offset, heads, headDim, cos, sin);
     }
 
-    /** Parallel over (token, head) pairs; scores and softmax in float with a vector exponential. */
+    /** Parallel over (token, head) pairs, each computed by one thread; scores and softmax in float. */
     @Override
     public void attention(AttentionShape shape, float[] keys, float[] values, float[] q, int start, int tokens,
                           float[] out) {
@@ -157,22 +158,20 @@ public final class CpuInferenceOperations implements InferenceOperations {
         });
     }
 
-    /** {@code scores[j] = e^(scores[j] − max)} for {@code j < count}; returns their sum. */
+    /**
+     * {@code scores[j] = e^(scores[j] − max)} for {@code j < count} with {@link Exponential}; returns their sum in
+     * the order of {@link MatrixKernels#sum}.
+     */
     private static float expShift(float[] scores, int count, float max) {
         var species = MatrixKernels.F;
-        FloatVector total = FloatVector.zero(species);
         int j = 0;
         for (; j <= count - species.length(); j += species.length()) {
-            FloatVector e = FloatVector.fromArray(species, scores, j).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(scores, j);
-            total = total.add(e);
+            Exponential.exp(FloatVector.fromArray(species, scores, j).sub(max)).intoArray(scores, j);
         }
-        float sum = total.reduceLanes(VectorOperators.ADD);
         for (; j < count; j++) {
-            scores[j] = (float) Math.exp(scores[j] - max);
-            sum += scores[j];
+            scores[j] = Exponential.exp(scores[j] - max);
         }
-        return sum;
+        return MatrixKernels.sum(scores, 0, count);
     }
 
     /** Nothing to release: the handles point into the models' own mappings. */

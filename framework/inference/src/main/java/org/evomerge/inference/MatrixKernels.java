@@ -10,17 +10,28 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API inner loops of the forward pass: dot products (plain, and fused with the decoding of a stored row
- * so a weight is read once, in its stored width) and a 4×4 register-blocked kernel that matrix-matrix products are
+ * so a weight is read once, in its stored width) and a 6-row register-blocked kernel that matrix-matrix products are
  * built from. Static, allocation-free; every method handles lengths that are not a multiple of the vector width.
+ *
+ * <p>Every sum is added in an order fixed here, so a result has the same bits in every JVM, at every stage of JIT
+ * compilation and on AVX2 and AVX-512 alike. The dot products share one order ({@link #PARTIALS}); the matrix-matrix
+ * kernel keeps one accumulator lane per output and adds along {@code k} in order. {@code reduceLanes(ADD)} appears
+ * nowhere: its order is unspecified, and the Vector API's Java code (what runs until C2 compiles a kernel) and the
+ * compiled intrinsic do add in different orders, so the first evaluations of a fresh JVM gave other bits than later
+ * ones. For the same reason the exponentials are {@link Exponential}'s, not the Vector API's {@code EXP}.
  */
 final class MatrixKernels {
 
-    /** The widest float species with at least 8 lanes (AVX-512: 16, AVX2: 8). */
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() >= 8
+    /**
+     * The float species: 16 lanes with AVX-512, else 8 (AVX2; on narrower hardware 8 lanes run in the Vector API's
+     * own code). Either way {@link #PARTIALS} is whole vectors.
+     */
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.length() == 16
             ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_256;
     private static final int L = F.length();
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
@@ -30,46 +41,92 @@ final class MatrixKernels {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
 
+    /**
+     * The order of every dot product {@code Σ w[i]·x[i]} (and of {@link #sum}) of {@code n} elements: product
+     * {@code i} of the first {@code n − n mod 32} is fused-multiply-added into partial sum {@code i mod 32}, in
+     * increasing {@code i}; the 32 partials are added by halves ({@link #sumPartials}); then the last
+     * {@code n mod 32} products are added one by one. Two 16-lane or four 8-lane accumulators hold the same 32
+     * partials, so the bits do not depend on the vector width.
+     */
+    static final int PARTIALS = 32;
+    /** Lane {@code j} takes lane {@code (j + 8) mod L}, and so on: the halvings of {@link #sumPartials}. */
+    private static final VectorShuffle<Float> ROTATE_8 = VectorShuffle.fromOp(F, j -> (j + 8) % L);
+    private static final VectorShuffle<Float> ROTATE_4 = VectorShuffle.fromOp(F, j -> (j + 4) % L);
+    private static final VectorShuffle<Float> ROTATE_2 = VectorShuffle.fromOp(F, j -> (j + 2) % L);
+
     private MatrixKernels() {
     }
 
-    /** {@code Σ a[aOff + i] · b[bOff + i]} for {@code i < n}. */
+    /** {@code Σ a[aOff + i] · b[bOff + i]} for {@code i < n}, in the order of {@link #PARTIALS}. */
     static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector p0 = FloatVector.zero(F);
+        FloatVector p1 = p0;
+        FloatVector p2 = p0;
+        FloatVector p3 = p0;
         int i = 0;
-        for (; i <= n - 2 * L; i += 2 * L) {
-            acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
-            acc1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), acc1);
+        for (; i <= n - PARTIALS; i += PARTIALS) {
+            p0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), p0);
+            p1 = FloatVector.fromArray(F, a, aOff + i + L).fma(FloatVector.fromArray(F, b, bOff + i + L), p1);
+            if (L == 8) {
+                p2 = FloatVector.fromArray(F, a, aOff + i + 2 * L)
+                        .fma(FloatVector.fromArray(F, b, bOff + i + 2 * L), p2);
+                p3 = FloatVector.fromArray(F, a, aOff + i + 3 * L)
+                        .fma(FloatVector.fromArray(F, b, bOff + i + 3 * L), p3);
+            }
         }
-        for (; i <= n - L; i += L) {
-            acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
-        }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumPartials(p0, p1, p2, p3);
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
         return sum;
     }
 
+    /** {@code Σ a[off + i]} for {@code i < n}, in the order of {@link #PARTIALS}. */
+    static float sum(float[] a, int off, int n) {
+        FloatVector p0 = FloatVector.zero(F);
+        FloatVector p1 = p0;
+        FloatVector p2 = p0;
+        FloatVector p3 = p0;
+        int i = 0;
+        for (; i <= n - PARTIALS; i += PARTIALS) {
+            p0 = p0.add(FloatVector.fromArray(F, a, off + i));
+            p1 = p1.add(FloatVector.fromArray(F, a, off + i + L));
+            if (L == 8) {
+                p2 = p2.add(FloatVector.fromArray(F, a, off + i + 2 * L));
+                p3 = p3.add(FloatVector.fromArray(F, a, off + i + 3 * L));
+            }
+        }
+        float sum = sumPartials(p0, p1, p2, p3);
+        for (; i < n; i++) {
+            sum += a[off + i];
+        }
+        return sum;
+    }
+
     /** Dot of a stored float32 row at byte {@code offset} of {@code w} with {@code x[xOff ..+n)}. */
     static float dotF32(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector p0 = FloatVector.zero(F);
+        FloatVector p1 = p0;
+        FloatVector p2 = p0;
+        FloatVector p3 = p0;
         int i = 0;
-        for (; i <= n - 2 * L; i += 2 * L) {
-            acc0 = FloatVector.fromMemorySegment(F, w, offset + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-            acc1 = FloatVector.fromMemorySegment(F, w, offset + 4L * (i + L), LE)
-                    .fma(FloatVector.fromArray(F, x, xOff + i + L), acc1);
+        for (; i <= n - PARTIALS; i += PARTIALS) {
+            p0 = f32(w, offset, i).fma(FloatVector.fromArray(F, x, xOff + i), p0);
+            p1 = f32(w, offset, i + L).fma(FloatVector.fromArray(F, x, xOff + i + L), p1);
+            if (L == 8) {
+                p2 = f32(w, offset, i + 2 * L).fma(FloatVector.fromArray(F, x, xOff + i + 2 * L), p2);
+                p3 = f32(w, offset, i + 3 * L).fma(FloatVector.fromArray(F, x, xOff + i + 3 * L), p3);
+            }
         }
-        for (; i <= n - L; i += L) {
-            acc0 = FloatVector.fromMemorySegment(F, w, offset + 4L * i, LE).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-        }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumPartials(p0, p1, p2, p3);
         for (; i < n; i++) {
             sum += w.get(FLOAT, offset + 4L * i) * x[xOff + i];
         }
         return sum;
+    }
+
+    private static FloatVector f32(MemorySegment w, long offset, int element) {
+        return FloatVector.fromMemorySegment(F, w, offset + 4L * element, LE);
     }
 
     /**
@@ -77,21 +134,44 @@ final class MatrixKernels {
      * is exact, so the weight is decoded in registers and never written anywhere.
      */
     static float dotBf16(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        FloatVector acc0 = FloatVector.zero(F);
-        FloatVector acc1 = FloatVector.zero(F);
+        FloatVector p0 = FloatVector.zero(F);
+        FloatVector p1 = p0;
+        FloatVector p2 = p0;
+        FloatVector p3 = p0;
         int i = 0;
-        for (; i <= n - 2 * L; i += 2 * L) {
-            acc0 = bf16(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-            acc1 = bf16(w, offset + 2L * (i + L)).fma(FloatVector.fromArray(F, x, xOff + i + L), acc1);
+        for (; i <= n - PARTIALS; i += PARTIALS) {
+            p0 = bf16(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), p0);
+            p1 = bf16(w, offset + 2L * (i + L)).fma(FloatVector.fromArray(F, x, xOff + i + L), p1);
+            if (L == 8) {
+                p2 = bf16(w, offset + 2L * (i + 2 * L)).fma(FloatVector.fromArray(F, x, xOff + i + 2 * L), p2);
+                p3 = bf16(w, offset + 2L * (i + 3 * L)).fma(FloatVector.fromArray(F, x, xOff + i + 3 * L), p3);
+            }
         }
-        for (; i <= n - L; i += L) {
-            acc0 = bf16(w, offset + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), acc0);
-        }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = sumPartials(p0, p1, p2, p3);
         for (; i < n; i++) {
             sum += Float.intBitsToFloat(w.get(SHORT, offset + 2L * i) << 16) * x[xOff + i];
         }
         return sum;
+    }
+
+    /**
+     * The sum of the 32 partials of {@link #PARTIALS} ({@code p0}, {@code p1} with 16 lanes; {@code p0} to {@code p3}
+     * with 8), added by halves: {@code h[j] = p[j] + p[j+16]}, {@code q[j] = h[j] + h[j+8]}, then
+     * {@code ((q0+q4) + (q2+q6)) + ((q1+q5) + (q3+q7))}. Each halving adds a vector and its lanes rotated by a fixed
+     * shuffle; lanes past the half hold sums nobody reads.
+     */
+    private static float sumPartials(FloatVector p0, FloatVector p1, FloatVector p2, FloatVector p3) {
+        FloatVector q;
+        if (L == 16) {
+            FloatVector h = p0.add(p1);
+            q = h.add(h.rearrange(ROTATE_8));
+        } else {
+            // p0..p3 hold partials 0-7, 8-15, 16-23, 24-31: (p0 + p2) is h[0..8), (p1 + p3) is h[8..16).
+            q = p0.add(p2).add(p1.add(p3));
+        }
+        FloatVector r = q.add(q.rearrange(ROTATE_4));
+        FloatVector s = r.add(r.rearrange(ROTATE_2));
+        return s.lane(0) + s.lane(1);
     }
 
     /** Decodes {@code n} stored bfloat16 values at byte {@code offset} of {@code w} into {@code dst[dstOff ..)}. */
@@ -112,24 +192,34 @@ final class MatrixKernels {
 
     /**
      * Dot of a stored Q8_0 row ({@code n / 32} blocks of an fp16 scale and 32 signed bytes) with {@code x}: each
-     * block's bytes are widened to floats in registers, dotted with {@code x}, and the block sum scaled once.
+     * block's bytes are widened to floats in registers and multiplied by the block's scale, which is exact (an 8-bit
+     * integer times an 11-bit significand) and gives the values {@link org.evomerge.kernels.QuantCodecs#decodeQ8_0}
+     * decodes; a block is 32 elements, so each lands in its own partial of {@link #PARTIALS}.
      *
      * @param n a multiple of 32
      */
     static float dotQ8_0(MemorySegment w, long offset, float[] x, int xOff, int n) {
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector p0 = FloatVector.zero(F);
+        FloatVector p1 = p0;
+        FloatVector p2 = p0;
+        FloatVector p3 = p0;
         long block = offset;
-        for (int i = 0; i < n; i += 32, block += 34) {
-            float d = Float.float16ToFloat(w.get(SHORT, block));
-            FloatVector sum = FloatVector.zero(F);
-            for (int j = 0; j < 32; j += L) {
-                FloatVector q = (FloatVector) ByteVector.fromMemorySegment(B, w, block + 2 + j, LE)
-                        .convertShape(VectorOperators.B2F, F, 0);
-                sum = q.fma(FloatVector.fromArray(F, x, xOff + i + j), sum);
+        for (int i = 0; i < n; i += PARTIALS, block += 34) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, block)));
+            p0 = q8(w, block, 0, d).fma(FloatVector.fromArray(F, x, xOff + i), p0);
+            p1 = q8(w, block, L, d).fma(FloatVector.fromArray(F, x, xOff + i + L), p1);
+            if (L == 8) {
+                p2 = q8(w, block, 2 * L, d).fma(FloatVector.fromArray(F, x, xOff + i + 2 * L), p2);
+                p3 = q8(w, block, 3 * L, d).fma(FloatVector.fromArray(F, x, xOff + i + 3 * L), p3);
             }
-            acc = sum.fma(FloatVector.broadcast(F, d), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumPartials(p0, p1, p2, p3);
+    }
+
+    /** Elements {@code [j, j + L)} of the Q8_0 block at byte {@code block}, decoded with its scale {@code d}. */
+    private static FloatVector q8(MemorySegment w, long block, int j, FloatVector d) {
+        return ((FloatVector) ByteVector.fromMemorySegment(B, w, block + 2 + j, LE)
+                .convertShape(VectorOperators.B2F, F, 0)).mul(d);
     }
 
     /** Tokens per packed input panel: two vectors, so the 6-row kernel holds 12 accumulators. */
@@ -242,17 +332,21 @@ final class MatrixKernels {
         }
     }
 
-    /** {@code gate[i] = silu(gate[i]) · up[i]} for {@code i} in {@code [from, to)}, with silu(g) = g / (1 + e^−g). */
+    /**
+     * {@code gate[i] = silu(gate[i]) · up[i]} for {@code i} in {@code [from, to)}, with silu(g) = g / (1 + e^−g) in
+     * float and {@link Exponential}: lanes and the scalar tail give the same bits for the same input, so where the
+     * thread count puts the ranges' boundaries does not matter.
+     */
     static void siluTimes(float[] gate, float[] up, int from, int to) {
         int i = from;
         for (; i <= to - L; i += L) {
             FloatVector g = FloatVector.fromArray(F, gate, i);
-            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector silu = g.div(Exponential.exp(g.neg()).add(1f));
             silu.mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < to; i++) {
             float g = gate[i];
-            gate[i] = (float) (g / (1 + Math.exp(-g))) * up[i];
+            gate[i] = g / (Exponential.exp(-g) + 1f) * up[i];
         }
     }
 }

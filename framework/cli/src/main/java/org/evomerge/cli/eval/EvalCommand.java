@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Evaluate a model on one or more tasks.",
                 "Tasks are task files (docs/evaluation.md); prints each task's metrics and the combined fitness (the"
-                        + " weighted mean of the task scores). Shortcut: --task ID --data F.jsonl runs evaluator ID on"
+                        + " weighted sum of the task scores). Shortcut: --task ID --data F.jsonl runs evaluator ID on"
                         + " a dataset. Results are cached by a hash of the weights and the task in"
                         + " ~/.cache/evomerge/evaluations (not for external evaluators: openai-http, command)."})
 public final class EvalCommand implements Runnable {
@@ -97,6 +97,7 @@ public final class EvalCommand implements Runnable {
             }
             report = ModelEvaluation.run(opened, resolved, context, cache);
         }
+        report.warnings().forEach(w -> spec.commandLine().getErr().println("evomerge: warning: " + w));
         print(target, report);
     }
 
@@ -112,7 +113,7 @@ public final class EvalCommand implements Runnable {
             } else if (data != null && EVALUATOR_ID.matcher(task).matches()) {
                 Map<String, Object> raw = new LinkedHashMap<>(parameters);
                 raw.put("data", data.toString());
-                definition = new TaskDefinition(task, task, 1, raw, "--task " + task, cwd);
+                definition = new TaskDefinition(task, task, 1, false, raw, "--task " + task, cwd);
                 shortcutUsed = true;
             } else {
                 throw EvomergeException.configuration("--task " + task + ": no such task file"

@@ -17,8 +17,8 @@ import org.evomerge.kernels.ElementMath;
 /**
  * The merge operations of {@link VectorBackend} with the Vector API, several elements at a time. Every lane performs
  * the reference backend's operations in the same order, so masks, task vectors, combinations and combines give the
- * same bits as {@link ReferenceBackend}; only the L1 norms (double sums over lanes, then across lanes) agree within
- * rounding. Shapes that do not fit (lanes not dividing 64) and tails fall back to the reference loops.
+ * same bits as {@link ReferenceBackend}; only the L1 norms (double sums per lane, then the lanes in lane order) agree
+ * within rounding. Shapes that do not fit (lanes not dividing 64) and tails fall back to the reference loops.
  */
 final class MergeLanes {
 
@@ -164,8 +164,8 @@ final class MergeLanes {
             }
             mask[word] = bits;
         }
-        double totalSum = total.reduceLanes(VectorOperators.ADD);
-        double keptSum = kept.reduceLanes(VectorOperators.ADD);
+        double totalSum = VectorBackend.sumLanes(total);
+        double keptSum = VectorBackend.sumLanes(kept);
         long tailBits = 0;
         for (int i = end; i < n; i++) {
             float m = Math.abs(x[i] - base[i]);
@@ -599,8 +599,8 @@ final class MergeLanes {
             }
             mask[word] = bits;
         }
-        double totalSum = total.reduceLanes(VectorOperators.ADD);
-        double keptSum = kept.reduceLanes(VectorOperators.ADD);
+        double totalSum = VectorBackend.sumLanes(total);
+        double keptSum = VectorBackend.sumLanes(kept);
         long tailBits = 0;
         for (int i = end; i < n; i++) {
             float m = Math.abs(x[i] - base[i]);

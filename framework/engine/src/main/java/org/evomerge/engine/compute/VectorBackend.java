@@ -19,8 +19,10 @@ import org.evomerge.api.tensor.DType;
 
 /**
  * The CPU backend with the Vector API (SIMD). Element-wise operations use lane-wise fused multiply-add, so they give
- * the same bits as {@link ReferenceBackend}; reductions accumulate in double but in another order, so they agree
- * with the reference within rounding. Types without a SIMD path use the reference loops.
+ * the same bits as {@link ReferenceBackend}; reductions accumulate in double but in another order (one partial sum
+ * per lane, then the lanes in lane order: {@link #sumLanes}), so they agree with the reference within rounding and
+ * give the same bits from run to run on machines of one vector width. Types without a SIMD path use the reference
+ * loops.
  */
 public final class VectorBackend implements ComputeBackend {
 
@@ -264,9 +266,23 @@ public final class VectorBackend implements ComputeBackend {
                 acc = da.fma(db, acc);
             }
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = sumLanes(acc);
         for (; i < a.length; i++) {
             sum += (double) a[i] * b[i];
+        }
+        return sum;
+    }
+
+    /**
+     * The lanes' sum, added in lane order. Not {@code reduceLanes(ADD)}: its order is unspecified, and the Vector API's
+     * Java code (what runs before the JIT compiles a kernel, and again after a deoptimisation) and the compiled
+     * intrinsic add in different orders, so a merge's sums, and the merged weights that depend on them, would vary
+     * with when the JIT got to the kernel.
+     */
+    static double sumLanes(DoubleVector v) {
+        double sum = v.lane(0);
+        for (int lane = 1; lane < v.length(); lane++) {
+            sum += v.lane(lane);
         }
         return sum;
     }

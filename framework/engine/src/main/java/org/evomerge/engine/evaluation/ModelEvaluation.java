@@ -7,22 +7,25 @@ import java.util.Optional;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.evaluation.EvaluationResult;
 import org.evomerge.api.evaluation.Evaluator;
+import org.evomerge.api.evaluation.TaskWeights;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.model.Model;
 
 /**
  * Evaluates one model on resolved tasks, through the cache when one is given: results of evaluators that declare
  * {@link Capability#EXTERNAL} (a server or script whose answer may change without the weights changing) are never
- * cached. The combined fitness is the weighted mean of the task scores.
+ * cached. The combined fitness is {@link TaskWeights}'s weighted sum of the task scores, as in {@code evolve}.
  */
 public final class ModelEvaluation {
 
     /**
-     * @param tasks   per task name, its result
-     * @param fitness {@code sum(weight * score) / sum(weight)}
-     * @param cached  names of the tasks answered from the cache
+     * @param tasks    per task name, its result
+     * @param fitness  {@code Σ weight · score} ({@link TaskWeights#fitness})
+     * @param cached   names of the tasks answered from the cache
+     * @param warnings what the user should know about the fitness ({@link TaskWeights#scaleWarning})
      */
-    public record Report(Map<String, EvaluationResult> tasks, double fitness, List<String> cached) {
+    public record Report(Map<String, EvaluationResult> tasks, double fitness, List<String> cached,
+                         List<String> warnings) {
     }
 
     private ModelEvaluation() {
@@ -32,8 +35,6 @@ public final class ModelEvaluation {
         Map<String, EvaluationResult> results = new LinkedHashMap<>();
         List<String> cached = new java.util.ArrayList<>();
         String weights = null;
-        double weighted = 0;
-        double totalWeight = 0;
         for (ResolvedTask task : tasks) {
             boolean cacheable = cache.isPresent() && !task.factory().descriptor().has(Capability.EXTERNAL);
             String key = null;
@@ -57,9 +58,18 @@ public final class ModelEvaluation {
                 }
             }
             results.put(task.definition().name(), result);
-            weighted += task.definition().weight() * result.score();
-            totalWeight += task.definition().weight();
         }
-        return new Report(results, totalWeight == 0 ? Double.NaN : weighted / totalWeight, cached);
+        TaskWeights taskWeights = taskWeights(tasks);
+        Map<String, Double> scores = new LinkedHashMap<>();
+        results.forEach((name, result) -> scores.put(name, result.score()));
+        return new Report(results, taskWeights.fitness(scores), cached,
+                taskWeights.scaleWarning(scores).stream().toList());
+    }
+
+    /** The tasks' weights in task order, and whether any was written. */
+    private static TaskWeights taskWeights(List<ResolvedTask> tasks) {
+        Map<String, Double> weights = new LinkedHashMap<>();
+        tasks.forEach(t -> weights.put(t.definition().name(), t.definition().weight()));
+        return new TaskWeights(weights, tasks.stream().anyMatch(t -> t.definition().weightGiven()));
     }
 }

@@ -11,13 +11,14 @@ import java.util.Objects;
  *
  * @param name        the task's name in reports ({@code tasks.NAME} in {@code --json})
  * @param evaluatorId the evaluator extension's id
- * @param weight      its weight in the combined fitness, positive
+ * @param weight      its weight in the combined fitness ({@link org.evomerge.api.evaluation.TaskWeights}), positive
+ * @param weightGiven whether the weight was written, rather than the default 1
  * @param parameters  raw values (YAML types or text); relative paths are resolved against {@code baseDirectory}
  * @param source      where it was written, for error messages (a file path or a command-line description)
  * @param baseDirectory the folder relative paths are resolved against
  */
-public record TaskDefinition(String name, String evaluatorId, double weight, Map<String, Object> parameters,
-        String source, Path baseDirectory) {
+public record TaskDefinition(String name, String evaluatorId, double weight, boolean weightGiven,
+        Map<String, Object> parameters, String source, Path baseDirectory) {
 
     public TaskDefinition {
         Objects.requireNonNull(name, "name");

@@ -71,8 +71,8 @@ public final class TaskFileReader {
             }
             parameters.put("data", top.get("data"));
         }
-        return new TaskDefinition(name, evaluator.toString(), weight(absolute, top.get("weight")), parameters,
-                absolute.toString(), absolute.getParent());
+        return new TaskDefinition(name, evaluator.toString(), weight(absolute, top.get("weight")),
+                top.get("weight") != null, parameters, absolute.toString(), absolute.getParent());
     }
 
     private static double weight(Path file, Object value) {

@@ -23,6 +23,7 @@ import org.evomerge.api.context.RunContext;
 import org.evomerge.api.evaluation.EvaluationResult;
 import org.evomerge.api.evaluation.Evaluator;
 import org.evomerge.api.evaluation.EvaluatorFactory;
+import org.evomerge.api.evaluation.TaskWeights;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionFactory;
@@ -268,7 +269,7 @@ public final class EvolutionJob {
                     .create(selectionParameters.get(), extensionContext));
             Optional<Mutation> mutation = mutationExtension.map(e -> lineage.track(((MutationFactory) e.factory())
                     .create(mutationParameters.get(), extensionContext)));
-            Objectives objectives = objectives(run);
+            Objectives objectives = objectives(run, context);
             SearchProblem problem = new SearchProblem(space, seeds, objectives.count(), selection, mutation,
                     crossover.map(lineage::track));
             SearchStrategy strategy = ((SearchStrategyFactory) strategyExtension.factory())
@@ -562,10 +563,12 @@ public final class EvolutionJob {
         };
     }
 
-    private static Objectives objectives(RunFile run) {
+    private static Objectives objectives(RunFile run, RunContext context) {
         Map<String, Double> weights = new LinkedHashMap<>();
         run.tasks().forEach(t -> weights.put(t.name(), t.weight()));
-        return new Objectives(run.objectives(), weights);
+        TaskWeights taskWeights = new TaskWeights(weights, run.tasks().stream().anyMatch(RunFile.Task::weightGiven));
+        System.Logger logger = context.logger("evolution");
+        return new Objectives(run.objectives(), taskWeights, w -> logger.log(System.Logger.Level.WARNING, w));
     }
 
     /**

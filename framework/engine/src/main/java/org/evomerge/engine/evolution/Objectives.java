@@ -4,27 +4,37 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.evomerge.api.evaluation.EvaluationResult;
+import org.evomerge.api.evaluation.TaskWeights;
 import org.evomerge.api.selection.Fitness;
 
 /**
- * How task scores become a fitness: one weighted sum Σ weight·score (mergekit-evolve's and EvoMerge's fitness; the
- * weights are not normalised), or one objective per task in task order for multi-objective search.
+ * How task scores become a fitness: one weighted sum ({@link TaskWeights}, the same fitness {@code eval} prints), or
+ * one objective per task in task order for multi-objective search. Thread-safe.
  */
 public final class Objectives {
 
     private final RunFile.ObjectiveMode mode;
-    private final Map<String, Double> weights;
+    private final TaskWeights weights;
+    private final Consumer<String> warnings;
+    private final AtomicBoolean warned = new AtomicBoolean();
 
-    /** @param weights task name → weight, in task order */
-    public Objectives(RunFile.ObjectiveMode mode, Map<String, Double> weights) {
-        this.mode = mode;
-        this.weights = new LinkedHashMap<>(weights);
+    /**
+     * @param weights  the tasks, in task order, with their weights
+     * @param warnings where the weighted sum's {@link TaskWeights#scaleWarning} goes, once per run
+     */
+    public Objectives(RunFile.ObjectiveMode mode, TaskWeights weights, Consumer<String> warnings) {
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.weights = Objects.requireNonNull(weights, "weights");
+        this.warnings = Objects.requireNonNull(warnings, "warnings");
     }
 
     /** The objective names the journal's start line lists: the tasks, or {@code weighted} for the sum. */
     public List<String> names() {
-        return mode == RunFile.ObjectiveMode.SEPARATE ? List.copyOf(weights.keySet()) : List.of("weighted");
+        return mode == RunFile.ObjectiveMode.SEPARATE ? List.copyOf(weights.weights().keySet()) : List.of("weighted");
     }
 
     public int count() {
@@ -33,19 +43,21 @@ public final class Objectives {
 
     /** @throws IllegalStateException if a task's score is missing or not finite */
     public Fitness fitness(Map<String, EvaluationResult> results) {
-        List<Double> scores = new ArrayList<>();
-        double sum = 0;
-        for (Map.Entry<String, Double> task : weights.entrySet()) {
-            EvaluationResult r = results.get(task.getKey());
+        Map<String, Double> scores = new LinkedHashMap<>();
+        for (String task : weights.weights().keySet()) {
+            EvaluationResult r = results.get(task);
             if (r == null) {
-                throw new IllegalStateException("task '" + task.getKey() + "' gave no result");
+                throw new IllegalStateException("task '" + task + "' gave no result");
             }
             if (!Double.isFinite(r.score())) {
-                throw new IllegalStateException("task '" + task.getKey() + "' gave the score " + r.score());
+                throw new IllegalStateException("task '" + task + "' gave the score " + r.score());
             }
-            scores.add(r.score());
-            sum += task.getValue() * r.score();
+            scores.put(task, r.score());
         }
-        return mode == RunFile.ObjectiveMode.SEPARATE ? new Fitness(scores) : Fitness.of(sum);
+        if (mode == RunFile.ObjectiveMode.SEPARATE) {
+            return new Fitness(new ArrayList<>(scores.values()));
+        }
+        weights.scaleWarning(scores).filter(w -> !warned.getAndSet(true)).ifPresent(warnings);
+        return Fitness.of(weights.fitness(scores));
     }
 }

@@ -85,7 +85,7 @@ public record RunFile(
 
     /** How a candidate's task scores become its fitness. */
     public enum ObjectiveMode {
-        /** One objective: Σ weight·score over the tasks. */
+        /** One objective: Σ weight·score over the tasks ({@link org.evomerge.api.evaluation.TaskWeights}). */
         WEIGHTED,
         /** One objective per task, in task order (for multi-objective strategies such as NSGA-II). */
         SEPARATE
@@ -152,11 +152,12 @@ public record RunFile(
      * @param data       the dataset (JSONL), if the task has one; handed to the evaluator as its {@code data}
      * @param parameters the evaluator's other parameters
      * @param weight     the task's weight in a weighted objective
+     * @param weightGiven whether the weight was written, rather than the default 1
      * @param key        where it was declared, for error messages ({@code FILE:LINE:COLUMN: 'evaluators[1]'} or a
      *                   task file)
      */
     public record Task(String name, String evaluator, Optional<Path> data, Map<String, Object> parameters,
-                       double weight, String key) {
+                       double weight, boolean weightGiven, String key) {
         public Task {
             parameters = Map.copyOf(parameters);
         }

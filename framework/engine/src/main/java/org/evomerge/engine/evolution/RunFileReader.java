@@ -263,7 +263,7 @@ public final class RunFileReader {
         String where = prefix.isEmpty() ? d.file.toString()
                 : d.where(prefix.substring(0, prefix.length() - 1)) + ": '" + prefix.substring(0, prefix.length() - 1)
                 + "'";
-        return new RunFile.Task(name, evaluator, data, parameters, weight, where);
+        return new RunFile.Task(name, evaluator, data, parameters, weight, entry.containsKey("weight"), where);
     }
 
     private static RunFile.Budget budget(Document d, Map<String, Object> b) {

@@ -21,6 +21,7 @@ import org.evomerge.api.context.RunContext;
 import org.evomerge.api.evaluation.EvaluationResult;
 import org.evomerge.api.evaluation.Evaluator;
 import org.evomerge.api.evaluation.EvaluatorFactory;
+import org.evomerge.api.evaluation.TaskWeights;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
@@ -30,6 +31,8 @@ import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.ParameterType;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.engine.evolution.Objectives;
+import org.evomerge.engine.evolution.RunFile;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,7 +128,8 @@ class EvaluationTasksTest {
     void resultsAreCachedByWeightsAndTaskAndInvalidatedByDatasetEdits() throws Exception {
         Files.write(temp.resolve("d.jsonl"), new byte[] {5});
         CountingFactory factory = new CountingFactory(Set.of());
-        TaskDefinition definition = new TaskDefinition("t", "counting", 1, Map.of("data", "d.jsonl"), "test", temp);
+        TaskDefinition definition = new TaskDefinition("t", "counting", 1, false, Map.of("data", "d.jsonl"), "test",
+                temp);
         ResolvedTask task = TaskResolver.resolve(definition, catalog(factory));
         EvaluationCache cache = new EvaluationCache(temp.resolve("cache"));
         Model model = model(new float[] {1, 2, 3});
@@ -152,15 +156,47 @@ class EvaluationTasksTest {
     }
 
     @Test
-    void fitnessIsTheWeightedMeanOfTaskScores() throws Exception {
+    void fitnessIsTheWeightedSumOfTaskScoresAsInEvolve() throws Exception {
         Files.write(temp.resolve("a"), new byte[] {1});
         Files.write(temp.resolve("b"), new byte[] {4});
         ExtensionCatalog catalog = catalog(new CountingFactory(Set.of()));
         List<ResolvedTask> tasks = List.of(
-                TaskResolver.resolve(new TaskDefinition("a", "counting", 3, Map.of("data", "a"), "x", temp), catalog),
-                TaskResolver.resolve(new TaskDefinition("b", "counting", 1, Map.of("data", "b"), "x", temp), catalog));
-        assertEquals((3 * 1 + 4) / 4.0, ModelEvaluation.run(model(new float[] {0}), tasks,
-                Mockito.mock(RunContext.class), Optional.empty()).fitness(), 1e-12);
+                TaskResolver.resolve(new TaskDefinition("a", "counting", 3, true, Map.of("data", "a"), "x", temp),
+                        catalog),
+                TaskResolver.resolve(new TaskDefinition("b", "counting", 1, false, Map.of("data", "b"), "x", temp),
+                        catalog));
+        ModelEvaluation.Report report = ModelEvaluation.run(model(new float[] {0}), tasks,
+                Mockito.mock(RunContext.class), Optional.empty());
+        assertEquals(3 * 1 + 4, report.fitness());
+        assertEquals(List.of(), report.warnings(), "a weight was given");
+        // evolve's weighted objective over the same results: the same number (it was the sum while eval took the mean)
+        Objectives objectives = new Objectives(RunFile.ObjectiveMode.WEIGHTED,
+                new TaskWeights(Map.of("a", 3.0, "b", 1.0), true), w -> { });
+        assertEquals(report.fitness(), objectives.fitness(report.tasks()).primary());
+    }
+
+    @Test
+    void unweightedTasksOfDifferentScalesAreReportedWithAWarning() throws Exception {
+        Files.write(temp.resolve("a"), new byte[] {1});
+        Files.write(temp.resolve("b"), new byte[] {4});
+        ExtensionCatalog catalog = catalog(new CountingFactory(Set.of()));
+        List<ResolvedTask> tasks = List.of(
+                TaskResolver.resolve(new TaskDefinition("a", "counting", 1, false, Map.of("data", "a"), "x", temp),
+                        catalog),
+                TaskResolver.resolve(new TaskDefinition("b", "counting", 1, false, Map.of("data", "b"), "x", temp),
+                        catalog));
+        ModelEvaluation.Report report = ModelEvaluation.run(model(new float[] {0}), tasks,
+                Mockito.mock(RunContext.class), Optional.empty());
+        assertEquals(5.0, report.fitness());
+        assertEquals(1, report.warnings().size());
+        assertTrue(report.warnings().getFirst().contains("'b' (4.0) outside [0, 1], 'a' (1.0) within it"),
+                report.warnings().getFirst());
+        List<String> logged = new java.util.ArrayList<>();
+        Objectives objectives = new Objectives(RunFile.ObjectiveMode.WEIGHTED,
+                new TaskWeights(Map.of("a", 1.0, "b", 1.0), false), logged::add);
+        objectives.fitness(report.tasks());
+        objectives.fitness(report.tasks());
+        assertEquals(report.warnings(), logged, "evolve warns once per run, with the same words");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.evomerge.engine.evolution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -179,6 +180,8 @@ class RunFileReaderTest {
         RunFile.Task task = run.tasks().getFirst();
         assertEquals("arc", task.name());
         assertEquals(0.6, task.weight());
+        assertTrue(task.weightGiven());
+        assertFalse(parse(MINIMAL).tasks().getFirst().weightGiven(), "no weight: the default 1");
         assertEquals(temp.resolve("tasks/arc.jsonl"), task.data().orElseThrow());
     }
 

@@ -12,11 +12,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.evaluation.EvaluationResult;
 import org.evomerge.api.evaluation.Evaluator;
 import org.evomerge.api.evaluation.EvaluatorFactory;
+import org.evomerge.api.evaluation.TaskWeights;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.model.Model;
@@ -36,9 +38,11 @@ import org.yaml.snakeyaml.error.YAMLException;
 /**
  * A weighted combination of this plugin's evaluators, each on its own dataset. The {@code tasks} file (YAML) lists
  * {@code name}, {@code evaluator}, {@code weight} (default 1), {@code data} (relative to the file) and
- * {@code parameters}; the fitness is {@code sum(weight * score) / sum(weight)}, and each sub-task's metrics are
- * reported as {@code NAME/METRIC} with its score as {@code NAME/score}. {@code sample} and {@code sample_seed},
- * when given here, apply to every sub-task that does not set its own.
+ * {@code parameters}; the score is {@code Σ weight · score} ({@link TaskWeights}: the fitness {@code eval} and
+ * {@code evolve} give the same sub-tasks listed as tasks of their own), and each sub-task's metrics are reported as
+ * {@code NAME/METRIC} with its score as {@code NAME/score}. {@code sample} and {@code sample_seed}, when given here,
+ * apply to every sub-task that does not set its own. Sub-task scores of different scales summed without any weight
+ * given are logged as a warning ({@link TaskWeights#scaleWarning}), once per evaluator.
  */
 @Extension
 public class MultiTaskEvaluatorFactory implements EvaluatorFactory {
@@ -126,19 +130,25 @@ public class MultiTaskEvaluatorFactory implements EvaluatorFactory {
             tasks.forEach(t -> t.evaluator().close());
             throw e;
         }
-        double totalWeight = tasks.stream().mapToDouble(SubTask::weight).sum();
+        Map<String, Double> weights = new LinkedHashMap<>();
+        tasks.forEach(t -> weights.put(t.name(), t.weight()));
+        TaskWeights taskWeights = new TaskWeights(weights, entries.stream().anyMatch(e -> e.get("weight") != null));
+        AtomicBoolean warned = new AtomicBoolean();
         return new Evaluator() {
             @Override
             public EvaluationResult evaluate(Model model) {
                 Map<String, Double> metrics = new LinkedHashMap<>();
-                double weighted = 0;
+                Map<String, Double> scores = new LinkedHashMap<>();
                 for (SubTask task : tasks) {
                     EvaluationResult result = task.evaluator().evaluate(model);
                     result.metrics().forEach((metric, value) -> metrics.put(task.name() + "/" + metric, value));
                     metrics.put(task.name() + "/score", result.score());
-                    weighted += task.weight() * result.score();
+                    scores.put(task.name(), result.score());
                 }
-                return new EvaluationResult(metrics, weighted / totalWeight);
+                taskWeights.scaleWarning(scores).filter(w -> !warned.getAndSet(true)).ifPresent(w -> context
+                        .logger("evaluation").log(System.Logger.Level.WARNING,
+                                DESCRIPTOR.id() + " " + file + ": " + w));
+                return new EvaluationResult(metrics, taskWeights.fitness(scores));
             }
 
             @Override
