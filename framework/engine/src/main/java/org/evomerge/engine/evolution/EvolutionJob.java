@@ -74,7 +74,7 @@ import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 import org.evomerge.engine.plugin.RegisteredExtension;
 import org.evomerge.engine.recipe.MergeRecipe;
-import org.evomerge.engine.recipe.RecipeReader;
+import org.evomerge.engine.recipe.RecipeOrigin;
 
 /**
  * {@code evomerge evolve}: sets a run up from its run file (checks every extension id and parameter against the
@@ -487,7 +487,7 @@ public final class EvolutionJob {
             };
         }
 
-        Optional<String> recipe(Genome genome) {
+        Optional<MergeRecipe> recipe(Genome genome) {
             return switch (genome) {
                 case ParameterGenome p when recipes != null -> Optional.of(recipes.recipe(p));
                 case ParameterGenome p when paths != null -> Optional.of(paths.recipe(paths.decode(p)));
@@ -506,8 +506,8 @@ public final class EvolutionJob {
                 }
                 return store.open(m);
             }
-            String text = recipe(genome).orElseThrow();
-            MergeRecipe recipe = RecipeReader.parse(text, runDir.resolve("candidate.yml"));
+            MergeRecipe recipe = recipe(genome).orElseThrow()
+                    .withOrigin(RecipeOrigin.built(runDir.resolve("candidate.yml")));
             return InMemoryMerge.merge(recipe, catalog, models, architectures, mergeContext, storage);
         }
     }
@@ -685,7 +685,8 @@ public final class EvolutionJob {
     /**
      * The most layer slots a layer-path genome may have (Sakana's DFS: 2 models × 32 layers × 3 repeats = 192). Each
      * slot is two dimensions of the search and possibly a slice of every candidate's recipe, so this also keeps
-     * the search's matrices and the recipes (read back as YAML, at most 3 MiB) within bounds.
+     * the search's matrices and the recipes (the best one is written as YAML, which {@code evomerge merge} reads
+     * up to 3 MiB) within bounds.
      */
     static final int MAX_LAYER_SLOTS = 4096;
 

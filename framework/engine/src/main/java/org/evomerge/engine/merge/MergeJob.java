@@ -251,7 +251,7 @@ public final class MergeJob {
                     continue;
                 }
                 int layers = models.get(source.model()).config().numLayers();
-                int end = source.layerRange().get()[1];
+                int end = source.layerRange().get().end();
                 if (layers > 0 && end > layers) {
                     throw EvomergeException.configuration(recipe.file() + ": layer_range of '" + source.model()
                             + "' ends at " + end + ", but the model has " + layers + " layers");

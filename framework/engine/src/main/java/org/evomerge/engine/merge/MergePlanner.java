@@ -19,6 +19,7 @@ import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.architecture.ArchitectureDescription;
 import org.evomerge.engine.architecture.TensorPlacement;
 import org.evomerge.engine.architecture.TensorRole;
+import org.evomerge.engine.recipe.LayerRange;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.ParameterResolver;
 import org.evomerge.engine.recipe.ParameterValue;
@@ -220,14 +221,14 @@ public final class MergePlanner {
         int outLayer = 0;
         for (RecipeSlice slice : stack.slices()) {
             RecipeSource lead = slice.sources().getFirst();
-            int start = lead.layerRange().map(r -> r[0]).orElse(0);
-            int length = lead.layerRange().map(r -> r[1] - r[0]).orElse(referenceLayers);
+            int start = lead.layerRange().map(LayerRange::start).orElse(0);
+            int length = lead.layerRange().map(LayerRange::length).orElse(referenceLayers);
             if (length <= 0 && stack.catchAll()) {
                 throw EvomergeException.input(recipe.file() + ": cannot tell how many layers '" + lead.model()
                         + "' has (no num_hidden_layers in its config)", null);
             }
             for (RecipeSource source : slice.sources()) {
-                int end = source.layerRange().map(r -> r[1]).orElse(0);
+                int end = source.layerRange().map(LayerRange::end).orElse(0);
                 int layers = moduleLayers(models.get(source.model()), stack, architecture);
                 if (end > layers && (layers > 0 || !stack.catchAll())) {
                     throw EvomergeException.configuration(recipe.file() + ": layer_range of '" + source.model()
@@ -355,12 +356,12 @@ public final class MergePlanner {
         String baseName = recipe.baseModel().orElse(null);
         boolean baseAmongSources = false;
         // Layer tensors are planned from the lead source's template at its first layer; each source reads its own layer.
-        int leadStart = slice.sources().getFirst().layerRange().map(r -> r[0]).orElse(0);
+        int leadStart = slice.sources().getFirst().layerRange().map(LayerRange::start).orElse(0);
         String prefix = stack.catchAll() ? "" : stack.module().prefix();
         for (RecipeSource source : slice.sources()) {
             String sourceTensor = leadName;
             if (indexInSlice >= 0) {
-                int sourceLayer = source.layerRange().map(r -> r[0]).orElse(0) + indexInSlice;
+                int sourceLayer = source.layerRange().map(LayerRange::start).orElse(0) + indexInSlice;
                 sourceTensor = renumber(leadName, prefix, leadStart, sourceLayer);
             }
             Model model = models.get(source.model());

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.engine.input.YamlInput;
 import org.evomerge.engine.parameter.LaxCoercion;
@@ -22,7 +23,8 @@ import org.evomerge.engine.parameter.LaxCoercion;
  * when the merge is planned). A missing method, not exactly one of the three forms, and malformed values are
  * configuration errors naming the file and the key; values are read by mergekit's (pydantic's) rules
  * ({@link LaxCoercion}). Features evomerge does not implement (LoRA and hub references, per-slice base models) are
- * refused by name rather than ignored.
+ * refused by name rather than ignored. The rules a recipe's content obeys are the parts' own (a recipe built in code
+ * obeys the same); the reader checks the YAML's shape and names the file and the key of a part that breaks one.
  *
  * <p>Keys mergekit does not know are ignored by mergekit (its pydantic models drop extra keys, at the top level and
  * inside every entry), and published recipes carry some (a top-level {@code normalize:}). By default they are
@@ -39,8 +41,6 @@ public final class RecipeReader {
     private static final Set<String> SLICE = Set.of("sources", "parameters", "base_model", "residual_weight");
     private static final Set<String> MODULE = Set.of("models", "slices", "parameters");
     private static final Set<String> SLICE_SOURCE = Set.of("model", "layer_range", "parameters");
-    private static final Set<String> DTYPES = Set.of("float32", "float16", "bfloat16", "float", "half", "bf16", "fp16",
-            "fp32");
 
     private final Path file;
     private final boolean strict;
@@ -111,7 +111,6 @@ public final class RecipeReader {
             throw error("give exactly one of 'models', 'slices' and 'modules'");
         }
         Optional<String> base = string(top.get("base_model"), "base_model");
-        base.ifPresent(b -> checkReference(b, "base_model"));
         boolean modelsForm = top.containsKey("models");
         List<RecipeSlice> slices = List.of();
         Map<String, RecipeModule> modules = new LinkedHashMap<>();
@@ -131,14 +130,16 @@ public final class RecipeReader {
                 List<RecipeSlice> moduleSlices = moduleModels
                         ? models(module.get("models"), where + ".models")
                         : slices(module.get("slices"), where + ".slices");
-                modules.put(entry.getKey(), new RecipeModule(entry.getKey(), moduleSlices, moduleModels,
-                        parameters(module.get("parameters"), where + ".parameters")));
+                Map<String, ParameterValue> moduleParameters = parameters(module.get("parameters"),
+                        where + ".parameters");
+                modules.put(entry.getKey(), checked(where, () -> new RecipeModule(entry.getKey(), moduleSlices,
+                        moduleModels, moduleParameters)));
             }
         } else {
             slices = modelsForm ? models(top.get("models"), "models") : slices(top.get("slices"), "slices");
         }
-        Optional<String> dtype = dtype(top.get("dtype"), "dtype");
-        Optional<String> outDtype = dtype(top.get("out_dtype"), "out_dtype");
+        Optional<String> dtype = string(top.get("dtype"), "dtype");
+        Optional<String> outDtype = string(top.get("out_dtype"), "out_dtype");
         OptionalLong randomSeed = OptionalLong.empty();
         if (top.get("random_seed") != null) {
             randomSeed = LaxCoercion.toInteger(top.get("random_seed"));
@@ -146,8 +147,12 @@ public final class RecipeReader {
                 throw error("'random_seed' must be a whole number, got " + top.get("random_seed"));
             }
         }
-        return new MergeRecipe(method, base, slices, modelsForm, parameters(top.get("parameters"), "parameters"),
-                dtype, outDtype, tokenizer, text, file, modules, randomSeed, warnings);
+        Map<String, ParameterValue> parameters = parameters(top.get("parameters"), "parameters");
+        List<RecipeSlice> topSlices = slices;
+        Optional<TokenizerSettings> vocabulary = tokenizer;
+        OptionalLong seed = randomSeed;
+        return checked("", () -> new MergeRecipe(method, base, topSlices, modelsForm, parameters, dtype, outDtype,
+                vocabulary, modules, seed, RecipeOrigin.read(file, text, warnings)));
     }
 
     /** A {@code models:} list as one slice whose sources have no layer range. */
@@ -160,14 +165,10 @@ public final class RecipeReader {
             checkKeys(entry, MODEL_ENTRY, where);
             String model = string(entry.get("model"), where + ".model")
                     .orElseThrow(() -> error("'" + where + ".model' is missing"));
-            checkReference(model, where + ".model");
-            sources.add(new RecipeSource(model, Optional.empty(), parameters(entry.get("parameters"),
-                    where + ".parameters")));
+            Map<String, ParameterValue> parameters = parameters(entry.get("parameters"), where + ".parameters");
+            sources.add(checked(where, () -> RecipeSource.everyLayer(model, parameters)));
         }
-        if (sources.isEmpty()) {
-            throw error("'" + key + "' is empty");
-        }
-        return List.of(new RecipeSlice(sources, Map.of()));
+        return List.of(checked(key, () -> RecipeSlice.ofModels(sources)));
     }
 
     private List<RecipeSlice> slices(Object value, String key) {
@@ -186,7 +187,6 @@ public final class RecipeReader {
             }
             List<RecipeSource> sources = new ArrayList<>();
             List<Object> sourceEntries = list(slice.get("sources"), where + ".sources");
-            Integer length = null;
             for (int j = 0; j < sourceEntries.size(); j++) {
                 String at = where + ".sources[" + j + "]";
                 Map<String, Object> source = mapping(sourceEntries.get(j), at);
@@ -194,19 +194,12 @@ public final class RecipeReader {
                 String model = string(source.get("model"), at + ".model")
                         .orElseThrow(() -> error("'" + at + ".model' is missing"));
                 checkReference(model, at + ".model");
-                int[] range = layerRange(source.get("layer_range"), at + ".layer_range");
-                if (length != null && range[1] - range[0] != length) {
-                    throw error("'" + at + ".layer_range' has " + (range[1] - range[0])
-                            + " layers; every source of a slice needs the same number (" + length + ")");
-                }
-                length = range[1] - range[0];
-                sources.add(new RecipeSource(model, Optional.of(range), parameters(source.get("parameters"),
-                        at + ".parameters")));
+                LayerRange range = layerRange(source.get("layer_range"), at + ".layer_range");
+                Map<String, ParameterValue> parameters = parameters(source.get("parameters"), at + ".parameters");
+                sources.add(checked(at, () -> new RecipeSource(model, Optional.of(range), parameters)));
             }
-            if (sources.isEmpty()) {
-                throw error("'" + where + ".sources' is empty");
-            }
-            slices.add(new RecipeSlice(sources, parameters(slice.get("parameters"), where + ".parameters")));
+            Map<String, ParameterValue> parameters = parameters(slice.get("parameters"), where + ".parameters");
+            slices.add(checked(where, () -> new RecipeSlice(sources, parameters)));
         }
         if (slices.isEmpty()) {
             throw error("'" + key + "' is empty");
@@ -299,36 +292,46 @@ public final class RecipeReader {
         }
     }
 
-    private Optional<String> dtype(Object value, String key) {
-        Optional<String> d = string(value, key);
-        d.ifPresent(v -> {
-            if (!DTYPES.contains(v)) {
-                throw error("'" + key + "' must be float32, bfloat16 or float16, got '" + v + "'");
-            }
-        });
-        return d;
-    }
-
+    /**
+     * Checks a reference by the recipe rule ({@link RecipeSource#checkReference}) where the part that holds it is not
+     * built yet, so that the message names the reference's own key.
+     */
     private void checkReference(String model, String key) {
-        if (model.contains("+")) {
-            throw error("'" + key + "' = '" + model + "': LoRA references (model+lora) are not supported yet;"
-                    + " merge the LoRA into its model first");
-        }
-        if (model.contains("@")) {
-            throw error("'" + key + "' = '" + model + "': revisions (@rev) name Hugging Face hub models, which"
-                    + " evomerge does not download; give a local folder");
-        }
+        checked("", () -> {
+            RecipeSource.checkReference(model, key);
+            return model;
+        });
     }
 
-    private int[] layerRange(Object value, String key) {
+    private LayerRange layerRange(Object value, String key) {
         List<Object> range = list(value, key);
         OptionalLong start = range.size() == 2 ? LaxCoercion.toInteger(range.get(0)) : OptionalLong.empty();
         OptionalLong end = range.size() == 2 ? LaxCoercion.toInteger(range.get(1)) : OptionalLong.empty();
-        if (start.isEmpty() || end.isEmpty() || start.getAsLong() < 0 || end.getAsLong() <= start.getAsLong()
-                || end.getAsLong() > Integer.MAX_VALUE) {
-            throw error("'" + key + "' must be [start, end) with 0 <= start < end, got " + value);
+        if (start.isEmpty() || end.isEmpty() || !fitsInt(start.getAsLong()) || !fitsInt(end.getAsLong())) {
+            throw error("'" + key + "' " + LayerRange.RULE + ", got " + value);
         }
-        return new int[] {(int) start.getAsLong(), (int) end.getAsLong()};
+        try {
+            return new LayerRange((int) start.getAsLong(), (int) end.getAsLong());
+        } catch (InvalidRecipeException e) {
+            throw error("'" + e.keyUnder(key) + "' " + e.problem() + ", got " + value);
+        }
+    }
+
+    private static boolean fitsInt(long value) {
+        return value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE;
+    }
+
+    /**
+     * Builds a recipe part, which checks the recipe rules; a part that breaks one is an error naming the file and the
+     * offending key under {@code where}, the key of the part.
+     */
+    private <T> T checked(String where, Supplier<T> part) {
+        try {
+            return part.get();
+        } catch (InvalidRecipeException e) {
+            String key = e.keyUnder(where);
+            throw error(key.isEmpty() ? e.problem() : "'" + key + "' " + e.problem());
+        }
     }
 
     /** A whole number by pydantic's rules (2, 2.0, "2"), else an error naming the key. */
@@ -370,15 +373,18 @@ public final class RecipeReader {
 
     private ParameterValue scalarOrGradient(Object value, String key) {
         if (value instanceof List<?> list) {
-            if (list.isEmpty() || list.stream().anyMatch(e -> e instanceof List<?> || e instanceof Map<?, ?> || e == null)) {
-                throw error("'" + key + "' must be a value or a list of values (a gradient), got " + value);
-            }
-            return new ParameterValue.Gradient(new ArrayList<>(list));
+            return withValue(key, value, () -> new ParameterValue.Gradient(new ArrayList<>(list)));
         }
-        if (value == null || value instanceof Map<?, ?>) {
-            throw error("'" + key + "' must be a value, a list of values or a list of {filter, value}, got " + value);
+        return withValue(key, value, () -> new ParameterValue.Scalar(value));
+    }
+
+    /** {@link #checked}, with the value that broke the rule in the message. */
+    private <T> T withValue(String key, Object value, Supplier<T> part) {
+        try {
+            return part.get();
+        } catch (InvalidRecipeException e) {
+            throw error("'" + e.keyUnder(key) + "' " + e.problem() + ", got " + value);
         }
-        return new ParameterValue.Scalar(value);
     }
 
     /**
