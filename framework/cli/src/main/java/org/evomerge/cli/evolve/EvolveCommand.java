@@ -91,8 +91,8 @@ public final class EvolveCommand implements Runnable {
         pluginDirs.addAll(session.settings().plugins().dirs());
         EvolutionJob.Result result = EvolutionJob.run(run, session.plugins().catalog(), session.modelFormats(),
                 session.architectures(), session.runContext(),
-                new EvolutionJob.Options(runDir, resume, VersionProvider.evomergeVersion(), "safetensors",
-                        execution(run, cwd), pluginDirs),
+                new EvolutionJob.Options(runDir, resume, VersionProvider.evomergeVersion(),
+                        session.settings().output().format(), execution(run, cwd), pluginDirs),
                 session.runContext().progress(), kinship, report);
         double seconds = (System.nanoTime() - started) / 1e9;
         EvaluationRecord best = result.outcome().best();

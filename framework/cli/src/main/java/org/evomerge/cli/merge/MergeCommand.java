@@ -224,8 +224,8 @@ public final class MergeCommand implements Runnable {
         long started = System.nanoTime();
         MergeJob.Result result = MergeJob.run(parsed, session.plugins().catalog(), session.modelFormats(),
                 session.architectures(), session.runContext(),
-                new MergeJob.Options(out, shardBytes, allowOverwrite, VersionProvider.evomergeVersion(), cwd,
-                        copyTokenizer, writeModelCard, allowCrimes));
+                new MergeJob.Options(out, session.settings().output().format(), shardBytes, allowOverwrite,
+                        VersionProvider.evomergeVersion(), cwd, copyTokenizer, writeModelCard, allowCrimes));
         double seconds = (System.nanoTime() - started) / 1e9;
         PrintWriter stdout = spec.commandLine().getOut();
         if (json) {

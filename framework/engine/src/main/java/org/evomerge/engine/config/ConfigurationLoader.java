@@ -136,8 +136,13 @@ public final class ConfigurationLoader {
         dto.getRun().setSeed(longValue("run.seed"));
         dto.getRun().setScratchDir(path("run.scratch-dir"));
         dto.getArchitectures().setDirs(paths("architectures.dirs"));
+        dto.getOutput().setFormat(composite.getString("output.format", "").strip());
         if (dto.getCompute().getBackend().isEmpty()) {
             throw EvomergeException.configuration("compute.backend must not be empty (use auto)");
+        }
+        if (dto.getOutput().getFormat().isEmpty()) {
+            throw EvomergeException.configuration("output.format must not be empty (use safetensors)"
+                    + sourceOf("output.format"));
         }
         return SettingsMapper.INSTANCE.toSettings(dto);
     }

@@ -12,6 +12,27 @@ public class SettingsDto {
     private Compute compute = new Compute();
     private Run run = new Run();
     private Architectures architectures = new Architectures();
+    private Output output = new Output();
+
+    public Output getOutput() {
+        return output;
+    }
+
+    public void setOutput(Output output) {
+        this.output = output;
+    }
+
+    public static class Output {
+        private String format;
+
+        public String getFormat() {
+            return format;
+        }
+
+        public void setFormat(String format) {
+            this.format = format;
+        }
+    }
 
     public Architectures getArchitectures() {
         return architectures;

@@ -41,6 +41,7 @@ import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.model.Model;
+import org.evomerge.api.model.ModelFormat;
 import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.search.KinshipOracle;
 import org.evomerge.api.mutation.Mutation;
@@ -90,7 +91,8 @@ public final class EvolutionJob {
      * @param runDir       the run folder
      * @param resume       continue the run in {@code runDir} instead of starting one
      * @param version      evomerge's version, for provenance
-     * @param outputFormat the format {@code best/} and model-store individuals are written in ({@code safetensors})
+     * @param outputFormat the id of the format {@code best/} and model-store individuals are written in (the
+     *                     configuration's {@code output.format})
      * @param execution    where evaluations run, overriding the run file's {@code execution} (the CLI's
      *                     {@code --cluster}); empty = as the run file says
      * @param pluginDirs   the plugin folders this host loaded, for workers in other JVMs
@@ -183,6 +185,7 @@ public final class EvolutionJob {
             context.logger("evolution").log(System.Logger.Level.WARNING, "selection '"
                     + selectionExtension.get().descriptor().id() + "' ranks by the first objective only");
         }
+        ModelFormat output = formats.output(options.outputFormat()).format();
         checkRunFolder(run, runDir, options.resume());
 
         RandomSource random = new SeededRandomSource(seed);
@@ -241,8 +244,7 @@ public final class EvolutionJob {
             newFolder = prepareRunFolder(run, runDir, options.resume()).orElse(null);
             FolderModelStore store = null;
             if (run.genome().kind() == RunFile.GenomeKind.MODEL) {
-                store = new FolderModelStore(runDir.resolve("population"), formats,
-                        formats.byId(options.outputFormat()).format(), context.compute());
+                store = new FolderModelStore(runDir.resolve("population"), formats, output, context.compute());
                 services.put(ModelStore.class, store);
                 if (base.isPresent()) {
                     services.put(KinshipOracle.class, TaskVectorKinshipOracle.forModelGenomes(
@@ -335,7 +337,7 @@ public final class EvolutionJob {
                 models.forEach((path, model) -> HubModelId.of(Path.of(path), model.config().raw())
                         .filter(id -> !hubIds.contains(id)).ifPresent(hubIds::add));
                 try (Model model = builder.build(outcome.best().genome())) {
-                    best = BestModelExport.write(runDir, model, formats.byId(options.outputFormat()).format(),
+                    best = BestModelExport.write(runDir, model, output,
                             context.scratch(), builder.recipeFile(outcome.best().genome(),
                                     runDir.resolve(BestModelExport.FOLDER)), hubIds, outcome,
                             strategyExtension.descriptor().id(), seed, options.version());

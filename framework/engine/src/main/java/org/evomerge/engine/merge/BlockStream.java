@@ -84,15 +84,14 @@ final class BlockStream implements TensorBlocks {
         if (all.isEmpty()) {
             return false;
         }
-        TensorInfo first = all.getFirst().info();
         for (MergePlan.PlannedInput input : all) {
             DType type = input.info().dtype();
             if ((type != DType.F32 && type != DType.F16 && type != DType.BF16)
-                    || !input.info().shape().equals(first.shape())) {
+                    || !input.info().shape().equals(tensor.shape())) {
                 return false;
             }
         }
-        long n = first.shape().elementCount();
+        long n = tensor.shape().elementCount();
         return n > 0 && n <= Integer.MAX_VALUE - 8;
     }
 

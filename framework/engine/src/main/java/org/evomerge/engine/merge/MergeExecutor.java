@@ -17,7 +17,6 @@ import org.evomerge.api.EvomergeException;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
-import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.InputModel;
@@ -155,8 +154,7 @@ public final class MergeExecutor {
         List<Job> jobs = new ArrayList<>();
         for (MergePlan.PlannedTensor tensor : plan.tensors()) {
             BlockMergeInput streamed = null;
-            boolean vocabulary = plan.vocabulary().isPresent() && MergePlanner.isVocabularyTensor(tensor.placement());
-            if (!vocabulary && BlockStream.streams(tensor)) {
+            if (!tensor.rebuiltInVocabulary() && BlockStream.streams(tensor)) {
                 BlockMergeInput input = blockInput(descriptor, context, tensor);
                 if (method.mergesInBlocks(input)) {
                     streamed = input;
@@ -311,9 +309,7 @@ public final class MergeExecutor {
                 EnumSet.of(ParameterScope.PER_MODEL), tensor, b.levels(), false, b.modelName())));
         Parameters tensorParameters = parameters(descriptor, EnumSet.of(ParameterScope.PER_TENSOR), tensor,
                 tensor.tensorLevels(), true, null);
-        Shape shape = (tensor.inputs().isEmpty() ? tensor.base().orElseThrow() : tensor.inputs().getFirst()).info()
-                .shape();
-        return new BlockMergeInput(tensor.name(), shape, models, base, tensorParameters,
+        return new BlockMergeInput(tensor.name(), tensor.shape(), models, base, tensorParameters,
                 context.random().fork(tensor.name()), null);
     }
 
@@ -329,12 +325,12 @@ public final class MergeExecutor {
             inputs.add(load(input, plan.workingDtype(), compute, arrays));
         }
         Optional<Loaded> loadedBase = tensor.base().map(b -> load(b, plan.workingDtype(), compute, arrays));
-        if (plan.vocabulary().isPresent() && MergePlanner.isVocabularyTensor(tensor.placement())) {
+        if (tensor.rebuiltInVocabulary()) {
             VocabularyRows rows = toVocabulary(plan, tensor, inputs, loadedBase, compute);
             inputs = rows.inputs();
             loadedBase = rows.base();
         }
-        Aligned aligned = align(tensor, descriptor, inputs, loadedBase);
+        Aligned aligned = align(tensor, inputs, loadedBase);
         Shape shape = aligned.shape();
         inputs = aligned.inputs();
         Optional<Loaded> base = aligned.base();
@@ -419,7 +415,7 @@ public final class MergeExecutor {
         }
         List<float[]> rows = vocabulary.align(tensor.name(), all.stream().map(l -> l.input().modelName()).toList(),
                 all.stream().map(Loaded::values).toList(), (int) hidden);
-        Shape shape = Shape.of(vocabulary.rows(), hidden);
+        Shape shape = tensor.shape();
         List<Loaded> aligned = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
             float[] values = rows.get(i);
@@ -451,12 +447,10 @@ public final class MergeExecutor {
     }
 
     /**
-     * Makes every input the same shape, as mergekit does: vocabulary tensors (embeddings, heads) are cut to the
-     * block all inputs share (methods with a base cut to the base's block); any other mismatch is an error naming
-     * the tensor and the models.
+     * Makes every input the output's shape, as mergekit does: vocabulary tensors (embeddings, heads) are cut to the
+     * block all inputs share, which the plan decided; any other mismatch is an error naming the tensor and the models.
      */
-    private static Aligned align(MergePlan.PlannedTensor tensor, ExtensionDescriptor descriptor, List<Loaded> inputs,
-                                 Optional<Loaded> base) {
+    private static Aligned align(MergePlan.PlannedTensor tensor, List<Loaded> inputs, Optional<Loaded> base) {
         List<Loaded> all = new ArrayList<>(inputs);
         base.ifPresent(all::add);
         Shape first = all.getFirst().shape();
@@ -471,20 +465,10 @@ public final class MergeExecutor {
                     .append(l.shape()));
             throw EvomergeException.input(tensor.name() + ": shapes differ (" + shapes + ")", null);
         }
-        long rows = Long.MAX_VALUE;
-        long cols = Long.MAX_VALUE;
-        if (base.isPresent() && descriptor.has(Capability.REQUIRES_BASE_MODEL)) {
-            rows = base.get().shape().dim(0);
-            cols = base.get().shape().dim(1);
-        }
-        for (Loaded l : all) {
-            rows = Math.min(rows, l.shape().dim(0));
-            cols = Math.min(cols, l.shape().dim(1));
-        }
-        long r = rows;
-        long c = cols;
-        List<Loaded> cutInputs = inputs.stream().map(l -> cut(l, r, c)).toList();
-        return new Aligned(Shape.of(rows, cols), cutInputs, base.map(b -> cut(b, r, c)));
+        long rows = tensor.shape().dim(0);
+        long cols = tensor.shape().dim(1);
+        List<Loaded> cutInputs = inputs.stream().map(l -> cut(l, rows, cols)).toList();
+        return new Aligned(tensor.shape(), cutInputs, base.map(b -> cut(b, rows, cols)));
     }
 
     private static Loaded cut(Loaded loaded, long rows, long cols) {

@@ -53,7 +53,7 @@ public final class MergePlanner {
     public static MergePlan plan(MergeRecipe recipe, ExtensionDescriptor method, Map<String, Model> models,
                                  ArchitectureDescription architecture) {
         return plan(recipe, method, models, architecture,
-                reference -> MergeJob.locate(recipe, reference, Path.of("").toAbsolutePath()));
+                reference -> recipe.locate(reference, Path.of("").toAbsolutePath()));
     }
 
     /**
@@ -63,6 +63,17 @@ public final class MergePlanner {
      */
     public static MergePlan plan(MergeRecipe recipe, ExtensionDescriptor method, Map<String, Model> models,
                                  ArchitectureDescription architecture, Function<String, Path> locate) {
+        return plan(recipe, method, models, architecture, locate, Optional.empty());
+    }
+
+    /**
+     * As {@link #plan(MergeRecipe, ExtensionDescriptor, Map, ArchitectureDescription, Function)}, writing
+     * {@code outDtype} where given instead of the dtype the recipe asks for (an in-memory merge holds its result in
+     * its storage dtype).
+     */
+    public static MergePlan plan(MergeRecipe recipe, ExtensionDescriptor method, Map<String, Model> models,
+                                 ArchitectureDescription architecture, Function<String, Path> locate,
+                                 Optional<DType> outDtype) {
         boolean usesBase = method.has(Capability.REQUIRES_BASE_MODEL) || method.has(Capability.ACCEPTS_BASE_MODEL);
         if (method.has(Capability.REQUIRES_BASE_MODEL) && recipe.baseModel().isEmpty()) {
             throw EvomergeException.configuration(recipe.file() + ": merge method '" + method.id()
@@ -99,13 +110,17 @@ public final class MergePlanner {
 
         DType referenceDtype = referenceTensors.isEmpty() ? DType.F32 : referenceTensors.getFirst().dtype();
         DType working = recipe.dtype().map(MergePlanner::dtype).orElse(DType.F32);
-        DType out = recipe.outDtype().or(recipe::dtype).map(MergePlanner::dtype)
-                .orElse(referenceDtype.isFloatingPoint() && !referenceDtype.isQuantized() ? referenceDtype : DType.F32);
+        DType out = outDtype.orElseGet(() -> recipe.outDtype().or(recipe::dtype).map(MergePlanner::dtype)
+                .orElse(referenceDtype.isFloatingPoint() && !referenceDtype.isQuantized() ? referenceDtype : DType.F32));
         Map<String, Object> config = withDtype(raw, torchName(out));
         Optional<VocabularyAlignment> vocabulary = recipe.tokenizer()
                 .map(settings -> alignment(recipe, settings, referenceName, models, locate));
         // Where the reference config keeps it: multimodal configs nest the language model's vocab_size in text_config.
         vocabulary.ifPresent(v -> putNested(config, vocabSizeKey(config), v.rows()));
+        if (vocabulary.isPresent()) {
+            planned = planned.stream().map(t -> isVocabularyTensor(t.placement()) ? t.rebuiltIn(vocabulary.get()) : t)
+                    .toList();
+        }
         return new MergePlan(planned, config, out, working, vocabulary);
     }
 
@@ -455,7 +470,10 @@ public final class MergePlanner {
         };
     }
 
-    /** Whether a role's tensors may be cut to a common block when vocabularies differ (mergekit's rectification). */
+    /**
+     * Whether a role's tensors have a row per token: they are rebuilt in the output vocabulary when the recipe has
+     * vocabulary settings, and may be cut to a common block when vocabularies differ (mergekit's rectification).
+     */
     static boolean isVocabularyTensor(TensorPlacement placement) {
         return placement.role() == TensorRole.EMBEDDING || placement.role() == TensorRole.OUTPUT_HEAD;
     }

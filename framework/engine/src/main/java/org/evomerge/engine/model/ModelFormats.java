@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.RunContext;
+import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelFormat;
@@ -27,19 +28,25 @@ public final class ModelFormats {
     public static final String CONFIG_FILE = "config.json";
 
     private final List<Installed> formats;
+    private final List<String> writers;
 
-    private ModelFormats(List<Installed> formats) {
+    private ModelFormats(List<Installed> formats, List<String> writers) {
         this.formats = List.copyOf(formats);
+        this.writers = List.copyOf(writers);
     }
 
     public static ModelFormats from(ExtensionCatalog catalog, RunContext context) {
         List<Installed> formats = new ArrayList<>();
+        List<String> writers = new ArrayList<>();
         for (RegisteredExtension e : catalog.ofKind(ExtensionKind.MODEL_FORMAT)) {
             ModelFormatFactory factory = (ModelFormatFactory) e.factory();
             formats.add(new Installed(e.descriptor().id(),
                     factory.create(ParameterValidator.validate(e.descriptor(), Map.of()), context)));
+            if (e.descriptor().has(Capability.WRITABLE)) {
+                writers.add(e.descriptor().id());
+            }
         }
-        return new ModelFormats(formats);
+        return new ModelFormats(formats, writers);
     }
 
     public List<Installed> all() {
@@ -102,6 +109,22 @@ public final class ModelFormats {
         missingConfig(model).ifPresent(problem -> {
             throw EvomergeException.input(problem, null);
         });
+    }
+
+    /**
+     * The format merged and evolved models are written in: {@code id}, as the configuration's {@code output.format}
+     * names it.
+     *
+     * @throws EvomergeException (CONFIGURATION) naming the key when no installed format writes models under that id
+     */
+    public Installed output(String id) {
+        if (!writers.contains(id)) {
+            throw EvomergeException.configuration("output.format: " + (formats.stream().anyMatch(f -> f.id().equals(id))
+                    ? "model format '" + id + "' reads models but does not write them"
+                    : "no model format '" + id + "' is installed") + " (formats that write models: "
+                    + (writers.isEmpty() ? "none" : String.join(", ", writers)) + ")");
+        }
+        return byId(id);
     }
 
     /** The format with id {@code id}, for writing. */

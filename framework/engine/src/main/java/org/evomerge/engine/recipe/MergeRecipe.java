@@ -1,6 +1,7 @@
 package org.evomerge.engine.recipe;
 
 import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,6 +14,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.evomerge.api.EvomergeException;
+import org.evomerge.engine.input.PathInput;
 
 /**
  * A merge recipe in mergekit's format, read from YAML ({@link RecipeReader}) or built in code (the factories, the
@@ -155,6 +158,26 @@ public record MergeRecipe(
     /** One line per key the reader ignored, naming the file and the key. */
     public List<String> warnings() {
         return origin.warnings();
+    }
+
+    /**
+     * Where model reference {@code reference} of this recipe is: references are local paths, looked up in
+     * {@code workingDirectory} first (as mergekit does), then beside the recipe.
+     *
+     * @throws EvomergeException (CONFIGURATION) naming the recipe and the places looked in, if it is in neither
+     */
+    public Path locate(String reference, Path workingDirectory) {
+        Path given = PathInput.of(reference, file() + ": model");
+        List<Path> candidates = given.isAbsolute() ? List.of(given)
+                : List.of(workingDirectory.resolve(given), file().toAbsolutePath().getParent().resolve(given));
+        for (Path candidate : candidates) {
+            if (Files.exists(candidate)) {
+                return candidate.normalize();
+            }
+        }
+        throw EvomergeException.configuration(file() + ": model '" + reference + "' not found (looked in "
+                + String.join(" and ", candidates.stream().map(p -> p.normalize().toString()).toList())
+                + "; evomerge reads local folders and does not download from the Hugging Face hub)");
     }
 
     /** Every model reference, base first, in recipe order, without repeats. */

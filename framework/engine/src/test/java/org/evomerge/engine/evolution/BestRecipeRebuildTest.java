@@ -90,6 +90,7 @@ class BestRecipeRebuildTest {
 
         MergeRecipe recipe = RecipeReader.read(recipeFile);
         Path rebuilt = merge(recipe, seed, temp.resolve("rebuilt"));
+        assertTrue(Files.isRegularFile(rebuilt.resolve("toy-model.json")), "written in the configured format");
         Map<String, byte[]> expected = tensors(best);
         Map<String, byte[]> actual = tensors(rebuilt);
         assertEquals(expected.keySet(), actual.keySet());
@@ -102,16 +103,20 @@ class BestRecipeRebuildTest {
                 otherSeed.get(name))), "the merge depends on the seed");
     }
 
-    /** {@code evomerge merge RECIPE OUT} with root seed {@code seed}, run from the temporary folder. */
+    /**
+     * {@code evomerge merge RECIPE OUT} with root seed {@code seed}, run from the temporary folder, writing the test
+     * format as {@code output.format: toy} configures it: no safetensors format is installed.
+     */
     private Path merge(MergeRecipe recipe, long seed, Path out) throws IOException {
         ExtensionCatalog catalog = new ExtensionCatalog();
-        catalog.register(new ToyFormat("safetensors"), "tests");
+        catalog.register(new ToyFormat(), "tests");
         catalog.register(new TestExtensions.DareTies(), "tests");
         Path scratch = Files.createDirectories(temp.resolve(out.getFileName() + "-scratch"));
         RunContext context = new DefaultRunContext(new SeededRandomSource(seed), new ReferenceBackend(),
                 ProgressReporter.SILENT, ScratchDirectory.create(scratch, false), 2, Map.of());
         MergeJob.run(recipe, catalog, ModelFormats.from(catalog, context), ArchitectureCatalog.load(List.of()),
-                context, new MergeJob.Options(out, WriteOptions.DEFAULT_SHARD_BYTES, false, "test", temp));
+                context, new MergeJob.Options(out, ToyFormat.ID, WriteOptions.DEFAULT_SHARD_BYTES, false, "test",
+                        temp));
         return out;
     }
 

@@ -49,23 +49,9 @@ final class ToyFormat implements ModelFormatFactory {
     static final String ID = "toy";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String id;
-
-    ToyFormat() {
-        this(ID);
-    }
-
-    /**
-     * The format under another id: {@code safetensors} lets {@code MergeJob}, which writes with the format of that
-     * id, run in engine tests.
-     */
-    ToyFormat(String id) {
-        this.id = id;
-    }
-
     @Override
     public ExtensionDescriptor descriptor() {
-        return new ExtensionDescriptor(id, "1.0.0", ExtensionKind.MODEL_FORMAT, "test folders", ParameterSchema.of(),
+        return new ExtensionDescriptor(ID, "1.0.0", ExtensionKind.MODEL_FORMAT, "test folders", ParameterSchema.of(),
                 Set.of(Capability.WRITABLE));
     }
 

@@ -220,6 +220,78 @@ class VocabularyMergeTest {
         assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, out.written.get("model.layers.0.mlp.down_proj.weight"));
     }
 
+    private static Shape shape(MergePlan plan, String tensor) {
+        return plan.tensors().stream().filter(t -> t.name().equals(tensor)).findFirst().orElseThrow().shape();
+    }
+
+    private static boolean rebuilt(MergePlan plan, String tensor) {
+        return plan.tensors().stream().filter(t -> t.name().equals(tensor)).findFirst().orElseThrow()
+                .rebuiltInVocabulary();
+    }
+
+    /**
+     * What the plan decides once and every merge (into a folder or into memory) follows: each tensor's shape, whether
+     * it is rebuilt in the output vocabulary, the output dtype and configuration; the executor writes the planned
+     * layout.
+     */
+    @Test
+    void thePlanDecidesShapesVocabularyRebuildsAndTheOutputConfig() {
+        Map<String, Model> models = models();
+        ModelConfig reference = models.get("base").config();
+        // No vocabulary settings: the embeddings (3 and 2 rows) are cut to the block they share, nothing is rebuilt.
+        MergePlan cut = plan("merge_method: weighted_sum\nmodels:\n  - {model: base}\n  - {model: other}\n",
+                models);
+        assertEquals(Shape.of(2, 2), shape(cut, "model.embed_tokens.weight"));
+        assertEquals(Shape.of(2, 2), shape(cut, "lm_head.weight"));
+        assertEquals(Shape.of(2, 2), shape(cut, "model.layers.0.mlp.down_proj.weight"));
+        assertTrue(cut.tensors().stream().noneMatch(MergePlan.PlannedTensor::rebuiltInVocabulary));
+        assertEquals(cut.layout().stream().map(TensorInfo::shape).toList(),
+                cut.tensors().stream().map(MergePlan.PlannedTensor::shape).toList());
+        assertEquals(run(cut).shapes, shapesOf(cut));
+
+        // A union vocabulary: embeddings and heads rebuilt with its 4 rows; the layers as they are.
+        MergePlan union = plan("""
+                merge_method: weighted_sum
+                models:
+                  - {model: base}
+                  - {model: other}
+                tokenizer_source: union
+                """, models);
+        assertTrue(rebuilt(union, "model.embed_tokens.weight") && rebuilt(union, "lm_head.weight"));
+        assertFalse(rebuilt(union, "model.layers.0.mlp.down_proj.weight"));
+        assertEquals(Shape.of(4, 2), shape(union, "lm_head.weight"));
+        assertEquals(Shape.of(2, 2), shape(union, "model.layers.0.mlp.down_proj.weight"));
+        assertEquals(run(union).shapes, shapesOf(union));
+        ModelConfig config = union.outputConfig(reference);
+        assertEquals(4, config.vocabSize());
+        assertEquals(1, config.numLayers());
+        assertEquals(union.config(), config.raw());
+        assertEquals(DType.F32, union.outDtype());
+        assertEquals("float32", union.config().get("torch_dtype"));
+
+        // Stacked slices give the output more layers; a merge into memory writes its storage dtype.
+        MergeRecipe stacked = RecipeReader.parse("""
+                merge_method: weighted_sum
+                slices:
+                  - sources: [{model: base, layer_range: [0, 1]}]
+                  - sources: [{model: other, layer_range: [0, 1]}]
+                """, temp.resolve("recipe.yml"));
+        MergePlan memory = MergePlanner.plan(stacked, WEIGHTED_SUM, models,
+                ArchitectureCatalog.load(List.of()).findOrGeneric(reference), r -> temp.resolve(r),
+                Optional.of(DType.BF16));
+        assertEquals(2, memory.outputConfig(reference).numLayers());
+        assertEquals(DType.BF16, memory.outDtype());
+        assertTrue(memory.layout().stream().allMatch(t -> t.dtype() == DType.BF16));
+        assertEquals("bfloat16", memory.config().get("dtype"));
+        assertEquals("bfloat16", memory.config().get("torch_dtype"));
+    }
+
+    private static Map<String, Shape> shapesOf(MergePlan plan) {
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        plan.layout().forEach(t -> shapes.put(t.name(), t.shape()));
+        return shapes;
+    }
+
     @Test
     void aModelSourceWithPaddingSetsRowsAndVocabSize() {
         MergePlan plan = plan("""
