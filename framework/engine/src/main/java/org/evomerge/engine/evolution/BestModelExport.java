@@ -21,10 +21,11 @@ import org.evomerge.api.tensor.TensorInfo;
 
 /**
  * Writes {@code RUN_DIR/best/}: the best candidate's tensors, config and tokenizer files through a model format's
- * writer (safetensors in the CLI), with {@code recipe.yml} (when the genome is a recipe: model paths relative to
- * {@code best/} and the {@code random_seed} of the scored merge, so {@code evomerge merge best/recipe.yml OUT}
- * rebuilds these tensors bit for bit) and a {@code README.md} model card naming its scores and its lineage. The
- * writer publishes the folder with one rename, so {@code best/} is either the previous one or the complete new one.
+ * writer (the configured {@code output.format}'s), with {@code recipe.yml} (when the genome is a recipe: model paths
+ * relative to {@code best/} and the {@code random_seed} of the scored merge, so
+ * {@code evomerge merge best/recipe.yml OUT} rebuilds these tensors bit for bit) and a {@code README.md} model card
+ * naming its scores and its lineage. The writer publishes the folder with one rename, so {@code best/} is either the
+ * previous one or the complete new one.
  */
 public final class BestModelExport {
 

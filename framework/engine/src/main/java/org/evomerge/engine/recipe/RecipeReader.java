@@ -111,6 +111,7 @@ public final class RecipeReader {
             throw error("give exactly one of 'models', 'slices' and 'modules'");
         }
         Optional<String> base = string(top.get("base_model"), "base_model");
+        base.ifPresent(b -> checkReference(b, "base_model"));
         boolean modelsForm = top.containsKey("models");
         List<RecipeSlice> slices = List.of();
         Map<String, RecipeModule> modules = new LinkedHashMap<>();
@@ -165,6 +166,7 @@ public final class RecipeReader {
             checkKeys(entry, MODEL_ENTRY, where);
             String model = string(entry.get("model"), where + ".model")
                     .orElseThrow(() -> error("'" + where + ".model' is missing"));
+            checkReference(model, where + ".model");
             Map<String, ParameterValue> parameters = parameters(entry.get("parameters"), where + ".parameters");
             sources.add(checked(where, () -> RecipeSource.everyLayer(model, parameters)));
         }

@@ -364,7 +364,8 @@ public final class RecipeSpace {
             if (sets.size() == 1) {
                 return new ParameterValue.Gradient(gradient);
             }
-            conditionals.add(new ParameterValue.Conditional(filter(sets.get(s)), new ParameterValue.Gradient(gradient)));
+            conditionals.add(new ParameterValue.Conditional(filter(sets.get(s)),
+                    new ParameterValue.Gradient(gradient)));
         }
         return new ParameterValue.Conditionals(conditionals);
     }
