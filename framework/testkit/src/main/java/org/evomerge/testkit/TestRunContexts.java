@@ -3,7 +3,7 @@ package org.evomerge.testkit;
 import java.util.Map;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;

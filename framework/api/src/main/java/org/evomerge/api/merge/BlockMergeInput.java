@@ -7,6 +7,7 @@ import org.evomerge.api.Experimental;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.Shape;
+import org.evomerge.api.tensor.TensorBlocks;
 
 /**
  * What a merge method sees for a tensor it merges in blocks ({@link MergeMethod#mergeBlocks}): the same as a
@@ -20,7 +21,7 @@ import org.evomerge.api.tensor.Shape;
  * @param random     a source forked for this tensor only
  * @param blocks     the inputs' values; {@code null} in the input {@link MergeMethod#mergesInBlocks} is asked with
  */
-@Experimental(since = "0.1.0", reason = "issue 4: tensors streamed in blocks")
+@Experimental(since = "0.1.0", reason = "tensors streamed in blocks: the block size and the passes may be tuned")
 public record BlockMergeInput(
         String tensorName,
         Shape shape,

@@ -10,7 +10,7 @@ import org.evomerge.api.parameter.Parameters;
  * @param model      the model's name as the recipe gives it
  * @param parameters this model's {@link org.evomerge.api.parameter.ParameterScope#PER_MODEL} values for this tensor
  */
-@Experimental(since = "0.1.0", reason = "issue 4: tensors streamed in blocks")
+@Experimental(since = "0.1.0", reason = "tensors streamed in blocks: the block size and the passes may be tuned")
 public record InputModel(String model, Parameters parameters) {
 
     public InputModel {

@@ -1,6 +1,7 @@
 package org.evomerge.api.merge;
 
 import org.evomerge.api.Stable;
+import org.evomerge.api.tensor.TensorBlocks;
 
 /**
  * Merges one tensor at a time, as mergekit does, so memory stays bounded by a few tensors whatever the model size.
@@ -61,7 +62,7 @@ public interface MergeMethod {
      * (sums, norms, a threshold) should say yes: streaming spares the memory of whole float copies of every input,
      * which on large checkpoints costs more time than the maths. No by default.
      */
-    @org.evomerge.api.Experimental(since = "0.1.0", reason = "issue 4: tensors streamed in blocks")
+    @org.evomerge.api.Experimental(since = "0.1.0", reason = "tensors streamed in blocks: the block size and the passes may be tuned")
     default boolean mergesInBlocks(BlockMergeInput input) {
         return false;
     }
@@ -71,7 +72,7 @@ public interface MergeMethod {
      * then one {@link TensorBlocks#merge} pass. The result must be what {@link #mergeInto} gives for the same tensor,
      * up to the rounding of sums accumulated block by block.
      */
-    @org.evomerge.api.Experimental(since = "0.1.0", reason = "issue 4: tensors streamed in blocks")
+    @org.evomerge.api.Experimental(since = "0.1.0", reason = "tensors streamed in blocks: the block size and the passes may be tuned")
     default void mergeBlocks(BlockMergeInput input, ModelWideStatistics statistics) {
         throw new UnsupportedOperationException("this merge method does not merge in blocks");
     }

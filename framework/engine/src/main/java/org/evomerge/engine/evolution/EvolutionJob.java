@@ -555,7 +555,7 @@ public final class EvolutionJob {
                 }
                 Optional<ModelTensor> baseTensor = baseModel.flatMap(b -> b.tensors().find(name).map(info -> {
                     float[] v = new float[Math.toIntExact(info.shape().elementCount())];
-                    context.compute().toFloat(b.tensors().tensor(name).data(), info.dtype(), v, v.length);
+                    context.compute().codecs().toFloat(b.tensors().tensor(name).data(), info.dtype(), v, v.length);
                     return new ModelTensor("base", v, Parameters.EMPTY);
                 }));
                 return merge.merge(new MergeInput(name, shape, tensors, baseTensor, perTensor, random.fork(name)));

@@ -14,7 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import org.evomerge.api.EvomergeException;
-import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.TensorCodecs;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
@@ -23,8 +23,8 @@ import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -33,7 +33,7 @@ import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
-import org.evomerge.engine.compute.NaNScan;
+import org.evomerge.compute.NaNScan;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.recipe.ParameterResolver;
 import org.evomerge.engine.vocabulary.VocabularyAlignment;
@@ -237,11 +237,11 @@ public final class MergeExecutor {
     private static long mergeOne(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
                                  ModelWriter writer, RunContext context, MergePlan.PlannedTensor tensor,
                                  ModelWideStatistics statistics, FloatArrayPool arrays) {
-        ComputeBackend compute = context.compute();
+        TensorCodecs codecs = context.compute().codecs();
         MergeInput mergeInput = prepare(plan, descriptor, context, tensor, arrays);
         float[] merged = arrays.take(mergeInput.elementCount());
         try {
-            return mergePrepared(plan, descriptor, method, writer, compute, tensor, mergeInput, statistics, merged);
+            return mergePrepared(plan, descriptor, method, writer, codecs, tensor, mergeInput, statistics, merged);
         } finally {
             // The method has returned and the writer has copied the bytes out: the arrays can serve the next tensor.
             mergeInput.models().forEach(m -> arrays.release(m.values()));
@@ -251,7 +251,7 @@ public final class MergeExecutor {
     }
 
     private static long mergePrepared(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
-                                      ModelWriter writer, ComputeBackend compute, MergePlan.PlannedTensor tensor,
+                                      ModelWriter writer, TensorCodecs codecs, MergePlan.PlannedTensor tensor,
                                       MergeInput mergeInput, ModelWideStatistics statistics, float[] merged) {
         Shape shape = mergeInput.shape();
         try {
@@ -265,14 +265,14 @@ public final class MergeExecutor {
         }
         if (plan.outDtype() != plan.workingDtype()) {
             // Encoding to the working dtype rounds exactly as this would: only a different output dtype needs it.
-            roundTo(merged, plan.workingDtype(), compute);
+            roundTo(merged, plan.workingDtype(), codecs);
         }
         TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), shape, "");
         // Layer-sized encode buffers are reused by this thread for the next tensor (the writer copies the bytes out
         // before returning; reuse spares zeroing and faulting in fresh memory every time). An embedding-sized one is
         // freed right after the write, so it does not stay resident for the rest of the run on every thread.
         try (ThreadBuffers.Lease encoded = ThreadBuffers.output(info.byteSize())) {
-            compute.fromFloat(merged, plan.outDtype(), encoded.segment(), merged.length);
+            codecs.fromFloat(merged, plan.outDtype(), encoded.segment(), merged.length);
             writer.write(info, encoded.segment());
         }
         return info.byteSize();
@@ -285,8 +285,8 @@ public final class MergeExecutor {
                                       BlockMergeInput input, ModelWideStatistics statistics,
                                       ProgressReporter.Progress progress) {
         TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), input.shape(), "");
-        BlockStream blocks = new BlockStream(plan, descriptor.id(), tensor, context.compute(), writer, parts, info,
-                progress::advance, BlockStream.BLOCK_ELEMENTS);
+        BlockStream blocks = new BlockStream(plan, descriptor.id(), tensor, context.compute().codecs(), writer, parts,
+                info, progress::advance, BlockStream.BLOCK_ELEMENTS);
         try {
             method.mergeBlocks(input.withBlocks(blocks), statistics);
         } catch (IllegalStateException e) {
@@ -323,14 +323,14 @@ public final class MergeExecutor {
      */
     static MergeInput prepare(MergePlan plan, ExtensionDescriptor descriptor, RunContext context,
                               MergePlan.PlannedTensor tensor, FloatArrayPool arrays) {
-        ComputeBackend compute = context.compute();
+        TensorCodecs codecs = context.compute().codecs();
         List<Loaded> inputs = new ArrayList<>();
         for (MergePlan.PlannedInput input : tensor.inputs()) {
-            inputs.add(load(input, plan.workingDtype(), compute, arrays));
+            inputs.add(load(input, plan.workingDtype(), codecs, arrays));
         }
-        Optional<Loaded> loadedBase = tensor.base().map(b -> load(b, plan.workingDtype(), compute, arrays));
+        Optional<Loaded> loadedBase = tensor.base().map(b -> load(b, plan.workingDtype(), codecs, arrays));
         if (plan.vocabulary().isPresent() && MergePlanner.isVocabularyTensor(tensor.placement())) {
-            VocabularyRows rows = toVocabulary(plan, tensor, inputs, loadedBase, compute);
+            VocabularyRows rows = toVocabulary(plan, tensor, inputs, loadedBase, codecs);
             inputs = rows.inputs();
             loadedBase = rows.base();
         }
@@ -359,7 +359,7 @@ public final class MergeExecutor {
     private record Aligned(Shape shape, List<Loaded> inputs, Optional<Loaded> base) {
     }
 
-    private static Loaded load(MergePlan.PlannedInput input, DType working, ComputeBackend compute,
+    private static Loaded load(MergePlan.PlannedInput input, DType working, TensorCodecs codecs,
                                FloatArrayPool arrays) {
         TensorInfo info = input.info();
         if (!info.dtype().isFloatingPoint()) {
@@ -384,13 +384,13 @@ public final class MergeExecutor {
             int n = (int) Math.min(chunk, count - done);
             MemorySegment slice = bytes.asSlice(0, info.dtype().byteSize(n));
             tensor.read(info.dtype().byteSize(done), slice);
-            compute.toFloat(slice, info.dtype(), decoded, n);
+            codecs.toFloat(slice, info.dtype(), decoded, n);
             if (decoded != values) {
                 System.arraycopy(decoded, 0, values, done, n);
             }
         }
         if (info.dtype() != working) {
-            roundTo(values, working, compute);
+            roundTo(values, working, codecs);
         }
         return new Loaded(input, info.shape(), values);
     }
@@ -403,7 +403,7 @@ public final class MergeExecutor {
      * rounds the rebuilt rows (means) to the working precision as the inputs were.
      */
     private static VocabularyRows toVocabulary(MergePlan plan, MergePlan.PlannedTensor tensor, List<Loaded> inputs,
-                                               Optional<Loaded> base, ComputeBackend compute) {
+                                               Optional<Loaded> base, TensorCodecs codecs) {
         VocabularyAlignment vocabulary = plan.vocabulary().orElseThrow();
         List<Loaded> all = new ArrayList<>(inputs);
         base.ifPresent(all::add);
@@ -423,7 +423,7 @@ public final class MergeExecutor {
         List<Loaded> aligned = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
             float[] values = rows.get(i);
-            roundTo(values, plan.workingDtype(), compute);
+            roundTo(values, plan.workingDtype(), codecs);
             aligned.add(new Loaded(all.get(i).input(), shape, values));
         }
         Optional<Loaded> alignedBase = base.map(b -> aligned.getLast());
@@ -434,7 +434,7 @@ public final class MergeExecutor {
     static final int DECODE_CHUNK_ELEMENTS = 1 << 20;
 
     /** Rounds values to the working precision (mergekit casts inputs and results to its dtype). */
-    private static void roundTo(float[] values, DType working, ComputeBackend compute) {
+    private static void roundTo(float[] values, DType working, TensorCodecs codecs) {
         if (working == DType.F32 || values.length == 0) {
             return;
         }
@@ -444,8 +444,8 @@ public final class MergeExecutor {
         for (int done = 0; done < values.length; done += chunk) {
             int n = Math.min(chunk, values.length - done);
             System.arraycopy(values, done, part, 0, n);
-            compute.fromFloat(part, working, buffer, n);
-            compute.toFloat(buffer, working, part, n);
+            codecs.fromFloat(part, working, buffer, n);
+            codecs.toFloat(buffer, working, part, n);
             System.arraycopy(part, 0, values, done, n);
         }
     }

@@ -33,7 +33,7 @@ import org.evomerge.api.search.SearchSpace;
 import org.evomerge.api.search.SearchStrategy;
 import org.evomerge.api.search.SearchStrategyFactory;
 import org.evomerge.api.tensor.TensorInfo;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 
 /**

@@ -1,10 +1,10 @@
 package org.evomerge.plugins.merge;
 
-import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.MaskNorms;
+import org.evomerge.api.compute.TaskVectorOperations;
 import org.evomerge.api.merge.BlockMergeInput;
-import org.evomerge.api.merge.TensorBlock;
-import org.evomerge.api.merge.TensorBlocks;
+import org.evomerge.api.tensor.TensorBlock;
+import org.evomerge.api.tensor.TensorBlocks;
 
 /**
  * A {@link Sparsifier}'s decision for every model of one tensor streamed in blocks: which elements of each block
@@ -27,7 +27,7 @@ interface BlockTrim {
      * The L1 norms of every trimmed model over the whole tensor (Σ|δ| and Σ|δ| over the kept elements), from one
      * scan that masks each block: what a rescale needs before the merge pass.
      */
-    static MaskNorms[] norms(BlockTrim trim, TensorBlocks blocks, ComputeBackend compute) {
+    static MaskNorms[] norms(BlockTrim trim, TensorBlocks blocks, TaskVectorOperations compute) {
         int models = blocks.modelCount();
         double[] total = new double[models];
         double[] kept = new double[models];
@@ -50,6 +50,6 @@ interface BlockTrim {
     }
 
     /** What {@link Sparsifier.Streaming#trim} needs besides the blocks. */
-    record Request(BlockMergeInput input, boolean rescale, ComputeBackend compute) {
+    record Request(BlockMergeInput input, boolean rescale, TaskVectorOperations compute) {
     }
 }

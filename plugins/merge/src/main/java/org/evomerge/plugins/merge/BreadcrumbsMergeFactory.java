@@ -44,6 +44,6 @@ public class BreadcrumbsMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         return new GeneralizedTaskArithmetic(DESCRIPTOR, new BreadcrumbsTrim(), null,
-                ModelWideTrim.from(globalParameters, ModelWideTrim.BREADCRUMBS), context.compute());
+                ModelWideTrim.from(globalParameters, ModelWideTrim.BREADCRUMBS), context);
     }
 }

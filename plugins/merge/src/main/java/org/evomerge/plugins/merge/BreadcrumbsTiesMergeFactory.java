@@ -46,6 +46,6 @@ public class BreadcrumbsTiesMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         return new GeneralizedTaskArithmetic(DESCRIPTOR, new BreadcrumbsTrim(), SignConsensus.from(globalParameters),
-                ModelWideTrim.from(globalParameters, ModelWideTrim.BREADCRUMBS), context.compute());
+                ModelWideTrim.from(globalParameters, ModelWideTrim.BREADCRUMBS), context);
     }
 }

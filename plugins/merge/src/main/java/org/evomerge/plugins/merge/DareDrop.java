@@ -2,19 +2,19 @@ package org.evomerge.plugins.merge;
 
 import java.util.List;
 import java.util.Locale;
-import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.MaskNorms;
-import org.evomerge.api.merge.BlockMergeInput;
-import org.evomerge.api.merge.TensorBlock;
+import org.evomerge.api.compute.TaskVectorOperations;
 import org.evomerge.api.context.RandomSource;
+import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlock;
 
 /**
  * DARE (mergekit's {@code random} sparsification): keeps each element independently with probability {@code density}
  * — element i of model m survives iff the counter-based draw {@code ElementMath.streamUniform(seed, m, i)} (the
  * tensor's seed; the same value as {@code random.fork(m).uniform(i)}) is below {@code density}, computed by the run's
- * compute backend ({@code ComputeBackend.randomMask}), so the mask depends only on the seed, the tensor, the model's
+ * compute backend ({@code TaskVectorOperations.randomMask}), so the mask depends only on the seed, the tensor, the model's
  * position and i, never on threads or the backend — then, with {@code rescale}, rescales the survivors.
  *
  * <p>How to rescale is where the references disagree, so it is the {@code GLOBAL} option {@code dare_rescale}:
@@ -67,13 +67,13 @@ record DareDrop(Rescale mode) implements Sparsifier.Streaming {
 
     /**
      * The same drop for a tensor streamed in blocks: block elements draw with their index in the whole tensor
-     * ({@code ComputeBackend.randomMask} with the block's offset), so the masks are the whole tensor's; the L1
+     * ({@code TaskVectorOperations.randomMask} with the block's offset), so the masks are the whole tensor's; the L1
      * rescale measures the norms in one scan first.
      */
     @Override
     public BlockTrim trim(BlockTrim.Request request) {
         BlockMergeInput input = request.input();
-        ComputeBackend compute = request.compute();
+        TaskVectorOperations compute = request.compute();
         int models = input.models().size();
         long seed = input.random().seed();
         double[] densities = new double[models];

@@ -43,6 +43,6 @@ public class DareLinearMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         return new GeneralizedTaskArithmetic(DESCRIPTOR, DareDrop.from(globalParameters), null,
-                context.compute());
+                context);
     }
 }

@@ -48,6 +48,6 @@ public class DareTiesMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         return new GeneralizedTaskArithmetic(DESCRIPTOR, DareDrop.from(globalParameters),
-                SignConsensus.from(globalParameters), context.compute());
+                SignConsensus.from(globalParameters), context);
     }
 }

@@ -41,6 +41,6 @@ public class DellaLinearMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, new DellaPrune(ID), null, context.compute());
+        return new GeneralizedTaskArithmetic(DESCRIPTOR, new DellaPrune(ID), null, context);
     }
 }

@@ -47,6 +47,6 @@ public class DellaMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         return new GeneralizedTaskArithmetic(DESCRIPTOR, new DellaPrune(ID), SignConsensus.from(globalParameters),
-                context.compute());
+                context);
     }
 }

@@ -5,15 +5,17 @@ import org.evomerge.api.EvomergeException;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.SignElection;
 import org.evomerge.api.compute.TaskVectorCombine;
+import org.evomerge.api.compute.TaskVectorOperations;
+import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MagnitudeQuantile;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.merge.ModelTensor;
-import org.evomerge.api.merge.TensorBlocks;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlocks;
 
 /**
  * The generalized task arithmetic pipeline of mergekit (ALGORITHMS.md B.7), one tensor per call, shared by
@@ -41,7 +43,7 @@ import org.evomerge.api.parameter.Parameters;
  * Randomness: model m draws from stream m of {@code input.random()}, element i from the counter-based
  * {@code ElementMath.streamUniform(seed, m, i)}, so a merge depends only on the seed, the tensor, the models' order and
  * the values, never on the thread count or the backend. The trims, the DARE drop and the combine run on the run's
- * {@link ComputeBackend} ({@code magnitudeMask}, {@code randomMask}, {@code combineTaskVectors}); the CPU backends
+ * {@link TaskVectorOperations} ({@code magnitudeMask}, {@code randomMask}, {@code combineTaskVectors}); the CPU backends
  * give the same bits for the masks and the combine, the L1 norms of the rescale agree within double rounding.
  * Thread-safe: no state between calls.
  */
@@ -53,18 +55,18 @@ final class GeneralizedTaskArithmetic implements MergeIntoMethod {
     private final Sparsifier sparsifier;
     private final SignConsensus consensus;
     private final ModelWideTrim modelWide;
-    private final ComputeBackend compute;
+    private final TaskVectorOperations compute;
 
     /**
      * @param descriptor the method's descriptor: its id names it in errors, its schema's defaults of {@code normalize}
      *                   and {@code rescale} apply when a tensor's parameters lack them (the host normally fills them)
      * @param sparsifier the sparsifier, or {@code null} to keep every task vector whole ({@code task_arithmetic})
      * @param consensus  the sign consensus, or {@code null} for a plain weighted sum
-     * @param compute    the run's backend: masks, norms and the combine run there
+     * @param context    the run: masks, norms and the combine run on its backend's task-vector operations
      */
     GeneralizedTaskArithmetic(ExtensionDescriptor descriptor, Sparsifier sparsifier, SignConsensus consensus,
-                              ComputeBackend compute) {
-        this(descriptor, sparsifier, consensus, null, compute);
+                              RunContext context) {
+        this(descriptor, sparsifier, consensus, null, context);
     }
 
     /**
@@ -72,14 +74,26 @@ final class GeneralizedTaskArithmetic implements MergeIntoMethod {
      *                  {@code null}; its thresholds come from the engine's pre-pass
      */
     GeneralizedTaskArithmetic(ExtensionDescriptor descriptor, Sparsifier sparsifier, SignConsensus consensus,
-                              ModelWideTrim modelWide, ComputeBackend compute) {
+                              ModelWideTrim modelWide, RunContext context) {
         this.modelWide = modelWide;
-        this.compute = java.util.Objects.requireNonNull(compute, "compute");
+        this.compute = taskVectors(descriptor.id(), context);
         this.methodId = descriptor.id();
         this.defaultNormalize = defaultFlag(descriptor, GtaParameters.NORMALIZE);
         this.defaultRescale = defaultFlag(descriptor, GtaParameters.RESCALE);
         this.sparsifier = sparsifier;
         this.consensus = consensus;
+    }
+
+    /**
+     * The run's task-vector operations. The host refuses a backend without them before the run starts (the methods
+     * declare {@link org.evomerge.api.extension.Capability#TASK_VECTOR_OPERATIONS}); this says the same to a host
+     * that does not check.
+     */
+    private static TaskVectorOperations taskVectors(String methodId, RunContext context) {
+        ComputeBackend backend = context.compute();
+        return backend.taskVectors().orElseThrow(() -> EvomergeException.configuration("merge method '" + methodId
+                + "' needs task-vector operations, which compute backend '" + backend.id()
+                + "' does not offer; choose another with --backend (e.g. --backend cpu)"));
     }
 
     private static boolean defaultFlag(ExtensionDescriptor descriptor, String name) {

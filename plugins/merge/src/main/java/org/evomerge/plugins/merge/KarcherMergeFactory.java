@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
@@ -63,11 +63,11 @@ public class KarcherMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        ComputeBackend compute = context.compute();
+        VectorOperations compute = context.compute().vectors();
         return input -> merge(input, compute);
     }
 
-    private static float[] merge(MergeInput input, ComputeBackend compute) {
+    private static float[] merge(MergeInput input, VectorOperations compute) {
         List<float[]> tensors = new ArrayList<>();
         input.models().forEach(m -> tensors.add(m.values()));
         input.base().map(ModelTensor::values).ifPresent(tensors::add);

@@ -2,17 +2,17 @@ package org.evomerge.plugins.merge;
 
 import java.util.List;
 import java.util.Set;
-import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -53,11 +53,11 @@ public class LinearMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new Linear(context.compute());
+        return new Linear(context.compute().vectors());
     }
 
     /** The weighted mean, whole or block by block (it is element-wise: no scan). */
-    private record Linear(ComputeBackend compute) implements MergeIntoMethod {
+    private record Linear(VectorOperations compute) implements MergeIntoMethod {
 
         @Override
         public void mergeInto(MergeInput input, ModelWideStatistics statistics, float[] merged) {

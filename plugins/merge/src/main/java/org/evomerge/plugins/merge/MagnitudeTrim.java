@@ -1,12 +1,12 @@
 package org.evomerge.plugins.merge;
 
-import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.MagnitudeRank;
 import org.evomerge.api.compute.MaskNorms;
-import org.evomerge.api.merge.BlockMergeInput;
-import org.evomerge.api.merge.TensorBlock;
+import org.evomerge.api.compute.TaskVectorOperations;
 import org.evomerge.api.context.RandomSource;
+import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlock;
 
 /**
  * TIES trimming (mergekit's {@code magnitude} sparsification): keeps the k = ⌊density·n⌋ elements of largest |δ| of
@@ -14,7 +14,7 @@ import org.evomerge.api.parameter.Parameters;
  *
  * <ul>
  *   <li>Exactly k elements are kept; among equal magnitudes the lower index is kept ({@link MagnitudeCut}); the run's
- *       backend selects and masks them ({@code ComputeBackend.topMagnitudeMask}).</li>
+ *       backend selects and masks them ({@code TaskVectorOperations.topMagnitudeMask}).</li>
  *   <li>density ≥ 1 keeps everything, unscaled.</li>
  *   <li>k = 0 (e.g. a 1-element tensor at density 0.5): the task vector becomes all zero. mergekit asserts
  *       {@code k > 0} and aborts the merge.</li>
@@ -48,13 +48,13 @@ final class MagnitudeTrim implements Sparsifier.Streaming {
 
     /**
      * The same trim for a tensor streamed in blocks: the backend selects every model's rank over the whole tensor in
-     * shared scans ({@code ComputeBackend.magnitudeRanks}); each block's mask is the rank with its tie index shifted
+     * shared scans ({@code TaskVectorOperations.magnitudeRanks}); each block's mask is the rank with its tie index shifted
      * to the block. With {@code rescale}, one more scan measures the norms.
      */
     @Override
     public BlockTrim trim(BlockTrim.Request request) {
         BlockMergeInput input = request.input();
-        ComputeBackend compute = request.compute();
+        TaskVectorOperations compute = request.compute();
         int models = input.models().size();
         long n = input.elementCount();
         boolean[] all = new boolean[models];

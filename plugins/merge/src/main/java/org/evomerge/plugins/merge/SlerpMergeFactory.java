@@ -1,22 +1,22 @@
 package org.evomerge.plugins.merge;
 
 import java.util.Set;
-import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.ModelWideStatistics;
-import org.evomerge.api.merge.TensorBlocks;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlocks;
 import org.pf4j.Extension;
 
 /**
@@ -53,11 +53,11 @@ public class SlerpMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new Slerp(context.compute());
+        return new Slerp(context.compute().vectors());
     }
 
     /** SLERP, whole or in blocks: one scan for the norms and the dot product, then the combination block by block. */
-    private record Slerp(ComputeBackend compute) implements MergeIntoMethod {
+    private record Slerp(VectorOperations compute) implements MergeIntoMethod {
 
         @Override
         public void mergeInto(MergeInput input, ModelWideStatistics statistics, float[] out) {

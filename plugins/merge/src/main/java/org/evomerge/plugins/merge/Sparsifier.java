@@ -1,6 +1,6 @@
 package org.evomerge.plugins.merge;
 
-import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.TaskVectorOperations;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.parameter.Parameters;
 
@@ -24,7 +24,7 @@ interface Sparsifier {
      * @param rescale         the method's {@code rescale} flag for this tensor
      * @param tensorRandom    the tensor's source; model {@code stream}'s element i draws from stream {@code stream}
      *                        of it ({@code tensorRandom.fork(stream).uniform(i)}, the same draw as
-     *                        {@link org.evomerge.api.compute.ComputeBackend#randomMask})
+     *                        {@link org.evomerge.api.compute.TaskVectorOperations#randomMask})
      * @param stream          the model's position among the tensor's models
      * @param scratch         buffers and the compute backend, reusable across the models of one call
      */
@@ -51,15 +51,15 @@ interface Sparsifier {
 
     /** The run's compute backend and buffers for one merge call, grown on demand and reused for each model; not thread-safe. */
     final class Scratch {
-        private final ComputeBackend compute;
+        private final TaskVectorOperations compute;
         private long[] longs = new long[0];
 
         /** @param compute the backend the masks and norms are computed with */
-        Scratch(ComputeBackend compute) {
+        Scratch(TaskVectorOperations compute) {
             this.compute = java.util.Objects.requireNonNull(compute, "compute");
         }
 
-        ComputeBackend compute() {
+        TaskVectorOperations compute() {
             return compute;
         }
 

@@ -1,6 +1,6 @@
 package org.evomerge.plugins.merge;
 
-import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.VectorOperations;
 
 /**
  * Spherical linear interpolation between two tensors, in the two forms mergekit uses: {@code slerp} (whole
@@ -28,14 +28,14 @@ final class SphericalInterpolation {
      * {@code (sin((1−t)θ)·v0 + sin(tθ)·v1) / sin θ}, applied to the original (un-normalised) tensors. t = 0 returns
      * {@code v0} and t = 1 returns {@code v1} exactly.
      */
-    static float[] slerp(double t, float[] v0, float[] v1, ComputeBackend compute) {
+    static float[] slerp(double t, float[] v0, float[] v1, VectorOperations compute) {
         float[] out = new float[v0.length];
         slerp(t, v0, v1, compute, out);
         return out;
     }
 
-    /** {@link #slerp(double, float[], float[], ComputeBackend)} into {@code out} (as long as the inputs). */
-    static void slerp(double t, float[] v0, float[] v1, ComputeBackend compute, float[] out) {
+    /** {@link #slerp(double, float[], float[], VectorOperations)} into {@code out} (as long as the inputs). */
+    static void slerp(double t, float[] v0, float[] v1, VectorOperations compute, float[] out) {
         double[] c = slerpCoefficients(t, compute.sumOfSquares(v0), compute.sumOfSquares(v1), compute.dot(v0, v1));
         compute.linearCombination(v0, c[0], v1, c[1], out);
     }

@@ -38,6 +38,6 @@ public class TaskArithmeticMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, null, null, context.compute());
+        return new GeneralizedTaskArithmetic(DESCRIPTOR, null, null, context);
     }
 }

@@ -48,6 +48,6 @@ public class TiesMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         return new GeneralizedTaskArithmetic(DESCRIPTOR, new MagnitudeTrim(), SignConsensus.from(globalParameters),
-                ModelWideTrim.from(globalParameters, ModelWideTrim.TIES), context.compute());
+                ModelWideTrim.from(globalParameters, ModelWideTrim.TIES), context);
     }
 }
