@@ -6,9 +6,10 @@ import org.evomerge.api.tensor.TensorBlock;
 import org.evomerge.api.tensor.TensorBlocks;
 
 /**
- * {@link TensorBlocks} over values already in arrays: the array forms of the backends' streamed operations (one block
- * of the whole tensor, no copy) and tests that split a tensor into blocks of any size (copies of each block, as the
- * engine's reused arrays would hold). The merge pass writes into the output array given at construction.
+ * {@link TensorBlocks} over values already in arrays: a tensor held whole as its one block, with no copy (the merge
+ * engine's whole-tensor path, the backends' whole-array selections), and tests that split a tensor into blocks of any
+ * size (copies of each block, as the engine's reused arrays would hold). The merge pass writes into the output array
+ * given at construction, and runs at most once.
  */
 public final class ArrayBlocks implements TensorBlocks {
 
@@ -17,6 +18,7 @@ public final class ArrayBlocks implements TensorBlocks {
     private final float[] out;
     private final int length;
     private final int blockElements;
+    private boolean merged;
 
     /**
      * @param models        the non-base inputs, all of one length
@@ -42,10 +44,15 @@ public final class ArrayBlocks implements TensorBlocks {
         this.blockElements = blockElements;
     }
 
-    /** The whole arrays as one block, not copied. */
+    /** The whole arrays as one block, not copied, for scans only. */
     public static ArrayBlocks whole(float[][] models, float[] base) {
+        return whole(models, base, null);
+    }
+
+    /** The whole arrays as one block, not copied; the merge pass writes straight into {@code out}. */
+    public static ArrayBlocks whole(float[][] models, float[] base, float[] out) {
         int n = base != null ? base.length : models.length > 0 ? models[0].length : 0;
-        return new ArrayBlocks(models, base, null, Math.max(64, (n + 63) & ~63));
+        return new ArrayBlocks(models, base, out, Math.max(64, (n + 63) & ~63));
     }
 
     @Override
@@ -77,6 +84,10 @@ public final class ArrayBlocks implements TensorBlocks {
         if (out == null) {
             throw new IllegalStateException("these blocks have no output array");
         }
+        if (merged) {
+            throw new IllegalStateException("the tensor was already merged");
+        }
+        merged = true;
         for (int b = 0; b < blockCount(); b++) {
             TensorBlock block = block(b);
             if (block.length() == length) {
@@ -87,6 +98,11 @@ public final class ArrayBlocks implements TensorBlocks {
                 System.arraycopy(part, 0, out, (int) block.offset(), part.length);
             }
         }
+    }
+
+    /** Whether the merge pass has run. */
+    public boolean merged() {
+        return merged;
     }
 
     private TensorBlock block(int b) {

@@ -19,11 +19,9 @@ import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.parameter.ParameterScope;
@@ -75,7 +73,7 @@ public final class MergeExecutor {
         });
         long[] written = new long[1];
         List<Job> jobs = jobs(plan, descriptor, method, context);
-        long largestPart = jobs.stream().filter(j -> j.streamed() != null)
+        long largestPart = jobs.stream().filter(Job::streamed)
                 .mapToLong(j -> plan.outDtype().byteSize(elementCount(j.tensor()))).max().orElse(0);
         PartWriter parts = writer.writesInParts() && largestPart > 0
                 ? new PartWriter(writer, Math.min(PartWriter.BUFFER_BYTES, largestPart)) : null;
@@ -101,9 +99,9 @@ public final class MergeExecutor {
                 results.add(pool.submit(() -> {
                     try {
                         long bytes;
-                        if (job.streamed() != null) {
+                        if (job.streamed()) {
                             bytes = mergeStreamed(plan, descriptor, method, writer, parts, context, tensor,
-                                    job.streamed(), statistics, progress);
+                                    job.input(), statistics, progress);
                         } else {
                             bytes = mergeOne(plan, descriptor, method, writer, context, tensor, statistics, arrays);
                             progress.advance(inputBytes(tensor));
@@ -141,24 +139,29 @@ public final class MergeExecutor {
     }
 
     /**
-     * One tensor to merge: streamed in blocks ({@code streamed} is the method's input without its blocks) or whole
-     * ({@code streamed} is {@code null}), and the float bytes it holds meanwhile.
+     * One tensor to merge: streamed in blocks ({@code input} is what the method sees) or whole, as one block
+     * ({@code input} is {@code null}: it is made once the inputs are decoded and cut to a common shape), and the float
+     * bytes it holds meanwhile.
      */
-    record Job(MergePlan.PlannedTensor tensor, BlockMergeInput streamed, long workingBytes) {
+    record Job(MergePlan.PlannedTensor tensor, MergeInput input, long workingBytes) {
+
+        boolean streamed() {
+            return input != null;
+        }
     }
 
     /**
      * Decides for every tensor how it merges: in blocks when the engine can stream it (float inputs of one shape, not
-     * rebuilt in another vocabulary) and the method takes it in blocks; whole otherwise.
+     * rebuilt in another vocabulary) and the method does not need it whole; whole, as one block, otherwise.
      */
     static List<Job> jobs(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method, RunContext context) {
         List<Job> jobs = new ArrayList<>();
         for (MergePlan.PlannedTensor tensor : plan.tensors()) {
-            BlockMergeInput streamed = null;
+            MergeInput streamed = null;
             boolean vocabulary = plan.vocabulary().isPresent() && MergePlanner.isVocabularyTensor(tensor.placement());
             if (!vocabulary && BlockStream.streams(tensor)) {
-                BlockMergeInput input = blockInput(descriptor, context, tensor);
-                if (method.mergesInBlocks(input)) {
+                MergeInput input = mergeInput(descriptor, context, tensor);
+                if (!method.needsWholeTensor(input)) {
                     streamed = input;
                 }
             }
@@ -238,24 +241,24 @@ public final class MergeExecutor {
                                  ModelWriter writer, RunContext context, MergePlan.PlannedTensor tensor,
                                  ModelWideStatistics statistics, FloatArrayPool arrays) {
         TensorCodecs codecs = context.compute().codecs();
-        MergeInput mergeInput = prepare(plan, descriptor, context, tensor, arrays);
-        float[] merged = arrays.take(mergeInput.elementCount());
+        Prepared prepared = prepare(plan, descriptor, context, tensor, arrays);
+        float[] merged = arrays.take(Math.toIntExact(prepared.input().elementCount()));
         try {
-            return mergePrepared(plan, descriptor, method, writer, codecs, tensor, mergeInput, statistics, merged);
+            return mergePrepared(plan, descriptor, method, writer, codecs, tensor, prepared, statistics, merged);
         } finally {
             // The method has returned and the writer has copied the bytes out: the arrays can serve the next tensor.
-            mergeInput.models().forEach(m -> arrays.release(m.values()));
-            mergeInput.base().ifPresent(b -> arrays.release(b.values()));
+            prepared.release(arrays);
             arrays.release(merged);
         }
     }
 
     private static long mergePrepared(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
                                       ModelWriter writer, TensorCodecs codecs, MergePlan.PlannedTensor tensor,
-                                      MergeInput mergeInput, ModelWideStatistics statistics, float[] merged) {
-        Shape shape = mergeInput.shape();
+                                      Prepared prepared, ModelWideStatistics statistics, float[] merged) {
+        Shape shape = prepared.input().shape();
         try {
-            method.mergeInto(mergeInput, statistics, merged);
+            WholeTensorMerge.merge(method, descriptor.id(), prepared.input(), prepared.models(), prepared.base(),
+                    statistics, merged);
         } catch (IllegalStateException e) {
             throw new IllegalStateException(descriptor.id() + ": " + e.getMessage(), e);
         }
@@ -282,26 +285,25 @@ public final class MergeExecutor {
     private static long mergeStreamed(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
                                       ModelWriter writer, PartWriter parts, RunContext context,
                                       MergePlan.PlannedTensor tensor,
-                                      BlockMergeInput input, ModelWideStatistics statistics,
+                                      MergeInput input, ModelWideStatistics statistics,
                                       ProgressReporter.Progress progress) {
         TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), input.shape(), "");
         BlockStream blocks = new BlockStream(plan, descriptor.id(), tensor, context.compute().codecs(), writer, parts,
                 info, progress::advance, BlockStream.BLOCK_ELEMENTS);
         try {
-            method.mergeBlocks(input.withBlocks(blocks), statistics);
+            method.merge(input, blocks, statistics);
         } catch (IllegalStateException e) {
             throw new IllegalStateException(descriptor.id() + ": " + e.getMessage(), e);
         }
         if (!blocks.merged()) {
             throw new IllegalStateException(descriptor.id() + ": tensor '" + tensor.name()
-                    + "' was not merged (mergeBlocks returned without a merge pass)");
+                    + "' was not merged (merge returned without a merge pass)");
         }
         return info.byteSize();
     }
 
-    /** What the method sees for a tensor it may merge in blocks: names, shape and resolved parameters, no values. */
-    static BlockMergeInput blockInput(ExtensionDescriptor descriptor, RunContext context,
-                                      MergePlan.PlannedTensor tensor) {
+    /** What the method sees for a tensor streamed in blocks: names, shape and resolved parameters. */
+    static MergeInput mergeInput(ExtensionDescriptor descriptor, RunContext context, MergePlan.PlannedTensor tensor) {
         List<InputModel> models = new ArrayList<>();
         for (MergePlan.PlannedInput in : tensor.inputs()) {
             models.add(new InputModel(in.modelName(), parameters(descriptor, EnumSet.of(ParameterScope.PER_MODEL),
@@ -313,16 +315,36 @@ public final class MergeExecutor {
                 tensor.tensorLevels(), true, null);
         Shape shape = (tensor.inputs().isEmpty() ? tensor.base().orElseThrow() : tensor.inputs().getFirst()).info()
                 .shape();
-        return new BlockMergeInput(tensor.name(), shape, models, base, tensorParameters,
-                context.random().fork(tensor.name()), null);
+        return new MergeInput(tensor.name(), shape, models, base, tensorParameters,
+                context.random().fork(tensor.name()));
+    }
+
+    /**
+     * A tensor decoded whole: what the method sees (the common shape the inputs were cut to) and every input's
+     * values, in arrays of the run's {@link FloatArrayPool}.
+     *
+     * @param models the non-base inputs' values, in {@code input.models()} order
+     * @param base   the base's values, or {@code null}
+     */
+    record Prepared(MergeInput input, float[][] models, float[] base) {
+
+        /** Gives the arrays back to the pool, once the method and the writer are done with them. */
+        void release(FloatArrayPool arrays) {
+            for (float[] values : models) {
+                arrays.release(values);
+            }
+            if (base != null) {
+                arrays.release(base);
+            }
+        }
     }
 
     /**
      * Everything the method sees for one tensor: inputs decoded and rounded to the working precision, rebuilt in the
      * output vocabulary when the recipe asks, cut to a common shape, with resolved and validated parameters.
      */
-    static MergeInput prepare(MergePlan plan, ExtensionDescriptor descriptor, RunContext context,
-                              MergePlan.PlannedTensor tensor, FloatArrayPool arrays) {
+    static Prepared prepare(MergePlan plan, ExtensionDescriptor descriptor, RunContext context,
+                            MergePlan.PlannedTensor tensor, FloatArrayPool arrays) {
         TensorCodecs codecs = context.compute().codecs();
         List<Loaded> inputs = new ArrayList<>();
         for (MergePlan.PlannedInput input : tensor.inputs()) {
@@ -339,18 +361,21 @@ public final class MergeExecutor {
         inputs = aligned.inputs();
         Optional<Loaded> base = aligned.base();
 
-        List<ModelTensor> modelTensors = new ArrayList<>();
-        for (Loaded in : inputs) {
-            modelTensors.add(new ModelTensor(in.input().modelName(), in.values(), parameters(descriptor,
+        List<InputModel> models = new ArrayList<>();
+        float[][] values = new float[inputs.size()][];
+        for (int m = 0; m < values.length; m++) {
+            Loaded in = inputs.get(m);
+            models.add(new InputModel(in.input().modelName(), parameters(descriptor,
                     EnumSet.of(ParameterScope.PER_MODEL), tensor, in.input().levels(), true, in.input().modelName())));
+            values[m] = in.values();
         }
-        Optional<ModelTensor> baseTensor = base.map(b -> new ModelTensor(b.input().modelName(), b.values(),
+        Optional<InputModel> baseModel = base.map(b -> new InputModel(b.input().modelName(),
                 parameters(descriptor, EnumSet.of(ParameterScope.PER_MODEL), tensor, b.input().levels(), false,
                         b.input().modelName())));
         Parameters tensorParameters = parameters(descriptor, EnumSet.of(ParameterScope.PER_TENSOR), tensor,
                 tensor.tensorLevels(), true, null);
-        return new MergeInput(tensor.name(), shape, modelTensors, baseTensor, tensorParameters,
-                context.random().fork(tensor.name()));
+        return new Prepared(new MergeInput(tensor.name(), shape, models, baseModel, tensorParameters,
+                context.random().fork(tensor.name())), values, base.map(Loaded::values).orElse(null));
     }
 
     private record Loaded(MergePlan.PlannedInput input, Shape shape, float[] values) {

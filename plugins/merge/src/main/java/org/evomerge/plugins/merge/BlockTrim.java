@@ -2,15 +2,14 @@ package org.evomerge.plugins.merge;
 
 import org.evomerge.api.compute.MaskNorms;
 import org.evomerge.api.compute.TaskVectorOperations;
-import org.evomerge.api.merge.BlockMergeInput;
+import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.tensor.TensorBlock;
 import org.evomerge.api.tensor.TensorBlocks;
 
 /**
- * A {@link Sparsifier}'s decision for every model of one tensor streamed in blocks: which elements of each block
- * survive and by how much the survivors are scaled, the same masks and (up to the rounding of block-wise sums) the
- * same scales as the sparsifier gives the whole tensor. Made by {@link Sparsifier.Streaming#trim}; one per tensor,
- * used from one thread.
+ * A {@link Sparsifier.InBlocks}'s decision for every model of one tensor given as blocks: which elements of each block
+ * survive and by how much the survivors are scaled, the same masks for any block size and (up to the rounding of
+ * block-wise sums) the same scales. Made by {@link Sparsifier.InBlocks#trim}; one per tensor, used from one thread.
  */
 interface BlockTrim {
 
@@ -49,7 +48,7 @@ interface BlockTrim {
         return norms;
     }
 
-    /** What {@link Sparsifier.Streaming#trim} needs besides the blocks. */
-    record Request(BlockMergeInput input, boolean rescale, TaskVectorOperations compute) {
+    /** What {@link Sparsifier.InBlocks#trim} needs: the tensor, its values, the rescale flag and the operations. */
+    record Request(MergeInput input, TensorBlocks values, boolean rescale, TaskVectorOperations compute) {
     }
 }

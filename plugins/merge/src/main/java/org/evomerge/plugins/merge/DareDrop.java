@@ -4,8 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import org.evomerge.api.compute.MaskNorms;
 import org.evomerge.api.compute.TaskVectorOperations;
-import org.evomerge.api.context.RandomSource;
-import org.evomerge.api.merge.BlockMergeInput;
+import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.TensorBlock;
@@ -28,7 +27,7 @@ import org.evomerge.api.tensor.TensorBlock;
  *
  * @param mode how kept values are rescaled when {@code rescale} is on
  */
-record DareDrop(Rescale mode) implements Sparsifier.Streaming {
+record DareDrop(Rescale mode) implements Sparsifier.InBlocks {
 
     static final String OPTION = "dare_rescale";
 
@@ -43,36 +42,14 @@ record DareDrop(Rescale mode) implements Sparsifier.Streaming {
         return new DareDrop(Rescale.valueOf(GtaParameters.choice(global, OPTION, "l1").toUpperCase(Locale.ROOT)));
     }
 
-    @Override
-    public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,
-                                int stream, Scratch scratch) {
-        double density = GtaParameters.number(modelParameters, GtaParameters.DENSITY, 1.0);
-        if (density >= 1) {
-            return SparseDelta.all();
-        }
-        long[] mask = SparseDelta.newMask(delta.size());
-        MaskNorms norms = scratch.compute().randomMask(tensorRandom.seed(), stream, delta.model(), delta.base(),
-                density, mask);
-        double before = norms.total();
-        double after = norms.kept();
-        double scale = 1.0;
-        if (rescale) {
-            scale = switch (mode) {
-                case L1 -> Sparsifier.l1Scale(before, after);
-                case INVERSE_DENSITY -> density > 0 ? 1.0 / density : 1.0;
-            };
-        }
-        return SparseDelta.of(mask, scale);
-    }
-
     /**
-     * The same drop for a tensor streamed in blocks: block elements draw with their index in the whole tensor
-     * ({@code TaskVectorOperations.randomMask} with the block's offset), so the masks are the whole tensor's; the L1
-     * rescale measures the norms in one scan first.
+     * The drop of a tensor given as blocks: block elements draw with their index in the whole tensor
+     * ({@code TaskVectorOperations.randomMask} with the block's offset), so the masks do not depend on the block size;
+     * the L1 rescale measures the norms in one scan first.
      */
     @Override
     public BlockTrim trim(BlockTrim.Request request) {
-        BlockMergeInput input = request.input();
+        MergeInput input = request.input();
         TaskVectorOperations compute = request.compute();
         int models = input.models().size();
         long seed = input.random().seed();
@@ -100,7 +77,7 @@ record DareDrop(Rescale mode) implements Sparsifier.Streaming {
             }
         };
         if (request.rescale()) {
-            MaskNorms[] norms = mode == Rescale.L1 ? BlockTrim.norms(trim, input.blocks(), compute) : null;
+            MaskNorms[] norms = mode == Rescale.L1 ? BlockTrim.norms(trim, request.values(), compute) : null;
             for (int m = 0; m < models; m++) {
                 if (densities[m] < 1) {
                     scales[m] = switch (mode) {
