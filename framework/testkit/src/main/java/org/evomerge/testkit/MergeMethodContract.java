@@ -14,6 +14,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.TensorCodecs;
+import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.InputModel;
@@ -26,6 +29,7 @@ import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorBlocks;
 import org.evomerge.compute.ArrayBlocks;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.context.SeededRandomSource;
 import org.junit.jupiter.api.Test;
 
@@ -34,9 +38,10 @@ import org.junit.jupiter.api.Test;
  * {@link MergeMethod#merge(MergeInput, TensorBlocks, ModelWideStatistics)} with the tensor whole (one block) or, when
  * the method does not need it whole ({@link MergeMethod#needsWholeTensor}), in blocks. The result fills every
  * element whatever the output held, is finite for finite inputs, leaves the inputs untouched, depends only on the
- * seed, returns the tensor itself when every input is the same tensor, comes from exactly one merge pass, and refuses a
- * missing base model when the method needs one. A method that merges in blocks gives the one-block result for blocks
- * of any size: bit for bit, or within {@link #blockSumUlps()} where it accumulates per-tensor sums block by block.
+ * seed, returns the tensor itself when every input is the same tensor, comes from exactly one merge pass, needs no
+ * compute capability it does not declare, and refuses a missing base model when the method needs one. A method that
+ * merges in blocks gives the one-block result for blocks of any size: bit for bit, or within {@link #blockSumUlps()}
+ * where it accumulates per-tensor sums block by block.
  */
 public abstract class MergeMethodContract extends ExtensionFactoryContract<MergeMethodFactory> {
 
@@ -270,6 +275,28 @@ public abstract class MergeMethodContract extends ExtensionFactoryContract<Merge
         }
     }
 
+    /**
+     * A method that does not declare {@link Capability#TASK_VECTOR_OPERATIONS} runs on a backend without them (the
+     * engine lets it), with the result it has on the reference backend.
+     */
+    @Test
+    void runsOnABackendWithoutTheOperationsItDoesNotDeclare() {
+        if (factory().descriptor().has(Capability.TASK_VECTOR_OPERATIONS)) {
+            return;
+        }
+        SplittableRandom random = new SplittableRandom(9);
+        int n = 150;
+        List<float[]> models = new ArrayList<>();
+        for (int m = 0; m < modelCount(); m++) {
+            models.add(random(random, n));
+        }
+        Optional<float[]> base = baseIfUsed(random, n);
+        MergeInput input = input(Shape.of(n), models.size(), base.isPresent(), 2);
+        Parameters global = parameters(EnumSet.of(ParameterScope.GLOBAL), tensorParameters());
+        MergeMethod without = factory().create(global, TestRunContexts.seeded(1, new WithoutTaskVectors(), Map.of()));
+        assertArrayEquals(merge(method(), input, models, base, 0, 0f), merge(without, input, models, base, 0, 0f));
+    }
+
     @Test
     void refusesToRunWithoutABaseModelWhenItNeedsOne() {
         if (!factory().descriptor().has(Capability.REQUIRES_BASE_MODEL)) {
@@ -292,6 +319,41 @@ public abstract class MergeMethodContract extends ExtensionFactoryContract<Merge
             values[i] = Float.intBitsToFloat(Float.floatToRawIntBits(v) & 0xFFFF0000);
         }
         return values;
+    }
+
+    /** The reference backend without its task-vector operations. */
+    private static final class WithoutTaskVectors implements ComputeBackend {
+        private static final ReferenceBackend REFERENCE = new ReferenceBackend();
+
+        @Override
+        public String id() {
+            return "without-task-vectors";
+        }
+
+        @Override
+        public String description() {
+            return "the reference backend without task-vector operations";
+        }
+
+        @Override
+        public int priority() {
+            return 0;
+        }
+
+        @Override
+        public boolean isAvailable() {
+            return true;
+        }
+
+        @Override
+        public TensorCodecs codecs() {
+            return REFERENCE;
+        }
+
+        @Override
+        public VectorOperations vectors() {
+            return REFERENCE;
+        }
     }
 
     /** Blocks that count the merge passes made over them. */

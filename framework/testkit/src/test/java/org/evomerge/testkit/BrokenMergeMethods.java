@@ -2,6 +2,8 @@ package org.evomerge.testkit;
 
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.evomerge.api.EvomergeException;
+import org.evomerge.api.compute.TaskVectorOperations;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
@@ -227,11 +229,56 @@ final class BrokenMergeMethods {
         }
     }
 
-    @MustFail({"dependsOnlyOnTheSeed", "writesEveryElementOfTheOutput"})
+    @MustFail({"dependsOnlyOnTheSeed", "writesEveryElementOfTheOutput",
+            "runsOnABackendWithoutTheOperationsItDoesNotDeclare"})
     static class UnseededPickFixture extends MergeMethodContract {
         @Override
         protected MergeMethodFactory factory() {
             return new UnseededPickFactory();
+        }
+    }
+
+    /**
+     * Task arithmetic through the backend's task-vector operations, without declaring
+     * {@link Capability#TASK_VECTOR_OPERATIONS}: the engine would let it start on a backend that lacks them.
+     */
+    @Extension
+    public static final class UndeclaredTaskVectorsFactory implements MergeMethodFactory {
+        @Override
+        public ExtensionDescriptor descriptor() {
+            return TaskArithmeticFactory.DESCRIPTOR;
+        }
+
+        @Override
+        public MergeMethod create(Parameters globalParameters, RunContext context) {
+            TaskVectorOperations operations = context.compute().taskVectors()
+                    .orElseThrow(() -> new IllegalStateException("no task-vector operations"));
+            return (input, values, statistics) -> {
+                input.base().orElseThrow(() -> EvomergeException.configuration(
+                        input.tensorName() + ": task-arithmetic needs a base model"));
+                double scale = input.parameters().number("scale");
+                values.merge((block, out) -> {
+                    float[] delta = new float[out.length];
+                    double[] sum = new double[out.length];
+                    for (float[] model : block.models()) {
+                        operations.taskVector(model, block.base(), delta);
+                        for (int i = 0; i < out.length; i++) {
+                            sum[i] += delta[i];
+                        }
+                    }
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] = (float) (block.base()[i] + scale * sum[i]);
+                    }
+                });
+            };
+        }
+    }
+
+    @MustFail("runsOnABackendWithoutTheOperationsItDoesNotDeclare")
+    static class UndeclaredTaskVectorsFixture extends MergeMethodContract {
+        @Override
+        protected MergeMethodFactory factory() {
+            return new UndeclaredTaskVectorsFactory();
         }
     }
 

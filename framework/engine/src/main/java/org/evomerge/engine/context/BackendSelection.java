@@ -4,12 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.extension.Capability;
+import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.compute.ComputeBackends;
 import org.evomerge.engine.input.ClosestNames;
 
 /**
  * The compute backend a run asks for ({@code --backend}, {@code compute.backend}): the best available one the
- * request names, or one line saying why there is none.
+ * request names, or one line saying why there is none; and whether it offers what the run's extensions need.
  */
 public final class BackendSelection {
 
@@ -44,6 +46,21 @@ public final class BackendSelection {
         // The GPU backend's description says why it cannot run (TornadoVM not loaded, no device).
         String why = wanted.equals(TORNADO) ? " (" + safeDescription(candidates.get(0)) + "; see docs/gpu.md)" : "";
         throw EvomergeException.configuration("compute backend '" + wanted + "' is installed but cannot run here" + why);
+    }
+
+    /**
+     * Checks that {@code backend} offers the compute capabilities {@code extension} declares it needs
+     * ({@link Capability#TASK_VECTOR_OPERATIONS}), so that a run fails before it reads or writes anything rather than
+     * at its first tensor.
+     *
+     * @throws EvomergeException (CONFIGURATION) naming the extension, the backend and the missing operations
+     */
+    public static void requireCapabilities(ComputeBackend backend, ExtensionDescriptor extension) {
+        if (extension.has(Capability.TASK_VECTOR_OPERATIONS) && backend.taskVectors().isEmpty()) {
+            throw EvomergeException.configuration(extension.kind().id().replace('-', ' ') + " '" + extension.id()
+                    + "' needs task-vector operations, which compute backend '" + backend.id()
+                    + "' does not offer; choose another with --backend (e.g. --backend cpu)");
+        }
     }
 
     private static String safeDescription(ComputeBackend backend) {

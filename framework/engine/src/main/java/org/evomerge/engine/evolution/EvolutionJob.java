@@ -56,6 +56,7 @@ import org.evomerge.api.selection.SelectionScheme;
 import org.evomerge.api.selection.SelectionSchemeFactory;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
+import org.evomerge.engine.context.BackendSelection;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.engine.evaluation.WeightsHash;
@@ -158,6 +159,7 @@ public final class EvolutionJob {
                 run.mutation().get().parameters(), run, run.mutation().get().key() + ".parameters"));
         RegisteredExtension method = catalog.require(ExtensionKind.MERGE_METHOD, run.genome().mergeMethod(),
                 run.where("genome.merge_method") + ": 'genome.merge_method'");
+        BackendSelection.requireCapabilities(context.compute(), method.descriptor());
         List<RegisteredExtension> evaluatorExtensions = new ArrayList<>();
         for (RunFile.Task task : run.tasks()) {
             evaluatorExtensions.add(catalog.require(ExtensionKind.EVALUATOR, task.evaluator(), task.key()));
@@ -370,6 +372,7 @@ public final class EvolutionJob {
         Path file = run.file();
         RegisteredExtension method = catalog.require(ExtensionKind.MERGE_METHOD, run.genome().mergeMethod(),
                 run.where("genome.merge_method") + ": 'genome.merge_method' on this worker");
+        BackendSelection.requireCapabilities(context.compute(), method.descriptor());
         List<RegisteredExtension> evaluatorExtensions = new ArrayList<>();
         for (RunFile.Task task : run.tasks()) {
             evaluatorExtensions.add(catalog.require(ExtensionKind.EVALUATOR, task.evaluator(),

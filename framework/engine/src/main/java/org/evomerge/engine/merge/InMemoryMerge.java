@@ -13,6 +13,7 @@ import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
+import org.evomerge.engine.context.BackendSelection;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 import org.evomerge.engine.plugin.RegisteredExtension;
 import org.evomerge.engine.recipe.MergeRecipe;
@@ -43,6 +44,7 @@ public final class InMemoryMerge {
         }
         RegisteredExtension extension = catalog.require(ExtensionKind.MERGE_METHOD, recipe.mergeMethod(),
                 recipe.file() + ": 'merge_method'");
+        BackendSelection.requireCapabilities(context.compute(), extension.descriptor());
         for (String reference : recipe.modelReferences()) {
             if (!models.containsKey(reference)) {
                 throw new IllegalArgumentException("model '" + reference + "' of the recipe is not open");

@@ -24,6 +24,7 @@ import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
+import org.evomerge.engine.context.BackendSelection;
 import org.evomerge.engine.input.PathInput;
 import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.parameter.ParameterValidator;
@@ -75,6 +76,7 @@ public final class MergeJob {
                              ArchitectureCatalog architectures, RunContext context, Options options) {
         RegisteredExtension extension = catalog.require(ExtensionKind.MERGE_METHOD, recipe.mergeMethod(),
                 recipe.file() + ": 'merge_method'");
+        BackendSelection.requireCapabilities(context.compute(), extension.descriptor());
         checkParameterNames(recipe, extension);
         Parameters global = globalParameters(recipe, extension);
         MergeMethod method = ((MergeMethodFactory) extension.factory()).create(global, context);
