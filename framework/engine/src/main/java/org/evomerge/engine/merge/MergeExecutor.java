@@ -256,12 +256,8 @@ public final class MergeExecutor {
                                       ModelWriter writer, TensorCodecs codecs, MergePlan.PlannedTensor tensor,
                                       Prepared prepared, ModelWideStatistics statistics, float[] merged) {
         Shape shape = prepared.input().shape();
-        try {
-            WholeTensorMerge.merge(method, descriptor.id(), prepared.input(), prepared.models(), prepared.base(),
-                    statistics, merged);
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException(descriptor.id() + ": " + e.getMessage(), e);
-        }
+        WholeTensorMerge.merge(method, descriptor.id(), prepared.input(), prepared.models(), prepared.base(), statistics,
+                merged);
         if (NaNScan.any(merged)) {
             throw EvomergeException.input(tensor.name() + ": merge method '" + descriptor.id()
                     + "' produced NaN (are the inputs finite?)", null);

@@ -16,7 +16,8 @@ public final class WholeTensorMerge {
     }
 
     /**
-     * Merges a tensor held whole into a new array.
+     * Merges a tensor held whole into a new array. A method's internal failure ({@link IllegalStateException}) and a
+     * method that makes no merge pass are errors naming the method.
      *
      * @param models every non-base input's values, in {@code input.models()} order, each {@code input.elementCount()}
      *               long; read only
@@ -32,7 +33,11 @@ public final class WholeTensorMerge {
     static void merge(MergeMethod method, String methodId, MergeInput input, float[][] models, float[] base,
                       ModelWideStatistics statistics, float[] out) {
         ArrayBlocks values = ArrayBlocks.whole(models, base, out);
-        method.merge(input, values, statistics);
+        try {
+            method.merge(input, values, statistics);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(methodId + ": " + e.getMessage(), e);
+        }
         if (!values.merged()) {
             throw new IllegalStateException(methodId + ": tensor '" + input.tensorName()
                     + "' was not merged (merge returned without a merge pass)");

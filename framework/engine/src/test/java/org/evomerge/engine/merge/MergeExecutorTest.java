@@ -310,6 +310,25 @@ class MergeExecutorTest {
         assertTrue(e.getMessage().contains("was not merged"), e.getMessage());
     }
 
+    @Test
+    void aWholeTensorMergeWithoutAMergePassIsAnError() {
+        MergeMethod lazy = new MergeMethod() {
+            @Override
+            public boolean needsWholeTensor(MergeInput input) {
+                return true;
+            }
+
+            @Override
+            public void merge(MergeInput input, TensorBlocks values, ModelWideStatistics statistics) {
+                // forgets the merge pass
+            }
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> MergeExecutor.run(
+                blockPlan(blockModels()), JITTER_SUM, lazy, new CapturingWriter(), context(1), 1 << 10));
+        assertTrue(e.getMessage().startsWith("jitter_sum: tensor '")
+                && e.getMessage().endsWith("' was not merged (merge returned without a merge pass)"), e.getMessage());
+    }
+
     private RunContext context(int threads) {
         return new DefaultRunContext(new SeededRandomSource(7), new VectorBackend(), ProgressReporter.SILENT,
                 ScratchDirectory.create(temp, false), threads, Map.of());
