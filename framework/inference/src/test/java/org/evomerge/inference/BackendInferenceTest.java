@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.evomerge.api.compute.AttentionShape;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.InferenceOperations;
+import org.evomerge.api.compute.TensorCodecs;
+import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.compute.WeightHandle;
 import org.evomerge.api.inference.InferenceSession;
 import org.evomerge.api.inference.LanguageModel;
@@ -124,32 +126,12 @@ class BackendInferenceTest {
         }
 
         @Override
-        public void toFloat(MemorySegment src, DType type, float[] dst, int count) {
+        public TensorCodecs codecs() {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        public void fromFloat(float[] src, DType type, MemorySegment dst, int count) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void weightedSum(float[][] inputs, float[] weights, float[] out) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void axpy(float a, float[] x, float[] y) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public double dot(float[] a, float[] b) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public double sumOfSquares(float[] a) {
+        public VectorOperations vectors() {
             throw new UnsupportedOperationException();
         }
     }

@@ -36,10 +36,10 @@ import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.LayerPathGenome;
 import org.evomerge.api.genome.ModelGenome;
 import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelFormat;
 import org.evomerge.api.model.ModelStore;
@@ -57,6 +57,7 @@ import org.evomerge.api.selection.SelectionScheme;
 import org.evomerge.api.selection.SelectionSchemeFactory;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
+import org.evomerge.engine.context.BackendSelection;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.engine.evaluation.WeightsHash;
@@ -67,6 +68,7 @@ import org.evomerge.engine.evolution.store.FolderModelStore;
 import org.evomerge.engine.merge.HubModelId;
 import org.evomerge.engine.input.ClosestNames;
 import org.evomerge.engine.merge.InMemoryMerge;
+import org.evomerge.engine.merge.WholeTensorMerge;
 import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.kinship.KinshipCalculator;
 import org.evomerge.engine.kinship.KinshipMetric;
@@ -159,6 +161,7 @@ public final class EvolutionJob {
                 run.mutation().get().parameters(), run, run.mutation().get().key() + ".parameters"));
         RegisteredExtension method = catalog.require(ExtensionKind.MERGE_METHOD, run.genome().mergeMethod(),
                 run.where("genome.merge_method") + ": 'genome.merge_method'");
+        BackendSelection.requireCapabilities(context.compute(), method.descriptor());
         List<RegisteredExtension> evaluatorExtensions = new ArrayList<>();
         for (RunFile.Task task : run.tasks()) {
             evaluatorExtensions.add(catalog.require(ExtensionKind.EVALUATOR, task.evaluator(), task.key()));
@@ -371,6 +374,7 @@ public final class EvolutionJob {
         Path file = run.file();
         RegisteredExtension method = catalog.require(ExtensionKind.MERGE_METHOD, run.genome().mergeMethod(),
                 run.where("genome.merge_method") + ": 'genome.merge_method' on this worker");
+        BackendSelection.requireCapabilities(context.compute(), method.descriptor());
         List<RegisteredExtension> evaluatorExtensions = new ArrayList<>();
         for (RunFile.Task task : run.tasks()) {
             evaluatorExtensions.add(catalog.require(ExtensionKind.EVALUATOR, task.evaluator(),
@@ -546,21 +550,25 @@ public final class EvolutionJob {
             // convention); task-vector methods take the run's base model.
             boolean betweenParents = d.has(Capability.EXACTLY_TWO_MODELS) && individuals.size() == 2;
             return store.combine(individuals, (name, shape, values) -> {
-                List<ModelTensor> tensors = new ArrayList<>();
+                List<InputModel> tensors = new ArrayList<>();
                 for (int i = betweenParents ? 1 : 0; i < values.size(); i++) {
-                    tensors.add(new ModelTensor("parent" + i, values.get(i), perModel));
+                    tensors.add(new InputModel("parent" + i, perModel));
                 }
+                float[][] modelValues = values.subList(betweenParents ? 1 : 0, values.size()).toArray(float[][]::new);
                 if (betweenParents) {
-                    return merge.merge(new MergeInput(name, shape, tensors,
-                            Optional.of(new ModelTensor("parent0", values.get(0), perModel)), perTensor,
-                            random.fork(name)));
+                    return WholeTensorMerge.merge(merge, d.id(), new MergeInput(name, shape, tensors,
+                            Optional.of(new InputModel("parent0", perModel)), perTensor, random.fork(name)),
+                            modelValues, values.get(0));
                 }
-                Optional<ModelTensor> baseTensor = baseModel.flatMap(b -> b.tensors().find(name).map(info -> {
+                float[] baseValues = baseModel.flatMap(b -> b.tensors().find(name).map(info -> {
                     float[] v = new float[Math.toIntExact(info.shape().elementCount())];
-                    context.compute().toFloat(b.tensors().tensor(name).data(), info.dtype(), v, v.length);
-                    return new ModelTensor("base", v, Parameters.EMPTY);
-                }));
-                return merge.merge(new MergeInput(name, shape, tensors, baseTensor, perTensor, random.fork(name)));
+                    context.compute().codecs().toFloat(b.tensors().tensor(name).data(), info.dtype(), v, v.length);
+                    return v;
+                })).orElse(null);
+                Optional<InputModel> baseTensor = Optional.ofNullable(baseValues)
+                        .map(v -> new InputModel("base", Parameters.EMPTY));
+                return WholeTensorMerge.merge(merge, d.id(), new MergeInput(name, shape, tensors, baseTensor,
+                        perTensor, random.fork(name)), modelValues, baseValues);
             }, "crossover:" + d.id());
         };
     }

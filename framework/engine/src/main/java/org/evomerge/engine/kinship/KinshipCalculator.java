@@ -229,7 +229,7 @@ public final class KinshipCalculator {
         double[] distance = new double[k * k];
         for (int i = 0; i < k; i++) {
             for (int j = i; j < k; j++) {
-                double d = i == j ? compute.sumOfSquares(deltas[i]) : compute.dot(deltas[i], deltas[j]);
+                double d = i == j ? compute.vectors().sumOfSquares(deltas[i]) : compute.vectors().dot(deltas[i], deltas[j]);
                 double c = d - n * mean[i] * mean[j];
                 double e = 0;
                 if (i != j) {
@@ -362,7 +362,7 @@ public final class KinshipCalculator {
                 throw EvomergeException.input(model.name() + ": cannot read tensor '" + tensor.info().name() + "': "
                         + e.getMessage(), e);
             }
-            compute.toFloat(slice, dtype, values, n);
+            compute.codecs().toFloat(slice, dtype, values, n);
             return values;
         }
     }

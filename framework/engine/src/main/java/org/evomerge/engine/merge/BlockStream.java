@@ -4,14 +4,14 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.function.LongConsumer;
 import org.evomerge.api.EvomergeException;
-import org.evomerge.api.compute.ComputeBackend;
-import org.evomerge.api.merge.TensorBlock;
-import org.evomerge.api.merge.TensorBlocks;
+import org.evomerge.api.compute.TensorCodecs;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Tensor;
+import org.evomerge.api.tensor.TensorBlock;
+import org.evomerge.api.tensor.TensorBlocks;
 import org.evomerge.api.tensor.TensorInfo;
-import org.evomerge.engine.compute.NaNScan;
+import org.evomerge.compute.NaNScan;
 
 /**
  * One tensor of a merge streamed in blocks ({@link TensorBlocks}): each pass reads a block of every input with
@@ -35,7 +35,7 @@ final class BlockStream implements TensorBlocks {
     private final MergePlan plan;
     private final String methodId;
     private final MergePlan.PlannedTensor tensor;
-    private final ComputeBackend compute;
+    private final TensorCodecs codecs;
     private final ModelWriter writer;
     private final PartWriter parts;
     private final TensorInfo output;
@@ -53,12 +53,12 @@ final class BlockStream implements TensorBlocks {
      * @param output   the output tensor as written (name, out dtype, shape)
      * @param progress told the input bytes of each block the merge pass finishes
      */
-    BlockStream(MergePlan plan, String methodId, MergePlan.PlannedTensor tensor, ComputeBackend compute,
+    BlockStream(MergePlan plan, String methodId, MergePlan.PlannedTensor tensor, TensorCodecs codecs,
                 ModelWriter writer, PartWriter parts, TensorInfo output, LongConsumer progress, int blockElements) {
         this.plan = plan;
         this.methodId = methodId;
         this.tensor = tensor;
-        this.compute = compute;
+        this.codecs = codecs;
         this.writer = writer;
         this.parts = parts;
         this.output = output;
@@ -153,7 +153,7 @@ final class BlockStream implements TensorBlocks {
                 long at = outType.byteSize(block.offset());
                 long bytes = outType.byteSize(n);
                 if (parts == null) {
-                    compute.fromFloat(out, outType, whole.segment().asSlice(at, bytes), n);
+                    codecs.fromFloat(out, outType, whole.segment().asSlice(at, bytes), n);
                 } else {
                     if (buffer != null && filled + bytes > buffer.byteSize()) {
                         parts.submit(output, bufferStart, buffer, filled);
@@ -164,7 +164,7 @@ final class BlockStream implements TensorBlocks {
                         bufferStart = at;
                         filled = 0;
                     }
-                    compute.fromFloat(out, outType, buffer.asSlice(filled, bytes), n);
+                    codecs.fromFloat(out, outType, buffer.asSlice(filled, bytes), n);
                     filled += bytes;
                 }
                 long done = b == blockCount() - 1 ? inputBytes : inputBytes * (block.offset() + n) / count;
@@ -197,7 +197,7 @@ final class BlockStream implements TensorBlocks {
             DType type = info.dtype();
             MemorySegment bytes = ThreadBuffers.get(type.byteSize(n));
             sources[i].read(type.byteSize(offset), bytes);
-            compute.toFloat(bytes, type, target, n);
+            codecs.toFloat(bytes, type, target, n);
             if (type != plan.workingDtype()) {
                 round(target, n, plan.workingDtype());
             }
@@ -213,8 +213,8 @@ final class BlockStream implements TensorBlocks {
             return;
         }
         MemorySegment buffer = ThreadBuffers.get(working.byteSize(n));
-        compute.fromFloat(values, working, buffer, n);
-        compute.toFloat(buffer, working, values, n);
+        codecs.fromFloat(values, working, buffer, n);
+        codecs.toFloat(buffer, working, values, n);
     }
 
     /** This thread's block arrays, at least one per input and one for the output. */

@@ -14,9 +14,9 @@ import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MagnitudeQuantile;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.merge.ModelWideStatistics;
 
 /**
@@ -49,12 +49,14 @@ final class MagnitudeThresholdPass {
                 counted.computeIfAbsent(in.modelName(), m -> new double[quantiles.size()][tensors.size()]);
             }
         }
-        forEachTensor(plan, descriptor, tensors, context, budgetBytes, "whole-model magnitudes (1/2)", (index, input) -> {
+        forEachTensor(plan, descriptor, tensors, context, budgetBytes, "whole-model magnitudes (1/2)", (index, tensor) -> {
             int[] local = new int[BUCKETS];
-            for (ModelTensor model : input.models()) {
+            MergeInput input = tensor.input();
+            for (int m = 0; m < tensor.models().length; m++) {
+                InputModel model = input.models().get(m);
                 java.util.Arrays.fill(local, 0);
-                float[] x = model.values();
-                float[] b = input.base().orElseThrow().values();
+                float[] x = tensor.models()[m];
+                float[] b = tensor.base();
                 for (int i = 0; i < x.length; i++) {
                     local[Float.floatToRawIntBits(Math.abs(x[i] - b[i])) >>> 16]++;
                 }
@@ -119,10 +121,11 @@ final class MagnitudeThresholdPass {
         }
         if (!low.isEmpty()) {
             forEachTensor(plan, descriptor, tensors, context, budgetBytes, "whole-model magnitudes (2/2)",
-                    (index, input) -> {
-                        for (ModelTensor model : input.models()) {
-                            float[] x = model.values();
-                            float[] b = input.base().orElseThrow().values();
+                    (index, tensor) -> {
+                        for (int m = 0; m < tensor.models().length; m++) {
+                            InputModel model = tensor.input().models().get(m);
+                            float[] x = tensor.models()[m];
+                            float[] b = tensor.base();
                             for (Map.Entry<String, long[]> e : low.entrySet()) {
                                 String[] parts = e.getKey().split("\u0000");
                                 if (!parts[0].equals(model.model())) {
@@ -183,7 +186,7 @@ final class MagnitudeThresholdPass {
     }
 
     private interface TensorVisitor {
-        void visit(int index, MergeInput input);
+        void visit(int index, MergeExecutor.Prepared tensor);
     }
 
     /** Prepares every tensor as the merge will (in parallel, under the budget) and hands it to {@code visitor}. */
@@ -210,10 +213,10 @@ final class MagnitudeThresholdPass {
                 budget.acquireUninterruptibly(cost);
                 results.add(pool.submit(() -> {
                     try {
-                        MergeInput input = MergeExecutor.prepare(plan, descriptor, context, tensor, arrays);
-                        visitor.visit(index, input);
-                        input.models().forEach(m -> arrays.release(m.values()));
-                        input.base().ifPresent(b -> arrays.release(b.values()));
+                        MergeExecutor.Prepared prepared = MergeExecutor.prepare(plan, descriptor, context, tensor,
+                                arrays);
+                        visitor.visit(index, prepared);
+                        prepared.release(arrays);
                         progress.advance(MergeExecutor.workingBytes(tensor));
                     } finally {
                         budget.release(cost);

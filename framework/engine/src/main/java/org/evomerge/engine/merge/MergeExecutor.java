@@ -14,16 +14,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import org.evomerge.api.EvomergeException;
-import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.TensorCodecs;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelWideStatistics;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -32,7 +30,7 @@ import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
-import org.evomerge.engine.compute.NaNScan;
+import org.evomerge.compute.NaNScan;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.recipe.ParameterResolver;
 import org.evomerge.engine.vocabulary.VocabularyAlignment;
@@ -74,7 +72,7 @@ public final class MergeExecutor {
         });
         long[] written = new long[1];
         List<Job> jobs = jobs(plan, descriptor, method, context);
-        long largestPart = jobs.stream().filter(j -> j.streamed() != null)
+        long largestPart = jobs.stream().filter(Job::streamed)
                 .mapToLong(j -> plan.outDtype().byteSize(elementCount(j.tensor()))).max().orElse(0);
         PartWriter parts = writer.writesInParts() && largestPart > 0
                 ? new PartWriter(writer, Math.min(PartWriter.BUFFER_BYTES, largestPart)) : null;
@@ -100,9 +98,9 @@ public final class MergeExecutor {
                 results.add(pool.submit(() -> {
                     try {
                         long bytes;
-                        if (job.streamed() != null) {
+                        if (job.streamed()) {
                             bytes = mergeStreamed(plan, descriptor, method, writer, parts, context, tensor,
-                                    job.streamed(), statistics, progress);
+                                    job.input(), statistics, progress);
                         } else {
                             bytes = mergeOne(plan, descriptor, method, writer, context, tensor, statistics, arrays);
                             progress.advance(inputBytes(tensor));
@@ -140,23 +138,28 @@ public final class MergeExecutor {
     }
 
     /**
-     * One tensor to merge: streamed in blocks ({@code streamed} is the method's input without its blocks) or whole
-     * ({@code streamed} is {@code null}), and the float bytes it holds meanwhile.
+     * One tensor to merge: streamed in blocks ({@code input} is what the method sees) or whole, as one block
+     * ({@code input} is {@code null}: it is made once the inputs are decoded and cut to a common shape), and the float
+     * bytes it holds meanwhile.
      */
-    record Job(MergePlan.PlannedTensor tensor, BlockMergeInput streamed, long workingBytes) {
+    record Job(MergePlan.PlannedTensor tensor, MergeInput input, long workingBytes) {
+
+        boolean streamed() {
+            return input != null;
+        }
     }
 
     /**
      * Decides for every tensor how it merges: in blocks when the engine can stream it (float inputs of one shape, not
-     * rebuilt in another vocabulary) and the method takes it in blocks; whole otherwise.
+     * rebuilt in another vocabulary) and the method does not need it whole; whole, as one block, otherwise.
      */
     static List<Job> jobs(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method, RunContext context) {
         List<Job> jobs = new ArrayList<>();
         for (MergePlan.PlannedTensor tensor : plan.tensors()) {
-            BlockMergeInput streamed = null;
+            MergeInput streamed = null;
             if (!tensor.rebuiltInVocabulary() && BlockStream.streams(tensor)) {
-                BlockMergeInput input = blockInput(descriptor, context, tensor);
-                if (method.mergesInBlocks(input)) {
+                MergeInput input = mergeInput(descriptor, context, tensor);
+                if (!method.needsWholeTensor(input)) {
                     streamed = input;
                 }
             }
@@ -235,42 +238,38 @@ public final class MergeExecutor {
     private static long mergeOne(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
                                  ModelWriter writer, RunContext context, MergePlan.PlannedTensor tensor,
                                  ModelWideStatistics statistics, FloatArrayPool arrays) {
-        ComputeBackend compute = context.compute();
-        MergeInput mergeInput = prepare(plan, descriptor, context, tensor, arrays);
-        float[] merged = arrays.take(mergeInput.elementCount());
+        TensorCodecs codecs = context.compute().codecs();
+        Prepared prepared = prepare(plan, descriptor, context, tensor, arrays);
+        float[] merged = arrays.take(Math.toIntExact(prepared.input().elementCount()));
         try {
-            return mergePrepared(plan, descriptor, method, writer, compute, tensor, mergeInput, statistics, merged);
+            return mergePrepared(plan, descriptor, method, writer, codecs, tensor, prepared, statistics, merged);
         } finally {
             // The method has returned and the writer has copied the bytes out: the arrays can serve the next tensor.
-            mergeInput.models().forEach(m -> arrays.release(m.values()));
-            mergeInput.base().ifPresent(b -> arrays.release(b.values()));
+            prepared.release(arrays);
             arrays.release(merged);
         }
     }
 
     private static long mergePrepared(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
-                                      ModelWriter writer, ComputeBackend compute, MergePlan.PlannedTensor tensor,
-                                      MergeInput mergeInput, ModelWideStatistics statistics, float[] merged) {
-        Shape shape = mergeInput.shape();
-        try {
-            method.mergeInto(mergeInput, statistics, merged);
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException(descriptor.id() + ": " + e.getMessage(), e);
-        }
+                                      ModelWriter writer, TensorCodecs codecs, MergePlan.PlannedTensor tensor,
+                                      Prepared prepared, ModelWideStatistics statistics, float[] merged) {
+        Shape shape = prepared.input().shape();
+        WholeTensorMerge.merge(method, descriptor.id(), prepared.input(), prepared.models(), prepared.base(), statistics,
+                merged);
         if (NaNScan.any(merged)) {
             throw EvomergeException.input(tensor.name() + ": merge method '" + descriptor.id()
                     + "' produced NaN (are the inputs finite?)", null);
         }
         if (plan.outDtype() != plan.workingDtype()) {
             // Encoding to the working dtype rounds exactly as this would: only a different output dtype needs it.
-            roundTo(merged, plan.workingDtype(), compute);
+            roundTo(merged, plan.workingDtype(), codecs);
         }
         TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), shape, "");
         // Layer-sized encode buffers are reused by this thread for the next tensor (the writer copies the bytes out
         // before returning; reuse spares zeroing and faulting in fresh memory every time). An embedding-sized one is
         // freed right after the write, so it does not stay resident for the rest of the run on every thread.
         try (ThreadBuffers.Lease encoded = ThreadBuffers.output(info.byteSize())) {
-            compute.fromFloat(merged, plan.outDtype(), encoded.segment(), merged.length);
+            codecs.fromFloat(merged, plan.outDtype(), encoded.segment(), merged.length);
             writer.write(info, encoded.segment());
         }
         return info.byteSize();
@@ -280,26 +279,25 @@ public final class MergeExecutor {
     private static long mergeStreamed(MergePlan plan, ExtensionDescriptor descriptor, MergeMethod method,
                                       ModelWriter writer, PartWriter parts, RunContext context,
                                       MergePlan.PlannedTensor tensor,
-                                      BlockMergeInput input, ModelWideStatistics statistics,
+                                      MergeInput input, ModelWideStatistics statistics,
                                       ProgressReporter.Progress progress) {
         TensorInfo info = new TensorInfo(tensor.name(), plan.outDtype(), input.shape(), "");
-        BlockStream blocks = new BlockStream(plan, descriptor.id(), tensor, context.compute(), writer, parts, info,
-                progress::advance, BlockStream.BLOCK_ELEMENTS);
+        BlockStream blocks = new BlockStream(plan, descriptor.id(), tensor, context.compute().codecs(), writer, parts,
+                info, progress::advance, BlockStream.BLOCK_ELEMENTS);
         try {
-            method.mergeBlocks(input.withBlocks(blocks), statistics);
+            method.merge(input, blocks, statistics);
         } catch (IllegalStateException e) {
             throw new IllegalStateException(descriptor.id() + ": " + e.getMessage(), e);
         }
         if (!blocks.merged()) {
             throw new IllegalStateException(descriptor.id() + ": tensor '" + tensor.name()
-                    + "' was not merged (mergeBlocks returned without a merge pass)");
+                    + "' was not merged (merge returned without a merge pass)");
         }
         return info.byteSize();
     }
 
-    /** What the method sees for a tensor it may merge in blocks: names, shape and resolved parameters, no values. */
-    static BlockMergeInput blockInput(ExtensionDescriptor descriptor, RunContext context,
-                                      MergePlan.PlannedTensor tensor) {
+    /** What the method sees for a tensor streamed in blocks: names, shape and resolved parameters. */
+    static MergeInput mergeInput(ExtensionDescriptor descriptor, RunContext context, MergePlan.PlannedTensor tensor) {
         List<InputModel> models = new ArrayList<>();
         for (MergePlan.PlannedInput in : tensor.inputs()) {
             models.add(new InputModel(in.modelName(), parameters(descriptor, EnumSet.of(ParameterScope.PER_MODEL),
@@ -309,24 +307,44 @@ public final class MergeExecutor {
                 EnumSet.of(ParameterScope.PER_MODEL), tensor, b.levels(), false, b.modelName())));
         Parameters tensorParameters = parameters(descriptor, EnumSet.of(ParameterScope.PER_TENSOR), tensor,
                 tensor.tensorLevels(), true, null);
-        return new BlockMergeInput(tensor.name(), tensor.shape(), models, base, tensorParameters,
-                context.random().fork(tensor.name()), null);
+        return new MergeInput(tensor.name(), tensor.shape(), models, base, tensorParameters,
+                context.random().fork(tensor.name()));
+    }
+
+    /**
+     * A tensor decoded whole: what the method sees (the common shape the inputs were cut to) and every input's
+     * values, in arrays of the run's {@link FloatArrayPool}.
+     *
+     * @param models the non-base inputs' values, in {@code input.models()} order
+     * @param base   the base's values, or {@code null}
+     */
+    record Prepared(MergeInput input, float[][] models, float[] base) {
+
+        /** Gives the arrays back to the pool, once the method and the writer are done with them. */
+        void release(FloatArrayPool arrays) {
+            for (float[] values : models) {
+                arrays.release(values);
+            }
+            if (base != null) {
+                arrays.release(base);
+            }
+        }
     }
 
     /**
      * Everything the method sees for one tensor: inputs decoded and rounded to the working precision, rebuilt in the
      * output vocabulary when the recipe asks, cut to a common shape, with resolved and validated parameters.
      */
-    static MergeInput prepare(MergePlan plan, ExtensionDescriptor descriptor, RunContext context,
-                              MergePlan.PlannedTensor tensor, FloatArrayPool arrays) {
-        ComputeBackend compute = context.compute();
+    static Prepared prepare(MergePlan plan, ExtensionDescriptor descriptor, RunContext context,
+                            MergePlan.PlannedTensor tensor, FloatArrayPool arrays) {
+        TensorCodecs codecs = context.compute().codecs();
         List<Loaded> inputs = new ArrayList<>();
         for (MergePlan.PlannedInput input : tensor.inputs()) {
-            inputs.add(load(input, plan.workingDtype(), compute, arrays));
+            inputs.add(load(input, plan.workingDtype(), codecs, arrays));
         }
-        Optional<Loaded> loadedBase = tensor.base().map(b -> load(b, plan.workingDtype(), compute, arrays));
+        Optional<Loaded> loadedBase = tensor.base().map(b -> load(b, plan.workingDtype(), codecs, arrays));
         if (tensor.rebuiltInVocabulary()) {
-            VocabularyRows rows = toVocabulary(plan, tensor, inputs, loadedBase, compute);
+            VocabularyRows rows = toVocabulary(plan, tensor, inputs, loadedBase, codecs);
             inputs = rows.inputs();
             loadedBase = rows.base();
         }
@@ -335,18 +353,21 @@ public final class MergeExecutor {
         inputs = aligned.inputs();
         Optional<Loaded> base = aligned.base();
 
-        List<ModelTensor> modelTensors = new ArrayList<>();
-        for (Loaded in : inputs) {
-            modelTensors.add(new ModelTensor(in.input().modelName(), in.values(), parameters(descriptor,
+        List<InputModel> models = new ArrayList<>();
+        float[][] values = new float[inputs.size()][];
+        for (int m = 0; m < values.length; m++) {
+            Loaded in = inputs.get(m);
+            models.add(new InputModel(in.input().modelName(), parameters(descriptor,
                     EnumSet.of(ParameterScope.PER_MODEL), tensor, in.input().levels(), true, in.input().modelName())));
+            values[m] = in.values();
         }
-        Optional<ModelTensor> baseTensor = base.map(b -> new ModelTensor(b.input().modelName(), b.values(),
+        Optional<InputModel> baseModel = base.map(b -> new InputModel(b.input().modelName(),
                 parameters(descriptor, EnumSet.of(ParameterScope.PER_MODEL), tensor, b.input().levels(), false,
                         b.input().modelName())));
         Parameters tensorParameters = parameters(descriptor, EnumSet.of(ParameterScope.PER_TENSOR), tensor,
                 tensor.tensorLevels(), true, null);
-        return new MergeInput(tensor.name(), shape, modelTensors, baseTensor, tensorParameters,
-                context.random().fork(tensor.name()));
+        return new Prepared(new MergeInput(tensor.name(), shape, models, baseModel, tensorParameters,
+                context.random().fork(tensor.name())), values, base.map(Loaded::values).orElse(null));
     }
 
     private record Loaded(MergePlan.PlannedInput input, Shape shape, float[] values) {
@@ -355,7 +376,7 @@ public final class MergeExecutor {
     private record Aligned(Shape shape, List<Loaded> inputs, Optional<Loaded> base) {
     }
 
-    private static Loaded load(MergePlan.PlannedInput input, DType working, ComputeBackend compute,
+    private static Loaded load(MergePlan.PlannedInput input, DType working, TensorCodecs codecs,
                                FloatArrayPool arrays) {
         TensorInfo info = input.info();
         if (!info.dtype().isFloatingPoint()) {
@@ -380,13 +401,13 @@ public final class MergeExecutor {
             int n = (int) Math.min(chunk, count - done);
             MemorySegment slice = bytes.asSlice(0, info.dtype().byteSize(n));
             tensor.read(info.dtype().byteSize(done), slice);
-            compute.toFloat(slice, info.dtype(), decoded, n);
+            codecs.toFloat(slice, info.dtype(), decoded, n);
             if (decoded != values) {
                 System.arraycopy(decoded, 0, values, done, n);
             }
         }
         if (info.dtype() != working) {
-            roundTo(values, working, compute);
+            roundTo(values, working, codecs);
         }
         return new Loaded(input, info.shape(), values);
     }
@@ -399,7 +420,7 @@ public final class MergeExecutor {
      * rounds the rebuilt rows (means) to the working precision as the inputs were.
      */
     private static VocabularyRows toVocabulary(MergePlan plan, MergePlan.PlannedTensor tensor, List<Loaded> inputs,
-                                               Optional<Loaded> base, ComputeBackend compute) {
+                                               Optional<Loaded> base, TensorCodecs codecs) {
         VocabularyAlignment vocabulary = plan.vocabulary().orElseThrow();
         List<Loaded> all = new ArrayList<>(inputs);
         base.ifPresent(all::add);
@@ -419,7 +440,7 @@ public final class MergeExecutor {
         List<Loaded> aligned = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
             float[] values = rows.get(i);
-            roundTo(values, plan.workingDtype(), compute);
+            roundTo(values, plan.workingDtype(), codecs);
             aligned.add(new Loaded(all.get(i).input(), shape, values));
         }
         Optional<Loaded> alignedBase = base.map(b -> aligned.getLast());
@@ -430,7 +451,7 @@ public final class MergeExecutor {
     static final int DECODE_CHUNK_ELEMENTS = 1 << 20;
 
     /** Rounds values to the working precision (mergekit casts inputs and results to its dtype). */
-    private static void roundTo(float[] values, DType working, ComputeBackend compute) {
+    private static void roundTo(float[] values, DType working, TensorCodecs codecs) {
         if (working == DType.F32 || values.length == 0) {
             return;
         }
@@ -440,8 +461,8 @@ public final class MergeExecutor {
         for (int done = 0; done < values.length; done += chunk) {
             int n = Math.min(chunk, values.length - done);
             System.arraycopy(values, done, part, 0, n);
-            compute.fromFloat(part, working, buffer, n);
-            compute.toFloat(buffer, working, part, n);
+            codecs.fromFloat(part, working, buffer, n);
+            codecs.toFloat(buffer, working, part, n);
             System.arraycopy(part, 0, values, done, n);
         }
     }

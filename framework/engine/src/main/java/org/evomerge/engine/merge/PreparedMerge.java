@@ -22,6 +22,7 @@ import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
+import org.evomerge.engine.context.BackendSelection;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 import org.evomerge.engine.plugin.RegisteredExtension;
@@ -90,6 +91,7 @@ public final class PreparedMerge {
     public static Resolved resolve(MergeRecipe recipe, ExtensionCatalog catalog, RunContext context) {
         RegisteredExtension extension = catalog.require(ExtensionKind.MERGE_METHOD, recipe.mergeMethod(),
                 recipe.file() + ": 'merge_method'");
+        BackendSelection.requireCapabilities(context.compute(), extension.descriptor());
         checkParameterNames(recipe, extension);
         Parameters global = globalParameters(recipe, extension);
         MergeMethod method = ((MergeMethodFactory) extension.factory()).create(global, context);

@@ -11,7 +11,7 @@ import java.util.Random;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -145,7 +145,7 @@ final class EvolutionFixture {
      */
     static double[][] pearson(List<org.evomerge.api.model.Model> models,
                               java.util.Optional<org.evomerge.api.model.Model> base, String metric) {
-        org.evomerge.engine.compute.ReferenceBackend compute = new ReferenceBackend();
+        org.evomerge.compute.ReferenceBackend compute = new ReferenceBackend();
         List<double[]> vectors = new java.util.ArrayList<>();
         for (org.evomerge.api.model.Model m : models) {
             java.util.List<Double> all = new java.util.ArrayList<>();

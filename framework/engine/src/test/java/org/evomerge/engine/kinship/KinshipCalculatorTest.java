@@ -12,8 +12,8 @@ import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.engine.compute.ReferenceBackend;
-import org.evomerge.engine.compute.VectorBackend;
+import org.evomerge.compute.ReferenceBackend;
+import org.evomerge.compute.VectorBackend;
 import org.evomerge.engine.kinship.KinshipCalculator.NamedModel;
 import org.junit.jupiter.api.Test;
 

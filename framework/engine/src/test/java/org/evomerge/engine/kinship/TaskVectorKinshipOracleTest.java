@@ -12,7 +12,7 @@ import org.evomerge.api.genome.ModelGenome;
 import org.evomerge.api.genome.ParameterGenome;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.kinship.KinshipCalculator.NamedModel;
 import org.junit.jupiter.api.Test;
 

@@ -20,7 +20,6 @@ import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelWriter;
@@ -29,9 +28,9 @@ import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.compute.VectorBackend;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.architecture.ArchitectureDescription;
-import org.evomerge.engine.compute.VectorBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -57,13 +56,13 @@ class MultiModuleMergeTest {
                     ParameterSpec.number("scale", 1.0, null, null, "").withScope(ParameterScope.PER_TENSOR)),
             Set.of());
 
-    private static final MergeMethod WEIGHTED_SUM_METHOD = input -> {
-        float[] out = new float[input.elementCount()];
+    private static final MergeMethod WEIGHTED_SUM_METHOD = (ArrayMergeMethod) (input, models, base) -> {
+        float[] out = new float[Math.toIntExact(input.elementCount())];
         double scale = input.parameters().number("scale");
-        for (ModelTensor m : input.models()) {
-            double w = m.parameters().number("weight");
+        for (int m = 0; m < models.length; m++) {
+            double w = input.models().get(m).parameters().number("weight");
             for (int i = 0; i < out.length; i++) {
-                out[i] += (float) (scale * w * m.values()[i]);
+                out[i] += (float) (scale * w * models[m][i]);
             }
         }
         return out;

@@ -24,7 +24,6 @@ import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelWriter;
@@ -36,11 +35,11 @@ import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.api.tensor.TensorSource;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
-import org.evomerge.engine.compute.ReferenceBackend;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;
 import org.evomerge.engine.vocabulary.TokenizerFixtures;
@@ -61,12 +60,12 @@ class VocabularyMergeTest {
                     ParameterSpec.number("weight", 1.0, null, null, "").withScope(ParameterScope.PER_MODEL)),
             Set.of(Capability.ACCEPTS_BASE_MODEL));
 
-    private static final MergeMethod WEIGHTED_SUM_METHOD = input -> {
-        float[] out = new float[input.elementCount()];
-        for (ModelTensor m : input.models()) {
-            double w = m.parameters().number("weight");
+    private static final MergeMethod WEIGHTED_SUM_METHOD = (ArrayMergeMethod) (input, models, base) -> {
+        float[] out = new float[Math.toIntExact(input.elementCount())];
+        for (int m = 0; m < models.length; m++) {
+            double w = input.models().get(m).parameters().number("weight");
             for (int i = 0; i < out.length; i++) {
-                out[i] += (float) (w * m.values()[i]);
+                out[i] += (float) (w * models[m][i]);
             }
         }
         return out;

@@ -277,7 +277,7 @@ class ConvertedLlamaGgufTest {
     private float[] decode(Tensor tensor) {
         int count = Math.toIntExact(tensor.info().shape().elementCount());
         float[] out = new float[count];
-        backend.toFloat(tensor.data(), tensor.info().dtype(), out, count);
+        backend.codecs().toFloat(tensor.data(), tensor.info().dtype(), out, count);
         return out;
     }
 }

@@ -391,7 +391,7 @@ class GgufFormatTest {
     private static float[] decode(ComputeBackend backend, Tensor tensor) {
         int count = Math.toIntExact(tensor.info().shape().elementCount());
         float[] out = new float[count];
-        backend.toFloat(tensor.data(), tensor.info().dtype(), out, count);
+        backend.codecs().toFloat(tensor.data(), tensor.info().dtype(), out, count);
         return out;
     }
 

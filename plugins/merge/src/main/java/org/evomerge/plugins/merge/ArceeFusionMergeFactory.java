@@ -1,7 +1,6 @@
 package org.evomerge.plugins.merge;
 
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntToDoubleFunction;
 import org.evomerge.api.context.RandomSource;
@@ -69,21 +68,21 @@ public class ArceeFusionMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         int sampleSize = Math.toIntExact(globalParameters.integer("sample_size"));
-        return input -> merge(input, sampleSize);
+        return (WholeTensorMethod) (input, models, base, statistics, out) -> merge(input, models, base, sampleSize,
+                out);
     }
 
-    private static float[] merge(MergeInput input, int sampleSize) {
-        float[] a = InputArity.requireBase(input, ID).values();
-        Optional<float[]> only = InputArity.baseOnly(input);
-        if (only.isPresent()) {
-            return only.get();
+    private static void merge(MergeInput input, float[][] models, float[] a, int sampleSize, float[] out) {
+        InputArity.requireBase(input, ID);
+        if (InputArity.baseOnly(input)) {
+            System.arraycopy(a, 0, out, 0, out.length);
+            return;
         }
-        float[] b = InputArity.requireModels(input, ID, 1, "a base model and exactly one other model")
-                .getFirst().values();
+        InputArity.requireModels(input, ID, 1, "a base model and exactly one other model");
+        float[] b = models[0];
         int n = a.length;
-        float[] out = new float[n];
         if (n == 0) {
-            return out;
+            return;
         }
         long[] dims = input.shape().dims();
         int rowLength = dims.length == 0 ? n : (int) dims[dims.length - 1];
@@ -93,7 +92,6 @@ public class ArceeFusionMergeFactory implements MergeMethodFactory {
         for (int i = 0; i < n; i++) {
             out[i] = importance.applyAsDouble(i) >= threshold ? a[i] + (b[i] - a[i]) : a[i];
         }
-        return out;
     }
 
     /** Element i's importance: |b − a| times its row's KL divergence, in double. */

@@ -34,7 +34,7 @@ public class BreadcrumbsMergeFactory implements MergeMethodFactory {
             ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.GAMMA_SPEC,
                     GtaParameters.normalize(false), GtaParameters.rescale(false), GtaParameters.LAMBDA_SPEC,
                     GtaParameters.INT8_MASK_SPEC, ModelWideTrim.SCOPE_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.MODEL_WIDE_PASS));
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.MODEL_WIDE_PASS, Capability.TASK_VECTOR_OPERATIONS));
 
     @Override
     public ExtensionDescriptor descriptor() {
@@ -44,6 +44,6 @@ public class BreadcrumbsMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         return new GeneralizedTaskArithmetic(DESCRIPTOR, new BreadcrumbsTrim(), null,
-                ModelWideTrim.from(globalParameters, ModelWideTrim.BREADCRUMBS), context.compute());
+                ModelWideTrim.from(globalParameters, ModelWideTrim.BREADCRUMBS), context);
     }
 }

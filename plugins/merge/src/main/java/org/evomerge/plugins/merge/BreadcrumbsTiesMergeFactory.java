@@ -36,7 +36,7 @@ public class BreadcrumbsTiesMergeFactory implements MergeMethodFactory {
                     GtaParameters.normalize(false), GtaParameters.rescale(false), GtaParameters.LAMBDA_SPEC,
                     GtaParameters.INT8_MASK_SPEC, ModelWideTrim.SCOPE_SPEC,
                     SignConsensus.ELECTION_SPEC, SignConsensus.MEAN_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.MODEL_WIDE_PASS));
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.MODEL_WIDE_PASS, Capability.TASK_VECTOR_OPERATIONS));
 
     @Override
     public ExtensionDescriptor descriptor() {
@@ -46,6 +46,6 @@ public class BreadcrumbsTiesMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         return new GeneralizedTaskArithmetic(DESCRIPTOR, new BreadcrumbsTrim(), SignConsensus.from(globalParameters),
-                ModelWideTrim.from(globalParameters, ModelWideTrim.BREADCRUMBS), context.compute());
+                ModelWideTrim.from(globalParameters, ModelWideTrim.BREADCRUMBS), context);
     }
 }

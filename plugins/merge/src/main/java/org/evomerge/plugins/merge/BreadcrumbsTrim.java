@@ -18,7 +18,7 @@ import org.evomerge.api.parameter.Parameters;
  *   <li>density ≥ 1 keeps everything, unscaled; {@code rescale} (off by default) matches the L1 norm.</li>
  * </ul>
  */
-final class BreadcrumbsTrim implements Sparsifier {
+final class BreadcrumbsTrim implements Sparsifier.Whole {
 
     @Override
     public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,

@@ -33,7 +33,7 @@ public class DareLinearMergeFactory implements MergeMethodFactory {
             ExtensionKind.MERGE_METHOD, "DARE: randomly dropped and rescaled task vectors, weighted sum.",
             ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.normalize(false),
                     GtaParameters.rescale(true), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC, DareDrop.OPTION_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.RANDOMIZED));
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.RANDOMIZED, Capability.TASK_VECTOR_OPERATIONS));
 
     @Override
     public ExtensionDescriptor descriptor() {
@@ -43,6 +43,6 @@ public class DareLinearMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         return new GeneralizedTaskArithmetic(DESCRIPTOR, DareDrop.from(globalParameters), null,
-                context.compute());
+                context);
     }
 }

@@ -38,7 +38,7 @@ public class DareTiesMergeFactory implements MergeMethodFactory {
             ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.normalize(false),
                     GtaParameters.rescale(true), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC, DareDrop.OPTION_SPEC,
                     SignConsensus.ELECTION_SPEC, SignConsensus.MEAN_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.RANDOMIZED));
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.RANDOMIZED, Capability.TASK_VECTOR_OPERATIONS));
 
     @Override
     public ExtensionDescriptor descriptor() {
@@ -48,6 +48,6 @@ public class DareTiesMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         return new GeneralizedTaskArithmetic(DESCRIPTOR, DareDrop.from(globalParameters),
-                SignConsensus.from(globalParameters), context.compute());
+                SignConsensus.from(globalParameters), context);
     }
 }

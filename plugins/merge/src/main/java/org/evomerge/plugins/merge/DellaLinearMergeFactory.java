@@ -32,7 +32,7 @@ public class DellaLinearMergeFactory implements MergeMethodFactory {
             ExtensionKind.MERGE_METHOD, "DELLA without sign election: MAGPRUNE, L1 rescale, weighted sum.",
             ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.EPSILON_SPEC,
                     GtaParameters.normalize(false), GtaParameters.rescale(true), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.RANDOMIZED));
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.RANDOMIZED, Capability.TASK_VECTOR_OPERATIONS));
 
     @Override
     public ExtensionDescriptor descriptor() {
@@ -41,6 +41,6 @@ public class DellaLinearMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, new DellaPrune(ID), null, context.compute());
+        return new GeneralizedTaskArithmetic(DESCRIPTOR, new DellaPrune(ID), null, context);
     }
 }

@@ -37,7 +37,7 @@ public class DellaMergeFactory implements MergeMethodFactory {
             ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.EPSILON_SPEC,
                     GtaParameters.normalize(true), GtaParameters.rescale(true), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC,
                     SignConsensus.ELECTION_SPEC, SignConsensus.MEAN_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.RANDOMIZED));
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.RANDOMIZED, Capability.TASK_VECTOR_OPERATIONS));
 
     @Override
     public ExtensionDescriptor descriptor() {
@@ -47,6 +47,6 @@ public class DellaMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         return new GeneralizedTaskArithmetic(DESCRIPTOR, new DellaPrune(ID), SignConsensus.from(globalParameters),
-                context.compute());
+                context);
     }
 }

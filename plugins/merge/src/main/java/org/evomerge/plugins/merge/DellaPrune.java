@@ -23,7 +23,7 @@ import org.evomerge.api.tensor.Shape;
  *       density + ε ≥ 1 is a configuration error naming the tensor and model (mergekit raises a ValueError).</li>
  * </ul>
  */
-final class DellaPrune implements Sparsifier {
+final class DellaPrune implements Sparsifier.Whole {
 
     private static final long LOW_32 = 0xFFFF_FFFFL;
 

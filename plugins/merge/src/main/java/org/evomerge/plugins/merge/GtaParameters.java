@@ -1,8 +1,6 @@
 package org.evomerge.plugins.merge;
 
 import org.evomerge.api.EvomergeException;
-import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
@@ -65,12 +63,10 @@ final class GtaParameters {
                         + " otherwise)").withScope(ParameterScope.PER_TENSOR);
     }
 
-    /** The model's weight for this tensor; a configuration error naming model and tensor when it has none. */
-    static double weight(String methodId, MergeInput input, ModelTensor model) {
-        return weight(methodId, input.tensorName(), model.model(), model.parameters());
-    }
-
-    /** The weight of model {@code model} (its {@code PER_MODEL} values {@code parameters}) for tensor {@code tensor}. */
+    /**
+     * The weight of model {@code model} (its {@code PER_MODEL} values {@code parameters}) for tensor {@code tensor}; a
+     * configuration error naming model and tensor when it has none.
+     */
     static double weight(String methodId, String tensor, String model, Parameters parameters) {
         Object value = parameters.values().get(WEIGHT);
         if (!(value instanceof Number number)) {

@@ -2,21 +2,20 @@ package org.evomerge.plugins.merge;
 
 import java.util.List;
 import java.util.Set;
-import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
-import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlocks;
 import org.pf4j.Extension;
 
 /**
@@ -53,33 +52,17 @@ public class LinearMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new Linear(context.compute());
+        return new Linear(context.compute().vectors());
     }
 
-    /** The weighted mean, whole or block by block (it is element-wise: no scan). */
-    private record Linear(ComputeBackend compute) implements MergeIntoMethod {
+    /** The weighted mean, block by block (it is element-wise: no scan). */
+    private record Linear(VectorOperations compute) implements MergeMethod {
 
         @Override
-        public void mergeInto(MergeInput input, ModelWideStatistics statistics, float[] merged) {
-            List<ModelTensor> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
-            float[][] values = new float[models.size()][];
-            for (int m = 0; m < values.length; m++) {
-                values[m] = models.get(m).values();
-            }
-            mix(values, weights(input.tensorName(), models.stream()
-                    .map(m -> new InputModel(m.model(), m.parameters())).toList()), input.parameters(), merged);
-        }
-
-        /** With no model the whole form gives the error message. */
-        @Override
-        public boolean mergesInBlocks(BlockMergeInput input) {
-            return !input.models().isEmpty();
-        }
-
-        @Override
-        public void mergeBlocks(BlockMergeInput input, ModelWideStatistics statistics) {
-            float[] weights = weights(input.tensorName(), input.models());
-            input.blocks().merge((block, out) -> mix(block.models(), weights, input.parameters(), out));
+        public void merge(MergeInput input, TensorBlocks values, ModelWideStatistics statistics) {
+            List<InputModel> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
+            float[] weights = weights(input.tensorName(), models);
+            values.merge((block, out) -> mix(block.models(), weights, input.parameters(), out));
         }
 
         private static float[] weights(String tensorName, List<InputModel> models) {

@@ -1,8 +1,6 @@
 package org.evomerge.plugins.merge;
 
 import java.util.Arrays;
-import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
@@ -11,7 +9,7 @@ import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -58,28 +56,22 @@ public class ModelStockMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return ModelStockMergeFactory::merge;
+        return (WholeTensorMethod) ModelStockMergeFactory::merge;
     }
 
-    private static float[] merge(MergeInput input) {
-        float[] base = InputArity.requireBase(input, ID).values();
-        Optional<float[]> only = InputArity.baseOnly(input);
-        if (only.isPresent()) {
-            return only.get();
+    private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
+                              float[] out) {
+        InputArity.requireBase(input, ID);
+        if (InputArity.baseOnly(input)) {
+            System.arraycopy(base, 0, out, 0, out.length);
+            return;
         }
-        List<ModelTensor> models = InputArity.requireAtLeast(input, ID, 2,
-                "a base model and at least two other models");
-        int count = models.size();
-        int n = input.elementCount();
-        float[][] x = new float[count][];
-        for (int m = 0; m < count; m++) {
-            x[m] = models.get(m).values();
-        }
+        int count = InputArity.requireAtLeast(input, ID, 2, "a base model and at least two other models").size();
+        int n = out.length;
         long[] dims = input.shape().dims();
         int rowLength = input.parameters().bool("filter_wise") && dims.length > 0 ? (int) dims[dims.length - 1] : n;
-        float[] out = new float[n];
         if (rowLength == 0) {
-            return out;
+            return; // no element
         }
         double[][] dots = new double[count][count];
         for (int start = 0; start < n; start += rowLength) {
@@ -103,7 +95,6 @@ public class ModelStockMergeFactory implements MergeMethodFactory {
                 out[k] = (float) (t * (sum / count) + (1 - t) * base[k]);
             }
         }
-        return out;
     }
 
     /** t from the upper triangle of the offsets' Gram matrix (diagonal = squared norms). */

@@ -57,10 +57,10 @@ enum ModelWideTrim {
     }
 
     /** The sparsifier for one model, from its thresholds. */
-    Sparsifier forModel(ModelWideStatistics statistics, String model) {
+    Sparsifier.Whole forModel(ModelWideStatistics statistics, String model) {
         float keep = statistics.magnitudeThreshold(KEEP, model);
         float outliers = this == TIES ? Float.POSITIVE_INFINITY : statistics.magnitudeThreshold(OUTLIERS, model);
-        return new Sparsifier() {
+        return new Sparsifier.Whole() {
             @Override
             public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale,
                                         RandomSource tensorRandom, int stream, Scratch scratch) {

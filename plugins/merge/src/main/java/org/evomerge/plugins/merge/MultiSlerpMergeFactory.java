@@ -1,16 +1,16 @@
 package org.evomerge.plugins.merge;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -64,20 +64,22 @@ public class MultiSlerpMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return MultiSlerpMergeFactory::merge;
+        return (WholeTensorMethod) MultiSlerpMergeFactory::merge;
     }
 
-    private static float[] merge(MergeInput input) {
-        Optional<float[]> only = InputArity.baseOnly(input);
-        if (only.isPresent()) {
-            return only.get();
+    private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
+                              float[] out) {
+        if (InputArity.baseOnly(input)) {
+            System.arraycopy(base, 0, out, 0, out.length);
+            return;
         }
-        List<ModelTensor> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
+        List<InputModel> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
         if (models.size() == 1) {
-            return models.getFirst().values().clone();
+            System.arraycopy(x[0], 0, out, 0, out.length);
+            return;
         }
         double eps = input.parameters().number("eps");
-        double[] w = PerModelValues.numbers(input, models, "weight", ID);
+        double[] w = PerModelValues.numbers(input.tensorName(), models, "weight", ID);
         if (input.parameters().bool("normalize_weights")) {
             double sum = 0;
             for (double v : w) {
@@ -89,12 +91,7 @@ public class MultiSlerpMergeFactory implements MergeMethodFactory {
             }
         }
         int count = models.size();
-        int n = input.elementCount();
-        float[][] x = new float[count][];
-        for (int i = 0; i < count; i++) {
-            x[i] = models.get(i).values();
-        }
-        float[] base = input.base().map(ModelTensor::values).orElse(null);
+        int n = out.length;
 
         // Pass 1: the norms of the (task) vectors.
         double[] norms = new double[count];
@@ -121,7 +118,6 @@ public class MultiSlerpMergeFactory implements MergeMethodFactory {
             meanNormSq += mk * mk;
         }
         double meanNorm = Math.sqrt(meanNormSq);
-        float[] out = new float[n];
         if (meanNorm < eps) {
             if (count != 2 && !allTiny) {
                 throw InputArity.error(input, ID, "cannot interpolate: the weighted mean of the unit vectors is zero "
@@ -131,7 +127,7 @@ public class MultiSlerpMergeFactory implements MergeMethodFactory {
             for (int k = 0; k < n; k++) {
                 out[k] = (float) ((base == null ? 0 : (double) base[k]) + combine(x, base, w, k));
             }
-            return out;
+            return;
         }
         // τ = 0, so the exponential map gives m̂·cos(ε); rescale by the weighted norm.
         double scale = avgNorm * Math.cos(eps) / meanNorm;
@@ -139,7 +135,6 @@ public class MultiSlerpMergeFactory implements MergeMethodFactory {
             double r = scale * combine(x, base, c, k);
             out[k] = (float) (base == null ? r : base[k] + r);
         }
-        return out;
     }
 
     /** Σ_i c_i·(x_i[k] − base[k]). */

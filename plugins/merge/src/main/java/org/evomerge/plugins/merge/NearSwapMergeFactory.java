@@ -1,6 +1,5 @@
 package org.evomerge.plugins.merge;
 
-import java.util.Optional;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
@@ -9,10 +8,12 @@ import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlocks;
 import org.pf4j.Extension;
 
 /**
@@ -50,20 +51,22 @@ public class NearSwapMergeFactory implements MergeMethodFactory {
         return NearSwapMergeFactory::merge;
     }
 
-    private static float[] merge(MergeInput input) {
-        float[] a = InputArity.requireBase(input, ID).values();
-        Optional<float[]> only = InputArity.baseOnly(input);
-        if (only.isPresent()) {
-            return only.get();
+    /** Element by element, so in blocks: no scan. */
+    private static void merge(MergeInput input, TensorBlocks values, ModelWideStatistics statistics) {
+        InputArity.requireBase(input, ID);
+        if (InputArity.baseOnly(input)) {
+            values.merge((block, out) -> System.arraycopy(block.base(), 0, out, 0, out.length));
+            return;
         }
-        float[] b = InputArity.requireModels(input, ID, 1, "a base model and exactly one other model")
-                .getFirst().values();
+        InputArity.requireModels(input, ID, 1, "a base model and exactly one other model");
         double t = input.parameters().number("t");
-        float[] out = new float[a.length];
-        for (int i = 0; i < out.length; i++) {
-            double w = Math.clamp(t / Math.max(Math.abs((double) a[i] - b[i]), MIN_DIFFERENCE), 0.0, 1.0);
-            out[i] = (float) (w * b[i] + (1 - w) * a[i]);
-        }
-        return out;
+        values.merge((block, out) -> {
+            float[] a = block.base();
+            float[] b = block.models()[0];
+            for (int i = 0; i < out.length; i++) {
+                double w = Math.clamp(t / Math.max(Math.abs((double) a[i] - b[i]), MIN_DIFFERENCE), 0.0, 1.0);
+                out[i] = (float) (w * b[i] + (1 - w) * a[i]);
+            }
+        });
     }
 }

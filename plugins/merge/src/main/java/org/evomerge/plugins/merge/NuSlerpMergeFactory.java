@@ -1,16 +1,16 @@
 package org.evomerge.plugins.merge;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -57,26 +57,26 @@ public class NuSlerpMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return NuSlerpMergeFactory::merge;
+        return (WholeTensorMethod) NuSlerpMergeFactory::merge;
     }
 
-    private static float[] merge(MergeInput input) {
-        Optional<float[]> only = InputArity.loneTensor(input);
-        if (only.isPresent()) {
-            return only.get();
+    private static void merge(MergeInput input, float[][] values, float[] base, ModelWideStatistics statistics,
+                              float[] out) {
+        if (InputArity.loneTensor(input)) {
+            System.arraycopy(values.length == 1 ? values[0] : base, 0, out, 0, out.length);
+            return;
         }
-        List<ModelTensor> models = InputArity.requireModels(input, ID, 2,
+        List<InputModel> models = InputArity.requireModels(input, ID, 2,
                 "exactly two models (plus an optional, distinct base model)");
-        double[] w = PerModelValues.numbers(input, models, "weight", ID);
+        double[] w = PerModelValues.numbers(input.tensorName(), models, "weight", ID);
         double sum = w[0] + w[1];
         double t = Math.abs(sum) < ZERO_WEIGHT_SUM ? 0.5 : w[1] / sum;
         Parameters p = input.parameters();
-        int n = input.elementCount();
+        int n = out.length;
         long[] dims = input.shape().dims();
         VectorLayout layout = p.bool("nuslerp_flatten") ? VectorLayout.flat(n)
                 : p.bool("nuslerp_row_wise") ? VectorLayout.alongFirstDimension(dims, n)
                 : VectorLayout.alongLastDimension(dims, n);
-        float[] base = input.base().map(ModelTensor::values).orElse(null);
-        return SphericalInterpolation.nuslerp(t, models.get(0).values(), models.get(1).values(), base, layout);
+        SphericalInterpolation.nuslerp(t, values[0], values[1], base, layout, out);
     }
 }

@@ -1,8 +1,6 @@
 package org.evomerge.plugins.merge;
 
 import java.util.Arrays;
-import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
@@ -11,7 +9,7 @@ import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -60,22 +58,18 @@ public class SceMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return SceMergeFactory::merge;
+        return (WholeTensorMethod) SceMergeFactory::merge;
     }
 
-    private static float[] merge(MergeInput input) {
-        float[] base = InputArity.requireBase(input, ID).values();
-        Optional<float[]> only = InputArity.baseOnly(input);
-        if (only.isPresent()) {
-            return only.get();
+    private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
+                              float[] out) {
+        InputArity.requireBase(input, ID);
+        if (InputArity.baseOnly(input)) {
+            System.arraycopy(base, 0, out, 0, out.length);
+            return;
         }
-        List<ModelTensor> models = input.models();
-        int count = models.size();
-        int n = input.elementCount();
-        float[][] x = new float[count][];
-        for (int m = 0; m < count; m++) {
-            x[m] = models.get(m).values();
-        }
+        int count = x.length;
+        int n = out.length;
         boolean[] selected = select(x, base, input.parameters().number("select_topk"));
 
         double[] weights = new double[count];
@@ -96,7 +90,6 @@ public class SceMergeFactory implements MergeMethodFactory {
             weights[m] = Math.abs(total) < ZERO_WEIGHT_SUM ? 1.0 / count : weights[m] / total;
         }
 
-        float[] out = new float[n];
         for (int k = 0; k < n; k++) {
             if (selected != null && !selected[k]) {
                 out[k] = base[k];
@@ -118,7 +111,6 @@ public class SceMergeFactory implements MergeMethodFactory {
             }
             out[k] = (float) (base[k] + numerator / Math.max(divisor, MIN_DIVISOR));
         }
-        return out;
     }
 
     /**

@@ -29,7 +29,7 @@ public class TaskArithmeticMergeFactory implements MergeMethodFactory {
             ExtensionKind.MERGE_METHOD,
             "Task arithmetic: base plus the weighted sum of the task vectors (model - base).",
             ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.normalize(false), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL));
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.TASK_VECTOR_OPERATIONS));
 
     @Override
     public ExtensionDescriptor descriptor() {
@@ -38,6 +38,6 @@ public class TaskArithmeticMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, null, null, context.compute());
+        return new GeneralizedTaskArithmetic(DESCRIPTOR, null, null, context);
     }
 }

@@ -38,7 +38,7 @@ public class TiesMergeFactory implements MergeMethodFactory {
                     GtaParameters.rescale(false), GtaParameters.LAMBDA_SPEC,
                     GtaParameters.INT8_MASK_SPEC, ModelWideTrim.SCOPE_SPEC, SignConsensus.ELECTION_SPEC,
                     SignConsensus.MEAN_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.MODEL_WIDE_PASS));
+            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.MODEL_WIDE_PASS, Capability.TASK_VECTOR_OPERATIONS));
 
     @Override
     public ExtensionDescriptor descriptor() {
@@ -48,6 +48,6 @@ public class TiesMergeFactory implements MergeMethodFactory {
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         return new GeneralizedTaskArithmetic(DESCRIPTOR, new MagnitudeTrim(), SignConsensus.from(globalParameters),
-                ModelWideTrim.from(globalParameters, ModelWideTrim.TIES), context.compute());
+                ModelWideTrim.from(globalParameters, ModelWideTrim.TIES), context);
     }
 }

@@ -25,8 +25,8 @@ import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
-import org.evomerge.engine.compute.ReferenceBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -252,9 +252,9 @@ class ModelWideTrimTest {
         GtaInputs inputs = GtaInputs.of(new TiesMergeFactory(), Map.of("trim_scope", "model"));
         MergeMethod method = inputs.method();
         assertEquals(1, method.modelWideQuantiles().size());
-        EvomergeException e = assertThrows(EvomergeException.class, () -> method.merge(inputs.input(Shape.of(2),
+        EvomergeException e = assertThrows(EvomergeException.class, () -> inputs.input(Shape.of(2),
                 new float[] {0, 0}, List.of(new float[] {1, 2}), List.of(Map.of("weight", 1.0, "density", 0.5)),
-                TestRunContexts.seeded(1).random())));
+                TestRunContexts.seeded(1).random()).whole(method));
         assertTrue(e.getMessage().contains("needs a whole-model pre-pass"), e.getMessage());
         assertTrue(GtaInputs.of(new TiesMergeFactory()).method().modelWideQuantiles().isEmpty(),
                 "per tensor (the default) asks for no pre-pass");

@@ -99,7 +99,7 @@ public final class FolderModelStore implements ModelStore {
                                 + own.shape() + " in one parent and " + info.shape() + " in another", null);
                     }
                     float[] v = new float[n];
-                    compute.toFloat(m.tensors().tensor(info.name()).data(), own.dtype(), v, n);
+                    compute.codecs().toFloat(m.tensors().tensor(info.name()).data(), own.dtype(), v, n);
                     values.add(v);
                 }
                 float[] out = combiner.apply(info.name(), info.shape(), values);
@@ -108,7 +108,7 @@ public final class FolderModelStore implements ModelStore {
                             + "', " + n + " expected");
                 }
                 MemorySegment encoded = arena.allocate(info.byteSize());
-                compute.fromFloat(out, info.dtype(), encoded, n);
+                compute.codecs().fromFloat(out, info.dtype(), encoded, n);
                 return encoded;
             });
         } finally {
