@@ -204,12 +204,20 @@ public final class InferenceBenchmark {
             this.size = size;
             this.dtype = dtype;
             Map<String, Object> raw = new LinkedHashMap<>();
+            raw.put("architectures", List.of("LlamaForCausalLM"));
+            raw.put("model_type", "llama");
+            raw.put("num_hidden_layers", size.layers());
+            raw.put("hidden_size", size.hidden());
+            raw.put("intermediate_size", size.intermediate());
+            raw.put("num_attention_heads", size.heads());
+            raw.put("num_key_value_heads", size.kvHeads());
+            raw.put("vocab_size", size.vocab());
+            raw.put("rope_theta", 10000.0);
+            raw.put("rms_norm_eps", 1e-5);
             raw.put("max_position_embeddings", 4096);
             raw.put("tie_word_embeddings", size.tied());
             int headDim = size.hidden() / size.heads();
-            this.config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", size.layers(), size.hidden(),
-                    size.intermediate(), size.heads(), size.kvHeads(), headDim, size.vocab(), size.tied(), 10000, 1e-5,
-                    raw);
+            this.config = ModelConfig.of(raw);
             int h = size.hidden();
             int kv = size.kvHeads() * headDim;
             add("model.embed_tokens.weight", size.vocab(), h, arena, dtype);

@@ -83,10 +83,9 @@ class LoadErrorsTest {
     @Test
     void missingHyperparameterIsNamed() {
         TinyModel model = TinyModel.of(TinyModel.llama2(), DType.F32, 1);
-        ModelConfig c = model.config;
-        ModelConfig broken = new ModelConfig(c.architectures(), c.modelType(), c.numLayers(), 0, c.intermediateSize(),
-                c.numHeads(), c.numKeyValueHeads(), c.headDim(), c.vocabSize(), false, c.ropeTheta(), c.rmsNormEps(),
-                Map.of("architectures", List.of("LlamaForCausalLM")));
+        Map<String, Object> raw = new LinkedHashMap<>(model.config.raw());
+        raw.remove("hidden_size");
+        ModelConfig broken = model.config.withRaw(raw);
         org.evomerge.api.model.Model wrapped = new DelegatingModel(model, broken);
         EvomergeException e = assertThrows(EvomergeException.class, () -> ENGINE.load(wrapped));
         assertTrue(e.getMessage().contains("'hidden_size'"), e.getMessage());

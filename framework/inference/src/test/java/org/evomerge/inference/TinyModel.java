@@ -96,9 +96,7 @@ final class TinyModel implements Model {
         raw.put("sliding_window", spec.slidingWindow());
         raw.put("max_position_embeddings", spec.maxPositions());
         raw.put("tie_word_embeddings", spec.tied());
-        this.config = new ModelConfig(List.of(spec.architecture()), "", spec.layers(), spec.hidden(),
-                spec.intermediate(), spec.heads(), spec.kvHeads(), spec.headDim(), spec.vocab(), spec.tied(),
-                spec.ropeTheta(), 1e-5, raw);
+        this.config = ModelConfig.of(raw);
         Random random = new Random(seed);
         int h = spec.hidden();
         int q = spec.heads() * spec.headDim();

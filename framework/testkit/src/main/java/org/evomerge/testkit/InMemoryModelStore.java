@@ -25,8 +25,23 @@ import org.evomerge.api.tensor.TensorInfo;
  */
 public final class InMemoryModelStore implements ModelStore {
 
-    private static final ModelConfig CONFIG = new ModelConfig(List.of("ToyForCausalLM"), "toy", 1, 4, 8, 1, 1, 4, 16,
-            false, 10_000.0, 1e-5, Map.of());
+    private static final ModelConfig CONFIG = new ModelConfig(Map.of(), toyConfig());
+
+    /** The facts of the store's toy architecture; like a model folder without config.json, it states none. */
+    private static Map<String, Object> toyConfig() {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("architectures", List.of("ToyForCausalLM"));
+        config.put("model_type", "toy");
+        config.put("num_hidden_layers", 1);
+        config.put("hidden_size", 4);
+        config.put("intermediate_size", 8);
+        config.put("num_attention_heads", 1);
+        config.put("head_dim", 4);
+        config.put("vocab_size", 16);
+        config.put("rope_theta", 10_000.0);
+        config.put("rms_norm_eps", 1e-5);
+        return config;
+    }
 
     private record Individual(Map<String, Shape> shapes, Map<String, float[]> values, String label,
             List<ModelGenome> parents) {

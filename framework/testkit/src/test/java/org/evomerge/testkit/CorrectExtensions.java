@@ -54,8 +54,9 @@ final class CorrectExtensions {
     private CorrectExtensions() {
     }
 
-    static final ModelConfig TOY_CONFIG = new ModelConfig(List.of("ToyForCausalLM"), "toy", 1, 4, 8, 1, 1, 4, 16,
-            false, 10_000.0, 1e-5, Map.of());
+    static final ModelConfig TOY_CONFIG = new ModelConfig(Map.of(), Map.of("architectures", List.of("ToyForCausalLM"),
+            "model_type", "toy", "num_hidden_layers", 1, "hidden_size", 4, "intermediate_size", 8,
+            "num_attention_heads", 1, "head_dim", 4, "vocab_size", 16, "rope_theta", 10_000.0, "rms_norm_eps", 1e-5));
 
     /** A model whose values average exactly to {@code mean} (so evaluators have a known answer). */
     static InMemoryModel model(float mean) {

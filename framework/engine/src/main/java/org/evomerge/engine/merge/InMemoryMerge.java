@@ -62,11 +62,7 @@ public final class InMemoryMerge {
         for (MergePlan.PlannedTensor t : plan.tensors()) {
             layout.add(new TensorInfo(t.name(), storage, MergeJob.outputShape(plan, t), ""));
         }
-        ModelConfig rc = reference.config();
-        int layers = raw.get("num_hidden_layers") instanceof Number n ? n.intValue() : rc.numLayers();
-        ModelConfig config = new ModelConfig(rc.architectures(), rc.modelType(), layers, rc.hiddenSize(),
-                rc.intermediateSize(), rc.numHeads(), rc.numKeyValueHeads(), rc.headDim(), rc.vocabSize(),
-                rc.tiedEmbeddings(), rc.ropeTheta(), rc.rmsNormEps(), raw);
+        ModelConfig config = reference.config().withRaw(raw);
         InMemoryModelWriter writer = new InMemoryModelWriter(layout, config, reference.sideFiles());
         try {
             MergeExecutor.run(plan, extension.descriptor(), method, writer, context, MergeExecutor.DEFAULT_BUDGET_BYTES);

@@ -129,8 +129,7 @@ public final class MergeJob {
             provenance.put("evomerge.merge_method", extension.coordinates());
             provenance.put("evomerge.plugin", extension.pluginId());
             provenance.put("evomerge.seed", Long.toString(context.random().seed()));
-            ModelConfig config = new ModelConfig(reference.config().architectures(), reference.config().modelType(),
-                    0, 0, 0, 0, 0, 0, 0, false, 0, 0, plan.config());
+            ModelConfig config = reference.config().withRaw(plan.config());
             WriteOptions write = new WriteOptions(layout, config, options.maxShardBytes(), options.allowOverwrite(),
                     provenance, sideFiles);
             MergeExecutor.Summary summary;

@@ -119,11 +119,7 @@ final class ToyFormat implements ModelFormatFactory {
                 side = files.filter(p -> !Set.of("toy-model.json", "tensors.bin").contains(p.getFileName().toString()))
                         .map(Path::toAbsolutePath).sorted().toList();
             }
-            int layers = raw.get("num_hidden_layers") instanceof Number n ? n.intValue() : 0;
-            @SuppressWarnings("unchecked")
-            List<String> archs = (List<String>) raw.getOrDefault("architectures", List.of());
-            ModelConfig config = new ModelConfig(archs, (String) raw.getOrDefault("model_type", ""), layers, 0, 0, 0,
-                    0, 0, 0, false, 0, 0, raw);
+            ModelConfig config = ModelConfig.of(raw);
             return new Model() {
                 @Override
                 public String formatId() {
@@ -267,8 +263,7 @@ final class ToyFormat implements ModelFormatFactory {
             raw.put("model_type", "llama");
             raw.put("num_hidden_layers", layers);
             raw.put("torch_dtype", "float32");
-            ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", layers, 0, 0, 0, 0, 0, 0, false,
-                    0, 0, raw);
+            ModelConfig config = ModelConfig.of(raw);
             Path tokenizer = Files.createTempFile("tokenizer", ".json");
             Files.writeString(tokenizer, "{\"version\":\"1.0\",\"model\":{\"type\":\"WordLevel\"}}");
             Path named = Files.createDirectories(Files.createTempDirectory("tok")).resolve("tokenizer.json");

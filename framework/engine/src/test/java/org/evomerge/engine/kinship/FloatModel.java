@@ -68,7 +68,7 @@ final class FloatModel implements Model {
 
     @Override
     public ModelConfig config() {
-        return new ModelConfig(List.of(), "test", 0, 0, 0, 0, 0, 0, 0, false, 0, 0, Map.of());
+        return new ModelConfig(Map.of(), Map.of("model_type", "test"));
     }
 
     @Override

@@ -25,8 +25,8 @@ final class ArrayModel implements Model {
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
 
     ArrayModel(int layers, Map<String, Shape> shapes, Map<String, float[]> values) {
-        this(new ModelConfig(List.of("LlamaForCausalLM"), "llama", layers, 0, 0, 0, 0, 0, 0, false, 0, 0,
-                Map.of("model_type", "llama", "num_hidden_layers", layers)), shapes, values);
+        this(new ModelConfig(Map.of("model_type", "llama", "num_hidden_layers", layers),
+                Map.of("architectures", List.of("LlamaForCausalLM"))), shapes, values);
     }
 
     /** A model of any architecture: {@code config} as given, tensors in the order of {@code shapes}. */

@@ -159,8 +159,9 @@ class MergeExecutorTest {
                 }
             });
         });
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 3, 4, 4, 1, 1, 4, vocab, !head, 0, 0,
-                Map.of("model_type", "llama", "num_hidden_layers", 3));
+        ModelConfig config = new ModelConfig(Map.of("model_type", "llama", "num_hidden_layers", 3),
+                Map.of("architectures", List.of("LlamaForCausalLM"), "hidden_size", 4, "intermediate_size", 4,
+                        "num_attention_heads", 1, "vocab_size", vocab, "tie_word_embeddings", !head));
         return new Model() {
             public String formatId() {
                 return "memory";

@@ -111,8 +111,7 @@ class MultiModuleMergeTest {
         raw.put("architectures", List.of("Mistral3ForConditionalGeneration"));
         raw.put("text_config", Map.of("num_hidden_layers", 3, "hidden_size", 4));
         raw.put("vision_config", Map.of("num_hidden_layers", visionLayers, "hidden_size", 4));
-        ModelConfig config = new ModelConfig(List.of("Mistral3ForConditionalGeneration"), "mistral3", 0, 0, 0, 0, 0,
-                0, 0, false, 0, 0, raw);
+        ModelConfig config = ModelConfig.of(raw);
         return new ArrayModel(config, shapes, values);
     }
 

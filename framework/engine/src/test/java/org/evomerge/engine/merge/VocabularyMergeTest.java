@@ -109,8 +109,9 @@ class VocabularyMergeTest {
                 }
             });
         });
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 1, 2, 2, 1, 1, 2, vocab, !head, 0, 0,
-                Map.of("model_type", "llama", "num_hidden_layers", 1, "vocab_size", vocab));
+        ModelConfig config = new ModelConfig(Map.of("model_type", "llama", "num_hidden_layers", 1, "vocab_size", vocab),
+                Map.of("architectures", List.of("LlamaForCausalLM"), "hidden_size", 2, "intermediate_size", 2,
+                        "num_attention_heads", 1, "tie_word_embeddings", !head));
         Path folder = temp.resolve(name);
         return new Model() {
             public String formatId() {
@@ -237,10 +238,7 @@ class VocabularyMergeTest {
 
     /** {@code model} with another raw config (a multimodal model's, with the language model's keys nested). */
     private static Model withRawConfig(Model model, Map<String, Object> raw) {
-        ModelConfig c = model.config();
-        ModelConfig config = new ModelConfig(c.architectures(), c.modelType(), c.numLayers(), c.hiddenSize(),
-                c.intermediateSize(), c.numHeads(), c.numKeyValueHeads(), c.headDim(), c.vocabSize(),
-                c.tiedEmbeddings(), c.ropeTheta(), c.rmsNormEps(), raw);
+        ModelConfig config = model.config().withRaw(raw);
         return new Model() {
             public String formatId() {
                 return model.formatId();

@@ -23,8 +23,9 @@ class ModelFormatsTest {
     @TempDir
     Path temp;
 
-    private static final ModelConfig NOT_STATED = new ModelConfig(List.of(), "", 4, 0, 0, 0, 0, 0, 0, true, 0, 0,
-            Map.of());
+    /** What a Hugging Face folder without config.json shows: layers from tensor names, no lm_head. */
+    private static final ModelConfig NOT_STATED = new ModelConfig(Map.of(),
+            Map.of("num_hidden_layers", 4, "tie_word_embeddings", true));
 
     private static Model opened(Path location, ModelConfig config) {
         return new Model() {
@@ -78,8 +79,7 @@ class ModelFormatsTest {
         Path folder = Files.createDirectories(temp.resolve("with-config"));
         Files.writeString(folder.resolve("config.json"), "{}");
         assertEquals(Optional.empty(), ModelFormats.missingConfig(opened(folder, NOT_STATED)));
-        ModelConfig fromMetadata = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 4, 0, 0, 0, 0, 0, 0, true, 0,
-                0, Map.of("model_type", "llama"));
+        ModelConfig fromMetadata = ModelConfig.of(Map.of("model_type", "llama"));
         Path gguf = Files.write(temp.resolve("model.gguf"), new byte[16]);
         assertEquals(Optional.empty(), ModelFormats.missingConfig(opened(gguf, fromMetadata)));
         assertEquals(Optional.empty(), ModelFormats.missingConfig(opened(null, NOT_STATED)));

@@ -68,9 +68,7 @@ public final class FloatModel implements Model {
                 raw.put(key, "float32");
             }
         }
-        return new ModelConfig(config.architectures(), config.modelType(), config.numLayers(), config.hiddenSize(),
-                config.intermediateSize(), config.numHeads(), config.numKeyValueHeads(), config.headDim(),
-                config.vocabSize(), config.tiedEmbeddings(), config.ropeTheta(), config.rmsNormEps(), raw);
+        return config.withRaw(raw);
     }
 
     @Override

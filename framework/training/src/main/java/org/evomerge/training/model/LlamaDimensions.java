@@ -108,8 +108,7 @@ public record LlamaDimensions(int layers, int hidden, int intermediate, int head
         raw.put("transformers_version", "4.46.0");
         raw.put("use_cache", true);
         raw.put("vocab_size", vocabulary);
-        return new ModelConfig(List.of("LlamaForCausalLM"), "llama", layers, hidden, intermediate, heads, kvHeads,
-                headDim, vocabulary, tied, ropeTheta, rmsNormEps, raw);
+        return ModelConfig.of(raw);
     }
 
     /** Multiply-adds of one token's forward pass through the weights (attention scores not included). */

@@ -13,8 +13,7 @@ import org.junit.jupiter.api.Test;
 class FloatModelTest {
 
     private static Map<String, Object> raw(Map<String, Object> source) {
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 0, 0, 0, 0, 0, 0, 0, false, 0, 0,
-                source);
+        ModelConfig config = ModelConfig.of(source);
         return new FloatModel(config, List.of(), List.of()).config().raw();
     }
 

@@ -39,7 +39,7 @@ class CommandEvaluatorTest {
 
             @Override
             public ModelConfig config() {
-                return new ModelConfig(List.of(), "llama", 0, 0, 0, 0, 0, 0, 0, false, 0, 0, null);
+                return new ModelConfig(java.util.Map.of(), java.util.Map.of("model_type", "llama"));
             }
 
             @Override

@@ -53,8 +53,9 @@ final class FakeInference {
     }
 
     static Model model() {
-        return InMemoryModel.builder(new ModelConfig(List.of("LlamaForCausalLM"), "llama", 1, 2, 2, 1, 1, 2, 128,
-                false, 10000, 1e-5, null)).tensor("w", Shape.of(2), 1f, 2f).build();
+        return InMemoryModel.builder(new ModelConfig(Map.of(), Map.of("architectures", List.of("LlamaForCausalLM"),
+                "model_type", "llama", "num_hidden_layers", 1, "hidden_size", 2, "intermediate_size", 2,
+                "num_attention_heads", 1, "vocab_size", 128, "rope_theta", 10000.0, "rms_norm_eps", 1e-5))).tensor("w", Shape.of(2), 1f, 2f).build();
     }
 
     static Path jsonl(Path folder, String name, String... lines) {

@@ -56,20 +56,21 @@ final class GgufModelConfig {
         int headDim = metadata.containsKey(prefix + "attention.key_length")
                 ? count(prefix + "attention.key_length") : heads > 0 ? hidden / heads : 0;
         boolean hasOutput = header.tensors().stream().anyMatch(t -> t.name().equals("output.weight"));
-        List<String> architectures = architecture.isEmpty() ? List.of()
-                : List.of(HF_CLASSES.getOrDefault(architecture, architecture));
-        return new ModelConfig(architectures, architecture,
-                count(prefix + "block_count"),
-                hidden,
-                count(prefix + "feed_forward_length"),
-                heads,
-                kvHeads,
-                headDim,
-                vocabSize(header),
-                !hasOutput,
-                real(prefix + "rope.freq_base"),
-                real(prefix + "attention.layer_norm_rms_epsilon"),
-                raw());
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("architectures", architecture.isEmpty() ? List.of()
+                : List.of(HF_CLASSES.getOrDefault(architecture, architecture)));
+        facts.put("model_type", architecture);
+        facts.put("num_hidden_layers", count(prefix + "block_count"));
+        facts.put("hidden_size", hidden);
+        facts.put("intermediate_size", count(prefix + "feed_forward_length"));
+        facts.put("num_attention_heads", heads);
+        facts.put("num_key_value_heads", kvHeads);
+        facts.put("head_dim", headDim);
+        facts.put("vocab_size", vocabSize(header));
+        facts.put("tie_word_embeddings", !hasOutput);
+        facts.put("rope_theta", real(prefix + "rope.freq_base"));
+        facts.put("rms_norm_eps", real(prefix + "attention.layer_norm_rms_epsilon"));
+        return new ModelConfig(raw(), facts);
     }
 
     private int vocabSize(GgufHeader header) {

@@ -79,8 +79,9 @@ class ModelWideTrimTest {
     }
 
     private static Model model(Map<String, float[]> values) {
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 1, 5, 9, 1, 1, 5, 6, false, 0, 0,
-                Map.of("model_type", "llama", "num_hidden_layers", 1));
+        ModelConfig config = new ModelConfig(Map.of("model_type", "llama", "num_hidden_layers", 1),
+                Map.of("architectures", List.of("LlamaForCausalLM"), "hidden_size", 5, "intermediate_size", 9,
+                        "num_attention_heads", 1, "vocab_size", 6));
         InMemoryModel.Builder builder = InMemoryModel.builder(config);
         values.forEach((name, v) -> builder.tensor(name, SHAPES.get(name), v));
         return builder.build();
