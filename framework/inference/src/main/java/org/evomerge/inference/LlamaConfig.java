@@ -63,11 +63,7 @@ record LlamaConfig(String modelName, String architecture, int layers, int hidden
         double eps = config.rmsNormEps() > 0 ? config.rmsNormEps() : number(raw, "rms_norm_eps", 1e-6);
         double theta = config.ropeTheta() > 0 ? config.ropeTheta() : number(raw, "rope_theta", 10000);
         RotaryEmbedding rope = RotaryEmbedding.of(name, headDim, theta, raw.get("rope_scaling"));
-        int maxPositions = (int) number(raw, "max_position_embeddings",
-                number(raw, config.modelType() + ".context_length", DEFAULT_MAX_POSITIONS));
-        if (maxPositions < 1) {
-            throw error(name, "max_position_embeddings " + maxPositions + " must be positive");
-        }
+        int maxPositions = config.maxPositionEmbeddings() > 0 ? config.maxPositionEmbeddings() : DEFAULT_MAX_POSITIONS;
         int window = 0;
         boolean windowUsed = !architecture.equals("Qwen2ForCausalLM")
                 || Boolean.TRUE.equals(raw.get("use_sliding_window"));
