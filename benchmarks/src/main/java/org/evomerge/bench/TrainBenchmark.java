@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.evomerge.api.model.Model;
 import org.evomerge.api.training.TrainingData;
 import org.evomerge.api.training.TrainingResult;
 import org.evomerge.api.training.TrainingSettings;
@@ -11,7 +12,6 @@ import org.evomerge.demo.DemoPipeline;
 import org.evomerge.demo.SyntheticTasks;
 import org.evomerge.training.LlamaTrainer;
 import org.evomerge.training.kernels.MatrixKernels;
-import org.evomerge.training.model.FloatModel;
 import org.evomerge.training.model.LlamaDimensions;
 import org.evomerge.training.model.TrainableLlama;
 
@@ -73,7 +73,7 @@ public final class TrainBenchmark {
 
     private static void measureTraining(LlamaDimensions dims, TrainingData data, int batch, int steps, int threads) {
         TrainableLlama init = TrainableLlama.initialize(dims, 0.02, new SplittableRandom(1));
-        FloatModel model = new FloatModel(dims.toConfig(64, 1, 2), init.weights(), List.of());
+        Model model = init.toModel(dims.toConfig(64, 1, 2), List.of());
         LlamaTrainer trainer = new LlamaTrainer(threads);
         trainer.fineTune(model, data, TrainingSettings.of(Math.max(1, steps / 2), batch, 1e-3, 1)); // JIT warm-up
         TrainingResult result = trainer.fineTune(model, data, TrainingSettings.of(steps, batch, 1e-3, 2));

@@ -26,7 +26,6 @@ import org.evomerge.api.training.TrainingSettings;
 import org.evomerge.demo.SyntheticTasks.Item;
 import org.evomerge.training.LlamaTrainer;
 import org.evomerge.training.kernels.MatrixKernels;
-import org.evomerge.training.model.FloatModel;
 import org.evomerge.training.model.LlamaDimensions;
 import org.evomerge.training.model.TrainableLlama;
 
@@ -131,8 +130,8 @@ public final class DemoPipeline {
         long t1 = System.nanoTime();
         SplittableRandom random = new SplittableRandom(options.seed());
         TrainableLlama init = TrainableLlama.initialize(dims, 0.02, random.split());
-        Model template = new FloatModel(dims.toConfig(MAX_POSITIONS, CharacterTokenizer.BOS, CharacterTokenizer.EOS),
-                init.weights(), sideFiles);
+        Model template = init.toModel(dims.toConfig(MAX_POSITIONS, CharacterTokenizer.BOS, CharacterTokenizer.EOS),
+                sideFiles);
         TrainingSettings pretrain = settings(schedule.pretrainSteps(), schedule.pretrainLearningRate(),
                 random.nextLong());
         TrainingResult base = new LlamaTrainer(options.threads()).train(init, template, pretrainingData(tasks),

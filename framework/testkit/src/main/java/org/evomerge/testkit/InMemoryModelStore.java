@@ -11,10 +11,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.evomerge.api.genome.ModelGenome;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorInfo;
 
@@ -115,9 +117,10 @@ public final class InMemoryModelStore implements ModelStore {
     @Override
     public synchronized Model open(ModelGenome genome) {
         Individual individual = individual(genome);
-        InMemoryModel.Builder builder = InMemoryModel.builder(CONFIG);
-        individual.values().forEach((name, v) -> builder.tensor(name, individual.shapes().get(name), v));
-        return builder.build();
+        List<InMemoryTensor> tensors = new ArrayList<>();
+        individual.values().forEach((name, v) -> tensors.add(InMemoryTensor.ofFloats(name,
+                individual.shapes().get(name), v)));
+        return InMemoryModel.of(CONFIG, tensors);
     }
 
     @Override

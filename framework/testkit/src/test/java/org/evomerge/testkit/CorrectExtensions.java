@@ -23,6 +23,7 @@ import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.mutation.Mutation;
@@ -41,6 +42,7 @@ import org.evomerge.api.selection.Candidate;
 import org.evomerge.api.selection.SelectionScheme;
 import org.evomerge.api.selection.SelectionSchemeFactory;
 import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorInfo;
 import org.pf4j.Extension;
@@ -60,10 +62,10 @@ final class CorrectExtensions {
 
     /** A model whose values average exactly to {@code mean} (so evaluators have a known answer). */
     static InMemoryModel model(float mean) {
-        return InMemoryModel.builder(TOY_CONFIG)
-                .tensor("model.embed_tokens.weight", Shape.of(2, 3), mean - 1, mean + 1, mean - 2, mean + 2, mean, mean)
-                .tensor("model.norm.weight", Shape.of(2), mean - 0.5f, mean + 0.5f)
-                .build();
+        return InMemoryModel.of(TOY_CONFIG, List.of(
+                InMemoryTensor.ofFloats("model.embed_tokens.weight", Shape.of(2, 3), mean - 1, mean + 1, mean - 2,
+                        mean + 2, mean, mean),
+                InMemoryTensor.ofFloats("model.norm.weight", Shape.of(2), mean - 0.5f, mean + 0.5f)));
     }
 
     /** A genome inside the contract's default search box. */

@@ -11,7 +11,6 @@ import org.evomerge.api.training.TrainingResult;
 import org.evomerge.api.training.TrainingSettings;
 import org.evomerge.training.kernels.MatrixKernels;
 import org.evomerge.training.model.Batch;
-import org.evomerge.training.model.FloatModel;
 import org.evomerge.training.model.Parameter;
 import org.evomerge.training.model.TrainableLlama;
 import org.evomerge.training.optim.AdamW;
@@ -133,7 +132,7 @@ public final class LlamaTrainer implements Trainer {
         for (Parameter p : model.weights()) {
             p.setTrainable(false);
         }
-        Model result = new FloatModel(template.config(), model.weights(), template.sideFiles());
+        Model result = model.toModel(template.config(), template.sideFiles());
         return new TrainingResult(result, losses, tokens, (System.nanoTime() - started) / 1e9);
     }
 

@@ -18,7 +18,6 @@ import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.api.training.TrainingData;
 import org.evomerge.api.training.TrainingResult;
 import org.evomerge.api.training.TrainingSettings;
-import org.evomerge.training.model.FloatModel;
 import org.evomerge.training.model.LlamaDimensions;
 import org.evomerge.training.model.TrainableLlama;
 import org.junit.jupiter.api.Test;
@@ -30,7 +29,7 @@ class LlamaTrainerTest {
     /** A fresh random model as a {@link Model}, as a caller would pass one. */
     static Model baseModel(long seed) {
         TrainableLlama init = TrainableLlama.initialize(DIMS, 0.02, new SplittableRandom(seed));
-        return new FloatModel(DIMS.toConfig(64, 0, 1), init.weights(), List.of());
+        return init.toModel(DIMS.toConfig(64, 0, 1), List.of());
     }
 
     /** Counting sequences "2 3 4 5 ..." and "7 6 5 4 ..." modulo 10, shifted by 2: learnable in a few steps. */

@@ -39,7 +39,7 @@ class MergeJobTest {
             "merge_method: linear\nmodels: [{model: ./llama}, {model: ./mistral}]\n", Path.of("recipe.yml"));
 
     private static Model model(String... architectures) {
-        return new ArrayModel(new ModelConfig(Map.of(), Map.of("architectures", List.of(architectures))),
+        return ArrayModels.of(new ModelConfig(Map.of(), Map.of("architectures", List.of(architectures))),
                 Map.of(), Map.of());
     }
 

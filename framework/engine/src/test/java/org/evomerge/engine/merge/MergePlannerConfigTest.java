@@ -31,7 +31,7 @@ class MergePlannerConfigTest {
         ModelConfig config = new ModelConfig(source, Map.of("architectures", List.of("LlamaForCausalLM"),
                 "model_type", "llama", "num_hidden_layers", 1));
         String tensor = "model.layers.0.input_layernorm.weight";
-        Model model = new ArrayModel(config, Map.of(tensor, Shape.of(4)), Map.of(tensor, new float[4]));
+        Model model = ArrayModels.of(config, Map.of(tensor, Shape.of(4)), Map.of(tensor, new float[4]));
         var recipe = RecipeReader.parse("merge_method: plain\nmodels:\n  - model: a\nout_dtype: float16\n",
                 temp.resolve("recipe.yml"));
         return MergePlanner.plan(recipe, PLAIN, Map.of("a", model),

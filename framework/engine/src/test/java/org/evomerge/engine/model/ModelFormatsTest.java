@@ -11,9 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
-import org.evomerge.api.tensor.TensorSource;
+import org.evomerge.api.tensor.InMemoryTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,36 +29,8 @@ class ModelFormatsTest {
             Map.of("num_hidden_layers", 4, "tie_word_embeddings", true));
 
     private static Model opened(Path location, ModelConfig config) {
-        return new Model() {
-            @Override
-            public String formatId() {
-                return "safetensors";
-            }
-
-            @Override
-            public Optional<Path> location() {
-                return Optional.ofNullable(location);
-            }
-
-            @Override
-            public ModelConfig config() {
-                return config;
-            }
-
-            @Override
-            public TensorSource tensors() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public List<Path> sideFiles() {
-                return List.of();
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return new InMemoryModel("safetensors", Optional.ofNullable(location), config, InMemoryTensors.of(List.of()),
+                List.of(), () -> { });
     }
 
     @Test

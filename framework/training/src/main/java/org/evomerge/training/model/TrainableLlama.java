@@ -3,14 +3,21 @@ package org.evomerge.training.model;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
+import org.evomerge.api.model.ModelConfig;
+import org.evomerge.api.tensor.InMemoryTensor;
+import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.kernels.FloatCodecs;
@@ -216,6 +223,31 @@ public final class TrainableLlama {
             all.add(head);
         }
         return all;
+    }
+
+    /**
+     * The model's current weights (without adapters) as a model held in memory: float32 copies under
+     * {@code config}, whose dtype key now says float32, with {@code sideFiles}. Its format id is {@code memory};
+     * write it with any writable format.
+     */
+    public InMemoryModel toModel(ModelConfig config, List<Path> sideFiles) {
+        List<InMemoryTensor> tensors = weights().stream()
+                .map(p -> InMemoryTensor.ofFloats(p.name(), Shape.of(p.shape()), p.value())).toList();
+        return InMemoryModel.of(float32(config), tensors, sideFiles);
+    }
+
+    /**
+     * {@code config} with its dtype key saying what trained tensors are: {@code dtype} (transformers 4.56 on) or
+     * {@code torch_dtype} (before), whichever it has.
+     */
+    static ModelConfig float32(ModelConfig config) {
+        Map<String, Object> raw = new LinkedHashMap<>(config.raw());
+        for (String key : List.of("dtype", "torch_dtype")) {
+            if (raw.containsKey(key)) {
+                raw.put(key, "float32");
+            }
+        }
+        return config.withRaw(raw);
     }
 
     /** The parameters that train: every weight in full fine-tuning, only the adapters with LoRA. */

@@ -35,7 +35,6 @@ import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.testkit.MutationContract;
 import org.evomerge.testkit.TestRunContexts;
 import org.evomerge.training.LlamaTrainer;
-import org.evomerge.training.model.FloatModel;
 import org.evomerge.training.model.LlamaDimensions;
 import org.evomerge.training.model.TrainableLlama;
 import org.junit.jupiter.api.Test;
@@ -51,7 +50,7 @@ class FineTuneMutationTest extends MutationContract {
 
     private static Model tinyModel() {
         TrainableLlama init = TrainableLlama.initialize(DIMS, 0.05, new SplittableRandom(1));
-        return new FloatModel(DIMS.toConfig(64, 0, 1), init.weights(), List.of());
+        return init.toModel(DIMS.toConfig(64, 0, 1), List.of());
     }
 
     /** Ten token sequences, and two text records the fake tokenizer turns into ids. */
