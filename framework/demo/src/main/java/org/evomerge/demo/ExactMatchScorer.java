@@ -47,7 +47,7 @@ public final class ExactMatchScorer {
             sequences.add(withBos);
             outputs.add(new StringBuilder());
         }
-        int vocabulary = model.dimensions().vocabulary();
+        int vocabulary = model.config().vocab();
         for (int step = 0; step < maxTokens; step++) {
             List<Integer> active = new ArrayList<>();
             List<int[]> batchPrompts = new ArrayList<>();

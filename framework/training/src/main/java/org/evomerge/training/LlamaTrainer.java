@@ -61,7 +61,7 @@ public final class LlamaTrainer implements Trainer {
 
     /** Trains {@code model} (whose configuration and side files are {@code template}'s) and snapshots the result. */
     public TrainingResult train(TrainableLlama model, Model template, TrainingData data, TrainingSettings settings) {
-        int vocabulary = model.dimensions().vocabulary();
+        int vocabulary = model.config().vocab();
         for (TrainingData.Example example : data.examples()) {
             for (int i = 0; i < example.length(); i++) {
                 int token = example.token(i);
