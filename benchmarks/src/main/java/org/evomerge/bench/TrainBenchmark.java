@@ -13,7 +13,7 @@ import org.evomerge.demo.DemoPipeline;
 import org.evomerge.demo.SyntheticTasks;
 import org.evomerge.inference.LlamaConfig;
 import org.evomerge.training.LlamaTrainer;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.evomerge.training.model.TrainableLlama;
 
 /**
@@ -96,7 +96,7 @@ public final class TrainBenchmark {
         float[] x = random(n * n, 1);
         float[] w = random(n * n, 2);
         float[] y = new float[n * n];
-        try (MatrixKernels kernels = new MatrixKernels(threads)) {
+        try (RowParallelKernels kernels = new RowParallelKernels(threads)) {
             for (int i = 0; i < 5; i++) {
                 kernels.multiplyTransposed(x, w, y, n, n, n, false);
             }

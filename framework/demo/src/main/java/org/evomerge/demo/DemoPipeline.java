@@ -26,7 +26,7 @@ import org.evomerge.api.training.TrainingResult;
 import org.evomerge.api.training.TrainingSettings;
 import org.evomerge.demo.SyntheticTasks.Item;
 import org.evomerge.training.LlamaTrainer;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.evomerge.training.model.TrainableLlama;
 
 /**
@@ -174,7 +174,7 @@ public final class DemoPipeline {
         }
 
         long t2 = System.nanoTime();
-        try (MatrixKernels kernels = new MatrixKernels(options.threads())) {
+        try (RowParallelKernels kernels = new RowParallelKernels(options.threads())) {
             ExactMatchScorer scorer = new ExactMatchScorer(tokenizer, kernels);
             for (TrainedModel m : trained) {
                 TrainableLlama model = TrainableLlama.from(m.result().model());

@@ -3,7 +3,7 @@ package org.evomerge.demo;
 import java.util.ArrayList;
 import java.util.List;
 import org.evomerge.demo.SyntheticTasks.Item;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.evomerge.training.model.Batch;
 import org.evomerge.training.model.TrainableLlama;
 
@@ -16,9 +16,9 @@ import org.evomerge.training.model.TrainableLlama;
 public final class ExactMatchScorer {
 
     private final CharacterTokenizer tokenizer;
-    private final MatrixKernels kernels;
+    private final RowParallelKernels kernels;
 
-    public ExactMatchScorer(CharacterTokenizer tokenizer, MatrixKernels kernels) {
+    public ExactMatchScorer(CharacterTokenizer tokenizer, RowParallelKernels kernels) {
         this.tokenizer = tokenizer;
         this.kernels = kernels;
     }

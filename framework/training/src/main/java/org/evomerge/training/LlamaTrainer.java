@@ -9,7 +9,7 @@ import org.evomerge.api.training.Trainer;
 import org.evomerge.api.training.TrainingData;
 import org.evomerge.api.training.TrainingResult;
 import org.evomerge.api.training.TrainingSettings;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.evomerge.training.model.Batch;
 import org.evomerge.training.model.Parameter;
 import org.evomerge.training.model.TrainableLlama;
@@ -91,7 +91,7 @@ public final class LlamaTrainer implements Trainer {
         ExampleOrder order = new ExampleOrder(data.examples().size(), random.split());
         List<Double> losses = new ArrayList<>(settings.steps());
         long tokens = 0;
-        try (MatrixKernels kernels = new MatrixKernels(threads)) {
+        try (RowParallelKernels kernels = new RowParallelKernels(threads)) {
             for (int step = 0; step < settings.steps(); step++) {
                 model.zeroGradients();
                 double stepLoss = 0;

@@ -23,7 +23,7 @@ import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.inference.LlamaConfig;
 import org.evomerge.kernels.FloatCodecs;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.evomerge.training.layers.CausalAttention;
 import org.evomerge.training.layers.CrossEntropy;
 import org.evomerge.training.layers.RmsNorm;
@@ -355,7 +355,7 @@ public final class TrainableLlama {
     /**
      * The forward pass: returns logits {@code [rows][vocabulary]} and keeps every activation for {@link #backward}.
      */
-    public float[] forward(Batch batch, MatrixKernels kernels) {
+    public float[] forward(Batch batch, RowParallelKernels kernels) {
         int n = batch.rows();
         int d = config.hidden();
         int qWidth = config.heads() * config.headDim();
@@ -437,7 +437,7 @@ public final class TrainableLlama {
      * Forward and backward over a batch: adds {@code scale ·} the gradient of the summed cross-entropy to the
      * trainable parameters' gradients and returns the summed cross-entropy (natural log) over the batch's targets.
      */
-    public double forwardBackward(Batch batch, double scale, MatrixKernels kernels) {
+    public double forwardBackward(Batch batch, double scale, RowParallelKernels kernels) {
         float[] logits = forward(batch, kernels);
         double loss = CrossEntropy.lossAndGradient(logits, batch.targets(), batch.rows(), config.vocab(), scale);
         backward(batch, logits, kernels);
@@ -445,13 +445,13 @@ public final class TrainableLlama {
     }
 
     /** The summed cross-entropy over the batch's targets, without gradients. */
-    public double loss(Batch batch, MatrixKernels kernels) {
+    public double loss(Batch batch, RowParallelKernels kernels) {
         float[] logits = forward(batch, kernels);
         return CrossEntropy.lossAndGradient(logits, batch.targets(), batch.rows(), config.vocab(), 0);
     }
 
     /** The backward pass of the last {@link #forward}, given the logits' gradient {@code dLogits}. */
-    public void backward(Batch batch, float[] dLogits, MatrixKernels kernels) {
+    public void backward(Batch batch, float[] dLogits, RowParallelKernels kernels) {
         int n = batch.rows();
         int d = config.hidden();
         int qWidth = config.heads() * config.headDim();
@@ -501,7 +501,7 @@ public final class TrainableLlama {
         if (embed.trainable()) {
             float[] dEmbed = embed.gradient();
             for (int t = 0; t < n; t++) {
-                MatrixKernels.axpy(1f, dx, t * d, dEmbed, batch.tokens()[t] * d, d);
+                RowParallelKernels.axpy(1f, dx, t * d, dEmbed, batch.tokens()[t] * d, d);
             }
         }
         saved = null;

@@ -14,7 +14,7 @@ import org.evomerge.api.inference.LanguageModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.inference.LlamaInferenceEngine;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -67,7 +67,7 @@ class ForwardParityTest {
         int[] tokens = new SplittableRandom(11).ints(LENGTH, 0, VOCAB).toArray();
 
         float[] trained;
-        try (MatrixKernels kernels = new MatrixKernels(1)) {
+        try (RowParallelKernels kernels = new RowParallelKernels(1)) {
             trained = trainable.forward(Batch.ofPrompts(List.of(tokens)), kernels);
         }
 

@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.training.TrainingData;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GradientCheckTest {
 
-    private static final MatrixKernels KERNELS = new MatrixKernels(2);
+    private static final RowParallelKernels KERNELS = new RowParallelKernels(2);
 
     @AfterAll
     static void close() {
