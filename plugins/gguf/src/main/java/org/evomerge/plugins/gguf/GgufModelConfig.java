@@ -117,17 +117,23 @@ final class GgufModelConfig {
         return Optional.of(new LinkedHashMap<>(scaling));
     }
 
+    /**
+     * {@code vocab_size} as Hugging Face states it: the rows of the embedding, which a tokenizer may not fill (Qwen2
+     * pads its embedding past its last token); else the metadata's vocabulary size, else the number of tokens.
+     */
     private Optional<Integer> vocabSize(String prefix, GgufHeader header) {
-        if (metadata.get(TOKENS_KEY) instanceof GgufArray tokens) {
-            return Optional.of(toInt(TOKENS_KEY + " length", tokens.length()));
+        Optional<Integer> rows = header.tensors().stream()
+                .filter(t -> t.name().equals("token_embd.weight") && t.ne().length == 2).findFirst()
+                .map(t -> toInt("rows of token_embd.weight", t.ne()[1]));
+        if (rows.isPresent()) {
+            return rows;
         }
         Optional<Integer> stated = count(prefix + "vocab_size");
         if (stated.isPresent()) {
             return stated;
         }
-        return header.tensors().stream()
-                .filter(t -> t.name().equals("token_embd.weight") && t.ne().length == 2).findFirst()
-                .map(t -> toInt("rows of token_embd.weight", t.ne()[1]));
+        return metadata.get(TOKENS_KEY) instanceof GgufArray tokens
+                ? Optional.of(toInt(TOKENS_KEY + " length", tokens.length())) : Optional.empty();
     }
 
     /**

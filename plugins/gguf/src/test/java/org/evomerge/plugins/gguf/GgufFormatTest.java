@@ -176,6 +176,19 @@ class GgufFormatTest {
     }
 
     @Test
+    void theVocabularySizeIsTheEmbeddingsRowsEvenWhereTheTokenizerHasFewerTokens() throws Exception {
+        // Qwen2 pads its embedding past its last token; Hugging Face's vocab_size counts the rows.
+        int rows = GgufSamples.TOKENS.size() + 4;
+        Path file = GgufSamples.llamaMetadata("qwen2")
+                .tensor("token_embd.weight", GgufTestFile.GGML_F32, new long[] {GgufSamples.HIDDEN, rows},
+                        GgufSamples.data(1, GgufTestFile.GGML_F32, GgufSamples.HIDDEN, rows))
+                .write(dir.resolve("padded.gguf"));
+        try (Model model = format.open(file)) {
+            assertEquals(rows, model.config().vocabSize());
+        }
+    }
+
+    @Test
     void mapsRopeScalingAndTheSlidingWindowOntoTheirHuggingFaceKeys() throws Exception {
         Path file = GgufSamples.llamaMetadata("mistral")
                 .meta("mistral.rope.scaling.type", str("linear"))
