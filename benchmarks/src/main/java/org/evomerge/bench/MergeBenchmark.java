@@ -222,8 +222,7 @@ public final class MergeBenchmark {
         Map<String, Object> raw = Map.of("architectures", List.of("LlamaForCausalLM"), "model_type", "llama",
                 "hidden_size", 2048, "intermediate_size", 5632, "num_hidden_layers", layers,
                 "num_attention_heads", 32, "num_key_value_heads", 32, "vocab_size", 32000, "torch_dtype", "bfloat16");
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", layers, 2048, 5632, 32, 32, 64,
-                32000, false, 10000, 1e-5, raw);
+        ModelConfig config = ModelConfig.of(raw);
         System.out.printf("generating %s ...%n", dir);
         // The same base values in every model (seeded per tensor), plus a model-specific small perturbation.
         try (Arena arena = Arena.ofConfined();

@@ -169,8 +169,7 @@ public final class ReadBenchmark {
             layout.add(new TensorInfo(p + "post_attention_layernorm.weight", DType.BF16, Shape.of(4096), ""));
             total += (4L * 4096 * 4096 + 3L * 11008 * 4096 + 2 * 4096) * 2;
         }
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 0, 4096, 11008, 32, 32, 128, 32000,
-                true, 10000, 1e-5, Map.of("architectures", List.of("LlamaForCausalLM"), "model_type", "llama"));
+        ModelConfig config = ModelConfig.of(Map.of("architectures", List.of("LlamaForCausalLM"), "model_type", "llama"));
         System.out.printf("generating %.2f GB of bf16 tensors in %s ...%n", total / 1e9, dir);
         long start = System.nanoTime();
         try (Arena arena = Arena.ofConfined();

@@ -117,7 +117,7 @@ final class LlamaForward {
             project(layer.gate(), layer.gateBias(), normed, t, gate);
             project(layer.up(), layer.upBias(), normed, t, up);
             int width = gate.length;
-            pool.forRange(width, 16384, (from, to) -> MatrixKernels.siluTimes(gate, up, from, to));
+            pool.forRange(width, 16384, (from, to) -> FixedOrderKernels.siluTimes(gate, up, from, to));
             project(layer.down(), layer.downBias(), gate, t, projected);
             add(x, projected);
         }

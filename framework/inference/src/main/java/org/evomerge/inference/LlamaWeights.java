@@ -16,7 +16,8 @@ import org.evomerge.api.tensor.TensorSource;
  * A Llama-family model's tensors under their Hugging Face names, checked for shape and dtype. Matrices stay in their
  * stored bytes ({@link Tensor#data()}, usually a memory mapping); norm weights and biases, which are small, are
  * decoded to float arrays. Optional biases (Qwen2's q/k/v, {@code attention_bias}, {@code mlp_bias}) are used when
- * present. Without {@code lm_head.weight} the output head is the embedding (tied embeddings).
+ * present. The output head is the embedding when the configuration ties them or the model has no
+ * {@code lm_head.weight}.
  */
 record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNorm, WeightHandle outputHead)
         implements AutoCloseable {
@@ -36,8 +37,7 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
      * CPU kernels wrap the mapped bytes, a GPU keeps them in device memory until {@link #close()}); the embedding is
      * looked up row by row on the host.
      */
-    static LlamaWeights load(LlamaConfig config, TensorSource tensors, boolean tiedByConfig,
-                             InferenceOperations operations) {
+    static LlamaWeights load(LlamaConfig config, TensorSource tensors, InferenceOperations operations) {
         Loader loader = new Loader(config, tensors, operations);
         WeightMatrix embedding = loader.hostMatrix("model.embed_tokens.weight", config.vocab(), config.hidden());
         List<Layer> layers = new ArrayList<>();
@@ -63,7 +63,7 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
         }
         float[] norm = loader.vector("model.norm.weight", config.hidden());
         boolean hasHead = tensors.find("lm_head.weight").isPresent();
-        WeightHandle head = hasHead && !tiedByConfig
+        WeightHandle head = hasHead && !config.tied()
                 ? loader.matrix("lm_head.weight", config.vocab(), config.hidden())
                 : loader.matrix("model.embed_tokens.weight", config.vocab(), config.hidden());
         return new LlamaWeights(embedding, List.copyOf(layers), norm, head);

@@ -150,7 +150,7 @@ class BackendInferenceTest {
         assertEquals("device", device.kernels());
         assertEquals("cpu", cpu.kernels());
         int layers = TinyModel.gqa().layers();
-        try (LanguageModel onDevice = device.load(model); LanguageModel onCpu = cpu.load(model)) {
+        try (LanguageModel onDevice = device.load(model.model()); LanguageModel onCpu = cpu.load(model.model())) {
             int uploadsAfterLoad = operations.uploads.get();
             assertEquals(7 * layers + 1, uploadsAfterLoad, "seven projections per layer and the output head");
             double[] first = onDevice.tokenLogProbabilities(PROMPT);
@@ -181,7 +181,7 @@ class BackendInferenceTest {
         LlamaInferenceEngine engine = new LlamaInferenceEngine(1, backendWith(Optional.empty()), m -> Optional.empty());
         assertEquals("cpu", engine.kernels());
         TinyModel model = TinyModel.of(TinyModel.llama2(), DType.F32, 2);
-        try (LanguageModel lm = engine.load(model)) {
+        try (LanguageModel lm = engine.load(model.model())) {
             assertEquals(PROMPT.length - 1, lm.tokenLogProbabilities(PROMPT).length);
         }
     }

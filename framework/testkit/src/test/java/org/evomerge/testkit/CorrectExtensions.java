@@ -22,6 +22,7 @@ import org.evomerge.api.genome.ParameterGenome;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.mutation.Mutation;
@@ -40,6 +41,7 @@ import org.evomerge.api.selection.Candidate;
 import org.evomerge.api.selection.SelectionScheme;
 import org.evomerge.api.selection.SelectionSchemeFactory;
 import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorInfo;
 import org.pf4j.Extension;
@@ -53,15 +55,16 @@ final class CorrectExtensions {
     private CorrectExtensions() {
     }
 
-    static final ModelConfig TOY_CONFIG = new ModelConfig(List.of("ToyForCausalLM"), "toy", 1, 4, 8, 1, 1, 4, 16,
-            false, 10_000.0, 1e-5, Map.of());
+    static final ModelConfig TOY_CONFIG = new ModelConfig(Map.of(), Map.of("architectures", List.of("ToyForCausalLM"),
+            "model_type", "toy", "num_hidden_layers", 1, "hidden_size", 4, "intermediate_size", 8,
+            "num_attention_heads", 1, "head_dim", 4, "vocab_size", 16, "rope_theta", 10_000.0, "rms_norm_eps", 1e-5));
 
     /** A model whose values average exactly to {@code mean} (so evaluators have a known answer). */
     static InMemoryModel model(float mean) {
-        return InMemoryModel.builder(TOY_CONFIG)
-                .tensor("model.embed_tokens.weight", Shape.of(2, 3), mean - 1, mean + 1, mean - 2, mean + 2, mean, mean)
-                .tensor("model.norm.weight", Shape.of(2), mean - 0.5f, mean + 0.5f)
-                .build();
+        return InMemoryModel.of(TOY_CONFIG, List.of(
+                InMemoryTensor.ofFloats("model.embed_tokens.weight", Shape.of(2, 3), mean - 1, mean + 1, mean - 2,
+                        mean + 2, mean, mean),
+                InMemoryTensor.ofFloats("model.norm.weight", Shape.of(2), mean - 0.5f, mean + 0.5f)));
     }
 
     /** A genome inside the contract's default search box. */

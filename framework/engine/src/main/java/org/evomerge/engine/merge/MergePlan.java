@@ -126,14 +126,10 @@ public record MergePlan(List<PlannedTensor> tensors, Map<String, Object> config,
     }
 
     /**
-     * The output model's configuration: {@link #config()} as its {@code config.json}, and the facts of
-     * {@code reference} (the reference model's) with the layer count and vocabulary size the plan gives.
+     * The output model's configuration: {@link #config()} as its {@code config.json} (with the layer count and
+     * vocabulary size the plan gives), and what the format inferred about {@code reference} kept.
      */
     public ModelConfig outputConfig(ModelConfig reference) {
-        int layers = config.get("num_hidden_layers") instanceof Number n ? n.intValue() : reference.numLayers();
-        int vocabSize = vocabulary.map(VocabularyAlignment::rows).orElse(reference.vocabSize());
-        return new ModelConfig(reference.architectures(), reference.modelType(), layers, reference.hiddenSize(),
-                reference.intermediateSize(), reference.numHeads(), reference.numKeyValueHeads(), reference.headDim(),
-                vocabSize, reference.tiedEmbeddings(), reference.ropeTheta(), reference.rmsNormEps(), config);
+        return reference.withRaw(config);
     }
 }

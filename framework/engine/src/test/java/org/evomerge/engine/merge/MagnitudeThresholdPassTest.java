@@ -23,6 +23,7 @@ import org.evomerge.api.merge.MagnitudeQuantile;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelWideStatistics;
+import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
@@ -97,9 +98,9 @@ class MagnitudeThresholdPassTest {
         Random random = new Random(11);
         Map<String, float[]> base = values(random, null, 1.0);
         Map<String, float[]> ft = values(random, base, 0.01);
-        Map<String, ArrayModel> models = new LinkedHashMap<>();
-        models.put("base", new ArrayModel(1, SHAPES, base));
-        models.put("ft", new ArrayModel(1, SHAPES, ft));
+        Map<String, Model> models = new LinkedHashMap<>();
+        models.put("base", ArrayModels.llama(1, SHAPES, base));
+        models.put("ft", ArrayModels.llama(1, SHAPES, ft));
         MergePlan plan = MergePlanner.plan(RecipeReader.parse("""
                 merge_method: recorder
                 base_model: base

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.evomerge.api.model.Model;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.engine.architecture.TensorPlacement;
 import org.evomerge.engine.architecture.TensorRole;
@@ -25,7 +26,7 @@ class MergeExecutionOrderTest {
         shapes.put("lm_head.weight", Shape.of(1000, 64));
         Map<String, float[]> values = new LinkedHashMap<>();
         shapes.forEach((name, shape) -> values.put(name, new float[(int) shape.elementCount()]));
-        ArrayModel model = new ArrayModel(2, shapes, values);
+        Model model = ArrayModels.llama(2, shapes, values);
         List<MergePlan.PlannedTensor> plan = shapes.keySet().stream().map(name -> new MergePlan.PlannedTensor(name,
                 new TensorPlacement(TensorRole.OTHER, OptionalInt.empty()), 0,
                 List.of(new MergePlan.PlannedInput("a", model, name, List.of())), Optional.empty(), List.of()))

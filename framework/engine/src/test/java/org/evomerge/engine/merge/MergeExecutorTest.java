@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -14,8 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.evomerge.api.EvomergeException;
@@ -27,19 +24,19 @@ import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.ModelWideStatistics;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorBlock;
 import org.evomerge.api.tensor.TensorBlocks;
 import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
-import org.evomerge.api.tensor.TensorSource;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.compute.VectorBackend;
 import org.evomerge.engine.context.DefaultRunContext;
@@ -129,65 +126,12 @@ class MergeExecutorTest {
             values.put(e.getKey(), v);
             t++;
         }
-        Arena arena = Arena.ofAuto();
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        values.forEach((name, v) -> {
-            MemorySegment data = arena.allocate((long) v.length * 4);
-            MemorySegment.copy(v, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, v.length);
-            TensorInfo info = new TensorInfo(name, DType.F32, shapes.get(name), "");
-            tensors.put(name, new Tensor() {
-                @Override
-                public TensorInfo info() {
-                    return info;
-                }
-
-                @Override
-                public MemorySegment data() {
-                    return data;
-                }
-            });
-        });
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 3, 4, 4, 1, 1, 4, vocab, !head, 0, 0,
-                Map.of("model_type", "llama", "num_hidden_layers", 3));
-        return new Model() {
-            public String formatId() {
-                return "memory";
-            }
-
-            public Optional<Path> location() {
-                return Optional.empty();
-            }
-
-            public ModelConfig config() {
-                return config;
-            }
-
-            public TensorSource tensors() {
-                return new TensorSource() {
-                    public List<TensorInfo> tensors() {
-                        return tensors.values().stream().map(Tensor::info).toList();
-                    }
-
-                    public Tensor tensor(String name) {
-                        Tensor t = tensors.get(name);
-                        if (t == null) {
-                            throw new NoSuchElementException(name);
-                        }
-                        return t;
-                    }
-
-                    public void close() {
-                    }
-                };
-            }
-
-            public List<Path> sideFiles() {
-                return List.of();
-            }
-
-            public void close() {
-            }
-        };
+        List<InMemoryTensor> tensors = new ArrayList<>();
+        values.forEach((name, v) -> tensors.add(InMemoryTensor.ofFloats(name, shapes.get(name), v)));
+        ModelConfig config = new ModelConfig(Map.of("model_type", "llama", "num_hidden_layers", 3),
+                Map.of("architectures", List.of("LlamaForCausalLM"), "hidden_size", 4, "intermediate_size", 4,
+                        "num_attention_heads", 1, "vocab_size", vocab, "tie_word_embeddings", !head));
+        return InMemoryModel.of(config, tensors);
     }
 
     /** Captures written tensors as float arrays. */

@@ -39,7 +39,7 @@ class MergeJobTest {
             "merge_method: linear\nmodels: [{model: ./llama}, {model: ./mistral}]\n", Path.of("recipe.yml"));
 
     private static Model model(String... architectures) {
-        return new ArrayModel(new ModelConfig(List.of(architectures), "", 0, 0, 0, 0, 0, 0, 0, false, 0, 0, Map.of()),
+        return ArrayModels.of(new ModelConfig(Map.of(), Map.of("architectures", List.of(architectures))),
                 Map.of(), Map.of());
     }
 

@@ -110,9 +110,8 @@ class MultiModuleMergeTest {
         raw.put("architectures", List.of("Mistral3ForConditionalGeneration"));
         raw.put("text_config", Map.of("num_hidden_layers", 3, "hidden_size", 4));
         raw.put("vision_config", Map.of("num_hidden_layers", visionLayers, "hidden_size", 4));
-        ModelConfig config = new ModelConfig(List.of("Mistral3ForConditionalGeneration"), "mistral3", 0, 0, 0, 0, 0,
-                0, 0, false, 0, 0, raw);
-        return new ArrayModel(config, shapes, values);
+        ModelConfig config = ModelConfig.of(raw);
+        return ArrayModels.of(config, shapes, values);
     }
 
     private static final class CapturingWriter implements ModelWriter {
@@ -293,7 +292,7 @@ class MultiModuleMergeTest {
     @Test
     void singleStackModelsHaveOneModuleNamedDefault() {
         Map<String, Model> models = new LinkedHashMap<>();
-        models.put("a", new ArrayModel(1, Map.of("model.layers.0.mlp.up_proj.weight", Shape.of(2),
+        models.put("a", ArrayModels.llama(1, Map.of("model.layers.0.mlp.up_proj.weight", Shape.of(2),
                 "model.norm.weight", Shape.of(2)), Map.of("model.layers.0.mlp.up_proj.weight", new float[] {1, 2},
                 "model.norm.weight", new float[] {3, 4})));
         MergePlan plan = plan("""

@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +23,7 @@ import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelWriter;
@@ -31,8 +31,9 @@ import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.InMemoryTensor;
+import org.evomerge.api.tensor.InMemoryTensors;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.api.tensor.TensorSource;
 import org.evomerge.compute.ReferenceBackend;
@@ -91,65 +92,14 @@ class VocabularyMergeTest {
             values.put("lm_head.weight", lmHead);
             shapes.put("lm_head.weight", Shape.of(vocab, 2));
         }
-        Arena arena = Arena.ofAuto();
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        values.forEach((tensorName, v) -> {
-            MemorySegment data = arena.allocate((long) v.length * 4);
-            MemorySegment.copy(v, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0,
-                    v.length);
-            TensorInfo info = new TensorInfo(tensorName, DType.F32, shapes.get(tensorName), "");
-            tensors.put(tensorName, new Tensor() {
-                public TensorInfo info() {
-                    return info;
-                }
-
-                public MemorySegment data() {
-                    return data;
-                }
-            });
-        });
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 1, 2, 2, 1, 1, 2, vocab, !head, 0, 0,
-                Map.of("model_type", "llama", "num_hidden_layers", 1, "vocab_size", vocab));
+        List<InMemoryTensor> tensors = new ArrayList<>();
+        values.forEach((tensorName, v) -> tensors.add(InMemoryTensor.ofFloats(tensorName, shapes.get(tensorName), v)));
+        ModelConfig config = new ModelConfig(Map.of("model_type", "llama", "num_hidden_layers", 1, "vocab_size", vocab),
+                Map.of("architectures", List.of("LlamaForCausalLM"), "hidden_size", 2, "intermediate_size", 2,
+                        "num_attention_heads", 1, "tie_word_embeddings", !head));
         Path folder = temp.resolve(name);
-        return new Model() {
-            public String formatId() {
-                return "memory";
-            }
-
-            public Optional<Path> location() {
-                return Optional.of(folder);
-            }
-
-            public ModelConfig config() {
-                return config;
-            }
-
-            public TensorSource tensors() {
-                return new TensorSource() {
-                    public List<TensorInfo> tensors() {
-                        return tensors.values().stream().map(Tensor::info).toList();
-                    }
-
-                    public Tensor tensor(String tensorName) {
-                        Tensor t = tensors.get(tensorName);
-                        if (t == null) {
-                            throw new NoSuchElementException(tensorName);
-                        }
-                        return t;
-                    }
-
-                    public void close() {
-                    }
-                };
-            }
-
-            public List<Path> sideFiles() {
-                return List.of();
-            }
-
-            public void close() {
-            }
-        };
+        return new InMemoryModel(InMemoryModel.FORMAT_ID, Optional.of(folder), config, InMemoryTensors.of(tensors),
+                List.of(), () -> { });
     }
 
     private static final class CapturingWriter implements ModelWriter {
@@ -308,35 +258,7 @@ class VocabularyMergeTest {
 
     /** {@code model} with another raw config (a multimodal model's, with the language model's keys nested). */
     private static Model withRawConfig(Model model, Map<String, Object> raw) {
-        ModelConfig c = model.config();
-        ModelConfig config = new ModelConfig(c.architectures(), c.modelType(), c.numLayers(), c.hiddenSize(),
-                c.intermediateSize(), c.numHeads(), c.numKeyValueHeads(), c.headDim(), c.vocabSize(),
-                c.tiedEmbeddings(), c.ropeTheta(), c.rmsNormEps(), raw);
-        return new Model() {
-            public String formatId() {
-                return model.formatId();
-            }
-
-            public Optional<Path> location() {
-                return model.location();
-            }
-
-            public ModelConfig config() {
-                return config;
-            }
-
-            public TensorSource tensors() {
-                return model.tensors();
-            }
-
-            public List<Path> sideFiles() {
-                return model.sideFiles();
-            }
-
-            public void close() {
-                model.close();
-            }
-        };
+        return ((InMemoryModel) model).withConfig(model.config().withRaw(raw));
     }
 
     @Test

@@ -11,9 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
-import org.evomerge.api.tensor.TensorSource;
+import org.evomerge.api.tensor.InMemoryTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,40 +24,13 @@ class ModelFormatsTest {
     @TempDir
     Path temp;
 
-    private static final ModelConfig NOT_STATED = new ModelConfig(List.of(), "", 4, 0, 0, 0, 0, 0, 0, true, 0, 0,
-            Map.of());
+    /** What a Hugging Face folder without config.json shows: layers from tensor names, no lm_head. */
+    private static final ModelConfig NOT_STATED = new ModelConfig(Map.of(),
+            Map.of("num_hidden_layers", 4, "tie_word_embeddings", true));
 
     private static Model opened(Path location, ModelConfig config) {
-        return new Model() {
-            @Override
-            public String formatId() {
-                return "safetensors";
-            }
-
-            @Override
-            public Optional<Path> location() {
-                return Optional.ofNullable(location);
-            }
-
-            @Override
-            public ModelConfig config() {
-                return config;
-            }
-
-            @Override
-            public TensorSource tensors() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public List<Path> sideFiles() {
-                return List.of();
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return new InMemoryModel("safetensors", Optional.ofNullable(location), config, InMemoryTensors.of(List.of()),
+                List.of(), () -> { });
     }
 
     @Test
@@ -78,8 +52,7 @@ class ModelFormatsTest {
         Path folder = Files.createDirectories(temp.resolve("with-config"));
         Files.writeString(folder.resolve("config.json"), "{}");
         assertEquals(Optional.empty(), ModelFormats.missingConfig(opened(folder, NOT_STATED)));
-        ModelConfig fromMetadata = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 4, 0, 0, 0, 0, 0, 0, true, 0,
-                0, Map.of("model_type", "llama"));
+        ModelConfig fromMetadata = ModelConfig.of(Map.of("model_type", "llama"));
         Path gguf = Files.write(temp.resolve("model.gguf"), new byte[16]);
         assertEquals(Optional.empty(), ModelFormats.missingConfig(opened(gguf, fromMetadata)));
         assertEquals(Optional.empty(), ModelFormats.missingConfig(opened(null, NOT_STATED)));

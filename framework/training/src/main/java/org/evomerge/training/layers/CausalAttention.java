@@ -1,6 +1,6 @@
 package org.evomerge.training.layers;
 
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 
 /**
  * Causal scaled dot-product attention with grouped-query heads over packed sequences: rows
@@ -39,7 +39,7 @@ public final class CausalAttention {
 
     /** Writes {@code out[N][heads·headDim]} and the probabilities {@code probs} (layout per sequence, head, row). */
     public void forward(float[] q, float[] k, float[] v, float[] out, float[] probs, int[] starts, int[] lengths,
-            MatrixKernels kernels) {
+            RowParallelKernels kernels) {
         int qWidth = heads * headDim;
         int kvWidth = kvHeads * headDim;
         int group = heads / kvHeads;
@@ -57,7 +57,7 @@ public final class CausalAttention {
                         int po = p0 + i * len;
                         float max = Float.NEGATIVE_INFINITY;
                         for (int j = 0; j <= i; j++) {
-                            float score = MatrixKernels.dot(q, qo, k, (start + j) * kvWidth + kvh * headDim, headDim)
+                            float score = RowParallelKernels.dot(q, qo, k, (start + j) * kvWidth + kvh * headDim, headDim)
                                     * scale;
                             probs[po + j] = score;
                             max = Math.max(max, score);
@@ -72,7 +72,7 @@ public final class CausalAttention {
                         java.util.Arrays.fill(out, qo, qo + headDim, 0f);
                         for (int j = 0; j <= i; j++) {
                             probs[po + j] *= inv;
-                            MatrixKernels.axpy(probs[po + j], v, (start + j) * kvWidth + kvh * headDim, out, qo,
+                            RowParallelKernels.axpy(probs[po + j], v, (start + j) * kvWidth + kvh * headDim, out, qo,
                                     headDim);
                         }
                         for (int j = i + 1; j < len; j++) {
@@ -90,7 +90,7 @@ public final class CausalAttention {
      * {@code dk_j += scale Σ_i dS_ij q_i}.
      */
     public void backward(float[] q, float[] k, float[] v, float[] probs, float[] dOut, float[] dq, float[] dk,
-            float[] dv, int[] starts, int[] lengths, MatrixKernels kernels) {
+            float[] dv, int[] starts, int[] lengths, RowParallelKernels kernels) {
         int qWidth = heads * headDim;
         int kvWidth = kvHeads * headDim;
         int group = heads / kvHeads;
@@ -115,16 +115,16 @@ public final class CausalAttention {
                         float weighted = 0;
                         for (int j = 0; j <= i; j++) {
                             int vo = (start + j) * kvWidth + kvh * headDim;
-                            float dp = MatrixKernels.dot(dOut, qo, v, vo, headDim);
+                            float dp = RowParallelKernels.dot(dOut, qo, v, vo, headDim);
                             dScore[j] = dp;
                             weighted += probs[po + j] * dp;
-                            MatrixKernels.axpy(probs[po + j], dOut, qo, dv, vo, headDim);
+                            RowParallelKernels.axpy(probs[po + j], dOut, qo, dv, vo, headDim);
                         }
                         for (int j = 0; j <= i; j++) {
                             float ds = probs[po + j] * (dScore[j] - weighted) * scale;
                             int ko = (start + j) * kvWidth + kvh * headDim;
-                            MatrixKernels.axpy(ds, k, ko, dq, qo, headDim);
-                            MatrixKernels.axpy(ds, q, qo, dk, ko, headDim);
+                            RowParallelKernels.axpy(ds, k, ko, dq, qo, headDim);
+                            RowParallelKernels.axpy(ds, q, qo, dk, ko, headDim);
                         }
                     }
                 }

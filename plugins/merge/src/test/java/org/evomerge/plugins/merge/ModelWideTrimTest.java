@@ -20,9 +20,11 @@ import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelWriter;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.compute.ReferenceBackend;
@@ -36,7 +38,6 @@ import org.evomerge.engine.merge.MergePlanner;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;
-import org.evomerge.testkit.InMemoryModel;
 import org.evomerge.testkit.TestRunContexts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,11 +80,12 @@ class ModelWideTrimTest {
     }
 
     private static Model model(Map<String, float[]> values) {
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 1, 5, 9, 1, 1, 5, 6, false, 0, 0,
-                Map.of("model_type", "llama", "num_hidden_layers", 1));
-        InMemoryModel.Builder builder = InMemoryModel.builder(config);
-        values.forEach((name, v) -> builder.tensor(name, SHAPES.get(name), v));
-        return builder.build();
+        ModelConfig config = new ModelConfig(Map.of("model_type", "llama", "num_hidden_layers", 1),
+                Map.of("architectures", List.of("LlamaForCausalLM"), "hidden_size", 5, "intermediate_size", 9,
+                        "num_attention_heads", 1, "vocab_size", 6));
+        List<InMemoryTensor> tensors = new ArrayList<>();
+        values.forEach((name, v) -> tensors.add(InMemoryTensor.ofFloats(name, SHAPES.get(name), v)));
+        return InMemoryModel.of(config, tensors);
     }
 
     private static final class CapturingWriter implements ModelWriter {

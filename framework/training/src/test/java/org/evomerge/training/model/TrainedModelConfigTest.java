@@ -4,18 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.evomerge.api.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 
 /** The trained model's configuration says its tensors are float32, under the dtype key the source config used. */
-class FloatModelTest {
+class TrainedModelConfigTest {
 
     private static Map<String, Object> raw(Map<String, Object> source) {
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 0, 0, 0, 0, 0, 0, 0, false, 0, 0,
-                source);
-        return new FloatModel(config, List.of(), List.of()).config().raw();
+        return TrainableLlama.float32(ModelConfig.of(source)).raw();
     }
 
     @Test

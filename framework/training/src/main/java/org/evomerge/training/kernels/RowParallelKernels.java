@@ -9,13 +9,18 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The three matrix products of a linear layer's forward and backward pass, on row-major float32 arrays, with the
- * Vector API and split over rows across a fixed number of threads.
+ * Vector API and split over rows across a fixed number of threads (which attention's per-head loops use too).
  *
  * <p>Every output element is computed by one thread in a fixed order, whatever the thread count, so results are
  * bit-identical for 1 or N threads. Small products run on the calling thread: forking costs more than it saves.
  * Instances are safe for use by one training run at a time; close them to stop the threads.
+ *
+ * <p>Not the inference engine's fixed-order kernels: those decode stored weights (bf16, Q8_0) inside their dot
+ * products and never need the two gradient products here, and their summation order (32 partials, whatever the
+ * vector width) is not this one (lanes of the preferred width), which every trained model's bits, the demo's among
+ * them, depend on.
  */
-public final class MatrixKernels implements AutoCloseable {
+public final class RowParallelKernels implements AutoCloseable {
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     /** Below this many multiply-adds a product runs on the calling thread. */
@@ -25,7 +30,7 @@ public final class MatrixKernels implements AutoCloseable {
     private final ForkJoinPool pool;
 
     /** @param threads worker threads, at least 1; 1 runs everything on the caller */
-    public MatrixKernels(int threads) {
+    public RowParallelKernels(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }

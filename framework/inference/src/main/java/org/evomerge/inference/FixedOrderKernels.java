@@ -24,8 +24,13 @@ import jdk.incubator.vector.VectorSpecies;
  * nowhere: its order is unspecified, and the Vector API's Java code (what runs until C2 compiles a kernel) and the
  * compiled intrinsic do add in different orders, so the first evaluations of a fresh JVM gave other bits than later
  * ones. For the same reason the exponentials are {@link Exponential}'s, not the Vector API's {@code EXP}.
+ *
+ * <p>Training has kernels of its own ({@code org.evomerge.training.kernels.RowParallelKernels}): the products of a
+ * backward pass on float arrays, summed lane by lane in the preferred vector width. They are not these because their
+ * order decides the bits of every trained model (the demo's among them); the two forward passes agree within float32
+ * roundings (training's {@code ForwardParityTest}).
  */
-final class MatrixKernels {
+final class FixedOrderKernels {
 
     /**
      * The float species: 16 lanes with AVX-512, else 8 (AVX2; on narrower hardware 8 lanes run in the Vector API's
@@ -54,7 +59,7 @@ final class MatrixKernels {
     private static final VectorShuffle<Float> ROTATE_4 = VectorShuffle.fromOp(F, j -> (j + 4) % L);
     private static final VectorShuffle<Float> ROTATE_2 = VectorShuffle.fromOp(F, j -> (j + 2) % L);
 
-    private MatrixKernels() {
+    private FixedOrderKernels() {
     }
 
     /** {@code Σ a[aOff + i] · b[bOff + i]} for {@code i < n}, in the order of {@link #PARTIALS}. */
