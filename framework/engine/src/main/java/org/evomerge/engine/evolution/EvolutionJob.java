@@ -36,6 +36,7 @@ import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.LayerPathGenome;
 import org.evomerge.api.genome.ModelGenome;
 import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
@@ -49,14 +50,12 @@ import org.evomerge.api.parameter.InvalidParameterException;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.search.SearchProblem;
-import org.evomerge.api.search.SearchSpace;
 import org.evomerge.api.search.SearchStrategy;
 import org.evomerge.api.search.SearchStrategyFactory;
 import org.evomerge.api.selection.SelectionScheme;
 import org.evomerge.api.selection.SelectionSchemeFactory;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
-import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.engine.evaluation.WeightsHash;
 import org.evomerge.engine.evolution.genome.LayerPathSpace;
@@ -187,8 +186,7 @@ public final class EvolutionJob {
 
         RandomSource random = new SeededRandomSource(seed);
         // Extensions see the host's services (the inference engine above all) plus the run's own.
-        Map<Class<?>, Object> services = new LinkedHashMap<>(
-                context instanceof DefaultRunContext host ? host.services() : Map.of());
+        Map<Class<?>, Object> services = new LinkedHashMap<>();
         Map<String, Model> models = new LinkedHashMap<>();
         List<Evaluator> evaluators = new ArrayList<>();
         NewRunFolder newFolder = null;
@@ -234,8 +232,8 @@ public final class EvolutionJob {
             }
             // Evaluators open their datasets when created. They use no run-folder service (the model store), so
             // they are created with the host's services before the folder exists.
-            RunContext evaluatorContext = new DefaultRunContext(random, context.compute(), ProgressReporter.SILENT,
-                    context.scratch(), context.threads(), services);
+            RunContext evaluatorContext = context.child(random, ProgressReporter.SILENT, context.threads(),
+                    services);
             List<Evaluator> screens = createEvaluators(run, evaluatorExtensions, evaluatorContext, evaluators);
 
             newFolder = prepareRunFolder(run, runDir, options.resume()).orElse(null);
@@ -250,12 +248,12 @@ public final class EvolutionJob {
                                     models.get(base.get())), formats, KinshipMetric.PCC));
                 }
             }
-            RunContext extensionContext = new DefaultRunContext(random, context.compute(), ProgressReporter.SILENT,
-                    context.scratch(), context.threads(), services);
+            RunContext extensionContext = context.child(random, ProgressReporter.SILENT, context.threads(),
+                    services);
             int mergeThreads = Math.max(1, context.threads() / run.workers());
             long mergeSeed = mergeSeed(seed);
-            RunContext mergeContext = new DefaultRunContext(new SeededRandomSource(mergeSeed), context.compute(),
-                    ProgressReporter.SILENT, context.scratch(), mergeThreads, services);
+            RunContext mergeContext = context.child(new SeededRandomSource(mergeSeed), ProgressReporter.SILENT,
+                    mergeThreads, services);
 
             if (store != null) {
                 for (Path p : run.models()) {
@@ -302,8 +300,8 @@ public final class EvolutionJob {
                 executorServices.put(EvaluationRun.class, description);
                 executorServices.put(CandidateEvaluator.class, (CandidateEvaluator) task -> scorer.score(task.genome(),
                         task.full()));
-                RunContext executorContext = new DefaultRunContext(random.fork("execution"), context.compute(),
-                        ProgressReporter.SILENT, context.scratch(), context.threads(), executorServices);
+                RunContext executorContext = context.child(random.fork("execution"), ProgressReporter.SILENT,
+                        context.threads(), executorServices);
                 EvaluationExecutorFactory factory = (EvaluationExecutorFactory) executorExtension.get().factory();
                 executor = () -> factory.create(executorParameters.get(), run.workers(), executorContext);
             } else {
@@ -378,8 +376,7 @@ public final class EvolutionJob {
             throw EvomergeException.configuration(file + ": whole-model genomes cannot be evaluated on a worker");
         }
         RandomSource random = new SeededRandomSource(description.seed());
-        Map<Class<?>, Object> services = new LinkedHashMap<>(
-                context instanceof DefaultRunContext host ? host.services() : Map.of());
+        Map<Class<?>, Object> services = new LinkedHashMap<>();
         Map<String, Model> models = new LinkedHashMap<>();
         List<Evaluator> evaluators = new ArrayList<>();
         try {
@@ -416,11 +413,11 @@ public final class EvolutionJob {
                 pathSpace = new LayerPathSpace(references, layerCounts(run, models, references),
                         run.genome().repeats(), run.genome().scaleBounds(), outDtype);
             }
-            RunContext extensionContext = new DefaultRunContext(random, context.compute(), ProgressReporter.SILENT,
-                    context.scratch(), context.threads(), services);
+            RunContext extensionContext = context.child(random, ProgressReporter.SILENT, context.threads(),
+                    services);
             long mergeSeed = mergeSeed(description.seed());
-            RunContext mergeContext = new DefaultRunContext(new SeededRandomSource(mergeSeed), context.compute(),
-                    ProgressReporter.SILENT, context.scratch(), context.threads(), services);
+            RunContext mergeContext = context.child(new SeededRandomSource(mergeSeed), ProgressReporter.SILENT,
+                    context.threads(), services);
             List<Evaluator> screens = createEvaluators(run, evaluatorExtensions, extensionContext, evaluators);
             CandidateBuilder builder = new CandidateBuilder(recipeSpace, pathSpace, null, references, outDtype, models,
                     catalog, architectures, mergeContext, mergeSeed, storage, file.getParent());

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.genome.LayerPathGenome;
 import org.evomerge.api.genome.ParameterGenome;
-import org.evomerge.api.search.SearchSpace;
+import org.evomerge.api.genome.SearchSpace;
 
 /**
  * Sakana's data-flow space as a passthrough frankenmerge. The layers of all models, concatenated (model 0's first),

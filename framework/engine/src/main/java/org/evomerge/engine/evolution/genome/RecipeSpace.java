@@ -15,10 +15,10 @@ import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.ParameterType;
-import org.evomerge.api.search.SearchSpace;
 
 /**
  * The merge-recipe parameter space of mergekit-evolve and Sakana's PS: a value per layer group × tensor filter

@@ -1,4 +1,4 @@
-package org.evomerge.api.search;
+package org.evomerge.api.genome;
 
 import java.util.HashSet;
 import java.util.List;
