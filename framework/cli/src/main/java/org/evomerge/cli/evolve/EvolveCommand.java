@@ -20,7 +20,7 @@ import org.evomerge.engine.evolution.RunFileReader;
 import org.evomerge.engine.kinship.KinshipCalculator;
 import org.evomerge.engine.kinship.KinshipMetric;
 import org.evomerge.engine.kinship.KinshipOptions;
-import org.evomerge.engine.report.RunReport;
+import org.evomerge.report.RunReport;
 import org.evomerge.runfolder.JournalRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

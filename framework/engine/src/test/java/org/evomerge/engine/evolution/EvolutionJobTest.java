@@ -183,7 +183,8 @@ class EvolutionJobTest {
 
     /**
      * A CMA-ES population larger than the budget gave "8 evaluations in 0 generations", an empty history.csv and a
-     * report saying "Generations 1": the generation the budget cut short is one partial generation everywhere.
+     * report saying "Generations 1": the generation the budget cut short is one partial generation everywhere (the
+     * report's side: RunReportTest).
      */
     @Test
     void aBudgetEndingInsideAGenerationReportsItAsOnePartialGeneration() throws Exception {
@@ -204,8 +205,6 @@ class EvolutionJobTest {
         List<String> history = Files.readAllLines(runDir.resolve(RunFolder.HISTORY));
         assertEquals(2, history.size(), history.toString());
         assertTrue(history.get(1).startsWith("1,3,"), history.toString());
-        String page = Files.readString(org.evomerge.engine.report.RunReport.write(runDir).html());
-        assertTrue(page.contains("<th class=\"l\">Generations</th><td class=\"l\">1 (the last one partial"), page);
 
         // Resuming the finished run gives the same generations; a complete first generation stays complete.
         assertEquals(r.outcome().generations(), EvolutionFixture.run(file, runDir, true, 1).outcome().generations());

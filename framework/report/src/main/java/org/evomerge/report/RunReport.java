@@ -1,11 +1,10 @@
-package org.evomerge.engine.report;
+package org.evomerge.report;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -13,6 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.runfolder.HistoryFile;
+import org.evomerge.runfolder.HistoryRow;
+import org.evomerge.runfolder.Journal;
+import org.evomerge.runfolder.JournalRecord;
+import org.evomerge.runfolder.RunFolder;
 
 /**
  * Writes the report of an evolution run directory: {@code plots/fitness.png}, {@code plots/kinship.png} (when the
@@ -37,7 +41,7 @@ public final class RunReport {
      * @param plots the PNG files, in page order
      * @param journal the journal the report was made from
      */
-    public record Written(Path html, List<Path> plots, RunJournal journal) {
+    public record Written(Path html, List<Path> plots, Journal journal) {
 
         public List<Path> files() {
             List<Path> all = new ArrayList<>(plots);
@@ -60,28 +64,28 @@ public final class RunReport {
         if (!Files.isDirectory(dir)) {
             throw EvomergeException.input(runDir + ": no such run directory", null);
         }
-        Path journalFile = dir.resolve("journal.jsonl");
-        if (!Files.isRegularFile(journalFile)) {
-            throw EvomergeException.input(runDir + ": not a run directory (no journal.jsonl)", null);
+        RunFolder folder = new RunFolder(dir);
+        if (!Files.isRegularFile(folder.journal())) {
+            throw EvomergeException.input(runDir + ": not a run directory (no " + RunFolder.JOURNAL + ")", null);
         }
-        RunJournal journal = RunJournal.read(journalFile);
-        Path historyFile = dir.resolve("history.csv");
-        List<GenerationRow> rows = Files.isRegularFile(historyFile) ? HistoryTable.read(historyFile) : List.of();
-        String rowsSource = "history.csv";
+        Journal journal = Journal.read(folder.journal());
+        journal.start();
+        List<HistoryRow> rows = Files.isRegularFile(folder.history()) ? HistoryFile.read(folder.history()) : List.of();
+        String rowsSource = RunFolder.HISTORY;
         if (rows.isEmpty()) {
-            rows = HistoryTable.fromJournal(journal);
-            rowsSource = "journal.jsonl";
+            rows = HistoryFile.rows(journal);
+            rowsSource = RunFolder.JOURNAL;
         }
-        Optional<String> runFile = readOptional(dir.resolve("run.yml"));
-        Optional<String> recipe = readOptional(dir.resolve("best").resolve("recipe.yml"));
-        Optional<RunJournal.Evaluation> best = bestEvaluation(journal);
+        Optional<String> runFile = readOptional(folder.runFile());
+        Optional<String> recipe = readOptional(folder.best().resolve("recipe.yml"));
+        Optional<JournalRecord.Evaluation> best = bestEvaluation(journal);
 
-        Path plots = dir.resolve("plots");
+        Path plots = dir.resolve(RunFolder.PLOTS);
         Map<String, byte[]> images = new LinkedHashMap<>();
         String objective = journal.start().objectives().isEmpty() ? "" : journal.start().objectives().getFirst();
         images.put("fitness.png", RunCharts.png(RunCharts.fitness(rows, objective), RunCharts.WIDTH,
                 RunCharts.HEIGHT));
-        Optional<RunJournal.KinshipSnapshot> kinship = journal.kinships().reversed().stream()
+        Optional<JournalRecord.Kinship> kinship = journal.kinships().reversed().stream()
                 .filter(k -> !k.ids().isEmpty()).findFirst();
         kinship.ifPresent(k -> {
             int side = Math.max(RunCharts.HEIGHT, Math.min(1400, 220 + 48 * k.ids().size()));
@@ -96,7 +100,7 @@ public final class RunReport {
             Files.createDirectories(plots);
             for (Map.Entry<String, byte[]> image : images.entrySet()) {
                 Path target = plots.resolve(image.getKey());
-                writeAtomically(target, image.getValue());
+                RunFolder.writeAtomically(target, image.getValue());
                 written.add(target);
             }
             if (kinship.isEmpty()) {
@@ -105,11 +109,13 @@ public final class RunReport {
             }
             String html = new ReportPage(dir, journal, rows, rowsSource, best, kinship, lineage, runFile, recipe,
                     images).html();
-            Path page = dir.resolve("report.html");
-            writeAtomically(page, html.getBytes(StandardCharsets.UTF_8));
+            Path page = dir.resolve(RunFolder.REPORT);
+            RunFolder.writeAtomically(page, html.getBytes(StandardCharsets.UTF_8));
             return new Written(page, List.copyOf(written), journal);
         } catch (IOException e) {
             throw EvomergeException.input(dir + ": cannot write the report (" + e.getMessage() + ")", e);
+        } catch (UncheckedIOException e) {
+            throw EvomergeException.input(dir + ": cannot write the report (" + e.getCause().getMessage() + ")", e);
         }
     }
 
@@ -117,26 +123,26 @@ public final class RunReport {
      * The best candidate: the finish line's, else the last generation line's, else the evaluation with the highest
      * primary fitness (the first of equals).
      */
-    static Optional<RunJournal.Evaluation> bestEvaluation(RunJournal journal) {
+    static Optional<JournalRecord.Evaluation> bestEvaluation(Journal journal) {
         List<String> named = new ArrayList<>();
         journal.finish().ifPresent(f -> named.add(f.bestId()));
         if (!journal.generations().isEmpty()) {
             named.add(journal.generations().getLast().bestId());
         }
         for (String id : named) {
-            for (RunJournal.Evaluation e : journal.evaluations()) {
+            for (JournalRecord.Evaluation e : journal.evaluations()) {
                 if (e.id().equals(id)) {
                     return Optional.of(e);
                 }
             }
         }
-        return journal.evaluations().stream().filter(e -> !Double.isNaN(e.primary()))
-                .max(Comparator.comparingDouble(RunJournal.Evaluation::primary));
+        return journal.evaluations().stream()
+                .max(Comparator.comparingDouble((JournalRecord.Evaluation e) -> e.fitness().primary()));
     }
 
-    private static int tallestColumn(RunJournal journal, RunCharts.Lineage lineage) {
+    private static int tallestColumn(Journal journal, RunCharts.Lineage lineage) {
         Map<Integer, Integer> counts = new LinkedHashMap<>();
-        for (RunJournal.Evaluation e : journal.evaluations()) {
+        for (JournalRecord.Evaluation e : journal.evaluations()) {
             if (lineage.ancestors().contains(e.id())) {
                 counts.merge(e.generation(), 1, Integer::sum);
             }
@@ -152,20 +158,6 @@ public final class RunReport {
             return Optional.of(Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw EvomergeException.input(file + ": cannot read (" + e.getMessage() + ")", e);
-        }
-    }
-
-    static void writeAtomically(Path target, byte[] content) throws IOException {
-        Path temp = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        try {
-            Files.write(temp, content);
-            try {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
         }
     }
 }

@@ -1,4 +1,4 @@
-package org.evomerge.engine.report;
+package org.evomerge.report;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -20,6 +20,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.evomerge.runfolder.HistoryRow;
+import org.evomerge.runfolder.JournalRecord;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -59,11 +61,11 @@ final class RunCharts {
     }
 
     /** Best, mean and (when recorded) worst fitness of the primary objective per generation. */
-    static JFreeChart fitness(List<GenerationRow> rows, String objective) {
+    static JFreeChart fitness(List<HistoryRow> rows, String objective) {
         XYSeries best = new XYSeries("best");
         XYSeries mean = new XYSeries("mean");
         XYSeries worst = new XYSeries("worst");
-        for (GenerationRow r : rows) {
+        for (HistoryRow r : rows) {
             add(best, r.generation(), r.best());
             add(mean, r.generation(), r.mean());
             add(worst, r.generation(), r.worst());
@@ -100,8 +102,9 @@ final class RunCharts {
     }
 
     /** The matrix as coloured cells with their values; undefined (NaN) cells are grey. */
-    static JFreeChart kinship(RunJournal.KinshipSnapshot snapshot) {
+    static JFreeChart kinship(JournalRecord.Kinship snapshot) {
         int k = snapshot.ids().size();
+        double[][] matrix = snapshot.values();
         double[] xs = new double[k * k];
         double[] ys = new double[k * k];
         double[] zs = new double[k * k];
@@ -112,7 +115,7 @@ final class RunCharts {
                 int at = i * k + j;
                 xs[at] = j;
                 ys[at] = i;
-                zs[at] = snapshot.matrix()[i][j];
+                zs[at] = matrix[i][j];
                 if (Double.isFinite(zs[at])) {
                     low = Math.min(low, zs[at]);
                     high = Math.max(high, zs[at]);
@@ -142,7 +145,7 @@ final class RunCharts {
             Font font = new Font(Font.SANS_SERIF, Font.PLAIN, k <= 8 ? 13 : 10);
             for (int i = 0; i < k; i++) {
                 for (int j = 0; j < k; j++) {
-                    double v = snapshot.matrix()[i][j];
+                    double v = matrix[i][j];
                     XYTextAnnotation text = new XYTextAnnotation(Double.isFinite(v)
                             ? String.format(Locale.ROOT, "%.3f", v) : "n/a", j, i);
                     text.setFont(font);
@@ -207,9 +210,9 @@ final class RunCharts {
      * an edge from each parent to its child. Parents the journal never evaluated (seed models) sit one generation
      * before their first child.
      */
-    static Lineage lineage(List<RunJournal.Evaluation> evaluations, String bestId) {
-        Map<String, RunJournal.Evaluation> byId = new HashMap<>();
-        for (RunJournal.Evaluation e : evaluations) {
+    static Lineage lineage(List<JournalRecord.Evaluation> evaluations, String bestId) {
+        Map<String, JournalRecord.Evaluation> byId = new HashMap<>();
+        for (JournalRecord.Evaluation e : evaluations) {
             byId.putIfAbsent(e.id(), e);
         }
         // Breadth-first from the best candidate: the nearest ancestors are kept when the limit cuts.
@@ -219,12 +222,12 @@ final class RunCharts {
         Set<String> seen = new HashSet<>();
         queue.add(bestId);
         seen.add(bestId);
-        RunJournal.Evaluation best = byId.get(bestId);
+        JournalRecord.Evaluation best = byId.get(bestId);
         generation.put(bestId, best == null ? 0 : best.generation());
         boolean truncated = false;
         while (!queue.isEmpty()) {
             String id = queue.poll();
-            RunJournal.Evaluation e = byId.get(id);
+            JournalRecord.Evaluation e = byId.get(id);
             List<String> ps = e == null ? List.of() : e.parents();
             List<String> kept = new ArrayList<>();
             for (String p : ps) {
@@ -234,7 +237,7 @@ final class RunCharts {
                         continue;
                     }
                     seen.add(p);
-                    RunJournal.Evaluation pe = byId.get(p);
+                    JournalRecord.Evaluation pe = byId.get(p);
                     generation.put(p, pe != null ? pe.generation() : generation.get(id) - 1);
                     queue.add(p);
                 }
@@ -286,9 +289,9 @@ final class RunCharts {
         if (labels) {
             Font font = new Font(Font.SANS_SERIF, Font.PLAIN, position.size() <= 20 ? 12 : 9);
             for (Map.Entry<String, double[]> p : position.entrySet()) {
-                RunJournal.Evaluation e = byId.get(p.getKey());
-                String text = p.getKey() + (e != null && Double.isFinite(e.primary())
-                        ? String.format(Locale.ROOT, " (%.4g)", e.primary()) : "");
+                JournalRecord.Evaluation e = byId.get(p.getKey());
+                String text = p.getKey() + (e != null && Double.isFinite(e.fitness().primary())
+                        ? String.format(Locale.ROOT, " (%.4g)", e.fitness().primary()) : "");
                 XYTextAnnotation label = new XYTextAnnotation(text, p.getValue()[0], p.getValue()[1] + 0.22);
                 label.setFont(font);
                 label.setTextAnchor(TextAnchor.BOTTOM_CENTER);

@@ -1,4 +1,4 @@
-package org.evomerge.engine.report;
+package org.evomerge.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.evomerge.runfolder.GenomeJson;
+import org.evomerge.runfolder.HistoryRow;
+import org.evomerge.runfolder.Journal;
+import org.evomerge.runfolder.JournalRecord;
 
 /**
  * The HTML of a run report: one file with no external resources (images as {@code data:} URIs, inline CSS), so it
@@ -20,19 +24,19 @@ final class ReportPage {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path dir;
-    private final RunJournal journal;
-    private final List<GenerationRow> rows;
+    private final Journal journal;
+    private final List<HistoryRow> rows;
     private final String rowsSource;
-    private final Optional<RunJournal.Evaluation> best;
-    private final Optional<RunJournal.KinshipSnapshot> kinship;
+    private final Optional<JournalRecord.Evaluation> best;
+    private final Optional<JournalRecord.Kinship> kinship;
     private final Optional<RunCharts.Lineage> lineage;
     private final Optional<String> runFile;
     private final Optional<String> recipe;
     private final Map<String, byte[]> images;
     private final StringBuilder out = new StringBuilder();
 
-    ReportPage(Path dir, RunJournal journal, List<GenerationRow> rows, String rowsSource,
-               Optional<RunJournal.Evaluation> best, Optional<RunJournal.KinshipSnapshot> kinship,
+    ReportPage(Path dir, Journal journal, List<HistoryRow> rows, String rowsSource,
+               Optional<JournalRecord.Evaluation> best, Optional<JournalRecord.Kinship> kinship,
                Optional<RunCharts.Lineage> lineage, Optional<String> runFile, Optional<String> recipe,
                Map<String, byte[]> images) {
         this.dir = dir;
@@ -90,23 +94,23 @@ final class ReportPage {
     }
 
     private void summary() {
-        RunJournal.Start start = journal.start();
+        JournalRecord.Start start = journal.start();
         out.append("<h2 id=\"summary\">Summary</h2>\n<table>\n");
         row("Strategy", start.strategy());
         row("Seed", Long.toString(start.seed()));
         row("Objectives", String.join(", ", start.objectives()));
         row("Started", start.started());
         if (!journal.resumes().isEmpty()) {
-            row("Resumed", String.join(", ", journal.resumes()));
+            row("Resumed", String.join(", ", journal.resumes().stream().map(JournalRecord.Resume::at).toList()));
         }
         row("Evaluations", Long.toString(journal.evaluations().size())
-                + " (" + journal.evaluations().stream().filter(RunJournal.Evaluation::cached).count() + " cached)");
+                + " (" + journal.evaluations().stream().filter(JournalRecord.Evaluation::cached).count() + " cached)");
         boolean lastPartial = !journal.generations().isEmpty() && journal.generations().getLast().partial()
                 && !rows.isEmpty() && rows.getLast().generation() == journal.generations().getLast().generation();
         row("Generations", rows.size() + (lastPartial ? " (the last one partial: the budget ran out during it)" : ""));
         row("State", journal.finish().map(f -> "finished (" + f.reason() + ")")
                 .orElse("not finished: still running, or stopped (resume with evolve --resume)"));
-        best.ifPresent(b -> row("Best", b.id() + ", fitness " + numbers(b.fitness())));
+        best.ifPresent(b -> row("Best", b.id() + ", fitness " + numbers(b.fitness().objectives())));
         out.append("</table>\n");
         if (journal.tornLastLine()) {
             out.append("<p class=\"note\">The journal's last line was cut short by an interrupted write and is not ")
@@ -118,7 +122,7 @@ final class ReportPage {
         out.append("<h2 id=\"plots\">Plots</h2>\n");
         image("fitness.png", "Best and mean fitness per generation (from " + rowsSource + ")");
         if (kinship.isPresent()) {
-            RunJournal.KinshipSnapshot k = kinship.get();
+            JournalRecord.Kinship k = kinship.get();
             image("kinship.png", "Kinship (" + k.metric() + ") of " + k.ids().size() + " candidates, generation "
                     + k.generation());
         }
@@ -144,14 +148,14 @@ final class ReportPage {
             out.append("<h2 id=\"best\">Best candidate</h2>\n<p>No candidate has been evaluated yet.</p>\n");
             return;
         }
-        RunJournal.Evaluation b = best.get();
+        JournalRecord.Evaluation b = best.get();
         out.append("<h2 id=\"best\">Best candidate: ").append(escape(b.id())).append("</h2>\n<table>\n");
         row("Generation", Integer.toString(b.generation()));
         row("Parents", b.parents().isEmpty() ? "(none)" : String.join(", ", b.parents()));
         List<String> objectives = journal.start().objectives();
-        for (int i = 0; i < b.fitness().length; i++) {
+        for (int i = 0; i < b.fitness().size(); i++) {
             row("Fitness" + (i < objectives.size() ? ": " + objectives.get(i) : " " + (i + 1)),
-                    number(b.fitness()[i]));
+                    number(b.fitness().objectives().get(i)));
         }
         if (Double.isFinite(b.seconds())) {
             row("Evaluation time", String.format(Locale.ROOT, "%.2f s", b.seconds()));
@@ -166,7 +170,7 @@ final class ReportPage {
                             .append("</td></tr>\n")));
             out.append("</table>\n");
         }
-        out.append("<h3>Genome</h3>\n<pre>").append(escape(json(b.genome()))).append("</pre>\n");
+        out.append("<h3>Genome</h3>\n<pre>").append(escape(json(GenomeJson.write(b.genome())))).append("</pre>\n");
         recipe.ifPresent(r -> out.append("<h3>Recipe (best/recipe.yml)</h3>\n<pre>").append(escape(r))
                 .append("</pre>\n"));
     }
@@ -179,7 +183,7 @@ final class ReportPage {
         }
         out.append("<table>\n<tr><th>generation</th><th>evaluations</th><th>best</th><th>mean</th><th>std</th>")
                 .append("<th>worst</th><th>elapsed (s)</th></tr>\n");
-        for (GenerationRow r : rows) {
+        for (HistoryRow r : rows) {
             out.append("<tr><td>").append(r.generation()).append("</td><td>")
                     .append(r.evaluations() < 0 ? "" : Long.toString(r.evaluations())).append("</td><td>")
                     .append(number(r.best())).append("</td><td>").append(number(r.mean())).append("</td><td>")
@@ -205,10 +209,10 @@ final class ReportPage {
                 .append("</td></tr>\n");
     }
 
-    private static String numbers(double[] values) {
+    private static String numbers(List<Double> values) {
         StringBuilder s = new StringBuilder("[");
-        for (int i = 0; i < values.length; i++) {
-            s.append(i == 0 ? "" : ", ").append(number(values[i]));
+        for (int i = 0; i < values.size(); i++) {
+            s.append(i == 0 ? "" : ", ").append(number(values.get(i)));
         }
         return s.append(']').toString();
     }

@@ -1,4 +1,4 @@
-package org.evomerge.engine.report;
+package org.evomerge.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

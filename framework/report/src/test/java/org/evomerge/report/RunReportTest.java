@@ -1,4 +1,4 @@
-package org.evomerge.engine.report;
+package org.evomerge.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.runfolder.Journal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,31 +163,35 @@ class RunReportTest {
     }
 
     @Test
-    void generationRowsFromEvaluationsAlone() throws IOException {
+    void withoutGenerationLinesTheBestIsTheBestEvaluation() throws IOException {
         Path file = temp.resolve("journal.jsonl");
         Files.writeString(file, """
                 {"type":"start","version":1,"seed":1,"strategy":"random","objectives":["t"],"started":"x"}
-                {"type":"evaluation","id":"a","generation":0,"genome":{},"parents":[],"fitness":[0.2]}
-                {"type":"evaluation","id":"b","generation":0,"genome":{},"parents":[],"fitness":[0.6]}
-                {"type":"evaluation","id":"c","generation":1,"genome":{},"parents":["a","b"],"fitness":[0.5]}
+                {"type":"evaluation","id":"a","generation":0,"genome":{"kind":"parameters","values":[0]},"fitness":[0.2]}
+                {"type":"evaluation","id":"b","generation":0,"genome":{"kind":"parameters","values":[1]},"fitness":[0.6]}
+                {"type":"evaluation","id":"c","generation":1,"genome":{"kind":"parameters","values":[2]},"parents":["a","b"],"fitness":[0.5]}
                 """);
-        List<GenerationRow> rows = HistoryTable.fromJournal(RunJournal.read(file));
-        assertEquals(2, rows.size());
-        GenerationRow first = rows.getFirst();
-        assertEquals(0.6, first.best(), 1e-15);
-        assertEquals(0.4, first.mean(), 1e-15);
-        assertEquals(0.2, first.std(), 1e-15);
-        assertEquals(0.2, first.worst(), 1e-15);
-        assertEquals(2, first.evaluations());
-        assertEquals(3, rows.get(1).evaluations());
-        assertEquals("b", RunReport.bestEvaluation(RunJournal.read(file)).orElseThrow().id());
+        assertEquals("b", RunReport.bestEvaluation(Journal.read(file)).orElseThrow().id());
+    }
+
+    /** A budget that ends inside a generation: that generation is counted once, and said to be partial. */
+    @Test
+    void aPartialLastGenerationIsCountedOnce() throws IOException {
+        SyntheticRun run = new SyntheticRun(2, 3);
+        Path dir = run.write(temp.resolve("run"), false, true, true);
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(dir.resolve("journal.jsonl")));
+        int last = lines.size() - 2;
+        lines.set(last, lines.get(last).replace("}", ",\"partial\":true}"));
+        Files.write(dir.resolve("journal.jsonl"), lines);
+        String page = Files.readString(RunReport.write(dir).html());
+        assertTrue(page.contains("<th class=\"l\">Generations</th><td class=\"l\">2 (the last one partial"), page);
     }
 
     @Test
     void lineageHoldsExactlyTheAncestorsOfTheBest() throws IOException {
         SyntheticRun run = new SyntheticRun(4, 5);
         Path dir = run.write(temp.resolve("run"), false, true, false);
-        RunJournal journal = RunJournal.read(dir.resolve("journal.jsonl"));
+        Journal journal = Journal.read(dir.resolve("journal.jsonl"));
         RunCharts.Lineage lineage = RunCharts.lineage(journal.evaluations(), run.bestId());
         Set<String> expected = new HashSet<>();
         Deque<String> queue = new ArrayDeque<>(List.of(run.bestId()));
@@ -201,13 +206,13 @@ class RunReportTest {
     }
 
     @Test
-    void journalLinesOfUnknownTypesAreSkipped() throws IOException {
-        Path file = temp.resolve("journal.jsonl");
-        Files.writeString(file, "{\"type\":\"start\",\"seed\":3}\n{\"type\":\"checkpoint\",\"x\":1}\n",
-                StandardCharsets.UTF_8);
-        RunJournal journal = RunJournal.read(file);
-        assertEquals(3, journal.start().seed());
-        assertTrue(journal.evaluations().isEmpty());
-        assertFalse(journal.tornLastLine());
+    void aJournalLineOfATypeNoFormatHasIsAnErrorNamingTheLine() throws IOException {
+        Path dir = new SyntheticRun(2, 3).write(temp.resolve("run"), false, false, false);
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(dir.resolve("journal.jsonl")));
+        lines.add(1, "{\"type\":\"checkpoint\",\"x\":1}");
+        Files.write(dir.resolve("journal.jsonl"), lines);
+        EvomergeException e = assertThrows(EvomergeException.class, () -> RunReport.write(dir));
+        assertEquals(ErrorCategory.INPUT, e.category());
+        assertTrue(e.getMessage().contains("journal.jsonl:2: unknown line type \"checkpoint\""), e.getMessage());
     }
 }

@@ -1,4 +1,4 @@
-package org.evomerge.engine.report;
+package org.evomerge.report;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
