@@ -11,12 +11,11 @@ import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.context.RunContext;
-import org.evomerge.api.evaluation.EvaluationResult;
 import org.evomerge.api.genome.Genome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -185,8 +184,7 @@ final class CandidateScoring implements AutoCloseable {
     CandidateScorer scorer(CandidateBuilder builder) {
         return (genome, fullData) -> {
             try (Model model = builder.build(genome)) {
-                Map<String, EvaluationResult> results = evaluators.evaluate(model, fullData);
-                return results;
+                return evaluators.evaluate(model, fullData);
             }
         };
     }

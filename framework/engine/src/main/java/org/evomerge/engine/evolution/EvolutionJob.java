@@ -241,14 +241,6 @@ public final class EvolutionJob {
         };
     }
 
-    /**
-     * The root seed of every candidate's in-memory merge in a run with seed {@code runSeed}
-     * ({@link CandidateScoring#mergeSeed}).
-     */
-    static long mergeSeed(long runSeed) {
-        return CandidateScoring.mergeSeed(runSeed);
-    }
-
     /** Where evaluations run: the local worker pool, or the executor the run names with the run's description. */
     private static Supplier<EvaluationExecutor> executor(RunFile run, RunExtensions extensions,
                                                          CandidateScoring scoring, CandidateScorer scorer,

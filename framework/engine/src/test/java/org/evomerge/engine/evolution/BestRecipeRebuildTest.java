@@ -78,7 +78,7 @@ class BestRecipeRebuildTest {
         String text = Files.readString(recipeFile);
 
         long seed = ((Number) ((Map<?, ?>) new Yaml().load(text)).get("random_seed")).longValue();
-        assertEquals(EvolutionJob.mergeSeed(11), seed, text);
+        assertEquals(CandidateScoring.mergeSeed(11), seed, text);
         assertTrue(text.contains("base_model: ../../model-a\n") && text.contains("model: ../../model-b\n"),
                 "model paths relative to best/: " + text);
         assertFalse(text.contains(temp.toString()), text);
