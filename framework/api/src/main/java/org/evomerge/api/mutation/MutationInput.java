@@ -5,7 +5,7 @@ import java.util.Objects;
 import org.evomerge.api.Experimental;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.genome.Genome;
-import org.evomerge.api.search.SearchSpace;
+import org.evomerge.api.genome.SearchSpace;
 
 /**
  * What a mutation works from.

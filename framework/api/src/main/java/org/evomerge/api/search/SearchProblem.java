@@ -7,6 +7,7 @@ import java.util.function.BiFunction;
 import org.evomerge.api.Experimental;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.genome.Genome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.mutation.Mutation;
 import org.evomerge.api.selection.SelectionScheme;
 

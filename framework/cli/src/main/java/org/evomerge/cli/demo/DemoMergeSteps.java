@@ -26,7 +26,7 @@ import org.evomerge.engine.evolution.EvolutionJob;
 import org.evomerge.engine.evolution.RunFileReader;
 import org.evomerge.engine.merge.MergeJob;
 import org.evomerge.engine.recipe.RecipeReader;
-import org.evomerge.engine.report.RunReport;
+import org.evomerge.report.RunReport;
 
 /**
  * The demo's steps 3-5, each one the code path of a command a user can re-run on the files written here:

@@ -13,8 +13,6 @@ import org.evomerge.cli.CommandSession;
 import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.VersionProvider;
 import org.evomerge.cli.output.JsonOutput;
-import org.evomerge.engine.evolution.EvaluationRecord;
-import org.evomerge.engine.evolution.EvolutionEngine;
 import org.evomerge.engine.evolution.EvolutionJob;
 import org.evomerge.engine.evolution.KinshipMeasure;
 import org.evomerge.engine.evolution.RunFile;
@@ -22,7 +20,8 @@ import org.evomerge.engine.evolution.RunFileReader;
 import org.evomerge.engine.kinship.KinshipCalculator;
 import org.evomerge.engine.kinship.KinshipMetric;
 import org.evomerge.engine.kinship.KinshipOptions;
-import org.evomerge.engine.report.RunReport;
+import org.evomerge.report.RunReport;
+import org.evomerge.runfolder.JournalRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -48,6 +47,11 @@ public final class EvolveCommand implements Runnable {
     @Option(names = "--resume", description = "Continue the run in RUN_DIR (started with the same run file).")
     boolean resume;
 
+    @Option(names = "--allow-version-change",
+            description = {"With --resume: continue even though an extension (strategy, merge method, evaluator, ...)",
+                    "is installed in another version than the journal names; the rest of the run uses the new one."})
+    boolean allowVersionChange;
+
     @Option(names = "--json", description = "Print a JSON summary.")
     boolean json;
 
@@ -66,6 +70,10 @@ public final class EvolveCommand implements Runnable {
 
     @Override
     public void run() {
+        if (allowVersionChange && !resume) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--allow-version-change needs --resume");
+        }
         CommandSession session = EvomergeCommand.session(spec);
         Path cwd = session.environment().workingDirectory();
         RunFile run = RunFileReader.read(cwd.resolve(runFile).normalize());
@@ -92,12 +100,12 @@ public final class EvolveCommand implements Runnable {
         EvolutionJob.Result result = EvolutionJob.run(run, session.plugins().catalog(), session.modelFormats(),
                 session.architectures(), session.runContext(),
                 new EvolutionJob.Options(runDir, resume, VersionProvider.evomergeVersion(),
-                        session.settings().output().format(), execution(run, cwd), pluginDirs),
+                        session.settings().output().format(), execution(run, cwd), pluginDirs, allowVersionChange),
                 session.runContext().progress(), kinship, report);
         double seconds = (System.nanoTime() - started) / 1e9;
-        EvaluationRecord best = result.outcome().best();
+        JournalRecord.Evaluation best = result.outcome().best();
         PrintWriter stdout = spec.commandLine().getOut();
-        List<EvolutionEngine.GenerationStats> generations = result.outcome().generations();
+        List<JournalRecord.Generation> generations = result.outcome().generations();
         // A budget that runs out inside a generation ends the run with that generation partly evaluated.
         boolean partial = !generations.isEmpty() && generations.getLast().partial();
         if (json) {

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.output.JsonOutput;
-import org.evomerge.engine.report.RunReport;
+import org.evomerge.report.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -26,6 +26,7 @@ import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;
+import org.evomerge.runfolder.RunFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
@@ -72,12 +73,12 @@ class BestRecipeRebuildTest {
         Path runDir = temp.resolve("run");
         EvolutionJob.Result result = EvolutionFixture.run(f.runFile("run.yml", DARE_TIES_RUN), runDir, false, 2);
         assertTrue(result.outcome().best().generation() > 0, "the best is not the starting point");
-        Path best = runDir.resolve(BestModelExport.FOLDER);
+        Path best = runDir.resolve(RunFolder.BEST);
         Path recipeFile = best.resolve("recipe.yml");
         String text = Files.readString(recipeFile);
 
         long seed = ((Number) ((Map<?, ?>) new Yaml().load(text)).get("random_seed")).longValue();
-        assertEquals(EvolutionJob.mergeSeed(11), seed, text);
+        assertEquals(CandidateScoring.mergeSeed(11), seed, text);
         assertTrue(text.contains("base_model: ../../model-a\n") && text.contains("model: ../../model-b\n"),
                 "model paths relative to best/: " + text);
         assertFalse(text.contains(temp.toString()), text);

@@ -124,9 +124,32 @@ final class EvolutionFixture {
                 ScratchDirectory.create(scratch, false), threads, Map.of());
     }
 
+    /** The journal's lines as JSON, for assertions on what the file holds. */
+    static List<com.fasterxml.jackson.databind.JsonNode> journalLines(Path runDir) {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try {
+            List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(runDir.resolve(org.evomerge.runfolder.RunFolder.JOURNAL))) {
+                lines.add(json.readTree(line));
+            }
+            return lines;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Runs (or resumes) a run file in {@code runDir} with the test extensions. */
     static EvolutionJob.Result run(Path runFile, Path runDir, boolean resume, int threads) {
-        ExtensionCatalog catalog = TestExtensions.catalog();
+        return run(runFile, runDir, resume, threads, TestExtensions.catalog(), false);
+    }
+
+    /**
+     * Runs (or resumes) a run file in {@code runDir} with the extensions of {@code catalog}.
+     *
+     * @param allowVersionChange resume even when an extension's version is not the journaled one
+     */
+    static EvolutionJob.Result run(Path runFile, Path runDir, boolean resume, int threads, ExtensionCatalog catalog,
+                                   boolean allowVersionChange) {
         RunContext context = context(runDir.resolveSibling(runDir.getFileName() + "-scratch"), threads);
         try {
             Files.createDirectories(runDir.resolveSibling(runDir.getFileName() + "-scratch"));
@@ -135,7 +158,8 @@ final class EvolutionFixture {
         }
         return EvolutionJob.run(RunFileReader.read(runFile), catalog, ModelFormats.from(catalog, context),
                 ArchitectureCatalog.load(List.of()), context,
-                new EvolutionJob.Options(runDir, resume, "test", ToyFormat.ID), ProgressReporter.SILENT,
+                new EvolutionJob.Options(runDir, resume, "test", ToyFormat.ID, java.util.Optional.empty(), List.of(),
+                        allowVersionChange), ProgressReporter.SILENT,
                 java.util.Optional.of(EvolutionFixture::pearson), EvolutionJob.ReportWriter.NONE);
     }
 

@@ -24,6 +24,7 @@ import org.evomerge.api.parameter.Parameters;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.plugin.ExtensionCatalog;
+import org.evomerge.runfolder.RunFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -84,7 +85,7 @@ class OutputFormatTest {
         EvolutionFixture f = new EvolutionFixture(temp);
         Path runDir = temp.resolve("run");
         EvolutionFixture.run(f.runFile("run.yml", EvolutionFixture.LINEAR_RUN), runDir, false, 1);
-        assertTrue(Files.isRegularFile(runDir.resolve(BestModelExport.FOLDER).resolve("toy-model.json")));
+        assertTrue(Files.isRegularFile(runDir.resolve(RunFolder.BEST).resolve("toy-model.json")));
     }
 
     @Test

@@ -9,13 +9,13 @@ import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.mutation.Mutation;
 import org.evomerge.api.mutation.MutationFactory;
 import org.evomerge.api.mutation.MutationInput;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
-import org.evomerge.api.search.SearchSpace;
 import org.pf4j.Extension;
 
 /**

@@ -6,8 +6,8 @@ import java.util.random.RandomGenerator;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.search.SearchProblem;
-import org.evomerge.api.search.SearchSpace;
 
 /** The parameter box of a problem as arrays: uniform sampling, clipping, and seed checks. Immutable. */
 final class SearchBox {

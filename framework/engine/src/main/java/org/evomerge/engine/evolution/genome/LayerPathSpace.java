@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.genome.LayerPathGenome;
 import org.evomerge.api.genome.ParameterGenome;
-import org.evomerge.api.search.SearchSpace;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.ParameterValue;
 import org.evomerge.engine.recipe.RecipeSlice;
