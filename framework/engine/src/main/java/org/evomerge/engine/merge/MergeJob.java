@@ -37,9 +37,9 @@ import org.evomerge.engine.vocabulary.AlignedTokenizerFiles;
 
 /**
  * {@code evomerge merge}: checks a recipe against the method's schema and the models, plans the output, streams the
- * merge into a safetensors model folder, and adds the tokenizer files, the recipe as run
- * ({@code mergekit_config.yml}) and a model card naming the inputs (by Hub id where they have one), the method and
- * the extensions used.
+ * merge into a model in the options' format (a safetensors folder unless they name another), and adds the tokenizer
+ * files, the recipe as run ({@code mergekit_config.yml}) and a model card naming the inputs (by Hub id where they have
+ * one), the method and the extensions used.
  */
 public final class MergeJob {
 
@@ -54,11 +54,28 @@ public final class MergeJob {
      * @param writeModelCard write {@code README.md} and {@code mergekit_config.yml} (mergekit's
      *                       {@code --write-model-card})
      * @param allowCrimes    merge models of different architectures (mergekit's {@code --allow-crimes})
+     * @param outputFormat   the id of the model format the output is written in ({@code safetensors}, {@code gguf})
+     * @param outputSettings that format's parameters (GGUF's {@code out_type}); empty for its defaults
      */
     public record Options(Path output, long maxShardBytes, boolean allowOverwrite, String version,
-                          Path workingDirectory, boolean copyTokenizer, boolean writeModelCard, boolean allowCrimes) {
+                          Path workingDirectory, boolean copyTokenizer, boolean writeModelCard, boolean allowCrimes,
+                          String outputFormat, Map<String, Object> outputSettings) {
 
-        /** mergekit's defaults: tokenizer and model card written, architectures not mixed. */
+        /** The output format whose id mergekit writes. */
+        public static final String DEFAULT_FORMAT = "safetensors";
+
+        public Options {
+            outputSettings = Map.copyOf(outputSettings);
+        }
+
+        /** A safetensors folder with the format's defaults. */
+        public Options(Path output, long maxShardBytes, boolean allowOverwrite, String version, Path workingDirectory,
+                       boolean copyTokenizer, boolean writeModelCard, boolean allowCrimes) {
+            this(output, maxShardBytes, allowOverwrite, version, workingDirectory, copyTokenizer, writeModelCard,
+                    allowCrimes, DEFAULT_FORMAT, Map.of());
+        }
+
+        /** mergekit's defaults: tokenizer and model card written, architectures not mixed, safetensors. */
         public Options(Path output, long maxShardBytes, boolean allowOverwrite, String version, Path workingDirectory) {
             this(output, maxShardBytes, allowOverwrite, version, workingDirectory, true, true, false);
         }
@@ -96,7 +113,7 @@ public final class MergeJob {
             if (!options.allowCrimes()) {
                 checkSameArchitecture(recipe, models);
             }
-            ModelFormats.Installed output = formats.byId("safetensors");
+            ModelFormats.Installed output = formats.configured(options.outputFormat(), options.outputSettings());
             catalog.find(ExtensionKind.MODEL_FORMAT, output.id()).ifPresent(used::add);
             Model reference = models.get(recipe.baseModel().orElse(recipe.modelReferences().getFirst()));
             MergePlan plan = MergePlanner.plan(recipe, extension.descriptor(), models,

@@ -3,6 +3,7 @@ package org.evomerge.engine.model;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,19 +28,25 @@ public final class ModelFormats {
     public static final String CONFIG_FILE = "config.json";
 
     private final List<Installed> formats;
+    private final Map<String, RegisteredExtension> extensions;
+    private final RunContext context;
 
-    private ModelFormats(List<Installed> formats) {
+    private ModelFormats(List<Installed> formats, Map<String, RegisteredExtension> extensions, RunContext context) {
         this.formats = List.copyOf(formats);
+        this.extensions = Map.copyOf(extensions);
+        this.context = context;
     }
 
     public static ModelFormats from(ExtensionCatalog catalog, RunContext context) {
         List<Installed> formats = new ArrayList<>();
+        Map<String, RegisteredExtension> extensions = new LinkedHashMap<>();
         for (RegisteredExtension e : catalog.ofKind(ExtensionKind.MODEL_FORMAT)) {
             ModelFormatFactory factory = (ModelFormatFactory) e.factory();
             formats.add(new Installed(e.descriptor().id(),
                     factory.create(ParameterValidator.validate(e.descriptor(), Map.of()), context)));
+            extensions.put(e.descriptor().id(), e);
         }
-        return new ModelFormats(formats);
+        return new ModelFormats(formats, extensions, context);
     }
 
     public List<Installed> all() {
@@ -102,6 +109,23 @@ public final class ModelFormats {
         missingConfig(model).ifPresent(problem -> {
             throw EvomergeException.input(problem, null);
         });
+    }
+
+    /**
+     * The format with id {@code id}, created with {@code settings} (its parameters, e.g. GGUF's {@code out_type}), for
+     * writing.
+     *
+     * @throws EvomergeException (CONFIGURATION) if no such format is installed or a setting is not one of its
+     *                           parameters or not a valid value
+     */
+    public Installed configured(String id, Map<String, ?> settings) {
+        Installed installed = byId(id);
+        if (settings.isEmpty()) {
+            return installed;
+        }
+        RegisteredExtension extension = extensions.get(id);
+        ModelFormatFactory factory = (ModelFormatFactory) extension.factory();
+        return new Installed(id, factory.create(ParameterValidator.validate(extension.descriptor(), settings), context));
     }
 
     /** The format with id {@code id}, for writing. */
