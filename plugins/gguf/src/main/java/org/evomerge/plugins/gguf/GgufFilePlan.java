@@ -114,8 +114,7 @@ final class GgufFilePlan {
         GgufMetadata metadata = new GgufMetadata()
                 .putString("general.architecture", hyper.architecture())
                 .putString("general.type", "model")
-                .putString("general.name", fileName.endsWith(".gguf")
-                        ? fileName.substring(0, fileName.length() - 5) : fileName)
+                .putString("general.name", modelName(fileName))
                 .putString("general.size_label", sizeLabel(layout.parameters()));
         hyper.addTo(metadata, outType.fileType());
         metadata.putUint32("general.quantization_version", QUANTIZATION_VERSION);
@@ -237,6 +236,38 @@ final class GgufFilePlan {
         long parameters() {
             return placed.stream().mapToLong(Placed::elements).sum();
         }
+    }
+
+    /**
+     * {@code general.name}: the file name without {@code .gguf}, title-cased as gguf-py's {@code Metadata.id_to_title}
+     * title-cases the model folder's name ({@code my-merge} becomes {@code My Merge}; acronyms, versions and words
+     * starting with a digit are kept).
+     */
+    static String modelName(String fileName) {
+        String id = fileName.endsWith(".gguf") ? fileName.substring(0, fileName.length() - 5) : fileName;
+        List<String> words = new ArrayList<>();
+        for (String word : id.strip().replace('-', ' ').split("\\s+")) {
+            if (word.isEmpty()) {
+                continue;
+            }
+            boolean lower = word.chars().anyMatch(Character::isLowerCase)
+                    && word.chars().noneMatch(c -> Character.isUpperCase(c) || Character.isTitleCase(c));
+            words.add(lower && !word.matches("v\\d+(\\.\\d+)*|\\d.*") ? titleCase(word) : word);
+        }
+        return String.join(" ", words);
+    }
+
+    /** Python's {@code str.title}: a letter after a letter is lower case, any other letter upper case. */
+    private static String titleCase(String word) {
+        StringBuilder out = new StringBuilder(word.length());
+        boolean afterLetter = false;
+        for (int i = 0; i < word.length(); ) {
+            int c = word.codePointAt(i);
+            out.appendCodePoint(afterLetter ? Character.toLowerCase(c) : Character.toTitleCase(c));
+            afterLetter = Character.isLetter(c);
+            i += Character.charCount(c);
+        }
+        return out.toString();
     }
 
     static long pad(long n, long alignment) {

@@ -109,6 +109,15 @@ class GgufHyperparametersTest {
     }
 
     @Test
+    void namesAreTheFileNameTitleCasedAsGgufPyTitleCasesAFolderName() {
+        // Expected values printed by gguf-py's Metadata.id_to_title (Python 3.11).
+        assertEquals("M Bin", GgufFilePlan.modelName("m-bin.gguf"));
+        assertEquals("Llama3 8b Merged", GgufFilePlan.modelName("llama3-8b-merged.gguf"));
+        assertEquals("Mistral 7B v0.1 Slerp", GgufFilePlan.modelName("Mistral-7B-v0.1-slerp.gguf"));
+        assertEquals("It'S Ties", GgufFilePlan.modelName("it's-ties"));
+    }
+
+    @Test
     void sizeLabelsAreGgufPys() {
         // Expected values printed by gguf-py's model_weight_count_rounded_notation (Python 3.11).
         assertEquals("94K", GgufFilePlan.sizeLabel(94_016));

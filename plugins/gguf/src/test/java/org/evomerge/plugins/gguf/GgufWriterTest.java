@@ -149,7 +149,7 @@ class GgufWriterTest {
         };
         GgufPyWriter w = new GgufPyWriter("llama");
         w.addString("general.type", "model");
-        w.addString("general.name", "tiny");
+        w.addString("general.name", "Tiny");
         // 2 x 300 x 64 embeddings and head, 2 layers of 27,776, a final norm of 64: 94,016 parameters.
         w.addString("general.size_label", "94K");
         w.addUint32("llama.block_count", HuggingFaceLlama.LAYERS);
