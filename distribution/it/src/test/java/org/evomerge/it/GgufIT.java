@@ -185,32 +185,30 @@ class GgufIT {
         }
     }
 
+    /** docs/examples/merge-gguf.yml, run as docs/merging.md runs it. */
     @Test
-    void aGgufMergeEvaluatesAsTheSafetensorsMerge() throws IOException {
-        model("a", 2, "LlamaForCausalLM");
-        model("b", 3, "LlamaForCausalLM");
-        Files.writeString(temp.resolve("recipe.yml"), """
-                merge_method: linear
-                models:
-                  - model: a
-                    parameters: {weight: 0.6}
-                  - model: b
-                    parameters: {weight: 0.4}
-                dtype: float32
-                """);
-        assertEquals(0, evomerge("merge", "recipe.yml", "merged").exitCode());
-        Processes.Result f32 = evomerge("merge", "recipe.yml", "merged-f32.gguf", "--out-format", "gguf",
+    void theDocumentedGgufMergeEvaluatesAsTheSafetensorsMerge() throws IOException {
+        Path root = Path.of(System.getProperty("evomerge.root", System.getProperty("user.dir") + "/../.."));
+        Files.copy(root.resolve("docs/examples/merge-gguf.yml"), temp.resolve("merge-gguf.yml"));
+        model("llama-base", 2, "LlamaForCausalLM");
+        model("llama-chat", 3, "LlamaForCausalLM");
+        model("llama-code", 4, "LlamaForCausalLM");
+        assertEquals(0, evomerge("merge", "merge-gguf.yml", "merged").exitCode());
+        Processes.Result f32 = evomerge("merge", "merge-gguf.yml", "merged.gguf", "--out-format", "gguf",
                 "--out-type", "f32");
         assertEquals(0, f32.exitCode(), f32.toString());
-        assertTrue(f32.out().contains("into " + temp.resolve("merged-f32.gguf")), f32.out());
-        assertEquals(0, evomerge("merge", "recipe.yml", "merged-q8_0.gguf", "--out-format", "gguf", "--out-type",
+        assertTrue(f32.out().contains("into " + temp.resolve("merged.gguf")), f32.out());
+        assertEquals(0, evomerge("merge", "merge-gguf.yml", "merged-q8_0.gguf", "--out-format", "gguf", "--out-type",
                 "q8_0").exitCode());
+        assertEquals(0, evomerge("convert", "merged", "merged-f16.gguf", "--out-type", "f16").exitCode());
         String task = perplexityTask().toString();
         double safetensors = nll("merged", task);
-        assertEquals(safetensors, nll("merged-f32.gguf", task), 0.0, "float32 GGUF: the same bits");
-        double q8 = nll("merged-q8_0.gguf", task);
-        assertTrue(q8 != safetensors && Math.abs(q8 - safetensors) < 1e-3 * Math.abs(safetensors),
-                "Q8_0: close, not equal: " + q8 + " vs " + safetensors);
+        assertEquals(safetensors, nll("merged.gguf", task), 0.0, "float32 GGUF: the same bits");
+        for (String rounded : new String[] {"merged-q8_0.gguf", "merged-f16.gguf"}) {
+            double nll = nll(rounded, task);
+            assertTrue(nll != safetensors && Math.abs(nll - safetensors) < 1e-3 * Math.abs(safetensors),
+                    rounded + ": close, not equal: " + nll + " vs " + safetensors);
+        }
     }
 
     private double nll(String model, String task) throws IOException {
