@@ -3,6 +3,7 @@ package org.evomerge.cli;
 import java.util.ArrayList;
 import java.util.List;
 import org.evomerge.cli.config.ConfigCommand;
+import org.evomerge.cli.convert.ConvertCommand;
 import org.evomerge.cli.demo.DemoCommand;
 import org.evomerge.cli.eval.EvalCommand;
 import org.evomerge.cli.evolve.EvolveCommand;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Evolutionary model merging: breed new model checkpoints from existing ones.",
-        subcommands = {InspectCommand.class, MergeCommand.class, EvalCommand.class, EvolveCommand.class, KinshipCommand.class,
+        subcommands = {InspectCommand.class, MergeCommand.class, ConvertCommand.class, EvalCommand.class, EvolveCommand.class, KinshipCommand.class,
                 ReportCommand.class, DemoCommand.class, PluginsCommand.class, ConfigCommand.class,
                 CompletionScriptCommand.class, HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 internal error, 2 usage or configuration error, 3 bad input data."})

@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code evomerge merge RECIPE.yml OUT_DIR}: runs a mergekit recipe. It takes every option of {@code mergekit-yaml}
+ * {@code evomerge merge RECIPE.yml OUT_DIR}: runs a mergekit recipe into a safetensors folder, or with
+ * {@code --out-format gguf [--out-type TYPE]} into a GGUF file. It takes every option of {@code mergekit-yaml}
  * (mergekit's {@code options.py} {@code MergeOptions}), so a script written for {@code mergekit-yaml CONFIG_FILE
  * OUT_PATH [options]} runs unchanged: with mergekit's meaning where evomerge has one, else with a one-line notice.
  */
@@ -35,14 +36,28 @@ import picocli.CommandLine.Spec;
                 "The recipe gives models: or slices:, base_model, parameters with gradients and filters, dtype and"
                         + " out_dtype. Streams one tensor at a time; the output appears only when complete. Random"
                         + " methods depend only on the seed (--random-seed, else the recipe's random_seed, else"
-                        + " --seed); --threads never changes the result. Takes mergekit-yaml's options."})
+                        + " --seed); --threads never changes the result. Takes mergekit-yaml's options. Writes a"
+                        + " safetensors folder, or with --out-format gguf a GGUF file for llama.cpp, Ollama and"
+                        + " LM Studio."})
 public final class MergeCommand implements Runnable {
 
     @Parameters(index = "0", paramLabel = "RECIPE.yml", description = "The recipe (mergekit's YAML format).")
     Path recipe;
 
-    @Parameters(index = "1", paramLabel = "OUT_DIR", description = "The output model folder.")
+    @Parameters(index = "1", paramLabel = "OUT_DIR", description = "The output model folder (with --out-format gguf, the"
+            + " output .gguf file).")
     Path output;
+
+    @Option(names = "--out-format", paramLabel = "FORMAT",
+            description = "Output format: safetensors (a Hugging Face folder, as mergekit writes) or gguf (one llama.cpp"
+                    + " file, as llama.cpp's converter writes it) (default: the configuration's output.format,"
+                    + " safetensors unless configured).")
+    String outFormat;
+
+    @Option(names = "--out-type", paramLabel = "TYPE",
+            description = "With --out-format gguf, the type of the matrices: auto (BF16 or F16 as the merged"
+                    + " weights, the default), f32, f16, bf16, q8_0 or q4_0; vectors and norms stay F32.")
+    String outType;
 
     @Option(names = "--out-shard-size", paramLabel = "SIZE", defaultValue = "5B",
             description = "Largest output shard, as mergekit writes it: 5B = 5 billion bytes, also K, M, KB, MB, GB,"
@@ -121,7 +136,7 @@ public final class MergeCommand implements Runnable {
         boolean cloneTensors;
 
         @Option(names = "--safe-serialization", negatable = true, defaultValue = "true", fallbackValue = "true",
-                description = "safetensors output (always).")
+                description = "safetensors output (always, unless --out-format gguf).")
         boolean safeSerialization = true;
 
         @Option(names = "--async-write", negatable = true, description = "Shards written in the background.")
@@ -170,7 +185,8 @@ public final class MergeCommand implements Runnable {
                 notices.add("--clone-tensors: evomerge writes every output tensor from its own buffer");
             }
             if (!safeSerialization) {
-                notices.add("--no-safe-serialization: evomerge writes safetensors only");
+                notices.add("--no-safe-serialization: evomerge writes safetensors (or GGUF with --out-format gguf),"
+                        + " never pickles");
             }
             if (asyncWrite) {
                 notices.add("--async-write: evomerge always writes shards on a writer thread while tensors merge");
@@ -220,12 +236,18 @@ public final class MergeCommand implements Runnable {
         if (numThreads != null) {
             session.set("compute.threads", numThreads.toString());
         }
+        // --out-format overrides the configuration's output.format for this merge.
+        String format = outFormat != null ? outFormat : session.settings().output().format();
+        Map<String, Object> outputSettings = outputSettings(format);
+        if (outFormat != null) {
+            session.modelFormats().output(outFormat, "--out-format");
+        }
         Path out = cwd.resolve(output).toAbsolutePath().normalize();
         long started = System.nanoTime();
         MergeJob.Result result = MergeJob.run(parsed, session.plugins().catalog(), session.modelFormats(),
                 session.architectures(), session.runContext(),
-                new MergeJob.Options(out, session.settings().output().format(), shardBytes, allowOverwrite,
-                        VersionProvider.evomergeVersion(), cwd, copyTokenizer, writeModelCard, allowCrimes));
+                new MergeJob.Options(out, format, shardBytes, allowOverwrite, VersionProvider.evomergeVersion(), cwd,
+                        copyTokenizer, writeModelCard, allowCrimes, outputSettings));
         double seconds = (System.nanoTime() - started) / 1e9;
         PrintWriter stdout = spec.commandLine().getOut();
         if (json) {
@@ -244,6 +266,18 @@ public final class MergeCommand implements Runnable {
                     seconds);
             stdout.flush();
         }
+    }
+
+    /** The output format's settings: {@code --out-type} is GGUF's {@code out_type}. */
+    private Map<String, Object> outputSettings(String format) {
+        if (outType == null) {
+            return Map.of();
+        }
+        if (!format.equals("gguf")) {
+            throw EvomergeException.configuration("--out-type " + outType + " applies to --out-format gguf; "
+                    + format + " output stores the recipe's out_dtype (or the models' dtype)");
+        }
+        return Map.of("out_type", outType.toLowerCase(Locale.ROOT));
     }
 
     private static final Pattern SIZE = Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?)\\s*([kmbgt]?)(i?b?)\\s*");

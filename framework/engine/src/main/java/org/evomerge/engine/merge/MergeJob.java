@@ -23,16 +23,17 @@ import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.vocabulary.AlignedTokenizerFiles;
 
 /**
- * {@code evomerge merge}: opens the recipe's models, runs its {@link PreparedMerge} into a model folder in the
- * configured output format, and adds the tokenizer files, the recipe as run ({@code mergekit_config.yml}) and a
- * model card naming the inputs (by Hub id where they have one), the method and the extensions used.
+ * {@code evomerge merge}: opens the recipe's models, runs its {@link PreparedMerge} into a model in the options'
+ * output format (a safetensors folder unless the configuration or the command line names another), and adds the
+ * tokenizer files, the recipe as run ({@code mergekit_config.yml}) and a model card naming the inputs (by Hub id
+ * where they have one), the method and the extensions used.
  */
 public final class MergeJob {
 
     /**
      * @param output         the output folder
-     * @param outputFormat   the id of the model format the output is written in (the configuration's
-     *                       {@code output.format})
+     * @param outputFormat   the id of the model format the output is written in ({@code safetensors},
+     *                       {@code gguf}): {@code --out-format}, else the configuration's {@code output.format}
      * @param maxShardBytes  the shard size limit
      * @param allowOverwrite replace an existing model at {@code output}
      * @param version        evomerge's version, for provenance
@@ -42,9 +43,22 @@ public final class MergeJob {
      * @param writeModelCard write {@code README.md} and {@code mergekit_config.yml} (mergekit's
      *                       {@code --write-model-card})
      * @param allowCrimes    merge models of different architectures (mergekit's {@code --allow-crimes})
+     * @param outputSettings that format's parameters (GGUF's {@code out_type}); empty for its defaults
      */
     public record Options(Path output, String outputFormat, long maxShardBytes, boolean allowOverwrite, String version,
-                          Path workingDirectory, boolean copyTokenizer, boolean writeModelCard, boolean allowCrimes) {
+                          Path workingDirectory, boolean copyTokenizer, boolean writeModelCard, boolean allowCrimes,
+                          Map<String, Object> outputSettings) {
+
+        public Options {
+            outputSettings = Map.copyOf(outputSettings);
+        }
+
+        /** The output format's defaults. */
+        public Options(Path output, String outputFormat, long maxShardBytes, boolean allowOverwrite, String version,
+                       Path workingDirectory, boolean copyTokenizer, boolean writeModelCard, boolean allowCrimes) {
+            this(output, outputFormat, maxShardBytes, allowOverwrite, version, workingDirectory, copyTokenizer,
+                    writeModelCard, allowCrimes, Map.of());
+        }
 
         /** mergekit's defaults: tokenizer and model card written, architectures not mixed. */
         public Options(Path output, String outputFormat, long maxShardBytes, boolean allowOverwrite, String version,
@@ -82,7 +96,7 @@ public final class MergeJob {
             if (!options.allowCrimes()) {
                 checkSameArchitecture(recipe, models);
             }
-            ModelFormats.Installed output = formats.output(options.outputFormat());
+            ModelFormats.Installed output = formats.configured(options.outputFormat(), options.outputSettings());
             catalog.find(ExtensionKind.MODEL_FORMAT, output.id()).ifPresent(used::add);
             PreparedMerge merge = method.prepare(models, architectures,
                     ref -> recipe.locate(ref, options.workingDirectory()), Optional.empty());

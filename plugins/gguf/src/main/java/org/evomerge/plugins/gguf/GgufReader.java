@@ -104,15 +104,18 @@ final class GgufReader {
         checkCount(tensorCount, MIN_TENSOR_INFO_BYTES, MAX_TENSORS, "tensors");
 
         Map<String, Object> metadata = new LinkedHashMap<>();
+        Map<String, long[]> ranges = new LinkedHashMap<>();
         for (long i = 0; i < metadataCount; i++) {
             String key = readString("metadata key", MAX_KEY_BYTES);
             if (metadata.containsKey(key)) {
                 throw fail("metadata key " + GgufFormat.quote(key) + " appears twice");
             }
+            long start = position;
             long typeId = Integer.toUnsignedLong(readU32("type of metadata " + GgufFormat.quote(key)));
             GgufValueType type = GgufValueType.byId(typeId).orElseThrow(() ->
                     fail("metadata " + GgufFormat.quote(key) + " has unknown value type " + typeId));
             metadata.put(key, readValue(type, key, 0));
+            ranges.put(key, new long[] {start, position});
         }
         long alignment = alignment(metadata.get(ALIGNMENT_KEY));
 
@@ -130,7 +133,7 @@ final class GgufReader {
         // position <= file size and alignment <= 2^30, so this cannot overflow.
         long dataOffset = (position + alignment - 1) / alignment * alignment;
         checkDataRanges(tensors, alignment, dataOffset);
-        return new GgufHeader(version, metadata, tensors, alignment, dataOffset);
+        return new GgufHeader(version, metadata, tensors, alignment, dataOffset, ranges);
     }
 
     private void checkCount(long count, long minBytesEach, long limit, String what) {
