@@ -28,6 +28,7 @@ import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.model.WriteOptions;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.model.ModelFormats;
+import org.evomerge.engine.tensor.TensorReader;
 
 /**
  * The run's whole-weight individuals as model folders under {@code RUN_DIR/population/}, each named by the first 16
@@ -47,6 +48,7 @@ public final class FolderModelStore implements ModelStore {
     private final ModelFormats formats;
     private final ModelFormat writeFormat;
     private final ComputeBackend compute;
+    private final TensorReader reader;
 
     /**
      * @param folder      the population folder (created if missing; unfinished writes of killed runs are removed)
@@ -59,6 +61,7 @@ public final class FolderModelStore implements ModelStore {
         this.formats = formats;
         this.writeFormat = writeFormat;
         this.compute = compute;
+        this.reader = new TensorReader(compute.codecs());
         try {
             Files.createDirectories(folder);
             try (Stream<Path> entries = Files.list(folder)) {
@@ -99,7 +102,7 @@ public final class FolderModelStore implements ModelStore {
                                 + own.shape() + " in one parent and " + info.shape() + " in another", null);
                     }
                     float[] v = new float[n];
-                    compute.codecs().toFloat(m.tensors().tensor(info.name()).data(), own.dtype(), v, n);
+                    reader.readWhole(m.tensors().tensor(info.name()), own.dtype(), v);
                     values.add(v);
                 }
                 float[] out = combiner.apply(info.name(), info.shape(), values);
