@@ -12,7 +12,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +26,7 @@ import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.model.WriteOptions;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.engine.context.FolderTree;
 import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.tensor.TensorReader;
 
@@ -66,7 +66,7 @@ public final class FolderModelStore implements ModelStore {
             Files.createDirectories(folder);
             try (Stream<Path> entries = Files.list(folder)) {
                 for (Path p : entries.filter(p -> p.getFileName().toString().startsWith(INCOMING)).toList()) {
-                    deleteTree(p);
+                    FolderTree.delete(p);
                 }
             }
         } catch (IOException e) {
@@ -158,17 +158,17 @@ public final class FolderModelStore implements ModelStore {
         Path target = folder.resolve(hash.substring(0, 16));
         try {
             if (Files.exists(target)) {
-                deleteTree(incoming);
+                FolderTree.delete(incoming);
             } else {
                 try {
                     Files.move(incoming, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                    deleteTree(incoming);
+                    FolderTree.delete(incoming);
                 } catch (IOException e) {
                     if (!Files.exists(target)) {
                         throw e;
                     }
-                    deleteTree(incoming); // another writer published the same content first
+                    FolderTree.delete(incoming); // another writer published the same content first
                 }
             }
         } catch (IOException e) {
@@ -185,14 +185,4 @@ public final class FolderModelStore implements ModelStore {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }
