@@ -106,22 +106,13 @@ final class BlockStream implements TensorBlocks {
     }
 
     /**
-     * Runs {@code method} on this tensor: its scans and its merge pass read the inputs block by block. A method's
-     * internal failure ({@link IllegalStateException}) and a method that makes no merge pass are errors naming the
-     * method.
+     * Runs {@code method} on this tensor ({@link MergeMethodCall}): its scans and its merge pass read the inputs
+     * block by block.
      *
      * @return the bytes written
      */
     long mergeWith(MergeMethod method, MergeInput input, ModelWideStatistics statistics) {
-        try {
-            method.merge(input, this, statistics);
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException(methodId + ": " + e.getMessage(), e);
-        }
-        if (!merged) {
-            throw new IllegalStateException(methodId + ": tensor '" + tensor.name()
-                    + "' was not merged (merge returned without a merge pass)");
-        }
+        MergeMethodCall.merge(method, methodId, input, this, statistics, () -> merged);
         return output.byteSize();
     }
 
