@@ -11,21 +11,14 @@ import org.evomerge.engine.tensor.TensorReader;
  * What happens to a method's merged values before they are written, whether a block (streamed) or a whole tensor:
  * a NaN is an error naming the tensor and the method; the values are rounded to the working precision (mergekit casts
  * results to its dtype); then they are encoded in the output dtype.
+ *
+ * @param working the precision results are rounded to (the plan's working dtype)
+ * @param output  the dtype written (the plan's output dtype)
  */
-final class MergedValueEncoder {
-
-    private final String methodId;
-    private final DType working;
-    private final DType output;
-    private final TensorReader reader;
-    private final TensorCodecs codecs;
+record MergedValueEncoder(String methodId, DType working, DType output, TensorReader reader, TensorCodecs codecs) {
 
     MergedValueEncoder(MergePlan plan, String methodId, TensorReader reader, TensorCodecs codecs) {
-        this.methodId = methodId;
-        this.working = plan.workingDtype();
-        this.output = plan.outDtype();
-        this.reader = reader;
-        this.codecs = codecs;
+        this(methodId, plan.workingDtype(), plan.outDtype(), reader, codecs);
     }
 
     /**
