@@ -249,21 +249,24 @@ public final class ConfigurationLoader {
     }
 
     private int integer(String key) {
-        try {
-            return composite.getInt(key);
-        } catch (ConversionException e) {
-            throw EvomergeException.configuration(key + " must be a whole number, got '" + composite.getString(key)
-                    + "'" + sourceOf(key));
+        long value = longValue(key);
+        if (value != (int) value) {
+            throw notAWholeNumber(key);
         }
+        return (int) value;
     }
 
     private long longValue(String key) {
         try {
             return composite.getLong(key);
         } catch (ConversionException e) {
-            throw EvomergeException.configuration(key + " must be a whole number, got '" + composite.getString(key)
-                    + "'" + sourceOf(key));
+            throw notAWholeNumber(key);
         }
+    }
+
+    private EvomergeException notAWholeNumber(String key) {
+        return EvomergeException.configuration(key + " must be a whole number, got '" + composite.getString(key)
+                + "'" + sourceOf(key));
     }
 
     private String sourceOf(String key) {

@@ -80,18 +80,9 @@ final class BatchScoring implements AutoCloseable {
                 screening.add(new EvaluationTask(JournalRecord.Evaluation.id(generation, i), generation, batch.get(i),
                         false));
             }
-            executor().evaluate(screening, new EvaluationExecutor.Listener() {
-                @Override
-                public boolean mayStart(EvaluationTask task) {
-                    return timeLeft(sessionStart, deadline);
-                }
-
-                @Override
-                public void finished(EvaluationTask task, Map<String, EvaluationResult> r, double seconds) {
-                    int i = JournalRecord.Evaluation.index(task.candidateId());
-                    screeningSeconds.put(i, seconds);
-                    screened.put(i, r);
-                }
+            evaluateUntil(screening, sessionStart, deadline, (i, r, seconds) -> {
+                screeningSeconds.put(i, seconds);
+                screened.put(i, r);
             });
             if (screened.size() < fresh.size()) {
                 return false;
@@ -117,21 +108,12 @@ final class BatchScoring implements AutoCloseable {
             tasks.add(new EvaluationTask(JournalRecord.Evaluation.id(generation, i), generation, batch.get(i), true));
         }
         if (!tasks.isEmpty()) {
-            executor().evaluate(tasks, new EvaluationExecutor.Listener() {
-                @Override
-                public boolean mayStart(EvaluationTask task) {
-                    return timeLeft(sessionStart, deadline);
-                }
-
-                @Override
-                public void finished(EvaluationTask task, Map<String, EvaluationResult> r, double seconds) {
-                    int i = JournalRecord.Evaluation.index(task.candidateId());
-                    JournalRecord.Evaluation record = record(generation, i, batch.get(i), r,
-                            seconds + screeningSeconds.getOrDefault(i, 0.0), "full");
-                    journal.append(record);
-                    bar.advance(1);
-                    results[i] = record;
-                }
+            evaluateUntil(tasks, sessionStart, deadline, (i, r, seconds) -> {
+                JournalRecord.Evaluation record = record(generation, i, batch.get(i), r,
+                        seconds + screeningSeconds.getOrDefault(i, 0.0), "full");
+                journal.append(record);
+                bar.advance(1);
+                results[i] = record;
             });
         }
         boolean complete = true;
@@ -161,8 +143,27 @@ final class BatchScoring implements AutoCloseable {
         return complete;
     }
 
-    private static boolean timeLeft(long sessionStart, double deadline) {
-        return (System.nanoTime() - sessionStart) / 1e9 < deadline;
+    /** What to do with one candidate's results: its index in the batch, its results, the seconds it took. */
+    private interface Scored {
+        void accept(int index, Map<String, EvaluationResult> results, double seconds);
+    }
+
+    /**
+     * Runs {@code tasks} on the run's executor; a task starts only while the time budget lasts ({@code deadline}
+     * seconds after {@code sessionStart}).
+     */
+    private void evaluateUntil(List<EvaluationTask> tasks, long sessionStart, double deadline, Scored scored) {
+        executor().evaluate(tasks, new EvaluationExecutor.Listener() {
+            @Override
+            public boolean mayStart(EvaluationTask task) {
+                return (System.nanoTime() - sessionStart) / 1e9 < deadline;
+            }
+
+            @Override
+            public void finished(EvaluationTask task, Map<String, EvaluationResult> r, double seconds) {
+                scored.accept(JournalRecord.Evaluation.index(task.candidateId()), r, seconds);
+            }
+        });
     }
 
     private JournalRecord.Evaluation record(int generation, int index, Genome genome,

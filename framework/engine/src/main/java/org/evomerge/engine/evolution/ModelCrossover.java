@@ -23,6 +23,7 @@ import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.engine.merge.WholeTensorMerge;
 import org.evomerge.engine.plugin.RegisteredExtension;
+import org.evomerge.engine.tensor.TensorReader;
 
 /** Crossover of whole models through the run's merge method, as the model store's tensor combiner. */
 final class ModelCrossover {
@@ -56,6 +57,7 @@ final class ModelCrossover {
                     + d.id() + "' cannot combine whole models");
         }
         Optional<Model> baseModel = usesBase ? base.map(models::get) : Optional.empty();
+        TensorReader reader = new TensorReader(context.compute().codecs());
         return (parents, random) -> {
             List<ModelGenome> individuals = new ArrayList<>();
             for (Genome g : parents) {
@@ -80,7 +82,7 @@ final class ModelCrossover {
                 }
                 float[] baseValues = baseModel.flatMap(b -> b.tensors().find(name).map(info -> {
                     float[] v = new float[Math.toIntExact(info.shape().elementCount())];
-                    context.compute().codecs().toFloat(b.tensors().tensor(name).data(), info.dtype(), v, v.length);
+                    reader.readWhole(b.tensors().tensor(name), info.dtype(), v);
                     return v;
                 })).orElse(null);
                 Optional<InputModel> baseTensor = Optional.ofNullable(baseValues)

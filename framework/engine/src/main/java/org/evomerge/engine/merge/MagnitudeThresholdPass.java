@@ -5,11 +5,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
@@ -18,6 +13,8 @@ import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MagnitudeQuantile;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.ModelWideStatistics;
+import org.evomerge.engine.tensor.TensorReader;
+import org.evomerge.engine.tensor.TensorScheduler;
 
 /**
  * The whole-model pre-pass behind {@link MagnitudeQuantile}: for every non-base model, the magnitude threshold of its
@@ -186,58 +183,42 @@ final class MagnitudeThresholdPass {
     }
 
     private interface TensorVisitor {
-        void visit(int index, MergeExecutor.Prepared tensor);
+        void visit(int index, WholeTensorInputs tensor);
     }
 
     /** Prepares every tensor as the merge will (in parallel, under the budget) and hands it to {@code visitor}. */
     private static void forEachTensor(MergePlan plan, ExtensionDescriptor descriptor,
                                       List<MergePlan.PlannedTensor> tensors, RunContext context, long budgetBytes,
                                       String label, TensorVisitor visitor) {
-        long largest = tensors.stream().mapToLong(MergeExecutor::workingBytes).max().orElse(0);
-        int permits = (int) Math.min(Integer.MAX_VALUE, Math.max(budgetBytes, largest) / 1024 + 1);
-        Semaphore budget = new Semaphore(permits);
-        long total = tensors.stream().mapToLong(MergeExecutor::workingBytes).sum();
-        FloatArrayPool arrays = new FloatArrayPool(tensors.stream().mapToLong(MergeExecutor::arrayBytes).max()
+        TensorScheduler scheduler = new TensorScheduler("pre-pass", context.threads(),
+                TensorJob.budget(tensors, budgetBytes));
+        long total = tensors.stream().mapToLong(TensorJob::wholeWorkingBytes).sum();
+        FloatArrayPool arrays = new FloatArrayPool(tensors.stream().mapToLong(TensorJob::wholeArrayBytes).max()
                 .orElse(0));
-        ExecutorService pool = Executors.newFixedThreadPool(context.threads(), runnable -> {
-            Thread thread = new Thread(runnable, "evomerge-prepass");
-            thread.setDaemon(true);
-            return thread;
-        });
+        TensorReader reader = new TensorReader(context.compute().codecs());
         try (ProgressReporter.Progress progress = context.progress().start(label, total, "bytes")) {
-            List<Future<?>> results = new ArrayList<>();
+            List<TensorScheduler.Task<Void>> tasks = new ArrayList<>();
             for (int i = 0; i < tensors.size(); i++) {
                 MergePlan.PlannedTensor tensor = tensors.get(i);
                 int index = i;
-                int cost = (int) Math.min(permits, MergeExecutor.workingBytes(tensor) / 1024 + 1);
-                budget.acquireUninterruptibly(cost);
-                results.add(pool.submit(() -> {
-                    try {
-                        MergeExecutor.Prepared prepared = MergeExecutor.prepare(plan, descriptor, context, tensor,
-                                arrays);
+                tasks.add(new TensorScheduler.Task<>() {
+                    @Override
+                    public long workingBytes() {
+                        return TensorJob.wholeWorkingBytes(tensor);
+                    }
+
+                    @Override
+                    public Void run() {
+                        WholeTensorInputs prepared = WholeTensorInputs.prepare(plan, descriptor, context, tensor,
+                                arrays, reader);
                         visitor.visit(index, prepared);
                         prepared.release(arrays);
-                        progress.advance(MergeExecutor.workingBytes(tensor));
-                    } finally {
-                        budget.release(cost);
+                        progress.advance(TensorJob.wholeWorkingBytes(tensor));
+                        return null;
                     }
-                }));
+                });
             }
-            for (Future<?> f : results) {
-                try {
-                    f.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("pre-pass interrupted", e);
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
-        } finally {
-            pool.shutdownNow();
+            scheduler.run(tasks);
         }
     }
 }

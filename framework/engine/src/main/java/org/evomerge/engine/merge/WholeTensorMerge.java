@@ -33,14 +33,6 @@ public final class WholeTensorMerge {
     static void merge(MergeMethod method, String methodId, MergeInput input, float[][] models, float[] base,
                       ModelWideStatistics statistics, float[] out) {
         ArrayBlocks values = ArrayBlocks.whole(models, base, out);
-        try {
-            method.merge(input, values, statistics);
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException(methodId + ": " + e.getMessage(), e);
-        }
-        if (!values.merged()) {
-            throw new IllegalStateException(methodId + ": tensor '" + input.tensorName()
-                    + "' was not merged (merge returned without a merge pass)");
-        }
+        MergeMethodCall.merge(method, methodId, input, values, statistics, values::merged);
     }
 }

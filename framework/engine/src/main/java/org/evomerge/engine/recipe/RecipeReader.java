@@ -159,27 +159,41 @@ public final class RecipeReader {
     /** A {@code models:} list as one slice whose sources have no layer range. */
     private List<RecipeSlice> models(Object value, String key) {
         List<RecipeSource> sources = new ArrayList<>();
+        forEachEntry(value, key, MODEL_ENTRY, (where, entry) -> {
+            String model = modelReference(entry, where);
+            Map<String, ParameterValue> parameters = parameters(entry.get("parameters"), where + ".parameters");
+            sources.add(checked(where, () -> RecipeSource.everyLayer(model, parameters)));
+        });
+        return List.of(checked(key, () -> RecipeSlice.ofModels(sources)));
+    }
+
+    /** Reads one entry of a list of mappings: where it stands ({@code slices[2]}) and its keys, already checked. */
+    private interface EntryReader {
+        void read(String where, Map<String, Object> entry);
+    }
+
+    /** Hands every entry of the list {@code value} to {@code reader} in order, each a mapping of allowed keys. */
+    private void forEachEntry(Object value, String key, Set<String> allowedKeys, EntryReader reader) {
         List<Object> entries = list(value, key);
         for (int i = 0; i < entries.size(); i++) {
             String where = key + "[" + i + "]";
             Map<String, Object> entry = mapping(entries.get(i), where);
-            checkKeys(entry, MODEL_ENTRY, where);
-            String model = string(entry.get("model"), where + ".model")
-                    .orElseThrow(() -> error("'" + where + ".model' is missing"));
-            checkReference(model, where + ".model");
-            Map<String, ParameterValue> parameters = parameters(entry.get("parameters"), where + ".parameters");
-            sources.add(checked(where, () -> RecipeSource.everyLayer(model, parameters)));
+            checkKeys(entry, allowedKeys, where);
+            reader.read(where, entry);
         }
-        return List.of(checked(key, () -> RecipeSlice.ofModels(sources)));
+    }
+
+    /** The entry's required {@code model:} reference, checked. */
+    private String modelReference(Map<String, Object> entry, String where) {
+        String model = string(entry.get("model"), where + ".model")
+                .orElseThrow(() -> error("'" + where + ".model' is missing"));
+        checkReference(model, where + ".model");
+        return model;
     }
 
     private List<RecipeSlice> slices(Object value, String key) {
         List<RecipeSlice> slices = new ArrayList<>();
-        List<Object> entries = list(value, key);
-        for (int i = 0; i < entries.size(); i++) {
-            String where = key + "[" + i + "]";
-            Map<String, Object> slice = mapping(entries.get(i), where);
-            checkKeys(slice, SLICE, where);
+        forEachEntry(value, key, SLICE, (where, slice) -> {
             if (slice.get("base_model") != null) {
                 throw error("'" + where + ".base_model': per-slice base models are not supported; set the recipe's"
                         + " base_model");
@@ -188,21 +202,15 @@ public final class RecipeReader {
                 notApplied("'" + where + ".residual_weight' ignored (mergekit reads it but never uses it)");
             }
             List<RecipeSource> sources = new ArrayList<>();
-            List<Object> sourceEntries = list(slice.get("sources"), where + ".sources");
-            for (int j = 0; j < sourceEntries.size(); j++) {
-                String at = where + ".sources[" + j + "]";
-                Map<String, Object> source = mapping(sourceEntries.get(j), at);
-                checkKeys(source, SLICE_SOURCE, at);
-                String model = string(source.get("model"), at + ".model")
-                        .orElseThrow(() -> error("'" + at + ".model' is missing"));
-                checkReference(model, at + ".model");
+            forEachEntry(slice.get("sources"), where + ".sources", SLICE_SOURCE, (at, source) -> {
+                String model = modelReference(source, at);
                 LayerRange range = layerRange(source.get("layer_range"), at + ".layer_range");
                 Map<String, ParameterValue> parameters = parameters(source.get("parameters"), at + ".parameters");
                 sources.add(checked(at, () -> new RecipeSource(model, Optional.of(range), parameters)));
-            }
+            });
             Map<String, ParameterValue> parameters = parameters(slice.get("parameters"), where + ".parameters");
             slices.add(checked(where, () -> new RecipeSlice(sources, parameters)));
-        }
+        });
         if (slices.isEmpty()) {
             throw error("'" + key + "' is empty");
         }

@@ -1,4 +1,4 @@
-package org.evomerge.engine.merge;
+package org.evomerge.engine.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,16 +1,17 @@
-package org.evomerge.engine.merge;
+package org.evomerge.engine.tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Native buffers reused by each merge worker thread: one for reading and converting chunks, one for encoding a whole
- * output tensor, and a chunk-sized float array (a run's full-size float arrays come from its {@link FloatArrayPool}).
+ * Native buffers reused by each worker thread of a {@link TensorScheduler}: one for reading and converting chunks (the
+ * {@link TensorReader}'s), one for encoding a whole output tensor, and a chunk-sized float array (a merge's full-size
+ * float arrays come from its {@code FloatArrayPool}).
  * Allocating fresh native memory for every tensor means zeroing and faulting it in every time, which
  * profiling showed costs more than the merge maths. Buffers grow to the largest size asked for and are freed with
  * their thread (automatic arena).
  */
-final class ThreadBuffers {
+public final class ThreadBuffers {
 
     private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[2]);
 
@@ -21,7 +22,7 @@ final class ThreadBuffers {
     }
 
     /** A buffer of at least {@code bytes} for chunked reads and conversions; the first {@code bytes} are returned. */
-    static MemorySegment get(long bytes) {
+    public static MemorySegment get(long bytes) {
         return slot(0, bytes);
     }
 
@@ -29,7 +30,7 @@ final class ThreadBuffers {
      * This thread's float array of at least {@code length} elements for one decode or rounding chunk, with undefined
      * contents; valid until the thread asks again.
      */
-    static float[] chunk(int length) {
+    public static float[] chunk(int length) {
         float[] current = CHUNKS.get();
         if (current.length < length) {
             current = new float[length];
@@ -39,7 +40,7 @@ final class ThreadBuffers {
     }
 
     /** Encoded outputs up to this size reuse the thread's buffer; larger ones share one buffer between threads. */
-    static final long REUSED_OUTPUT_BYTES_MAX = 64L << 20;
+    public static final long REUSED_OUTPUT_BYTES_MAX = 64L << 20;
 
     /** Guards {@link #large}: one embedding-sized output is encoded and written at a time. */
     private static final java.util.concurrent.locks.ReentrantLock LARGE_LOCK = new java.util.concurrent.locks.ReentrantLock();
@@ -47,7 +48,7 @@ final class ThreadBuffers {
     private static MemorySegment large;
 
     /** An output buffer, to {@linkplain #close() give back} once its bytes are written. */
-    record Lease(MemorySegment segment, boolean shared) implements AutoCloseable {
+    public record Lease(MemorySegment segment, boolean shared) implements AutoCloseable {
         @Override
         public void close() {
             if (shared) {
@@ -63,7 +64,7 @@ final class ThreadBuffers {
      * ones for every such tensor cost seconds of page faults each on the benchmark machine; those tensors run last
      * and alone anyway, so sharing one costs no parallelism. {@link #clearShared()} frees it at the end of a merge.
      */
-    static Lease output(long bytes) {
+    public static Lease output(long bytes) {
         if (bytes <= REUSED_OUTPUT_BYTES_MAX) {
             return new Lease(slot(1, bytes), false);
         }
@@ -84,7 +85,7 @@ final class ThreadBuffers {
     }
 
     /** Frees the shared large output buffer (at the end of a merge: an idle process keeps none). */
-    static void clearShared() {
+    public static void clearShared() {
         LARGE_LOCK.lock();
         try {
             if (largeArena != null) {
