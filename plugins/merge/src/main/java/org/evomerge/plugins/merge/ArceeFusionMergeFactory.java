@@ -66,8 +66,7 @@ public class ArceeFusionMergeFactory extends DescribedMergeMethodFactory {
 
     private static void merge(MergeInput input, float[][] models, float[] a, int sampleSize, float[] out) {
         InputArity.requireBase(input, ID);
-        if (InputArity.baseOnly(input)) {
-            System.arraycopy(a, 0, out, 0, out.length);
+        if (InputArity.copyIfBaseOnly(input, a, out)) {
             return;
         }
         InputArity.requireModels(input, ID, 1, "a base model and exactly one other model");

@@ -17,10 +17,7 @@ import org.pf4j.Extension;
 @Extension
 public class BreadcrumbsMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "breadcrumbs";
-
     public BreadcrumbsMergeFactory() {
-        super(ID, "Model Breadcrumbs: task vectors without their largest outliers and smallest values, weighted sum.",
-                Sparsification.BREADCRUMBS, Combination.WEIGHTED_SUM, false);
+        super(GtaMethod.BREADCRUMBS);
     }
 }

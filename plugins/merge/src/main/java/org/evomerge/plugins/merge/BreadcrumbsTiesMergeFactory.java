@@ -18,10 +18,7 @@ import org.pf4j.Extension;
 @Extension
 public class BreadcrumbsTiesMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "breadcrumbs_ties";
-
     public BreadcrumbsTiesMergeFactory() {
-        super(ID, "Model Breadcrumbs trimming with TIES sign election.",
-                Sparsification.BREADCRUMBS, Combination.SIGN_ELECTION, false);
+        super(GtaMethod.BREADCRUMBS_TIES);
     }
 }

@@ -18,10 +18,7 @@ import org.pf4j.Extension;
 @Extension
 public class DareLinearMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "dare_linear";
-
     public DareLinearMergeFactory() {
-        super(ID, "DARE: randomly dropped and rescaled task vectors, weighted sum.",
-                Sparsification.DARE, Combination.WEIGHTED_SUM, false);
+        super(GtaMethod.DARE_LINEAR);
     }
 }

@@ -21,10 +21,7 @@ import org.pf4j.Extension;
 @Extension
 public class DareTiesMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "dare_ties";
-
     public DareTiesMergeFactory() {
-        super(ID, "DARE-TIES: randomly dropped and rescaled task vectors, sign election, sum of the agreeing deltas.",
-                Sparsification.DARE, Combination.SIGN_ELECTION, false);
+        super(GtaMethod.DARE_TIES);
     }
 }

@@ -17,10 +17,7 @@ import org.pf4j.Extension;
 @Extension
 public class DellaLinearMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "della_linear";
-
     public DellaLinearMergeFactory() {
-        super(ID, "DELLA without sign election: MAGPRUNE, L1 rescale, weighted sum.",
-                Sparsification.DELLA, Combination.WEIGHTED_SUM, false);
+        super(GtaMethod.DELLA_LINEAR);
     }
 }

@@ -20,10 +20,7 @@ import org.pf4j.Extension;
 @Extension
 public class DellaMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "della";
-
     public DellaMergeFactory() {
-        super(ID, "DELLA: magnitude-ranked random pruning (MAGPRUNE), L1 rescale, sign election, mean of agreeing deltas.",
-                Sparsification.DELLA, Combination.SIGN_ELECTION, true);
+        super(GtaMethod.DELLA);
     }
 }

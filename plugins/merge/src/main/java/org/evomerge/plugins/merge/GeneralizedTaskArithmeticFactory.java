@@ -12,9 +12,8 @@ import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 
 /**
- * A method of the generalized task arithmetic family ({@link GeneralizedTaskArithmetic}), which is its
- * {@link Sparsification}, whether it elects signs, and its default of {@code normalize}: mergekit defines these
- * methods the same way, as one {@code GeneralizedTaskArithmeticMerge} with a sparsification and a consensus method.
+ * The factory of a method of the generalized task arithmetic family ({@link GeneralizedTaskArithmetic}), built from
+ * the method's row of {@link GtaMethod}.
  *
  * <p>The schema follows from that, in one order for every method: {@code weight}, the sparsification's per-model
  * parameters, {@code normalize}, {@code rescale} (when something is sparsified), {@code lambda}, {@code int8_mask},
@@ -22,37 +21,26 @@ import org.evomerge.api.parameter.Parameters;
  */
 abstract class GeneralizedTaskArithmeticFactory extends DescribedMergeMethodFactory {
 
-    /** How the weighted task vectors are combined. */
-    enum Combination {
-        /** Σ wδ over every model. */
-        WEIGHTED_SUM,
-        /** TIES: Σ wδ over the models that agree with the elected sign ({@link SignConsensus}). */
-        SIGN_ELECTION
+    private final GtaMethod method;
+
+    GeneralizedTaskArithmeticFactory(GtaMethod method) {
+        super(method.id, method.description, schema(method), capabilities(method.sparsification));
+        this.method = method;
     }
 
-    private final Sparsification sparsification;
-    private final Combination combination;
-
-    GeneralizedTaskArithmeticFactory(String id, String description, Sparsification sparsification,
-                                     Combination combination, boolean normalizeByDefault) {
-        super(id, description, schema(sparsification, combination, normalizeByDefault), capabilities(sparsification));
-        this.sparsification = sparsification;
-        this.combination = combination;
-    }
-
-    private static ParameterSchema schema(Sparsification sparsification, Combination combination,
-                                          boolean normalizeByDefault) {
+    private static ParameterSchema schema(GtaMethod method) {
+        Sparsification sparsification = method.sparsification;
         List<ParameterSpec> specs = new ArrayList<>();
-        specs.add(GtaParameters.WEIGHT_SPEC);
+        specs.add(MergeParameters.WEIGHT_SPEC);
         specs.addAll(sparsification.perModel);
-        specs.add(GtaParameters.normalize(normalizeByDefault));
+        specs.add(MergeParameters.normalize(method.normalizeByDefault));
         if (sparsification.rescaleByDefault != null) {
-            specs.add(GtaParameters.rescale(sparsification.rescaleByDefault));
+            specs.add(MergeParameters.rescale(sparsification.rescaleByDefault));
         }
-        specs.add(GtaParameters.LAMBDA_SPEC);
-        specs.add(GtaParameters.INT8_MASK_SPEC);
+        specs.add(MergeParameters.LAMBDA_SPEC);
+        specs.add(MergeParameters.INT8_MASK_SPEC);
         specs.addAll(sparsification.options);
-        if (combination == Combination.SIGN_ELECTION) {
+        if (method.combination == GtaMethod.Combination.SIGN_ELECTION) {
             specs.add(SignConsensus.ELECTION_SPEC);
             specs.add(SignConsensus.MEAN_SPEC);
         }
@@ -67,9 +55,9 @@ abstract class GeneralizedTaskArithmeticFactory extends DescribedMergeMethodFact
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        String id = descriptor().id();
-        return new GeneralizedTaskArithmetic(descriptor(), sparsification.sparsifier(id, globalParameters),
-                combination == Combination.SIGN_ELECTION ? SignConsensus.from(globalParameters) : null,
+        Sparsification sparsification = method.sparsification;
+        return new GeneralizedTaskArithmetic(descriptor(), sparsification.sparsifier(method.id, globalParameters),
+                method.combination == GtaMethod.Combination.SIGN_ELECTION ? SignConsensus.from(globalParameters) : null,
                 sparsification.modelWide(globalParameters), context);
     }
 }

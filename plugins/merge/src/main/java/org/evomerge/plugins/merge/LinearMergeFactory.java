@@ -36,8 +36,7 @@ public class LinearMergeFactory extends DescribedMergeMethodFactory {
     public LinearMergeFactory() {
         super(ID, "Weighted average of the models (model soups), normalised by the weight sum.",
                 ParameterSchema.of(
-                        ParameterSpec.number("weight", 1.0, null, null, "the model's weight")
-                                .withScope(ParameterScope.PER_MODEL).asRequired(),
+                        MergeParameters.MEAN_WEIGHT_SPEC,
                         ParameterSpec.bool("normalize", true, "divide by the sum of the weights (by 1 if it is 0)")
                                 .withScope(ParameterScope.PER_TENSOR)),
                 Set.of());
@@ -59,7 +58,7 @@ public class LinearMergeFactory extends DescribedMergeMethodFactory {
         }
 
         private static float[] weights(String tensorName, List<InputModel> models) {
-            double[] weights = PerModelValues.numbers(tensorName, models, "weight", ID);
+            double[] weights = PerModelValues.numbers(tensorName, models, MergeParameters.WEIGHT, ID);
             float[] w = new float[weights.length];
             for (int m = 0; m < w.length; m++) {
                 w[m] = (float) weights[m];

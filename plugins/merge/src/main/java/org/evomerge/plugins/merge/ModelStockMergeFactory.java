@@ -54,8 +54,7 @@ public class ModelStockMergeFactory extends DescribedMergeMethodFactory {
     private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
                               float[] out) {
         InputArity.requireBase(input, ID);
-        if (InputArity.baseOnly(input)) {
-            System.arraycopy(base, 0, out, 0, out.length);
+        if (InputArity.copyIfBaseOnly(input, base, out)) {
             return;
         }
         int count = InputArity.requireAtLeast(input, ID, 2, "a base model and at least two other models").size();

@@ -45,8 +45,7 @@ public class MultiSlerpMergeFactory extends DescribedMergeMethodFactory {
     public MultiSlerpMergeFactory() {
         super(ID, "Barycentric SLERP of two or more models on the hypersphere (of task vectors with a base model).",
                 ParameterSchema.of(
-                        ParameterSpec.number("weight", 1.0, null, null, "the model's weight")
-                                .withScope(ParameterScope.PER_MODEL).asRequired(),
+                        MergeParameters.MEAN_WEIGHT_SPEC,
                         ParameterSpec.bool("normalize_weights", true, "divide the weights by their sum")
                                 .withScope(ParameterScope.PER_TENSOR),
                         ParameterSpec.number("eps", 1e-8, 1e-30, 1.0, "small constant for numerical stability")
@@ -61,8 +60,7 @@ public class MultiSlerpMergeFactory extends DescribedMergeMethodFactory {
 
     private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
                               float[] out) {
-        if (InputArity.baseOnly(input)) {
-            System.arraycopy(base, 0, out, 0, out.length);
+        if (InputArity.copyIfBaseOnly(input, base, out)) {
             return;
         }
         List<InputModel> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
@@ -71,7 +69,7 @@ public class MultiSlerpMergeFactory extends DescribedMergeMethodFactory {
             return;
         }
         double eps = input.parameters().number("eps");
-        double[] w = PerModelValues.numbers(input.tensorName(), models, "weight", ID);
+        double[] w = PerModelValues.numbers(input.tensorName(), models, MergeParameters.WEIGHT, ID);
         if (input.parameters().bool("normalize_weights")) {
             double sum = 0;
             for (double v : w) {

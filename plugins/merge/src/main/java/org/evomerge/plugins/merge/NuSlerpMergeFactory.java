@@ -37,8 +37,7 @@ public class NuSlerpMergeFactory extends DescribedMergeMethodFactory {
     public NuSlerpMergeFactory() {
         super(ID, "SLERP of two models weighted by their weights, optionally of their task vectors from a base model.",
                 ParameterSchema.of(
-                        ParameterSpec.number("weight", 1.0, null, null, "the model's weight; t = w2 / (w1 + w2)")
-                                .withScope(ParameterScope.PER_MODEL).asRequired(),
+                        MergeParameters.weight("the model's weight; t = w2 / (w1 + w2)"),
                         ParameterSpec.bool("nuslerp_flatten", true, "interpolate each tensor as one flat vector")
                                 .withScope(ParameterScope.PER_TENSOR),
                         ParameterSpec.bool("nuslerp_row_wise", false,
@@ -60,7 +59,7 @@ public class NuSlerpMergeFactory extends DescribedMergeMethodFactory {
         }
         List<InputModel> models = InputArity.requireModels(input, ID, 2,
                 "exactly two models (plus an optional, distinct base model)");
-        double[] w = PerModelValues.numbers(input.tensorName(), models, "weight", ID);
+        double[] w = PerModelValues.numbers(input.tensorName(), models, MergeParameters.WEIGHT, ID);
         double sum = w[0] + w[1];
         double t = Math.abs(sum) < ZERO_WEIGHT_SUM ? 0.5 : w[1] / sum;
         Parameters p = input.parameters();

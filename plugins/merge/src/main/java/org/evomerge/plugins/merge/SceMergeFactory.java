@@ -56,8 +56,7 @@ public class SceMergeFactory extends DescribedMergeMethodFactory {
     private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
                               float[] out) {
         InputArity.requireBase(input, ID);
-        if (InputArity.baseOnly(input)) {
-            System.arraycopy(base, 0, out, 0, out.length);
+        if (InputArity.copyIfBaseOnly(input, base, out)) {
             return;
         }
         int count = x.length;

@@ -18,21 +18,21 @@ enum Sparsification {
     NONE(List.of(), null, List.of(), Set.of(), (methodId, global) -> null, global -> null),
 
     /** TIES: the ⌊density·n⌋ largest magnitudes ({@link MagnitudeTrim}), per tensor or over the whole model. */
-    MAGNITUDE(List.of(GtaParameters.DENSITY_SPEC), false, List.of(ModelWideTrim.SCOPE_SPEC),
+    MAGNITUDE(List.of(MergeParameters.DENSITY_SPEC), false, List.of(ModelWideTrim.SCOPE_SPEC),
             Set.of(Capability.MODEL_WIDE_PASS), (methodId, global) -> new MagnitudeTrim(),
             global -> ModelWideTrim.from(global, ModelWideTrim.TIES)),
 
     /** Model Breadcrumbs: without the largest outliers and the smallest values ({@link BreadcrumbsTrim}). */
-    BREADCRUMBS(List.of(GtaParameters.DENSITY_SPEC, GtaParameters.GAMMA_SPEC), false, List.of(ModelWideTrim.SCOPE_SPEC),
+    BREADCRUMBS(List.of(MergeParameters.DENSITY_SPEC, MergeParameters.GAMMA_SPEC), false, List.of(ModelWideTrim.SCOPE_SPEC),
             Set.of(Capability.MODEL_WIDE_PASS), (methodId, global) -> new BreadcrumbsTrim(),
             global -> ModelWideTrim.from(global, ModelWideTrim.BREADCRUMBS)),
 
     /** DARE: a seeded random drop ({@link DareDrop}). */
-    DARE(List.of(GtaParameters.DENSITY_SPEC), true, List.of(DareDrop.OPTION_SPEC), Set.of(Capability.RANDOMIZED),
+    DARE(List.of(MergeParameters.DENSITY_SPEC), true, List.of(DareDrop.OPTION_SPEC), Set.of(Capability.RANDOMIZED),
             (methodId, global) -> DareDrop.from(global), global -> null),
 
     /** DELLA's MAGPRUNE: a random drop with magnitude-ranked keep probabilities ({@link DellaPrune}). */
-    DELLA(List.of(GtaParameters.DENSITY_SPEC, GtaParameters.EPSILON_SPEC), true, List.of(),
+    DELLA(List.of(MergeParameters.DENSITY_SPEC, MergeParameters.EPSILON_SPEC), true, List.of(),
             Set.of(Capability.RANDOMIZED), (methodId, global) -> new DellaPrune(methodId), global -> null);
 
     /** Per-model parameters after {@code weight}, in the order the schema lists them. */

@@ -14,10 +14,7 @@ import org.pf4j.Extension;
 @Extension
 public class TaskArithmeticMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "task_arithmetic";
-
     public TaskArithmeticMergeFactory() {
-        super(ID, "Task arithmetic: base plus the weighted sum of the task vectors (model - base).",
-                Sparsification.NONE, Combination.WEIGHTED_SUM, false);
+        super(GtaMethod.TASK_ARITHMETIC);
     }
 }

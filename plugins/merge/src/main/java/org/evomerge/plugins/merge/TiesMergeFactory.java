@@ -20,10 +20,7 @@ import org.pf4j.Extension;
 @Extension
 public class TiesMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "ties";
-
     public TiesMergeFactory() {
-        super(ID, "TIES: magnitude-trimmed task vectors, sign election, mean of the agreeing deltas.",
-                Sparsification.MAGNITUDE, Combination.SIGN_ELECTION, true);
+        super(GtaMethod.TIES);
     }
 }

@@ -69,11 +69,6 @@ final class DifferentialEvolution extends PopulationSearch {
     }
 
     @Override
-    boolean hasPopulation() {
-        return population != null;
-    }
-
-    @Override
     List<Genome> nextGeneration() {
         List<Genome> trials = new ArrayList<>(population.size());
         for (int i = 0; i < population.size(); i++) {

@@ -81,11 +81,6 @@ final class GeneticAlgorithm extends PopulationSearch {
     }
 
     @Override
-    boolean hasPopulation() {
-        return population != null;
-    }
-
-    @Override
     List<Genome> nextGeneration() {
         RandomSource generationRandom = random.fork(generation);
         carried = eliteIndices();

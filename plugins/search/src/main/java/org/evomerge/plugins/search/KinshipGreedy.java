@@ -64,11 +64,6 @@ final class KinshipGreedy extends PopulationSearch {
     }
 
     @Override
-    boolean hasPopulation() {
-        return pool != null;
-    }
-
-    @Override
     List<Genome> nextGeneration() {
         List<int[]> pairs = new ArrayList<>();
         if (generation == 0) {

@@ -17,6 +17,7 @@ abstract class PopulationSearch implements SearchStrategy {
 
     private final List<Genome> initial;
     private List<Genome> pending;
+    private boolean initialTold;
 
     PopulationSearch(List<Genome> initial) {
         this.initial = List.copyOf(initial);
@@ -30,7 +31,7 @@ abstract class PopulationSearch implements SearchStrategy {
         if (isFinished()) {
             return List.of();
         }
-        if (!hasPopulation()) {
+        if (!initialTold) {
             pending = initial;
             return pending;
         }
@@ -47,6 +48,7 @@ abstract class PopulationSearch implements SearchStrategy {
         Batches.checkTold(pending, results);
         pending = null;
         accept(results);
+        initialTold = true;
     }
 
     /** The first population, as asked first. */
@@ -59,12 +61,9 @@ abstract class PopulationSearch implements SearchStrategy {
         return pending != null;
     }
 
-    /** Whether the initial population has been told: from then on, batches are generations. */
-    abstract boolean hasPopulation();
-
     /** The next generation's genomes; empty when there is nothing new to ask (the strategy then finishes). */
     abstract List<Genome> nextGeneration();
 
-    /** Takes the results of the batch just asked (the initial population while {@link #hasPopulation()} is false). */
+    /** Takes the results of the batch just asked: the initial population first, then each generation. */
     abstract void accept(List<ScoredGenome> results);
 }
