@@ -39,7 +39,8 @@ public class ModelStockMergeFactory extends DescribedMergeMethodFactory {
     static final double DEGENERATE_DENOMINATOR = 1e-8;
 
     public ModelStockMergeFactory() {
-        super(ID, "Model Stock: move from the base towards the models' average by a factor set by their offsets' angle.",
+        super(ID,
+                "Model Stock: move from the base towards the models' average by a factor set by their offsets' angle.",
                 ParameterSchema.of(ParameterSpec.bool("filter_wise", false,
                         "compute the angle and factor per row (slice along the last dimension) instead of per tensor")
                         .withScope(ParameterScope.PER_TENSOR)),

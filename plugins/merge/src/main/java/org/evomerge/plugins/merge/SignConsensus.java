@@ -50,6 +50,7 @@ record SignConsensus(Election election, DisjointMean mean) {
     static SignConsensus from(Parameters global) {
         return new SignConsensus(
                 Election.valueOf(MergeParameters.choice(global, SIGN_ELECTION, "sum").toUpperCase(Locale.ROOT)),
-                DisjointMean.valueOf(MergeParameters.choice(global, DISJOINT_MEAN, "weighted").toUpperCase(Locale.ROOT)));
+                DisjointMean.valueOf(
+                        MergeParameters.choice(global, DISJOINT_MEAN, "weighted").toUpperCase(Locale.ROOT)));
     }
 }

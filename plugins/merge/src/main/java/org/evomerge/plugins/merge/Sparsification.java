@@ -23,9 +23,9 @@ enum Sparsification {
             global -> ModelWideTrim.from(global, ModelWideTrim.TIES)),
 
     /** Model Breadcrumbs: without the largest outliers and the smallest values ({@link BreadcrumbsTrim}). */
-    BREADCRUMBS(List.of(MergeParameters.DENSITY_SPEC, MergeParameters.GAMMA_SPEC), false, List.of(ModelWideTrim.SCOPE_SPEC),
-            Set.of(Capability.MODEL_WIDE_PASS), (methodId, global) -> new BreadcrumbsTrim(),
-            global -> ModelWideTrim.from(global, ModelWideTrim.BREADCRUMBS)),
+    BREADCRUMBS(List.of(MergeParameters.DENSITY_SPEC, MergeParameters.GAMMA_SPEC), false,
+            List.of(ModelWideTrim.SCOPE_SPEC), Set.of(Capability.MODEL_WIDE_PASS),
+            (methodId, global) -> new BreadcrumbsTrim(), global -> ModelWideTrim.from(global, ModelWideTrim.BREADCRUMBS)),
 
     /** DARE: a seeded random drop ({@link DareDrop}). */
     DARE(List.of(MergeParameters.DENSITY_SPEC), true, List.of(DareDrop.OPTION_SPEC), Set.of(Capability.RANDOMIZED),

@@ -27,7 +27,8 @@ public class GaussianMutationFactory extends DescribedMutationFactory {
     public GaussianMutationFactory() {
         super("gaussian", "Gaussian steps on recipe parameters, scaled to each bound, clipped or reflected.",
                 ParameterSchema.of(
-                        ParameterSpec.number("sigma", 0.1, 0.0, 10.0, "standard deviation as a fraction of each box side"),
+                        ParameterSpec.number("sigma", 0.1, 0.0, 10.0,
+                                "standard deviation as a fraction of each box side"),
                         ParameterSpec.number("probability", 0.0, 0.0, 1.0, "chance each gene changes; 0: 1/n"),
                         ParameterSpec.choice("boundary", "reflect", List.of("reflect", "clip"),
                                 "how values leaving the bounds are brought back")),

@@ -23,7 +23,8 @@ public class CmaEsFactory extends DescribedSearchStrategyFactory {
     public CmaEsFactory() {
         super(ID, "CMA-ES (Hansen's defaults) with IPOP restarts, in the box normalised to [0,1]^n.",
                 ParameterSchema.of(
-                        ParameterSpec.number("sigma", 1.0 / 6, 1e-6, 1.0, "initial step size, as a fraction of each box side"),
+                        ParameterSpec.number("sigma", 1.0 / 6, 1e-6, 1.0,
+                                "initial step size, as a fraction of each box side"),
                         ParameterSpec.integer("population_size", 0, 0L, 100_000L,
                                 "lambda of the first run; 0: 4 + floor(3 ln n)"),
                         ParameterSpec.integer("restarts", 9, 0L, 1000L, "IPOP restarts after a stopping criterion"),

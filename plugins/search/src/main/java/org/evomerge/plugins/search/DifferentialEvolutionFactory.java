@@ -28,7 +28,8 @@ public class DifferentialEvolutionFactory extends DescribedSearchStrategyFactory
     static final String ID = "differential-evolution";
 
     public DifferentialEvolutionFactory() {
-        super(ID, "Differential evolution: classic rand/1/bin or Evolver's x + F(ref - x), on parameters or whole models.",
+        super(ID,
+                "Differential evolution: classic rand/1/bin or Evolver's x + F(ref - x), on parameters or whole models.",
                 ParameterSchema.of(
                         ParameterSpec.choice("variant", "rand-1-bin", List.of("rand-1-bin", "evolver"),
                                 "rand-1-bin: Storn-Price; evolver: Evolver's reference-directed step"),
@@ -38,7 +39,8 @@ public class DifferentialEvolutionFactory extends DescribedSearchStrategyFactory
                                 "parameter genomes: members; 0: 10 per dimension (at least 4); models: the seeds"),
                         SearchParameters.MAX_GENERATIONS,
                         ParameterSpec.integer("evolver_generations", 15, 1L, 100_000L,
-                                "G in Evolver's reference probability 0.5/(G - t) + 0.5; the evolver variant stops after G"),
+                                "G in Evolver's reference probability 0.5/(G - t) + 0.5;"
+                                        + " the evolver variant stops after G"),
                         ParameterSpec.number("tol_fun", 1e-12, 0.0, null,
                                 "rand-1-bin finishes when the population's fitness range is this small")),
                 Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES, Capability.MODEL_GENOMES));

@@ -31,7 +31,8 @@ public class GeneticAlgorithmFactory extends DescribedSearchStrategyFactory {
                 ParameterSchema.of(
                         ParameterSpec.integer("population_size", 20, 2L, 100_000L,
                                 "members per generation (parameter genomes: seeds, then uniform points)"),
-                        ParameterSpec.integer("elites", 2, 0L, 100_000L, "fittest members kept unchanged each generation"),
+                        ParameterSpec.integer("elites", 2, 0L, 100_000L,
+                                "fittest members kept unchanged each generation"),
                         ParameterSpec.number("crossover_rate", 0.9, 0.0, 1.0, "probability a parent pair is crossed"),
                         ParameterSpec.number("mutation_rate", 0.5, 0.0, 1.0,
                                 "probability a crossed child is mutated (clones are always mutated)"),

@@ -39,7 +39,8 @@ public class KinshipGreedyFactory extends DescribedSearchStrategyFactory {
                         ParameterSpec.integer("top_k", 3, 2L, 1000L, "size of the top set S merged pairwise"),
                         ParameterSpec.bool("exploration", true, "also merge the best with its lowest-kinship partner"),
                         ParameterSpec.choice("exploration_from", "pool", List.of("pool", "top-k"),
-                                "where the exploration partner comes from: the pool outside S, or S itself (the paper)"),
+                                "where the exploration partner comes from: the pool outside S,"
+                                        + " or S itself (the paper)"),
                         ParameterSpec.number("kinship_stop", 0.9, -1.0, 1.0,
                                 "finish when the mean kinship of S exceeds this; 1 disables"),
                         ParameterSpec.integer("initial_pool", 8, 2L, 100_000L,

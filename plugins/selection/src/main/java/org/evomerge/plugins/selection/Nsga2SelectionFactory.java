@@ -27,7 +27,8 @@ import org.pf4j.Extension;
 public class Nsga2SelectionFactory extends DescribedSelectionSchemeFactory {
 
     public Nsga2SelectionFactory() {
-        super("nsga2", "NSGA-II: non-dominated sorting and crowding distance (crowded tournament, or survival of the best).",
+        super("nsga2",
+                "NSGA-II: non-dominated sorting and crowding distance (crowded tournament, or survival of the best).",
                 ParameterSchema.of(
                         ParameterSpec.choice("mode", "tournament", List.of("tournament", "survival"),
                                 "tournament: parents, with replacement; survival: the best count, no repeats"),

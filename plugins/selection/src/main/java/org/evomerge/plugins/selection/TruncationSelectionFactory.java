@@ -18,7 +18,8 @@ public class TruncationSelectionFactory extends DescribedSelectionSchemeFactory 
 
     public TruncationSelectionFactory() {
         super("truncation", "Uniform picks among the top fraction of the population.",
-                ParameterSchema.of(ParameterSpec.number("fraction", 0.5, 1e-9, 1.0, "share of the population that may breed")),
+                ParameterSchema.of(ParameterSpec.number("fraction", 0.5, 1e-9, 1.0,
+                        "share of the population that may breed")),
                 Set.of(Capability.RANDOMIZED));
     }
 
