@@ -66,9 +66,6 @@ public class ArceeFusionMergeFactory extends DescribedMergeMethodFactory {
 
     private static void merge(MergeInput input, float[][] models, float[] a, int sampleSize, float[] out) {
         InputArity.requireBase(input, ID);
-        if (InputArity.copyIfBaseOnly(input, a, out)) {
-            return;
-        }
         InputArity.requireModels(input, ID, 1, "a base model and exactly one other model");
         float[] b = models[0];
         int n = a.length;

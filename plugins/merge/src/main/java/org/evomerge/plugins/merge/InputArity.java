@@ -61,18 +61,6 @@ final class InputArity {
         return input.models().isEmpty() && input.base().isPresent();
     }
 
-    /**
-     * Whether no other model than the base has this tensor, as {@link #baseOnly}; then {@code out} has been made a copy
-     * of {@code base}, which is what mergekit returns, and the method has nothing more to do.
-     */
-    static boolean copyIfBaseOnly(MergeInput input, float[] base, float[] out) {
-        if (!baseOnly(input)) {
-            return false;
-        }
-        System.arraycopy(base, 0, out, 0, out.length);
-        return true;
-    }
-
     private static String describe(MergeInput input) {
         int models = input.models().size();
         return models + (models == 1 ? " model" : " models") + (input.base().isPresent() ? " and a base model" : "")

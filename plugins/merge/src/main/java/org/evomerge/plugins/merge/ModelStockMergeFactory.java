@@ -55,9 +55,6 @@ public class ModelStockMergeFactory extends DescribedMergeMethodFactory {
     private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
                               float[] out) {
         InputArity.requireBase(input, ID);
-        if (InputArity.copyIfBaseOnly(input, base, out)) {
-            return;
-        }
         int count = InputArity.requireAtLeast(input, ID, 2, "a base model and at least two other models").size();
         int n = out.length;
         long[] dims = input.shape().dims();

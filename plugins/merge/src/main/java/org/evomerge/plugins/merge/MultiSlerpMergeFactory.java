@@ -60,9 +60,6 @@ public class MultiSlerpMergeFactory extends DescribedMergeMethodFactory {
 
     private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
                               float[] out) {
-        if (InputArity.copyIfBaseOnly(input, base, out)) {
-            return;
-        }
         List<InputModel> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
         if (models.size() == 1) {
             System.arraycopy(x[0], 0, out, 0, out.length);

@@ -56,9 +56,6 @@ public class SceMergeFactory extends DescribedMergeMethodFactory {
     private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
                               float[] out) {
         InputArity.requireBase(input, ID);
-        if (InputArity.copyIfBaseOnly(input, base, out)) {
-            return;
-        }
         int count = x.length;
         int n = out.length;
         boolean[] selected = select(x, base, input.parameters().number("select_topk"));
