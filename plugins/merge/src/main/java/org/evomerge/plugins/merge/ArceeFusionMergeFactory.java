@@ -6,11 +6,8 @@ import java.util.function.IntToDoubleFunction;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
@@ -44,7 +41,7 @@ import org.pf4j.Extension;
  * ({@link Capability#EXACTLY_TWO_MODELS}, counting the base). A tensor only the base has is returned unchanged.
  */
 @Extension
-public class ArceeFusionMergeFactory implements MergeMethodFactory {
+public class ArceeFusionMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "arcee_fusion";
     /** Added to both softmax distributions before the KL divergence. */
@@ -52,17 +49,12 @@ public class ArceeFusionMergeFactory implements MergeMethodFactory {
     /** mergekit's sample size for the quantiles. */
     static final int DEFAULT_SAMPLE_SIZE = 1_000_000;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "Arcee fusion: take the other model's changes where |Δ|·KL exceeds median + 1.5·IQR.",
-            ParameterSchema.of(ParameterSpec.integer("sample_size", DEFAULT_SAMPLE_SIZE, 1L,
-                    (long) Integer.MAX_VALUE - 8,
-                    "importance values sampled (seeded) to estimate the quantiles; larger tensors are sampled")),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS, Capability.RANDOMIZED));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public ArceeFusionMergeFactory() {
+        super(ID, "Arcee fusion: take the other model's changes where |Δ|·KL exceeds median + 1.5·IQR.",
+                ParameterSchema.of(ParameterSpec.integer("sample_size", DEFAULT_SAMPLE_SIZE, 1L,
+                        (long) Integer.MAX_VALUE - 8,
+                        "importance values sampled (seeded) to estimate the quantiles; larger tensors are sampled")),
+                Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS, Capability.RANDOMIZED));
     }
 
     @Override
@@ -74,10 +66,6 @@ public class ArceeFusionMergeFactory implements MergeMethodFactory {
 
     private static void merge(MergeInput input, float[][] models, float[] a, int sampleSize, float[] out) {
         InputArity.requireBase(input, ID);
-        if (InputArity.baseOnly(input)) {
-            System.arraycopy(a, 0, out, 0, out.length);
-            return;
-        }
         InputArity.requireModels(input, ID, 1, "a base model and exactly one other model");
         float[] b = models[0];
         int n = a.length;

@@ -39,7 +39,7 @@ record DareDrop(Rescale mode) implements Sparsifier.InBlocks {
 
     /** The sparsifier configured by a method's global parameters. */
     static DareDrop from(Parameters global) {
-        return new DareDrop(Rescale.valueOf(GtaParameters.choice(global, OPTION, "l1").toUpperCase(Locale.ROOT)));
+        return new DareDrop(Rescale.valueOf(MergeParameters.choice(global, OPTION, "l1").toUpperCase(Locale.ROOT)));
     }
 
     /**
@@ -56,7 +56,7 @@ record DareDrop(Rescale mode) implements Sparsifier.InBlocks {
         double[] densities = new double[models];
         double[] scales = new double[models];
         for (int m = 0; m < models; m++) {
-            densities[m] = GtaParameters.number(input.models().get(m).parameters(), GtaParameters.DENSITY, 1.0);
+            densities[m] = MergeParameters.number(input.models().get(m).parameters(), MergeParameters.DENSITY, 1.0);
             scales[m] = 1.0;
         }
         BlockTrim trim = new BlockTrim() {

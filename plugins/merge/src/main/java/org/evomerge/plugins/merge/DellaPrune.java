@@ -37,7 +37,7 @@ final class DellaPrune implements Sparsifier.Whole {
     public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,
                                 int stream, Scratch scratch) {
         RandomSource random = tensorRandom.fork(stream);
-        double density = GtaParameters.number(modelParameters, GtaParameters.DENSITY, 1.0);
+        double density = MergeParameters.number(modelParameters, MergeParameters.DENSITY, 1.0);
         if (density >= 1) {
             return SparseDelta.all();
         }
@@ -45,7 +45,7 @@ final class DellaPrune implements Sparsifier.Whole {
         if (density <= 0 || n == 0) {
             return SparseDelta.none(n);
         }
-        double epsilon = GtaParameters.number(modelParameters, GtaParameters.EPSILON, 0.15);
+        double epsilon = MergeParameters.number(modelParameters, MergeParameters.EPSILON, 0.15);
         if (density - epsilon <= 0 || density + epsilon >= 1) {
             throw EvomergeException.configuration(methodId + ": tensor '" + delta.tensorName() + "', model '"
                     + delta.modelName() + "': epsilon " + epsilon + " with density " + density

@@ -77,8 +77,8 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
         this.modelWide = modelWide;
         this.compute = taskVectors(descriptor.id(), context);
         this.methodId = descriptor.id();
-        this.defaultNormalize = defaultFlag(descriptor, GtaParameters.NORMALIZE);
-        this.defaultRescale = defaultFlag(descriptor, GtaParameters.RESCALE);
+        this.defaultNormalize = defaultFlag(descriptor, MergeParameters.NORMALIZE);
+        this.defaultRescale = defaultFlag(descriptor, MergeParameters.RESCALE);
         this.sparsifier = sparsifier;
         this.consensus = consensus;
     }
@@ -124,12 +124,12 @@ final class GeneralizedTaskArithmetic implements MergeMethod {
             return;
         }
         Parameters tensorParameters = input.parameters();
-        boolean normalize = GtaParameters.bool(tensorParameters, GtaParameters.NORMALIZE, defaultNormalize);
-        boolean rescale = GtaParameters.bool(tensorParameters, GtaParameters.RESCALE, defaultRescale);
-        double lambda = GtaParameters.number(tensorParameters, GtaParameters.LAMBDA, 1.0);
+        boolean normalize = MergeParameters.bool(tensorParameters, MergeParameters.NORMALIZE, defaultNormalize);
+        boolean rescale = MergeParameters.bool(tensorParameters, MergeParameters.RESCALE, defaultRescale);
+        double lambda = MergeParameters.number(tensorParameters, MergeParameters.LAMBDA, 1.0);
         double[] weights = new double[count];
         for (int m = 0; m < count; m++) {
-            weights[m] = GtaParameters.weight(methodId, input.tensorName(), models.get(m).model(),
+            weights[m] = MergeParameters.weight(methodId, input.tensorName(), models.get(m).model(),
                     models.get(m).parameters());
         }
         if (needsWholeTensor(input)) {

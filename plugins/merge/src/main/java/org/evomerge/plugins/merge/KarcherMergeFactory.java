@@ -7,11 +7,8 @@ import java.util.Set;
 import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -40,24 +37,19 @@ import org.pf4j.Extension;
  * last. A single input is returned unchanged.
  */
 @Extension
-public class KarcherMergeFactory implements MergeMethodFactory {
+public class KarcherMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "karcher";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "Riemannian (Karcher) mean of the models' directions, scaled by their mean norm.",
-            ParameterSchema.of(
-                    ParameterSpec.integer("max_iter", 10, 0L, 10_000L, "maximum number of iterations")
-                            .withScope(ParameterScope.PER_TENSOR),
-                    ParameterSpec.number("tol", 1e-5, 0.0, null,
-                            "convergence tolerance; also the norm below which a tensor is left out")
-                            .withScope(ParameterScope.PER_TENSOR)),
-            Set.of(Capability.ACCEPTS_BASE_MODEL));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public KarcherMergeFactory() {
+        super(ID, "Riemannian (Karcher) mean of the models' directions, scaled by their mean norm.",
+                ParameterSchema.of(
+                        ParameterSpec.integer("max_iter", 10, 0L, 10_000L, "maximum number of iterations")
+                                .withScope(ParameterScope.PER_TENSOR),
+                        ParameterSpec.number("tol", 1e-5, 0.0, null,
+                                "convergence tolerance; also the norm below which a tensor is left out")
+                                .withScope(ParameterScope.PER_TENSOR)),
+                Set.of(Capability.ACCEPTS_BASE_MODEL));
     }
 
     @Override

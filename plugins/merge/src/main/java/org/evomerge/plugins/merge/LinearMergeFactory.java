@@ -4,12 +4,9 @@ import java.util.List;
 import java.util.Set;
 import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.context.RunContext;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
@@ -30,24 +27,19 @@ import org.pf4j.Extension;
  * the models with a weight. At least one model is required; one model with {@code normalize} returns it.
  */
 @Extension
-public class LinearMergeFactory implements MergeMethodFactory {
+public class LinearMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "linear";
     /** Below this |Σw| the normalising divisor is 1. */
     static final double ZERO_WEIGHT_SUM = 1e-8;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD, "Weighted average of the models (model soups), normalised by the weight sum.",
-            ParameterSchema.of(
-                    ParameterSpec.number("weight", 1.0, null, null, "the model's weight")
-                            .withScope(ParameterScope.PER_MODEL).asRequired(),
-                    ParameterSpec.bool("normalize", true, "divide by the sum of the weights (by 1 if it is 0)")
-                            .withScope(ParameterScope.PER_TENSOR)),
-            Set.of());
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public LinearMergeFactory() {
+        super(ID, "Weighted average of the models (model soups), normalised by the weight sum.",
+                ParameterSchema.of(
+                        MergeParameters.MEAN_WEIGHT_SPEC,
+                        ParameterSpec.bool("normalize", true, "divide by the sum of the weights (by 1 if it is 0)")
+                                .withScope(ParameterScope.PER_TENSOR)),
+                Set.of());
     }
 
     @Override
@@ -66,7 +58,7 @@ public class LinearMergeFactory implements MergeMethodFactory {
         }
 
         private static float[] weights(String tensorName, List<InputModel> models) {
-            double[] weights = PerModelValues.numbers(tensorName, models, "weight", ID);
+            double[] weights = PerModelValues.numbers(tensorName, models, MergeParameters.WEIGHT, ID);
             float[] w = new float[weights.length];
             for (int m = 0; m < w.length; m++) {
                 w[m] = (float) weights[m];

@@ -36,7 +36,7 @@ final class MagnitudeTrim implements Sparsifier.InBlocks {
         boolean[] all = new boolean[models];
         int[] positions = new int[models];
         for (int m = 0; m < models; m++) {
-            double density = GtaParameters.number(input.models().get(m).parameters(), GtaParameters.DENSITY, 1.0);
+            double density = MergeParameters.number(input.models().get(m).parameters(), MergeParameters.DENSITY, 1.0);
             all[m] = density >= 1;
             positions[m] = all[m] ? (int) n : Math.max(0, (int) (density * n)); // k <= 0: nothing is kept
         }

@@ -4,11 +4,8 @@ import java.util.Arrays;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
@@ -33,7 +30,7 @@ import org.pf4j.Extension;
  * mergekit does. With two models the result does not depend on their order.
  */
 @Extension
-public class ModelStockMergeFactory implements MergeMethodFactory {
+public class ModelStockMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "model_stock";
     /** Smallest product of offset norms in the cosine. */
@@ -41,17 +38,13 @@ public class ModelStockMergeFactory implements MergeMethodFactory {
     /** Below this |1 + (N−1)·cos θ| the interpolation factor is 0. */
     static final double DEGENERATE_DENOMINATOR = 1e-8;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "Model Stock: move from the base towards the models' average by a factor set by their offsets' angle.",
-            ParameterSchema.of(ParameterSpec.bool("filter_wise", false,
-                    "compute the angle and factor per row (slice along the last dimension) instead of per tensor")
-                    .withScope(ParameterScope.PER_TENSOR)),
-            Set.of(Capability.REQUIRES_BASE_MODEL));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public ModelStockMergeFactory() {
+        super(ID,
+                "Model Stock: move from the base towards the models' average by a factor set by their offsets' angle.",
+                ParameterSchema.of(ParameterSpec.bool("filter_wise", false,
+                        "compute the angle and factor per row (slice along the last dimension) instead of per tensor")
+                        .withScope(ParameterScope.PER_TENSOR)),
+                Set.of(Capability.REQUIRES_BASE_MODEL));
     }
 
     @Override
@@ -62,10 +55,6 @@ public class ModelStockMergeFactory implements MergeMethodFactory {
     private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
                               float[] out) {
         InputArity.requireBase(input, ID);
-        if (InputArity.baseOnly(input)) {
-            System.arraycopy(base, 0, out, 0, out.length);
-            return;
-        }
         int count = InputArity.requireAtLeast(input, ID, 2, "a base model and at least two other models").size();
         int n = out.length;
         long[] dims = input.shape().dims();

@@ -4,12 +4,9 @@ import java.util.List;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
@@ -39,27 +36,21 @@ import org.pf4j.Extension;
  * configuration error naming the tensor, as mergekit does. One model alone is returned unchanged.
  */
 @Extension
-public class MultiSlerpMergeFactory implements MergeMethodFactory {
+public class MultiSlerpMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "multislerp";
     /** Below this |Σw| the weights are not divided by their sum. */
     static final double ZERO_WEIGHT_SUM = 1e-8;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "Barycentric SLERP of two or more models on the hypersphere (of task vectors with a base model).",
-            ParameterSchema.of(
-                    ParameterSpec.number("weight", 1.0, null, null, "the model's weight")
-                            .withScope(ParameterScope.PER_MODEL).asRequired(),
-                    ParameterSpec.bool("normalize_weights", true, "divide the weights by their sum")
-                            .withScope(ParameterScope.PER_TENSOR),
-                    ParameterSpec.number("eps", 1e-8, 1e-30, 1.0, "small constant for numerical stability")
-                            .withScope(ParameterScope.PER_TENSOR)),
-            Set.of(Capability.ACCEPTS_BASE_MODEL));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public MultiSlerpMergeFactory() {
+        super(ID, "Barycentric SLERP of two or more models on the hypersphere (of task vectors with a base model).",
+                ParameterSchema.of(
+                        MergeParameters.MEAN_WEIGHT_SPEC,
+                        ParameterSpec.bool("normalize_weights", true, "divide the weights by their sum")
+                                .withScope(ParameterScope.PER_TENSOR),
+                        ParameterSpec.number("eps", 1e-8, 1e-30, 1.0, "small constant for numerical stability")
+                                .withScope(ParameterScope.PER_TENSOR)),
+                Set.of(Capability.ACCEPTS_BASE_MODEL));
     }
 
     @Override
@@ -69,17 +60,13 @@ public class MultiSlerpMergeFactory implements MergeMethodFactory {
 
     private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
                               float[] out) {
-        if (InputArity.baseOnly(input)) {
-            System.arraycopy(base, 0, out, 0, out.length);
-            return;
-        }
         List<InputModel> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
         if (models.size() == 1) {
             System.arraycopy(x[0], 0, out, 0, out.length);
             return;
         }
         double eps = input.parameters().number("eps");
-        double[] w = PerModelValues.numbers(input.tensorName(), models, "weight", ID);
+        double[] w = PerModelValues.numbers(input.tensorName(), models, MergeParameters.WEIGHT, ID);
         if (input.parameters().bool("normalize_weights")) {
             double sum = 0;
             for (double v : w) {

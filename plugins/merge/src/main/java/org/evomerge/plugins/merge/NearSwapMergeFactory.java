@@ -3,11 +3,8 @@ package org.evomerge.plugins.merge;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
@@ -28,22 +25,18 @@ import org.pf4j.Extension;
  * required) must be ≥ 0 (a negative t would act as 0).
  */
 @Extension
-public class NearSwapMergeFactory implements MergeMethodFactory {
+public class NearSwapMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "nearswap";
     /** Smallest |a − b| in the weight's divisor. */
     static final double MIN_DIFFERENCE = 1e-6;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD, "Swap in the other model's values where they are within t of the base's.",
-            ParameterSchema.of(ParameterSpec.number("t", 0.0001, 0.0, null,
-                    "similarity threshold: elements closer than t are swapped to the other model")
-                    .withScope(ParameterScope.PER_TENSOR).asRequired()),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public NearSwapMergeFactory() {
+        super(ID, "Swap in the other model's values where they are within t of the base's.",
+                ParameterSchema.of(ParameterSpec.number("t", 0.0001, 0.0, null,
+                        "similarity threshold: elements closer than t are swapped to the other model")
+                        .withScope(ParameterScope.PER_TENSOR).asRequired()),
+                Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
     }
 
     @Override

@@ -4,12 +4,9 @@ import java.util.List;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
@@ -31,28 +28,22 @@ import org.pf4j.Extension;
  * unchanged; any other count than two models is a configuration error naming the tensor.
  */
 @Extension
-public class NuSlerpMergeFactory implements MergeMethodFactory {
+public class NuSlerpMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "nuslerp";
     /** Below this |w1 + w2| the interpolation factor is 0.5. */
     static final double ZERO_WEIGHT_SUM = 1e-6;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "SLERP of two models weighted by their weights, optionally of their task vectors from a base model.",
-            ParameterSchema.of(
-                    ParameterSpec.number("weight", 1.0, null, null, "the model's weight; t = w2 / (w1 + w2)")
-                            .withScope(ParameterScope.PER_MODEL).asRequired(),
-                    ParameterSpec.bool("nuslerp_flatten", true, "interpolate each tensor as one flat vector")
-                            .withScope(ParameterScope.PER_TENSOR),
-                    ParameterSpec.bool("nuslerp_row_wise", false,
-                            "without flattening: interpolate slices along the first dimension instead of the last")
-                            .withScope(ParameterScope.PER_TENSOR)),
-            Set.of(Capability.ACCEPTS_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public NuSlerpMergeFactory() {
+        super(ID, "SLERP of two models weighted by their weights, optionally of their task vectors from a base model.",
+                ParameterSchema.of(
+                        MergeParameters.weight("the model's weight; t = w2 / (w1 + w2)"),
+                        ParameterSpec.bool("nuslerp_flatten", true, "interpolate each tensor as one flat vector")
+                                .withScope(ParameterScope.PER_TENSOR),
+                        ParameterSpec.bool("nuslerp_row_wise", false,
+                                "without flattening: interpolate slices along the first dimension instead of the last")
+                                .withScope(ParameterScope.PER_TENSOR)),
+                Set.of(Capability.ACCEPTS_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
     }
 
     @Override
@@ -68,7 +59,7 @@ public class NuSlerpMergeFactory implements MergeMethodFactory {
         }
         List<InputModel> models = InputArity.requireModels(input, ID, 2,
                 "exactly two models (plus an optional, distinct base model)");
-        double[] w = PerModelValues.numbers(input.tensorName(), models, "weight", ID);
+        double[] w = PerModelValues.numbers(input.tensorName(), models, MergeParameters.WEIGHT, ID);
         double sum = w[0] + w[1];
         double t = Math.abs(sum) < ZERO_WEIGHT_SUM ? 0.5 : w[1] / sum;
         Parameters p = input.parameters();

@@ -3,12 +3,9 @@ package org.evomerge.plugins.merge;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
@@ -27,19 +24,15 @@ import org.pf4j.Extension;
  * count is a configuration error naming the tensor.
  */
 @Extension
-public class PassthroughMergeFactory implements MergeMethodFactory {
+public class PassthroughMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "passthrough";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD, "Copy one model's tensor, optionally scaled (layer stacking with slices).",
-            ParameterSchema.of(ParameterSpec.number("scale", 1.0, null, null, "multiplier of the tensor")
-                    .withScope(ParameterScope.PER_MODEL)),
-            Set.of(Capability.LAYER_STACKING));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public PassthroughMergeFactory() {
+        super(ID, "Copy one model's tensor, optionally scaled (layer stacking with slices).",
+                ParameterSchema.of(ParameterSpec.number("scale", 1.0, null, null, "multiplier of the tensor")
+                        .withScope(ParameterScope.PER_MODEL)),
+                Set.of(Capability.LAYER_STACKING));
     }
 
     @Override

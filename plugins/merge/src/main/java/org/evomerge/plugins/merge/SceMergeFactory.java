@@ -4,11 +4,8 @@ import java.util.Arrays;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
@@ -33,7 +30,7 @@ import org.pf4j.Extension;
  * validate; it only saves memory in mergekit and has no effect here. A tensor only the base has is returned unchanged.
  */
 @Extension
-public class SceMergeFactory implements MergeMethodFactory {
+public class SceMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "sce";
     /** Below this total the model weights are uniform. */
@@ -41,19 +38,14 @@ public class SceMergeFactory implements MergeMethodFactory {
     /** Smallest divisor of the erased weighted sum. */
     static final double MIN_DIVISOR = 1e-6;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "SCE: keep high-variance positions, weight task vectors by their energy, erase minority signs.",
-            ParameterSchema.of(
-                    ParameterSpec.number("select_topk", 1.0, 0.0, 1.0,
-                            "fraction of the positions with non-zero variance across models to keep")
-                            .withScope(ParameterScope.PER_TENSOR),
-                    ParameterSpec.bool("int8_mask", false, "accepted for mergekit recipes; no effect in evomerge")),
-            Set.of(Capability.REQUIRES_BASE_MODEL));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public SceMergeFactory() {
+        super(ID, "SCE: keep high-variance positions, weight task vectors by their energy, erase minority signs.",
+                ParameterSchema.of(
+                        ParameterSpec.number("select_topk", 1.0, 0.0, 1.0,
+                                "fraction of the positions with non-zero variance across models to keep")
+                                .withScope(ParameterScope.PER_TENSOR),
+                        ParameterSpec.bool("int8_mask", false, "accepted for mergekit recipes; no effect in evomerge")),
+                Set.of(Capability.REQUIRES_BASE_MODEL));
     }
 
     @Override
@@ -64,10 +56,6 @@ public class SceMergeFactory implements MergeMethodFactory {
     private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
                               float[] out) {
         InputArity.requireBase(input, ID);
-        if (InputArity.baseOnly(input)) {
-            System.arraycopy(base, 0, out, 0, out.length);
-            return;
-        }
         int count = x.length;
         int n = out.length;
         boolean[] selected = select(x, base, input.parameters().number("select_topk"));

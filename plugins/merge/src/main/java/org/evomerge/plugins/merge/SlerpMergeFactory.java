@@ -4,11 +4,8 @@ import java.util.Set;
 import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
@@ -32,21 +29,16 @@ import org.pf4j.Extension;
  * extrapolate as mergekit's formula does.
  */
 @Extension
-public class SlerpMergeFactory implements MergeMethodFactory {
+public class SlerpMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "slerp";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "Spherical interpolation from the base model (t = 0) to one other model (t = 1).",
-            ParameterSchema.of(ParameterSpec.number("t", 0.5, null, null,
-                    "interpolation factor: 0 gives the base model, 1 the other model")
-                    .withScope(ParameterScope.PER_TENSOR).asRequired()),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public SlerpMergeFactory() {
+        super(ID, "Spherical interpolation from the base model (t = 0) to one other model (t = 1).",
+                ParameterSchema.of(ParameterSpec.number("t", 0.5, null, null,
+                        "interpolation factor: 0 gives the base model, 1 the other model")
+                        .withScope(ParameterScope.PER_TENSOR).asRequired()),
+                Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
     }
 
     @Override

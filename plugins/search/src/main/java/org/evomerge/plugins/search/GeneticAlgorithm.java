@@ -1,7 +1,6 @@
 package org.evomerge.plugins.search;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -13,7 +12,6 @@ import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.mutation.Mutation;
 import org.evomerge.api.mutation.MutationInput;
 import org.evomerge.api.search.ScoredGenome;
-import org.evomerge.api.search.SearchStrategy;
 import org.evomerge.api.selection.Candidate;
 import org.evomerge.api.selection.Fitness;
 import org.evomerge.api.selection.SelectionScheme;
@@ -31,7 +29,7 @@ import org.evomerge.api.selection.SelectionScheme;
  * <p>Randomness of generation g, child k is {@code random.fork(g).fork(k)}, so children do not depend on each other's
  * draws. Not thread-safe.
  */
-final class GeneticAlgorithm implements SearchStrategy {
+final class GeneticAlgorithm extends PopulationSearch {
 
     enum Crossover { PROBLEM, UNIFORM, ARITHMETIC }
 
@@ -41,7 +39,6 @@ final class GeneticAlgorithm implements SearchStrategy {
 
     private final SearchBox box;
     private final SearchSpace space;
-    private final List<Genome> initial;
     private final int populationSize;
     private final int elites;
     private final double crossoverRate;
@@ -58,7 +55,6 @@ final class GeneticAlgorithm implements SearchStrategy {
     private List<Genome> population;
     private List<Fitness> fitness;
     private List<Integer> carried;
-    private List<Genome> pending;
     private int generation;
 
     GeneticAlgorithm(SearchBox box, SearchSpace space, List<Genome> initial, int populationSize, int elites,
@@ -67,9 +63,9 @@ final class GeneticAlgorithm implements SearchStrategy {
             Optional<BiFunction<List<Genome>, RandomSource, Genome>> problemCrossover,
             Optional<SelectionScheme> selection, int tournamentSize, Optional<Mutation> mutation,
             FallbackMutation fallback, int maxGenerations, RandomSource random) {
+        super(initial);
         this.box = box;
         this.space = space;
-        this.initial = List.copyOf(initial);
         this.populationSize = populationSize;
         this.elites = Math.min(elites, populationSize - 1);
         this.crossoverRate = crossoverRate;
@@ -85,17 +81,7 @@ final class GeneticAlgorithm implements SearchStrategy {
     }
 
     @Override
-    public List<Genome> ask() {
-        if (pending != null) {
-            return pending;
-        }
-        if (isFinished()) {
-            return List.of();
-        }
-        if (population == null) {
-            pending = initial;
-            return pending;
-        }
+    List<Genome> nextGeneration() {
         RandomSource generationRandom = random.fork(generation);
         carried = eliteIndices();
         int children = populationSize - carried.size();
@@ -121,8 +107,7 @@ final class GeneticAlgorithm implements SearchStrategy {
             }
             batch.add(child);
         }
-        pending = Collections.unmodifiableList(batch);
-        return pending;
+        return batch;
     }
 
     private List<Integer> eliteIndices() {
@@ -205,9 +190,7 @@ final class GeneticAlgorithm implements SearchStrategy {
     }
 
     @Override
-    public void tell(List<ScoredGenome> results) {
-        Batches.checkTold(pending, results);
-        pending = null;
+    void accept(List<ScoredGenome> results) {
         if (population == null) {
             population = new ArrayList<>();
             fitness = new ArrayList<>();
@@ -230,6 +213,6 @@ final class GeneticAlgorithm implements SearchStrategy {
 
     @Override
     public boolean isFinished() {
-        return pending == null && maxGenerations > 0 && generation >= maxGenerations;
+        return !awaitingResults() && maxGenerations > 0 && generation >= maxGenerations;
     }
 }

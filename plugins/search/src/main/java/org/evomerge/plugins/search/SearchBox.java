@@ -83,6 +83,18 @@ final class SearchBox {
         return seeds;
     }
 
+    /**
+     * A first population of at least {@code size} points in the box: the seeds in order, then uniform points drawn
+     * from {@code generator}; every seed is kept even when there are more than {@code size}.
+     */
+    List<Genome> initialPopulation(List<double[]> seeds, int size, RandomGenerator generator) {
+        List<Genome> population = new ArrayList<>();
+        for (int i = 0; i < Math.max(size, seeds.size()); i++) {
+            population.add(genome(i < seeds.size() ? seeds.get(i) : uniform(generator)));
+        }
+        return population;
+    }
+
     /** Whether the problem evolves whole models: its seeds are model genomes (then all of them must be). */
     static boolean evolvesModels(SearchProblem problem, String strategy) {
         long models = problem.seeds().stream().filter(g -> g instanceof org.evomerge.api.genome.ModelGenome).count();

@@ -6,12 +6,13 @@ import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 
 /**
- * The parameters the generalized task arithmetic methods share, named and defaulted as mergekit names them
- * (ALGORITHMS.md B.7), with the scope evomerge resolves them at: per model ({@code weight}, {@code density},
- * {@code gamma}, {@code epsilon}), per tensor ({@code normalize}, {@code rescale}, {@code lambda}). mergekit's
- * {@code int8_mask} is a memory optimisation of its mask storage and is not offered.
+ * The parameters several merge methods of this plugin share, each defined once, named and defaulted as mergekit names
+ * them (ALGORITHMS.md B.7), with the scope evomerge resolves them at: per model ({@code weight}, {@code density},
+ * {@code gamma}, {@code epsilon}), per tensor ({@code normalize}, {@code rescale}, {@code lambda}). Most are the
+ * generalized task arithmetic family's; {@code weight} is also the weighted means'. mergekit's {@code int8_mask} is a
+ * memory optimisation of its mask storage and is accepted without effect.
  */
-final class GtaParameters {
+final class MergeParameters {
 
     static final String WEIGHT = "weight";
     static final String DENSITY = "density";
@@ -22,8 +23,10 @@ final class GtaParameters {
     static final String LAMBDA = "lambda";
 
     /** Required; may be negative (task-vector negation) or zero. */
-    static final ParameterSpec WEIGHT_SPEC = ParameterSpec.number(WEIGHT, 1.0, null, null,
-            "multiplier of this model's task vector").withScope(ParameterScope.PER_MODEL).asRequired();
+    static final ParameterSpec WEIGHT_SPEC = weight("multiplier of this model's task vector");
+
+    /** A model's weight in a weighted mean of the models themselves ({@code linear}, {@code multislerp}). */
+    static final ParameterSpec MEAN_WEIGHT_SPEC = weight("the model's weight");
 
     static final ParameterSpec DENSITY_SPEC = ParameterSpec.number(DENSITY, 1.0, 0.0, 1.0,
             "fraction of this model's task vector kept by the sparsifier (1 keeps everything)")
@@ -48,7 +51,15 @@ final class GtaParameters {
     static final ParameterSpec INT8_MASK_SPEC = ParameterSpec.bool("int8_mask", false,
             "accepted for mergekit recipes; no effect (evomerge's masks are bit sets)").withScope(ParameterScope.PER_TENSOR);
 
-    private GtaParameters() {
+    private MergeParameters() {
+    }
+
+    /**
+     * The required per-model {@code weight}, default 1, unbounded; {@code meaning} says what the weight does in the
+     * method.
+     */
+    static ParameterSpec weight(String meaning) {
+        return ParameterSpec.number(WEIGHT, 1.0, null, null, meaning).withScope(ParameterScope.PER_MODEL).asRequired();
     }
 
     static ParameterSpec normalize(boolean byDefault) {
