@@ -65,7 +65,7 @@ public final class MergeBenchmark {
                 generate(format, models.get(m), layers, m);
             }
         }
-        long modelBytes = bytes(models.get(0));
+        long modelBytes = SafetensorsShards.bytes(models.get(0));
         System.out.printf("models: 3 × %.2f GB bf16 in %s; cores %d; java %s%n", modelBytes / 1e9, dir,
                 Runtime.getRuntime().availableProcessors(), Runtime.version());
         for (Path m : models) {
@@ -175,7 +175,7 @@ public final class MergeBenchmark {
         try (Arena arena = Arena.ofConfined()) {
             ByteBuffer buffer = arena.allocate(BUFFER, 4096).asByteBuffer();
             for (Path model : inputs) {
-                for (Path file : shards(model)) {
+                for (Path file : SafetensorsShards.of(model)) {
                     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
                         while (channel.read(buffer.clear()) > 0) {
                             // the bytes are read, as a merge must
@@ -242,19 +242,5 @@ public final class MergeBenchmark {
             }
             writer.commit();
         }
-    }
-
-    private static List<Path> shards(Path model) throws IOException {
-        try (Stream<Path> files = Files.list(model)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().toList();
-        }
-    }
-
-    private static long bytes(Path model) throws IOException {
-        long sum = 0;
-        for (Path p : shards(model)) {
-            sum += Files.size(p);
-        }
-        return sum;
     }
 }

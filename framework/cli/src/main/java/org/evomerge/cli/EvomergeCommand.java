@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "evomerge",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
+        resourceBundle = "org.evomerge.cli.JsonOptionDescriptions",
         description = "Evolutionary model merging: breed new model checkpoints from existing ones.",
         subcommands = {InspectCommand.class, MergeCommand.class, ConvertCommand.class, EvalCommand.class, EvolveCommand.class, KinshipCommand.class,
                 ReportCommand.class, DemoCommand.class, PluginsCommand.class, ConfigCommand.class,

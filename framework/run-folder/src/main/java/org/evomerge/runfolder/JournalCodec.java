@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.selection.Fitness;
@@ -213,35 +214,30 @@ final class JournalCodec {
                 matrix);
     }
 
-    private static String requiredText(JsonNode node, String field) throws LineException {
+    /** The line's {@code field} when {@code accepts} it; otherwise the line is refused as lacking {@code what}. */
+    private static JsonNode required(JsonNode node, String field, Predicate<JsonNode> accepts, String what)
+            throws LineException {
         JsonNode v = node.get(field);
-        if (v == null || !v.isTextual()) {
-            throw new LineException(node.get("type").asText() + " line without a text \"" + field + "\"");
+        if (v == null || !accepts.test(v)) {
+            throw new LineException(node.get("type").asText() + " line without " + what + " \"" + field + "\"");
         }
-        return v.asText();
+        return v;
+    }
+
+    private static String requiredText(JsonNode node, String field) throws LineException {
+        return required(node, field, JsonNode::isTextual, "a text").asText();
     }
 
     private static int requiredInt(JsonNode node, String field) throws LineException {
-        JsonNode v = node.get(field);
-        if (v == null || !v.canConvertToInt()) {
-            throw new LineException(node.get("type").asText() + " line without an integer \"" + field + "\"");
-        }
-        return v.asInt();
+        return required(node, field, JsonNode::canConvertToInt, "an integer").asInt();
     }
 
     private static long requiredLong(JsonNode node, String field) throws LineException {
-        JsonNode v = node.get(field);
-        if (v == null || !v.canConvertToLong()) {
-            throw new LineException(node.get("type").asText() + " line without an integer \"" + field + "\"");
-        }
-        return v.asLong();
+        return required(node, field, JsonNode::canConvertToLong, "an integer").asLong();
     }
 
     private static double requiredDouble(JsonNode node, String field) throws LineException {
-        JsonNode v = node.get(field);
-        if (v == null || !(v.isNumber() || v.isNull())) {
-            throw new LineException(node.get("type").asText() + " line without a number \"" + field + "\"");
-        }
+        JsonNode v = required(node, field, n -> n.isNumber() || n.isNull(), "a number");
         return v.isNull() ? Double.NaN : v.asDouble();
     }
 

@@ -187,14 +187,11 @@ public abstract class ComputeBackendContract {
             for (int i = 0; i < n; i++) {
                 src.setAtIndex(I16, i, bits[i]);
             }
-            float[] expected = new float[n];
-            float[] actual = new float[n];
-            REFERENCE.toFloat(src, DType.BF16, expected, n);
-            codecs().toFloat(src, DType.BF16, actual, n);
-            assertBitsEqual(expected, actual, "BF16 decode n=" + n);
+            Decoded decoded = decodeBoth(src, DType.BF16, n);
+            assertBitsEqual(decoded.reference(), decoded.backend(), "BF16 decode n=" + n);
             for (int i = 0; i < n; i++) {
                 // bf16 is the top half of a float32, so decoding is a shift; sign extension must not leak in.
-                assertEquals((bits[i] & 0xFFFF) << 16, Float.floatToRawIntBits(actual[i]),
+                assertEquals((bits[i] & 0xFFFF) << 16, Float.floatToRawIntBits(decoded.backend()[i]),
                         "BF16 decode of " + hex(bits[i]));
             }
         }
@@ -294,15 +291,8 @@ public abstract class ComputeBackendContract {
                 if (type.isQuantized()) {
                     continue;
                 }
-                MemorySegment src = arena.allocate(type.byteSize(n));
-                for (long b = 0; b < src.byteSize(); b++) {
-                    src.set(ValueLayout.JAVA_BYTE, b, (byte) random.nextInt());
-                }
-                float[] expected = new float[n];
-                float[] actual = new float[n];
-                REFERENCE.toFloat(src, type, expected, n);
-                codecs().toFloat(src, type, actual, n);
-                assertBitsEqualNanAgnostic(expected, actual, type + " decode");
+                Decoded decoded = decodeBoth(randomElements(arena, type, n, random), type, n);
+                assertBitsEqualNanAgnostic(decoded.reference(), decoded.backend(), type + " decode");
             }
         }
     }
@@ -436,15 +426,8 @@ public abstract class ComputeBackendContract {
         try (Arena arena = Arena.ofConfined()) {
             for (DType type : BLOCK_TYPES) {
                 int count = 4 * type.blockSize();
-                MemorySegment src = arena.allocate(type.byteSize(count));
-                for (long b = 0; b < src.byteSize(); b++) {
-                    src.set(ValueLayout.JAVA_BYTE, b, (byte) random.nextInt());
-                }
-                float[] expected = new float[count];
-                float[] actual = new float[count];
-                REFERENCE.toFloat(src, type, expected, count);
-                codecs().toFloat(src, type, actual, count);
-                assertBitsEqual(expected, actual, type + " decode");
+                Decoded decoded = decodeBoth(randomElements(arena, type, count, random), type, count);
+                assertBitsEqual(decoded.reference(), decoded.backend(), type + " decode");
             }
         }
     }
@@ -1373,6 +1356,27 @@ public abstract class ComputeBackendContract {
      * Identical bits, except that two NaNs count as equal: NaNs made by arithmetic (∞−∞, 0·∞) or propagated
      * through it have payloads Java leaves to the hardware, and the scalar and SIMD instructions may differ.
      */
+    /** {@code count} elements of {@code type} made of random bytes: bit patterns no encoder would write included. */
+    private static MemorySegment randomElements(Arena arena, DType type, int count, SplittableRandom random) {
+        MemorySegment src = arena.allocate(type.byteSize(count));
+        for (long b = 0; b < src.byteSize(); b++) {
+            src.set(ValueLayout.JAVA_BYTE, b, (byte) random.nextInt());
+        }
+        return src;
+    }
+
+    /** The same elements decoded by the reference backend and by the backend under test. */
+    private record Decoded(float[] reference, float[] backend) {
+    }
+
+    private Decoded decodeBoth(MemorySegment src, DType type, int count) {
+        float[] reference = new float[count];
+        float[] backend = new float[count];
+        REFERENCE.toFloat(src, type, reference, count);
+        codecs().toFloat(src, type, backend, count);
+        return new Decoded(reference, backend);
+    }
+
     private void assertBitsEqualNanAgnostic(float[] expected, float[] actual, String context) {
         for (int i = 0; i < expected.length; i++) {
             if (Float.isNaN(expected[i]) && Float.isNaN(actual[i])) {

@@ -40,7 +40,8 @@ public interface ComputeBackend {
     VectorOperations vectors();
 
     /** The operations of the task-vector merge methods, or empty when this backend does not offer them. */
-    @Experimental(since = "0.1.0", reason = "task-vector operations on the compute backend: GPU kernels may reshape them")
+    @Experimental(since = "0.1.0",
+            reason = "task-vector kernels (rank, mask, combine); signatures may change as GPU kernels land")
     default Optional<TaskVectorOperations> taskVectors() {
         return Optional.empty();
     }
@@ -50,7 +51,8 @@ public interface ComputeBackend {
      * inference engine should use its own CPU kernels (the CPU backends: their weights are the memory-mapped files).
      * The backend owns and closes them.
      */
-    @Experimental(since = "0.1.0", reason = "inference through the compute backend: the kernel set may grow")
+    @Experimental(since = "0.1.0",
+            reason = "device-side inference kernels; the set grows as more architectures run on accelerators")
     default Optional<InferenceOperations> inference() {
         return Optional.empty();
     }

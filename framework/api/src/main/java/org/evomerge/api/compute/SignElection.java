@@ -3,7 +3,8 @@ package org.evomerge.api.compute;
 import org.evomerge.api.Experimental;
 
 /** How {@link TaskVectorOperations#combineTaskVectors} elects a sign per element (TIES). */
-@Experimental(since = "0.1.0", reason = "task-vector operations on the compute backend: GPU kernels may reshape them")
+@Experimental(since = "0.1.0",
+        reason = "task-vector kernels (rank, mask, combine); signatures may change as GPU kernels land")
 public enum SignElection {
     /** No election: every kept weighted delta is summed (task arithmetic, DARE-linear). */
     NONE,

@@ -22,7 +22,8 @@ import org.evomerge.api.Experimental;
  * @param normalize whether to divide by the divisor
  * @param lambda    the final scale of the mixed task vector
  */
-@Experimental(since = "0.1.0", reason = "task-vector operations on the compute backend: GPU kernels may reshape them")
+@Experimental(since = "0.1.0",
+        reason = "task-vector kernels (rank, mask, combine); signatures may change as GPU kernels land")
 public record TaskVectorCombine(double[] factors, double[] shares, SignElection election, boolean normalize,
                                 double lambda) {
 

@@ -15,7 +15,8 @@ import org.evomerge.api.tensor.TensorBlocks;
  * ranks, task vectors and combines are the same bits on every backend; the L1 norms of {@link MaskNorms} agree within
  * double rounding. Implementations are thread-safe.
  */
-@Experimental(since = "0.1.0", reason = "task-vector operations on the compute backend: GPU kernels may reshape them")
+@Experimental(since = "0.1.0",
+        reason = "task-vector kernels (rank, mask, combine); signatures may change as GPU kernels land")
 public interface TaskVectorOperations {
 
     /** {@code out[i] = x[i] − base[i]}, in float. */

@@ -11,7 +11,7 @@ import org.evomerge.api.Experimental;
  *
  * @param dimensions the coordinates, in genome order; names are unique
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0", reason = "the box parameter genomes live in; non-numeric dimensions may be added")
 public record SearchSpace(List<Dimension> dimensions) {
 
     public SearchSpace {

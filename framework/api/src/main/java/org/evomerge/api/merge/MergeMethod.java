@@ -34,7 +34,8 @@ public interface MergeMethod {
      * scope over the whole model); the engine computes them in a pre-pass before the first tensor and passes them to
      * every {@link #merge}. None by default.
      */
-    @Experimental(since = "0.1.0", reason = "the first whole-model pre-pass; more statistics may join it")
+    @Experimental(since = "0.1.0",
+            reason = "model-wide magnitude statistics from a pre-pass; other statistics may join them")
     default List<MagnitudeQuantile> modelWideQuantiles() {
         return List.of();
     }

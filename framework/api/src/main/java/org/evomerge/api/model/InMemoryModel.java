@@ -21,7 +21,7 @@ import org.evomerge.api.tensor.Tensor;
  * @param release   frees the tensors' memory on {@link #close()}; run on every close, so it must tolerate being run
  *                  again; does nothing for memory the garbage collector frees
  */
-@Experimental(since = "0.1.0", reason = "in-memory models: evolution candidates, trained models and test fixtures")
+@Experimental(since = "0.1.0", reason = "models and tensors held in memory; how their memory is released may change")
 public record InMemoryModel(String formatId, Optional<Path> location, ModelConfig config, InMemoryTensors tensors,
                             List<Path> sideFiles, Runnable release) implements Model {
 

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import org.evomerge.api.Stable;
 
 /**
@@ -172,51 +173,52 @@ public record ModelConfig(Map<String, Object> raw, Map<String, Object> inferred)
     }
 
     private int count(List<String> keys, int fallback) {
-        Integer stated = count(raw, keys);
+        return statedElseInferred(keys, ModelConfig::count, fallback);
+    }
+
+    private double real(List<String> keys) {
+        return statedElseInferred(keys, ModelConfig::real, 0.0);
+    }
+
+    /** The value {@code raw} states for the first of {@code keys}, else the one the format inferred, else fallback. */
+    private <T> T statedElseInferred(List<String> keys, BiFunction<Map<String, Object>, List<String>, T> read,
+                                     T fallback) {
+        T stated = read.apply(raw, keys);
         if (stated != null) {
             return stated;
         }
-        Integer inferredCount = count(inferred, keys);
-        return inferredCount != null ? inferredCount : fallback;
+        T inferredValue = read.apply(inferred, keys);
+        return inferredValue != null ? inferredValue : fallback;
     }
 
     /** The first stated of {@code keys} in {@code config} (its {@code text_config} when it has one), or null. */
     private static Integer count(Map<String, Object> config, List<String> keys) {
-        Map<String, Object> text = text(config);
-        for (String key : keys) {
-            Object value = text.get(key);
-            if (value == null) {
-                continue;
-            }
+        return first(config, keys, (key, value) -> {
             if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
                     && n.doubleValue() >= 0 && n.doubleValue() <= Integer.MAX_VALUE) {
                 return n.intValue();
             }
             throw new IllegalArgumentException("'" + key + "' must be a non-negative whole number, got " + value);
-        }
-        return null;
-    }
-
-    private double real(List<String> keys) {
-        Double stated = real(raw, keys);
-        if (stated != null) {
-            return stated;
-        }
-        Double inferredReal = real(inferred, keys);
-        return inferredReal != null ? inferredReal : 0;
+        });
     }
 
     private static Double real(Map<String, Object> config, List<String> keys) {
-        Map<String, Object> text = text(config);
-        for (String key : keys) {
-            Object value = text.get(key);
-            if (value == null) {
-                continue;
-            }
+        return first(config, keys, (key, value) -> {
             if (value instanceof Number n && Double.isFinite(n.doubleValue())) {
                 return n.doubleValue();
             }
             throw new IllegalArgumentException("'" + key + "' must be a number, got " + value);
+        });
+    }
+
+    /** {@code read} of the first of {@code keys} that {@code config} (or its {@code text_config}) states, or null. */
+    private static <T> T first(Map<String, Object> config, List<String> keys, BiFunction<String, Object, T> read) {
+        Map<String, Object> text = text(config);
+        for (String key : keys) {
+            Object value = text.get(key);
+            if (value != null) {
+                return read.apply(key, value);
+            }
         }
         return null;
     }

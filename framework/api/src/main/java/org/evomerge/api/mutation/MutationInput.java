@@ -16,7 +16,8 @@ import org.evomerge.api.genome.SearchSpace;
  * @param space      the bounds of parameter genomes (mutations scale steps by them and keep values inside); a space
  *                   without dimensions when the run evolves no parameters or the caller does not know them
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "pluggable evolution operators; how they are wired and what they receive may change")
 public record MutationInput(Genome parent, List<Genome> population, RandomSource random, SearchSpace space) {
 
     public MutationInput {

@@ -22,7 +22,8 @@ import org.evomerge.api.selection.SelectionScheme;
  * @param mutation   the configured mutation, if the run file names one
  * @param crossover  combines parents into a child (a merge through the configured merge method), if configured
  */
-@Experimental(since = "0.1.0", reason = "the evolution engine issue settles the operator wiring")
+@Experimental(since = "0.1.0",
+        reason = "pluggable evolution operators; how they are wired and what they receive may change")
 public record SearchProblem(
         SearchSpace space,
         List<Genome> seeds,

@@ -15,7 +15,7 @@ import org.evomerge.api.Experimental;
  * @param data its bytes in {@code info().dtype()} layout, little-endian, exactly {@code info().byteSize()} long; kept
  *             as a read-only view
  */
-@Experimental(since = "0.1.0", reason = "in-memory models: evolution candidates, trained models and test fixtures")
+@Experimental(since = "0.1.0", reason = "models and tensors held in memory; how their memory is released may change")
 public record InMemoryTensor(TensorInfo info, MemorySegment data) implements Tensor {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -14,7 +14,7 @@ import org.evomerge.api.Experimental;
  *
  * @param byName the tensors by {@link TensorInfo#name()}, in the order the source lists them
  */
-@Experimental(since = "0.1.0", reason = "in-memory models: evolution candidates, trained models and test fixtures")
+@Experimental(since = "0.1.0", reason = "models and tensors held in memory; how their memory is released may change")
 public record InMemoryTensors(Map<String, Tensor> byName) implements TensorSource {
 
     public InMemoryTensors {

@@ -14,7 +14,8 @@ import org.evomerge.api.Experimental;
  * @param models the non-base inputs' values, in recipe order
  * @param base   the base model's values, or {@code null} when the recipe names no base model
  */
-@Experimental(since = "0.1.0", reason = "tensors streamed in blocks: the block size and the passes may be tuned")
+@Experimental(since = "0.1.0",
+        reason = "tensors streamed in blocks to merge methods; block size and passes may be tuned")
 public record TensorBlock(int index, long offset, int length, float[][] models, float[] base) {
 
     public TensorBlock {

@@ -14,7 +14,8 @@ import org.evomerge.api.Experimental;
  * words line up with the whole tensor's. Passes run on the calling thread, in block order; an instance serves one
  * tensor of one call and is not thread-safe.
  */
-@Experimental(since = "0.1.0", reason = "tensors streamed in blocks: the block size and the passes may be tuned")
+@Experimental(since = "0.1.0",
+        reason = "tensors streamed in blocks to merge methods; block size and passes may be tuned")
 public interface TensorBlocks {
 
     /** The number of elements of the tensor. */

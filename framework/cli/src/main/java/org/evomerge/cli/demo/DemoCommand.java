@@ -10,16 +10,14 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.model.ModelFormat;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
-import org.evomerge.cli.EvomergeCommand;
-import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.cli.output.TextTable;
 import org.evomerge.demo.DemoPipeline;
 import org.evomerge.demo.DemoReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code evomerge demo [--out DIR] [--seed N] [--json] [--evaluations N]}: the embedded demo. Builds the synthetic
@@ -41,20 +39,17 @@ public final class DemoCommand implements Runnable {
                     + " there is replaced.")
     Path out;
 
-    @Option(names = "--json", description = "Print the score table as one JSON document.")
-    boolean json;
-
     @Option(names = "--evaluations", paramLabel = "N",
             description = "Evaluation budget of the evolution (default: the demo's, which keeps the whole demo within"
                     + " about ten minutes on two cores).")
     Integer evaluations;
 
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
-        CommandSession session = EvomergeCommand.session(spec);
+        CommandSession session = output.session();
         Path folder = session.environment().workingDirectory().resolve(out).toAbsolutePath().normalize();
         long seed = session.settings().run().seed();
         int threads = session.settings().compute().threads();
@@ -81,13 +76,10 @@ public final class DemoCommand implements Runnable {
                 .run(parents, search, seconds);
         seconds.put("total", trainingTotal + (System.nanoTime() - started) / 1e9);
         DemoReport report = new DemoReport(models, parents.data(), seconds);
-        PrintWriter stdout = spec.commandLine().getOut();
-        if (json) {
-            JsonOutput.print(stdout, document(report));
-        } else {
+        output.print(() -> document(report), stdout -> {
             printTable(stdout, report);
             printVerdict(stdout, report);
-        }
+        });
     }
 
     /** {@code {"models": [{name, role, path, scores: {TASK: {dev, test}}, combined_test}], ...}}. */

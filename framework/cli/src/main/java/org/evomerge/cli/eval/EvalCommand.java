@@ -18,9 +18,8 @@ import org.evomerge.api.evaluation.EvaluationResult;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.inference.InferenceEngine;
 import org.evomerge.api.model.Model;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
-import org.evomerge.cli.EvomergeCommand;
-import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.cli.output.TextTable;
 import org.evomerge.engine.evaluation.EvaluationCache;
 import org.evomerge.engine.evaluation.ModelEvaluation;
@@ -30,9 +29,8 @@ import org.evomerge.engine.evaluation.TaskFileReader;
 import org.evomerge.engine.evaluation.TaskResolver;
 import org.evomerge.engine.model.ModelFormats;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code evomerge eval --model PATH --task TASK.yml [--task ...] [--json]}: scores one model on tasks. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
@@ -62,15 +60,12 @@ public final class EvalCommand implements Runnable {
     @Option(names = "--no-cache", description = "Neither read nor store cached results.")
     boolean noCache;
 
-    @Option(names = "--json", description = "Print one JSON document: {model, tasks: {NAME: {METRIC: VALUE}}, fitness}.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
-        CommandSession session = EvomergeCommand.session(spec);
+        CommandSession session = output.session();
         Path cwd = session.environment().workingDirectory();
         List<TaskDefinition> definitions = definitions(cwd);
         List<ResolvedTask> resolved = new ArrayList<>();
@@ -97,7 +92,7 @@ public final class EvalCommand implements Runnable {
             }
             report = ModelEvaluation.run(opened, resolved, context, cache);
         }
-        report.warnings().forEach(w -> spec.commandLine().getErr().println("evomerge: warning: " + w));
+        report.warnings().forEach(w -> output.err().println("evomerge: warning: " + w));
         print(target, report);
     }
 
@@ -134,24 +129,24 @@ public final class EvalCommand implements Runnable {
     }
 
     private void print(Path target, ModelEvaluation.Report report) {
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        output.print(() -> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("model", target.toString());
             Map<String, Object> taskResults = new LinkedHashMap<>();
             report.tasks().forEach((name, result) -> taskResults.put(name, metrics(result)));
             doc.put("tasks", taskResults);
             doc.put("fitness", report.fitness());
-            JsonOutput.print(out, doc);
-            return;
-        }
+            return doc;
+        }, out -> printText(out, report));
+    }
+
+    private static void printText(PrintWriter out, ModelEvaluation.Report report) {
         TextTable table = new TextTable("TASK", "METRIC", "VALUE");
         report.tasks().forEach((name, result) -> metrics(result).forEach((metric, value) ->
                 table.row(name + (report.cached().contains(name) ? " (cached)" : ""), metric, format(value))));
         table.print(out);
         out.println();
         out.println("fitness " + format(report.fitness()));
-        out.flush();
     }
 
     private static Map<String, Double> metrics(EvaluationResult result) {

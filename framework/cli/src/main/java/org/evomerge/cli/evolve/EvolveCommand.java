@@ -1,6 +1,5 @@
 package org.evomerge.cli.evolve;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,10 +8,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
-import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.VersionProvider;
-import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.engine.evolution.EvolutionJob;
 import org.evomerge.engine.evolution.KinshipMeasure;
 import org.evomerge.engine.evolution.RunFile;
@@ -23,10 +21,9 @@ import org.evomerge.engine.kinship.KinshipOptions;
 import org.evomerge.report.RunReport;
 import org.evomerge.runfolder.JournalRecord;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code evomerge evolve RUN.yml --out RUN_DIR [--resume]}: runs an evolution (docs/evolution.md). */
 @Command(name = "evolve", mixinStandardHelpOptions = true,
@@ -52,9 +49,6 @@ public final class EvolveCommand implements Runnable {
                     "is installed in another version than the journal names; the rest of the run uses the new one."})
     boolean allowVersionChange;
 
-    @Option(names = "--json", description = "Print a JSON summary.")
-    boolean json;
-
     @Option(names = "--cluster", paramLabel = "MASTER",
             description = {"Evaluate on Apache Spark (the cluster distribution's spark plugin): local[N], or",
                     "spark://HOST:PORT with the cluster's secret from EVOMERGE_SPARK_SECRET or --cluster-secret-file",
@@ -65,16 +59,16 @@ public final class EvolveCommand implements Runnable {
             description = "File holding the Spark cluster's shared secret (never give the secret itself).")
     Path clusterSecretFile;
 
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
         if (allowVersionChange && !resume) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            throw new picocli.CommandLine.ParameterException(output.commandLine(),
                     "--allow-version-change needs --resume");
         }
-        CommandSession session = EvomergeCommand.session(spec);
+        CommandSession session = output.session();
         Path cwd = session.environment().workingDirectory();
         RunFile run = RunFileReader.read(cwd.resolve(runFile).normalize());
         if (run.kinship().isPresent() && run.baseModel().isEmpty()) {
@@ -104,11 +98,10 @@ public final class EvolveCommand implements Runnable {
                 session.runContext().progress(), kinship, report);
         double seconds = (System.nanoTime() - started) / 1e9;
         JournalRecord.Evaluation best = result.outcome().best();
-        PrintWriter stdout = spec.commandLine().getOut();
         List<JournalRecord.Generation> generations = result.outcome().generations();
         // A budget that runs out inside a generation ends the run with that generation partly evaluated.
         boolean partial = !generations.isEmpty() && generations.getLast().partial();
-        if (json) {
+        output.print(() -> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("run_dir", runDir.toString());
             doc.put("reason", result.outcome().reason());
@@ -120,22 +113,21 @@ public final class EvolveCommand implements Runnable {
             doc.put("best_metrics", best.metrics());
             doc.put("best_dir", result.best().toString());
             doc.put("seconds", seconds);
-            JsonOutput.print(stdout, doc);
-        } else {
+            return doc;
+        }, stdout -> {
             int evaluations = result.outcome().evaluations().size();
             stdout.printf(Locale.ROOT, "%d evaluation%s in %d generation%s%s (ended by %s); best %s, fitness %s -> %s%n",
                     evaluations, evaluations == 1 ? "" : "s", generations.size(), generations.size() == 1 ? "" : "s",
                     partial ? ", the last one partial" : "", result.outcome().reason(), best.id(),
                     best.fitness().objectives(), result.best());
-            stdout.flush();
-        }
+        });
     }
 
     /** {@code --cluster} as the {@code spark} executor, over the run file's own spark parameters when it has some. */
     private Optional<RunFile.ExtensionChoice> execution(RunFile run, Path cwd) {
         if (cluster == null) {
             if (clusterSecretFile != null) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                throw new picocli.CommandLine.ParameterException(output.commandLine(),
                         "--cluster-secret-file needs --cluster");
             }
             return Optional.empty();

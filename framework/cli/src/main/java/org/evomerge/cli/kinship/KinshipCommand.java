@@ -8,9 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.evomerge.api.model.Model;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
-import org.evomerge.cli.EvomergeCommand;
-import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.cli.output.TextTable;
 import org.evomerge.engine.kinship.KinshipCalculator;
 import org.evomerge.engine.kinship.KinshipCalculator.NamedModel;
@@ -21,10 +20,9 @@ import org.evomerge.engine.kinship.KinshipResult;
 import org.evomerge.engine.kinship.TensorKinship;
 import org.evomerge.engine.model.ModelFormats;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code evomerge kinship --base BASE M1 M2 [...]}: how closely related fine-tunes of one base are. */
 @Command(name = "kinship", mixinStandardHelpOptions = true,
@@ -74,16 +72,13 @@ public final class KinshipCommand implements Runnable {
             completionCandidates = PrecisionNames.class)
     KinshipPrecision precision;
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
         if (absolute && metric != MetricOption.COSINE) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            throw new picocli.CommandLine.ParameterException(output.commandLine(),
                     "--absolute applies only to --metric cosine");
         }
         KinshipMetric chosen = switch (metric) {
@@ -92,7 +87,7 @@ public final class KinshipCommand implements Runnable {
             case EUCLIDEAN -> KinshipMetric.EUCLIDEAN;
         };
         KinshipOptions options = new KinshipOptions(perTensor, precision);
-        CommandSession session = EvomergeCommand.session(spec);
+        CommandSession session = output.session();
         Path cwd = session.environment().workingDirectory();
         ModelFormats formats = session.modelFormats();
         List<Model> opened = new ArrayList<>();
@@ -103,11 +98,7 @@ public final class KinshipCommand implements Runnable {
                 named.add(new NamedModel(m.toString(), open(formats, cwd, m, opened)));
             }
             KinshipResult result = KinshipCalculator.of(session.runContext()).compute(baseModel, named, options);
-            if (json) {
-                printJson(result, chosen);
-            } else {
-                printText(result, chosen);
-            }
+            output.print(() -> document(result, chosen), out -> printText(out, result, chosen));
         } finally {
             for (Model m : opened) {
                 m.close();
@@ -122,7 +113,7 @@ public final class KinshipCommand implements Runnable {
         return model;
     }
 
-    private void printJson(KinshipResult result, KinshipMetric chosen) {
+    private Map<String, Object> document(KinshipResult result, KinshipMetric chosen) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("metric", chosen.id());
         doc.put("base", base.toString());
@@ -145,7 +136,7 @@ public final class KinshipCommand implements Runnable {
             }
             doc.put("tensors", tensors);
         }
-        JsonOutput.print(spec.commandLine().getOut(), doc);
+        return doc;
     }
 
     /** JSON has no NaN: an undefined value (a model equal to the base) is null. */
@@ -165,8 +156,7 @@ public final class KinshipCommand implements Runnable {
         return Double.isFinite(v) ? v : null;
     }
 
-    private void printText(KinshipResult result, KinshipMetric chosen) {
-        PrintWriter out = spec.commandLine().getOut();
+    private void printText(PrintWriter out, KinshipResult result, KinshipMetric chosen) {
         int k = result.models().size();
         out.printf(Locale.ROOT, "%s of task vectors (model - %s), %s, %s precision; %s%n", chosen.id(), base,
                 perTensor ? "per tensor, element-weighted mean" : "whole model",
@@ -218,7 +208,6 @@ public final class KinshipCommand implements Runnable {
             out.println();
             out.println("skipped (not real-valued): " + String.join(", ", result.skipped()));
         }
-        out.flush();
     }
 
     private static String format(double v) {

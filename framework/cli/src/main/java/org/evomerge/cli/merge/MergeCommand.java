@@ -10,20 +10,18 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
-import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.VersionProvider;
 import org.evomerge.cli.output.ByteSize;
-import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.engine.merge.MergeJob;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code evomerge merge RECIPE.yml OUT_DIR}: runs a mergekit recipe into a safetensors folder, or with
@@ -66,9 +64,6 @@ public final class MergeCommand implements Runnable {
 
     @Option(names = "--allow-overwrite", description = "Replace an existing model in OUT_DIR.")
     boolean allowOverwrite;
-
-    @Option(names = "--json", description = "Print a JSON summary.")
-    boolean json;
 
     @Option(names = "--strict",
             description = "Refuse recipe keys mergekit ignores (by default each is ignored with a warning).")
@@ -207,8 +202,8 @@ public final class MergeCommand implements Runnable {
         }
     }
 
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput commandOutput;
 
     @Override
     public void run() {
@@ -216,8 +211,8 @@ public final class MergeCommand implements Runnable {
             throw EvomergeException.configuration("--trust-remote-code: evomerge reads models as data and never runs"
                     + " code from a model folder, so there is nothing to trust; leave the option out");
         }
-        CommandSession session = EvomergeCommand.session(spec);
-        PrintWriter stderr = spec.commandLine().getErr();
+        CommandSession session = commandOutput.session();
+        PrintWriter stderr = commandOutput.err();
         for (String notice : (noEffect == null ? new NoEffect() : noEffect).notices()) {
             stderr.println("evomerge: notice: " + notice + "; ignored");
         }
@@ -249,8 +244,7 @@ public final class MergeCommand implements Runnable {
                 new MergeJob.Options(out, format, shardBytes, allowOverwrite, VersionProvider.evomergeVersion(), cwd,
                         copyTokenizer, writeModelCard, allowCrimes, outputSettings));
         double seconds = (System.nanoTime() - started) / 1e9;
-        PrintWriter stdout = spec.commandLine().getOut();
-        if (json) {
+        commandOutput.print(() -> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("output", result.output().toString());
             doc.put("method", result.method());
@@ -258,14 +252,11 @@ public final class MergeCommand implements Runnable {
             doc.put("bytes_read", result.summary().bytesRead());
             doc.put("bytes_written", result.summary().bytesWritten());
             doc.put("seconds", seconds);
-            JsonOutput.print(stdout, doc);
-        } else {
-            stdout.printf(Locale.ROOT, "merged %d tensors with %s into %s (%s read, %s written, %.1f s)%n",
-                    result.summary().tensors(), result.method(), result.output(),
-                    ByteSize.format(result.summary().bytesRead()), ByteSize.format(result.summary().bytesWritten()),
-                    seconds);
-            stdout.flush();
-        }
+            return doc;
+        }, stdout -> stdout.printf(Locale.ROOT, "merged %d tensors with %s into %s (%s read, %s written, %.1f s)%n",
+                result.summary().tensors(), result.method(), result.output(),
+                ByteSize.format(result.summary().bytesRead()), ByteSize.format(result.summary().bytesWritten()),
+                seconds));
     }
 
     /** The output format's settings: {@code --out-type} is GGUF's {@code out_type}. */
