@@ -37,19 +37,23 @@ final class GeneticAlgorithm extends PopulationSearch {
     record FallbackMutation(double sigma, double decay, double geneRate) {
     }
 
+    /**
+     * The strategy's parameters as the algorithm reads them; {@code elites} is at most {@code populationSize - 1}, so
+     * every generation breeds at least one child.
+     */
+    record Settings(int populationSize, int elites, double crossoverRate, double mutationRate, Crossover crossover,
+                    int tournamentSize, FallbackMutation fallback, int maxGenerations) {
+        Settings {
+            elites = Math.min(elites, populationSize - 1);
+        }
+    }
+
     private final SearchBox box;
     private final SearchSpace space;
-    private final int populationSize;
-    private final int elites;
-    private final double crossoverRate;
-    private final double mutationRate;
-    private final Crossover crossover;
+    private final Settings settings;
     private final Optional<BiFunction<List<Genome>, RandomSource, Genome>> problemCrossover;
     private final Optional<SelectionScheme> selection;
-    private final int tournamentSize;
     private final Optional<Mutation> mutation;
-    private final FallbackMutation fallback;
-    private final int maxGenerations;
     private final RandomSource random;
 
     private List<Genome> population;
@@ -57,26 +61,16 @@ final class GeneticAlgorithm extends PopulationSearch {
     private List<Integer> carried;
     private int generation;
 
-    GeneticAlgorithm(SearchBox box, SearchSpace space, List<Genome> initial, int populationSize, int elites,
-            double crossoverRate,
-            double mutationRate, Crossover crossover,
-            Optional<BiFunction<List<Genome>, RandomSource, Genome>> problemCrossover,
-            Optional<SelectionScheme> selection, int tournamentSize, Optional<Mutation> mutation,
-            FallbackMutation fallback, int maxGenerations, RandomSource random) {
+    GeneticAlgorithm(SearchBox box, SearchSpace space, List<Genome> initial, Settings settings,
+                     Optional<BiFunction<List<Genome>, RandomSource, Genome>> problemCrossover,
+                     Optional<SelectionScheme> selection, Optional<Mutation> mutation, RandomSource random) {
         super(initial);
         this.box = box;
         this.space = space;
-        this.populationSize = populationSize;
-        this.elites = Math.min(elites, populationSize - 1);
-        this.crossoverRate = crossoverRate;
-        this.mutationRate = mutationRate;
-        this.crossover = crossover;
+        this.settings = settings;
         this.problemCrossover = problemCrossover;
         this.selection = selection;
-        this.tournamentSize = tournamentSize;
         this.mutation = mutation;
-        this.fallback = fallback;
-        this.maxGenerations = maxGenerations;
         this.random = random;
     }
 
@@ -84,7 +78,7 @@ final class GeneticAlgorithm extends PopulationSearch {
     List<Genome> nextGeneration() {
         RandomSource generationRandom = random.fork(generation);
         carried = eliteIndices();
-        int children = populationSize - carried.size();
+        int children = settings.populationSize() - carried.size();
         List<Candidate> candidates = new ArrayList<>(population.size());
         for (int i = 0; i < population.size(); i++) {
             candidates.add(new Candidate(Integer.toString(i), fitness.get(i)));
@@ -98,11 +92,11 @@ final class GeneticAlgorithm extends PopulationSearch {
             RandomGenerator coins = childRandom.generator();
             int first = parents.get(2 * k);
             int second = parents.get(2 * k + 1);
-            boolean crossed = first != second && coins.nextDouble() < crossoverRate;
+            boolean crossed = first != second && coins.nextDouble() < settings.crossoverRate();
             Genome child = crossed
                     ? cross(population.get(first), population.get(second), childRandom.fork("crossover"), coins)
                     : population.get(first);
-            if (!crossed || coins.nextDouble() < mutationRate) {
+            if (!crossed || coins.nextDouble() < settings.mutationRate()) {
                 child = mutate(child, childRandom.fork("mutation"), coins);
             }
             batch.add(child);
@@ -131,14 +125,14 @@ final class GeneticAlgorithm extends PopulationSearch {
             int byFitness = Double.compare(fitness.get(b).primary(), fitness.get(a).primary());
             return byFitness != 0 ? byFitness : Integer.compare(a, b);
         });
-        return List.copyOf(order.subList(0, Math.min(elites, n)));
+        return List.copyOf(order.subList(0, Math.min(settings.elites(), n)));
     }
 
     private List<Integer> tournament(int count, RandomGenerator generator) {
         List<Integer> chosen = new ArrayList<>(count);
         for (int pick = 0; pick < count; pick++) {
             int best = generator.nextInt(population.size());
-            for (int round = 1; round < tournamentSize; round++) {
+            for (int round = 1; round < settings.tournamentSize(); round++) {
                 int challenger = generator.nextInt(population.size());
                 if (fitness.get(challenger).primary() > fitness.get(best).primary()) {
                     best = challenger;
@@ -150,7 +144,7 @@ final class GeneticAlgorithm extends PopulationSearch {
     }
 
     private Genome cross(Genome first, Genome second, RandomSource crossoverRandom, RandomGenerator coins) {
-        if (crossover == Crossover.PROBLEM) {
+        if (settings.crossover() == Crossover.PROBLEM) {
             return problemCrossover.orElseThrow().apply(List.of(first, second), crossoverRandom);
         }
         double[] a = ((ParameterGenome) first).values();
@@ -158,7 +152,7 @@ final class GeneticAlgorithm extends PopulationSearch {
         double[] child = new double[a.length];
         double alpha = coins.nextDouble();
         for (int j = 0; j < a.length; j++) {
-            child[j] = crossover == Crossover.UNIFORM
+            child[j] = settings.crossover() == Crossover.UNIFORM
                     ? (coins.nextBoolean() ? a[j] : b[j])
                     : alpha * a[j] + (1 - alpha) * b[j];
         }
@@ -173,8 +167,8 @@ final class GeneticAlgorithm extends PopulationSearch {
             return child; // models without a configured mutation: the clone is asked again and the fitness cache answers
         }
         double[] x = p.values();
-        double scale = fallback.sigma() * Math.pow(fallback.decay(), generation);
-        double rate = fallback.geneRate() > 0 ? fallback.geneRate() : 1.0 / x.length;
+        double scale = settings.fallback().sigma() * Math.pow(settings.fallback().decay(), generation);
+        double rate = settings.fallback().geneRate() > 0 ? settings.fallback().geneRate() : 1.0 / x.length;
         boolean changed = false;
         for (int j = 0; j < x.length; j++) {
             if (coins.nextDouble() < rate) {
@@ -213,6 +207,6 @@ final class GeneticAlgorithm extends PopulationSearch {
 
     @Override
     public boolean isFinished() {
-        return !awaitingResults() && maxGenerations > 0 && generation >= maxGenerations;
+        return !awaitingResults() && settings.maxGenerations() > 0 && generation >= settings.maxGenerations();
     }
 }
