@@ -2,19 +2,15 @@ package org.evomerge.plugins.search;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.function.BiFunction;
 import java.util.random.RandomGenerator;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.ParameterGenome;
-import org.evomerge.api.genome.SearchSpace;
-import org.evomerge.api.mutation.Mutation;
 import org.evomerge.api.mutation.MutationInput;
 import org.evomerge.api.search.ScoredGenome;
+import org.evomerge.api.search.SearchProblem;
 import org.evomerge.api.selection.Candidate;
 import org.evomerge.api.selection.Fitness;
-import org.evomerge.api.selection.SelectionScheme;
 
 /**
  * The EvoMerge genetic algorithm, generational with elitism: each generation keeps the {@code elites} fittest members
@@ -49,11 +45,9 @@ final class GeneticAlgorithm extends PopulationSearch {
     }
 
     private final SearchBox box;
-    private final SearchSpace space;
+    /** Its selection, mutation and crossover, when the run configures them, replace the built-in ones. */
+    private final SearchProblem problem;
     private final Settings settings;
-    private final Optional<BiFunction<List<Genome>, RandomSource, Genome>> problemCrossover;
-    private final Optional<SelectionScheme> selection;
-    private final Optional<Mutation> mutation;
     private final RandomSource random;
 
     private List<Genome> population;
@@ -61,16 +55,12 @@ final class GeneticAlgorithm extends PopulationSearch {
     private List<Integer> carried;
     private int generation;
 
-    GeneticAlgorithm(SearchBox box, SearchSpace space, List<Genome> initial, Settings settings,
-                     Optional<BiFunction<List<Genome>, RandomSource, Genome>> problemCrossover,
-                     Optional<SelectionScheme> selection, Optional<Mutation> mutation, RandomSource random) {
+    GeneticAlgorithm(SearchProblem problem, SearchBox box, List<Genome> initial, Settings settings,
+                     RandomSource random) {
         super(initial);
+        this.problem = problem;
         this.box = box;
-        this.space = space;
         this.settings = settings;
-        this.problemCrossover = problemCrossover;
-        this.selection = selection;
-        this.mutation = mutation;
         this.random = random;
     }
 
@@ -83,8 +73,8 @@ final class GeneticAlgorithm extends PopulationSearch {
         for (int i = 0; i < population.size(); i++) {
             candidates.add(new Candidate(Integer.toString(i), fitness.get(i)));
         }
-        List<Integer> parents = selection.isPresent()
-                ? selection.get().select(candidates, 2 * children, generationRandom.fork("selection"))
+        List<Integer> parents = problem.selection().isPresent()
+                ? problem.selection().get().select(candidates, 2 * children, generationRandom.fork("selection"))
                 : tournament(2 * children, generationRandom.fork("selection").generator());
         List<Genome> batch = new ArrayList<>(children);
         for (int k = 0; k < children; k++) {
@@ -145,7 +135,7 @@ final class GeneticAlgorithm extends PopulationSearch {
 
     private Genome cross(Genome first, Genome second, RandomSource crossoverRandom, RandomGenerator coins) {
         if (settings.crossover() == Crossover.PROBLEM) {
-            return problemCrossover.orElseThrow().apply(List.of(first, second), crossoverRandom);
+            return problem.crossover().orElseThrow().apply(List.of(first, second), crossoverRandom);
         }
         double[] a = ((ParameterGenome) first).values();
         double[] b = ((ParameterGenome) second).values();
@@ -160,15 +150,17 @@ final class GeneticAlgorithm extends PopulationSearch {
     }
 
     private Genome mutate(Genome child, RandomSource mutationRandom, RandomGenerator coins) {
-        if (mutation.isPresent()) {
-            return mutation.get().mutate(new MutationInput(child, population, mutationRandom, space));
+        if (problem.mutation().isPresent()) {
+            return problem.mutation().get()
+                    .mutate(new MutationInput(child, population, mutationRandom, problem.space()));
         }
         if (!(child instanceof ParameterGenome p)) {
             return child; // models without a configured mutation: the clone is asked again and the fitness cache answers
         }
         double[] x = p.values();
-        double scale = settings.fallback().sigma() * Math.pow(settings.fallback().decay(), generation);
-        double rate = settings.fallback().geneRate() > 0 ? settings.fallback().geneRate() : 1.0 / x.length;
+        FallbackMutation fallback = settings.fallback();
+        double scale = fallback.sigma() * Math.pow(fallback.decay(), generation);
+        double rate = fallback.geneRate() > 0 ? fallback.geneRate() : 1.0 / x.length;
         boolean changed = false;
         for (int j = 0; j < x.length; j++) {
             if (coins.nextDouble() < rate) {

@@ -99,7 +99,6 @@ public class GeneticAlgorithmFactory extends DescribedSearchStrategyFactory {
                 new GeneticAlgorithm.FallbackMutation(parameters.number("mutation_sigma"),
                         parameters.number("mutation_decay"), parameters.number("mutation_gene_rate")),
                 (int) parameters.integer("max_generations"));
-        return new GeneticAlgorithm(box, problem.space(), initial, settings, problem.crossover(), problem.selection(),
-                problem.mutation(), random);
+        return new GeneticAlgorithm(problem, box, initial, settings, random);
     }
 }
