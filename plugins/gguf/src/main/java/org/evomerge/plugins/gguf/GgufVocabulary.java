@@ -1,5 +1,12 @@
 package org.evomerge.plugins.gguf;
 
+import static org.evomerge.plugins.gguf.TokenType.BYTE;
+import static org.evomerge.plugins.gguf.TokenType.CONTROL;
+import static org.evomerge.plugins.gguf.TokenType.NORMAL;
+import static org.evomerge.plugins.gguf.TokenType.UNKNOWN;
+import static org.evomerge.plugins.gguf.TokenType.UNUSED;
+import static org.evomerge.plugins.gguf.TokenType.USER_DEFINED;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,14 +56,6 @@ final class GgufVocabulary {
     static final String MERGES_TXT = "merges.txt";
     static final String CHAT_TEMPLATE_JINJA = "chat_template.jinja";
     static final String CHAT_TEMPLATE_JSON = "chat_template.json";
-
-    /** gguf-py's {@code TokenType}. */
-    static final int NORMAL = 1;
-    static final int UNKNOWN = 2;
-    static final int CONTROL = 3;
-    static final int USER_DEFINED = 4;
-    static final int UNUSED = 5;
-    static final int BYTE = 6;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SPACE_MARK = "\u2581";
@@ -154,11 +153,9 @@ final class GgufVocabulary {
             SentencePieceModel.Piece piece = model.pieces().get(id);
             tokens.set(id, utf8(piece.text()));
             scores.set(id, piece.score());
+            // As llama.cpp's converter: user-defined (and unknown-numbered) pieces are typed normal.
             types.set(id, switch (piece.type()) {
-                case SentencePieceModel.UNKNOWN -> UNKNOWN;
-                case SentencePieceModel.CONTROL -> CONTROL;
-                case SentencePieceModel.UNUSED -> UNUSED;
-                case SentencePieceModel.BYTE -> BYTE;
+                case UNKNOWN, CONTROL, UNUSED, BYTE -> piece.type();
                 default -> NORMAL;
             });
         }

@@ -21,20 +21,12 @@ import java.util.List;
  */
 record SentencePieceModel(List<Piece> pieces) {
 
-    /** sentencepiece's {@code SentencePiece.Type}. */
-    static final int NORMAL = 1;
-    static final int UNKNOWN = 2;
-    static final int CONTROL = 3;
-    static final int USER_DEFINED = 4;
-    static final int UNUSED = 5;
-    static final int BYTE = 6;
-
     /**
      * One piece.
      *
      * @param text  the piece's text
      * @param score its score (0 when absent)
-     * @param type  one of the type constants
+     * @param type  its {@code SentencePiece.Type}, numbered as {@link TokenType}
      */
     record Piece(String text, float score, int type) {
     }
@@ -79,7 +71,7 @@ record SentencePieceModel(List<Piece> pieces) {
     private static Piece piece(ByteBuffer in) {
         String text = "";
         float score = 0;
-        int type = NORMAL;
+        int type = TokenType.NORMAL;
         while (in.hasRemaining()) {
             long key = varint(in);
             int field = (int) (key >>> 3);

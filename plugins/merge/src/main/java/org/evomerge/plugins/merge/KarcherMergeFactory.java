@@ -10,8 +10,6 @@ import org.evomerge.api.extension.Capability;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
@@ -44,11 +42,9 @@ public class KarcherMergeFactory extends DescribedMergeMethodFactory {
     public KarcherMergeFactory() {
         super(ID, "Riemannian (Karcher) mean of the models' directions, scaled by their mean norm.",
                 ParameterSchema.of(
-                        ParameterSpec.integer("max_iter", 10, 0L, 10_000L, "maximum number of iterations")
-                                .withScope(ParameterScope.PER_TENSOR),
-                        ParameterSpec.number("tol", 1e-5, 0.0, null,
-                                "convergence tolerance; also the norm below which a tensor is left out")
-                                .withScope(ParameterScope.PER_TENSOR)),
+                        MergeParameters.tensorInteger("max_iter", 10, 0L, 10_000L, "maximum number of iterations"),
+                        MergeParameters.tensorNumber("tol", 1e-5, 0.0, null,
+                                "convergence tolerance; also the norm below which a tensor is left out")),
                 Set.of(Capability.ACCEPTS_BASE_MODEL));
     }
 

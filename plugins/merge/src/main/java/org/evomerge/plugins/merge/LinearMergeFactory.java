@@ -9,8 +9,6 @@ import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.TensorBlocks;
 import org.pf4j.Extension;
@@ -30,15 +28,12 @@ import org.pf4j.Extension;
 public class LinearMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "linear";
-    /** Below this |Σw| the normalising divisor is 1. */
-    static final double ZERO_WEIGHT_SUM = 1e-8;
 
     public LinearMergeFactory() {
         super(ID, "Weighted average of the models (model soups), normalised by the weight sum.",
                 ParameterSchema.of(
                         MergeParameters.MEAN_WEIGHT_SPEC,
-                        ParameterSpec.bool("normalize", true, "divide by the sum of the weights (by 1 if it is 0)")
-                                .withScope(ParameterScope.PER_TENSOR)),
+                        MergeParameters.tensorFlag("normalize", true, "divide by the sum of the weights (by 1 if it is 0)")),
                 Set.of());
     }
 
@@ -73,7 +68,7 @@ public class LinearMergeFactory extends DescribedMergeMethodFactory {
             }
             compute.weightedSum(values, w, merged);
             if (tensorParameters.bool("normalize")) {
-                float divisor = Math.abs(sum) < ZERO_WEIGHT_SUM ? 1f : sum;
+                float divisor = Math.abs(sum) < MergeParameters.ZERO_WEIGHT_SUM ? 1f : sum;
                 if (divisor != 1f) {
                     for (int i = 0; i < merged.length; i++) {
                         merged[i] /= divisor;

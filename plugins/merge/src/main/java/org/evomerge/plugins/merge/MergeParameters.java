@@ -41,17 +41,40 @@ final class MergeParameters {
                     + " density + epsilon for the largest); both must lie in (0, 1)")
             .withScope(ParameterScope.PER_MODEL);
 
-    static final ParameterSpec LAMBDA_SPEC = ParameterSpec.number(LAMBDA, 1.0, null, null,
-            "multiplier of the merged task vector, applied after normalization").withScope(ParameterScope.PER_TENSOR);
+    static final ParameterSpec LAMBDA_SPEC = tensorNumber(LAMBDA, 1.0, null, null,
+            "multiplier of the merged task vector, applied after normalization");
 
     /**
      * mergekit's int8_mask stores masks as int8 to save GPU memory; evomerge keeps masks as bits anyway. Accepted, with
      * no effect, so that published recipes (which often set it) run unchanged.
      */
-    static final ParameterSpec INT8_MASK_SPEC = ParameterSpec.bool("int8_mask", false,
-            "accepted for mergekit recipes; no effect (evomerge's masks are bit sets)").withScope(ParameterScope.PER_TENSOR);
+    static final ParameterSpec INT8_MASK_SPEC = tensorFlag("int8_mask", false,
+            "accepted for mergekit recipes; no effect (evomerge's masks are bit sets)");
+
+    /**
+     * Below this |Σw| a method that divides by the sum of the weights ({@code linear}'s {@code normalize},
+     * {@code multislerp}'s {@code normalize_weights}) divides by 1 instead, where mergekit would produce inf or NaN.
+     */
+    static final double ZERO_WEIGHT_SUM = 1e-8;
 
     private MergeParameters() {
+    }
+
+    /**
+     * A flag resolved for each tensor, so that a recipe can vary it by layer as mergekit's per-tensor options allow.
+     */
+    static ParameterSpec tensorFlag(String name, boolean byDefault, String description) {
+        return ParameterSpec.bool(name, byDefault, description).withScope(ParameterScope.PER_TENSOR);
+    }
+
+    /** A number resolved for each tensor (see {@link #tensorFlag}); {@code null} bounds are open. */
+    static ParameterSpec tensorNumber(String name, double byDefault, Double min, Double max, String description) {
+        return ParameterSpec.number(name, byDefault, min, max, description).withScope(ParameterScope.PER_TENSOR);
+    }
+
+    /** An integer resolved for each tensor (see {@link #tensorFlag}); {@code null} bounds are open. */
+    static ParameterSpec tensorInteger(String name, long byDefault, Long min, Long max, String description) {
+        return ParameterSpec.integer(name, byDefault, min, max, description).withScope(ParameterScope.PER_TENSOR);
     }
 
     /**
@@ -63,15 +86,14 @@ final class MergeParameters {
     }
 
     static ParameterSpec normalize(boolean byDefault) {
-        return ParameterSpec.bool(NORMALIZE, byDefault,
-                "divide the merged task vector by the sum of the (agreeing) models' weights")
-                .withScope(ParameterScope.PER_TENSOR);
+        return tensorFlag(NORMALIZE, byDefault,
+                "divide the merged task vector by the sum of the (agreeing) models' weights");
     }
 
     static ParameterSpec rescale(boolean byDefault) {
-        return ParameterSpec.bool(RESCALE, byDefault,
+        return tensorFlag(RESCALE, byDefault,
                 "rescale each sparsified task vector (to its original L1 norm unless the method's rescale option says"
-                        + " otherwise)").withScope(ParameterScope.PER_TENSOR);
+                        + " otherwise)");
     }
 
     /**

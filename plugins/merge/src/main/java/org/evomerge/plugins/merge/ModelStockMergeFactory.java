@@ -2,15 +2,10 @@ package org.evomerge.plugins.merge;
 
 import java.util.Arrays;
 import java.util.Set;
-import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
@@ -30,7 +25,7 @@ import org.pf4j.Extension;
  * mergekit does. With two models the result does not depend on their order.
  */
 @Extension
-public class ModelStockMergeFactory extends DescribedMergeMethodFactory {
+public class ModelStockMergeFactory extends StatelessMergeMethodFactory {
 
     static final String ID = "model_stock";
     /** Smallest product of offset norms in the cosine. */
@@ -41,15 +36,10 @@ public class ModelStockMergeFactory extends DescribedMergeMethodFactory {
     public ModelStockMergeFactory() {
         super(ID,
                 "Model Stock: move from the base towards the models' average by a factor set by their offsets' angle.",
-                ParameterSchema.of(ParameterSpec.bool("filter_wise", false,
-                        "compute the angle and factor per row (slice along the last dimension) instead of per tensor")
-                        .withScope(ParameterScope.PER_TENSOR)),
-                Set.of(Capability.REQUIRES_BASE_MODEL));
-    }
-
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return (WholeTensorMethod) ModelStockMergeFactory::merge;
+                ParameterSchema.of(MergeParameters.tensorFlag("filter_wise", false,
+                        "compute the angle and factor per row (slice along the last dimension) instead of per tensor")),
+                Set.of(Capability.REQUIRES_BASE_MODEL),
+                (WholeTensorMethod) ModelStockMergeFactory::merge);
     }
 
     private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,

@@ -2,16 +2,11 @@ package org.evomerge.plugins.merge;
 
 import java.util.List;
 import java.util.Set;
-import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
@@ -36,26 +31,18 @@ import org.pf4j.Extension;
  * configuration error naming the tensor, as mergekit does. One model alone is returned unchanged.
  */
 @Extension
-public class MultiSlerpMergeFactory extends DescribedMergeMethodFactory {
+public class MultiSlerpMergeFactory extends StatelessMergeMethodFactory {
 
     static final String ID = "multislerp";
-    /** Below this |Σw| the weights are not divided by their sum. */
-    static final double ZERO_WEIGHT_SUM = 1e-8;
 
     public MultiSlerpMergeFactory() {
         super(ID, "Barycentric SLERP of two or more models on the hypersphere (of task vectors with a base model).",
                 ParameterSchema.of(
                         MergeParameters.MEAN_WEIGHT_SPEC,
-                        ParameterSpec.bool("normalize_weights", true, "divide the weights by their sum")
-                                .withScope(ParameterScope.PER_TENSOR),
-                        ParameterSpec.number("eps", 1e-8, 1e-30, 1.0, "small constant for numerical stability")
-                                .withScope(ParameterScope.PER_TENSOR)),
-                Set.of(Capability.ACCEPTS_BASE_MODEL));
-    }
-
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return (WholeTensorMethod) MultiSlerpMergeFactory::merge;
+                        MergeParameters.tensorFlag("normalize_weights", true, "divide the weights by their sum"),
+                        MergeParameters.tensorNumber("eps", 1e-8, 1e-30, 1.0, "small constant for numerical stability")),
+                Set.of(Capability.ACCEPTS_BASE_MODEL),
+                (WholeTensorMethod) MultiSlerpMergeFactory::merge);
     }
 
     private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
@@ -72,7 +59,7 @@ public class MultiSlerpMergeFactory extends DescribedMergeMethodFactory {
             for (double v : w) {
                 sum += v;
             }
-            double divisor = Math.abs(sum) < ZERO_WEIGHT_SUM ? 1.0 : sum;
+            double divisor = Math.abs(sum) < MergeParameters.ZERO_WEIGHT_SUM ? 1.0 : sum;
             for (int i = 0; i < w.length; i++) {
                 w[i] /= divisor;
             }

@@ -1,15 +1,10 @@
 package org.evomerge.plugins.merge;
 
 import java.util.Set;
-import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.TensorBlocks;
 import org.pf4j.Extension;
 
@@ -25,7 +20,7 @@ import org.pf4j.Extension;
  * required) must be ≥ 0 (a negative t would act as 0).
  */
 @Extension
-public class NearSwapMergeFactory extends DescribedMergeMethodFactory {
+public class NearSwapMergeFactory extends StatelessMergeMethodFactory {
 
     static final String ID = "nearswap";
     /** Smallest |a − b| in the weight's divisor. */
@@ -33,15 +28,10 @@ public class NearSwapMergeFactory extends DescribedMergeMethodFactory {
 
     public NearSwapMergeFactory() {
         super(ID, "Swap in the other model's values where they are within t of the base's.",
-                ParameterSchema.of(ParameterSpec.number("t", 0.0001, 0.0, null,
-                        "similarity threshold: elements closer than t are swapped to the other model")
-                        .withScope(ParameterScope.PER_TENSOR).asRequired()),
-                Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
-    }
-
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return NearSwapMergeFactory::merge;
+                ParameterSchema.of(MergeParameters.tensorNumber("t", 0.0001, 0.0, null,
+                        "similarity threshold: elements closer than t are swapped to the other model").asRequired()),
+                Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS),
+                NearSwapMergeFactory::merge);
     }
 
     /** Element by element, so in blocks: no scan. */

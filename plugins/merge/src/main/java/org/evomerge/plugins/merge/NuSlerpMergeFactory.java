@@ -2,15 +2,11 @@ package org.evomerge.plugins.merge;
 
 import java.util.List;
 import java.util.Set;
-import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.plugins.merge.SphericalInterpolation.VectorLayout;
 import org.pf4j.Extension;
@@ -28,7 +24,7 @@ import org.pf4j.Extension;
  * unchanged; any other count than two models is a configuration error naming the tensor.
  */
 @Extension
-public class NuSlerpMergeFactory extends DescribedMergeMethodFactory {
+public class NuSlerpMergeFactory extends StatelessMergeMethodFactory {
 
     static final String ID = "nuslerp";
     /** Below this |w1 + w2| the interpolation factor is 0.5. */
@@ -38,17 +34,11 @@ public class NuSlerpMergeFactory extends DescribedMergeMethodFactory {
         super(ID, "SLERP of two models weighted by their weights, optionally of their task vectors from a base model.",
                 ParameterSchema.of(
                         MergeParameters.weight("the model's weight; t = w2 / (w1 + w2)"),
-                        ParameterSpec.bool("nuslerp_flatten", true, "interpolate each tensor as one flat vector")
-                                .withScope(ParameterScope.PER_TENSOR),
-                        ParameterSpec.bool("nuslerp_row_wise", false,
-                                "without flattening: interpolate slices along the first dimension instead of the last")
-                                .withScope(ParameterScope.PER_TENSOR)),
-                Set.of(Capability.ACCEPTS_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
-    }
-
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return (WholeTensorMethod) NuSlerpMergeFactory::merge;
+                        MergeParameters.tensorFlag("nuslerp_flatten", true, "interpolate each tensor as one flat vector"),
+                        MergeParameters.tensorFlag("nuslerp_row_wise", false,
+                                "without flattening: interpolate slices along the first dimension instead of the last")),
+                Set.of(Capability.ACCEPTS_BASE_MODEL, Capability.EXACTLY_TWO_MODELS),
+                (WholeTensorMethod) NuSlerpMergeFactory::merge);
     }
 
     private static void merge(MergeInput input, float[][] values, float[] base, ModelWideStatistics statistics,

@@ -1,16 +1,13 @@
 package org.evomerge.plugins.merge;
 
 import java.util.Set;
-import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.TensorBlocks;
 import org.pf4j.Extension;
 
@@ -24,7 +21,7 @@ import org.pf4j.Extension;
  * count is a configuration error naming the tensor.
  */
 @Extension
-public class PassthroughMergeFactory extends DescribedMergeMethodFactory {
+public class PassthroughMergeFactory extends StatelessMergeMethodFactory {
 
     static final String ID = "passthrough";
 
@@ -32,12 +29,8 @@ public class PassthroughMergeFactory extends DescribedMergeMethodFactory {
         super(ID, "Copy one model's tensor, optionally scaled (layer stacking with slices).",
                 ParameterSchema.of(ParameterSpec.number("scale", 1.0, null, null, "multiplier of the tensor")
                         .withScope(ParameterScope.PER_MODEL)),
-                Set.of(Capability.LAYER_STACKING));
-    }
-
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return PassthroughMergeFactory::merge;
+                Set.of(Capability.LAYER_STACKING),
+                PassthroughMergeFactory::merge);
     }
 
     /** Element by element, so in blocks: no scan. */

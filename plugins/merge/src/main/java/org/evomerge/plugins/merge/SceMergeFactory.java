@@ -2,15 +2,11 @@ package org.evomerge.plugins.merge;
 
 import java.util.Arrays;
 import java.util.Set;
-import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
@@ -30,7 +26,7 @@ import org.pf4j.Extension;
  * validate; it only saves memory in mergekit and has no effect here. A tensor only the base has is returned unchanged.
  */
 @Extension
-public class SceMergeFactory extends DescribedMergeMethodFactory {
+public class SceMergeFactory extends StatelessMergeMethodFactory {
 
     static final String ID = "sce";
     /** Below this total the model weights are uniform. */
@@ -41,16 +37,11 @@ public class SceMergeFactory extends DescribedMergeMethodFactory {
     public SceMergeFactory() {
         super(ID, "SCE: keep high-variance positions, weight task vectors by their energy, erase minority signs.",
                 ParameterSchema.of(
-                        ParameterSpec.number("select_topk", 1.0, 0.0, 1.0,
-                                "fraction of the positions with non-zero variance across models to keep")
-                                .withScope(ParameterScope.PER_TENSOR),
+                        MergeParameters.tensorNumber("select_topk", 1.0, 0.0, 1.0,
+                                "fraction of the positions with non-zero variance across models to keep"),
                         ParameterSpec.bool("int8_mask", false, "accepted for mergekit recipes; no effect in evomerge")),
-                Set.of(Capability.REQUIRES_BASE_MODEL));
-    }
-
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return (WholeTensorMethod) SceMergeFactory::merge;
+                Set.of(Capability.REQUIRES_BASE_MODEL),
+                (WholeTensorMethod) SceMergeFactory::merge);
     }
 
     private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,

@@ -8,8 +8,6 @@ import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.TensorBlocks;
 import org.pf4j.Extension;
@@ -35,9 +33,8 @@ public class SlerpMergeFactory extends DescribedMergeMethodFactory {
 
     public SlerpMergeFactory() {
         super(ID, "Spherical interpolation from the base model (t = 0) to one other model (t = 1).",
-                ParameterSchema.of(ParameterSpec.number("t", 0.5, null, null,
-                        "interpolation factor: 0 gives the base model, 1 the other model")
-                        .withScope(ParameterScope.PER_TENSOR).asRequired()),
+                ParameterSchema.of(MergeParameters.tensorNumber("t", 0.5, null, null,
+                        "interpolation factor: 0 gives the base model, 1 the other model").asRequired()),
                 Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
     }
 

@@ -93,11 +93,12 @@ public class GeneticAlgorithmFactory extends DescribedSearchStrategyFactory {
             throw EvomergeException.configuration(ID + ": the configured mutation does not work on "
                     + initial.getFirst().getClass().getSimpleName() + "s");
         }
-        return new GeneticAlgorithm(box, problem.space(), initial, Math.max(size, 2), (int) parameters.integer("elites"),
-                parameters.number("crossover_rate"), parameters.number("mutation_rate"), crossover, problem.crossover(),
-                problem.selection(), (int) parameters.integer("tournament_size"), problem.mutation(),
+        GeneticAlgorithm.Settings settings = new GeneticAlgorithm.Settings(Math.max(size, 2),
+                (int) parameters.integer("elites"), parameters.number("crossover_rate"),
+                parameters.number("mutation_rate"), crossover, (int) parameters.integer("tournament_size"),
                 new GeneticAlgorithm.FallbackMutation(parameters.number("mutation_sigma"),
                         parameters.number("mutation_decay"), parameters.number("mutation_gene_rate")),
-                (int) parameters.integer("max_generations"), random);
+                (int) parameters.integer("max_generations"));
+        return new GeneticAlgorithm(problem, box, initial, settings, random);
     }
 }
