@@ -11,10 +11,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
-import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.TaskVectorOperations;
-import org.evomerge.api.compute.TensorCodecs;
-import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.tensor.DType;
 
 /**
@@ -24,7 +21,7 @@ import org.evomerge.api.tensor.DType;
  * then the lanes in lane order: {@link #sumLanes}), so they agree with the reference within rounding and give the same
  * bits from run to run on machines of one vector width. Types without a SIMD path use the reference loops.
  */
-public final class VectorBackend implements ComputeBackend, TensorCodecs, VectorOperations {
+public final class VectorBackend implements SelfContainedBackend {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
@@ -128,16 +125,6 @@ public final class VectorBackend implements ComputeBackend, TensorCodecs, Vector
     public boolean isAvailable() {
         // Below 128-bit vectors the API falls back to slow emulation; the reference loops are then faster.
         return F.length() >= 4;
-    }
-
-    @Override
-    public TensorCodecs codecs() {
-        return this;
-    }
-
-    @Override
-    public VectorOperations vectors() {
-        return this;
     }
 
     @Override
