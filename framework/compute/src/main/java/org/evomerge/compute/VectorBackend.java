@@ -50,21 +50,10 @@ public final class VectorBackend implements SelfContainedBackend {
         if (WARM.ready(kernel.ordinal())) {
             return;
         }
-        // Two sizes, alternately: with a tail (a tensor's last block) and without (every other block), so the
-        // compiled kernel has seen both branches; one first met on real data deoptimises it back to the slow code.
-        float[][] a = new float[2][];
-        float[][] b = new float[2][];
-        float[][] out = new float[2][];
-        for (int s = 0; s < 2; s++) {
-            int n = WARM_ELEMENTS - 8 * s;
-            a[s] = new float[n];
-            b[s] = new float[n];
-            out[s] = new float[n];
-            for (int i = 0; i < n; i++) {
-                a[s][i] = (float) Math.sin(i);
-                b[s][i] = (float) Math.cos(i);
-            }
-        }
+        KernelWarmup.Operands operands = KernelWarmup.Operands.of(WARM_ELEMENTS);
+        float[][] a = operands.a();
+        float[][] b = operands.b();
+        float[][] out = operands.out();
         // The real calls decode and encode native buffers: warm on one, so the compiled code is for them.
         MemorySegment bf16 = java.lang.foreign.Arena.ofAuto().allocate(WARM_ELEMENTS * 2L, 64);
         MemorySegment f32 = java.lang.foreign.Arena.ofAuto().allocate(WARM_ELEMENTS * 4L, 64);
