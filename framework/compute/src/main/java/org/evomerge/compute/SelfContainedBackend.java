@@ -8,7 +8,7 @@ import org.evomerge.api.compute.VectorOperations;
  * A backend that implements its codecs and vector operations itself, so both capabilities are the backend. Backends
  * that delegate a capability (a GPU backend decoding on the CPU) implement {@link ComputeBackend} directly.
  */
-interface SelfContainedBackend extends ComputeBackend, TensorCodecs, VectorOperations {
+public interface SelfContainedBackend extends ComputeBackend, TensorCodecs, VectorOperations {
 
     @Override
     default TensorCodecs codecs() {
