@@ -79,7 +79,7 @@ final class RunCharts {
         JFreeChart chart = ChartFactory.createXYLineChart("Fitness per generation", "generation",
                 objective.isEmpty() ? "fitness (primary objective)" : "fitness: " + objective, data,
                 PlotOrientation.VERTICAL, true, false, false);
-        XYPlot plot = styledPlot(chart);
+        XYPlot plot = style(chart);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         renderer.setSeriesPaint(0, BEST);
         renderer.setSeriesPaint(1, MEAN);
@@ -162,7 +162,7 @@ final class RunCharts {
         legend.setMargin(4, 8, 4, 8);
         legend.setStripWidth(16);
         chart.addSubtitle(legend);
-        styledPlot(chart);
+        style(chart);
         return chart;
     }
 
@@ -266,7 +266,7 @@ final class RunCharts {
         data.addSeries(winner);
         JFreeChart chart = ChartFactory.createScatterPlot("Lineage of " + bestId, "generation", "", data,
                 PlotOrientation.VERTICAL, true, false, false);
-        XYPlot plot = styledPlot(chart);
+        XYPlot plot = style(chart);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
         renderer.setSeriesPaint(0, MEAN);
         renderer.setSeriesPaint(1, BEST);
@@ -309,7 +309,7 @@ final class RunCharts {
     }
 
     /** Applies the report's look (white, anti-aliased, light grid, no outline) and returns the chart's plot. */
-    private static XYPlot styledPlot(JFreeChart chart) {
+    private static XYPlot style(JFreeChart chart) {
         XYPlot plot = chart.getXYPlot();
         chart.setBackgroundPaint(Color.WHITE);
         chart.setAntiAlias(true);
