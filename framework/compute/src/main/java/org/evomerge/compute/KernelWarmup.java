@@ -59,4 +59,30 @@ final class KernelWarmup {
             warm[kernel] = true;
         }
     }
+
+    /**
+     * Inputs {@code a} and {@code b} (sines and cosines: finite, mixed signs) and outputs {@code out} for warm-up calls,
+     * in two sizes to use alternately: index 0 has {@code elements}, index 1 eight fewer, a tail like a tensor's last
+     * block. A kernel compiled after seeing both has every branch; one first met on real data deoptimises it back to
+     * the slow code.
+     */
+    record Operands(float[][] a, float[][] b, float[][] out) {
+
+        static Operands of(int elements) {
+            float[][] a = new float[2][];
+            float[][] b = new float[2][];
+            float[][] out = new float[2][];
+            for (int s = 0; s < 2; s++) {
+                int n = elements - 8 * s;
+                a[s] = new float[n];
+                b[s] = new float[n];
+                out[s] = new float[n];
+                for (int i = 0; i < n; i++) {
+                    a[s][i] = (float) Math.sin(i);
+                    b[s][i] = (float) Math.cos(i);
+                }
+            }
+            return new Operands(a, b, out);
+        }
+    }
 }

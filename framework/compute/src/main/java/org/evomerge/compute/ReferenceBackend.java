@@ -5,14 +5,11 @@ import static java.nio.ByteOrder.LITTLE_ENDIAN;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Optional;
-import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.MagnitudeRank;
 import org.evomerge.api.compute.MaskNorms;
 import org.evomerge.api.compute.SignElection;
 import org.evomerge.api.compute.TaskVectorCombine;
 import org.evomerge.api.compute.TaskVectorOperations;
-import org.evomerge.api.compute.TensorCodecs;
-import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.TensorBlocks;
 import org.evomerge.kernels.ElementMath;
@@ -23,7 +20,7 @@ import org.evomerge.kernels.QuantCodecs;
  * Plain scalar loops over the shared element maths: the oracle every other backend is tested against, with every
  * capability (codecs, vector and task-vector operations) in this one class. It favours obviousness over speed.
  */
-public final class ReferenceBackend implements ComputeBackend, TensorCodecs, VectorOperations, TaskVectorOperations {
+public final class ReferenceBackend implements SelfContainedBackend, TaskVectorOperations {
 
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LITTLE_ENDIAN);
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LITTLE_ENDIAN);
@@ -49,16 +46,6 @@ public final class ReferenceBackend implements ComputeBackend, TensorCodecs, Vec
     @Override
     public boolean isAvailable() {
         return true;
-    }
-
-    @Override
-    public TensorCodecs codecs() {
-        return this;
-    }
-
-    @Override
-    public VectorOperations vectors() {
-        return this;
     }
 
     @Override

@@ -28,23 +28,16 @@ final class TaskVectorWarmup {
         if (WARM.ready(operation.ordinal())) {
             return;
         }
-        // Two sizes, alternately: with a tail (the last block of a tensor) and without (every other block). Like
-        // everything else the calls vary (tie positions, bracket overflow, elections, masks), this lets the compiled
-        // code see every branch: a branch first met on real data deoptimises the kernel back to the slow code.
-        float[][] a = new float[2][];
-        float[][] b = new float[2][];
-        float[][] out = new float[2][];
+        // Like the two sizes, everything else the calls vary (tie positions, bracket overflow, elections, masks) lets
+        // the compiled code see every branch: a branch first met on real data deoptimises the kernel back to the slow
+        // code.
+        KernelWarmup.Operands operands = KernelWarmup.Operands.of(WARM_ELEMENTS);
+        float[][] a = operands.a();
+        float[][] b = operands.b();
+        float[][] out = operands.out();
         long[][] mask = new long[2][];
         for (int s = 0; s < 2; s++) {
-            int n = WARM_ELEMENTS - 8 * s;
-            a[s] = new float[n];
-            b[s] = new float[n];
-            out[s] = new float[n];
-            mask[s] = new long[(n + 63) >>> 6];
-            for (int i = 0; i < n; i++) {
-                a[s][i] = (float) Math.sin(i);
-                b[s][i] = (float) Math.cos(i);
-            }
+            mask[s] = new long[(a[s].length + 63) >>> 6];
         }
         TaskVectorCombine[] combines = {
             new TaskVectorCombine(new double[] {1, 0.5}, new double[] {1, 0.5}, SignElection.SUM, true, 1.0),

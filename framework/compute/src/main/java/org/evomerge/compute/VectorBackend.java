@@ -11,10 +11,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
-import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.TaskVectorOperations;
-import org.evomerge.api.compute.TensorCodecs;
-import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.tensor.DType;
 
 /**
@@ -24,7 +21,7 @@ import org.evomerge.api.tensor.DType;
  * then the lanes in lane order: {@link #sumLanes}), so they agree with the reference within rounding and give the same
  * bits from run to run on machines of one vector width. Types without a SIMD path use the reference loops.
  */
-public final class VectorBackend implements ComputeBackend, TensorCodecs, VectorOperations {
+public final class VectorBackend implements SelfContainedBackend {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
@@ -53,21 +50,10 @@ public final class VectorBackend implements ComputeBackend, TensorCodecs, Vector
         if (WARM.ready(kernel.ordinal())) {
             return;
         }
-        // Two sizes, alternately: with a tail (a tensor's last block) and without (every other block), so the
-        // compiled kernel has seen both branches; one first met on real data deoptimises it back to the slow code.
-        float[][] a = new float[2][];
-        float[][] b = new float[2][];
-        float[][] out = new float[2][];
-        for (int s = 0; s < 2; s++) {
-            int n = WARM_ELEMENTS - 8 * s;
-            a[s] = new float[n];
-            b[s] = new float[n];
-            out[s] = new float[n];
-            for (int i = 0; i < n; i++) {
-                a[s][i] = (float) Math.sin(i);
-                b[s][i] = (float) Math.cos(i);
-            }
-        }
+        KernelWarmup.Operands operands = KernelWarmup.Operands.of(WARM_ELEMENTS);
+        float[][] a = operands.a();
+        float[][] b = operands.b();
+        float[][] out = operands.out();
         // The real calls decode and encode native buffers: warm on one, so the compiled code is for them.
         MemorySegment bf16 = java.lang.foreign.Arena.ofAuto().allocate(WARM_ELEMENTS * 2L, 64);
         MemorySegment f32 = java.lang.foreign.Arena.ofAuto().allocate(WARM_ELEMENTS * 4L, 64);
@@ -128,16 +114,6 @@ public final class VectorBackend implements ComputeBackend, TensorCodecs, Vector
     public boolean isAvailable() {
         // Below 128-bit vectors the API falls back to slow emulation; the reference loops are then faster.
         return F.length() >= 4;
-    }
-
-    @Override
-    public TensorCodecs codecs() {
-        return this;
-    }
-
-    @Override
-    public VectorOperations vectors() {
-        return this;
     }
 
     @Override

@@ -97,18 +97,7 @@ public final class CpuInferenceOperations implements InferenceOperations {
 
     @Override
     public void rmsNorm(float[] x, float[] weight, double eps, int rows, float[] out) {
-        int n = weight.length;
-        for (int r = 0; r < rows; r++) {
-            int base = r * n;
-            double sum = 0;
-            for (int i = 0; i < n; i++) {
-                sum += (double) x[base + i] * x[base + i];
-            }
-            float scale = (float) (1.0 / Math.sqrt(sum / n + eps));
-            for (int i = 0; i < n; i++) {
-                out[base + i] = x[base + i] * scale * weight[i];
-            }
-        }
+        RmsNormalization.normalize(x, weight, weight.length, rows, eps, out, null);
     }
 
     @Override

@@ -79,8 +79,7 @@ final class RunCharts {
         JFreeChart chart = ChartFactory.createXYLineChart("Fitness per generation", "generation",
                 objective.isEmpty() ? "fitness (primary objective)" : "fitness: " + objective, data,
                 PlotOrientation.VERTICAL, true, false, false);
-        XYPlot plot = chart.getXYPlot();
-        style(chart, plot);
+        XYPlot plot = style(chart);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         renderer.setSeriesPaint(0, BEST);
         renderer.setSeriesPaint(1, MEAN);
@@ -163,7 +162,7 @@ final class RunCharts {
         legend.setMargin(4, 8, 4, 8);
         legend.setStripWidth(16);
         chart.addSubtitle(legend);
-        style(chart, plot);
+        style(chart);
         return chart;
     }
 
@@ -267,8 +266,7 @@ final class RunCharts {
         data.addSeries(winner);
         JFreeChart chart = ChartFactory.createScatterPlot("Lineage of " + bestId, "generation", "", data,
                 PlotOrientation.VERTICAL, true, false, false);
-        XYPlot plot = chart.getXYPlot();
-        style(chart, plot);
+        XYPlot plot = style(chart);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
         renderer.setSeriesPaint(0, MEAN);
         renderer.setSeriesPaint(1, BEST);
@@ -310,13 +308,16 @@ final class RunCharts {
         return new Lineage(chart, List.copyOf(position.keySet()), truncated);
     }
 
-    private static void style(JFreeChart chart, XYPlot plot) {
+    /** Applies the report's look (white, anti-aliased, light grid, no outline) and returns the chart's plot. */
+    private static XYPlot style(JFreeChart chart) {
+        XYPlot plot = chart.getXYPlot();
         chart.setBackgroundPaint(Color.WHITE);
         chart.setAntiAlias(true);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(new Color(0xDDDDDD));
         plot.setRangeGridlinePaint(new Color(0xDDDDDD));
         plot.setOutlineVisible(false);
+        return plot;
     }
 
     /** The chart as PNG bytes. */

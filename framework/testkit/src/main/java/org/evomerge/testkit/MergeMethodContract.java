@@ -139,6 +139,15 @@ public abstract class MergeMethodContract extends ExtensionFactoryContract<Merge
                 || factory().descriptor().has(Capability.ACCEPTS_BASE_MODEL);
     }
 
+    /** {@link #modelCount()} models of {@code n} random values each. */
+    private List<float[]> randomModels(SplittableRandom random, int n) {
+        List<float[]> models = new ArrayList<>();
+        for (int m = 0; m < modelCount(); m++) {
+            models.add(random(random, n));
+        }
+        return models;
+    }
+
     private Optional<float[]> baseIfUsed(SplittableRandom random, int n) {
         return usesBase() ? Optional.of(random(random, n)) : Optional.empty();
     }
@@ -173,10 +182,7 @@ public abstract class MergeMethodContract extends ExtensionFactoryContract<Merge
         SplittableRandom random = new SplittableRandom(4);
         Shape shape = Shape.of(5, 17);
         int n = (int) shape.elementCount();
-        List<float[]> models = new ArrayList<>();
-        for (int m = 0; m < modelCount(); m++) {
-            models.add(random(random, n));
-        }
+        List<float[]> models = randomModels(random, n);
         Optional<float[]> base = baseIfUsed(random, n);
         MergeInput input = input(shape, models.size(), base.isPresent(), 7);
         float[] zeroed = merge(method(), input, models, base, 0, 0f);
@@ -188,10 +194,7 @@ public abstract class MergeMethodContract extends ExtensionFactoryContract<Merge
     void dependsOnlyOnTheSeed() {
         SplittableRandom random = new SplittableRandom(4);
         Shape shape = Shape.of(33);
-        List<float[]> models = new ArrayList<>();
-        for (int m = 0; m < modelCount(); m++) {
-            models.add(random(random, 33));
-        }
+        List<float[]> models = randomModels(random, 33);
         Optional<float[]> base = baseIfUsed(random, 33);
         assertArrayEquals(mergeWhole(input(shape, models.size(), base.isPresent(), 5), models, base),
                 mergeWhole(input(shape, models.size(), base.isPresent(), 5), models, base));
@@ -220,10 +223,7 @@ public abstract class MergeMethodContract extends ExtensionFactoryContract<Merge
     void makesExactlyOneMergePass() {
         SplittableRandom random = new SplittableRandom(8);
         int n = 200;
-        List<float[]> models = new ArrayList<>();
-        for (int m = 0; m < modelCount(); m++) {
-            models.add(random(random, n));
-        }
+        List<float[]> models = randomModels(random, n);
         Optional<float[]> base = baseIfUsed(random, n);
         MergeInput input = input(Shape.of(n), models.size(), base.isPresent(), 3);
         for (int blockElements : new int[] {0, 64}) {
@@ -286,10 +286,7 @@ public abstract class MergeMethodContract extends ExtensionFactoryContract<Merge
         }
         SplittableRandom random = new SplittableRandom(9);
         int n = 150;
-        List<float[]> models = new ArrayList<>();
-        for (int m = 0; m < modelCount(); m++) {
-            models.add(random(random, n));
-        }
+        List<float[]> models = randomModels(random, n);
         Optional<float[]> base = baseIfUsed(random, n);
         MergeInput input = input(Shape.of(n), models.size(), base.isPresent(), 2);
         Parameters global = parameters(EnumSet.of(ParameterScope.GLOBAL), tensorParameters());
@@ -303,10 +300,7 @@ public abstract class MergeMethodContract extends ExtensionFactoryContract<Merge
             return;
         }
         SplittableRandom random = new SplittableRandom(6);
-        List<float[]> models = new ArrayList<>();
-        for (int m = 0; m < modelCount(); m++) {
-            models.add(random(random, 4));
-        }
+        List<float[]> models = randomModels(random, 4);
         MergeInput input = input(Shape.of(4), models.size(), false, 1);
         assertThrows(EvomergeException.class, () -> mergeWhole(input, models, Optional.empty()));
     }
