@@ -34,12 +34,7 @@ import picocli.CommandLine.Spec;
  * give the metadata) or a GGUF file (its metadata is copied and the tensors are stored in the new type, as llama.cpp's
  * quantizer does). Tensors stream through one at a time; the file appears only when complete.
  */
-@Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a model to a GGUF file for llama.cpp.",
-                "Writes what llama.cpp's convert_hf_to_gguf.py writes: its metadata, tensor names and order, the q/k"
-                        + " row permutation, the tokenizer from tokenizer.model or tokenizer.json. From a GGUF file,"
-                        + " copies the metadata and stores the tensors in the new type. The file runs in llama.cpp,"
-                        + " Ollama and LM Studio."})
+@Command(name = "convert", mixinStandardHelpOptions = true)
 public final class ConvertCommand implements Runnable {
 
     /** The format id conversions write. */

@@ -24,14 +24,7 @@ import picocli.CommandLine.Option;
  * data, the tokenizer, a pre-trained base model and one expert per skill in {@code DIR}, merges the experts without
  * tuning and by evolution ({@link DemoMergeSteps}), and prints every model's exact-match scores.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the embedded demo, with nothing downloaded.",
-                "Builds in-process: synthetic tasks (arithmetic, an invented number language, both at once), a"
-                        + " character tokenizer, a tiny Llama base model pre-trained here and one fine-tuned expert"
-                        + " per skill, saved as Hugging Face folders; then the untuned merges (linear, TIES, DARE-TIES)"
-                        + " and a CMA-ES evolved TIES merge, each step an ordinary task, recipe or run file in DIR."
-                        + " Prints every model's exact match on every task and whether the evolved model beat each"
-                        + " other model. See docs/demo.md."})
+@Command(name = "demo", mixinStandardHelpOptions = true)
 public final class DemoCommand implements Runnable {
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "evomerge-demo",

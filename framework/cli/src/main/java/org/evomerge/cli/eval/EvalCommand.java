@@ -33,12 +33,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code evomerge eval --model PATH --task TASK.yml [--task ...] [--json]}: scores one model on tasks. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate a model on one or more tasks.",
-                "Tasks are task files (docs/evaluation.md); prints each task's metrics and the combined fitness (the"
-                        + " weighted sum of the task scores). Shortcut: --task ID --data F.jsonl runs evaluator ID on"
-                        + " a dataset. Results are cached by a hash of the weights and the task in"
-                        + " ~/.cache/evomerge/evaluations (not for external evaluators: openai-http, command)."})
+@Command(name = "eval", mixinStandardHelpOptions = true)
 public final class EvalCommand implements Runnable {
 
     private static final Pattern EVALUATOR_ID = Pattern.compile("[a-z][a-z0-9]*([_-][a-z0-9]+)*");

@@ -26,12 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code evomerge evolve RUN.yml --out RUN_DIR [--resume]}: runs an evolution (docs/evolution.md). */
-@Command(name = "evolve", mixinStandardHelpOptions = true,
-        description = {"Evolve merged models with a search strategy.",
-                "The strategy proposes merge recipes, layer paths or whole models; candidates are merged in memory"
-                        + " and scored by the run file's evaluators, until a budget runs out. Every evaluation is"
-                        + " journaled in RUN_DIR/journal.jsonl; a killed run continues with --resume. The best model"
-                        + " goes to RUN_DIR/best/ with its recipe and a model card."})
+@Command(name = "evolve", mixinStandardHelpOptions = true)
 public final class EvolveCommand implements Runnable {
 
     @Parameters(index = "0", paramLabel = "RUN.yml", description = "The run file (docs/evolution.md).")

@@ -25,11 +25,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code evomerge kinship --base BASE M1 M2 [...]}: how closely related fine-tunes of one base are. */
-@Command(name = "kinship", mixinStandardHelpOptions = true,
-        description = {"Measure the kinship of models fine-tuned from one base.",
-                "Pairwise kinship of the models' task vectors (model minus base), as in the Model Kinship paper:"
-                        + " Pearson correlation, cosine similarity or Euclidean distance, over the whole model or"
-                        + " tensor by tensor, in full precision or int8. Streams the models one chunk at a time."})
+@Command(name = "kinship", mixinStandardHelpOptions = true)
 public final class KinshipCommand implements Runnable {
 
     /** The metrics offered on the command line; the absolute cosine is {@code cosine} with {@code --absolute}. */

@@ -29,14 +29,7 @@ import picocli.CommandLine.Parameters;
  * (mergekit's {@code options.py} {@code MergeOptions}), so a script written for {@code mergekit-yaml CONFIG_FILE
  * OUT_PATH [options]} runs unchanged: with mergekit's meaning where evomerge has one, else with a one-line notice.
  */
-@Command(name = "merge", mixinStandardHelpOptions = true,
-        description = {"Merge models with a mergekit recipe.",
-                "The recipe gives models: or slices:, base_model, parameters with gradients and filters, dtype and"
-                        + " out_dtype. Streams one tensor at a time; the output appears only when complete. Random"
-                        + " methods depend only on the seed (--random-seed, else the recipe's random_seed, else"
-                        + " --seed); --threads never changes the result. Takes mergekit-yaml's options. Writes a"
-                        + " safetensors folder, or with --out-format gguf a GGUF file for llama.cpp, Ollama and"
-                        + " LM Studio."})
+@Command(name = "merge", mixinStandardHelpOptions = true)
 public final class MergeCommand implements Runnable {
 
     @Parameters(index = "0", paramLabel = "RECIPE.yml", description = "The recipe (mergekit's YAML format).")
