@@ -27,14 +27,10 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true)
 public final class DemoCommand implements Runnable {
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "evomerge-demo",
-            description = "Folder for data/, tokenizer/ and models/ (default ${DEFAULT-VALUE}); earlier demo output"
-                    + " there is replaced.")
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "evomerge-demo")
     Path out;
 
-    @Option(names = "--evaluations", paramLabel = "N",
-            description = "Evaluation budget of the evolution (default: the demo's, which keeps the whole demo within"
-                    + " about ten minutes on two cores).")
+    @Option(names = "--evaluations", paramLabel = "N")
     Integer evaluations;
 
     @Mixin
@@ -43,7 +39,7 @@ public final class DemoCommand implements Runnable {
     @Override
     public void run() {
         CommandSession session = output.session();
-        Path folder = session.environment().workingDirectory().resolve(out).toAbsolutePath().normalize();
+        Path folder = session.environment().resolve(out);
         long seed = session.settings().run().seed();
         int threads = session.settings().compute().threads();
         ModelFormat safetensors = session.modelFormats().byId("safetensors").format();

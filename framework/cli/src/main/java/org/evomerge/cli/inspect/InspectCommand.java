@@ -27,10 +27,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "inspect", mixinStandardHelpOptions = true)
 public final class InspectCommand implements Runnable {
 
-    @Parameters(paramLabel = "PATH", description = "A model folder (Hugging Face), a .safetensors or a .gguf file.")
+    @Parameters(paramLabel = "PATH", descriptionKey = "path")
     Path path;
 
-    @Option(names = "--no-tensors", description = "Leave out the per-tensor list.")
+    @Option(names = "--no-tensors")
     boolean noTensors;
 
     @Mixin
@@ -39,7 +39,7 @@ public final class InspectCommand implements Runnable {
     @Override
     public void run() {
         CommandSession session = output.session();
-        Path target = session.environment().workingDirectory().resolve(path).toAbsolutePath().normalize();
+        Path target = session.environment().resolve(path);
         ModelFormats.Installed format = session.modelFormats().forPath(target);
         try (Model model = format.format().open(target)) {
             ModelConfig config = model.config();

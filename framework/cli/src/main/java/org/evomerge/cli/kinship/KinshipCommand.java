@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.evomerge.api.model.Model;
+import org.evomerge.cli.CliEnvironment;
 import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
 import org.evomerge.cli.output.TextTable;
@@ -45,26 +46,23 @@ public final class KinshipCommand implements Runnable {
         }
     }
 
-    @Option(names = "--base", required = true, paramLabel = "BASE", description = "The common base model.")
+    @Option(names = "--base", required = true, paramLabel = "BASE")
     Path base;
 
-    @Parameters(arity = "2..*", paramLabel = "MODEL", description = "Two or more models fine-tuned from BASE.")
+    @Parameters(arity = "2..*", paramLabel = "MODEL", descriptionKey = "models")
     List<Path> models;
 
     @Option(names = "--metric", paramLabel = "METRIC", defaultValue = "pcc",
-            description = "pcc, cosine or euclidean (default ${DEFAULT-VALUE}).",
             completionCandidates = MetricNames.class)
     MetricOption metric;
 
-    @Option(names = "--absolute", description = "With cosine: |cosine|, as ModelKinship's code computes it.")
+    @Option(names = "--absolute")
     boolean absolute;
 
-    @Option(names = "--per-tensor", description = "Compute per tensor and average weighted by element count"
-            + " (skipping undefined tensors); --json then lists every tensor.")
+    @Option(names = "--per-tensor")
     boolean perTensor;
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "full",
-            description = "full or int8 (task vectors quantised per tensor first; default ${DEFAULT-VALUE}).",
             completionCandidates = PrecisionNames.class)
     KinshipPrecision precision;
 
@@ -84,14 +82,13 @@ public final class KinshipCommand implements Runnable {
         };
         KinshipOptions options = new KinshipOptions(perTensor, precision);
         CommandSession session = output.session();
-        Path cwd = session.environment().workingDirectory();
         ModelFormats formats = session.modelFormats();
         List<Model> opened = new ArrayList<>();
         try {
-            NamedModel baseModel = new NamedModel(base.toString(), open(formats, cwd, base, opened));
+            NamedModel baseModel = new NamedModel(base.toString(), open(formats, session.environment(), base, opened));
             List<NamedModel> named = new ArrayList<>();
             for (Path m : models) {
-                named.add(new NamedModel(m.toString(), open(formats, cwd, m, opened)));
+                named.add(new NamedModel(m.toString(), open(formats, session.environment(), m, opened)));
             }
             KinshipResult result = KinshipCalculator.of(session.runContext()).compute(baseModel, named, options);
             output.print(() -> document(result, chosen), out -> printText(out, result, chosen));
@@ -102,9 +99,8 @@ public final class KinshipCommand implements Runnable {
         }
     }
 
-    private static Model open(ModelFormats formats, Path cwd, Path path, List<Model> opened) {
-        Path target = cwd.resolve(path).toAbsolutePath().normalize();
-        Model model = formats.open(target);
+    private static Model open(ModelFormats formats, CliEnvironment environment, Path path, List<Model> opened) {
+        Model model = formats.open(environment.resolve(path));
         opened.add(model);
         return model;
     }

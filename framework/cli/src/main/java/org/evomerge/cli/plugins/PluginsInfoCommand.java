@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "info", mixinStandardHelpOptions = true)
 public final class PluginsInfoCommand implements Runnable {
 
-    @Parameters(paramLabel = "ID", description = "A plugin id or an extension id (see 'evomerge plugins list').")
+    @Parameters(paramLabel = "ID", descriptionKey = "id")
     String id;
 
     @Mixin

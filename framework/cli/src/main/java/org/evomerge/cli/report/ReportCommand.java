@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "report", mixinStandardHelpOptions = true)
 public final class ReportCommand implements Runnable {
 
-    @Parameters(paramLabel = "RUN_DIR", description = "The run directory (evomerge evolve ... --out RUN_DIR).")
+    @Parameters(paramLabel = "RUN_DIR", descriptionKey = "runDir")
     Path runDir;
 
     @Mixin
