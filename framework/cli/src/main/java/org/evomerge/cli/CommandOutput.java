@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>{@code --json}'s help line says what the document holds, so it differs by command: the default is "Print one
  * JSON document."; a command whose document deserves a description has it under {@code <qualified name>.json} in
- * the root command's resource bundle ({@code JsonOptionDescriptions.properties}).
+ * the root command's resource bundle ({@code CommandHelp.properties}).
  */
 public final class CommandOutput {
 

@@ -11,11 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code evomerge config show [--json]}: every key, its value, and which layer set it. */
-@Command(name = "show", mixinStandardHelpOptions = true,
-        description = {"Print every configuration key, its value and its source.",
-                "The source is the layer that set the value. Precedence: command line > EVOMERGE_* environment >"
-                        + " --config FILE > user file (~/.config/evomerge/config.yaml) > the installation's"
-                        + " conf/evomerge.yaml > built-in defaults."})
+@Command(name = "show", mixinStandardHelpOptions = true)
 public final class ConfigShowCommand implements Runnable {
 
     @Mixin

@@ -1,7 +1,6 @@
 package org.evomerge.cli.convert;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,17 +15,15 @@ import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.model.WriteOptions;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
-import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.VersionProvider;
 import org.evomerge.cli.output.ByteSize;
-import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.engine.model.ModelFormats;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code evomerge convert MODEL OUT.gguf [--out-type TYPE]}: writes a model as the GGUF file llama.cpp's converter
@@ -34,44 +31,32 @@ import picocli.CommandLine.Spec;
  * give the metadata) or a GGUF file (its metadata is copied and the tensors are stored in the new type, as llama.cpp's
  * quantizer does). Tensors stream through one at a time; the file appears only when complete.
  */
-@Command(name = "convert", mixinStandardHelpOptions = true,
-        description = {"Convert a model to a GGUF file for llama.cpp.",
-                "Writes what llama.cpp's convert_hf_to_gguf.py writes: its metadata, tensor names and order, the q/k"
-                        + " row permutation, the tokenizer from tokenizer.model or tokenizer.json. From a GGUF file,"
-                        + " copies the metadata and stores the tensors in the new type. The file runs in llama.cpp,"
-                        + " Ollama and LM Studio."})
+@Command(name = "convert", mixinStandardHelpOptions = true)
 public final class ConvertCommand implements Runnable {
 
     /** The format id conversions write. */
     static final String GGUF = "gguf";
 
-    @Parameters(index = "0", paramLabel = "MODEL",
-            description = "A Hugging Face model folder, a .safetensors file beside its config.json, or a .gguf file.")
+    @Parameters(index = "0", paramLabel = "MODEL", descriptionKey = "model")
     Path model;
 
-    @Parameters(index = "1", paramLabel = "OUT.gguf", description = "The GGUF file to write.")
+    @Parameters(index = "1", paramLabel = "OUT.gguf", descriptionKey = "output")
     Path output;
 
-    @Option(names = "--out-type", paramLabel = "TYPE", defaultValue = "auto",
-            description = "Type of the matrices: auto (BF16 or F16 as the model's, llama.cpp's default), f32, f16,"
-                    + " bf16, q8_0 or q4_0; vectors and norms stay F32 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--out-type", paramLabel = "TYPE", defaultValue = "auto")
     String outType;
 
-    @Option(names = "--allow-overwrite", description = "Replace an existing OUT.gguf.")
+    @Option(names = "--allow-overwrite")
     boolean allowOverwrite;
 
-    @Option(names = "--json", description = "Print a JSON summary.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput commandOutput;
 
     @Override
     public void run() {
-        CommandSession session = EvomergeCommand.session(spec);
-        Path cwd = session.environment().workingDirectory();
-        Path source = cwd.resolve(model).toAbsolutePath().normalize();
-        Path target = cwd.resolve(output).toAbsolutePath().normalize();
+        CommandSession session = commandOutput.session();
+        Path source = session.environment().resolve(model);
+        Path target = session.environment().resolve(output);
         ModelFormats formats = session.modelFormats();
         ModelFormats.Installed input = formats.forPath(source);
         ModelFormats.Installed gguf = formats.configured(GGUF, Map.of("out_type", outType.toLowerCase(Locale.ROOT)));
@@ -108,24 +93,21 @@ public final class ConvertCommand implements Runnable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        PrintWriter stdout = spec.commandLine().getOut();
-        if (json) {
+        int tensorCount = stored.values().stream().mapToInt(Integer::intValue).sum();
+        commandOutput.print(() -> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("source", source.toString());
             doc.put("source_format", input.id());
             doc.put("output", target.toString());
             doc.put("out_type", outType.toLowerCase(Locale.ROOT));
-            doc.put("tensors", stored.values().stream().mapToInt(Integer::intValue).sum());
+            doc.put("tensors", tensorCount);
             doc.put("dtypes", stored);
             doc.put("bytes", bytes);
             doc.put("seconds", seconds);
-            JsonOutput.print(stdout, doc);
-        } else {
-            stdout.printf(Locale.ROOT, "converted %d tensors from %s into %s (%s; %s, %.1f s)%n",
-                    stored.values().stream().mapToInt(Integer::intValue).sum(), input.id(), target,
-                    String.join(", ", stored.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList()),
-                    ByteSize.format(bytes), seconds);
-            stdout.flush();
-        }
+            return doc;
+        }, out -> out.printf(Locale.ROOT, "converted %d tensors from %s into %s (%s; %s, %.1f s)%n", tensorCount,
+                input.id(), target,
+                String.join(", ", stored.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList()),
+                ByteSize.format(bytes), seconds));
     }
 }

@@ -24,24 +24,13 @@ import picocli.CommandLine.Option;
  * data, the tokenizer, a pre-trained base model and one expert per skill in {@code DIR}, merges the experts without
  * tuning and by evolution ({@link DemoMergeSteps}), and prints every model's exact-match scores.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the embedded demo, with nothing downloaded.",
-                "Builds in-process: synthetic tasks (arithmetic, an invented number language, both at once), a"
-                        + " character tokenizer, a tiny Llama base model pre-trained here and one fine-tuned expert"
-                        + " per skill, saved as Hugging Face folders; then the untuned merges (linear, TIES, DARE-TIES)"
-                        + " and a CMA-ES evolved TIES merge, each step an ordinary task, recipe or run file in DIR."
-                        + " Prints every model's exact match on every task and whether the evolved model beat each"
-                        + " other model. See docs/demo.md."})
+@Command(name = "demo", mixinStandardHelpOptions = true)
 public final class DemoCommand implements Runnable {
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "evomerge-demo",
-            description = "Folder for data/, tokenizer/ and models/ (default ${DEFAULT-VALUE}); earlier demo output"
-                    + " there is replaced.")
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "evomerge-demo")
     Path out;
 
-    @Option(names = "--evaluations", paramLabel = "N",
-            description = "Evaluation budget of the evolution (default: the demo's, which keeps the whole demo within"
-                    + " about ten minutes on two cores).")
+    @Option(names = "--evaluations", paramLabel = "N")
     Integer evaluations;
 
     @Mixin
@@ -50,7 +39,7 @@ public final class DemoCommand implements Runnable {
     @Override
     public void run() {
         CommandSession session = output.session();
-        Path folder = session.environment().workingDirectory().resolve(out).toAbsolutePath().normalize();
+        Path folder = session.environment().resolve(out);
         long seed = session.settings().run().seed();
         int threads = session.settings().compute().threads();
         ModelFormat safetensors = session.modelFormats().byId("safetensors").format();

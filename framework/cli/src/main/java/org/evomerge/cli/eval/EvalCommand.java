@@ -33,31 +33,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code evomerge eval --model PATH --task TASK.yml [--task ...] [--json]}: scores one model on tasks. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate a model on one or more tasks.",
-                "Tasks are task files (docs/evaluation.md); prints each task's metrics and the combined fitness (the"
-                        + " weighted sum of the task scores). Shortcut: --task ID --data F.jsonl runs evaluator ID on"
-                        + " a dataset. Results are cached by a hash of the weights and the task in"
-                        + " ~/.cache/evomerge/evaluations (not for external evaluators: openai-http, command)."})
+@Command(name = "eval", mixinStandardHelpOptions = true)
 public final class EvalCommand implements Runnable {
 
     private static final Pattern EVALUATOR_ID = Pattern.compile("[a-z][a-z0-9]*([_-][a-z0-9]+)*");
 
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "The model folder or file.")
+    @Option(names = "--model", required = true, paramLabel = "PATH")
     Path model;
 
-    @Option(names = "--task", required = true, paramLabel = "TASK",
-            description = "A task file (YAML), or with --data an evaluator id. Repeatable.")
+    @Option(names = "--task", required = true, paramLabel = "TASK")
     List<String> tasks = new ArrayList<>();
 
-    @Option(names = "--data", paramLabel = "F.jsonl", description = "The dataset of the --task ID shortcut.")
+    @Option(names = "--data", paramLabel = "F.jsonl")
     Path data;
 
-    @Option(names = "--param", paramLabel = "KEY=VALUE",
-            description = "A parameter of the --task ID shortcut (e.g. sample=100). Repeatable.")
+    @Option(names = "--param", paramLabel = "KEY=VALUE")
     Map<String, String> parameters = new LinkedHashMap<>();
 
-    @Option(names = "--no-cache", description = "Neither read nor store cached results.")
+    @Option(names = "--no-cache")
     boolean noCache;
 
     @Mixin
@@ -78,7 +71,7 @@ public final class EvalCommand implements Runnable {
             throw EvomergeException.configuration("eval: this evomerge has no inference engine to run models with;"
                     + " only external evaluators (openai-http, command) can be used");
         }
-        Path target = cwd.resolve(model).toAbsolutePath().normalize();
+        Path target = session.environment().resolve(model);
         if (!Files.exists(target)) {
             throw EvomergeException.input(target + ": no such model folder or file", null);
         }

@@ -26,37 +26,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code evomerge evolve RUN.yml --out RUN_DIR [--resume]}: runs an evolution (docs/evolution.md). */
-@Command(name = "evolve", mixinStandardHelpOptions = true,
-        description = {"Evolve merged models with a search strategy.",
-                "The strategy proposes merge recipes, layer paths or whole models; candidates are merged in memory"
-                        + " and scored by the run file's evaluators, until a budget runs out. Every evaluation is"
-                        + " journaled in RUN_DIR/journal.jsonl; a killed run continues with --resume. The best model"
-                        + " goes to RUN_DIR/best/ with its recipe and a model card."})
+@Command(name = "evolve", mixinStandardHelpOptions = true)
 public final class EvolveCommand implements Runnable {
 
-    @Parameters(index = "0", paramLabel = "RUN.yml", description = "The run file (docs/evolution.md).")
+    @Parameters(index = "0", paramLabel = "RUN.yml", descriptionKey = "runFile")
     Path runFile;
 
-    @Option(names = "--out", paramLabel = "RUN_DIR", required = true,
-            description = "The run folder: new (or empty), or the folder of the run to resume.")
+    @Option(names = "--out", paramLabel = "RUN_DIR", required = true)
     Path out;
 
-    @Option(names = "--resume", description = "Continue the run in RUN_DIR (started with the same run file).")
+    @Option(names = "--resume")
     boolean resume;
 
-    @Option(names = "--allow-version-change",
-            description = {"With --resume: continue even though an extension (strategy, merge method, evaluator, ...)",
-                    "is installed in another version than the journal names; the rest of the run uses the new one."})
+    @Option(names = "--allow-version-change")
     boolean allowVersionChange;
 
-    @Option(names = "--cluster", paramLabel = "MASTER",
-            description = {"Evaluate on Apache Spark (the cluster distribution's spark plugin): local[N], or",
-                    "spark://HOST:PORT with the cluster's secret from EVOMERGE_SPARK_SECRET or --cluster-secret-file",
-                    "(docs/cluster.md). Overrides the run file's execution block; --resume may change it."})
+    @Option(names = "--cluster", paramLabel = "MASTER")
     String cluster;
 
-    @Option(names = "--cluster-secret-file", paramLabel = "FILE",
-            description = "File holding the Spark cluster's shared secret (never give the secret itself).")
+    @Option(names = "--cluster-secret-file", paramLabel = "FILE")
     Path clusterSecretFile;
 
     @Mixin
@@ -76,7 +64,7 @@ public final class EvolveCommand implements Runnable {
             throw EvomergeException.configuration(run.where("kinship") + ": 'kinship' compares task vectors and"
                     + " needs a base_model");
         }
-        Path runDir = cwd.resolve(out).toAbsolutePath().normalize();
+        Path runDir = session.environment().resolve(out);
         long started = System.nanoTime();
         EvolutionJob.ReportWriter report = RunReport::write;
         KinshipCalculator calculator = KinshipCalculator.of(session.runContext());

@@ -24,17 +24,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code evomerge inspect PATH [--json]}: what a model is, without loading its weights. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Show a model's format, architecture, sizes and tensors.",
-                "Prints the format, architecture, layer and parameter counts, dtypes, and every tensor (name, dtype,"
-                        + " shape, file, role, layer), and what the model lacks to be merged or run. Reads headers"
-                        + " only; the weights stay on disk."})
+@Command(name = "inspect", mixinStandardHelpOptions = true)
 public final class InspectCommand implements Runnable {
 
-    @Parameters(paramLabel = "PATH", description = "A model folder (Hugging Face), a .safetensors or a .gguf file.")
+    @Parameters(paramLabel = "PATH", descriptionKey = "path")
     Path path;
 
-    @Option(names = "--no-tensors", description = "Leave out the per-tensor list.")
+    @Option(names = "--no-tensors")
     boolean noTensors;
 
     @Mixin
@@ -43,7 +39,7 @@ public final class InspectCommand implements Runnable {
     @Override
     public void run() {
         CommandSession session = output.session();
-        Path target = session.environment().workingDirectory().resolve(path).toAbsolutePath().normalize();
+        Path target = session.environment().resolve(path);
         ModelFormats.Installed format = session.modelFormats().forPath(target);
         try (Model model = format.format().open(target)) {
             ModelConfig config = model.config();

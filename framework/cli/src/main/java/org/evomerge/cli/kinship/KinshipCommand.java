@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.evomerge.api.model.Model;
+import org.evomerge.cli.CliEnvironment;
 import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
 import org.evomerge.cli.output.TextTable;
@@ -25,11 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code evomerge kinship --base BASE M1 M2 [...]}: how closely related fine-tunes of one base are. */
-@Command(name = "kinship", mixinStandardHelpOptions = true,
-        description = {"Measure the kinship of models fine-tuned from one base.",
-                "Pairwise kinship of the models' task vectors (model minus base), as in the Model Kinship paper:"
-                        + " Pearson correlation, cosine similarity or Euclidean distance, over the whole model or"
-                        + " tensor by tensor, in full precision or int8. Streams the models one chunk at a time."})
+@Command(name = "kinship", mixinStandardHelpOptions = true)
 public final class KinshipCommand implements Runnable {
 
     /** The metrics offered on the command line; the absolute cosine is {@code cosine} with {@code --absolute}. */
@@ -49,26 +46,23 @@ public final class KinshipCommand implements Runnable {
         }
     }
 
-    @Option(names = "--base", required = true, paramLabel = "BASE", description = "The common base model.")
+    @Option(names = "--base", required = true, paramLabel = "BASE")
     Path base;
 
-    @Parameters(arity = "2..*", paramLabel = "MODEL", description = "Two or more models fine-tuned from BASE.")
+    @Parameters(arity = "2..*", paramLabel = "MODEL", descriptionKey = "models")
     List<Path> models;
 
     @Option(names = "--metric", paramLabel = "METRIC", defaultValue = "pcc",
-            description = "pcc, cosine or euclidean (default ${DEFAULT-VALUE}).",
             completionCandidates = MetricNames.class)
     MetricOption metric;
 
-    @Option(names = "--absolute", description = "With cosine: |cosine|, as ModelKinship's code computes it.")
+    @Option(names = "--absolute")
     boolean absolute;
 
-    @Option(names = "--per-tensor", description = "Compute per tensor and average weighted by element count"
-            + " (skipping undefined tensors); --json then lists every tensor.")
+    @Option(names = "--per-tensor")
     boolean perTensor;
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "full",
-            description = "full or int8 (task vectors quantised per tensor first; default ${DEFAULT-VALUE}).",
             completionCandidates = PrecisionNames.class)
     KinshipPrecision precision;
 
@@ -88,14 +82,13 @@ public final class KinshipCommand implements Runnable {
         };
         KinshipOptions options = new KinshipOptions(perTensor, precision);
         CommandSession session = output.session();
-        Path cwd = session.environment().workingDirectory();
         ModelFormats formats = session.modelFormats();
         List<Model> opened = new ArrayList<>();
         try {
-            NamedModel baseModel = new NamedModel(base.toString(), open(formats, cwd, base, opened));
+            NamedModel baseModel = new NamedModel(base.toString(), open(formats, session.environment(), base, opened));
             List<NamedModel> named = new ArrayList<>();
             for (Path m : models) {
-                named.add(new NamedModel(m.toString(), open(formats, cwd, m, opened)));
+                named.add(new NamedModel(m.toString(), open(formats, session.environment(), m, opened)));
             }
             KinshipResult result = KinshipCalculator.of(session.runContext()).compute(baseModel, named, options);
             output.print(() -> document(result, chosen), out -> printText(out, result, chosen));
@@ -106,9 +99,8 @@ public final class KinshipCommand implements Runnable {
         }
     }
 
-    private static Model open(ModelFormats formats, Path cwd, Path path, List<Model> opened) {
-        Path target = cwd.resolve(path).toAbsolutePath().normalize();
-        Model model = formats.open(target);
+    private static Model open(ModelFormats formats, CliEnvironment environment, Path path, List<Model> opened) {
+        Model model = formats.open(environment.resolve(path));
         opened.add(model);
         return model;
     }

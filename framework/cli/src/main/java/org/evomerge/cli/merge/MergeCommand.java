@@ -29,75 +29,52 @@ import picocli.CommandLine.Parameters;
  * (mergekit's {@code options.py} {@code MergeOptions}), so a script written for {@code mergekit-yaml CONFIG_FILE
  * OUT_PATH [options]} runs unchanged: with mergekit's meaning where evomerge has one, else with a one-line notice.
  */
-@Command(name = "merge", mixinStandardHelpOptions = true,
-        description = {"Merge models with a mergekit recipe.",
-                "The recipe gives models: or slices:, base_model, parameters with gradients and filters, dtype and"
-                        + " out_dtype. Streams one tensor at a time; the output appears only when complete. Random"
-                        + " methods depend only on the seed (--random-seed, else the recipe's random_seed, else"
-                        + " --seed); --threads never changes the result. Takes mergekit-yaml's options. Writes a"
-                        + " safetensors folder, or with --out-format gguf a GGUF file for llama.cpp, Ollama and"
-                        + " LM Studio."})
+@Command(name = "merge", mixinStandardHelpOptions = true)
 public final class MergeCommand implements Runnable {
 
-    @Parameters(index = "0", paramLabel = "RECIPE.yml", description = "The recipe (mergekit's YAML format).")
+    @Parameters(index = "0", paramLabel = "RECIPE.yml", descriptionKey = "recipe")
     Path recipe;
 
-    @Parameters(index = "1", paramLabel = "OUT_DIR", description = "The output model folder (with --out-format gguf, the"
-            + " output .gguf file).")
+    @Parameters(index = "1", paramLabel = "OUT_DIR", descriptionKey = "output")
     Path output;
 
-    @Option(names = "--out-format", paramLabel = "FORMAT",
-            description = "Output format: safetensors (a Hugging Face folder, as mergekit writes) or gguf (one llama.cpp"
-                    + " file, as llama.cpp's converter writes it) (default: the configuration's output.format,"
-                    + " safetensors unless configured).")
+    @Option(names = "--out-format", paramLabel = "FORMAT")
     String outFormat;
 
-    @Option(names = "--out-type", paramLabel = "TYPE",
-            description = "With --out-format gguf, the type of the matrices: auto (BF16 or F16 as the merged"
-                    + " weights, the default), f32, f16, bf16, q8_0 or q4_0; vectors and norms stay F32.")
+    @Option(names = "--out-type", paramLabel = "TYPE")
     String outType;
 
-    @Option(names = "--out-shard-size", paramLabel = "SIZE", defaultValue = "5B",
-            description = "Largest output shard, as mergekit writes it: 5B = 5 billion bytes, also K, M, KB, MB, GB,"
-                    + " KiB, MiB, GiB (default ${DEFAULT-VALUE}).")
+    @Option(names = "--out-shard-size", paramLabel = "SIZE", defaultValue = "5B")
     String shardSize;
 
-    @Option(names = "--allow-overwrite", description = "Replace an existing model in OUT_DIR.")
+    @Option(names = "--allow-overwrite")
     boolean allowOverwrite;
 
-    @Option(names = "--strict",
-            description = "Refuse recipe keys mergekit ignores (by default each is ignored with a warning).")
+    @Option(names = "--strict")
     boolean strict;
 
-    @Option(names = "--random-seed", paramLabel = "N",
-            description = "Seed of the merge's randomness (mergekit's option); above the recipe's random_seed, which"
-                    + " is above --seed.")
+    @Option(names = "--random-seed", paramLabel = "N")
     Long randomSeed;
 
-    @Option(names = {"-j", "--num-threads"}, paramLabel = "N", description = "Worker threads (mergekit's --threads).")
+    @Option(names = {"-j", "--num-threads"}, paramLabel = "N")
     Integer numThreads;
 
-    @Option(names = "--copy-tokenizer", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Copy the reference model's tokenizer files (default); a vocabulary the recipe builds is"
-                    + " written either way.")
+    @Option(names = "--copy-tokenizer", negatable = true, defaultValue = "true", fallbackValue = "true")
     boolean copyTokenizer = true;
 
-    @Option(names = "--write-model-card", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Write README.md and mergekit_config.yml (default).")
+    @Option(names = "--write-model-card", negatable = true, defaultValue = "true", fallbackValue = "true")
     boolean writeModelCard = true;
 
-    @Option(names = "--allow-crimes", negatable = true,
-            description = "Merge models whose config.json names different architectures.")
+    @Option(names = "--allow-crimes", negatable = true)
     boolean allowCrimes;
 
-    @Option(names = "--trust-remote-code", negatable = true,
-            description = "Refused: evomerge reads models as data and never runs their code.")
+    @Option(names = "--trust-remote-code", negatable = true)
     boolean trustRemoteCode;
 
-    @Option(names = "-v", description = "Informational logs; -vv everything (mergekit's verbosity).")
+    @Option(names = "-v")
     boolean[] verbosity = new boolean[0];
 
-    @Option(names = "--no-quiet", description = "Progress output (the default; mergekit's option).")
+    @Option(names = "--no-quiet")
     boolean noQuiet;
 
     @ArgGroup(exclusive = false, validate = false,
@@ -106,47 +83,46 @@ public final class MergeCommand implements Runnable {
 
     /** mergekit-yaml's options that evomerge accepts so scripts run, and that have nothing to act on here. */
     static final class NoEffect {
-        @Option(names = "--cuda", negatable = true, description = "GPU arithmetic: see --backend.")
+        @Option(names = "--cuda", negatable = true)
         boolean cuda;
 
-        @Option(names = "--device", paramLabel = "DEVICE", description = "Arithmetic device: see --backend.")
+        @Option(names = "--device", paramLabel = "DEVICE")
         String device;
 
-        @Option(names = "--read-to-gpu", negatable = true, description = "Weights read to the GPU: see --backend.")
+        @Option(names = "--read-to-gpu", negatable = true)
         boolean readToGpu;
 
-        @Option(names = "--multi-gpu", negatable = true, description = "Several GPUs: see --backend.")
+        @Option(names = "--multi-gpu", negatable = true)
         boolean multiGpu;
 
-        @Option(names = "--gpu-rich", description = "--cuda --low-cpu-memory --read-to-gpu --multi-gpu.")
+        @Option(names = "--gpu-rich")
         boolean gpuRich;
 
-        @Option(names = "--low-cpu-memory", negatable = true, description = "Results kept on the accelerator.")
+        @Option(names = "--low-cpu-memory", negatable = true)
         boolean lowCpuMemory;
 
-        @Option(names = "--lazy-unpickle", negatable = true, description = "Lazy reading of pickled checkpoints.")
+        @Option(names = "--lazy-unpickle", negatable = true)
         boolean lazyUnpickle;
 
-        @Option(names = "--clone-tensors", negatable = true, description = "Copies of tensors written twice.")
+        @Option(names = "--clone-tensors", negatable = true)
         boolean cloneTensors;
 
-        @Option(names = "--safe-serialization", negatable = true, defaultValue = "true", fallbackValue = "true",
-                description = "safetensors output (always, unless --out-format gguf).")
+        @Option(names = "--safe-serialization", negatable = true, defaultValue = "true", fallbackValue = "true")
         boolean safeSerialization = true;
 
-        @Option(names = "--async-write", negatable = true, description = "Shards written in the background.")
+        @Option(names = "--async-write", negatable = true)
         boolean asyncWrite;
 
-        @Option(names = "--write-threads", paramLabel = "N", description = "Threads of the background writes.")
+        @Option(names = "--write-threads", paramLabel = "N")
         Integer writeThreads;
 
-        @Option(names = "--transformers-cache", paramLabel = "DIR", description = "Where downloads go.")
+        @Option(names = "--transformers-cache", paramLabel = "DIR")
         String transformersCache;
 
-        @Option(names = "--lora-merge-cache", paramLabel = "DIR", description = "Where merged LoRAs go.")
+        @Option(names = "--lora-merge-cache", paramLabel = "DIR")
         String loraMergeCache;
 
-        @Option(names = "--lora-merge-dtype", paramLabel = "DTYPE", description = "dtype of merged LoRAs.")
+        @Option(names = "--lora-merge-dtype", paramLabel = "DTYPE")
         String loraMergeDtype;
 
         /** One line per option given that has no effect, saying why. */
@@ -237,7 +213,7 @@ public final class MergeCommand implements Runnable {
         if (outFormat != null) {
             session.modelFormats().output(outFormat, "--out-format");
         }
-        Path out = cwd.resolve(output).toAbsolutePath().normalize();
+        Path out = session.environment().resolve(output);
         long started = System.nanoTime();
         MergeJob.Result result = MergeJob.run(parsed, session.plugins().catalog(), session.modelFormats(),
                 session.architectures(), session.runContext(),

@@ -20,14 +20,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code evomerge plugins info ID [--json]}: a plugin, or the extensions with that id, with parameter schemas. */
-@Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"Show a plugin or an extension with its parameters.",
-                "ID is a plugin id (the plugin and every extension it provides) or an extension id such as ties or"
-                        + " tournament (that extension, of every kind that has one). Each parameter is listed with"
-                        + " its type, scope, default, and range or choices."})
+@Command(name = "info", mixinStandardHelpOptions = true)
 public final class PluginsInfoCommand implements Runnable {
 
-    @Parameters(paramLabel = "ID", description = "A plugin id or an extension id (see 'evomerge plugins list').")
+    @Parameters(paramLabel = "ID", descriptionKey = "id")
     String id;
 
     @Mixin

@@ -13,10 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code evomerge plugins list [--json]}. */
-@Command(name = "list", mixinStandardHelpOptions = true,
-        description = {"List every plugin and every extension.",
-                "Plugins with id, version, state and error; extensions with kind, id, version and plugin. A broken"
-                        + " plugin is listed with the reason; the others still load."})
+@Command(name = "list", mixinStandardHelpOptions = true)
 public final class PluginsListCommand implements Runnable {
 
     @Mixin

@@ -10,14 +10,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code evomerge report RUN_DIR}: (re)writes an evolution run's plots and HTML report. */
-@Command(name = "report", mixinStandardHelpOptions = true,
-        description = {"Write the plots and HTML report of an evolution run.",
-                "Writes plots/fitness.png, plots/kinship.png (when the journal has kinship lines), plots/lineage.png"
-                        + " and the self-contained report.html into the run directory, from its journal.jsonl,"
-                        + " history.csv, run.yml and best/recipe.yml. Works on a run still in progress."})
+@Command(name = "report", mixinStandardHelpOptions = true)
 public final class ReportCommand implements Runnable {
 
-    @Parameters(paramLabel = "RUN_DIR", description = "The run directory (evomerge evolve ... --out RUN_DIR).")
+    @Parameters(paramLabel = "RUN_DIR", descriptionKey = "runDir")
     Path runDir;
 
     @Mixin
