@@ -74,23 +74,8 @@ public final class MergeBenchmark {
         System.out.println("baseline: plain sequential read of the same input files (8 MiB reads) and write + fsync of"
                 + " one output of the same size; every input was read once before timing, and the baseline runs right"
                 + " before and right after each merge (ratio = mean baseline time / merge time)");
-        Files.writeString(dir.resolve("ties.yml"), """
-                merge_method: ties
-                base_model: base
-                models:
-                  - {model: ft1, parameters: {weight: 0.5, density: 0.5}}
-                  - {model: ft2, parameters: {weight: 0.5, density: 0.5}}
-                parameters: {normalize: true}
-                dtype: bfloat16
-                """);
-        Files.writeString(dir.resolve("dare_ties.yml"), """
-                merge_method: dare_ties
-                base_model: base
-                models:
-                  - {model: ft1, parameters: {weight: 0.5, density: 0.5}}
-                  - {model: ft2, parameters: {weight: 0.5, density: 0.5}}
-                dtype: bfloat16
-                """);
+        Files.writeString(dir.resolve("ties.yml"), taskVectorRecipe("ties", "parameters: {normalize: true}\n"));
+        Files.writeString(dir.resolve("dare_ties.yml"), taskVectorRecipe("dare_ties", ""));
         Files.writeString(dir.resolve("slerp.yml"), """
                 merge_method: slerp
                 base_model: base
@@ -242,5 +227,18 @@ public final class MergeBenchmark {
             }
             writer.commit();
         }
+    }
+
+    /**
+     * The two fine-tunes merged onto the base by a task-vector method, half weight and half density each, in bfloat16
+     * (mergekit's README example), with {@code extraLines} (YAML lines, each ending in a newline) before the dtype.
+     */
+    private static String taskVectorRecipe(String method, String extraLines) {
+        return "merge_method: " + method + "\n" + """
+                base_model: base
+                models:
+                  - {model: ft1, parameters: {weight: 0.5, density: 0.5}}
+                  - {model: ft2, parameters: {weight: 0.5, density: 0.5}}
+                """ + extraLines + "dtype: bfloat16\n";
     }
 }

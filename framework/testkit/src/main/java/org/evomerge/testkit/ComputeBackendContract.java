@@ -15,6 +15,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import org.evomerge.api.compute.AttentionShape;
@@ -117,6 +118,19 @@ public abstract class ComputeBackendContract {
 
     private VectorOperations vectors() {
         return backend().vectors();
+    }
+
+    /**
+     * Runs one vector operation on the reference and on this backend, each into its own copy of {@code start}.
+     *
+     * @return the reference's result, then this backend's
+     */
+    private float[][] onReferenceAndBackend(float[] start, BiConsumer<VectorOperations, float[]> operation) {
+        float[] expected = start.clone();
+        float[] actual = start.clone();
+        operation.accept(REFERENCE, expected);
+        operation.accept(vectors(), actual);
+        return new float[][] {expected, actual};
     }
 
     /** The backend's task-vector operations; the test is skipped when it has none. */
@@ -506,12 +520,10 @@ public abstract class ComputeBackendContract {
                 inputs[m] = randomFloats(random, n);
                 weights[m] = (float) (random.nextDouble() * 2 - 1);
             }
-            float[] expected = new float[n];
-            float[] actual = new float[n];
-            Arrays.fill(actual, 123f); // stale contents must be overwritten, not accumulated into
-            REFERENCE.weightedSum(inputs, weights, expected);
-            vectors().weightedSum(inputs, weights, actual);
-            assertBitsEqual(expected, actual, "weightedSum n=" + n + " models=" + models);
+            float[] stale = new float[n];
+            Arrays.fill(stale, 123f); // stale contents must be overwritten, not accumulated into
+            float[][] out = onReferenceAndBackend(stale, (ops, o) -> ops.weightedSum(inputs, weights, o));
+            assertBitsEqual(out[0], out[1], "weightedSum n=" + n + " models=" + models);
         }
     }
 
@@ -521,11 +533,8 @@ public abstract class ComputeBackendContract {
         SplittableRandom random = new SplittableRandom(7);
         float[][] inputs = {specialMix(random, n), specialMix(random, n), randomFloats(random, n)};
         float[] weights = {0.5f, -0f, Float.MIN_VALUE};
-        float[] expected = new float[n];
-        float[] actual = new float[n];
-        REFERENCE.weightedSum(inputs, weights, expected);
-        vectors().weightedSum(inputs, weights, actual);
-        assertBitsEqualNanAgnostic(expected, actual, "weightedSum with special values");
+        float[][] out = onReferenceAndBackend(new float[n], (ops, o) -> ops.weightedSum(inputs, weights, o));
+        assertBitsEqualNanAgnostic(out[0], out[1], "weightedSum with special values");
     }
 
     @ParameterizedTest
@@ -536,11 +545,8 @@ public abstract class ComputeBackendContract {
             float a = round == 0 ? -0f : (float) (random.nextDouble() * 4 - 2);
             float[] x = randomFloats(random, n);
             float[] y = randomFloats(random, n);
-            float[] expected = y.clone();
-            float[] actual = y.clone();
-            REFERENCE.axpy(a, x, expected);
-            vectors().axpy(a, x, actual);
-            assertBitsEqual(expected, actual, "axpy n=" + n + " a=" + a);
+            float[][] out = onReferenceAndBackend(y, (ops, o) -> ops.axpy(a, x, o));
+            assertBitsEqual(out[0], out[1], "axpy n=" + n + " a=" + a);
         }
     }
 
@@ -551,11 +557,8 @@ public abstract class ComputeBackendContract {
         for (float a : new float[] {0f, -0f, 1f, Float.MAX_VALUE, Float.MIN_VALUE, Float.POSITIVE_INFINITY}) {
             float[] x = specialMix(random, n);
             float[] y = specialMix(random, n);
-            float[] expected = y.clone();
-            float[] actual = y.clone();
-            REFERENCE.axpy(a, x, expected);
-            vectors().axpy(a, x, actual);
-            assertBitsEqualNanAgnostic(expected, actual, "axpy a=" + a);
+            float[][] out = onReferenceAndBackend(y, (ops, o) -> ops.axpy(a, x, o));
+            assertBitsEqualNanAgnostic(out[0], out[1], "axpy a=" + a);
         }
     }
 
@@ -563,11 +566,9 @@ public abstract class ComputeBackendContract {
     @MethodSource("taskSizes")
     void linearCombinationIsTheReferencesBitsRoundedOnce(int n) {
         float[][] t = tensors(n, 1, n);
-        float[] expected = new float[n];
-        float[] actual = new float[n];
-        REFERENCE.linearCombination(t[0], 0.3, t[1], 0.7, expected);
-        vectors().linearCombination(t[0], 0.3, t[1], 0.7, actual);
-        assertBitsEqual(expected, actual, "linearCombination n=" + n);
+        float[][] out = onReferenceAndBackend(new float[n], (ops, o) -> ops.linearCombination(t[0], 0.3, t[1], 0.7, o));
+        float[] actual = out[1];
+        assertBitsEqual(out[0], actual, "linearCombination n=" + n);
         for (int i = 0; i < n; i++) {
             assertEquals((float) (0.3 * t[0][i] + 0.7 * t[1][i]), actual[i], "element " + i);
         }

@@ -38,18 +38,13 @@ import org.evomerge.engine.recipe.RecipeSource;
  * model is opened), then plans the merge of the opened models and checks the layer ranges
  * ({@link Resolved#prepare}). The plan decides, once, each output tensor's shape and whether it is rebuilt in the
  * output vocabulary, and the output configuration.
+ *
+ * @param resolved  the recipe's method, resolved and created
+ * @param reference the model whose configuration and side files the output starts from: the base model, else the
+ *                  first
+ * @param plan      what is merged into each output tensor
  */
-public final class PreparedMerge {
-
-    private final Resolved resolved;
-    private final Model reference;
-    private final MergePlan plan;
-
-    private PreparedMerge(Resolved resolved, Model reference, MergePlan plan) {
-        this.resolved = resolved;
-        this.reference = reference;
-        this.plan = plan;
-    }
+public record PreparedMerge(Resolved resolved, Model reference, MergePlan plan) {
 
     /**
      * A recipe's merge method, found, its parameters checked, and created in the merge's context: what a merge checks
@@ -104,15 +99,6 @@ public final class PreparedMerge {
 
     public RegisteredExtension extension() {
         return resolved.extension();
-    }
-
-    /** The model whose configuration and side files the output starts from: the base model, else the first. */
-    public Model reference() {
-        return reference;
-    }
-
-    public MergePlan plan() {
-        return plan;
     }
 
     /** The output model's configuration ({@link MergePlan#outputConfig}). */
