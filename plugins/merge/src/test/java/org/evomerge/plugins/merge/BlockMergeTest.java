@@ -69,7 +69,11 @@ class BlockMergeTest {
                         Map.of("dare_rescale", "inverse_density"), List.of(half, third), true),
                 new Case("dare_linear unrescaled", new DareLinearMergeFactory(), 2, Map.of("rescale", false),
                         List.of(half, third), true),
-                new Case("nearswap", new NearSwapMergeFactory(), 1, Map.of("t", 0.001), List.of(Map.of()), true));
+                new Case("nearswap", new NearSwapMergeFactory(), 1, Map.of("t", 0.001), List.of(Map.of()), true),
+                new Case("ram", new RamMergeFactory(), 3, Map.of("epsilon", 0.001), List.of(Map.of(), Map.of(),
+                        Map.of()), true),
+                new Case("ramplus_tl", new RamPlusMergeFactory(), 3, Map.of("epsilon", 0.001, "r", 0.5),
+                        List.of(Map.of(), Map.of(), Map.of()), true));
     }
 
     static Stream<Arguments> everyCase() {
