@@ -28,6 +28,7 @@ class CommandOutputTest {
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put("inspect", "Print one JSON document.");
         expected.put("merge", "Print a JSON summary.");
+        expected.put("multi", "Print a JSON summary: each merge's name, folder, whether it was reused, its key.");
         expected.put("convert", "Print a JSON summary.");
         expected.put("eval", "Print one JSON document: {model, tasks: {NAME: {METRIC: VALUE}}, fitness}.");
         expected.put("evolve", "Print a JSON summary.");

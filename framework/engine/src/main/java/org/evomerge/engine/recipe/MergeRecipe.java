@@ -138,11 +138,20 @@ public record MergeRecipe(
                     .replace(File.separatorChar, '/');
             return path.isEmpty() ? "." : path;
         };
+        return withModels(relative).withOrigin(RecipeOrigin.built(folder.resolve(BUILT)));
+    }
+
+    /**
+     * This recipe with every model reference (base model, slice and module sources, tokenizer sources) replaced by
+     * {@code reference}'s answer; the origin is kept, its text dropped (the recipe is written from its content).
+     */
+    public MergeRecipe withModels(UnaryOperator<String> reference) {
         Map<String, RecipeModule> mappedModules = new LinkedHashMap<>();
-        modules.forEach((name, module) -> mappedModules.put(name, module.withModels(relative)));
-        return new MergeRecipe(mergeMethod, baseModel.map(relative), slices.stream().map(s -> s.withModels(relative))
-                .toList(), modelsForm, parameters, dtype, outDtype, tokenizer.map(t -> t.withModels(relative)),
-                mappedModules, randomSeed, RecipeOrigin.built(folder.resolve(BUILT)));
+        modules.forEach((name, module) -> mappedModules.put(name, module.withModels(reference)));
+        return new MergeRecipe(mergeMethod, baseModel.map(reference), slices.stream()
+                .map(s -> s.withModels(reference)).toList(), modelsForm, parameters, dtype, outDtype,
+                tokenizer.map(t -> t.withModels(reference)), mappedModules, randomSeed,
+                RecipeOrigin.built(origin.file()));
     }
 
     /** Where the recipe was read from, or the name it goes by in messages. */

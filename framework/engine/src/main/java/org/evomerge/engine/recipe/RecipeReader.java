@@ -85,8 +85,21 @@ public final class RecipeReader {
         return new RecipeReader(file, strict).recipe(text);
     }
 
+    /**
+     * Reads one recipe already parsed from YAML ({@link YamlInput}), such as one document of a multi-document file:
+     * the same checks as {@link #parse}, messages naming {@code file}; the recipe's text is written from its content.
+     *
+     * @param strict refuse keys mergekit ignores instead of ignoring them with a warning
+     */
+    public static MergeRecipe fromDocument(Object document, Path file, boolean strict) {
+        return new RecipeReader(file, strict).recipe(document, null);
+    }
+
     private MergeRecipe recipe(String text) {
-        Object root = YamlInput.load(text, file);
+        return recipe(YamlInput.load(text, file), text);
+    }
+
+    private MergeRecipe recipe(Object root, String text) {
         Map<String, Object> top = mapping(root, "the recipe");
         checkKeys(top, TOP_LEVEL, "top level");
         String method = string(top.get("merge_method"), "merge_method")
@@ -153,7 +166,8 @@ public final class RecipeReader {
         Optional<TokenizerSettings> vocabulary = tokenizer;
         OptionalLong seed = randomSeed;
         return checked("", () -> new MergeRecipe(method, base, topSlices, modelsForm, parameters, dtype, outDtype,
-                vocabulary, modules, seed, RecipeOrigin.read(file, text, warnings)));
+                vocabulary, modules, seed, text == null ? new RecipeOrigin(file, Optional.empty(), warnings)
+                        : RecipeOrigin.read(file, text, warnings)));
     }
 
     /** A {@code models:} list as one slice whose sources have no layer range. */
