@@ -137,7 +137,7 @@ final class DemoMergeSteps {
         for (String task : DemoReport.TASKS) {
             EvaluationResult dev = report.tasks().get(task + "-dev");
             EvaluationResult test = report.tasks().get(task + "-test");
-            scores.put(task, new DemoReport.Score(dev.score(), test.score()));
+            scores.put(task, new DemoReport.Score(dev.score(), test.score(), dev.itemScores(), test.itemScores()));
         }
         DemoReport.ModelResult result = new DemoReport.ModelResult(name, role, folder, scores, loss);
         progress.accept(String.format(Locale.ROOT, "eval %s (%s): combined test %.3f", name, role,
