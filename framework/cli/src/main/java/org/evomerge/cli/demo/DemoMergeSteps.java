@@ -27,6 +27,7 @@ import org.evomerge.engine.evolution.RunFileReader;
 import org.evomerge.engine.merge.MergeJob;
 import org.evomerge.engine.recipe.RecipeReader;
 import org.evomerge.report.RunReport;
+import org.evomerge.runfolder.BestScores;
 
 /**
  * The demo's steps 3-5, each one the code path of a command a user can re-run on the files written here:
@@ -37,7 +38,8 @@ import org.evomerge.report.RunReport;
  * OUT/tasks/{arithmetic,language,composed}-{dev,test}.yml   generation, exact match
  * OUT/recipes/{linear,ties,dare-ties}.yml                   the untuned merges
  * OUT/merges/{linear,ties,dare-ties}/                       their models
- * OUT/runs/evolve.yml, OUT/runs/evolve/                     the evolution and its run folder (best/, report)
+ * OUT/runs/evolve.yml, OUT/runs/evolve/                     the evolution and its run folder (best/, report,
+ *                                                           best-scores.json: best/ on every dev and test split)
  * </pre>
  */
 final class DemoMergeSteps {
@@ -121,7 +123,11 @@ final class DemoMergeSteps {
                 evolved.outcome().reason()));
         seconds.put("evolve", elapsed(t2));
         long t3 = System.nanoTime();
-        results.add(evaluate("evolved", "evolved", evolved.best(), tasks, Double.NaN));
+        DemoReport.ModelResult evolvedResult = evaluate("evolved", "evolved", evolved.best(), tasks, Double.NaN);
+        results.add(evolvedResult);
+        // The run's report gives the evolved model's dev and test scores their intervals.
+        scoresAfterTheRun(evolved.outcome().best().id(), evolvedResult).write(runDir);
+        RunReport.write(runDir);
         seconds.put("eval-evolved", elapsed(t3));
         return results;
     }
@@ -143,6 +149,17 @@ final class DemoMergeSteps {
         progress.accept(String.format(Locale.ROOT, "eval %s (%s): combined test %.3f", name, role,
                 result.combinedTest()));
         return result;
+    }
+
+    /** {@code RUN/best-scores.json} of the evolved model: every task file's score and per-item outcomes. */
+    static BestScores scoresAfterTheRun(String bestId, DemoReport.ModelResult evolved) {
+        List<BestScores.TaskScores> scores = new ArrayList<>();
+        for (String task : DemoReport.TASKS) {
+            DemoReport.Score s = evolved.scores().get(task);
+            scores.add(new BestScores.TaskScores(task + "-dev", s.dev(), s.devItems()));
+            scores.add(new BestScores.TaskScores(task + "-test", s.test(), s.testItems()));
+        }
+        return new BestScores(bestId, scores);
     }
 
     /** {@code OUT/tasks/TASK-SPLIT.yml}: greedy generation, exact match of the whole answer. */
