@@ -22,9 +22,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code evomerge demo [--out DIR] [--seed N] [--json] [--evaluations N]}: the embedded demo. Builds the synthetic
- * data, the tokenizer, a pre-trained base model and one expert per skill in {@code DIR}, merges the experts without
- * tuning and by evolution ({@link DemoMergeSteps}), and prints every model's exact-match scores.
+ * {@code evomerge demo [--out DIR] [--seed N | --seeds N,N,...] [--json] [--evaluations N]}: the embedded demo.
+ * Builds the synthetic data, the tokenizer, a pre-trained base model and one expert per skill in {@code DIR}, merges
+ * the experts without tuning and by evolution ({@link DemoMergeSteps}), and prints every model's exact-match scores
+ * with their 95% intervals and the evolved model's paired comparisons ({@link DemoStatistics}). With
+ * {@code --seeds}, runs all that once per seed and prints the table over seeds ({@link DemoSeedSweep}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true)
 public final class DemoCommand implements Runnable {
@@ -38,13 +40,13 @@ public final class DemoCommand implements Runnable {
     @Mixin
     CommandOutput output;
 
+    @Option(names = "--seeds", paramLabel = "N,N,...", split = ",")
+    List<Long> seeds;
+
     @Override
     public void run() {
         CommandSession session = output.session();
         Path folder = session.environment().resolve(out);
-        long seed = session.settings().run().seed();
-        int threads = session.settings().compute().threads();
-        ModelFormat safetensors = session.modelFormats().byId("safetensors").format();
         PrintWriter err = session.environment().err();
         boolean quiet = session.options().quiet();
         Consumer<String> progress = line -> {
@@ -56,22 +58,42 @@ public final class DemoCommand implements Runnable {
         if (evaluations != null && evaluations < 1) {
             throw EvomergeException.configuration("--evaluations must be at least 1, got " + evaluations);
         }
-        DemoReport parents = new DemoPipeline(new DemoPipeline.Options(folder, seed, threads, safetensors,
-                DemoPipeline.Schedule.DEFAULT, progress)).run();
-        long started = System.nanoTime();
-        Map<String, Double> seconds = new LinkedHashMap<>(parents.seconds());
-        double trainingTotal = seconds.remove("total");
         DemoMergeSteps.Search search = evaluations == null ? DemoMergeSteps.Search.DEFAULT
                 : new DemoMergeSteps.Search(evaluations, DemoMergeSteps.Search.DEFAULT.sample());
-        List<DemoReport.ModelResult> models = new DemoMergeSteps(session, folder, seed, progress)
-                .run(parents, search, seconds);
-        seconds.put("total", trainingTotal + (System.nanoTime() - started) / 1e9);
-        DemoReport report = new DemoReport(models, parents.data(), seconds);
+        if (seeds != null) {
+            DemoSeedSweep.Result sweep = new DemoSeedSweep(folder, seeds, progress).run((seed, seedFolder) ->
+                    document(demo(session, seedFolder, seed, search, progress), new DemoStatistics(seed)));
+            output.print(sweep::document, stdout -> {
+                stdout.print(sweep.markdown());
+                stdout.printf("wrote %s, %s and %s%n", folder.resolve(DemoSeedSweep.TABLE),
+                        folder.resolve(DemoSeedSweep.JSON_FILE), folder.resolve(DemoSeedSweep.PLOT));
+                stdout.flush();
+            });
+            return;
+        }
+        long seed = session.settings().run().seed();
+        DemoReport report = demo(session, folder, seed, search, progress);
         DemoStatistics statistics = new DemoStatistics(seed);
         output.print(() -> document(report, statistics), stdout -> {
             printTable(stdout, report, statistics);
             printVerdict(stdout, report, statistics);
         });
+    }
+
+    /** The whole demo in {@code folder}, every step seeded by {@code seed}: every model scored the same way. */
+    private static DemoReport demo(CommandSession session, Path folder, long seed, DemoMergeSteps.Search search,
+                                   Consumer<String> progress) {
+        int threads = session.settings().compute().threads();
+        ModelFormat safetensors = session.modelFormats().byId("safetensors").format();
+        DemoReport parents = new DemoPipeline(new DemoPipeline.Options(folder, seed, threads, safetensors,
+                DemoPipeline.Schedule.DEFAULT, progress)).run();
+        long started = System.nanoTime();
+        Map<String, Double> seconds = new LinkedHashMap<>(parents.seconds());
+        double trainingTotal = seconds.remove("total");
+        List<DemoReport.ModelResult> models = new DemoMergeSteps(session, folder, seed, progress)
+                .run(parents, search, seconds);
+        seconds.put("total", trainingTotal + (System.nanoTime() - started) / 1e9);
+        return new DemoReport(models, parents.data(), seconds);
     }
 
     /**
