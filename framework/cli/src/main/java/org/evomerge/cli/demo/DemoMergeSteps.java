@@ -13,11 +13,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.evomerge.api.context.RunContext;
 import org.evomerge.api.evaluation.EvaluationResult;
 import org.evomerge.api.model.Model;
 import org.evomerge.cli.CommandSession;
 import org.evomerge.cli.VersionProvider;
 import org.evomerge.demo.DemoReport;
+import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.engine.evaluation.ModelEvaluation;
 import org.evomerge.engine.evaluation.ResolvedTask;
 import org.evomerge.engine.evaluation.TaskFileReader;
@@ -100,7 +102,7 @@ final class DemoMergeSteps {
             Path recipe = write(recipes.resolve(name + ".yml"), recipe(name, models));
             Path merged = out.resolve("merges").resolve(name);
             MergeJob.run(RecipeReader.read(recipe), session.plugins().catalog(), session.modelFormats(),
-                    session.architectures(), session.runContext(),
+                    session.architectures(), seededContext(),
                     new MergeJob.Options(merged, session.settings().output().format(), 5_000_000_000L, true,
                             VersionProvider.evomergeVersion(), out));
             results.add(evaluate(name, "untuned", merged, tasks, Double.NaN));
@@ -130,6 +132,15 @@ final class DemoMergeSteps {
         RunReport.write(runDir);
         seconds.put("eval-evolved", elapsed(t3));
         return results;
+    }
+
+    /**
+     * The session's context with the demo's seed as its random root, so DARE's drops follow the demo's seed: the
+     * session's own with {@code --seed}, and each seed's in a sweep ({@code --seeds}).
+     */
+    private RunContext seededContext() {
+        RunContext context = session.runContext();
+        return context.child(new SeededRandomSource(seed), context.progress(), context.threads(), Map.of());
     }
 
     /** Scores {@code folder} on every dev and test task file, as {@code evomerge eval} does (no cache). */
