@@ -37,11 +37,11 @@ public final class DemoCommand implements Runnable {
     @Option(names = "--evaluations", paramLabel = "N")
     Integer evaluations;
 
-    @Mixin
-    CommandOutput output;
-
     @Option(names = "--seeds", paramLabel = "N,N,...", split = ",")
     List<Long> seeds;
+
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
