@@ -210,9 +210,10 @@ final class DemoSeedSweep {
         StringBuilder md = new StringBuilder();
         md.append("# evomerge demo over ").append(seeds.size()).append(" seeds (")
                 .append(seeds.stream().map(String::valueOf).collect(Collectors.joining(", "))).append(")\n\n");
-        md.append("Exact match, mean over the seeds [Student t 95% interval, ").append(seeds.size() - 1)
-                .append(" degrees of freedom]. Each seed ran the whole demo (data, training and search) from that")
-                .append(" seed, in `seed-N/`.\n\n");
+        int freedom = seeds.size() - 1;
+        md.append("Exact match, mean over the seeds [Student t 95% interval, ").append(freedom)
+                .append(freedom == 1 ? " degree" : " degrees").append(" of freedom]. Each seed ran the whole demo")
+                .append(" (data, training and search) from that seed, in `seed-N/`.\n\n");
         StringBuilder header = new StringBuilder("| model | role |");
         StringBuilder rule = new StringBuilder("| --- | --- |");
         for (String task : DemoReport.TASKS) {

@@ -67,6 +67,7 @@ class DemoSeedSweepTest {
         String table = Files.readString(out.resolve("sweep.md"));
         assertEquals(first.markdown(), table);
         assertTrue(table.contains("| evolved | evolved | 0.500 [0.252, 0.748] | 0.500 [0.252, 0.748] |"), table);
+        assertTrue(table.contains("[Student t 95% interval, 2 degrees of freedom]"), table);
         assertTrue(table.endsWith("\n![combined test per model](sweep-combined-test.png)\n"), table);
         // the difference to the untuned merge: 0.1, 0.2, 0.3, so 0.2 +- 0.24841; the paired interval of each seed
         // is above 0 for 3 and 4 more items of 30 right (and only those) but not for 1
