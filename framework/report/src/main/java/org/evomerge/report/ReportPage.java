@@ -9,10 +9,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.evomerge.runfolder.BestScores;
 import org.evomerge.runfolder.GenomeJson;
 import org.evomerge.runfolder.HistoryRow;
 import org.evomerge.runfolder.Journal;
 import org.evomerge.runfolder.JournalRecord;
+import org.evomerge.statistics.Bootstrap;
+import org.evomerge.statistics.Interval;
 
 /**
  * The HTML of a run report: one file with no external resources (images as {@code data:} URIs, inline CSS), so it
@@ -28,6 +31,7 @@ final class ReportPage {
     private final List<HistoryRow> rows;
     private final String rowsSource;
     private final Optional<JournalRecord.Evaluation> best;
+    private final Optional<BestScores> bestScores;
     private final Optional<JournalRecord.Kinship> kinship;
     private final Optional<RunCharts.Lineage> lineage;
     private final Optional<String> runFile;
@@ -36,7 +40,8 @@ final class ReportPage {
     private final StringBuilder out = new StringBuilder();
 
     ReportPage(Path dir, Journal journal, List<HistoryRow> rows, String rowsSource,
-               Optional<JournalRecord.Evaluation> best, Optional<JournalRecord.Kinship> kinship,
+               Optional<JournalRecord.Evaluation> best, Optional<BestScores> bestScores,
+               Optional<JournalRecord.Kinship> kinship,
                Optional<RunCharts.Lineage> lineage, Optional<String> runFile, Optional<String> recipe,
                Map<String, byte[]> images) {
         this.dir = dir;
@@ -44,6 +49,7 @@ final class ReportPage {
         this.rows = rows;
         this.rowsSource = rowsSource;
         this.best = best;
+        this.bestScores = bestScores;
         this.kinship = kinship;
         this.lineage = lineage;
         this.runFile = runFile;
@@ -170,9 +176,44 @@ final class ReportPage {
                             .append("</td></tr>\n")));
             out.append("</table>\n");
         }
+        scoresAfterTheRun(b);
         out.append("<h3>Genome</h3>\n<pre>").append(escape(json(GenomeJson.write(b.genome())))).append("</pre>\n");
         recipe.ifPresent(r -> out.append("<h3>Recipe (best/recipe.yml)</h3>\n<pre>").append(escape(r))
                 .append("</pre>\n"));
+    }
+
+    /**
+     * {@code best-scores.json}: each score with its 95% percentile bootstrap interval over its items, seeded with the
+     * run's seed; a task without per-item scores is shown without one.
+     */
+    private void scoresAfterTheRun(JournalRecord.Evaluation b) {
+        if (bestScores.isEmpty()) {
+            return;
+        }
+        BestScores scores = bestScores.get();
+        out.append("<h3 id=\"scores\">Scores after the run (").append(BestScores.FILE).append(")</h3>\n");
+        if (!scores.bestId().equals(b.id())) {
+            out.append("<p class=\"note\">").append(BestScores.FILE).append(" scored candidate ")
+                    .append(escape(scores.bestId())).append(", not the best candidate ").append(escape(b.id()))
+                    .append(": score best/ again to see its scores here.</p>\n");
+            return;
+        }
+        Bootstrap bootstrap = new Bootstrap(journal.start().seed());
+        out.append("<table>\n<tr><th class=\"l\">task</th><th>items</th><th>score</th><th>95% interval</th></tr>\n");
+        for (BestScores.TaskScores task : scores.tasks()) {
+            String interval = "";
+            if (!task.items().isEmpty()) {
+                Interval i = bootstrap.mean(task.items().stream().mapToDouble(Double::doubleValue).toArray());
+                interval = i.formatBounds(3);
+            }
+            out.append("<tr><td class=\"l\">").append(escape(task.name())).append("</td><td>")
+                    .append(task.items().isEmpty() ? "" : Integer.toString(task.items().size())).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%.3f", task.score())).append("</td><td>").append(interval)
+                    .append("</td></tr>\n");
+        }
+        out.append("</table>\n<p><small>95% interval: percentile bootstrap over the task's items (")
+                .append(Bootstrap.DEFAULT_RESAMPLES).append(" resamples, seeded with the run's seed ")
+                .append(journal.start().seed()).append(").</small></p>\n");
     }
 
     private void generations() {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.runfolder.BestScores;
 import org.evomerge.runfolder.HistoryFile;
 import org.evomerge.runfolder.HistoryRow;
 import org.evomerge.runfolder.Journal;
@@ -21,8 +22,9 @@ import org.evomerge.runfolder.RunFolder;
 /**
  * Writes the report of an evolution run directory: {@code plots/fitness.png}, {@code plots/kinship.png} (when the
  * journal has kinship lines), {@code plots/lineage.png} and a self-contained {@code report.html} with the plots
- * embedded. Reads {@code journal.jsonl} (required), {@code history.csv}, {@code run.yml} and {@code best/recipe.yml}
- * (each optional). Every file is written under a temporary name and renamed, so a reader never sees half a file.
+ * embedded. Reads {@code journal.jsonl} (required), {@code history.csv}, {@code run.yml}, {@code best/recipe.yml}
+ * and {@code best-scores.json} (each optional; the last gives the best model's scores after the run their 95%
+ * bootstrap intervals). Every file is written under a temporary name and renamed, so a reader never sees half a file.
  * Safe to run while the run is going on: it reports what the journal holds so far.
  */
 public final class RunReport {
@@ -79,6 +81,7 @@ public final class RunReport {
         Optional<String> runFile = readOptional(folder.runFile());
         Optional<String> recipe = readOptional(folder.best().resolve("recipe.yml"));
         Optional<JournalRecord.Evaluation> best = bestEvaluation(journal);
+        Optional<BestScores> bestScores = BestScores.read(dir);
 
         Path plots = dir.resolve(RunFolder.PLOTS);
         Map<String, byte[]> images = new LinkedHashMap<>();
@@ -107,8 +110,8 @@ public final class RunReport {
                 // A stale heatmap from an earlier report of another run state would contradict the page.
                 Files.deleteIfExists(plots.resolve("kinship.png"));
             }
-            String html = new ReportPage(dir, journal, rows, rowsSource, best, kinship, lineage, runFile, recipe,
-                    images).html();
+            String html = new ReportPage(dir, journal, rows, rowsSource, best, bestScores, kinship, lineage, runFile,
+                    recipe, images).html();
             Path page = dir.resolve(RunFolder.REPORT);
             RunFolder.writeAtomically(page, html.getBytes(StandardCharsets.UTF_8));
             return new Written(page, List.copyOf(written), journal);

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.runfolder.BestScores;
 import org.evomerge.runfolder.Journal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +72,24 @@ class RunReportTest {
         try (var files = Files.walk(dir)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().contains(".tmp-")));
         }
+    }
+
+    @Test
+    void theBestModelsScoresAfterTheRunShowTheirBootstrapIntervals() throws IOException {
+        SyntheticRun run = new SyntheticRun(3, 4);
+        Path dir = run.write(temp.resolve("run"), true, false, true);
+        String withoutScores = Files.readString(RunReport.write(dir).html());
+        assertFalse(withoutScores.contains("Scores after the run"), "an older run folder reads as before");
+        List<Double> fiveOfTen = List.of(1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        new BestScores(run.bestId(), List.of(new BestScores.TaskScores("arithmetic-test", 0.5, fiveOfTen),
+                new BestScores.TaskScores("perplexity", -3.5, List.of()))).write(dir);
+        String html = Files.readString(RunReport.write(dir).html());
+        // 5 of 10: the bootstrap distribution is Binomial(10, 1/2) / 10, 2.5% and 97.5% quantiles 0.2 and 0.8
+        assertTrue(html.contains("<tr><td class=\"l\">arithmetic-test</td><td>10</td><td>0.500</td>"
+                + "<td>[0.200, 0.800]</td></tr>"), html);
+        assertTrue(html.contains("<tr><td class=\"l\">perplexity</td><td></td><td>-3.500</td><td></td></tr>"));
+        new BestScores("g0-0", List.of()).write(dir);
+        assertTrue(Files.readString(RunReport.write(dir).html()).contains("scored candidate g0-0, not the best"));
     }
 
     @Test
