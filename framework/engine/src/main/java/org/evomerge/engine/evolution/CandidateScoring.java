@@ -46,6 +46,13 @@ final class CandidateScoring implements AutoCloseable {
      */
     static final int MAX_LAYER_SLOTS = 4096;
 
+    /**
+     * The most source layers (all models' layers together) a layer path with transition scaling may have: the
+     * transition matrix is their square (Sakana's 2 × 32 layers give 4096 entries; this allows 16384), each entry a
+     * dimension of the search.
+     */
+    static final int MAX_TRANSITION_LAYERS = 128;
+
     private final RunFile run;
     private final Map<String, Model> models;
     private final Map<String, String> formatIds;
@@ -119,7 +126,7 @@ final class CandidateScoring implements AutoCloseable {
                             outDtype, run.file());
                 }
                 case LAYER_PATH -> pathSpace = new LayerPathSpace(references, layerCounts(run, models, references),
-                        run.genome().repeats(), run.genome().scaleBounds(), outDtype);
+                        run.genome().repeats(), run.genome().scaleBounds(), run.genome().scaling(), outDtype);
                 case MODEL -> RunExtensions.validate(method.descriptor(), run.genome().methodParameters(), run,
                         "genome.method_parameters");
             }
@@ -271,6 +278,11 @@ final class CandidateScoring implements AutoCloseable {
                         + references.get(i) + "' has (no num_hidden_layers in config.json)", null);
             }
             total += layers[i];
+        }
+        if (run.genome().scaling() == LayerPathSpace.Scaling.TRANSITION && total > MAX_TRANSITION_LAYERS) {
+            throw EvomergeException.configuration(run.where("genome.scaling") + ": 'genome.scaling' = transition"
+                    + " over the models' " + total + " layers gives a " + total + "×" + total + " transition"
+                    + " matrix; at most " + MAX_TRANSITION_LAYERS + " layers in all (or use scaling: slot)");
         }
         int repeats = run.genome().repeats();
         if (repeats > MAX_LAYER_SLOTS / total) {

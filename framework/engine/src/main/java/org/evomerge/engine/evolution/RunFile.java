@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import org.evomerge.engine.evolution.genome.LayerPathSpace;
 
 /**
  * An evolution run as its YAML file describes it (see {@code docs/evolution.md}): the models, what evolves, the
@@ -109,7 +110,9 @@ public record RunFile(
      * @param methodParameters     fixed run-wide parameters of the merge method (e.g. {@code normalize})
      * @param storage              in-memory candidates' dtype: {@code bfloat16} or {@code float32}
      * @param repeats              layer-path: how often the models' layer sequence repeats (Sakana's r)
-     * @param scaleBounds          layer-path: bounds of the per-step output scale
+     * @param scaleBounds          layer-path: bounds of the scale values
+     * @param scaling              layer-path: what the scale values are ({@code genome.scaling}; {@code slot} when
+     *                             the file does not say, the meaning of files written before the key existed)
      */
     public record GenomeSettings(
             GenomeKind kind,
@@ -125,9 +128,11 @@ public record RunFile(
             Map<String, Object> methodParameters,
             String storage,
             int repeats,
-            double[] scaleBounds) {
+            double[] scaleBounds,
+            LayerPathSpace.Scaling scaling) {
         public GenomeSettings {
             Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(scaling, "scaling");
             filters = List.copyOf(filters);
             parameters = List.copyOf(parameters);
             bounds = Map.copyOf(bounds);

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.engine.evolution.genome.LayerPathSpace;
 import org.evomerge.engine.input.PathInput;
 import org.evomerge.engine.input.YamlInput;
 
@@ -35,7 +37,7 @@ public final class RunFileReader {
             "kinship", "execution");
     private static final Set<String> GENOME = Set.of("kind", "merge_method", "layer_groups", "filters", "parameters",
             "bounds", "init", "smooth", "allow_negative_weights", "method_parameters", "dtype", "repeats",
-            "scale_bounds");
+            "scale_bounds", "scaling");
     private static final Set<String> EXTENSION = Set.of("id", "parameters");
     private static final Set<String> TASK = Set.of("name", "evaluator", "data", "parameters", "weight", "task");
     private static final Set<String> TASK_FILE = Set.of("name", "evaluator", "data", "parameters", "weight");
@@ -212,8 +214,21 @@ public final class RunFileReader {
         int repeats = g.containsKey("repeats") ? d.wholeCount(g.get("repeats"), "genome.repeats", 1) : 1;
         double[] scaleBounds = g.containsKey("scale_bounds") ? d.pair(g.get("scale_bounds"), "genome.scale_bounds")
                 : new double[] {0.5, 1.5};
+        LayerPathSpace.Scaling scaling = LayerPathSpace.Scaling.SLOT;
+        if (g.containsKey("scaling")) {
+            String text = d.text(g.get("scaling"), "genome.scaling");
+            scaling = Arrays.stream(LayerPathSpace.Scaling.values()).filter(s -> s.id().equals(text)).findFirst()
+                    .orElseThrow(() -> d.error("genome.scaling", "'genome.scaling' must be transition, slot or none,"
+                            + " got '" + text + "'"));
+        }
+        if (scaling == LayerPathSpace.Scaling.TRANSITION && !(scaleBounds[0] > 0)) {
+            throw d.error(g.containsKey("scale_bounds") ? "genome.scale_bounds" : "genome.scaling",
+                    "'genome.scale_bounds' must be above 0 with scaling: transition (a transition scale multiplies"
+                    + " the hidden state, which folds into the weights only when positive), got ["
+                    + scaleBounds[0] + ", " + scaleBounds[1] + "]");
+        }
         return new RunFile.GenomeSettings(kind, method, groups, filters, parameters, bounds, init, initValues, smooth, negative,
-                methodParameters, storage, repeats, scaleBounds);
+                methodParameters, storage, repeats, scaleBounds, scaling);
     }
 
     private static Optional<RunFile.ExtensionChoice> extension(Document d, Object value, String key) {

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.engine.evolution.genome.LayerPathSpace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -163,6 +164,24 @@ class RunFileReaderTest {
     }
 
     @Test
+    void layerPathScalingIsSlotUnlessTheFileNamesIt() {
+        String paths = MINIMAL.replace("{kind: recipe, merge_method: linear}", "{kind: layer-path, repeats: 2}");
+        // Files written before genome.scaling existed keep their per-slot scales (and resume as they ran).
+        assertEquals(LayerPathSpace.Scaling.SLOT, parse(paths).genome().scaling());
+        assertEquals(LayerPathSpace.Scaling.TRANSITION, parse(paths.replace("repeats: 2",
+                "repeats: 2, scaling: transition")).genome().scaling());
+        assertEquals(LayerPathSpace.Scaling.NONE, parse(paths.replace("repeats: 2", "repeats: 2, scaling: none"))
+                .genome().scaling());
+        assertEquals("'genome.scaling' must be transition, slot or none, got 'matrix'", at("run.yml", 2, 40,
+                error(paths.replace("repeats: 2", "repeats: 2, scaling: matrix"))));
+        assertTrue(at("run.yml", 2, 61, error(paths.replace("repeats: 2",
+                "repeats: 2, scaling: transition, scale_bounds: [0, 2]")))
+                .startsWith("'genome.scale_bounds' must be above 0 with scaling: transition"));
+        assertEquals(-1.0, parse(paths.replace("repeats: 2", "repeats: 2, scale_bounds: [-1, 2]")).genome()
+                .scaleBounds()[0], "per-slot scales may be negative, as before");
+    }
+
+    @Test
     void durationsReadAsSeconds() {
         assertEquals(90, RunFileReader.duration(temp, "90s"));
         assertEquals(1800, RunFileReader.duration(temp, "30m"));
@@ -193,7 +212,7 @@ class RunFileReaderTest {
         try (Stream<Path> list = Files.list(examples)) {
             files = list.filter(p -> p.getFileName().toString().startsWith("evolve-")).sorted().toList();
         }
-        assertEquals(5, files.size(), files.toString());
+        assertEquals(6, files.size(), files.toString());
         for (Path file : files) {
             RunFile run = RunFileReader.read(file);
             assertTrue(!run.tasks().isEmpty(), file.toString());
