@@ -1,5 +1,6 @@
 package org.evomerge.engine.evolution;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -252,6 +253,11 @@ public final class EvolutionJob {
         try {
             Result last = null;
             List<RunFile> stages = run.stages();
+            // Every stage's folder from the start, so that the report lists the stages not yet started.
+            for (RunFile stage : stages) {
+                RunFile.Stage which = stage.stage().orElseThrow();
+                Files.createDirectories(folder.stage(which.number(), which.name()).dir());
+            }
             for (int i = 0; i < stages.size(); i++) {
                 RunFile stage = stages.get(i).inRunFolder(runDir);
                 RunFile.Stage which = stage.stage().orElseThrow();
@@ -266,6 +272,13 @@ public final class EvolutionJob {
             }
             report.write(runDir);
             return new Result(runDir, last.outcome(), last.best());
+        } catch (IOException e) {
+            EvomergeException failure = EvomergeException.input(runDir + ": cannot create the stage folders: "
+                    + e.getMessage(), e);
+            if (newRun != null) {
+                newRun.discardIfNothingEvaluated(failure);
+            }
+            throw failure;
         } catch (RuntimeException | Error e) {
             if (newRun != null && folder.stages().stream().noneMatch(st -> st.folder().anyEvaluation())) {
                 newRun.discardIfNothingEvaluated(e);
