@@ -273,10 +273,18 @@ class RunFileReaderTest {
         try (Stream<Path> list = Files.list(examples)) {
             files = list.filter(p -> p.getFileName().toString().startsWith("evolve-")).sorted().toList();
         }
-        assertEquals(6, files.size(), files.toString());
+        assertEquals(7, files.size(), files.toString());
         for (Path file : files) {
             RunFile run = RunFileReader.read(file);
             assertTrue(!run.tasks().isEmpty(), file.toString());
         }
+        RunFile psDfs = RunFileReader.read(examples.resolve("evolve-sakana-ps-dfs.yml"));
+        assertEquals(List.of("ps", "dfs"), psDfs.stages().stream().map(s -> s.stage().orElseThrow().name()).toList());
+        RunFile dfs = psDfs.stages().get(1);
+        assertEquals(Path.of("stages/1-ps/best"), dfs.models().getFirst());
+        assertTrue(dfs.baseModel().isEmpty(), "base_model: null drops the file's base model");
+        assertEquals(3, dfs.genome().repeats());
+        assertEquals(LayerPathSpace.Scaling.TRANSITION, dfs.genome().scaling());
+        assertTrue(psDfs.stages().getFirst().baseModel().isPresent());
     }
 }
