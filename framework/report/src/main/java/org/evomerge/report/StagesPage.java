@@ -34,8 +34,8 @@ final class StagesPage {
                 .append("<th class=\"l\">model</th><th class=\"l\">report</th></tr>\n");
         for (RunReport.StageSummary s : stages) {
             String folder = dir.relativize(s.folder()).toString();
-            out.append("<tr><td>").append(s.number()).append("</td><td class=\"l\">").append(ReportPage.escape(s.name()))
-                    .append("</td><td>").append(s.evaluations()).append("</td><td class=\"l\">")
+            out.append("<tr><td>").append(s.number()).append("</td><td class=\"l\">")
+                    .append(ReportPage.escape(s.name())).append("</td><td>").append(s.evaluations()).append("</td><td class=\"l\">")
                     .append(ReportPage.escape(s.best().map(b -> b.id()).orElse("")))
                     .append("</td><td>").append(s.best().map(b -> ReportPage.numbers(b.fitness().objectives()))
                             .orElse("")).append("</td><td class=\"l\">")

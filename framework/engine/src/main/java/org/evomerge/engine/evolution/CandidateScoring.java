@@ -40,7 +40,7 @@ final class CandidateScoring implements AutoCloseable {
 
     /**
      * The most layer slots a layer-path genome may have (Sakana's DFS: 2 models × 32 layers × 3 repeats = 192). Each
-     * slot is two dimensions of the search and possibly a slice of every candidate's recipe, so this also keeps
+     * slot is one or two dimensions of the search and possibly a slice of every candidate's recipe, so this also keeps
      * the search's matrices and the recipes (the best one is written as YAML, which {@code evomerge merge} reads
      * up to 3 MiB) within bounds.
      */

@@ -29,9 +29,9 @@ class LayerPathSpaceTest {
     }
 
     /**
-     * Slots 0 (a.0), 3 (b.1), 5 (a.1, second repeat) and 6 (b.0, second repeat) on the path; the transitions it takes
-     * are a.0→b.1 = W[0][3] = 1.25, b.1→a.1 = W[3][1] = 0.8 and a.1→b.0 = W[1][2] = 2.0, clamped to 1.5. W[0][0] is
-     * off the path and changes nothing.
+     * Slots 0 (a.0), 3 (b.1), 5 (a.1, second repeat) and 6 (b.0, second repeat) on the path; the transitions it
+     * takes are a.0→b.1 = W[0][3] = 1.25, b.1→a.1 = W[3][1] = 0.8 and a.1→b.0 = W[1][2] = 2.0, clamped to 1.5.
+     * W[0][0] is off the path and changes nothing.
      */
     private static ParameterGenome handWorkedGenome() {
         double[] x = new double[8 + 16];
