@@ -59,6 +59,24 @@ final class ReportPage {
 
     String html() {
         String name = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
+        head(out, name);
+        out.append("<h1>evomerge run report: ").append(escape(name)).append("</h1>\n");
+        summary();
+        plots();
+        bestCandidate();
+        generations();
+        settings();
+        out.append("<p><small>Written by evomerge from ").append(escape(dir.toString()))
+                .append(". Fitness: higher is better; the first objective is the primary one.</small></p>\n");
+        out.append("</body>\n</html>\n");
+        return out.toString();
+    }
+
+    /**
+     * The page's head and the opening body tag: title, the script that marks the body once every image decoded, and
+     * the style; shared with the stages page.
+     */
+    static void head(StringBuilder out, String name) {
         out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<title>evomerge run report: ").append(escape(name)).append("</title>\n")
                 .append("<script>\n")
@@ -87,16 +105,6 @@ final class ReportPage {
                 .append("img{max-width:100%;height:auto;display:block;margin:.5em 0}\n")
                 .append(".note{color:#8a6d3b;background:#fcf8e3;padding:.4em .8em;border:1px solid #faebcc}\n")
                 .append("</style>\n</head>\n<body data-images=\"pending\">\n");
-        out.append("<h1>evomerge run report: ").append(escape(name)).append("</h1>\n");
-        summary();
-        plots();
-        bestCandidate();
-        generations();
-        settings();
-        out.append("<p><small>Written by evomerge from ").append(escape(dir.toString()))
-                .append(". Fitness: higher is better; the first objective is the primary one.</small></p>\n");
-        out.append("</body>\n</html>\n");
-        return out.toString();
     }
 
     private void summary() {
@@ -250,7 +258,7 @@ final class ReportPage {
                 .append("</td></tr>\n");
     }
 
-    private static String numbers(List<Double> values) {
+    static String numbers(List<Double> values) {
         StringBuilder s = new StringBuilder("[");
         for (int i = 0; i < values.size(); i++) {
             s.append(i == 0 ? "" : ", ").append(number(values.get(i)));
@@ -258,7 +266,7 @@ final class ReportPage {
         return s.append(']').toString();
     }
 
-    private static String number(double v) {
+    static String number(double v) {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "";
     }
 
