@@ -37,17 +37,13 @@ public record RecipeSource(String model, Optional<LayerRange> layerRange, Map<St
     }
 
     /**
-     * The rule for every model reference of a recipe: a local folder, not a LoRA reference ({@code model+lora}) or a
-     * Hugging Face hub revision ({@code model@rev}).
+     * The rule for every model reference of a recipe: a local folder, or a LoRA reference ({@code model+lora}, the
+     * model with a PEFT adapter applied), not a Hugging Face hub revision ({@code model@rev}).
      *
      * @param key the reference's key, for the message
      * @throws InvalidRecipeException naming {@code key} if the reference breaks the rule
      */
     public static void checkReference(String reference, String key) {
-        if (reference.contains("+")) {
-            throw new InvalidRecipeException(key, "= '" + reference + "': LoRA references (model+lora) are not"
-                    + " supported yet; merge the LoRA into its model first");
-        }
         if (reference.contains("@")) {
             throw new InvalidRecipeException(key, "= '" + reference + "': revisions (@rev) name Hugging Face hub"
                     + " models, which evomerge does not download; give a local folder");
