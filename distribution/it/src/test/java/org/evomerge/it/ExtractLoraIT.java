@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -208,6 +209,45 @@ class ExtractLoraIT {
         // Modules the regex leaves out are the base's.
         assertArrayEquals(base.get("model.layers.0.mlp.up_proj.weight").values(),
                 applied.get("model.layers.0.mlp.up_proj.weight").values());
+    }
+
+    private double nll(String model, Path task) throws IOException {
+        Processes.Result eval = evomerge("eval", "--model", model, "--task", task.toString(), "--json", "--no-cache");
+        assertEquals(0, eval.exitCode(), eval.toString());
+        return JSON.readTree(eval.out()).get("tasks").get("ppl").get("nll").asDouble();
+    }
+
+    /**
+     * The shared reference Llama (4 layers, width 64, float32) and a fine-tune of it: at full rank {@code base+adapter}
+     * scores as the fine-tune does on {@code eval}; at rank 4 it does not.
+     */
+    @Test
+    void evalScoresBasePlusAnExtractedAdapterAsTheFineTune() throws IOException {
+        Path models = Path.of(System.getProperty("evomerge.shared"), "mergekit-cases", "models", "f32");
+        Assumptions.assumeTrue(Files.isDirectory(models.resolve("ft1")), "shared reference models not present");
+        StringBuilder data = new StringBuilder();
+        java.util.Random random = new java.util.Random(7);
+        for (int length : new int[] {120, 37, 64}) {
+            StringBuilder ids = new StringBuilder("1");
+            for (int i = 1; i < length; i++) {
+                ids.append(", ").append(3 + random.nextInt(253));
+            }
+            data.append("{\"input_ids\": [").append(ids).append("]}\n");
+        }
+        Files.writeString(temp.resolve("ppl.jsonl"), data);
+        Path task = Files.writeString(temp.resolve("ppl.yml"), "name: ppl\nevaluator: perplexity\ndata: ppl.jsonl\n");
+        for (String rank : new String[] {"64", "4"}) {
+            Processes.Result extract = evomerge("extract-lora", "--model", models.resolve("ft1").toString(), "--base",
+                    models.resolve("base").toString(), "--rank", rank, "adapter-" + rank);
+            assertEquals(0, extract.exitCode(), extract.toString());
+        }
+        double tuned = nll(models.resolve("ft1").toString(), task);
+        double base = nll(models.resolve("base").toString(), task);
+        double full = nll(models.resolve("base") + "+adapter-64", task);
+        double low = nll(models.resolve("base") + "+adapter-4", task);
+        assertEquals(tuned, full, 1e-5 * Math.abs(tuned), "full rank: the fine-tune back");
+        assertTrue(Math.abs(low - tuned) > 1e-4 * Math.abs(tuned), "rank 4 loses something: " + low + " vs " + tuned);
+        assertTrue(Math.abs(base - tuned) > 1e-4 * Math.abs(tuned), "the base scores otherwise: " + base);
     }
 
     @Test

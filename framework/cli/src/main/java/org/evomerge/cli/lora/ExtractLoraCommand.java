@@ -82,8 +82,8 @@ public final class ExtractLoraCommand implements Runnable {
         CommandSession session = commandOutput.session();
         LoraExtraction.Options options = new LoraExtraction.Options(rank, svEpsilon, include, exclude, embedLora,
                 saveModules, skipUndecomposable, distributeScale, method, session.runContext().random().seed());
-        Path finetunedPath = session.environment().resolve(model);
-        Path basePath = session.environment().resolve(base);
+        Path finetunedPath = session.environment().resolveModel(model);
+        Path basePath = session.environment().resolveModel(base);
         Path target = session.environment().resolve(output);
         ModelFormats formats = session.modelFormats();
         long started = System.nanoTime();
