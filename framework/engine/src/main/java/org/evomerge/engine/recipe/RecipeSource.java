@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import org.evomerge.engine.lora.LoraReference;
 
 /**
  * One input model of a slice.
@@ -43,6 +44,21 @@ public record RecipeSource(String model, Optional<LayerRange> layerRange, Map<St
      * @param key the reference's key, for the message
      * @throws InvalidRecipeException naming {@code key} if the reference breaks the rule
      */
+    /**
+     * The rule for a reference a tokenizer is taken from: a model reference ({@link #checkReference}) without an
+     * adapter, since the tokenizer is the model's (the vocabulary code reads it from the model's folder).
+     *
+     * @param key the reference's key, for the message
+     * @throws InvalidRecipeException naming {@code key} if the reference breaks the rule
+     */
+    public static void checkTokenizerReference(String reference, String key) {
+        if (LoraReference.isWritten(reference)) {
+            throw new InvalidRecipeException(key, "= '" + reference + "': a tokenizer comes from a model, not a LoRA"
+                    + " reference (model+lora); name the model");
+        }
+        checkReference(reference, key);
+    }
+
     public static void checkReference(String reference, String key) {
         if (reference.contains("@")) {
             throw new InvalidRecipeException(key, "= '" + reference + "': revisions (@rev) name Hugging Face hub"
