@@ -390,6 +390,11 @@ public final class LoraExtraction {
         }
         for (int i = 0; i < f.length; i++) {
             f[i] -= b[i];
+            if (!Float.isFinite(f[i])) {
+                // an SVD of NaN or infinity does not converge; name the tensor instead
+                throw EvomergeException.input(finetunedName + ": tensor '" + finetuned.info().name() + "' minus the"
+                        + " base model's is not finite at element " + i + " (NaN or infinity in either model)", null);
+            }
         }
         return f;
     }

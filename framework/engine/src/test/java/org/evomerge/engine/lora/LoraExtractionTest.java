@@ -281,6 +281,16 @@ class LoraExtractionTest {
     }
 
     @Test
+    void aNonFiniteWeightIsNamedAndNothingIsWritten() {
+        tuned.get(L0 + "self_attn.o_proj.weight")[7] = Float.NaN;
+        EvomergeException e = assertThrows(EvomergeException.class, () -> extract(options(2), temp.resolve("out")));
+        assertEquals(ErrorCategory.INPUT, e.category());
+        assertEquals("the fine-tuned model: tensor '" + L0 + "self_attn.o_proj.weight' minus the base model's is not"
+                + " finite at element 7 (NaN or infinity in either model)", e.getMessage());
+        assertFalse(Files.exists(temp.resolve("out")));
+    }
+
+    @Test
     void aNonEmptyOutputFolderIsRefusedAndLeftAsItWas() throws IOException {
         Path out = Files.createDirectories(temp.resolve("adapter"));
         Files.writeString(out.resolve("keep.txt"), "mine");
