@@ -1,9 +1,11 @@
 package org.evomerge.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import org.evomerge.engine.lora.LoraReference;
 
 /**
  * What the command line runs in: the distribution's home folder, the process environment, the user's home, the
@@ -31,6 +33,19 @@ public record CliEnvironment(
     /** A path given on the command line: absolute, against {@link #workingDirectory()}, and normalised. */
     public Path resolve(Path commandLinePath) {
         return workingDirectory.resolve(commandLinePath).toAbsolutePath().normalize();
+    }
+
+    /**
+     * A model named on the command line: a path as {@link #resolve}, or a LoRA reference {@code MODEL+ADAPTER} whose
+     * two parts are resolved so (answered as {@link LoraReference#path()}).
+     */
+    public Path resolveModel(Path commandLinePath) {
+        Path whole = resolve(commandLinePath);
+        Optional<String[]> lora = LoraReference.split(commandLinePath.toString());
+        if (lora.isEmpty() || Files.exists(whole)) {
+            return whole;
+        }
+        return new LoraReference(resolve(Path.of(lora.get()[0])), resolve(Path.of(lora.get()[1]))).path();
     }
 
     /** The real process: home from {@code -Devomerge.home} (set by {@code bin/evomerge}). */

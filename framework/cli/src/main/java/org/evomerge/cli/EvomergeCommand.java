@@ -9,6 +9,7 @@ import org.evomerge.cli.eval.EvalCommand;
 import org.evomerge.cli.evolve.EvolveCommand;
 import org.evomerge.cli.inspect.InspectCommand;
 import org.evomerge.cli.kinship.KinshipCommand;
+import org.evomerge.cli.lora.ExtractLoraCommand;
 import org.evomerge.cli.merge.MergeCommand;
 import org.evomerge.cli.merge.MultiCommand;
 import org.evomerge.cli.plugins.PluginsCommand;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         resourceBundle = "org.evomerge.cli.CommandHelp",
         subcommands = {InspectCommand.class, MergeCommand.class, MultiCommand.class, ConvertCommand.class, EvalCommand.class, EvolveCommand.class, KinshipCommand.class,
+                ExtractLoraCommand.class,
                 ReportCommand.class, DemoCommand.class, PluginsCommand.class, ConfigCommand.class,
                 CompletionScriptCommand.class, HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 internal error, 2 usage or configuration error, 3 bad input data."})

@@ -55,7 +55,7 @@ public final class ConvertCommand implements Runnable {
     @Override
     public void run() {
         CommandSession session = commandOutput.session();
-        Path source = session.environment().resolve(model);
+        Path source = session.environment().resolveModel(model);
         Path target = session.environment().resolve(output);
         ModelFormats formats = session.modelFormats();
         ModelFormats.Installed input = formats.forPath(source);

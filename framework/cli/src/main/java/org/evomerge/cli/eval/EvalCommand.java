@@ -27,6 +27,7 @@ import org.evomerge.engine.evaluation.ResolvedTask;
 import org.evomerge.engine.evaluation.TaskDefinition;
 import org.evomerge.engine.evaluation.TaskFileReader;
 import org.evomerge.engine.evaluation.TaskResolver;
+import org.evomerge.engine.lora.LoraReference;
 import org.evomerge.engine.model.ModelFormats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,8 +72,8 @@ public final class EvalCommand implements Runnable {
             throw EvomergeException.configuration("eval: this evomerge has no inference engine to run models with;"
                     + " only external evaluators (openai-http, command) can be used");
         }
-        Path target = session.environment().resolve(model);
-        if (!Files.exists(target)) {
+        Path target = session.environment().resolveModel(model);
+        if (!Files.exists(target) && LoraReference.of(target).isEmpty()) {
             throw EvomergeException.input(target + ": no such model folder or file", null);
         }
         Optional<EvaluationCache> cache = noCache ? Optional.empty() : Optional.of(new EvaluationCache(

@@ -39,7 +39,7 @@ public final class InspectCommand implements Runnable {
     @Override
     public void run() {
         CommandSession session = output.session();
-        Path target = session.environment().resolve(path);
+        Path target = session.environment().resolveModel(path);
         ModelFormats.Installed format = session.modelFormats().forPath(target);
         try (Model model = format.format().open(target)) {
             ModelConfig config = model.config();

@@ -100,7 +100,7 @@ public final class KinshipCommand implements Runnable {
     }
 
     private static Model open(ModelFormats formats, CliEnvironment environment, Path path, List<Model> opened) {
-        Model model = formats.open(environment.resolve(path));
+        Model model = formats.open(environment.resolveModel(path));
         opened.add(model);
         return model;
     }

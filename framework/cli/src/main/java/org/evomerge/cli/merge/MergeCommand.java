@@ -169,10 +169,12 @@ public final class MergeCommand implements Runnable {
                 notices.add("--transformers-cache: evomerge reads local folders and downloads nothing");
             }
             if (loraMergeCache != null) {
-                notices.add("--lora-merge-cache: evomerge does not apply LoRA references (model+lora)");
+                notices.add("--lora-merge-cache: evomerge applies LoRA references (model+lora) as the model is read"
+                        + " and keeps no merged copies");
             }
             if (loraMergeDtype != null) {
-                notices.add("--lora-merge-dtype: evomerge does not apply LoRA references (model+lora)");
+                notices.add("--lora-merge-dtype: evomerge adds LoRA updates in float64 and stores each weight in its"
+                        + " own dtype");
             }
             return notices;
         }

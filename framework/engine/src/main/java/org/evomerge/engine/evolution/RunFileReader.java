@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.engine.evolution.genome.LayerPathSpace;
 import org.evomerge.engine.input.PathInput;
+import org.evomerge.engine.lora.LoraReference;
 import org.evomerge.engine.input.YamlInput;
 import org.evomerge.runfolder.RunFolder;
 
@@ -151,7 +152,7 @@ public final class RunFileReader {
                 models.add(RunFolder.stagePath(number, name).resolve(RunFolder.BEST));
                 fromStages.put(i, number);
             } else {
-                models.add(d.path(folder, modelEntries.get(i), key));
+                models.add(d.model(folder, modelEntries.get(i), key));
             }
         }
         if (models.isEmpty()) {
@@ -161,7 +162,7 @@ public final class RunFileReader {
             throw d.error("models", "'models' names the same model twice");
         }
         Optional<Path> base = Optional.ofNullable(top.get("base_model"))
-                .map(v -> d.path(folder, v, "base_model"));
+                .map(v -> d.model(folder, v, "base_model"));
 
         RunFile.GenomeSettings genome = genome(d, d.mapping(d.require(top, "genome", ""), "genome", "genome"));
         RunFile.ExtensionChoice strategy = extension(d, top.get("strategy"), "strategy")
@@ -499,6 +500,19 @@ public final class RunFileReader {
         /** A path written in the file, relative to {@code folder}; text the file system refuses is bad input. */
         Path path(Path folder, Object value, String key) {
             return PathInput.resolve(folder, text(value, key), where(key) + ": '" + key + "'").normalize();
+        }
+
+        /**
+         * A model written in the file: a path as {@link #path}, or a LoRA reference {@code MODEL+ADAPTER} whose parts
+         * are paths so (answered as {@link LoraReference#path()}).
+         */
+        Path model(Path folder, Object value, String key) {
+            Path whole = path(folder, value, key);
+            Optional<String[]> lora = LoraReference.split(text(value, key));
+            if (lora.isEmpty() || Files.exists(whole)) {
+                return whole;
+            }
+            return new LoraReference(path(folder, lora.get()[0], key), path(folder, lora.get()[1], key)).path();
         }
 
         double number(Object value, String key) {

@@ -14,11 +14,20 @@ import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelFormat;
 import org.evomerge.api.model.ModelFormatFactory;
+import org.evomerge.api.model.ModelWriter;
+import org.evomerge.api.model.WriteOptions;
+import org.evomerge.engine.lora.LoraAdaptedModel;
+import org.evomerge.engine.lora.LoraAdapter;
+import org.evomerge.engine.lora.LoraReference;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 import org.evomerge.engine.plugin.RegisteredExtension;
 
-/** The installed model formats, and the rule that picks one for a path: the first (by id) that recognises it. */
+/**
+ * The installed model formats, and the rule that picks one for a path: the first (by id) that recognises it. A LoRA
+ * reference {@code MODEL+ADAPTER} ({@link LoraReference}) picks the model's format and opens the model with the adapter
+ * applied, wherever a model is opened (merges, {@code eval}, run files).
+ */
 public final class ModelFormats {
 
     /** A created format with its id. */
@@ -67,6 +76,10 @@ public final class ModelFormats {
      * @throws EvomergeException (INPUT) when the path does not exist or no installed format recognises it
      */
     public Installed forPath(Path path) {
+        Optional<LoraReference> lora = LoraReference.of(path);
+        if (lora.isPresent()) {
+            return withAdapter(lora.get());
+        }
         if (!Files.exists(path)) {
             throw EvomergeException.input(path + ": no such file or folder", null);
         }
@@ -78,6 +91,38 @@ public final class ModelFormats {
         throw EvomergeException.input(path + ": not a model in any installed format (installed: "
                 + (formats.isEmpty() ? "none; see 'evomerge plugins list'"
                 : String.join(", ", formats.stream().map(Installed::id).toList())) + ")", null);
+    }
+
+    /**
+     * A LoRA reference {@code MODEL+ADAPTER}: the format that reads the model, opening it with the adapter applied
+     * ({@link LoraAdaptedModel}); the adapter's weights file is opened by the format that recognises it.
+     */
+    private Installed withAdapter(LoraReference reference) {
+        Installed installed = forPath(reference.model());
+        ModelFormat adapted = new ModelFormat() {
+            @Override
+            public boolean recognizes(Path path) {
+                return installed.format().recognizes(LoraReference.of(path).orElse(reference).model());
+            }
+
+            @Override
+            public Model open(Path path) {
+                LoraReference opened = LoraReference.of(path).orElse(reference);
+                Model model = installed.format().open(opened.model());
+                try {
+                    return LoraAdaptedModel.of(model, LoraAdapter.open(opened.adapter(), ModelFormats.this::open));
+                } catch (RuntimeException e) {
+                    model.close();
+                    throw e;
+                }
+            }
+
+            @Override
+            public ModelWriter create(Path destination, WriteOptions options) {
+                return installed.format().create(destination, options);
+            }
+        };
+        return new Installed(installed.id(), adapted);
     }
 
     /** Opens {@code path} with the format that recognises it. */

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.engine.input.PathInput;
+import org.evomerge.engine.lora.LoraReference;
 
 /**
  * A merge recipe in mergekit's format, read from YAML ({@link RecipeReader}) or built in code (the factories, the
@@ -134,11 +135,19 @@ public record MergeRecipe(
     public MergeRecipe relativeTo(Path folder) {
         Path from = folder.toAbsolutePath().normalize();
         UnaryOperator<String> relative = reference -> {
-            String path = from.relativize(Path.of(reference).toAbsolutePath().normalize()).toString()
-                    .replace(File.separatorChar, '/');
-            return path.isEmpty() ? "." : path;
+            Optional<String[]> lora = LoraReference.split(reference);
+            if (lora.isPresent() && !Files.exists(Path.of(reference))) {
+                return relative(from, lora.get()[0]) + LoraReference.SEPARATOR + relative(from, lora.get()[1]);
+            }
+            return relative(from, reference);
         };
         return withModels(relative).withOrigin(RecipeOrigin.built(folder.resolve(BUILT)));
+    }
+
+    private static String relative(Path from, String reference) {
+        String path = from.relativize(Path.of(reference).toAbsolutePath().normalize()).toString()
+                .replace(File.separatorChar, '/');
+        return path.isEmpty() ? "." : path;
     }
 
     /**
@@ -171,11 +180,17 @@ public record MergeRecipe(
 
     /**
      * Where model reference {@code reference} of this recipe is: references are local paths, looked up in
-     * {@code workingDirectory} first (as mergekit does), then beside the recipe.
+     * {@code workingDirectory} first (as mergekit does), then beside the recipe. A LoRA reference {@code MODEL+ADAPTER}
+     * locates both parts so, and is answered as {@link LoraReference#path()}.
      *
      * @throws EvomergeException (CONFIGURATION) naming the recipe and the places looked in, if it is in neither
      */
     public Path locate(String reference, Path workingDirectory) {
+        Optional<String[]> lora = LoraReference.split(reference);
+        if (lora.isPresent() && !exists(reference, workingDirectory)) {
+            return new LoraReference(locate(lora.get()[0], workingDirectory), locate(lora.get()[1], workingDirectory))
+                    .path();
+        }
         Path given = PathInput.of(reference, file() + ": model");
         List<Path> candidates = given.isAbsolute() ? List.of(given)
                 : List.of(workingDirectory.resolve(given), file().toAbsolutePath().getParent().resolve(given));
@@ -187,6 +202,13 @@ public record MergeRecipe(
         throw EvomergeException.configuration(file() + ": model '" + reference + "' not found (looked in "
                 + String.join(" and ", candidates.stream().map(p -> p.normalize().toString()).toList())
                 + "; evomerge reads local folders and does not download from the Hugging Face hub)");
+    }
+
+    /** Whether {@code reference} names something as a whole, in either place {@link #locate} looks. */
+    private boolean exists(String reference, Path workingDirectory) {
+        Path given = PathInput.of(reference, file() + ": model");
+        return given.isAbsolute() ? Files.exists(given) : Files.exists(workingDirectory.resolve(given))
+                || Files.exists(file().toAbsolutePath().getParent().resolve(given));
     }
 
     /** Every model reference, base first, in recipe order, without repeats. */

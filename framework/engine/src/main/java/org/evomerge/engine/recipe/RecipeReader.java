@@ -237,7 +237,7 @@ public final class RecipeReader {
             case "base" -> new TokenizerSettings(TokenizerSettings.Source.BASE, Optional.empty(), tokens, pad);
             case "union" -> new TokenizerSettings(TokenizerSettings.Source.UNION, Optional.empty(), tokens, pad);
             default -> {
-                checkReference(source, key);
+                checkTokenizerReference(source, key);
                 yield new TokenizerSettings(TokenizerSettings.Source.MODEL, Optional.of(source), tokens, pad);
             }
         };
@@ -281,7 +281,7 @@ public final class RecipeReader {
         }
         if (!(value instanceof Map<?, ?>)) {
             String model = string(value, key).orElseThrow();
-            checkReference(model, key);
+            checkTokenizerReference(model, key);
             return Optional.of(new TokenizerSettings.FromModel(model));
         }
         Map<String, Object> source = mapping(value, "'" + key + "'");
@@ -296,7 +296,7 @@ public final class RecipeReader {
                 checkKeys(source, Set.of("kind", "model", "token_id", "token"), key);
                 String model = string(source.get("model"), key + ".model")
                         .orElseThrow(() -> error("'" + key + ".model' is missing"));
-                checkReference(model, key + ".model");
+                checkTokenizerReference(model, key + ".model");
                 Object id = source.get("token_id");
                 Optional<String> token = string(source.get("token"), key + ".token");
                 if ((id == null) == token.isEmpty()) {
@@ -323,6 +323,14 @@ public final class RecipeReader {
     private void checkReference(String model, String key) {
         checked("", () -> {
             RecipeSource.checkReference(model, key);
+            return model;
+        });
+    }
+
+    /** {@link #checkReference} for a reference a tokenizer or token row is taken from. */
+    private void checkTokenizerReference(String model, String key) {
+        checked("", () -> {
+            RecipeSource.checkTokenizerReference(model, key);
             return model;
         });
     }

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import org.evomerge.engine.lora.LoraReference;
 
 /**
  * One input model of a slice.
@@ -37,17 +38,28 @@ public record RecipeSource(String model, Optional<LayerRange> layerRange, Map<St
     }
 
     /**
-     * The rule for every model reference of a recipe: a local folder, not a LoRA reference ({@code model+lora}) or a
-     * Hugging Face hub revision ({@code model@rev}).
+     * The rule for every model reference of a recipe: a local folder, or a LoRA reference ({@code model+lora}, the
+     * model with a PEFT adapter applied), not a Hugging Face hub revision ({@code model@rev}).
      *
      * @param key the reference's key, for the message
      * @throws InvalidRecipeException naming {@code key} if the reference breaks the rule
      */
-    public static void checkReference(String reference, String key) {
-        if (reference.contains("+")) {
-            throw new InvalidRecipeException(key, "= '" + reference + "': LoRA references (model+lora) are not"
-                    + " supported yet; merge the LoRA into its model first");
+    /**
+     * The rule for a reference a tokenizer is taken from: a model reference ({@link #checkReference}) without an
+     * adapter, since the tokenizer is the model's (the vocabulary code reads it from the model's folder).
+     *
+     * @param key the reference's key, for the message
+     * @throws InvalidRecipeException naming {@code key} if the reference breaks the rule
+     */
+    public static void checkTokenizerReference(String reference, String key) {
+        if (LoraReference.isWritten(reference)) {
+            throw new InvalidRecipeException(key, "= '" + reference + "': a tokenizer comes from a model, not a LoRA"
+                    + " reference (model+lora); name the model");
         }
+        checkReference(reference, key);
+    }
+
+    public static void checkReference(String reference, String key) {
         if (reference.contains("@")) {
             throw new InvalidRecipeException(key, "= '" + reference + "': revisions (@rev) name Hugging Face hub"
                     + " models, which evomerge does not download; give a local folder");

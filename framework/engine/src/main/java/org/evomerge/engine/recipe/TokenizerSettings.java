@@ -39,7 +39,7 @@ public record TokenizerSettings(Source source, Optional<String> sourceModel, Map
         if ((source == Source.MODEL) != sourceModel.isPresent()) {
             throw new InvalidRecipeException("source", "names a model exactly when it is neither base nor union");
         }
-        sourceModel.ifPresent(m -> RecipeSource.checkReference(m, "source"));
+        sourceModel.ifPresent(m -> RecipeSource.checkTokenizerReference(m, "source"));
         tokens = Collections.unmodifiableMap(new LinkedHashMap<>(tokens));
         padToMultipleOf = padToMultipleOf == null ? OptionalInt.empty() : padToMultipleOf;
         if (padToMultipleOf.isPresent() && padToMultipleOf.getAsInt() <= 0) {
@@ -80,7 +80,7 @@ public record TokenizerSettings(Source source, Optional<String> sourceModel, Map
     public record FromModel(String model) implements TokenSource {
         public FromModel {
             Objects.requireNonNull(model, "model");
-            RecipeSource.checkReference(model, "");
+            RecipeSource.checkTokenizerReference(model, "");
         }
     }
 
@@ -88,7 +88,7 @@ public record TokenizerSettings(Source source, Optional<String> sourceModel, Map
     public record ModelToken(String model, OptionalInt tokenId, Optional<String> token) implements TokenSource {
         public ModelToken {
             Objects.requireNonNull(model, "model");
-            RecipeSource.checkReference(model, "model");
+            RecipeSource.checkTokenizerReference(model, "model");
             if (tokenId.isPresent() == token.isPresent()) {
                 throw new InvalidRecipeException("", "needs exactly one of 'token_id' and 'token'");
             }

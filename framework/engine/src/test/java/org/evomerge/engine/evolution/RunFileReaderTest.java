@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.engine.evolution.genome.LayerPathSpace;
+import org.evomerge.engine.lora.LoraReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,6 +62,14 @@ class RunFileReaderTest {
         assertEquals(temp.resolve("data/t.jsonl"), run.tasks().getFirst().data().orElseThrow());
         assertEquals("bfloat16", run.genome().storage());
         assertEquals(1, run.genome().layerGroups());
+    }
+
+    @Test
+    void aLoraReferenceResolvesBothPartsBesideTheRunFile() {
+        RunFile run = parse(MINIMAL.replace("models: [a, b]", "models: [a+adapters/x, b]\nbase_model: base+../y"));
+        assertEquals(new LoraReference(temp.resolve("a"), temp.resolve("adapters/x")).path(), run.models().getFirst());
+        assertEquals(new LoraReference(temp.resolve("base"), temp.getParent().resolve("y")),
+                LoraReference.of(run.baseModel().orElseThrow()).orElseThrow());
     }
 
     @Test

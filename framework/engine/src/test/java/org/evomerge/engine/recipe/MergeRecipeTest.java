@@ -63,8 +63,9 @@ class MergeRecipeTest {
 
     @Test
     void modelReferencesAreLocalFolders() {
-        assertBreaks("'models[0].model' = 'a+lora': LoRA references", () -> RecipeSource.everyLayer("a+lora",
-                Map.of()), "merge_method: linear\nmodels:\n- model: a+lora\n");
+        // mergekit's LoRA references (model+lora) are models too: the adapter is applied as the model is read.
+        assertEquals("a+lora", RecipeReader.parse("merge_method: linear\nmodels:\n- model: a+lora\n",
+                Path.of("recipe.yml")).modelReferences().getFirst());
         assertBreaks("'base_model' = 'org/m@main': revisions (@rev)", () -> MergeRecipe.ofModels("linear",
                 Optional.of("org/m@main"), List.of(RecipeSource.everyLayer("a", Map.of())), Map.of()),
                 "merge_method: linear\nbase_model: org/m@main\nmodels:\n- model: a\n");

@@ -138,7 +138,6 @@ class RecipeReaderTest {
         assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer: {source: base, colour: red}\n",
                 "unknown key 'colour' in tokenizer", true);
         assertRefused("merge_method: linear\nmodels: [{model: a}]\ntokenizer_source: 'b+lora'\n", "LoRA");
-        assertRefused("merge_method: linear\nmodels: [{model: 'org/model+lora'}]\n", "LoRA");
         assertRefused("merge_method: linear\nmodels: [{model: a}]\nparameters: {weight: {x: 1}}\n", "weight");
         assertRefused("merge_method: [unclosed\n", "recipe.yml:2:1: not valid YAML: expected ',' or ']'");
         assertRefused("merge_method: linear\nmerge_method: ties\nmodels: [{model: a}]\n",
