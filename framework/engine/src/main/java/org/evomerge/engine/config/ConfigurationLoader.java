@@ -136,6 +136,7 @@ public final class ConfigurationLoader {
         dto.getRun().setSeed(longValue("run.seed"));
         dto.getRun().setScratchDir(path("run.scratch-dir"));
         dto.getArchitectures().setDirs(paths("architectures.dirs"));
+        dto.getEvaluation().setTaskSearchPath(paths("evaluation.task-search-path"));
         if (dto.getCompute().getBackend().isEmpty()) {
             throw EvomergeException.configuration("compute.backend must not be empty (use auto)");
         }

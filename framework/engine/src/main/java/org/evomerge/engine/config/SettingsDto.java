@@ -12,6 +12,27 @@ public class SettingsDto {
     private Compute compute = new Compute();
     private Run run = new Run();
     private Architectures architectures = new Architectures();
+    private Evaluation evaluation = new Evaluation();
+
+    public Evaluation getEvaluation() {
+        return evaluation;
+    }
+
+    public void setEvaluation(Evaluation evaluation) {
+        this.evaluation = evaluation;
+    }
+
+    public static class Evaluation {
+        private List<String> taskSearchPath = new ArrayList<>();
+
+        public List<String> getTaskSearchPath() {
+            return taskSearchPath;
+        }
+
+        public void setTaskSearchPath(List<String> taskSearchPath) {
+            this.taskSearchPath = taskSearchPath;
+        }
+    }
 
     public Architectures getArchitectures() {
         return architectures;

@@ -28,6 +28,8 @@ public interface SettingsMapper {
 
     ArchitectureSettings toArchitectureSettings(SettingsDto.Architectures dto);
 
+    EvaluationSettings toEvaluationSettings(SettingsDto.Evaluation dto);
+
     default Path toPath(String path) {
         return path == null || path.isBlank() ? null : Path.of(path);
     }
