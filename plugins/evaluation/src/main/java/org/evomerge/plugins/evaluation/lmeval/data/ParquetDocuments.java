@@ -162,7 +162,10 @@ final class ParquetDocuments {
                             meanings));
                     meaning = groupMeaning(e);
                 } else {
-                    PrimitiveType.PrimitiveTypeName name = PrimitiveType.PrimitiveTypeName.valueOf(e.getType().name());
+                    // Thrift's BYTE_ARRAY is parquet-column's BINARY; the other names agree.
+                    PrimitiveType.PrimitiveTypeName name = e.getType() == org.apache.parquet.format.Type.BYTE_ARRAY
+                            ? PrimitiveType.PrimitiveTypeName.BINARY
+                            : PrimitiveType.PrimitiveTypeName.valueOf(e.getType().name());
                     type = new PrimitiveType(repetition, name, e.isSetType_length() ? e.getType_length() : 0,
                             e.getName());
                     meaning = switch (name) {
