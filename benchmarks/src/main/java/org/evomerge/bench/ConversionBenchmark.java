@@ -6,10 +6,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.TensorCodecs;
 import org.evomerge.api.tensor.DType;
-import org.evomerge.engine.compute.ReferenceBackend;
-import org.evomerge.engine.compute.VectorBackend;
+import org.evomerge.compute.ReferenceBackend;
+import org.evomerge.compute.VectorBackend;
 import org.evomerge.kernels.FloatCodecs;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -48,7 +48,7 @@ public class ConversionBenchmark {
     @Param({"BF16", "F16", "F32"})
     public String dtype;
 
-    private ComputeBackend compute;
+    private TensorCodecs compute;
     private DType type;
     private Arena arena;
     private MemorySegment encoded;
@@ -57,7 +57,7 @@ public class ConversionBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        compute = backend.equals("cpu-vector") ? new VectorBackend() : new ReferenceBackend();
+        compute = (backend.equals("cpu-vector") ? new VectorBackend() : new ReferenceBackend()).codecs();
         type = DType.valueOf(dtype);
         arena = Arena.ofShared();
         encoded = arena.allocate(type.byteSize(ELEMENTS), 64);

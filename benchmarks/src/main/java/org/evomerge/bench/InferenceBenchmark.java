@@ -5,25 +5,22 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 import org.evomerge.api.inference.InferenceSession;
 import org.evomerge.api.inference.LanguageModel;
-import org.evomerge.api.model.Model;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
-import org.evomerge.api.tensor.TensorSource;
 import org.evomerge.inference.LlamaInferenceEngine;
 import org.evomerge.inference.WeightMatrix;
 import org.evomerge.inference.WorkerPool;
@@ -83,18 +80,18 @@ public final class InferenceBenchmark {
             }
             for (DType dtype : dtypes) {
                 try (Arena arena = Arena.ofShared()) {
-                    RandomModel model = new RandomModel(size, dtype, arena);
+                    RandomLlama model = new RandomLlama(size, dtype, arena);
                     run(engine, model, prompt, decode, rounds, peak);
                 }
             }
         }
     }
 
-    private static void run(LlamaInferenceEngine engine, RandomModel model, int prompt, int decode, int rounds,
+    private static void run(LlamaInferenceEngine engine, RandomLlama model, int prompt, int decode, int rounds,
                             Peak peak) {
         Size s = model.size;
         int[] tokens = new SplittableRandom(1).ints(prompt, 0, s.vocab()).toArray();
-        try (LanguageModel lm = engine.load(model)) {
+        try (LanguageModel lm = engine.load(model.model())) {
             // Warm-up: the Vector API is only fast once C2 has compiled the kernels of both paths.
             try (InferenceSession warm = lm.newSession()) {
                 float[] logits = warm.append(java.util.Arrays.copyOf(tokens, Math.min(prompt, 64)));
@@ -193,23 +190,31 @@ public final class InferenceBenchmark {
     }
 
     /** A Llama model with uniform random weights in off-heap memory, freed with its arena. */
-    private static final class RandomModel implements Model {
+    private static final class RandomLlama {
         private final Size size;
         private final DType dtype;
         private final ModelConfig config;
-        private final Map<String, Tensor> tensors = new LinkedHashMap<>();
+        private final List<InMemoryTensor> tensors = new ArrayList<>();
         private long parameters;
 
-        RandomModel(Size size, DType dtype, Arena arena) {
+        RandomLlama(Size size, DType dtype, Arena arena) {
             this.size = size;
             this.dtype = dtype;
             Map<String, Object> raw = new LinkedHashMap<>();
+            raw.put("architectures", List.of("LlamaForCausalLM"));
+            raw.put("model_type", "llama");
+            raw.put("num_hidden_layers", size.layers());
+            raw.put("hidden_size", size.hidden());
+            raw.put("intermediate_size", size.intermediate());
+            raw.put("num_attention_heads", size.heads());
+            raw.put("num_key_value_heads", size.kvHeads());
+            raw.put("vocab_size", size.vocab());
+            raw.put("rope_theta", 10000.0);
+            raw.put("rms_norm_eps", 1e-5);
             raw.put("max_position_embeddings", 4096);
             raw.put("tie_word_embeddings", size.tied());
             int headDim = size.hidden() / size.heads();
-            this.config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", size.layers(), size.hidden(),
-                    size.intermediate(), size.heads(), size.kvHeads(), headDim, size.vocab(), size.tied(), 10000, 1e-5,
-                    raw);
+            this.config = ModelConfig.of(raw);
             int h = size.hidden();
             int kv = size.kvHeads() * headDim;
             add("model.embed_tokens.weight", size.vocab(), h, arena, dtype);
@@ -255,69 +260,14 @@ public final class InferenceBenchmark {
                 }
             });
             TensorInfo info = new TensorInfo(name, type, rows == 1 ? Shape.of(cols) : Shape.of(rows, cols), "");
-            tensors.put(name, new Tensor() {
-                @Override
-                public TensorInfo info() {
-                    return info;
-                }
-
-                @Override
-                public MemorySegment data() {
-                    return data;
-                }
-            });
+            tensors.add(new InMemoryTensor(info, data));
         }
 
         private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-        @Override
-        public String formatId() {
-            return "memory";
-        }
-
-        @Override
-        public Optional<Path> location() {
-            return Optional.empty();
-        }
-
-        @Override
-        public ModelConfig config() {
-            return config;
-        }
-
-        @Override
-        public TensorSource tensors() {
-            return new TensorSource() {
-                @Override
-                public List<TensorInfo> tensors() {
-                    List<TensorInfo> infos = new ArrayList<>();
-                    tensors.values().forEach(t -> infos.add(t.info()));
-                    return infos;
-                }
-
-                @Override
-                public Tensor tensor(String name) {
-                    Tensor t = tensors.get(name);
-                    if (t == null) {
-                        throw new NoSuchElementException(name);
-                    }
-                    return t;
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-        }
-
-        @Override
-        public List<Path> sideFiles() {
-            return List.of();
-        }
-
-        @Override
-        public void close() {
+        InMemoryModel model() {
+            return InMemoryModel.of(config, tensors);
         }
     }
 }

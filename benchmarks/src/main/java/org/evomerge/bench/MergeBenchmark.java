@@ -65,7 +65,7 @@ public final class MergeBenchmark {
                 generate(format, models.get(m), layers, m);
             }
         }
-        long modelBytes = bytes(models.get(0));
+        long modelBytes = SafetensorsShards.bytes(models.get(0));
         System.out.printf("models: 3 × %.2f GB bf16 in %s; cores %d; java %s%n", modelBytes / 1e9, dir,
                 Runtime.getRuntime().availableProcessors(), Runtime.version());
         for (Path m : models) {
@@ -74,23 +74,8 @@ public final class MergeBenchmark {
         System.out.println("baseline: plain sequential read of the same input files (8 MiB reads) and write + fsync of"
                 + " one output of the same size; every input was read once before timing, and the baseline runs right"
                 + " before and right after each merge (ratio = mean baseline time / merge time)");
-        Files.writeString(dir.resolve("ties.yml"), """
-                merge_method: ties
-                base_model: base
-                models:
-                  - {model: ft1, parameters: {weight: 0.5, density: 0.5}}
-                  - {model: ft2, parameters: {weight: 0.5, density: 0.5}}
-                parameters: {normalize: true}
-                dtype: bfloat16
-                """);
-        Files.writeString(dir.resolve("dare_ties.yml"), """
-                merge_method: dare_ties
-                base_model: base
-                models:
-                  - {model: ft1, parameters: {weight: 0.5, density: 0.5}}
-                  - {model: ft2, parameters: {weight: 0.5, density: 0.5}}
-                dtype: bfloat16
-                """);
+        Files.writeString(dir.resolve("ties.yml"), taskVectorRecipe("ties", "parameters: {normalize: true}\n"));
+        Files.writeString(dir.resolve("dare_ties.yml"), taskVectorRecipe("dare_ties", ""));
         Files.writeString(dir.resolve("slerp.yml"), """
                 merge_method: slerp
                 base_model: base
@@ -175,7 +160,7 @@ public final class MergeBenchmark {
         try (Arena arena = Arena.ofConfined()) {
             ByteBuffer buffer = arena.allocate(BUFFER, 4096).asByteBuffer();
             for (Path model : inputs) {
-                for (Path file : shards(model)) {
+                for (Path file : SafetensorsShards.of(model)) {
                     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
                         while (channel.read(buffer.clear()) > 0) {
                             // the bytes are read, as a merge must
@@ -222,8 +207,7 @@ public final class MergeBenchmark {
         Map<String, Object> raw = Map.of("architectures", List.of("LlamaForCausalLM"), "model_type", "llama",
                 "hidden_size", 2048, "intermediate_size", 5632, "num_hidden_layers", layers,
                 "num_attention_heads", 32, "num_key_value_heads", 32, "vocab_size", 32000, "torch_dtype", "bfloat16");
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", layers, 2048, 5632, 32, 32, 64,
-                32000, false, 10000, 1e-5, raw);
+        ModelConfig config = ModelConfig.of(raw);
         System.out.printf("generating %s ...%n", dir);
         // The same base values in every model (seeded per tensor), plus a model-specific small perturbation.
         try (Arena arena = Arena.ofConfined();
@@ -245,17 +229,16 @@ public final class MergeBenchmark {
         }
     }
 
-    private static List<Path> shards(Path model) throws IOException {
-        try (Stream<Path> files = Files.list(model)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().toList();
-        }
-    }
-
-    private static long bytes(Path model) throws IOException {
-        long sum = 0;
-        for (Path p : shards(model)) {
-            sum += Files.size(p);
-        }
-        return sum;
+    /**
+     * The two fine-tunes merged onto the base by a task-vector method, half weight and half density each, in bfloat16
+     * (mergekit's README example), with {@code extraLines} (YAML lines, each ending in a newline) before the dtype.
+     */
+    private static String taskVectorRecipe(String method, String extraLines) {
+        return "merge_method: " + method + "\n" + """
+                base_model: base
+                models:
+                  - {model: ft1, parameters: {weight: 0.5, density: 0.5}}
+                  - {model: ft2, parameters: {weight: 0.5, density: 0.5}}
+                """ + extraLines + "dtype: bfloat16\n";
     }
 }

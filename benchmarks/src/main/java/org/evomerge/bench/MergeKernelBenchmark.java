@@ -2,13 +2,13 @@ package org.evomerge.bench;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.MagnitudeRank;
 import org.evomerge.api.compute.MaskNorms;
 import org.evomerge.api.compute.SignElection;
 import org.evomerge.api.compute.TaskVectorCombine;
-import org.evomerge.engine.compute.ReferenceBackend;
-import org.evomerge.engine.compute.VectorBackend;
+import org.evomerge.api.compute.TaskVectorOperations;
+import org.evomerge.compute.ReferenceBackend;
+import org.evomerge.compute.VectorBackend;
 import org.evomerge.kernels.FloatCodecs;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -44,7 +44,7 @@ public class MergeKernelBenchmark {
     @Param({"cpu-reference", "cpu-vector"})
     public String backend;
 
-    private ComputeBackend compute;
+    private TaskVectorOperations compute;
     private float[] base;
     private float[] first;
     private float[] second;
@@ -55,7 +55,7 @@ public class MergeKernelBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        compute = backend.equals("cpu-vector") ? new VectorBackend() : new ReferenceBackend();
+        compute = (backend.equals("cpu-vector") ? new VectorBackend() : new ReferenceBackend()).taskVectors().orElseThrow();
         SplittableRandom random = new SplittableRandom(1);
         base = new float[ELEMENTS];
         first = new float[ELEMENTS];

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelFormat;
@@ -53,11 +52,11 @@ public final class ReadBenchmark {
         }
         ModelFormat format = new SafetensorsFormatFactory().create(Parameters.EMPTY, null);
         long target = (long) (sizeGb * 1e9);
-        if (!Files.isDirectory(dir) || folderBytes(dir) < target * 0.95) {
+        if (!Files.isDirectory(dir) || SafetensorsShards.bytes(dir) < target * 0.95) {
             generate(format, dir, target, (long) (shardGb * 1e9));
         }
-        long fileBytes = folderBytes(dir);
-        System.out.printf("model: %s, %.2f GB in %d files%n", dir, fileBytes / 1e9, shards(dir).size());
+        long fileBytes = SafetensorsShards.bytes(dir);
+        System.out.printf("model: %s, %.2f GB in %d files%n", dir, fileBytes / 1e9, SafetensorsShards.of(dir).size());
         System.out.printf("cpu cores: %d, java %s%n", Runtime.getRuntime().availableProcessors(), Runtime.version());
         plainRead(dir); // warm the page cache
         double[] ratios = new double[rounds];
@@ -106,7 +105,7 @@ public final class ReadBenchmark {
         long start = System.nanoTime();
         try (Arena arena = Arena.ofConfined()) {
             ByteBuffer buffer = buffer(arena).asByteBuffer();
-            for (Path shard : shards(dir)) {
+            for (Path shard : SafetensorsShards.of(dir)) {
                 try (FileChannel channel = FileChannel.open(shard, StandardOpenOption.READ)) {
                     int n;
                     while ((n = channel.read(buffer.clear())) > 0) {
@@ -169,8 +168,7 @@ public final class ReadBenchmark {
             layout.add(new TensorInfo(p + "post_attention_layernorm.weight", DType.BF16, Shape.of(4096), ""));
             total += (4L * 4096 * 4096 + 3L * 11008 * 4096 + 2 * 4096) * 2;
         }
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 0, 4096, 11008, 32, 32, 128, 32000,
-                true, 10000, 1e-5, Map.of("architectures", List.of("LlamaForCausalLM"), "model_type", "llama"));
+        ModelConfig config = ModelConfig.of(Map.of("architectures", List.of("LlamaForCausalLM"), "model_type", "llama"));
         System.out.printf("generating %.2f GB of bf16 tensors in %s ...%n", total / 1e9, dir);
         long start = System.nanoTime();
         try (Arena arena = Arena.ofConfined();
@@ -190,19 +188,5 @@ public final class ReadBenchmark {
             writer.commit();
         }
         System.out.printf("written in %.1f s%n", (System.nanoTime() - start) / 1e9);
-    }
-
-    private static List<Path> shards(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().toList();
-        }
-    }
-
-    private static long folderBytes(Path dir) throws IOException {
-        long sum = 0;
-        for (Path p : shards(dir)) {
-            sum += Files.size(p);
-        }
-        return sum;
     }
 }

@@ -1,6 +1,5 @@
 package org.evomerge.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,6 +17,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.evomerge.bench.spark.TimedEvaluatorFactory;
+import org.evomerge.runfolder.Journal;
+import org.evomerge.runfolder.JournalRecord;
+import org.evomerge.runfolder.RunFolder;
 
 /**
  * Evaluations per minute of one small evolution (random search over a linear recipe of two tiny models, an
@@ -131,13 +133,8 @@ public final class SparkBenchmark {
             throw new IllegalStateException(out + " failed: " + Files.readString(dir.resolve(out + ".err")));
         }
         double wall = (System.nanoTime() - t0) / 1e9;
-        double evalSeconds = 0;
-        for (String line : Files.readAllLines(dir.resolve(out).resolve("journal.jsonl"))) {
-            JsonNode node = JSON.readTree(line);
-            if (node.path("type").asText().equals("evaluation")) {
-                evalSeconds += node.path("seconds").asDouble();
-            }
-        }
+        double evalSeconds = Journal.read(dir.resolve(out).resolve(RunFolder.JOURNAL)).evaluations().stream()
+                .mapToDouble(JournalRecord.Evaluation::seconds).sum();
         return new double[] {wall, evalSeconds};
     }
 

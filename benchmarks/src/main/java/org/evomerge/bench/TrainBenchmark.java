@@ -4,15 +4,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.evomerge.api.model.Model;
+import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.training.TrainingData;
 import org.evomerge.api.training.TrainingResult;
 import org.evomerge.api.training.TrainingSettings;
 import org.evomerge.demo.DemoPipeline;
 import org.evomerge.demo.SyntheticTasks;
+import org.evomerge.inference.LlamaConfig;
 import org.evomerge.training.LlamaTrainer;
-import org.evomerge.training.kernels.MatrixKernels;
-import org.evomerge.training.model.FloatModel;
-import org.evomerge.training.model.LlamaDimensions;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.evomerge.training.model.TrainableLlama;
 
 /**
@@ -55,15 +56,16 @@ public final class TrainBenchmark {
                         throw new UnsupportedOperationException();
                     }
                 }, DemoPipeline.Schedule.DEFAULT, null));
-        LlamaDimensions dims = demo.dimensions();
+        ModelConfig config = demo.modelConfig();
+        LlamaConfig dims = TrainableLlama.trainable("demo model", config);
         TrainingData data = demo.pretrainingData(SyntheticTasks.generate(42));
         System.out.printf(Locale.ROOT, "demo model: %d layers, width %d, MLP %d, %d heads / %d kv heads, vocabulary"
                 + " %d, %d weight multiply-adds per token; batch %d, %d measured steps after %d warm-up steps%n",
-                dims.layers(), dims.hidden(), dims.intermediate(), dims.heads(), dims.kvHeads(), dims.vocabulary(),
+                dims.layers(), dims.hidden(), dims.intermediate(), dims.heads(), dims.kvHeads(), dims.vocab(),
                 dims.weightMultiplyAdds(), batch, steps, steps / 2);
         List<Integer> counts = threads == 1 ? List.of(1) : List.of(1, threads);
         for (int t : counts) {
-            measureTraining(dims, data, batch, steps, t);
+            measureTraining(config, dims, data, batch, steps, t);
         }
         for (int t : counts) {
             measureKernel(t);
@@ -71,9 +73,10 @@ public final class TrainBenchmark {
         measureScalarLoop();
     }
 
-    private static void measureTraining(LlamaDimensions dims, TrainingData data, int batch, int steps, int threads) {
-        TrainableLlama init = TrainableLlama.initialize(dims, 0.02, new SplittableRandom(1));
-        FloatModel model = new FloatModel(dims.toConfig(64, 1, 2), init.weights(), List.of());
+    private static void measureTraining(ModelConfig config, LlamaConfig dims, TrainingData data, int batch, int steps,
+                                        int threads) {
+        TrainableLlama init = TrainableLlama.initialize(config, 0.02, new SplittableRandom(1));
+        Model model = init.toModel(config, List.of());
         LlamaTrainer trainer = new LlamaTrainer(threads);
         trainer.fineTune(model, data, TrainingSettings.of(Math.max(1, steps / 2), batch, 1e-3, 1)); // JIT warm-up
         TrainingResult result = trainer.fineTune(model, data, TrainingSettings.of(steps, batch, 1e-3, 2));
@@ -93,7 +96,7 @@ public final class TrainBenchmark {
         float[] x = random(n * n, 1);
         float[] w = random(n * n, 2);
         float[] y = new float[n * n];
-        try (MatrixKernels kernels = new MatrixKernels(threads)) {
+        try (RowParallelKernels kernels = new RowParallelKernels(threads)) {
             for (int i = 0; i < 5; i++) {
                 kernels.multiplyTransposed(x, w, y, n, n, n, false);
             }

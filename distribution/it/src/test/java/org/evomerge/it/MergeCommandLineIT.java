@@ -191,6 +191,59 @@ class MergeCommandLineIT {
         assertFalse(Files.exists(temp.resolve("strict-out")));
     }
 
+    /** mergekit-multi's format: two named merges and a final one that uses both; the same bytes as merge by merge. */
+    @Test
+    void multiRunsTheDocumentsInDependencyOrderAsMergeWouldAndReusesUnchangedMerges() throws IOException {
+        models();
+        String ties = """
+                merge_method: ties
+                base_model: base
+                models:
+                  - {model: ft1, parameters: {weight: 0.6, density: 0.5}}
+                  - {model: ft2, parameters: {weight: 0.4, density: 0.5}}
+                """;
+        String linear = """
+                merge_method: linear
+                models: [{model: ft2, parameters: {weight: 1}}, {model: base, parameters: {weight: 1}}]
+                """;
+        String last = """
+                merge_method: slerp
+                base_model: %s
+                models: [{model: %s}, {model: %s}]
+                parameters: {t: 0.3}
+                """;
+        recipe("multi.yml", last.formatted("ab", "ab", "c") + "---\nname: c\n" + linear + "---\nname: ab\n" + ties);
+        Processes.Result first = evomerge("multi", "multi.yml", "out");
+        assertEquals(0, first.exitCode(), first.toString());
+        List<String> lines = first.out().lines().toList();
+        List<String> expected = List.of("ab: merged ", "c: merged ", "final merge: merged ", "3 merges (0 reused) in ");
+        assertEquals(expected.size(), lines.size(), first.out());
+        for (int i = 0; i < expected.size(); i++) {
+            assertTrue(lines.get(i).startsWith(expected.get(i)), first.out());
+        }
+        Processes.Result again = evomerge("multi", "multi.yml", "out");
+        assertTrue(again.out().contains("3 merges (3 reused)"), again.toString());
+
+        recipe("ab.yml", ties);
+        recipe("c.yml", linear);
+        recipe("final.yml", last.formatted("by-hand/ab", "by-hand/ab", "by-hand/c"));
+        for (String step : List.of("ab", "c", "final")) {
+            Processes.Result result = evomerge("merge", step + ".yml", "by-hand/" + step);
+            assertEquals(0, result.exitCode(), result.toString());
+        }
+        assertSameTensors(temp.resolve("by-hand/ab"), temp.resolve("out-intermediates/ab"));
+        assertSameTensors(temp.resolve("by-hand/c"), temp.resolve("out-intermediates/c"));
+        assertSameTensors(temp.resolve("by-hand/final"), temp.resolve("out"));
+
+        recipe("cycle.yml", "name: a\n" + last.formatted("b", "b", "base") + "---\nname: b\n"
+                + last.formatted("a", "a", "base"));
+        Processes.Result cycle = evomerge("multi", "cycle.yml", "out2");
+        assertEquals(2, cycle.exitCode(), cycle.toString());
+        assertEquals(1, cycle.err().lines().count(), cycle.err());
+        assertTrue(cycle.err().endsWith("cycle.yml: the merges use each other in a cycle: a -> b -> a\n"), cycle.err());
+        assertFalse(Files.exists(temp.resolve("out2")));
+    }
+
     @Test
     void mergekitEvolveBestConfigValuesMergeAsTheirBooleans() throws IOException {
         models();

@@ -17,6 +17,9 @@ public @interface Experimental {
     /** The API version that introduced the element. */
     String since();
 
-    /** What is expected to settle it, e.g. the feature that will exercise it. */
+    /**
+     * What the feature is and why it may still change, in words a plugin author understands without the project's
+     * tracker (no issue or work-item references).
+     */
     String reason() default "";
 }

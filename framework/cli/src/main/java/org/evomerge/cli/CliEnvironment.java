@@ -28,6 +28,11 @@ public record CliEnvironment(
         environment = Map.copyOf(environment);
     }
 
+    /** A path given on the command line: absolute, against {@link #workingDirectory()}, and normalised. */
+    public Path resolve(Path commandLinePath) {
+        return workingDirectory.resolve(commandLinePath).toAbsolutePath().normalize();
+    }
+
     /** The real process: home from {@code -Devomerge.home} (set by {@code bin/evomerge}). */
     public static CliEnvironment fromSystem() {
         String home = System.getProperty("evomerge.home");

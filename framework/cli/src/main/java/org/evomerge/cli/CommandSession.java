@@ -21,7 +21,8 @@ import org.evomerge.tokenizers.JinjaEnvironment;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.engine.model.ModelFormats;
-import org.evomerge.engine.compute.ComputeBackends;
+import org.evomerge.compute.ComputeBackends;
+import org.evomerge.engine.context.BackendSelection;
 import org.evomerge.engine.config.ConfigurationLoader;
 import org.evomerge.engine.config.ConfigurationSources;
 import org.evomerge.engine.config.Settings;
@@ -121,7 +122,7 @@ public final class CommandSession implements AutoCloseable {
     public RunContext runContext() {
         if (runContext == null) {
             Settings s = settings();
-            ComputeBackend backend = backends().select(s.compute().backend());
+            ComputeBackend backend = BackendSelection.select(backends(), s.compute().backend());
             scratch = ScratchDirectory.create(s.run().scratchDir().orElse(null), false);
             ProgressReporter progress = options.quiet || System.console() == null
                     ? ProgressReporter.SILENT : new TerminalProgress(environment.err());

@@ -11,8 +11,7 @@ import picocli.CommandLine.Spec;
  * {@code bin/evomerge_completion}. It is generated from the annotated commands, not from the running command line,
  * whose subcommands hide the global options from their help (they are still accepted there, and completed).
  */
-@Command(name = "generate-completion", mixinStandardHelpOptions = true,
-        description = "Print the bash completion script for evomerge.")
+@Command(name = "generate-completion", mixinStandardHelpOptions = true)
 public final class CompletionScriptCommand implements Runnable {
 
     @Spec

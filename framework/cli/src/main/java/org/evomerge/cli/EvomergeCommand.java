@@ -3,12 +3,14 @@ package org.evomerge.cli;
 import java.util.ArrayList;
 import java.util.List;
 import org.evomerge.cli.config.ConfigCommand;
+import org.evomerge.cli.convert.ConvertCommand;
 import org.evomerge.cli.demo.DemoCommand;
 import org.evomerge.cli.eval.EvalCommand;
 import org.evomerge.cli.evolve.EvolveCommand;
 import org.evomerge.cli.inspect.InspectCommand;
 import org.evomerge.cli.kinship.KinshipCommand;
 import org.evomerge.cli.merge.MergeCommand;
+import org.evomerge.cli.merge.MultiCommand;
 import org.evomerge.cli.plugins.PluginsCommand;
 import org.evomerge.cli.report.ReportCommand;
 import picocli.CommandLine;
@@ -24,8 +26,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "evomerge",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Evolutionary model merging: breed new model checkpoints from existing ones.",
-        subcommands = {InspectCommand.class, MergeCommand.class, EvalCommand.class, EvolveCommand.class, KinshipCommand.class,
+        resourceBundle = "org.evomerge.cli.CommandHelp",
+        subcommands = {InspectCommand.class, MergeCommand.class, MultiCommand.class, ConvertCommand.class, EvalCommand.class, EvolveCommand.class, KinshipCommand.class,
                 ReportCommand.class, DemoCommand.class, PluginsCommand.class, ConfigCommand.class,
                 CompletionScriptCommand.class, HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 internal error, 2 usage or configuration error, 3 bad input data."})

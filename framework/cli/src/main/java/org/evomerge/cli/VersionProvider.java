@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Properties;
 import org.evomerge.api.ApiVersion;
 import org.evomerge.api.compute.ComputeBackend;
-import org.evomerge.engine.compute.ComputeBackends;
+import org.evomerge.compute.ComputeBackends;
 import picocli.CommandLine.IVersionProvider;
 
 /** {@code evomerge --version}: the version, the API version, the Java runtime and the compute backends found. */

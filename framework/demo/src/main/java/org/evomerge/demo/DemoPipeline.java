@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.evomerge.api.model.Model;
+import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelFormat;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.model.WriteOptions;
@@ -25,9 +26,7 @@ import org.evomerge.api.training.TrainingResult;
 import org.evomerge.api.training.TrainingSettings;
 import org.evomerge.demo.SyntheticTasks.Item;
 import org.evomerge.training.LlamaTrainer;
-import org.evomerge.training.kernels.MatrixKernels;
-import org.evomerge.training.model.FloatModel;
-import org.evomerge.training.model.LlamaDimensions;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.evomerge.training.model.TrainableLlama;
 
 /**
@@ -101,10 +100,23 @@ public final class DemoPipeline {
         this.options = options;
     }
 
-    /** The architecture of the demo's models. */
-    public LlamaDimensions dimensions() {
-        return new LlamaDimensions(LAYERS, HIDDEN, INTERMEDIATE, HEADS, KV_HEADS, HIDDEN / HEADS,
-                tokenizer.vocabularySize(), true, 10000.0, 1e-5);
+    /** The {@code config.json} of the demo's models. */
+    public ModelConfig modelConfig() {
+        Map<String, Object> sizes = new LinkedHashMap<>();
+        sizes.put("num_hidden_layers", LAYERS);
+        sizes.put("hidden_size", HIDDEN);
+        sizes.put("intermediate_size", INTERMEDIATE);
+        sizes.put("num_attention_heads", HEADS);
+        sizes.put("num_key_value_heads", KV_HEADS);
+        sizes.put("head_dim", HIDDEN / HEADS);
+        sizes.put("vocab_size", tokenizer.vocabularySize());
+        sizes.put("tie_word_embeddings", true);
+        sizes.put("rope_theta", 10000.0);
+        sizes.put("rms_norm_eps", 1e-5);
+        sizes.put("max_position_embeddings", MAX_POSITIONS);
+        sizes.put("bos_token_id", CharacterTokenizer.BOS);
+        sizes.put("eos_token_id", CharacterTokenizer.EOS);
+        return TrainableLlama.newModelConfig(sizes);
     }
 
     public CharacterTokenizer tokenizer() {
@@ -123,16 +135,15 @@ public final class DemoPipeline {
         options.progress().accept("data: 4 tasks x 3 splits in " + data);
 
         Path models = options.out().resolve("models");
-        LlamaDimensions dims = dimensions();
+        ModelConfig config = modelConfig();
         Schedule schedule = options.schedule();
         List<DemoReport.ModelResult> results = new ArrayList<>();
         List<TrainedModel> trained = new ArrayList<>();
 
         long t1 = System.nanoTime();
         SplittableRandom random = new SplittableRandom(options.seed());
-        TrainableLlama init = TrainableLlama.initialize(dims, 0.02, random.split());
-        Model template = new FloatModel(dims.toConfig(MAX_POSITIONS, CharacterTokenizer.BOS, CharacterTokenizer.EOS),
-                init.weights(), sideFiles);
+        TrainableLlama init = TrainableLlama.initialize(config, 0.02, random.split());
+        Model template = init.toModel(config, sideFiles);
         TrainingSettings pretrain = settings(schedule.pretrainSteps(), schedule.pretrainLearningRate(),
                 random.nextLong());
         TrainingResult base = new LlamaTrainer(options.threads()).train(init, template, pretrainingData(tasks),
@@ -163,7 +174,7 @@ public final class DemoPipeline {
         }
 
         long t2 = System.nanoTime();
-        try (MatrixKernels kernels = new MatrixKernels(options.threads())) {
+        try (RowParallelKernels kernels = new RowParallelKernels(options.threads())) {
             ExactMatchScorer scorer = new ExactMatchScorer(tokenizer, kernels);
             for (TrainedModel m : trained) {
                 TrainableLlama model = TrainableLlama.from(m.result().model());

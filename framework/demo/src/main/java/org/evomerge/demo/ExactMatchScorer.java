@@ -3,7 +3,7 @@ package org.evomerge.demo;
 import java.util.ArrayList;
 import java.util.List;
 import org.evomerge.demo.SyntheticTasks.Item;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.evomerge.training.model.Batch;
 import org.evomerge.training.model.TrainableLlama;
 
@@ -16,9 +16,9 @@ import org.evomerge.training.model.TrainableLlama;
 public final class ExactMatchScorer {
 
     private final CharacterTokenizer tokenizer;
-    private final MatrixKernels kernels;
+    private final RowParallelKernels kernels;
 
-    public ExactMatchScorer(CharacterTokenizer tokenizer, MatrixKernels kernels) {
+    public ExactMatchScorer(CharacterTokenizer tokenizer, RowParallelKernels kernels) {
         this.tokenizer = tokenizer;
         this.kernels = kernels;
     }
@@ -47,7 +47,7 @@ public final class ExactMatchScorer {
             sequences.add(withBos);
             outputs.add(new StringBuilder());
         }
-        int vocabulary = model.dimensions().vocabulary();
+        int vocabulary = model.config().vocab();
         for (int step = 0; step < maxTokens; step++) {
             List<Integer> active = new ArrayList<>();
             List<int[]> batchPrompts = new ArrayList<>();

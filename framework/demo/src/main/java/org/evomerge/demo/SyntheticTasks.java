@@ -18,8 +18,13 @@ import java.util.SplittableRandom;
  * </ul>
  * Everything is a pure function of the seed. The composed task's dev and test problems are the arithmetic task's
  * dev and test problems, so no model has seen their sums during training.
+ *
+ * @param arithmetic the arithmetic task
+ * @param language   the Zorbic task
+ * @param composed   sums answered in Zorbic
+ * @param corpus     the base model's plain-text corpus
  */
-public final class SyntheticTasks {
+public record SyntheticTasks(Splits arithmetic, Splits language, Splits composed, Corpus corpus) {
 
     /** Operands of the arithmetic task are in {@code [0, MAX_OPERAND)}. */
     public static final int MAX_OPERAND = 30;
@@ -38,18 +43,6 @@ public final class SyntheticTasks {
 
     /** Plain text lines. */
     public record Corpus(List<String> train, List<String> dev, List<String> test) {
-    }
-
-    private final Splits arithmetic;
-    private final Splits language;
-    private final Splits composed;
-    private final Corpus corpus;
-
-    private SyntheticTasks(Splits arithmetic, Splits language, Splits composed, Corpus corpus) {
-        this.arithmetic = arithmetic;
-        this.language = language;
-        this.composed = composed;
-        this.corpus = corpus;
     }
 
     /** The demo's data for {@code seed}. */
@@ -123,22 +116,6 @@ public final class SyntheticTasks {
             list.set(i, list.get(j));
             list.set(j, swap);
         }
-    }
-
-    public Splits arithmetic() {
-        return arithmetic;
-    }
-
-    public Splits language() {
-        return language;
-    }
-
-    public Splits composed() {
-        return composed;
-    }
-
-    public Corpus corpus() {
-        return corpus;
     }
 
     /** Every character the data uses. */

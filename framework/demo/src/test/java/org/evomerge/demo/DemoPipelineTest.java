@@ -16,7 +16,7 @@ import org.evomerge.api.model.ModelFormat;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.plugins.safetensors.SafetensorsFormatFactory;
 import org.junit.jupiter.api.Test;

@@ -10,7 +10,7 @@ import org.evomerge.api.compute.WeightHandle;
 import org.evomerge.api.tensor.DType;
 
 /**
- * The CPU implementation of the inference kernels: matrix products with {@link MatrixKernels} (fused decode and dot
+ * The CPU implementation of the inference kernels: matrix products with {@link FixedOrderKernels} (fused decode and dot
  * for one token, packed register-blocked tiles for a batch) parallel over row tiles on a {@link WorkerPool}, RMSNorm,
  * rotary embedding and attention (its dot products with the Vector API). Each output value is computed by one thread
  * in an order fixed by the kernels, so results have the same bits for any thread count and in any JVM. "Uploading" a
@@ -97,18 +97,7 @@ public final class CpuInferenceOperations implements InferenceOperations {
 
     @Override
     public void rmsNorm(float[] x, float[] weight, double eps, int rows, float[] out) {
-        int n = weight.length;
-        for (int r = 0; r < rows; r++) {
-            int base = r * n;
-            double sum = 0;
-            for (int i = 0; i < n; i++) {
-                sum += (double) x[base + i] * x[base + i];
-            }
-            float scale = (float) (1.0 / Math.sqrt(sum / n + eps));
-            for (int i = 0; i < n; i++) {
-                out[base + i] = x[base + i] * scale * weight[i];
-            }
-        }
+        RmsNormalization.normalize(x, weight, weight.length, rows, eps, out, null);
     }
 
     @Override
@@ -143,7 +132,7 @@ public final class CpuInferenceOperations implements InferenceOperations {
                 int kvOff = (h / group) * headDim;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < count; j++) {
-                    float score = MatrixKernels.dot(q, qOff, keys, (first + j) * kvDim + kvOff, headDim) * scale;
+                    float score = FixedOrderKernels.dot(q, qOff, keys, (first + j) * kvDim + kvOff, headDim) * scale;
                     scores[j] = score;
                     max = Math.max(max, score);
                 }
@@ -152,7 +141,7 @@ public final class CpuInferenceOperations implements InferenceOperations {
                 Arrays.fill(out, outOff, outOff + headDim, 0f);
                 float inverse = 1f / sum;
                 for (int j = 0; j < count; j++) {
-                    MatrixKernels.axpy(scores[j] * inverse, values, (first + j) * kvDim + kvOff, out, outOff, headDim);
+                    FixedOrderKernels.axpy(scores[j] * inverse, values, (first + j) * kvDim + kvOff, out, outOff, headDim);
                 }
             }
         });
@@ -160,10 +149,10 @@ public final class CpuInferenceOperations implements InferenceOperations {
 
     /**
      * {@code scores[j] = e^(scores[j] − max)} for {@code j < count} with {@link Exponential}; returns their sum in
-     * the order of {@link MatrixKernels#sum}.
+     * the order of {@link FixedOrderKernels#sum}.
      */
     private static float expShift(float[] scores, int count, float max) {
-        var species = MatrixKernels.F;
+        var species = FixedOrderKernels.F;
         int j = 0;
         for (; j <= count - species.length(); j += species.length()) {
             Exponential.exp(FloatVector.fromArray(species, scores, j).sub(max)).intoArray(scores, j);
@@ -171,7 +160,7 @@ public final class CpuInferenceOperations implements InferenceOperations {
         for (; j < count; j++) {
             scores[j] = Exponential.exp(scores[j] - max);
         }
-        return MatrixKernels.sum(scores, 0, count);
+        return FixedOrderKernels.sum(scores, 0, count);
     }
 
     /** Nothing to release: the handles point into the models' own mappings. */

@@ -4,7 +4,6 @@ import java.util.Arrays;
 
 import org.evomerge.api.compute.AttentionShape;
 import org.evomerge.api.compute.InferenceOperations;
-import org.evomerge.api.compute.WeightHandle;
 
 /**
  * The forward pass of a Llama-family decoder over a batch of tokens appended to a {@link KeyValueCache}: RMSNorm,
@@ -98,9 +97,9 @@ final class LlamaForward {
         for (int l = 0; l < config.layers(); l++) {
             LlamaWeights.Layer layer = weights.layers().get(l);
             rmsNorm(x, layer.attentionNorm(), normed, t);
-            project(layer.q(), layer.qBias(), normed, t, q);
-            project(layer.k(), layer.kBias(), normed, t, k);
-            project(layer.v(), layer.vBias(), normed, t, v);
+            project(layer.q(), normed, t, q);
+            project(layer.k(), normed, t, k);
+            project(layer.v(), normed, t, v);
             int kvDim = config.kvDim();
             for (int i = 0; i < t; i++) {
                 System.arraycopy(cos, i * half, c, 0, half);
@@ -111,14 +110,14 @@ final class LlamaForward {
             System.arraycopy(k, 0, cache.keys(l), start * kvDim, t * kvDim);
             System.arraycopy(v, 0, cache.values(l), start * kvDim, t * kvDim);
             operations.attention(attentionShape, cache.keys(l), cache.values(l), q, start, t, attention);
-            project(layer.o(), layer.oBias(), attention, t, projected);
+            project(layer.o(), attention, t, projected);
             add(x, projected);
             rmsNorm(x, layer.mlpNorm(), normed, t);
-            project(layer.gate(), layer.gateBias(), normed, t, gate);
-            project(layer.up(), layer.upBias(), normed, t, up);
+            project(layer.gate(), normed, t, gate);
+            project(layer.up(), normed, t, up);
             int width = gate.length;
-            pool.forRange(width, 16384, (from, to) -> MatrixKernels.siluTimes(gate, up, from, to));
-            project(layer.down(), layer.downBias(), gate, t, projected);
+            pool.forRange(width, 16384, (from, to) -> FixedOrderKernels.siluTimes(gate, up, from, to));
+            project(layer.down(), gate, t, projected);
             add(x, projected);
         }
         cache.advance(t);
@@ -136,10 +135,11 @@ final class LlamaForward {
         return logits;
     }
 
-    private void project(WeightHandle matrix, float[] bias, float[] input, int tokens, float[] out) {
-        operations.multiply(matrix, input, tokens, out);
+    private void project(LlamaWeights.Projection projection, float[] input, int tokens, float[] out) {
+        operations.multiply(projection.weight(), input, tokens, out);
+        float[] bias = projection.bias();
         if (bias != null) {
-            int n = matrix.rows();
+            int n = projection.weight().rows();
             for (int i = 0; i < tokens; i++) {
                 for (int j = 0; j < n; j++) {
                     out[i * n + j] += bias[j];

@@ -56,8 +56,7 @@ public final class LlamaInferenceEngine implements InferenceEngine {
     @Override
     public LanguageModel load(Model model) {
         LlamaConfig config = LlamaConfig.of(model);
-        boolean tied = Boolean.TRUE.equals(model.config().raw().get("tie_word_embeddings"));
-        LlamaWeights weights = LlamaWeights.load(config, model.tensors(), tied, operations);
+        LlamaWeights weights = LlamaWeights.load(config, model.tensors(), operations);
         return new LlamaLanguageModel(new LlamaForward(config, weights, operations, pool));
     }
 

@@ -6,6 +6,7 @@ import org.evomerge.api.compute.WeightHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Tensor;
@@ -16,19 +17,23 @@ import org.evomerge.api.tensor.TensorSource;
  * A Llama-family model's tensors under their Hugging Face names, checked for shape and dtype. Matrices stay in their
  * stored bytes ({@link Tensor#data()}, usually a memory mapping); norm weights and biases, which are small, are
  * decoded to float arrays. Optional biases (Qwen2's q/k/v, {@code attention_bias}, {@code mlp_bias}) are used when
- * present. Without {@code lm_head.weight} the output head is the embedding (tied embeddings).
+ * present. The output head is the embedding when the configuration ties them or the model has no
+ * {@code lm_head.weight}.
  */
 record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNorm, WeightHandle outputHead)
         implements AutoCloseable {
 
-    /** One transformer block; a bias is null when the model has none. */
-    record Layer(float[] attentionNorm, WeightHandle q, float[] qBias, WeightHandle k, float[] kBias, WeightHandle v,
-                 float[] vBias, WeightHandle o, float[] oBias, float[] mlpNorm, WeightHandle gate, float[] gateBias,
-                 WeightHandle up, float[] upBias, WeightHandle down, float[] downBias) {
+    /** One transformer block. */
+    record Layer(float[] attentionNorm, Projection q, Projection k, Projection v, Projection o, float[] mlpNorm,
+                 Projection gate, Projection up, Projection down) {
 
         List<WeightHandle> matrices() {
-            return List.of(q, k, v, o, gate, up, down);
+            return Stream.of(q, k, v, o, gate, up, down).map(Projection::weight).toList();
         }
+    }
+
+    /** A linear projection {@code W·x + b}; the bias is null when the model has none. */
+    record Projection(WeightHandle weight, float[] bias) {
     }
 
     /**
@@ -36,8 +41,7 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
      * CPU kernels wrap the mapped bytes, a GPU keeps them in device memory until {@link #close()}); the embedding is
      * looked up row by row on the host.
      */
-    static LlamaWeights load(LlamaConfig config, TensorSource tensors, boolean tiedByConfig,
-                             InferenceOperations operations) {
+    static LlamaWeights load(LlamaConfig config, TensorSource tensors, InferenceOperations operations) {
         Loader loader = new Loader(config, tensors, operations);
         WeightMatrix embedding = loader.hostMatrix("model.embed_tokens.weight", config.vocab(), config.hidden());
         List<Layer> layers = new ArrayList<>();
@@ -45,25 +49,18 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
             String p = "model.layers." + i + ".";
             layers.add(new Layer(
                     loader.vector(p + "input_layernorm.weight", config.hidden()),
-                    loader.matrix(p + "self_attn.q_proj.weight", config.qDim(), config.hidden()),
-                    loader.optionalVector(p + "self_attn.q_proj.bias", config.qDim()),
-                    loader.matrix(p + "self_attn.k_proj.weight", config.kvDim(), config.hidden()),
-                    loader.optionalVector(p + "self_attn.k_proj.bias", config.kvDim()),
-                    loader.matrix(p + "self_attn.v_proj.weight", config.kvDim(), config.hidden()),
-                    loader.optionalVector(p + "self_attn.v_proj.bias", config.kvDim()),
-                    loader.matrix(p + "self_attn.o_proj.weight", config.hidden(), config.qDim()),
-                    loader.optionalVector(p + "self_attn.o_proj.bias", config.hidden()),
+                    loader.projection(p + "self_attn.q_proj", config.qDim(), config.hidden()),
+                    loader.projection(p + "self_attn.k_proj", config.kvDim(), config.hidden()),
+                    loader.projection(p + "self_attn.v_proj", config.kvDim(), config.hidden()),
+                    loader.projection(p + "self_attn.o_proj", config.hidden(), config.qDim()),
                     loader.vector(p + "post_attention_layernorm.weight", config.hidden()),
-                    loader.matrix(p + "mlp.gate_proj.weight", config.intermediate(), config.hidden()),
-                    loader.optionalVector(p + "mlp.gate_proj.bias", config.intermediate()),
-                    loader.matrix(p + "mlp.up_proj.weight", config.intermediate(), config.hidden()),
-                    loader.optionalVector(p + "mlp.up_proj.bias", config.intermediate()),
-                    loader.matrix(p + "mlp.down_proj.weight", config.hidden(), config.intermediate()),
-                    loader.optionalVector(p + "mlp.down_proj.bias", config.hidden())));
+                    loader.projection(p + "mlp.gate_proj", config.intermediate(), config.hidden()),
+                    loader.projection(p + "mlp.up_proj", config.intermediate(), config.hidden()),
+                    loader.projection(p + "mlp.down_proj", config.hidden(), config.intermediate())));
         }
         float[] norm = loader.vector("model.norm.weight", config.hidden());
         boolean hasHead = tensors.find("lm_head.weight").isPresent();
-        WeightHandle head = hasHead && !tiedByConfig
+        WeightHandle head = hasHead && !config.tied()
                 ? loader.matrix("lm_head.weight", config.vocab(), config.hidden())
                 : loader.matrix("model.embed_tokens.weight", config.vocab(), config.hidden());
         return new LlamaWeights(embedding, List.copyOf(layers), norm, head);
@@ -79,6 +76,11 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
     }
 
     private record Loader(LlamaConfig config, TensorSource tensors, InferenceOperations operations) {
+
+        /** {@code name.weight}, a {@code rows × cols} matrix, and the optional {@code name.bias} of {@code rows}. */
+        Projection projection(String name, int rows, int cols) {
+            return new Projection(matrix(name + ".weight", rows, cols), optionalVector(name + ".bias", rows));
+        }
 
         WeightHandle matrix(String name, int rows, int cols) {
             WeightMatrix host = hostMatrix(name, rows, cols);

@@ -2,13 +2,17 @@ package org.evomerge.inference;
 
 import java.util.Map;
 
+import org.evomerge.kernels.InferenceMath;
+
 /**
  * Rotary position embedding in Hugging Face's "rotate half" layout: element {@code i < headDim/2} of a head is paired
  * with element {@code i + headDim/2} and the pair is rotated by {@code position · invFreq[i]}. Frequencies follow
  * {@code rope_theta} and, when present, {@code rope_scaling} of type {@code default}, {@code linear} or {@code llama3}
- * (Llama 3.1's smooth interpolation between scaled low and unscaled high frequencies). Immutable.
+ * (Llama 3.1's smooth interpolation between scaled low and unscaled high frequencies). The one definition of RoPE:
+ * the inference engine's forward pass and training's forward and backward passes both rotate with it, each pair by
+ * {@link InferenceMath}'s rotation. Immutable.
  */
-final class RotaryEmbedding {
+public final class RotaryEmbedding {
 
     private final double[] invFreq;
 
@@ -16,7 +20,14 @@ final class RotaryEmbedding {
         this.invFreq = invFreq;
     }
 
-    static RotaryEmbedding of(String model, int headDim, double theta, Object scaling) {
+    /**
+     * The embedding of heads of width {@code headDim} with base {@code theta} and {@code rope_scaling} as
+     * {@code config.json} states it (a JSON object, or null).
+     *
+     * @throws org.evomerge.api.EvomergeException (input) naming {@code model} and the field when the scaling is of an
+     *     unsupported type or lacks a parameter
+     */
+    public static RotaryEmbedding of(String model, int headDim, double theta, Object scaling) {
         int half = headDim / 2;
         double[] invFreq = new double[half];
         for (int i = 0; i < half; i++) {
@@ -35,7 +46,7 @@ final class RotaryEmbedding {
                 }
                 case "llama3" -> llama3(model, map, invFreq);
                 default -> throw LlamaConfig.error(model, "rope_scaling.rope_type '" + ropeType
-                        + "' is not supported by the inference engine (supported: default, linear, llama3)");
+                        + "' is not supported (supported: default, linear, llama3)");
             }
         } else if (scaling != null) {
             throw LlamaConfig.error(model, "config field 'rope_scaling' must be an object or null");
@@ -68,25 +79,49 @@ final class RotaryEmbedding {
         throw LlamaConfig.error(model, "config field 'rope_scaling." + key + "' is missing or not a positive number");
     }
 
+    /** Rotated pairs per head: {@code headDim / 2}. */
+    public int pairs() {
+        return invFreq.length;
+    }
+
     /** Fills {@code cos[i]} and {@code sin[i]} ({@code i < headDim/2}) for {@code position}, computed in double. */
-    void angles(int position, float[] cos, float[] sin) {
+    public void angles(int position, float[] cos, float[] sin) {
+        angles(position, cos, sin, 0);
+    }
+
+    /**
+     * Fills {@code cos[offset + i]} and {@code sin[offset + i]} ({@code i < headDim/2}) for {@code position}, computed
+     * in double: rows of a table of several positions.
+     */
+    public void angles(int position, float[] cos, float[] sin, int offset) {
         for (int i = 0; i < invFreq.length; i++) {
             double angle = position * invFreq[i];
-            cos[i] = (float) Math.cos(angle);
-            sin[i] = (float) Math.sin(angle);
+            cos[offset + i] = (float) Math.cos(angle);
+            sin[offset + i] = (float) Math.sin(angle);
         }
     }
 
     /** Rotates {@code heads} consecutive heads of {@code headDim} floats at {@code x[offset ..)}. */
-    static void rotate(float[] x, int offset, int heads, int headDim, float[] cos, float[] sin) {
+    public static void rotate(float[] x, int offset, int heads, int headDim, float[] cos, float[] sin) {
+        rotate(x, offset, heads, headDim, cos, sin, 0);
+    }
+
+    /**
+     * Rotates {@code heads} consecutive heads of {@code headDim} floats at {@code x[offset ..)} by the angles at
+     * {@code cos[angles ..)} and {@code sin[angles ..)}; with the sines negated it is the inverse (transposed)
+     * rotation, which backward passes apply to gradients.
+     */
+    public static void rotate(float[] x, int offset, int heads, int headDim, float[] cos, float[] sin, int angles) {
         int half = headDim / 2;
         for (int h = 0; h < heads; h++) {
             int base = offset + h * headDim;
             for (int i = 0; i < half; i++) {
+                float c = cos[angles + i];
+                float s = sin[angles + i];
                 float a = x[base + i];
                 float b = x[base + i + half];
-                x[base + i] = a * cos[i] - b * sin[i];
-                x[base + i + half] = b * cos[i] + a * sin[i];
+                x[base + i] = InferenceMath.rotateFirst(a, b, c, s);
+                x[base + i + half] = InferenceMath.rotateSecond(a, b, c, s);
             }
         }
     }

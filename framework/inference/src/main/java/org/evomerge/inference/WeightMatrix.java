@@ -11,7 +11,7 @@ import org.evomerge.kernels.QuantCodecs;
  * A {@code rows × cols} weight matrix kept in its stored dtype (F32, BF16, F16 or Q8_0; row-major, little-endian,
  * rows of Q8_0 are whole blocks) and multiplied in float32. A few tokens are matrix-vector products whose dot products
  * decode the weights on the fly. More tokens are a matrix-matrix product: the inputs are packed once into k-major
- * panels of {@link MatrixKernels#PANEL} tokens, each thread decodes a tile of weight rows once into a buffer that stays
+ * panels of {@link FixedOrderKernels#PANEL} tokens, each thread decodes a tile of weight rows once into a buffer that stays
  * in cache, and every panel passes over it, so each stored weight is decoded once per product. Both are parallel over
  * output rows. Immutable and thread-safe; the segment must stay valid while the matrix is used.
  */
@@ -82,7 +82,7 @@ public final class WeightMatrix {
         long offset = row * rowBytes;
         switch (dtype) {
             case F32 -> MemorySegment.copy(data, FLOAT, offset, dst, dstOff, cols);
-            case BF16 -> MatrixKernels.decodeBf16(data, offset, dst, dstOff, cols);
+            case BF16 -> FixedOrderKernels.decodeBf16(data, offset, dst, dstOff, cols);
             case F16 -> {
                 for (int i = 0; i < cols; i++) {
                     dst[dstOff + i] = Float.float16ToFloat(data.get(SHORT, offset + 2L * i));
@@ -115,17 +115,17 @@ public final class WeightMatrix {
             });
             return;
         }
-        int panel = MatrixKernels.PANEL;
+        int panel = FixedOrderKernels.PANEL;
         int panels = (tokens + panel - 1) / panel;
         float[] packed = new float[panels * panel * cols];
         pool.forRange(panels, 1, (from, to) -> {
             for (int p = from; p < to; p++) {
-                MatrixKernels.packPanel(x, tokens, cols, p * panel, packed, p * panel * cols);
+                FixedOrderKernels.packPanel(x, tokens, cols, p * panel, packed, p * panel * cols);
             }
         });
         // Equal tiles, as many as a multiple of the threads, each a multiple of the kernel's six rows, so threads finish
         // together and at most one tile ends in rows the one-row kernel must do.
-        int group = MatrixKernels.KERNEL_ROWS;
+        int group = FixedOrderKernels.KERNEL_ROWS;
         int threads = pool.threads();
         int tiles = ((rows + TILE_ROWS - 1) / TILE_ROWS + threads - 1) / threads * threads;
         tiles = Math.max(1, Math.min(tiles, rows / group));
@@ -142,24 +142,24 @@ public final class WeightMatrix {
         switch (dtype) {
             case F32 -> {
                 for (int r = from; r < to; r++) {
-                    out[outOff + r] = MatrixKernels.dotF32(data, r * rowBytes, x, xOff, cols);
+                    out[outOff + r] = FixedOrderKernels.dotF32(data, r * rowBytes, x, xOff, cols);
                 }
             }
             case BF16 -> {
                 for (int r = from; r < to; r++) {
-                    out[outOff + r] = MatrixKernels.dotBf16(data, r * rowBytes, x, xOff, cols);
+                    out[outOff + r] = FixedOrderKernels.dotBf16(data, r * rowBytes, x, xOff, cols);
                 }
             }
             case Q8_0 -> {
                 for (int r = from; r < to; r++) {
-                    out[outOff + r] = MatrixKernels.dotQ8_0(data, r * rowBytes, x, xOff, cols);
+                    out[outOff + r] = FixedOrderKernels.dotQ8_0(data, r * rowBytes, x, xOff, cols);
                 }
             }
             default -> {
                 float[] row = scratch(cols);
                 for (int r = from; r < to; r++) {
                     decodeRow(r, row, 0);
-                    out[outOff + r] = MatrixKernels.dot(row, 0, x, xOff, cols);
+                    out[outOff + r] = FixedOrderKernels.dot(row, 0, x, xOff, cols);
                 }
             }
         }
@@ -172,13 +172,13 @@ public final class WeightMatrix {
      */
     private void multiplyTile(float[] packed, int panels, int tokens, float[] out, int r0, int r1) {
         int n = r1 - r0;
-        int panel = MatrixKernels.PANEL;
+        int panel = FixedOrderKernels.PANEL;
         int accOff = n * cols;
         float[] tile = scratch(accOff + panels * n * panel);
         for (int r = 0; r < n; r++) {
             decodeRow(r0 + r, tile, r * cols);
         }
-        int fullRows = n - n % MatrixKernels.KERNEL_ROWS;
+        int fullRows = n - n % FixedOrderKernels.KERNEL_ROWS;
         // Blocks of k keep a panel's slice (K_BLOCK × 32 floats, in L1) and the tile's slice (tile rows × K_BLOCK, in
         // L2) in cache while every row group and every panel passes over them.
         for (int k0 = 0; k0 < cols; k0 += K_BLOCK) {
@@ -188,12 +188,12 @@ public final class WeightMatrix {
                 int pOff = p * panel * cols + k0 * panel;
                 int aOff = accOff + p * n * panel;
                 int r = 0;
-                for (; r < fullRows; r += MatrixKernels.KERNEL_ROWS) {
-                    MatrixKernels.rows6(tile, r * cols + k0, cols, width, packed, pOff, tile, aOff + r * panel,
+                for (; r < fullRows; r += FixedOrderKernels.KERNEL_ROWS) {
+                    FixedOrderKernels.rows6(tile, r * cols + k0, cols, width, packed, pOff, tile, aOff + r * panel,
                             accumulate);
                 }
                 for (; r < n; r++) {
-                    MatrixKernels.rows1(tile, r * cols + k0, width, packed, pOff, tile, aOff + r * panel, accumulate);
+                    FixedOrderKernels.rows1(tile, r * cols + k0, width, packed, pOff, tile, aOff + r * panel, accumulate);
                 }
             }
         }

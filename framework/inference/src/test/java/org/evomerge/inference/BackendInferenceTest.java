@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.evomerge.api.compute.AttentionShape;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.InferenceOperations;
+import org.evomerge.api.compute.TensorCodecs;
+import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.compute.WeightHandle;
 import org.evomerge.api.inference.InferenceSession;
 import org.evomerge.api.inference.LanguageModel;
@@ -124,32 +126,12 @@ class BackendInferenceTest {
         }
 
         @Override
-        public void toFloat(MemorySegment src, DType type, float[] dst, int count) {
+        public TensorCodecs codecs() {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        public void fromFloat(float[] src, DType type, MemorySegment dst, int count) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void weightedSum(float[][] inputs, float[] weights, float[] out) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void axpy(float a, float[] x, float[] y) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public double dot(float[] a, float[] b) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public double sumOfSquares(float[] a) {
+        public VectorOperations vectors() {
             throw new UnsupportedOperationException();
         }
     }
@@ -168,7 +150,7 @@ class BackendInferenceTest {
         assertEquals("device", device.kernels());
         assertEquals("cpu", cpu.kernels());
         int layers = TinyModel.gqa().layers();
-        try (LanguageModel onDevice = device.load(model); LanguageModel onCpu = cpu.load(model)) {
+        try (LanguageModel onDevice = device.load(model.model()); LanguageModel onCpu = cpu.load(model.model())) {
             int uploadsAfterLoad = operations.uploads.get();
             assertEquals(7 * layers + 1, uploadsAfterLoad, "seven projections per layer and the output head");
             double[] first = onDevice.tokenLogProbabilities(PROMPT);
@@ -199,7 +181,7 @@ class BackendInferenceTest {
         LlamaInferenceEngine engine = new LlamaInferenceEngine(1, backendWith(Optional.empty()), m -> Optional.empty());
         assertEquals("cpu", engine.kernels());
         TinyModel model = TinyModel.of(TinyModel.llama2(), DType.F32, 2);
-        try (LanguageModel lm = engine.load(model)) {
+        try (LanguageModel lm = engine.load(model.model())) {
             assertEquals(PROMPT.length - 1, lm.tokenLogProbabilities(PROMPT).length);
         }
     }

@@ -58,7 +58,7 @@ class GenerationTest {
     void greedyGenerationFollowsTheArgmaxOfTheReference() {
         TinyModel model = TinyModel.of(TinyModel.llama3(), DType.F32, 21);
         ReferenceLlama reference = new ReferenceLlama(model);
-        try (LanguageModel lm = ENGINE.load(model)) {
+        try (LanguageModel lm = ENGINE.load(model.model())) {
             Generation generation = lm.generate(PROMPT, GenerationRequest.greedy(8, Optional.empty()));
             assertEquals(Generation.StopReason.MAX_TOKENS, generation.stopReason());
             assertEquals("", generation.text());
@@ -83,7 +83,7 @@ class GenerationTest {
     @Test
     void samplingIsReproducibleForASeedAndVariesAcrossSeeds() {
         TinyModel model = TinyModel.of(TinyModel.mistral(), DType.BF16, 4);
-        try (LanguageModel lm = ENGINE.load(model)) {
+        try (LanguageModel lm = ENGINE.load(model.model())) {
             Set<List<Integer>> outcomes = new HashSet<>();
             for (long seed = 0; seed < 4; seed++) {
                 Generation first = lm.generate(PROMPT, request(10, 1.5, 0.95, seed, List.of(), List.of()));
@@ -99,7 +99,7 @@ class GenerationTest {
     @Test
     void tinyTopPKeepsOnlyTheMostProbableToken() {
         TinyModel model = TinyModel.of(TinyModel.qwen2(), DType.F32, 8);
-        try (LanguageModel lm = ENGINE.load(model)) {
+        try (LanguageModel lm = ENGINE.load(model.model())) {
             Generation greedy = lm.generate(PROMPT, request(6, 0, 1, 0, List.of(), List.of()));
             Generation nucleus = lm.generate(PROMPT, request(6, 1.0, 1e-9, 123, List.of(), List.of()));
             assertArrayEquals(greedy.tokens(), nucleus.tokens());
@@ -109,7 +109,7 @@ class GenerationTest {
     @Test
     void stopTokenEndsGenerationWithoutBeingReturned() {
         TinyModel model = TinyModel.of(TinyModel.gqa(), DType.F32, 12);
-        try (LanguageModel lm = ENGINE.load(model)) {
+        try (LanguageModel lm = ENGINE.load(model.model())) {
             int[] free = lm.generate(PROMPT, request(8, 0, 1, 0, List.of(), List.of())).tokens();
             int stop = free[3];
             int firstAt = 0;
@@ -126,7 +126,7 @@ class GenerationTest {
     @Test
     void stopStringCutsTheTextBeforeIt() {
         TinyModel model = TinyModel.of(TinyModel.llama2(), DType.F16, 12);
-        try (LanguageModel lm = ENGINE.load(model)) {
+        try (LanguageModel lm = ENGINE.load(model.model())) {
             int[] free = lm.generate(PROMPT, request(8, 0, 1, 0, List.of(), List.of())).tokens();
             String stop = "w" + free[4] + " ";
             int firstAt = 0;
@@ -143,7 +143,7 @@ class GenerationTest {
     @Test
     void tokenLimitAndFullContextStopGeneration() {
         TinyModel model = TinyModel.of(TinyModel.tied().withMaxPositions(9), DType.F32, 2);
-        try (LanguageModel lm = ENGINE.load(model)) {
+        try (LanguageModel lm = ENGINE.load(model.model())) {
             Generation limited = lm.generate(PROMPT, request(3, 0, 1, 0, List.of(), List.of()));
             assertEquals(Generation.StopReason.MAX_TOKENS, limited.stopReason());
             assertEquals(3, limited.tokens().length);

@@ -30,9 +30,9 @@ final class KernelBitsProbe {
                 false, 512);
         List<LanguageModel> models = new ArrayList<>();
         for (DType dtype : List.of(DType.F32, DType.BF16, DType.F16)) {
-            models.add(engine.load(TinyModel.of(odd, dtype, 11)));
+            models.add(engine.load(TinyModel.of(odd, dtype, 11).model()));
         }
-        models.add(engine.load(TinyModel.of(blocks, DType.Q8_0, 11)));
+        models.add(engine.load(TinyModel.of(blocks, DType.Q8_0, 11).model()));
         int[] tokens = LlamaForwardTest.randomTokens(300, 67, 3);
         List<String> first = results(models, tokens);
         for (int round = 1; round < rounds; round++) {

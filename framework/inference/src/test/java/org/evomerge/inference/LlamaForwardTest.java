@@ -66,7 +66,7 @@ class LlamaForwardTest {
         TinyModel model = TinyModel.of(spec, dtype, 42);
         int[] tokens = randomTokens(12, spec.vocab(), 7);
         double[][] expected = new ReferenceLlama(model).logits(tokens);
-        try (LanguageModel lm = ENGINE.load(model)) {
+        try (LanguageModel lm = ENGINE.load(model.model())) {
             // One token at a time: every position's logits through the KV cache.
             try (InferenceSession session = lm.newSession()) {
                 for (int i = 0; i < tokens.length; i++) {
@@ -91,7 +91,7 @@ class LlamaForwardTest {
         TinyModel model = TinyModel.of(spec, DType.F32, 3);
         int[] tokens = randomTokens(19, spec.vocab(), 11);
         int[] chunks = {1, 4, 2, 7, 1, 4};
-        try (LanguageModel lm = ENGINE.load(model); InferenceSession incremental = lm.newSession()) {
+        try (LanguageModel lm = ENGINE.load(model.model()); InferenceSession incremental = lm.newSession()) {
             int done = 0;
             for (int chunk : chunks) {
                 float[] cached = incremental.append(java.util.Arrays.copyOfRange(tokens, done, done + chunk));
@@ -115,7 +115,7 @@ class LlamaForwardTest {
         TinyModel model = TinyModel.of(spec, DType.BF16, 5);
         int[] tokens = randomTokens(40, spec.vocab(), 13);
         double[] expected = new ReferenceLlama(model).logProbabilities(tokens);
-        try (LanguageModel lm = ENGINE.load(model)) {
+        try (LanguageModel lm = ENGINE.load(model.model())) {
             double[] actual = lm.tokenLogProbabilities(tokens);
             assertEquals(tokens.length - 1, actual.length);
             for (int i = 0; i < expected.length; i++) {
@@ -133,7 +133,7 @@ class LlamaForwardTest {
                 false, true, 2048), DType.BF16, 9);
         int[] tokens = randomTokens(LlamaForward.MAX_BATCH + 37, 23, 17);
         double[] expected = new ReferenceLlama(model).logProbabilities(tokens);
-        try (LanguageModel lm = ENGINE.load(model)) {
+        try (LanguageModel lm = ENGINE.load(model.model())) {
             double[] actual = lm.tokenLogProbabilities(tokens);
             for (int i = 0; i < expected.length; i++) {
                 assertEquals(expected[i], actual[i], 1e-4 * Math.max(1, Math.abs(expected[i])), "index " + i);
@@ -158,7 +158,7 @@ class LlamaForwardTest {
     @Test
     void sessionRejectsTokensOutsideTheVocabularyAndBeyondTheContext() {
         TinyModel model = TinyModel.of(TinyModel.llama2().withMaxPositions(8), DType.F32, 1);
-        try (LanguageModel lm = ENGINE.load(model); InferenceSession session = lm.newSession()) {
+        try (LanguageModel lm = ENGINE.load(model.model()); InferenceSession session = lm.newSession()) {
             assertEquals(8, lm.maxSequenceLength());
             assertEquals(model.spec.vocab(), lm.vocabularySize());
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,

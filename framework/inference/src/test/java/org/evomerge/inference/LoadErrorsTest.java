@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Shape;
@@ -23,7 +23,7 @@ class LoadErrorsTest {
     private static final LlamaInferenceEngine ENGINE = new LlamaInferenceEngine(1, m -> Optional.empty());
 
     private static EvomergeException loadFails(TinyModel model) {
-        EvomergeException e = assertThrows(EvomergeException.class, () -> ENGINE.load(model));
+        EvomergeException e = assertThrows(EvomergeException.class, () -> ENGINE.load(model.model()));
         assertEquals(ErrorCategory.INPUT, e.category());
         assertTrue(e.getMessage().startsWith("in-memory model: "), e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
@@ -41,8 +41,7 @@ class LoadErrorsTest {
     void unsupportedDtypeNamesTheTensor() {
         TinyModel model = TinyModel.of(TinyModel.llama2(), DType.F32, 1);
         String name = "model.layers.1.mlp.up_proj.weight";
-        model.put(name, DType.Q4_K, Shape.of(96, 64),
-                MemorySegment.ofArray(new byte[0]), null);
+        model.put(name, DType.Q4_K, Shape.of(96, 64), MemorySegment.ofArray(new byte[96 * 64 / 256 * 144]), null);
         String message = loadFails(model).getMessage();
         assertTrue(message.contains(name), message);
     }
@@ -83,39 +82,11 @@ class LoadErrorsTest {
     @Test
     void missingHyperparameterIsNamed() {
         TinyModel model = TinyModel.of(TinyModel.llama2(), DType.F32, 1);
-        ModelConfig c = model.config;
-        ModelConfig broken = new ModelConfig(c.architectures(), c.modelType(), c.numLayers(), 0, c.intermediateSize(),
-                c.numHeads(), c.numKeyValueHeads(), c.headDim(), c.vocabSize(), false, c.ropeTheta(), c.rmsNormEps(),
-                Map.of("architectures", List.of("LlamaForCausalLM")));
-        org.evomerge.api.model.Model wrapped = new DelegatingModel(model, broken);
+        Map<String, Object> raw = new LinkedHashMap<>(model.config.raw());
+        raw.remove("hidden_size");
+        ModelConfig broken = model.config.withRaw(raw);
+        InMemoryModel wrapped = model.model().withConfig(broken);
         EvomergeException e = assertThrows(EvomergeException.class, () -> ENGINE.load(wrapped));
         assertTrue(e.getMessage().contains("'hidden_size'"), e.getMessage());
-    }
-
-    /** {@code model} with another configuration. */
-    private record DelegatingModel(TinyModel model, ModelConfig config) implements org.evomerge.api.model.Model {
-        @Override
-        public String formatId() {
-            return "memory";
-        }
-
-        @Override
-        public Optional<java.nio.file.Path> location() {
-            return Optional.empty();
-        }
-
-        @Override
-        public org.evomerge.api.tensor.TensorSource tensors() {
-            return model.tensors();
-        }
-
-        @Override
-        public List<java.nio.file.Path> sideFiles() {
-            return List.of();
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

@@ -4,8 +4,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,21 +11,20 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Random;
 
-import org.evomerge.api.model.Model;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
-import org.evomerge.api.tensor.TensorSource;
 
 /**
- * A random Llama-family model held in memory, in one stored dtype for its matrices, together with the exact values
- * those stored weights decode to (in double) for the reference forward pass. The test's own encoders produce the
- * stored bytes: bf16 by rounding to nearest even, f16 with the JDK's conversion, Q8_0 as ggml quantises
- * ({@code d = max|x| / 127}, {@code q = round(x / d)}).
+ * A random Llama-family model held in memory ({@link #model()}), in one stored dtype for its matrices, together with
+ * the exact values those stored weights decode to (in double) for the reference forward pass. The test's own encoders
+ * produce the stored bytes: bf16 by rounding to nearest even, f16 with the JDK's conversion, Q8_0 as ggml quantises
+ * ({@code d = max|x| / 127}, {@code q = round(x / d)}). Tests may replace or remove tensors before taking the model.
  */
-final class TinyModel implements Model {
+final class TinyModel {
 
     /** What to build; the families differ in these knobs only. */
     record Spec(String architecture, int layers, int hidden, int intermediate, int heads, int kvHeads, int vocab,
@@ -78,7 +75,7 @@ final class TinyModel implements Model {
     final ModelConfig config;
     /** Decoded weights by tensor name: what the stored bytes mean exactly. */
     final Map<String, double[]> values = new LinkedHashMap<>();
-    private final Map<String, Tensor> tensors = new LinkedHashMap<>();
+    private final Map<String, InMemoryTensor> tensors = new LinkedHashMap<>();
 
     private TinyModel(Spec spec, DType dtype, long seed) {
         this.spec = spec;
@@ -96,9 +93,7 @@ final class TinyModel implements Model {
         raw.put("sliding_window", spec.slidingWindow());
         raw.put("max_position_embeddings", spec.maxPositions());
         raw.put("tie_word_embeddings", spec.tied());
-        this.config = new ModelConfig(List.of(spec.architecture()), "", spec.layers(), spec.hidden(),
-                spec.intermediate(), spec.heads(), spec.kvHeads(), spec.headDim(), spec.vocab(), spec.tied(),
-                spec.ropeTheta(), 1e-5, raw);
+        this.config = ModelConfig.of(raw);
         Random random = new Random(seed);
         int h = spec.hidden();
         int q = spec.heads() * spec.headDim();
@@ -227,19 +222,7 @@ final class TinyModel implements Model {
 
     /** Replaces or adds a tensor with raw stored bytes (for hostile-input tests). */
     void put(String name, DType dtype, Shape shape, MemorySegment data, double[] decoded) {
-        TensorInfo info = new TensorInfo(name, dtype, shape, "");
-        MemorySegment view = data.asReadOnly();
-        tensors.put(name, new Tensor() {
-            @Override
-            public TensorInfo info() {
-                return info;
-            }
-
-            @Override
-            public MemorySegment data() {
-                return view;
-            }
-        });
+        tensors.put(name, new InMemoryTensor(new TensorInfo(name, dtype, shape, ""), data));
         if (decoded != null) {
             values.put(name, decoded);
         }
@@ -262,52 +245,8 @@ final class TinyModel implements Model {
         return Optional.ofNullable(values.get(name));
     }
 
-    @Override
-    public String formatId() {
-        return "memory";
-    }
-
-    @Override
-    public Optional<Path> location() {
-        return Optional.empty();
-    }
-
-    @Override
-    public ModelConfig config() {
-        return config;
-    }
-
-    @Override
-    public TensorSource tensors() {
-        return new TensorSource() {
-            @Override
-            public List<TensorInfo> tensors() {
-                List<TensorInfo> infos = new ArrayList<>();
-                tensors.values().forEach(t -> infos.add(t.info()));
-                return infos;
-            }
-
-            @Override
-            public Tensor tensor(String name) {
-                Tensor tensor = tensors.get(name);
-                if (tensor == null) {
-                    throw new NoSuchElementException(name);
-                }
-                return tensor;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-    }
-
-    @Override
-    public List<Path> sideFiles() {
-        return List.of();
-    }
-
-    @Override
-    public void close() {
+    /** The model as it is now: its configuration and its tensors, in the order they were added. */
+    InMemoryModel model() {
+        return InMemoryModel.of(config, List.copyOf(tensors.values()));
     }
 }

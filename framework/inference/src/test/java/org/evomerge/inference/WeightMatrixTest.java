@@ -29,7 +29,7 @@ class WeightMatrixTest {
         TinyModel holder = TinyModelMatrices.holder();
         String name = "m";
         TinyModelMatrices.put(holder, name, dtype, rows, cols, 99);
-        MemorySegment data = holder.tensors().tensor(name).data();
+        MemorySegment data = holder.model().tensors().tensor(name).data();
         double[] w = holder.weight(name);
         WeightMatrix matrix = WeightMatrix.of(data, dtype, rows, cols);
         Random random = new Random(5);

@@ -25,7 +25,7 @@ public abstract class EvaluatorContract extends ExtensionFactoryContract<Evaluat
         return ExtensionKind.EVALUATOR;
     }
 
-    /** A model this evaluator can score (see {@link InMemoryModel}). */
+    /** A model this evaluator can score (see {@link org.evomerge.api.model.InMemoryModel}). */
     protected abstract Model model();
 
     /** The task parameters (dataset paths and the like); defaults fill the rest. */

@@ -11,10 +11,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.evomerge.api.genome.ModelGenome;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorInfo;
 
@@ -25,8 +27,23 @@ import org.evomerge.api.tensor.TensorInfo;
  */
 public final class InMemoryModelStore implements ModelStore {
 
-    private static final ModelConfig CONFIG = new ModelConfig(List.of("ToyForCausalLM"), "toy", 1, 4, 8, 1, 1, 4, 16,
-            false, 10_000.0, 1e-5, Map.of());
+    private static final ModelConfig CONFIG = new ModelConfig(Map.of(), toyConfig());
+
+    /** The facts of the store's toy architecture; like a model folder without config.json, it states none. */
+    private static Map<String, Object> toyConfig() {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("architectures", List.of("ToyForCausalLM"));
+        config.put("model_type", "toy");
+        config.put("num_hidden_layers", 1);
+        config.put("hidden_size", 4);
+        config.put("intermediate_size", 8);
+        config.put("num_attention_heads", 1);
+        config.put("head_dim", 4);
+        config.put("vocab_size", 16);
+        config.put("rope_theta", 10_000.0);
+        config.put("rms_norm_eps", 1e-5);
+        return config;
+    }
 
     private record Individual(Map<String, Shape> shapes, Map<String, float[]> values, String label,
             List<ModelGenome> parents) {
@@ -100,9 +117,10 @@ public final class InMemoryModelStore implements ModelStore {
     @Override
     public synchronized Model open(ModelGenome genome) {
         Individual individual = individual(genome);
-        InMemoryModel.Builder builder = InMemoryModel.builder(CONFIG);
-        individual.values().forEach((name, v) -> builder.tensor(name, individual.shapes().get(name), v));
-        return builder.build();
+        List<InMemoryTensor> tensors = new ArrayList<>();
+        individual.values().forEach((name, v) -> tensors.add(InMemoryTensor.ofFloats(name,
+                individual.shapes().get(name), v)));
+        return InMemoryModel.of(CONFIG, tensors);
     }
 
     @Override

@@ -1,9 +1,10 @@
 package org.evomerge.testkit;
 
 import java.util.Map;
+import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -38,7 +39,12 @@ public final class TestRunContexts {
      * {@link InMemoryModelStore} as the {@code ModelStore}).
      */
     public static RunContext seeded(long seed, Map<Class<?>, Object> services) {
-        return new DefaultRunContext(new SeededRandomSource(seed), new ReferenceBackend(), ProgressReporter.SILENT,
+        return seeded(seed, new ReferenceBackend(), services);
+    }
+
+    /** A seeded context on {@code backend} instead of the reference backend (e.g. one that lacks a capability). */
+    public static RunContext seeded(long seed, ComputeBackend backend, Map<Class<?>, Object> services) {
+        return new DefaultRunContext(new SeededRandomSource(seed), backend, ProgressReporter.SILENT,
                 SharedScratch.INSTANCE, 1, services);
     }
 }

@@ -1,18 +1,20 @@
 package org.evomerge.testkit;
 
-import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.evomerge.api.EvomergeException;
+import org.evomerge.api.compute.TaskVectorOperations;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlocks;
 import org.evomerge.testkit.CorrectExtensions.MeanMergeFactory;
 import org.evomerge.testkit.CorrectExtensions.TaskArithmeticFactory;
 import org.pf4j.Extension;
@@ -36,17 +38,15 @@ final class BrokenMergeMethods {
     public static final class GeometricMeanFactory extends MeanVariant {
         @Override
         public MergeMethod create(Parameters globalParameters, RunContext context) {
-            return input -> {
-                float[] merged = new float[input.elementCount()];
-                for (int i = 0; i < merged.length; i++) {
+            return (input, values, statistics) -> values.merge((block, out) -> {
+                for (int i = 0; i < out.length; i++) {
                     double logSum = 0;
-                    for (ModelTensor model : input.models()) {
-                        logSum += Math.log(model.values()[i]);
+                    for (float[] model : block.models()) {
+                        logSum += Math.log(model[i]);
                     }
-                    merged[i] = (float) Math.exp(logSum / input.models().size());
+                    out[i] = (float) Math.exp(logSum / block.models().length);
                 }
-                return merged;
-            };
+            });
         }
     }
 
@@ -59,19 +59,22 @@ final class BrokenMergeMethods {
     }
 
     /**
-     * Saves an allocation by writing the result into the input buffers, which other tensors' merges may share. Merging
-     * again gives the same result, so only the check that inputs stay untouched can see it.
+     * Saves a pass by writing the result into the input blocks, which are the engine's (and, for a tensor given whole,
+     * the inputs themselves). Merging again gives the same result, so only the check that inputs stay untouched can
+     * see it.
      */
     @Extension
     public static final class InputScribblingFactory extends MeanVariant {
         @Override
         public MergeMethod create(Parameters globalParameters, RunContext context) {
-            return input -> {
-                float[] merged = MeanMergeFactory.mean(input);
-                for (ModelTensor model : input.models()) {
-                    System.arraycopy(merged, 0, model.values(), 0, merged.length);
-                }
-                return input.models().getFirst().values();
+            return (input, values, statistics) -> {
+                double[] weights = MeanMergeFactory.weights(input);
+                values.merge((block, out) -> {
+                    MeanMergeFactory.mean(block.models(), weights, out);
+                    for (float[] model : block.models()) {
+                        System.arraycopy(out, 0, model, 0, out.length);
+                    }
+                });
             };
         }
     }
@@ -84,23 +87,84 @@ final class BrokenMergeMethods {
         }
     }
 
-    /** Pads the output to a multiple of 8 (for a vector loop) and forgets to trim it. */
+    /** Adds the mean to what the output holds instead of overwriting it: right only while outputs start zeroed. */
     @Extension
-    public static final class PaddedOutputFactory extends MeanVariant {
+    public static final class AccumulatingFactory extends MeanVariant {
         @Override
         public MergeMethod create(Parameters globalParameters, RunContext context) {
-            return input -> {
-                float[] merged = MeanMergeFactory.mean(input);
-                return Arrays.copyOf(merged, (merged.length + 7) / 8 * 8);
+            return (input, values, statistics) -> {
+                double[] weights = MeanMergeFactory.weights(input);
+                values.merge((block, out) -> {
+                    float[] mean = new float[out.length];
+                    MeanMergeFactory.mean(block.models(), weights, mean);
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] += mean[i];
+                    }
+                });
             };
         }
     }
 
-    @MustFail("producesOneFiniteValuePerElementAndLeavesInputsUntouched")
-    static class PaddedOutputFixture extends MergeMethodContract {
+    @MustFail("writesEveryElementOfTheOutput")
+    static class AccumulatingFixture extends MergeMethodContract {
         @Override
         protected MergeMethodFactory factory() {
-            return new PaddedOutputFactory();
+            return new AccumulatingFactory();
+        }
+    }
+
+    /** Computes the result and returns without the merge pass, so the engine would write whatever the output held. */
+    @Extension
+    public static final class NoMergePassFactory extends MeanVariant {
+        @Override
+        public MergeMethod create(Parameters globalParameters, RunContext context) {
+            return (input, values, statistics) -> values.scan(0, block -> {
+                MeanMergeFactory.mean(block.models(), MeanMergeFactory.weights(input), new float[block.length()]);
+                return true;
+            });
+        }
+    }
+
+    @MustFail({"mergingCopiesOfOneTensorReturnsIt", "writesEveryElementOfTheOutput", "makesExactlyOneMergePass"})
+    static class NoMergePassFixture extends MergeMethodContract {
+        @Override
+        protected MergeMethodFactory factory() {
+            return new NoMergePassFactory();
+        }
+    }
+
+    /**
+     * Scales the mean to the first model's L1 norm, but measures both norms per block instead of over the tensor: right
+     * for a tensor given whole, wrong once the tensor comes in blocks.
+     */
+    @Extension
+    public static final class PerBlockNormFactory extends MeanVariant {
+        @Override
+        public MergeMethod create(Parameters globalParameters, RunContext context) {
+            return (input, values, statistics) -> {
+                double[] weights = MeanMergeFactory.weights(input);
+                values.merge((block, out) -> {
+                    MeanMergeFactory.mean(block.models(), weights, out);
+                    double first = 0;
+                    double mean = 0;
+                    for (int i = 0; i < out.length; i++) {
+                        first += Math.abs(block.models()[0][i]);
+                        mean += Math.abs(out[i]);
+                    }
+                    double scale = mean == 0 ? 1 : first / mean;
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] = (float) (out[i] * scale);
+                    }
+                });
+            };
+        }
+    }
+
+    @MustFail("blocksOfAnySizeGiveTheOneBlockResult")
+    static class PerBlockNormFixture extends MergeMethodContract {
+        @Override
+        protected MergeMethodFactory factory() {
+            return new PerBlockNormFactory();
         }
     }
 
@@ -109,16 +173,15 @@ final class BrokenMergeMethods {
     public static final class UnnormalisedSumFactory extends MeanVariant {
         @Override
         public MergeMethod create(Parameters globalParameters, RunContext context) {
-            return input -> {
-                float[] merged = new float[input.elementCount()];
-                for (ModelTensor model : input.models()) {
-                    double weight = model.parameters().number("weight");
-                    for (int i = 0; i < merged.length; i++) {
-                        merged[i] += (float) (weight * model.values()[i]);
+            return (input, values, statistics) -> values.merge((block, out) -> {
+                for (int i = 0; i < out.length; i++) {
+                    float sum = 0;
+                    for (int m = 0; m < block.models().length; m++) {
+                        sum += (float) (input.models().get(m).parameters().number("weight") * block.models()[m][i]);
                     }
+                    out[i] = sum;
                 }
-                return merged;
-            };
+            });
         }
     }
 
@@ -132,7 +195,7 @@ final class BrokenMergeMethods {
 
     /**
      * Takes each element from a randomly chosen model, but draws from a clock-seeded generator instead of
-     * {@code input.random()}. Copies still merge to themselves, so only the seed check can see it.
+     * {@code input.random()}. Copies still merge to themselves, so only the checks that merge one tensor twice see it.
      */
     @Extension
     public static final class UnseededPickFactory implements MergeMethodFactory {
@@ -147,23 +210,75 @@ final class BrokenMergeMethods {
 
         @Override
         public MergeMethod create(Parameters globalParameters, RunContext context) {
-            return input -> {
-                SplittableRandom random = new SplittableRandom();
-                List<ModelTensor> models = input.models();
-                float[] merged = new float[input.elementCount()];
-                for (int i = 0; i < merged.length; i++) {
-                    merged[i] = models.get(random.nextInt(models.size())).values()[i];
+            return new MergeMethod() {
+                @Override
+                public boolean needsWholeTensor(MergeInput input) {
+                    return true;
                 }
-                return merged;
+
+                @Override
+                public void merge(MergeInput input, TensorBlocks values, ModelWideStatistics statistics) {
+                    SplittableRandom random = new SplittableRandom();
+                    values.merge((block, out) -> {
+                        for (int i = 0; i < out.length; i++) {
+                            out[i] = block.models()[random.nextInt(block.models().length)][i];
+                        }
+                    });
+                }
             };
         }
     }
 
-    @MustFail("dependsOnlyOnTheSeed")
+    @MustFail({"dependsOnlyOnTheSeed", "writesEveryElementOfTheOutput",
+            "runsOnABackendWithoutTheOperationsItDoesNotDeclare"})
     static class UnseededPickFixture extends MergeMethodContract {
         @Override
         protected MergeMethodFactory factory() {
             return new UnseededPickFactory();
+        }
+    }
+
+    /**
+     * Task arithmetic through the backend's task-vector operations, without declaring
+     * {@link Capability#TASK_VECTOR_OPERATIONS}: the engine would let it start on a backend that lacks them.
+     */
+    @Extension
+    public static final class UndeclaredTaskVectorsFactory implements MergeMethodFactory {
+        @Override
+        public ExtensionDescriptor descriptor() {
+            return TaskArithmeticFactory.DESCRIPTOR;
+        }
+
+        @Override
+        public MergeMethod create(Parameters globalParameters, RunContext context) {
+            TaskVectorOperations operations = context.compute().taskVectors()
+                    .orElseThrow(() -> new IllegalStateException("no task-vector operations"));
+            return (input, values, statistics) -> {
+                input.base().orElseThrow(() -> EvomergeException.configuration(
+                        input.tensorName() + ": task-arithmetic needs a base model"));
+                double scale = input.parameters().number("scale");
+                values.merge((block, out) -> {
+                    float[] delta = new float[out.length];
+                    double[] sum = new double[out.length];
+                    for (float[] model : block.models()) {
+                        operations.taskVector(model, block.base(), delta);
+                        for (int i = 0; i < out.length; i++) {
+                            sum[i] += delta[i];
+                        }
+                    }
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] = (float) (block.base()[i] + scale * sum[i]);
+                    }
+                });
+            };
+        }
+    }
+
+    @MustFail("runsOnABackendWithoutTheOperationsItDoesNotDeclare")
+    static class UndeclaredTaskVectorsFixture extends MergeMethodContract {
+        @Override
+        protected MergeMethodFactory factory() {
+            return new UndeclaredTaskVectorsFactory();
         }
     }
 
@@ -177,8 +292,11 @@ final class BrokenMergeMethods {
 
         @Override
         public MergeMethod create(Parameters globalParameters, RunContext context) {
-            return input -> TaskArithmeticFactory.taskArithmetic(input,
-                    input.base().map(ModelTensor::values).orElseGet(() -> new float[input.elementCount()]));
+            return (input, values, statistics) -> {
+                double scale = input.parameters().number("scale");
+                values.merge((block, out) -> TaskArithmeticFactory.taskArithmetic(block.models(),
+                        block.base() != null ? block.base() : new float[out.length], scale, out));
+            };
         }
     }
 

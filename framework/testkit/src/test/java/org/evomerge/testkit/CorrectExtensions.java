@@ -19,10 +19,11 @@ import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.mutation.Mutation;
@@ -34,13 +35,13 @@ import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.search.ScoredGenome;
 import org.evomerge.api.search.SearchProblem;
-import org.evomerge.api.search.SearchSpace;
 import org.evomerge.api.search.SearchStrategy;
 import org.evomerge.api.search.SearchStrategyFactory;
 import org.evomerge.api.selection.Candidate;
 import org.evomerge.api.selection.SelectionScheme;
 import org.evomerge.api.selection.SelectionSchemeFactory;
 import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorInfo;
 import org.pf4j.Extension;
@@ -54,15 +55,16 @@ final class CorrectExtensions {
     private CorrectExtensions() {
     }
 
-    static final ModelConfig TOY_CONFIG = new ModelConfig(List.of("ToyForCausalLM"), "toy", 1, 4, 8, 1, 1, 4, 16,
-            false, 10_000.0, 1e-5, Map.of());
+    static final ModelConfig TOY_CONFIG = new ModelConfig(Map.of(), Map.of("architectures", List.of("ToyForCausalLM"),
+            "model_type", "toy", "num_hidden_layers", 1, "hidden_size", 4, "intermediate_size", 8,
+            "num_attention_heads", 1, "head_dim", 4, "vocab_size", 16, "rope_theta", 10_000.0, "rms_norm_eps", 1e-5));
 
     /** A model whose values average exactly to {@code mean} (so evaluators have a known answer). */
     static InMemoryModel model(float mean) {
-        return InMemoryModel.builder(TOY_CONFIG)
-                .tensor("model.embed_tokens.weight", Shape.of(2, 3), mean - 1, mean + 1, mean - 2, mean + 2, mean, mean)
-                .tensor("model.norm.weight", Shape.of(2), mean - 0.5f, mean + 0.5f)
-                .build();
+        return InMemoryModel.of(TOY_CONFIG, List.of(
+                InMemoryTensor.ofFloats("model.embed_tokens.weight", Shape.of(2, 3), mean - 1, mean + 1, mean - 2,
+                        mean + 2, mean, mean),
+                InMemoryTensor.ofFloats("model.norm.weight", Shape.of(2), mean - 0.5f, mean + 0.5f)));
     }
 
     /** A genome inside the contract's default search box. */
@@ -89,30 +91,40 @@ final class CorrectExtensions {
 
         @Override
         public MergeMethod create(Parameters globalParameters, RunContext context) {
-            return MeanMergeFactory::mean;
+            return (input, values, statistics) -> {
+                double[] weights = weights(input);
+                values.merge((block, out) -> mean(block.models(), weights, out));
+            };
         }
 
-        static float[] mean(MergeInput input) {
-            int n = input.elementCount();
-            double[] sum = new double[n];
+        /** The models' weights; their sum is not zero. */
+        static double[] weights(MergeInput input) {
+            double[] weights = new double[input.models().size()];
             double total = 0;
-            for (ModelTensor model : input.models()) {
-                double weight = model.parameters().number("weight");
-                total += weight;
-                float[] values = model.values();
-                for (int i = 0; i < n; i++) {
-                    sum[i] += weight * values[i];
-                }
+            for (int m = 0; m < weights.length; m++) {
+                weights[m] = input.models().get(m).parameters().number("weight");
+                total += weights[m];
             }
             if (total == 0) {
                 // The documented degenerate case: an error naming the tensor rather than 0/0 = NaN.
                 throw EvomergeException.configuration(input.tensorName() + ": the mean's weights sum to zero");
             }
-            float[] merged = new float[n];
-            for (int i = 0; i < n; i++) {
-                merged[i] = (float) (sum[i] / total);
+            return weights;
+        }
+
+        /** The weighted mean of {@code models} into {@code out}, element by element. */
+        static void mean(float[][] models, double[] weights, float[] out) {
+            double total = 0;
+            for (double weight : weights) {
+                total += weight;
             }
-            return merged;
+            for (int i = 0; i < out.length; i++) {
+                double sum = 0;
+                for (int m = 0; m < models.length; m++) {
+                    sum += weights[m] * models[m][i];
+                }
+                out[i] = (float) (sum / total);
+            }
         }
     }
 
@@ -133,24 +145,22 @@ final class CorrectExtensions {
 
         @Override
         public MergeMethod create(Parameters globalParameters, RunContext context) {
-            return input -> {
-                float[] base = input.base().map(ModelTensor::values).orElseThrow(() -> EvomergeException.configuration(
+            return (input, values, statistics) -> {
+                input.base().orElseThrow(() -> EvomergeException.configuration(
                         input.tensorName() + ": task-arithmetic needs a base model"));
-                return taskArithmetic(input, base);
+                double scale = input.parameters().number("scale");
+                values.merge((block, out) -> taskArithmetic(block.models(), block.base(), scale, out));
             };
         }
 
-        static float[] taskArithmetic(MergeInput input, float[] base) {
-            double scale = input.parameters().number("scale");
-            float[] merged = new float[input.elementCount()];
-            for (int i = 0; i < merged.length; i++) {
+        static void taskArithmetic(float[][] models, float[] base, double scale, float[] out) {
+            for (int i = 0; i < out.length; i++) {
                 double delta = 0;
-                for (ModelTensor model : input.models()) {
-                    delta += model.values()[i] - base[i];
+                for (float[] model : models) {
+                    delta += model[i] - base[i];
                 }
-                merged[i] = (float) (base[i] + scale * delta);
+                out[i] = (float) (base[i] + scale * delta);
             }
-            return merged;
         }
     }
 

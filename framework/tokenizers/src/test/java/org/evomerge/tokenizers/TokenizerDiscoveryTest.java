@@ -8,13 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.inference.Tokenizer;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
-import org.evomerge.api.tensor.TensorSource;
+import org.evomerge.api.tensor.InMemoryTensors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,36 +34,8 @@ class TokenizerDiscoveryTest {
     Path temp;
 
     private static Model model(Optional<Path> location, List<Path> sideFiles) {
-        return new Model() {
-            @Override
-            public String formatId() {
-                return "test";
-            }
-
-            @Override
-            public Optional<Path> location() {
-                return location;
-            }
-
-            @Override
-            public ModelConfig config() {
-                return new ModelConfig(List.of(), "llama", 0, 0, 0, 0, 0, 0, 0, false, 0, 0, null);
-            }
-
-            @Override
-            public TensorSource tensors() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public List<Path> sideFiles() {
-                return sideFiles;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return new InMemoryModel("test", location, ModelConfig.of(Map.of("model_type", "llama")),
+                InMemoryTensors.of(List.of()), sideFiles, () -> { });
     }
 
     private Path copyFixture(String kind, Path into) throws Exception {

@@ -9,9 +9,8 @@ import org.evomerge.api.training.Trainer;
 import org.evomerge.api.training.TrainingData;
 import org.evomerge.api.training.TrainingResult;
 import org.evomerge.api.training.TrainingSettings;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.evomerge.training.model.Batch;
-import org.evomerge.training.model.FloatModel;
 import org.evomerge.training.model.Parameter;
 import org.evomerge.training.model.TrainableLlama;
 import org.evomerge.training.optim.AdamW;
@@ -62,7 +61,7 @@ public final class LlamaTrainer implements Trainer {
 
     /** Trains {@code model} (whose configuration and side files are {@code template}'s) and snapshots the result. */
     public TrainingResult train(TrainableLlama model, Model template, TrainingData data, TrainingSettings settings) {
-        int vocabulary = model.dimensions().vocabulary();
+        int vocabulary = model.config().vocab();
         for (TrainingData.Example example : data.examples()) {
             for (int i = 0; i < example.length(); i++) {
                 int token = example.token(i);
@@ -92,7 +91,7 @@ public final class LlamaTrainer implements Trainer {
         ExampleOrder order = new ExampleOrder(data.examples().size(), random.split());
         List<Double> losses = new ArrayList<>(settings.steps());
         long tokens = 0;
-        try (MatrixKernels kernels = new MatrixKernels(threads)) {
+        try (RowParallelKernels kernels = new RowParallelKernels(threads)) {
             for (int step = 0; step < settings.steps(); step++) {
                 model.zeroGradients();
                 double stepLoss = 0;
@@ -133,7 +132,7 @@ public final class LlamaTrainer implements Trainer {
         for (Parameter p : model.weights()) {
             p.setTrainable(false);
         }
-        Model result = new FloatModel(template.config(), model.weights(), template.sideFiles());
+        Model result = model.toModel(template.config(), template.sideFiles());
         return new TrainingResult(result, losses, tokens, (System.nanoTime() - started) / 1e9);
     }
 

@@ -10,27 +10,33 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.model.Model;
+import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.api.training.TrainingData;
 import org.evomerge.api.training.TrainingResult;
 import org.evomerge.api.training.TrainingSettings;
-import org.evomerge.training.model.FloatModel;
-import org.evomerge.training.model.LlamaDimensions;
 import org.evomerge.training.model.TrainableLlama;
 import org.junit.jupiter.api.Test;
 
 class LlamaTrainerTest {
 
-    private static final LlamaDimensions DIMS = new LlamaDimensions(2, 32, 64, 4, 2, 8, 12, true, 10000.0, 1e-5);
+    /** A Llama of 2 layers, width 32, 4 query heads sharing 2 key/value heads, tied embeddings. */
+    private static final ModelConfig CONFIG = TrainableLlama.newModelConfig(Map.ofEntries(
+            Map.entry("num_hidden_layers", 2), Map.entry("hidden_size", 32), Map.entry("intermediate_size", 64),
+            Map.entry("num_attention_heads", 4), Map.entry("num_key_value_heads", 2), Map.entry("head_dim", 8),
+            Map.entry("vocab_size", 12), Map.entry("tie_word_embeddings", true), Map.entry("rope_theta", 10000.0),
+            Map.entry("rms_norm_eps", 1e-5), Map.entry("max_position_embeddings", 64), Map.entry("bos_token_id", 0),
+            Map.entry("eos_token_id", 1)));
 
     /** A fresh random model as a {@link Model}, as a caller would pass one. */
     static Model baseModel(long seed) {
-        TrainableLlama init = TrainableLlama.initialize(DIMS, 0.02, new SplittableRandom(seed));
-        return new FloatModel(DIMS.toConfig(64, 0, 1), init.weights(), List.of());
+        TrainableLlama init = TrainableLlama.initialize(CONFIG, 0.02, new SplittableRandom(seed));
+        return init.toModel(CONFIG, List.of());
     }
 
     /** Counting sequences "2 3 4 5 ..." and "7 6 5 4 ..." modulo 10, shifted by 2: learnable in a few steps. */

@@ -1,18 +1,20 @@
 package org.evomerge.gpu.tornado;
 
-import java.lang.foreign.MemorySegment;
 import java.util.Optional;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.InferenceOperations;
 import org.evomerge.api.compute.MagnitudeRank;
 import org.evomerge.api.compute.MaskNorms;
 import org.evomerge.api.compute.TaskVectorCombine;
-import org.evomerge.api.tensor.DType;
-import org.evomerge.engine.compute.VectorBackend;
+import org.evomerge.api.compute.TaskVectorOperations;
+import org.evomerge.api.compute.TensorCodecs;
+import org.evomerge.api.compute.VectorOperations;
+import org.evomerge.api.tensor.TensorBlocks;
+import org.evomerge.compute.VectorBackend;
 
 /**
- * The {@code tornado} compute backend: the merge primitives run as TornadoVM kernels (OpenCL, PTX, CUDA, SPIR-V or
- * Metal, whatever the installed SDK was built for). It is on the class path only when evomerge is started with
+ * The {@code tornado} compute backend: the vector and task-vector operations of merges and the inference kernels run
+ * as TornadoVM kernels (OpenCL, PTX, CUDA, SPIR-V or Metal, whatever the installed SDK was built for). It is on the class path only when evomerge is started with
  * {@code bin/evomerge-gpu}, and available only when the TornadoVM runtime started and found a device.
  *
  * <p>Arrays below {@link #MIN_DEVICE_ELEMENTS_PROPERTY} elements (default {@value #DEFAULT_MIN_DEVICE_ELEMENTS}) run
@@ -24,14 +26,17 @@ import org.evomerge.engine.compute.VectorBackend;
  * <p>Calls are serialised (one device, plans are not thread-safe): merges that run tensors on several threads queue
  * here. {@link #close()} frees all device memory; the JVM's exit does too.
  */
-public final class TornadoBackend implements ComputeBackend, AutoCloseable {
+public final class TornadoBackend implements ComputeBackend, VectorOperations, TaskVectorOperations, AutoCloseable {
 
     /** System property: the smallest array length sent to the device. */
     public static final String MIN_DEVICE_ELEMENTS_PROPERTY = "evomerge.tornado.minElements";
     /** Default of {@link #MIN_DEVICE_ELEMENTS_PROPERTY}. */
     public static final int DEFAULT_MIN_DEVICE_ELEMENTS = 65_536;
 
-    private final VectorBackend cpu = new VectorBackend();
+    private final VectorBackend cpuBackend = new VectorBackend();
+    private final VectorOperations cpu = cpuBackend.vectors();
+    private final TaskVectorOperations cpuTaskVectors = cpuBackend.taskVectors().orElseThrow();
+    private final Optional<TaskVectorOperations> taskVectors = Optional.of(this);
     private final int minDeviceElements = Integer.getInteger(MIN_DEVICE_ELEMENTS_PROPERTY, DEFAULT_MIN_DEVICE_ELEMENTS);
     private volatile TornadoRuntimeProbe probe;
     private DeviceOperations device;
@@ -95,14 +100,20 @@ public final class TornadoBackend implements ComputeBackend, AutoCloseable {
         return elements >= minDeviceElements && elements < Integer.MAX_VALUE && isAvailable();
     }
 
+    /** The CPU vector backend's: decoding is bound by reading the files, not by arithmetic. */
     @Override
-    public void toFloat(MemorySegment src, DType type, float[] dst, int count) {
-        cpu.toFloat(src, type, dst, count);
+    public TensorCodecs codecs() {
+        return cpuBackend.codecs();
     }
 
     @Override
-    public void fromFloat(float[] src, DType type, MemorySegment dst, int count) {
-        cpu.fromFloat(src, type, dst, count);
+    public VectorOperations vectors() {
+        return this;
+    }
+
+    @Override
+    public Optional<TaskVectorOperations> taskVectors() {
+        return taskVectors;
     }
 
     @Override
@@ -153,7 +164,7 @@ public final class TornadoBackend implements ComputeBackend, AutoCloseable {
     @Override
     public void taskVector(float[] x, float[] base, float[] out) {
         if (!onDevice(out.length)) {
-            cpu.taskVector(x, base, out);
+            cpuTaskVectors.taskVector(x, base, out);
             return;
         }
         checkSameLength(x.length, base.length);
@@ -166,12 +177,12 @@ public final class TornadoBackend implements ComputeBackend, AutoCloseable {
     /** A selection is a few data-dependent passes with little arithmetic: it stays on the CPU, next to the arrays. */
     @Override
     public MagnitudeRank magnitudeRank(float[] x, float[] base, int position) {
-        return cpu.magnitudeRank(x, base, position);
+        return cpuTaskVectors.magnitudeRank(x, base, position);
     }
 
     @Override
-    public MagnitudeRank[] magnitudeRanks(org.evomerge.api.merge.TensorBlocks blocks, int[] positions) {
-        return cpu.magnitudeRanks(blocks, positions);
+    public MagnitudeRank[] magnitudeRanks(TensorBlocks blocks, int[] positions) {
+        return cpuTaskVectors.magnitudeRanks(blocks, positions);
     }
 
     /**
@@ -184,13 +195,13 @@ public final class TornadoBackend implements ComputeBackend, AutoCloseable {
         if (firstIndex == 0) {
             return randomMask(seed, stream, x, base, density, mask);
         }
-        return cpu.randomMask(seed, stream, firstIndex, x, base, density, mask);
+        return cpuTaskVectors.randomMask(seed, stream, firstIndex, x, base, density, mask);
     }
 
     @Override
     public MaskNorms magnitudeMask(float[] x, float[] base, MagnitudeRank from, MagnitudeRank to, long[] mask) {
         if (!onDevice(x.length)) {
-            return cpu.magnitudeMask(x, base, from, to, mask);
+            return cpuTaskVectors.magnitudeMask(x, base, from, to, mask);
         }
         checkMask(x, base, mask);
         synchronized (this) {
@@ -201,7 +212,7 @@ public final class TornadoBackend implements ComputeBackend, AutoCloseable {
     @Override
     public MaskNorms randomMask(long seed, long stream, float[] x, float[] base, double density, long[] mask) {
         if (!onDevice(x.length)) {
-            return cpu.randomMask(seed, stream, x, base, density, mask);
+            return cpuTaskVectors.randomMask(seed, stream, x, base, density, mask);
         }
         checkMask(x, base, mask);
         synchronized (this) {
@@ -213,7 +224,7 @@ public final class TornadoBackend implements ComputeBackend, AutoCloseable {
     public void combineTaskVectors(float[] base, float[][] models, long[][] masks, TaskVectorCombine combine,
                                    float[] out) {
         if (models.length == 0 || !onDevice((long) (models.length + 1) * 2 * out.length)) {
-            cpu.combineTaskVectors(base, models, masks, combine, out);
+            cpuTaskVectors.combineTaskVectors(base, models, masks, combine, out);
             return;
         }
         checkSameLength(base.length, out.length);

@@ -59,7 +59,7 @@ final class TornadoInferenceOperations implements InferenceOperations {
             case F16 -> MatVecPlan.f16(data.asSlice(0, 2L * n).toArray(SHORT), rows, cols);
             case BF16 -> {
                 float[] widened = new float[n];
-                backend.toFloat(data, DType.BF16, widened, n);
+                backend.codecs().toFloat(data, DType.BF16, widened, n);
                 yield MatVecPlan.f32(widened, rows, cols);
             }
             case Q8_0 -> MatVecPlan.q8_0(data.asSlice(0, dtype.byteSize(elements)).toArray(ValueLayout.JAVA_BYTE),

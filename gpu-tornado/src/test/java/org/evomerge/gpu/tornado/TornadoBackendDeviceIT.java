@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.util.SplittableRandom;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.InferenceOperations;
 import org.evomerge.api.compute.MagnitudeRank;
 import org.evomerge.api.compute.MaskNorms;
@@ -16,7 +15,7 @@ import org.evomerge.api.compute.TaskVectorCombine;
 import org.evomerge.api.compute.WeightHandle;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.inference.CpuInferenceOperations;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.kernels.ElementMath;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class TornadoBackendDeviceIT {
 
-    private static final ComputeBackend REFERENCE = new ReferenceBackend();
+    private static final ReferenceBackend REFERENCE = new ReferenceBackend();
     private static TornadoBackend backend;
 
     @BeforeAll

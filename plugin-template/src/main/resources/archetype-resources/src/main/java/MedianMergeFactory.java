@@ -1,7 +1,6 @@
 package ${package};
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
@@ -9,7 +8,6 @@ import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -21,6 +19,11 @@ import org.pf4j.Extension;
  * with one, it is {@code base + scale · median(model − base)}, a robust alternative to averaging task vectors
  * that ignores a single model's outliers. With an even number of models the median is the mean of the two middle
  * values.
+ *
+ * <p>Each element depends only on the same element of the inputs, so the method merges tensors in the blocks the
+ * engine streams them in (the default of {@code MergeMethod.needsWholeTensor}): no scan, one merge pass. A method that
+ * needs per-tensor statistics makes its scans first; one that needs the whole tensor at once says so with
+ * {@code needsWholeTensor} and gets it as a single block.
  */
 @Extension
 public class MedianMergeFactory implements MergeMethodFactory {
@@ -39,22 +42,20 @@ public class MedianMergeFactory implements MergeMethodFactory {
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return input -> {
-            List<ModelTensor> models = input.models();
-            int n = input.elementCount();
-            float[] base = input.base().map(ModelTensor::values).orElse(null);
+        return (input, values, statistics) -> {
             double scale = input.parameters().number("scale");
-            float[] merged = new float[n];
-            double[] column = new double[models.size()];
-            for (int i = 0; i < n; i++) {
-                for (int m = 0; m < column.length; m++) {
-                    double value = models.get(m).values()[i];
-                    column[m] = base == null ? value : value - base[i];
+            double[] column = new double[input.models().size()];
+            values.merge((block, out) -> {
+                float[] base = block.base();
+                for (int i = 0; i < out.length; i++) {
+                    for (int m = 0; m < column.length; m++) {
+                        double value = block.models()[m][i];
+                        column[m] = base == null ? value : value - base[i];
+                    }
+                    double median = median(column);
+                    out[i] = (float) (base == null ? median : base[i] + scale * median);
                 }
-                double median = median(column);
-                merged[i] = (float) (base == null ? median : base[i] + scale * median);
-            }
-            return merged;
+            });
         };
     }
 

@@ -10,12 +10,12 @@ import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.search.ScoredGenome;
 import org.evomerge.api.search.SearchProblem;
-import org.evomerge.api.search.SearchSpace;
 import org.evomerge.api.search.SearchStrategy;
 import org.evomerge.api.search.SearchStrategyFactory;
 

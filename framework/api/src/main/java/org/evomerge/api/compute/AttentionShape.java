@@ -11,7 +11,8 @@ import org.evomerge.api.Experimental;
  * @param headDim       floats per head
  * @param slidingWindow 0 for full causal attention, else position p sees keys {@code (p − window, p]}
  */
-@Experimental(since = "0.1.0", reason = "issue 8: inference through the backend")
+@Experimental(since = "0.1.0",
+        reason = "device-side inference kernels; the set grows as more architectures run on accelerators")
 public record AttentionShape(int heads, int kvHeads, int headDim, int slidingWindow) {
 
     public AttentionShape {

@@ -12,7 +12,8 @@ import org.evomerge.api.tensor.DType;
  * <p>Numerics: products and norms agree with a double-precision reference within float rounding of the
  * accumulation order (each implementation's tests declare the tolerance); softmax is max-subtracted.
  */
-@Experimental(since = "0.1.0", reason = "issue 8: inference through the backend")
+@Experimental(since = "0.1.0",
+        reason = "device-side inference kernels; the set grows as more architectures run on accelerators")
 public interface InferenceOperations extends AutoCloseable {
 
     /** Whether {@link #upload} accepts weights of this dtype (at least F32, F16, BF16 and Q8_0). */

@@ -10,7 +10,8 @@ import org.evomerge.api.Experimental;
  * @param threshold the magnitude at the position
  * @param tieIndex  elements of magnitude {@code threshold} rank before the position iff their index is below this
  */
-@Experimental(since = "0.1.0", reason = "issue 8: backend merge operations")
+@Experimental(since = "0.1.0",
+        reason = "task-vector kernels (rank, mask, combine); signatures may change as GPU kernels land")
 public record MagnitudeRank(float threshold, int tieIndex) {
 
     /** Position 0: nothing ranks before it. */

@@ -8,6 +8,7 @@ import org.evomerge.api.Experimental;
  * @param total Σ |δ_i| over every element (double accumulation)
  * @param kept  Σ |δ_i| over the kept elements
  */
-@Experimental(since = "0.1.0", reason = "issue 8: backend merge operations")
+@Experimental(since = "0.1.0",
+        reason = "task-vector kernels (rank, mask, combine); signatures may change as GPU kernels land")
 public record MaskNorms(double total, double kept) {
 }

@@ -2,8 +2,9 @@ package org.evomerge.api.compute;
 
 import org.evomerge.api.Experimental;
 
-/** How {@link ComputeBackend#combineTaskVectors} elects a sign per element (TIES). */
-@Experimental(since = "0.1.0", reason = "issue 8: backend merge operations")
+/** How {@link TaskVectorOperations#combineTaskVectors} elects a sign per element (TIES). */
+@Experimental(since = "0.1.0",
+        reason = "task-vector kernels (rank, mask, combine); signatures may change as GPU kernels land")
 public enum SignElection {
     /** No election: every kept weighted delta is summed (task arithmetic, DARE-linear). */
     NONE,

@@ -4,7 +4,7 @@ import java.util.Objects;
 import org.evomerge.api.Experimental;
 
 /**
- * How {@link ComputeBackend#combineTaskVectors} mixes the sparsified task vectors of M models into one tensor.
+ * How {@link TaskVectorOperations#combineTaskVectors} mixes the sparsified task vectors of M models into one tensor.
  *
  * <p>Per element i, with {@code v_m = (x_m[i] − base[i]) · factors[m]} (the difference in float, then in double)
  * for kept elements and 0 for dropped ones:
@@ -22,7 +22,8 @@ import org.evomerge.api.Experimental;
  * @param normalize whether to divide by the divisor
  * @param lambda    the final scale of the mixed task vector
  */
-@Experimental(since = "0.1.0", reason = "issue 8: backend merge operations")
+@Experimental(since = "0.1.0",
+        reason = "task-vector kernels (rank, mask, combine); signatures may change as GPU kernels land")
 public record TaskVectorCombine(double[] factors, double[] shares, SignElection election, boolean normalize,
                                 double lambda) {
 

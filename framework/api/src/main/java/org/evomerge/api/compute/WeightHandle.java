@@ -9,7 +9,8 @@ import org.evomerge.api.tensor.DType;
  * product, and released by {@link #close()} (idempotent) or when the operations are closed. Thread-safe to use;
  * closing while a product runs is the caller's error.
  */
-@Experimental(since = "0.1.0", reason = "issue 8: inference through the backend")
+@Experimental(since = "0.1.0",
+        reason = "device-side inference kernels; the set grows as more architectures run on accelerators")
 public interface WeightHandle extends AutoCloseable {
 
     /** Output features: rows of the stored matrix. */

@@ -1,5 +1,6 @@
 package org.evomerge.api.context;
 
+import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.Stable;
 import org.evomerge.api.compute.ComputeBackend;
@@ -35,5 +36,19 @@ public interface RunContext {
      */
     default <T> Optional<T> service(Class<T> type) {
         return Optional.empty();
+    }
+
+    /**
+     * A context for one part of this run (a worker pool, a candidate's merge, an extension created for the run):
+     * the given random source, progress reporter and thread count, this context's compute backend, scratch space and
+     * loggers, and {@code services} offered before this context's own.
+     *
+     * @param threads  at least 1
+     * @param services further services by type; each value is an instance of its key
+     */
+    @Stable(since = "0.1.0")
+    default RunContext child(RandomSource random, ProgressReporter progress, int threads,
+                             Map<Class<?>, Object> services) {
+        return new ChildRunContext(this, random, progress, threads, services);
     }
 }

@@ -19,7 +19,8 @@ import org.evomerge.api.Experimental;
  * @param weights task name → weight (positive and finite), in task order
  * @param given   whether the user wrote any of the weights, rather than leaving them all at the default 1
  */
-@Experimental(since = "0.1.0", reason = "issue 16: one fitness definition for eval and evolve")
+@Experimental(since = "0.1.0",
+        reason = "task weights that make one fitness for eval and evolve; normalising may change")
 public record TaskWeights(Map<String, Double> weights, boolean given) {
 
     public TaskWeights {

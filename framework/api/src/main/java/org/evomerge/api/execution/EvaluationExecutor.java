@@ -13,7 +13,8 @@ import org.evomerge.api.evaluation.EvaluationResult;
  * may run twice on a cluster; only one result is reported). {@code evaluate} returns when every task has finished
  * or was skipped; a task that fails for good makes {@code evaluate} throw (after the other results were reported).
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "evaluation outside the coordinator (cluster executors); tasks and runs may gain fields")
 public interface EvaluationExecutor extends AutoCloseable {
 
     /** Receives results as they arrive; may be called from any thread, one call at a time per task. */

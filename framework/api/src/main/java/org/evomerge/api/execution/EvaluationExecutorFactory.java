@@ -11,7 +11,8 @@ import org.evomerge.api.parameter.Parameters;
  * {@link EvaluationRun} and a {@link CandidateEvaluator} for this JVM reach {@link #create} as run-scoped services
  * ({@code context.service(EvaluationRun.class)}, {@code context.service(CandidateEvaluator.class)}).
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "evaluation outside the coordinator (cluster executors); tasks and runs may gain fields")
 public interface EvaluationExecutorFactory extends ExtensionFactory {
 
     /**

@@ -21,7 +21,8 @@ import org.evomerge.api.Experimental;
  * @param seed        the run seed
  * @param threads     compute threads per candidate on a worker
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "evaluation outside the coordinator (cluster executors); tasks and runs may gain fields")
 public record EvaluationRun(Path runFile, String runFileText, Map<String, String> modelHashes, List<Path> pluginDirs,
                             long seed, int threads) {
 

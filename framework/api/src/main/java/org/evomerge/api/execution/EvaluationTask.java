@@ -12,7 +12,8 @@ import org.evomerge.api.genome.Genome;
  * @param genome      the candidate's genome
  * @param full        {@code false} to score on each task's seeded subsample only (multi-fidelity screening)
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "evaluation outside the coordinator (cluster executors); tasks and runs may gain fields")
 public record EvaluationTask(String candidateId, int generation, Genome genome, boolean full) {
 
     public EvaluationTask {

@@ -8,7 +8,8 @@ import org.evomerge.api.Experimental;
  * per JVM and run for a {@link CandidateEvaluator}: the host starts its plugins, opens the run's models, checks them
  * against the coordinator's content hashes and creates the evaluators.
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "evaluation outside the coordinator (cluster executors); tasks and runs may gain fields")
 public interface EvaluationWorkerHost {
 
     /**

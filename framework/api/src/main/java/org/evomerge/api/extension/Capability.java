@@ -19,6 +19,11 @@ public enum Capability {
      * which costs the engine extra passes over the inputs.
      */
     MODEL_WIDE_PASS,
+    /**
+     * Merge method: computes with the run's task-vector operations ({@code ComputeBackend.taskVectors()}), which a
+     * backend may lack; the engine refuses such a backend before anything is read or written.
+     */
+    TASK_VECTOR_OPERATIONS,
     /** Merge method: stacks or picks layers instead of combining values (passthrough). */
     LAYER_STACKING,
     /** Uses the run's random source; results depend on the seed and on nothing else. */

@@ -8,7 +8,8 @@ import org.evomerge.api.Experimental;
  *
  * @param steps the output layers, first to last
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "genome encodings that evolution searches; new encodings may join the sealed set")
 public record LayerPathGenome(List<Step> steps) implements Genome {
 
     public LayerPathGenome {

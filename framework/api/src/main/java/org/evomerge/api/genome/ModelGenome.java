@@ -10,7 +10,8 @@ import org.evomerge.api.Experimental;
  * @param folder      the model folder
  * @param contentHash a hash of the weights, so identical individuals share cached scores
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "genome encodings that evolution searches; new encodings may join the sealed set")
 public record ModelGenome(Path folder, String contentHash) implements Genome {
 
     public ModelGenome {

@@ -8,7 +8,8 @@ import org.evomerge.api.Experimental;
  *
  * @param values the coordinates, in search-space order
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "genome encodings that evolution searches; new encodings may join the sealed set")
 public record ParameterGenome(double[] values) implements Genome {
 
     public ParameterGenome {

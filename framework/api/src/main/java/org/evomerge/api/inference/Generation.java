@@ -11,7 +11,8 @@ import org.evomerge.api.Experimental;
  * @param text the decoded continuation cut before any stop string; empty when the request had no tokenizer
  * @param stopReason why generation ended
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "text generation for evaluators and mutations; sampling and session options may grow")
 public record Generation(int[] tokens, String text, StopReason stopReason) {
 
     public Generation {

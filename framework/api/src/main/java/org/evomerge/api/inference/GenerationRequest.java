@@ -18,7 +18,8 @@ import org.evomerge.api.Experimental;
  * @param tokenizer decodes tokens for {@code stopStrings} and {@link Generation#text()}; required when
  *     {@code stopStrings} is not empty
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "text generation for evaluators and mutations; sampling and session options may grow")
 public record GenerationRequest(
         int maxNewTokens,
         double temperature,

@@ -12,7 +12,8 @@ import org.evomerge.api.model.Model;
  * <p>The model may live only in memory (a merge result that was never written): the engine reads weights through
  * {@link Model#tensors()} and finds the tokenizer among {@link Model#sideFiles()}.
  */
-@Experimental(since = "0.1.0", reason = "the inference issue settles the surface")
+@Experimental(since = "0.1.0",
+        reason = "text generation for evaluators and mutations; sampling and session options may grow")
 public interface InferenceEngine {
 
     /**

@@ -3,7 +3,8 @@ package org.evomerge.api.inference;
 import org.evomerge.api.Experimental;
 
 /** Incremental decoding over a key/value cache: each call appends tokens and returns the logits after the last. */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "text generation for evaluators and mutations; sampling and session options may grow")
 public interface InferenceSession extends AutoCloseable {
 
     /**

@@ -6,7 +6,8 @@ import org.evomerge.api.Experimental;
  * A decoder-only language model ready to compute. Token ids are the model's vocabulary indices. Implementations are
  * safe for use by one thread at a time; matrix kernels parallelise internally.
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "text generation for evaluators and mutations; sampling and session options may grow")
 public interface LanguageModel extends AutoCloseable {
 
     int vocabularySize();

@@ -20,7 +20,8 @@ import org.evomerge.api.parameter.Parameters;
  * @param keptFraction  the fraction in [0, 1] of a tensor's elements counted towards k, from that model's parameters
  *                      for the tensor; values outside [0, 1] are clamped
  */
-@Experimental(since = "0.1.0", reason = "the first whole-model pre-pass; more statistics may join it")
+@Experimental(since = "0.1.0",
+        reason = "model-wide magnitude statistics from a pre-pass; other statistics may join them")
 public record MagnitudeQuantile(String name, ToDoubleFunction<Parameters> keptFraction) {
 
     public MagnitudeQuantile {

@@ -9,24 +9,24 @@ import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.Shape;
 
 /**
- * Everything a merge method sees for one tensor. The engine has already resolved parameters for this tensor
- * (gradients over layers, name filters, precedence), cast every input to float32 and cut mismatched embeddings to
- * their common block.
+ * What a merge method knows about one tensor besides its values (which come as {@link org.evomerge.api.tensor.TensorBlocks}):
+ * the engine has already resolved the parameters for this tensor (gradients over layers, name filters, precedence)
+ * and validated them, and will hand over every input in float32 (the working precision), cut to a common shape.
  *
  * @param tensorName the output tensor's name
  * @param shape      the shape shared by all inputs
- * @param models     the non-base inputs, in recipe order
- * @param base       the base model's tensor, when the recipe names a base model
+ * @param models     the non-base inputs, in recipe order (the blocks' model arrays come in this order)
+ * @param base       the base model, when the recipe names one
  * @param parameters this tensor's {@code PER_TENSOR} values ({@code GLOBAL} ones went to
- *                   {@link MergeMethodFactory#create}, {@code PER_MODEL} ones are on each {@link ModelTensor})
+ *                   {@link MergeMethodFactory#create}, {@code PER_MODEL} ones are on each {@link InputModel})
  * @param random     a source forked for this tensor only, so results do not depend on scheduling
  */
 @Stable(since = "0.1.0")
 public record MergeInput(
         String tensorName,
         Shape shape,
-        List<ModelTensor> models,
-        Optional<ModelTensor> base,
+        List<InputModel> models,
+        Optional<InputModel> base,
         Parameters parameters,
         RandomSource random) {
 
@@ -37,23 +37,10 @@ public record MergeInput(
         base = base == null ? Optional.empty() : base;
         parameters = parameters == null ? Parameters.EMPTY : parameters;
         Objects.requireNonNull(random, "random");
-        long count = shape.elementCount();
-        for (ModelTensor m : models) {
-            if (m.values().length != count) {
-                throw new IllegalArgumentException(tensorName + ": model '" + m.model() + "' has " + m.values().length
-                        + " elements, shape " + shape + " needs " + count);
-            }
-        }
-        base.ifPresent(b -> {
-            if (b.values().length != count) {
-                throw new IllegalArgumentException(tensorName + ": base '" + b.model() + "' has " + b.values().length
-                        + " elements, shape " + shape + " needs " + count);
-            }
-        });
     }
 
     /** The number of elements of every input. */
-    public int elementCount() {
-        return Math.toIntExact(shape.elementCount());
+    public long elementCount() {
+        return shape.elementCount();
     }
 }

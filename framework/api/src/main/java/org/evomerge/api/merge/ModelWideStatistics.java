@@ -7,7 +7,8 @@ import org.evomerge.api.Experimental;
  * What the engine computed over whole models before merging, for the {@link MagnitudeQuantile}s a method asked for.
  * Thread-safe and immutable during the merge.
  */
-@Experimental(since = "0.1.0", reason = "the first whole-model pre-pass; more statistics may join it")
+@Experimental(since = "0.1.0",
+        reason = "model-wide magnitude statistics from a pre-pass; other statistics may join them")
 public interface ModelWideStatistics {
 
     /** Statistics of a host that ran no pre-pass: every lookup is a configuration error. */

@@ -11,7 +11,7 @@ import org.evomerge.api.tensor.Shape;
  * {@link ModelGenome} is a model folder the store wrote or adopted, memory-mapped when opened. Mutations and
  * crossovers over whole models get it with {@code context.service(ModelStore.class)}.
  */
-@Experimental(since = "0.1.0", reason = "the evolution engine issue settles whole-weight individuals")
+@Experimental(since = "0.1.0", reason = "whole-weight individuals as model folders; storage and clean-up may change")
 public interface ModelStore {
 
     /** Opens an individual; the caller closes the model. */

@@ -1,6 +1,7 @@
 package org.evomerge.api.model;
 
 import java.lang.foreign.MemorySegment;
+import org.evomerge.api.Experimental;
 import org.evomerge.api.Stable;
 import org.evomerge.api.tensor.TensorInfo;
 
@@ -23,7 +24,8 @@ public interface ModelWriter extends AutoCloseable {
      * Whether {@link #writePart} is supported. Merges stream large tensors in blocks and write each block as it is
      * done when the writer can take parts; otherwise they gather the tensor first.
      */
-    @org.evomerge.api.Experimental(since = "0.1.0", reason = "issue 4: tensors streamed in blocks")
+    @Experimental(since = "0.1.0",
+            reason = "writing a tensor in parts as merged blocks finish; ordering rules may be relaxed")
     default boolean writesInParts() {
         return false;
     }
@@ -33,7 +35,8 @@ public interface ModelWriter extends AutoCloseable {
      * {@link #write}). A tensor counts as written once all of its bytes have arrived; each byte is written once.
      * The parts of one tensor come from one thread; different tensors may be written from several threads.
      */
-    @org.evomerge.api.Experimental(since = "0.1.0", reason = "issue 4: tensors streamed in blocks")
+    @Experimental(since = "0.1.0",
+            reason = "writing a tensor in parts as merged blocks finish; ordering rules may be relaxed")
     default void writePart(TensorInfo info, long offset, MemorySegment part) {
         throw new UnsupportedOperationException("this model writer does not write tensors in parts");
     }

@@ -7,7 +7,8 @@ import org.evomerge.api.genome.Genome;
  * Changes one genome into a new one. It never modifies the parent: a model genome's mutation writes a new folder
  * (through the run's scratch space), so a failed mutation leaves the population intact.
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "pluggable evolution operators; how they are wired and what they receive may change")
 public interface Mutation {
 
     /**

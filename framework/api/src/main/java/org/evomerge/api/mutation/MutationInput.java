@@ -5,7 +5,7 @@ import java.util.Objects;
 import org.evomerge.api.Experimental;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.genome.Genome;
-import org.evomerge.api.search.SearchSpace;
+import org.evomerge.api.genome.SearchSpace;
 
 /**
  * What a mutation works from.
@@ -16,7 +16,8 @@ import org.evomerge.api.search.SearchSpace;
  * @param space      the bounds of parameter genomes (mutations scale steps by them and keep values inside); a space
  *                   without dimensions when the run evolves no parameters or the caller does not know them
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "pluggable evolution operators; how they are wired and what they receive may change")
 public record MutationInput(Genome parent, List<Genome> population, RandomSource random, SearchSpace space) {
 
     public MutationInput {

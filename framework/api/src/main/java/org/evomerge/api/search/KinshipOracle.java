@@ -12,7 +12,7 @@ import org.evomerge.api.genome.Genome;
  * <p>Contract: a similarity, higher means closer kin, symmetric, deterministic for the same pair, thread-safe. A
  * distance metric (Euclidean) is offered negated so the ordering holds.
  */
-@Experimental(since = "0.1.0", reason = "the evolution engine issue settles how kinship is computed and cached")
+@Experimental(since = "0.1.0", reason = "kinship for kinship-guided search; how it is computed and cached may change")
 public interface KinshipOracle {
 
     /**

@@ -7,6 +7,7 @@ import java.util.function.BiFunction;
 import org.evomerge.api.Experimental;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.genome.Genome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.mutation.Mutation;
 import org.evomerge.api.selection.SelectionScheme;
 
@@ -21,7 +22,8 @@ import org.evomerge.api.selection.SelectionScheme;
  * @param mutation   the configured mutation, if the run file names one
  * @param crossover  combines parents into a child (a merge through the configured merge method), if configured
  */
-@Experimental(since = "0.1.0", reason = "the evolution engine issue settles the operator wiring")
+@Experimental(since = "0.1.0",
+        reason = "pluggable evolution operators; how they are wired and what they receive may change")
 public record SearchProblem(
         SearchSpace space,
         List<Genome> seeds,

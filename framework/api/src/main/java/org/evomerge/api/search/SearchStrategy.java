@@ -11,7 +11,8 @@ import org.evomerge.api.genome.Genome;
  * <p>Resuming relies on determinism: given the same problem, parameters and random source, a strategy that is told
  * the same results asks the same genomes, so the engine rebuilds its state by replaying the journal.
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "pluggable evolution operators; how they are wired and what they receive may change")
 public interface SearchStrategy {
 
     /** The next genomes to evaluate; never empty unless {@link #isFinished()}. */

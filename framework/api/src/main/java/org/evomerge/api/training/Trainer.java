@@ -9,7 +9,8 @@ import org.evomerge.api.model.Model;
  *
  * <p>Results depend only on the inputs and {@link TrainingSettings#seed()}, never on the thread count.
  */
-@Experimental(since = "0.1.0", reason = "the training issue settles the surface")
+@Experimental(since = "0.1.0",
+        reason = "fine-tuning for mutations (full or LoRA); settings and results may gain fields")
 public interface Trainer {
 
     /**

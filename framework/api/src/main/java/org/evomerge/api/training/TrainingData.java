@@ -9,7 +9,8 @@ import org.evomerge.api.Experimental;
  *
  * @param examples at least one example
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "fine-tuning for mutations (full or LoRA); settings and results may gain fields")
 public record TrainingData(List<Example> examples) {
 
     public TrainingData {

@@ -13,7 +13,8 @@ import org.evomerge.api.model.Model;
  * @param tokensTrained  the tokens that went through forward and backward passes
  * @param seconds        wall-clock training time
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "fine-tuning for mutations (full or LoRA); settings and results may gain fields")
 public record TrainingResult(Model model, List<Double> stepLosses, long tokensTrained, double seconds) {
 
     public TrainingResult {

@@ -24,7 +24,8 @@ import org.evomerge.api.Experimental;
  * @param lora             LoRA adapters to train instead of all weights; {@code null} for full fine-tuning
  * @param seed             seeds data order and adapter initialisation
  */
-@Experimental(since = "0.1.0")
+@Experimental(since = "0.1.0",
+        reason = "fine-tuning for mutations (full or LoRA); settings and results may gain fields")
 public record TrainingSettings(
         int steps,
         int batchSize,

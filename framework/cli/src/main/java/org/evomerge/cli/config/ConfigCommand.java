@@ -7,7 +7,6 @@ import picocli.CommandLine.Spec;
 
 /** {@code evomerge config}: the configuration evomerge runs with. */
 @Command(name = "config", mixinStandardHelpOptions = true,
-        description = "Inspect the resolved configuration.",
         subcommands = {ConfigShowCommand.class, HelpCommand.class})
 public final class ConfigCommand implements Runnable {
 

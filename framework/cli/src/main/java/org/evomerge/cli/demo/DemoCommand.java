@@ -10,52 +10,36 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.model.ModelFormat;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
-import org.evomerge.cli.EvomergeCommand;
-import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.cli.output.TextTable;
 import org.evomerge.demo.DemoPipeline;
 import org.evomerge.demo.DemoReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code evomerge demo [--out DIR] [--seed N] [--json] [--evaluations N]}: the embedded demo. Builds the synthetic
  * data, the tokenizer, a pre-trained base model and one expert per skill in {@code DIR}, merges the experts without
  * tuning and by evolution ({@link DemoMergeSteps}), and prints every model's exact-match scores.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Run the embedded demo, with nothing downloaded.",
-                "Builds in-process: synthetic tasks (arithmetic, an invented number language, both at once), a"
-                        + " character tokenizer, a tiny Llama base model pre-trained here and one fine-tuned expert"
-                        + " per skill, saved as Hugging Face folders; then the untuned merges (linear, TIES, DARE-TIES)"
-                        + " and a CMA-ES evolved TIES merge, each step an ordinary task, recipe or run file in DIR."
-                        + " Prints every model's exact match on every task and whether the evolved model beat each"
-                        + " other model. See docs/demo.md."})
+@Command(name = "demo", mixinStandardHelpOptions = true)
 public final class DemoCommand implements Runnable {
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "evomerge-demo",
-            description = "Folder for data/, tokenizer/ and models/ (default ${DEFAULT-VALUE}); earlier demo output"
-                    + " there is replaced.")
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "evomerge-demo")
     Path out;
 
-    @Option(names = "--json", description = "Print the score table as one JSON document.")
-    boolean json;
-
-    @Option(names = "--evaluations", paramLabel = "N",
-            description = "Evaluation budget of the evolution (default: the demo's, which keeps the whole demo within"
-                    + " about ten minutes on two cores).")
+    @Option(names = "--evaluations", paramLabel = "N")
     Integer evaluations;
 
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
-        CommandSession session = EvomergeCommand.session(spec);
-        Path folder = session.environment().workingDirectory().resolve(out).toAbsolutePath().normalize();
+        CommandSession session = output.session();
+        Path folder = session.environment().resolve(out);
         long seed = session.settings().run().seed();
         int threads = session.settings().compute().threads();
         ModelFormat safetensors = session.modelFormats().byId("safetensors").format();
@@ -81,13 +65,10 @@ public final class DemoCommand implements Runnable {
                 .run(parents, search, seconds);
         seconds.put("total", trainingTotal + (System.nanoTime() - started) / 1e9);
         DemoReport report = new DemoReport(models, parents.data(), seconds);
-        PrintWriter stdout = spec.commandLine().getOut();
-        if (json) {
-            JsonOutput.print(stdout, document(report));
-        } else {
+        output.print(() -> document(report), stdout -> {
             printTable(stdout, report);
             printVerdict(stdout, report);
-        }
+        });
     }
 
     /** {@code {"models": [{name, role, path, scores: {TASK: {dev, test}}, combined_test}], ...}}. */

@@ -26,7 +26,7 @@ import org.evomerge.engine.evolution.EvolutionJob;
 import org.evomerge.engine.evolution.RunFileReader;
 import org.evomerge.engine.merge.MergeJob;
 import org.evomerge.engine.recipe.RecipeReader;
-import org.evomerge.engine.report.RunReport;
+import org.evomerge.report.RunReport;
 
 /**
  * The demo's steps 3-5, each one the code path of a command a user can re-run on the files written here:
@@ -99,8 +99,8 @@ final class DemoMergeSteps {
             Path merged = out.resolve("merges").resolve(name);
             MergeJob.run(RecipeReader.read(recipe), session.plugins().catalog(), session.modelFormats(),
                     session.architectures(), session.runContext(),
-                    new MergeJob.Options(merged, 5_000_000_000L, true, VersionProvider.evomergeVersion(),
-                            out));
+                    new MergeJob.Options(merged, session.settings().output().format(), 5_000_000_000L, true,
+                            VersionProvider.evomergeVersion(), out));
             results.add(evaluate(name, "untuned", merged, tasks, Double.NaN));
         }
         seconds.put("untuned", elapsed(t1));
@@ -113,7 +113,8 @@ final class DemoMergeSteps {
                 + " evaluations of the dev splits (" + runFile + ")");
         EvolutionJob.Result evolved = EvolutionJob.run(RunFileReader.read(runFile), session.plugins().catalog(),
                 session.modelFormats(), session.architectures(), session.runContext(),
-                new EvolutionJob.Options(runDir, false, VersionProvider.evomergeVersion(), "safetensors"),
+                new EvolutionJob.Options(runDir, false, VersionProvider.evomergeVersion(),
+                        session.settings().output().format()),
                 session.runContext().progress(), Optional.empty(), RunReport::write);
         progress.accept(String.format(Locale.ROOT, "evolve: %d evaluations, best fitness %s (ended by %s)",
                 evolved.outcome().evaluations().size(), evolved.outcome().best().fitness().objectives(),

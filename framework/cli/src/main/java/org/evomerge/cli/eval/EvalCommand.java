@@ -18,9 +18,8 @@ import org.evomerge.api.evaluation.EvaluationResult;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.inference.InferenceEngine;
 import org.evomerge.api.model.Model;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
-import org.evomerge.cli.EvomergeCommand;
-import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.cli.output.TextTable;
 import org.evomerge.engine.evaluation.EvaluationCache;
 import org.evomerge.engine.evaluation.ModelEvaluation;
@@ -30,47 +29,36 @@ import org.evomerge.engine.evaluation.TaskFileReader;
 import org.evomerge.engine.evaluation.TaskResolver;
 import org.evomerge.engine.model.ModelFormats;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code evomerge eval --model PATH --task TASK.yml [--task ...] [--json]}: scores one model on tasks. */
-@Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Evaluate a model on one or more tasks.",
-                "Tasks are task files (docs/evaluation.md); prints each task's metrics and the combined fitness (the"
-                        + " weighted sum of the task scores). Shortcut: --task ID --data F.jsonl runs evaluator ID on"
-                        + " a dataset. Results are cached by a hash of the weights and the task in"
-                        + " ~/.cache/evomerge/evaluations (not for external evaluators: openai-http, command)."})
+@Command(name = "eval", mixinStandardHelpOptions = true)
 public final class EvalCommand implements Runnable {
 
     private static final Pattern EVALUATOR_ID = Pattern.compile("[a-z][a-z0-9]*([_-][a-z0-9]+)*");
 
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "The model folder or file.")
+    @Option(names = "--model", required = true, paramLabel = "PATH")
     Path model;
 
-    @Option(names = "--task", required = true, paramLabel = "TASK",
-            description = "A task file (YAML), or with --data an evaluator id. Repeatable.")
+    @Option(names = "--task", required = true, paramLabel = "TASK")
     List<String> tasks = new ArrayList<>();
 
-    @Option(names = "--data", paramLabel = "F.jsonl", description = "The dataset of the --task ID shortcut.")
+    @Option(names = "--data", paramLabel = "F.jsonl")
     Path data;
 
-    @Option(names = "--param", paramLabel = "KEY=VALUE",
-            description = "A parameter of the --task ID shortcut (e.g. sample=100). Repeatable.")
+    @Option(names = "--param", paramLabel = "KEY=VALUE")
     Map<String, String> parameters = new LinkedHashMap<>();
 
-    @Option(names = "--no-cache", description = "Neither read nor store cached results.")
+    @Option(names = "--no-cache")
     boolean noCache;
 
-    @Option(names = "--json", description = "Print one JSON document: {model, tasks: {NAME: {METRIC: VALUE}}, fitness}.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
-        CommandSession session = EvomergeCommand.session(spec);
+        CommandSession session = output.session();
         Path cwd = session.environment().workingDirectory();
         List<TaskDefinition> definitions = definitions(cwd);
         List<ResolvedTask> resolved = new ArrayList<>();
@@ -83,7 +71,7 @@ public final class EvalCommand implements Runnable {
             throw EvomergeException.configuration("eval: this evomerge has no inference engine to run models with;"
                     + " only external evaluators (openai-http, command) can be used");
         }
-        Path target = cwd.resolve(model).toAbsolutePath().normalize();
+        Path target = session.environment().resolve(model);
         if (!Files.exists(target)) {
             throw EvomergeException.input(target + ": no such model folder or file", null);
         }
@@ -97,7 +85,7 @@ public final class EvalCommand implements Runnable {
             }
             report = ModelEvaluation.run(opened, resolved, context, cache);
         }
-        report.warnings().forEach(w -> spec.commandLine().getErr().println("evomerge: warning: " + w));
+        report.warnings().forEach(w -> output.err().println("evomerge: warning: " + w));
         print(target, report);
     }
 
@@ -134,24 +122,24 @@ public final class EvalCommand implements Runnable {
     }
 
     private void print(Path target, ModelEvaluation.Report report) {
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        output.print(() -> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("model", target.toString());
             Map<String, Object> taskResults = new LinkedHashMap<>();
             report.tasks().forEach((name, result) -> taskResults.put(name, metrics(result)));
             doc.put("tasks", taskResults);
             doc.put("fitness", report.fitness());
-            JsonOutput.print(out, doc);
-            return;
-        }
+            return doc;
+        }, out -> printText(out, report));
+    }
+
+    private static void printText(PrintWriter out, ModelEvaluation.Report report) {
         TextTable table = new TextTable("TASK", "METRIC", "VALUE");
         report.tasks().forEach((name, result) -> metrics(result).forEach((metric, value) ->
                 table.row(name + (report.cached().contains(name) ? " (cached)" : ""), metric, format(value))));
         table.print(out);
         out.println();
         out.println("fitness " + format(report.fitness()));
-        out.flush();
     }
 
     private static Map<String, Double> metrics(EvaluationResult result) {

@@ -1,6 +1,5 @@
 package org.evomerge.cli.evolve;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,12 +8,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
-import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.VersionProvider;
-import org.evomerge.cli.output.JsonOutput;
-import org.evomerge.engine.evolution.EvaluationRecord;
-import org.evomerge.engine.evolution.EvolutionEngine;
 import org.evomerge.engine.evolution.EvolutionJob;
 import org.evomerge.engine.evolution.KinshipMeasure;
 import org.evomerge.engine.evolution.RunFile;
@@ -22,51 +18,45 @@ import org.evomerge.engine.evolution.RunFileReader;
 import org.evomerge.engine.kinship.KinshipCalculator;
 import org.evomerge.engine.kinship.KinshipMetric;
 import org.evomerge.engine.kinship.KinshipOptions;
-import org.evomerge.engine.report.RunReport;
+import org.evomerge.report.RunReport;
+import org.evomerge.runfolder.JournalRecord;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code evomerge evolve RUN.yml --out RUN_DIR [--resume]}: runs an evolution (docs/evolution.md). */
-@Command(name = "evolve", mixinStandardHelpOptions = true,
-        description = {"Evolve merged models with a search strategy.",
-                "The strategy proposes merge recipes, layer paths or whole models; candidates are merged in memory"
-                        + " and scored by the run file's evaluators, until a budget runs out. Every evaluation is"
-                        + " journaled in RUN_DIR/journal.jsonl; a killed run continues with --resume. The best model"
-                        + " goes to RUN_DIR/best/ with its recipe and a model card."})
+@Command(name = "evolve", mixinStandardHelpOptions = true)
 public final class EvolveCommand implements Runnable {
 
-    @Parameters(index = "0", paramLabel = "RUN.yml", description = "The run file (docs/evolution.md).")
+    @Parameters(index = "0", paramLabel = "RUN.yml", descriptionKey = "runFile")
     Path runFile;
 
-    @Option(names = "--out", paramLabel = "RUN_DIR", required = true,
-            description = "The run folder: new (or empty), or the folder of the run to resume.")
+    @Option(names = "--out", paramLabel = "RUN_DIR", required = true)
     Path out;
 
-    @Option(names = "--resume", description = "Continue the run in RUN_DIR (started with the same run file).")
+    @Option(names = "--resume")
     boolean resume;
 
-    @Option(names = "--json", description = "Print a JSON summary.")
-    boolean json;
+    @Option(names = "--allow-version-change")
+    boolean allowVersionChange;
 
-    @Option(names = "--cluster", paramLabel = "MASTER",
-            description = {"Evaluate on Apache Spark (the cluster distribution's spark plugin): local[N], or",
-                    "spark://HOST:PORT with the cluster's secret from EVOMERGE_SPARK_SECRET or --cluster-secret-file",
-                    "(docs/cluster.md). Overrides the run file's execution block; --resume may change it."})
+    @Option(names = "--cluster", paramLabel = "MASTER")
     String cluster;
 
-    @Option(names = "--cluster-secret-file", paramLabel = "FILE",
-            description = "File holding the Spark cluster's shared secret (never give the secret itself).")
+    @Option(names = "--cluster-secret-file", paramLabel = "FILE")
     Path clusterSecretFile;
 
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
-        CommandSession session = EvomergeCommand.session(spec);
+        if (allowVersionChange && !resume) {
+            throw new picocli.CommandLine.ParameterException(output.commandLine(),
+                    "--allow-version-change needs --resume");
+        }
+        CommandSession session = output.session();
         Path cwd = session.environment().workingDirectory();
         RunFile run = RunFileReader.read(cwd.resolve(runFile).normalize());
         if (run.kinship().isPresent() && run.baseModel().isEmpty()) {
@@ -74,7 +64,7 @@ public final class EvolveCommand implements Runnable {
             throw EvomergeException.configuration(run.where("kinship") + ": 'kinship' compares task vectors and"
                     + " needs a base_model");
         }
-        Path runDir = cwd.resolve(out).toAbsolutePath().normalize();
+        Path runDir = session.environment().resolve(out);
         long started = System.nanoTime();
         EvolutionJob.ReportWriter report = RunReport::write;
         KinshipCalculator calculator = KinshipCalculator.of(session.runContext());
@@ -91,16 +81,15 @@ public final class EvolveCommand implements Runnable {
         pluginDirs.addAll(session.settings().plugins().dirs());
         EvolutionJob.Result result = EvolutionJob.run(run, session.plugins().catalog(), session.modelFormats(),
                 session.architectures(), session.runContext(),
-                new EvolutionJob.Options(runDir, resume, VersionProvider.evomergeVersion(), "safetensors",
-                        execution(run, cwd), pluginDirs),
+                new EvolutionJob.Options(runDir, resume, VersionProvider.evomergeVersion(),
+                        session.settings().output().format(), execution(run, cwd), pluginDirs, allowVersionChange),
                 session.runContext().progress(), kinship, report);
         double seconds = (System.nanoTime() - started) / 1e9;
-        EvaluationRecord best = result.outcome().best();
-        PrintWriter stdout = spec.commandLine().getOut();
-        List<EvolutionEngine.GenerationStats> generations = result.outcome().generations();
+        JournalRecord.Evaluation best = result.outcome().best();
+        List<JournalRecord.Generation> generations = result.outcome().generations();
         // A budget that runs out inside a generation ends the run with that generation partly evaluated.
         boolean partial = !generations.isEmpty() && generations.getLast().partial();
-        if (json) {
+        output.print(() -> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("run_dir", runDir.toString());
             doc.put("reason", result.outcome().reason());
@@ -112,22 +101,21 @@ public final class EvolveCommand implements Runnable {
             doc.put("best_metrics", best.metrics());
             doc.put("best_dir", result.best().toString());
             doc.put("seconds", seconds);
-            JsonOutput.print(stdout, doc);
-        } else {
+            return doc;
+        }, stdout -> {
             int evaluations = result.outcome().evaluations().size();
             stdout.printf(Locale.ROOT, "%d evaluation%s in %d generation%s%s (ended by %s); best %s, fitness %s -> %s%n",
                     evaluations, evaluations == 1 ? "" : "s", generations.size(), generations.size() == 1 ? "" : "s",
                     partial ? ", the last one partial" : "", result.outcome().reason(), best.id(),
                     best.fitness().objectives(), result.best());
-            stdout.flush();
-        }
+        });
     }
 
     /** {@code --cluster} as the {@code spark} executor, over the run file's own spark parameters when it has some. */
     private Optional<RunFile.ExtensionChoice> execution(RunFile run, Path cwd) {
         if (cluster == null) {
             if (clusterSecretFile != null) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                throw new picocli.CommandLine.ParameterException(output.commandLine(),
                         "--cluster-secret-file needs --cluster");
             }
             return Optional.empty();

@@ -11,44 +11,35 @@ import java.util.TreeSet;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
-import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.output.ByteSize;
-import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.cli.output.TextTable;
 import org.evomerge.engine.architecture.ArchitectureDescription;
 import org.evomerge.engine.architecture.TensorPlacement;
 import org.evomerge.engine.model.ModelFormats;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code evomerge inspect PATH [--json]}: what a model is, without loading its weights. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Show a model's format, architecture, sizes and tensors.",
-                "Prints the format, architecture, layer and parameter counts, dtypes, and every tensor (name, dtype,"
-                        + " shape, file, role, layer), and what the model lacks to be merged or run. Reads headers"
-                        + " only; the weights stay on disk."})
+@Command(name = "inspect", mixinStandardHelpOptions = true)
 public final class InspectCommand implements Runnable {
 
-    @Parameters(paramLabel = "PATH", description = "A model folder (Hugging Face), a .safetensors or a .gguf file.")
+    @Parameters(paramLabel = "PATH", descriptionKey = "path")
     Path path;
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
-
-    @Option(names = "--no-tensors", description = "Leave out the per-tensor list.")
+    @Option(names = "--no-tensors")
     boolean noTensors;
 
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
-        CommandSession session = EvomergeCommand.session(spec);
-        Path target = session.environment().workingDirectory().resolve(path).toAbsolutePath().normalize();
+        CommandSession session = output.session();
+        Path target = session.environment().resolve(path);
         ModelFormats.Installed format = session.modelFormats().forPath(target);
         try (Model model = format.format().open(target)) {
             ModelConfig config = model.config();
@@ -66,17 +57,18 @@ public final class InspectCommand implements Runnable {
                     files.add(t.file());
                 }
             }
-            if (json) {
-                printJson(target, format.id(), model, description, tensors, parameters, bytes, dtypes, files);
-            } else {
-                printText(target, format.id(), model, description, tensors, parameters, bytes, dtypes, files);
-            }
+            long parameterCount = parameters;
+            long byteCount = bytes;
+            output.print(() -> document(target, format.id(), model, description, tensors, parameterCount, byteCount,
+                    dtypes, files), out -> printText(out, target, format.id(), model, description, tensors,
+                    parameterCount, byteCount, dtypes, files));
         }
     }
 
-    private void printJson(Path target, String formatId, Model model, ArchitectureDescription description,
-                           List<TensorInfo> tensors, long parameters, long bytes, Map<String, Integer> dtypes,
-                           TreeSet<String> files) {
+    private Map<String, Object> document(Path target, String formatId, Model model,
+                                         ArchitectureDescription description, List<TensorInfo> tensors,
+                                         long parameters, long bytes, Map<String, Integer> dtypes,
+                                         TreeSet<String> files) {
         ModelConfig config = model.config();
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("path", target.toString());
@@ -117,13 +109,12 @@ public final class InspectCommand implements Runnable {
             }
             doc.put("tensors", list);
         }
-        JsonOutput.print(spec.commandLine().getOut(), doc);
+        return doc;
     }
 
-    private void printText(Path target, String formatId, Model model, ArchitectureDescription description,
-                           List<TensorInfo> tensors, long parameters, long bytes, Map<String, Integer> dtypes,
-                           TreeSet<String> files) {
-        PrintWriter out = spec.commandLine().getOut();
+    private void printText(PrintWriter out, Path target, String formatId, Model model,
+                           ArchitectureDescription description, List<TensorInfo> tensors, long parameters,
+                           long bytes, Map<String, Integer> dtypes, TreeSet<String> files) {
         ModelConfig config = model.config();
         out.println("Path:          " + target);
         out.println("Format:        " + formatId);
@@ -157,6 +148,5 @@ public final class InspectCommand implements Runnable {
             }
             table.print(out);
         }
-        out.flush();
     }
 }

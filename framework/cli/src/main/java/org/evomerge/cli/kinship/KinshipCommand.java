@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.evomerge.api.model.Model;
+import org.evomerge.cli.CliEnvironment;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
-import org.evomerge.cli.EvomergeCommand;
-import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.cli.output.TextTable;
 import org.evomerge.engine.kinship.KinshipCalculator;
 import org.evomerge.engine.kinship.KinshipCalculator.NamedModel;
@@ -21,17 +21,12 @@ import org.evomerge.engine.kinship.KinshipResult;
 import org.evomerge.engine.kinship.TensorKinship;
 import org.evomerge.engine.model.ModelFormats;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code evomerge kinship --base BASE M1 M2 [...]}: how closely related fine-tunes of one base are. */
-@Command(name = "kinship", mixinStandardHelpOptions = true,
-        description = {"Measure the kinship of models fine-tuned from one base.",
-                "Pairwise kinship of the models' task vectors (model minus base), as in the Model Kinship paper:"
-                        + " Pearson correlation, cosine similarity or Euclidean distance, over the whole model or"
-                        + " tensor by tensor, in full precision or int8. Streams the models one chunk at a time."})
+@Command(name = "kinship", mixinStandardHelpOptions = true)
 public final class KinshipCommand implements Runnable {
 
     /** The metrics offered on the command line; the absolute cosine is {@code cosine} with {@code --absolute}. */
@@ -51,39 +46,33 @@ public final class KinshipCommand implements Runnable {
         }
     }
 
-    @Option(names = "--base", required = true, paramLabel = "BASE", description = "The common base model.")
+    @Option(names = "--base", required = true, paramLabel = "BASE")
     Path base;
 
-    @Parameters(arity = "2..*", paramLabel = "MODEL", description = "Two or more models fine-tuned from BASE.")
+    @Parameters(arity = "2..*", paramLabel = "MODEL", descriptionKey = "models")
     List<Path> models;
 
     @Option(names = "--metric", paramLabel = "METRIC", defaultValue = "pcc",
-            description = "pcc, cosine or euclidean (default ${DEFAULT-VALUE}).",
             completionCandidates = MetricNames.class)
     MetricOption metric;
 
-    @Option(names = "--absolute", description = "With cosine: |cosine|, as ModelKinship's code computes it.")
+    @Option(names = "--absolute")
     boolean absolute;
 
-    @Option(names = "--per-tensor", description = "Compute per tensor and average weighted by element count"
-            + " (skipping undefined tensors); --json then lists every tensor.")
+    @Option(names = "--per-tensor")
     boolean perTensor;
 
     @Option(names = "--precision", paramLabel = "P", defaultValue = "full",
-            description = "full or int8 (task vectors quantised per tensor first; default ${DEFAULT-VALUE}).",
             completionCandidates = PrecisionNames.class)
     KinshipPrecision precision;
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
         if (absolute && metric != MetricOption.COSINE) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            throw new picocli.CommandLine.ParameterException(output.commandLine(),
                     "--absolute applies only to --metric cosine");
         }
         KinshipMetric chosen = switch (metric) {
@@ -92,22 +81,17 @@ public final class KinshipCommand implements Runnable {
             case EUCLIDEAN -> KinshipMetric.EUCLIDEAN;
         };
         KinshipOptions options = new KinshipOptions(perTensor, precision);
-        CommandSession session = EvomergeCommand.session(spec);
-        Path cwd = session.environment().workingDirectory();
+        CommandSession session = output.session();
         ModelFormats formats = session.modelFormats();
         List<Model> opened = new ArrayList<>();
         try {
-            NamedModel baseModel = new NamedModel(base.toString(), open(formats, cwd, base, opened));
+            NamedModel baseModel = new NamedModel(base.toString(), open(formats, session.environment(), base, opened));
             List<NamedModel> named = new ArrayList<>();
             for (Path m : models) {
-                named.add(new NamedModel(m.toString(), open(formats, cwd, m, opened)));
+                named.add(new NamedModel(m.toString(), open(formats, session.environment(), m, opened)));
             }
             KinshipResult result = KinshipCalculator.of(session.runContext()).compute(baseModel, named, options);
-            if (json) {
-                printJson(result, chosen);
-            } else {
-                printText(result, chosen);
-            }
+            output.print(() -> document(result, chosen), out -> printText(out, result, chosen));
         } finally {
             for (Model m : opened) {
                 m.close();
@@ -115,14 +99,13 @@ public final class KinshipCommand implements Runnable {
         }
     }
 
-    private static Model open(ModelFormats formats, Path cwd, Path path, List<Model> opened) {
-        Path target = cwd.resolve(path).toAbsolutePath().normalize();
-        Model model = formats.open(target);
+    private static Model open(ModelFormats formats, CliEnvironment environment, Path path, List<Model> opened) {
+        Model model = formats.open(environment.resolve(path));
         opened.add(model);
         return model;
     }
 
-    private void printJson(KinshipResult result, KinshipMetric chosen) {
+    private Map<String, Object> document(KinshipResult result, KinshipMetric chosen) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("metric", chosen.id());
         doc.put("base", base.toString());
@@ -145,7 +128,7 @@ public final class KinshipCommand implements Runnable {
             }
             doc.put("tensors", tensors);
         }
-        JsonOutput.print(spec.commandLine().getOut(), doc);
+        return doc;
     }
 
     /** JSON has no NaN: an undefined value (a model equal to the base) is null. */
@@ -165,8 +148,7 @@ public final class KinshipCommand implements Runnable {
         return Double.isFinite(v) ? v : null;
     }
 
-    private void printText(KinshipResult result, KinshipMetric chosen) {
-        PrintWriter out = spec.commandLine().getOut();
+    private void printText(PrintWriter out, KinshipResult result, KinshipMetric chosen) {
         int k = result.models().size();
         out.printf(Locale.ROOT, "%s of task vectors (model - %s), %s, %s precision; %s%n", chosen.id(), base,
                 perTensor ? "per tensor, element-weighted mean" : "whole model",
@@ -218,7 +200,6 @@ public final class KinshipCommand implements Runnable {
             out.println();
             out.println("skipped (not real-valued): " + String.join(", ", result.skipped()));
         }
-        out.flush();
     }
 
     private static String format(double v) {

@@ -10,84 +10,71 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
-import org.evomerge.cli.EvomergeCommand;
 import org.evomerge.cli.VersionProvider;
 import org.evomerge.cli.output.ByteSize;
-import org.evomerge.cli.output.JsonOutput;
 import org.evomerge.engine.merge.MergeJob;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
- * {@code evomerge merge RECIPE.yml OUT_DIR}: runs a mergekit recipe. It takes every option of {@code mergekit-yaml}
+ * {@code evomerge merge RECIPE.yml OUT_DIR}: runs a mergekit recipe into a safetensors folder, or with
+ * {@code --out-format gguf [--out-type TYPE]} into a GGUF file. It takes every option of {@code mergekit-yaml}
  * (mergekit's {@code options.py} {@code MergeOptions}), so a script written for {@code mergekit-yaml CONFIG_FILE
  * OUT_PATH [options]} runs unchanged: with mergekit's meaning where evomerge has one, else with a one-line notice.
  */
-@Command(name = "merge", mixinStandardHelpOptions = true,
-        description = {"Merge models with a mergekit recipe.",
-                "The recipe gives models: or slices:, base_model, parameters with gradients and filters, dtype and"
-                        + " out_dtype. Streams one tensor at a time; the output appears only when complete. Random"
-                        + " methods depend only on the seed (--random-seed, else the recipe's random_seed, else"
-                        + " --seed); --threads never changes the result. Takes mergekit-yaml's options."})
+@Command(name = "merge", mixinStandardHelpOptions = true)
 public final class MergeCommand implements Runnable {
 
-    @Parameters(index = "0", paramLabel = "RECIPE.yml", description = "The recipe (mergekit's YAML format).")
+    @Parameters(index = "0", paramLabel = "RECIPE.yml", descriptionKey = "recipe")
     Path recipe;
 
-    @Parameters(index = "1", paramLabel = "OUT_DIR", description = "The output model folder.")
+    @Parameters(index = "1", paramLabel = "OUT_DIR", descriptionKey = "output")
     Path output;
 
-    @Option(names = "--out-shard-size", paramLabel = "SIZE", defaultValue = "5B",
-            description = "Largest output shard, as mergekit writes it: 5B = 5 billion bytes, also K, M, KB, MB, GB,"
-                    + " KiB, MiB, GiB (default ${DEFAULT-VALUE}).")
+    @Option(names = "--out-format", paramLabel = "FORMAT")
+    String outFormat;
+
+    @Option(names = "--out-type", paramLabel = "TYPE")
+    String outType;
+
+    @Option(names = "--out-shard-size", paramLabel = "SIZE", defaultValue = "5B")
     String shardSize;
 
-    @Option(names = "--allow-overwrite", description = "Replace an existing model in OUT_DIR.")
+    @Option(names = "--allow-overwrite")
     boolean allowOverwrite;
 
-    @Option(names = "--json", description = "Print a JSON summary.")
-    boolean json;
-
-    @Option(names = "--strict",
-            description = "Refuse recipe keys mergekit ignores (by default each is ignored with a warning).")
+    @Option(names = "--strict")
     boolean strict;
 
-    @Option(names = "--random-seed", paramLabel = "N",
-            description = "Seed of the merge's randomness (mergekit's option); above the recipe's random_seed, which"
-                    + " is above --seed.")
+    @Option(names = "--random-seed", paramLabel = "N")
     Long randomSeed;
 
-    @Option(names = {"-j", "--num-threads"}, paramLabel = "N", description = "Worker threads (mergekit's --threads).")
+    @Option(names = {"-j", "--num-threads"}, paramLabel = "N")
     Integer numThreads;
 
-    @Option(names = "--copy-tokenizer", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Copy the reference model's tokenizer files (default); a vocabulary the recipe builds is"
-                    + " written either way.")
+    @Option(names = "--copy-tokenizer", negatable = true, defaultValue = "true", fallbackValue = "true")
     boolean copyTokenizer = true;
 
-    @Option(names = "--write-model-card", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Write README.md and mergekit_config.yml (default).")
+    @Option(names = "--write-model-card", negatable = true, defaultValue = "true", fallbackValue = "true")
     boolean writeModelCard = true;
 
-    @Option(names = "--allow-crimes", negatable = true,
-            description = "Merge models whose config.json names different architectures.")
+    @Option(names = "--allow-crimes", negatable = true)
     boolean allowCrimes;
 
-    @Option(names = "--trust-remote-code", negatable = true,
-            description = "Refused: evomerge reads models as data and never runs their code.")
+    @Option(names = "--trust-remote-code", negatable = true)
     boolean trustRemoteCode;
 
-    @Option(names = "-v", description = "Informational logs; -vv everything (mergekit's verbosity).")
+    @Option(names = "-v")
     boolean[] verbosity = new boolean[0];
 
-    @Option(names = "--no-quiet", description = "Progress output (the default; mergekit's option).")
+    @Option(names = "--no-quiet")
     boolean noQuiet;
 
     @ArgGroup(exclusive = false, validate = false,
@@ -96,47 +83,46 @@ public final class MergeCommand implements Runnable {
 
     /** mergekit-yaml's options that evomerge accepts so scripts run, and that have nothing to act on here. */
     static final class NoEffect {
-        @Option(names = "--cuda", negatable = true, description = "GPU arithmetic: see --backend.")
+        @Option(names = "--cuda", negatable = true)
         boolean cuda;
 
-        @Option(names = "--device", paramLabel = "DEVICE", description = "Arithmetic device: see --backend.")
+        @Option(names = "--device", paramLabel = "DEVICE")
         String device;
 
-        @Option(names = "--read-to-gpu", negatable = true, description = "Weights read to the GPU: see --backend.")
+        @Option(names = "--read-to-gpu", negatable = true)
         boolean readToGpu;
 
-        @Option(names = "--multi-gpu", negatable = true, description = "Several GPUs: see --backend.")
+        @Option(names = "--multi-gpu", negatable = true)
         boolean multiGpu;
 
-        @Option(names = "--gpu-rich", description = "--cuda --low-cpu-memory --read-to-gpu --multi-gpu.")
+        @Option(names = "--gpu-rich")
         boolean gpuRich;
 
-        @Option(names = "--low-cpu-memory", negatable = true, description = "Results kept on the accelerator.")
+        @Option(names = "--low-cpu-memory", negatable = true)
         boolean lowCpuMemory;
 
-        @Option(names = "--lazy-unpickle", negatable = true, description = "Lazy reading of pickled checkpoints.")
+        @Option(names = "--lazy-unpickle", negatable = true)
         boolean lazyUnpickle;
 
-        @Option(names = "--clone-tensors", negatable = true, description = "Copies of tensors written twice.")
+        @Option(names = "--clone-tensors", negatable = true)
         boolean cloneTensors;
 
-        @Option(names = "--safe-serialization", negatable = true, defaultValue = "true", fallbackValue = "true",
-                description = "safetensors output (always).")
+        @Option(names = "--safe-serialization", negatable = true, defaultValue = "true", fallbackValue = "true")
         boolean safeSerialization = true;
 
-        @Option(names = "--async-write", negatable = true, description = "Shards written in the background.")
+        @Option(names = "--async-write", negatable = true)
         boolean asyncWrite;
 
-        @Option(names = "--write-threads", paramLabel = "N", description = "Threads of the background writes.")
+        @Option(names = "--write-threads", paramLabel = "N")
         Integer writeThreads;
 
-        @Option(names = "--transformers-cache", paramLabel = "DIR", description = "Where downloads go.")
+        @Option(names = "--transformers-cache", paramLabel = "DIR")
         String transformersCache;
 
-        @Option(names = "--lora-merge-cache", paramLabel = "DIR", description = "Where merged LoRAs go.")
+        @Option(names = "--lora-merge-cache", paramLabel = "DIR")
         String loraMergeCache;
 
-        @Option(names = "--lora-merge-dtype", paramLabel = "DTYPE", description = "dtype of merged LoRAs.")
+        @Option(names = "--lora-merge-dtype", paramLabel = "DTYPE")
         String loraMergeDtype;
 
         /** One line per option given that has no effect, saying why. */
@@ -170,7 +156,8 @@ public final class MergeCommand implements Runnable {
                 notices.add("--clone-tensors: evomerge writes every output tensor from its own buffer");
             }
             if (!safeSerialization) {
-                notices.add("--no-safe-serialization: evomerge writes safetensors only");
+                notices.add("--no-safe-serialization: evomerge writes safetensors (or GGUF with --out-format gguf),"
+                        + " never pickles");
             }
             if (asyncWrite) {
                 notices.add("--async-write: evomerge always writes shards on a writer thread while tensors merge");
@@ -191,8 +178,8 @@ public final class MergeCommand implements Runnable {
         }
     }
 
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput commandOutput;
 
     @Override
     public void run() {
@@ -200,8 +187,8 @@ public final class MergeCommand implements Runnable {
             throw EvomergeException.configuration("--trust-remote-code: evomerge reads models as data and never runs"
                     + " code from a model folder, so there is nothing to trust; leave the option out");
         }
-        CommandSession session = EvomergeCommand.session(spec);
-        PrintWriter stderr = spec.commandLine().getErr();
+        CommandSession session = commandOutput.session();
+        PrintWriter stderr = commandOutput.err();
         for (String notice : (noEffect == null ? new NoEffect() : noEffect).notices()) {
             stderr.println("evomerge: notice: " + notice + "; ignored");
         }
@@ -220,15 +207,20 @@ public final class MergeCommand implements Runnable {
         if (numThreads != null) {
             session.set("compute.threads", numThreads.toString());
         }
-        Path out = cwd.resolve(output).toAbsolutePath().normalize();
+        // --out-format overrides the configuration's output.format for this merge.
+        String format = outFormat != null ? outFormat : session.settings().output().format();
+        Map<String, Object> outputSettings = outputSettings(format);
+        if (outFormat != null) {
+            session.modelFormats().output(outFormat, "--out-format");
+        }
+        Path out = session.environment().resolve(output);
         long started = System.nanoTime();
         MergeJob.Result result = MergeJob.run(parsed, session.plugins().catalog(), session.modelFormats(),
                 session.architectures(), session.runContext(),
-                new MergeJob.Options(out, shardBytes, allowOverwrite, VersionProvider.evomergeVersion(), cwd,
-                        copyTokenizer, writeModelCard, allowCrimes));
+                new MergeJob.Options(out, format, shardBytes, allowOverwrite, VersionProvider.evomergeVersion(), cwd,
+                        copyTokenizer, writeModelCard, allowCrimes, outputSettings));
         double seconds = (System.nanoTime() - started) / 1e9;
-        PrintWriter stdout = spec.commandLine().getOut();
-        if (json) {
+        commandOutput.print(() -> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("output", result.output().toString());
             doc.put("method", result.method());
@@ -236,14 +228,23 @@ public final class MergeCommand implements Runnable {
             doc.put("bytes_read", result.summary().bytesRead());
             doc.put("bytes_written", result.summary().bytesWritten());
             doc.put("seconds", seconds);
-            JsonOutput.print(stdout, doc);
-        } else {
-            stdout.printf(Locale.ROOT, "merged %d tensors with %s into %s (%s read, %s written, %.1f s)%n",
-                    result.summary().tensors(), result.method(), result.output(),
-                    ByteSize.format(result.summary().bytesRead()), ByteSize.format(result.summary().bytesWritten()),
-                    seconds);
-            stdout.flush();
+            return doc;
+        }, stdout -> stdout.printf(Locale.ROOT, "merged %d tensors with %s into %s (%s read, %s written, %.1f s)%n",
+                result.summary().tensors(), result.method(), result.output(),
+                ByteSize.format(result.summary().bytesRead()), ByteSize.format(result.summary().bytesWritten()),
+                seconds));
+    }
+
+    /** The output format's settings: {@code --out-type} is GGUF's {@code out_type}. */
+    private Map<String, Object> outputSettings(String format) {
+        if (outType == null) {
+            return Map.of();
         }
+        if (!format.equals("gguf")) {
+            throw EvomergeException.configuration("--out-type " + outType + " applies to --out-format gguf; "
+                    + format + " output stores the recipe's out_dtype (or the models' dtype)");
+        }
+        return Map.of("out_type", outType.toLowerCase(Locale.ROOT));
     }
 
     private static final Pattern SIZE = Pattern.compile("(?i)\\s*([0-9]+(?:\\.[0-9]+)?)\\s*([kmbgt]?)(i?b?)\\s*");

@@ -7,7 +7,6 @@ import picocli.CommandLine.Spec;
 
 /** {@code evomerge plugins}: what is installed. */
 @Command(name = "plugins", mixinStandardHelpOptions = true,
-        description = "List installed plugins and their extensions.",
         subcommands = {PluginsListCommand.class, PluginsInfoCommand.class, HelpCommand.class})
 public final class PluginsCommand implements Runnable {
 

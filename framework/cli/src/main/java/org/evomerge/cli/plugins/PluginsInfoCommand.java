@@ -1,7 +1,6 @@
 package org.evomerge.cli.plugins;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -10,52 +9,47 @@ import java.util.Optional;
 import java.util.Set;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.cli.EvomergeCommand;
-import org.evomerge.cli.output.JsonOutput;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.output.TextTable;
 import org.evomerge.engine.input.ClosestNames;
 import org.evomerge.engine.plugin.PluginHost;
 import org.evomerge.engine.plugin.PluginReport;
 import org.evomerge.engine.plugin.RegisteredExtension;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code evomerge plugins info ID [--json]}: a plugin, or the extensions with that id, with parameter schemas. */
-@Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"Show a plugin or an extension with its parameters.",
-                "ID is a plugin id (the plugin and every extension it provides) or an extension id such as ties or"
-                        + " tournament (that extension, of every kind that has one). Each parameter is listed with"
-                        + " its type, scope, default, and range or choices."})
+@Command(name = "info", mixinStandardHelpOptions = true)
 public final class PluginsInfoCommand implements Runnable {
 
-    @Parameters(paramLabel = "ID", description = "A plugin id or an extension id (see 'evomerge plugins list').")
+    @Parameters(paramLabel = "ID", descriptionKey = "id")
     String id;
 
-    @Option(names = "--json", description = "Print one JSON document: the plugin's, or {extensions: [...]}.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
-        PluginHost host = EvomergeCommand.session(spec).plugins();
-        PrintWriter out = spec.commandLine().getOut();
+        PluginHost host = output.session().plugins();
         Optional<PluginReport> plugin = host.plugin(id);
         if (plugin.isPresent()) {
-            printPlugin(out, plugin.get());
-        } else {
-            List<RegisteredExtension> extensions = host.catalog().all().stream()
-                    .filter(e -> e.descriptor().id().equals(id)).toList();
-            if (extensions.isEmpty()) {
-                throw unknown(host);
-            }
-            printExtensions(out, extensions);
+            PluginReport report = plugin.get();
+            output.print(() -> {
+                Map<String, Object> doc = PluginDocuments.plugin(report);
+                doc.put("extensions", report.extensions().stream().map(e -> PluginDocuments.extension(e, true))
+                        .toList());
+                return doc;
+            }, out -> printPlugin(out, report));
+            return;
         }
-        out.flush();
+        List<RegisteredExtension> extensions = host.catalog().all().stream()
+                .filter(e -> e.descriptor().id().equals(id)).toList();
+        if (extensions.isEmpty()) {
+            throw unknown(host);
+        }
+        output.print(() -> Map.of("extensions", extensions.stream().map(e -> PluginDocuments.extension(e, true))
+                .toList()), out -> printExtensions(out, extensions));
     }
 
     private EvomergeException unknown(PluginHost host) {
@@ -68,13 +62,7 @@ public final class PluginsInfoCommand implements Runnable {
                 + " (extensions: see 'evomerge plugins list')");
     }
 
-    private void printPlugin(PrintWriter out, PluginReport report) {
-        if (json) {
-            Map<String, Object> doc = PluginDocuments.plugin(report);
-            doc.put("extensions", report.extensions().stream().map(e -> PluginDocuments.extension(e, true)).toList());
-            JsonOutput.print(out, doc);
-            return;
-        }
+    private static void printPlugin(PrintWriter out, PluginReport report) {
         out.println("Plugin:      " + report.id() + " " + report.version());
         out.println("State:       " + report.status().id() + report.error().map(e -> " (" + e + ")").orElse(""));
         if (!report.description().isBlank()) {
@@ -92,13 +80,7 @@ public final class PluginsInfoCommand implements Runnable {
         }
     }
 
-    private void printExtensions(PrintWriter out, List<RegisteredExtension> extensions) {
-        if (json) {
-            List<Map<String, Object>> docs = new ArrayList<>();
-            extensions.forEach(e -> docs.add(PluginDocuments.extension(e, true)));
-            JsonOutput.print(out, Map.of("extensions", docs));
-            return;
-        }
+    private static void printExtensions(PrintWriter out, List<RegisteredExtension> extensions) {
         for (int i = 0; i < extensions.size(); i++) {
             if (i > 0) {
                 out.println();

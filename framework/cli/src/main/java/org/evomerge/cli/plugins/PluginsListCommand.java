@@ -4,42 +4,34 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.evomerge.api.ApiVersion;
-import org.evomerge.cli.EvomergeCommand;
-import org.evomerge.cli.output.JsonOutput;
+import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.output.TextTable;
 import org.evomerge.engine.plugin.PluginHost;
 import org.evomerge.engine.plugin.PluginReport;
 import org.evomerge.engine.plugin.RegisteredExtension;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 
 /** {@code evomerge plugins list [--json]}. */
-@Command(name = "list", mixinStandardHelpOptions = true,
-        description = {"List every plugin and every extension.",
-                "Plugins with id, version, state and error; extensions with kind, id, version and plugin. A broken"
-                        + " plugin is listed with the reason; the others still load."})
+@Command(name = "list", mixinStandardHelpOptions = true)
 public final class PluginsListCommand implements Runnable {
 
-    @Option(names = "--json", description = "Print one JSON document.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
-        PluginHost host = EvomergeCommand.session(spec).plugins();
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        PluginHost host = output.session().plugins();
+        output.print(() -> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("api_version", ApiVersion.current().toString());
             doc.put("plugins", host.plugins().stream().map(PluginDocuments::plugin).toList());
             doc.put("extensions", host.catalog().all().stream().map(e -> PluginDocuments.extension(e, false)).toList());
-            JsonOutput.print(out, doc);
-            return;
-        }
+            return doc;
+        }, out -> printText(host, out));
+    }
+
+    private static void printText(PluginHost host, PrintWriter out) {
         if (host.plugins().isEmpty()) {
             out.println("No plugins found.");
         } else {
@@ -61,6 +53,5 @@ public final class PluginsListCommand implements Runnable {
             }
             extensions.print(out);
         }
-        out.flush();
     }
 }

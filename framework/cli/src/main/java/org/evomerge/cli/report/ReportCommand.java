@@ -1,54 +1,41 @@
 package org.evomerge.cli.report;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.evomerge.cli.EvomergeCommand;
-import org.evomerge.cli.output.JsonOutput;
-import org.evomerge.engine.report.RunReport;
+import org.evomerge.cli.CommandOutput;
+import org.evomerge.report.RunReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code evomerge report RUN_DIR}: (re)writes an evolution run's plots and HTML report. */
-@Command(name = "report", mixinStandardHelpOptions = true,
-        description = {"Write the plots and HTML report of an evolution run.",
-                "Writes plots/fitness.png, plots/kinship.png (when the journal has kinship lines), plots/lineage.png"
-                        + " and the self-contained report.html into the run directory, from its journal.jsonl,"
-                        + " history.csv, run.yml and best/recipe.yml. Works on a run still in progress."})
+@Command(name = "report", mixinStandardHelpOptions = true)
 public final class ReportCommand implements Runnable {
 
-    @Parameters(paramLabel = "RUN_DIR", description = "The run directory (evomerge evolve ... --out RUN_DIR).")
+    @Parameters(paramLabel = "RUN_DIR", descriptionKey = "runDir")
     Path runDir;
 
-    @Option(names = "--json", description = "Print what was written as JSON.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    CommandOutput output;
 
     @Override
     public void run() {
-        Path cwd = EvomergeCommand.session(spec).environment().workingDirectory();
+        Path cwd = output.session().environment().workingDirectory();
         RunReport.Written written = RunReport.write(cwd.resolve(runDir).normalize());
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        output.print(() -> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("report", written.html().toString());
             doc.put("plots", written.plots().stream().map(Path::toString).toList());
             doc.put("evaluations", written.journal().evaluations().size());
             doc.put("finished", written.journal().finish().isPresent());
             doc.put("torn_last_line", written.journal().tornLastLine());
-            JsonOutput.print(out, doc);
-        } else {
+            return doc;
+        }, out -> {
             for (Path p : written.plots()) {
                 out.println("wrote " + p);
             }
             out.println("wrote " + written.html());
-            out.flush();
-        }
+        });
     }
 }

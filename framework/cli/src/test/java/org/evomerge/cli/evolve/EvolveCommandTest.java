@@ -124,4 +124,19 @@ class EvolveCommandTest {
         assertTrue(r.err().contains("--cluster-secret-file needs --cluster"), r.err());
         assertTrue(Files.notExists(temp.resolve("run")));
     }
+
+    @Test
+    void acceptingAnotherExtensionVersionNeedsAResume() throws Exception {
+        Files.writeString(temp.resolve("run.yml"), """
+                models: [a, b]
+                genome: {kind: recipe, merge_method: linear}
+                strategy: cma-es
+                evaluators: [{name: t, evaluator: perplexity}]
+                budget: {evaluations: 10}
+                """);
+        Run r = run("evolve", "run.yml", "--out", "run", "--allow-version-change");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("--allow-version-change needs --resume"), r.err());
+        assertTrue(Files.notExists(temp.resolve("run")));
+    }
 }

@@ -141,6 +141,27 @@ class MergeCommandTest {
     }
 
     @Test
+    void ggufOutputOptionsAreAccepted() throws Exception {
+        recipe("merge_method: linear\nmodels: [{model: a, parameters: {weight: 1}}]\n");
+        // Parsed and checked against the installed formats (this test's session has no plugins).
+        for (Run r : List.of(run("merge", "path/to/your/config.yml", "merged.gguf", "--out-format", "gguf",
+                "--out-type", "q8_0"), run("merge", "path/to/your/config.yml", "merged.gguf", "--out-format", "gguf"))) {
+            assertEquals(2, r.exitCode(), r.err());
+            assertTrue(r.err().startsWith("evomerge: error: --out-format: no model format 'gguf' is installed"),
+                    r.err());
+        }
+    }
+
+    @Test
+    void outTypeWithoutGgufOutputIsAConfigurationError() throws Exception {
+        recipe("merge_method: linear\nmodels: [{model: a, parameters: {weight: 1}}]\n");
+        Run r = run("merge", "path/to/your/config.yml", "out", "--out-type", "q8_0");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("evomerge: error: --out-type q8_0 applies to --out-format gguf; safetensors output stores the"
+                + " recipe's out_dtype (or the models' dtype)", r.err().strip());
+    }
+
+    @Test
     void readsShardSizesAsMergekitDoes() {
         assertEquals(5_000_000_000L, MergeCommand.parseSize("5B"));
         assertEquals(500_000_000L, MergeCommand.parseSize("500M"));

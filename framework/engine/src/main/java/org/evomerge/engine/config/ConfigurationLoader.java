@@ -136,9 +136,14 @@ public final class ConfigurationLoader {
         dto.getRun().setSeed(longValue("run.seed"));
         dto.getRun().setScratchDir(path("run.scratch-dir"));
         dto.getArchitectures().setDirs(paths("architectures.dirs"));
+        dto.getOutput().setFormat(composite.getString("output.format", "").strip());
         dto.getEvaluation().setTaskSearchPath(paths("evaluation.task-search-path"));
         if (dto.getCompute().getBackend().isEmpty()) {
             throw EvomergeException.configuration("compute.backend must not be empty (use auto)");
+        }
+        if (dto.getOutput().getFormat().isEmpty()) {
+            throw EvomergeException.configuration("output.format must not be empty (use safetensors)"
+                    + sourceOf("output.format"));
         }
         return SettingsMapper.INSTANCE.toSettings(dto);
     }
@@ -245,21 +250,24 @@ public final class ConfigurationLoader {
     }
 
     private int integer(String key) {
-        try {
-            return composite.getInt(key);
-        } catch (ConversionException e) {
-            throw EvomergeException.configuration(key + " must be a whole number, got '" + composite.getString(key)
-                    + "'" + sourceOf(key));
+        long value = longValue(key);
+        if (value != (int) value) {
+            throw notAWholeNumber(key);
         }
+        return (int) value;
     }
 
     private long longValue(String key) {
         try {
             return composite.getLong(key);
         } catch (ConversionException e) {
-            throw EvomergeException.configuration(key + " must be a whole number, got '" + composite.getString(key)
-                    + "'" + sourceOf(key));
+            throw notAWholeNumber(key);
         }
+    }
+
+    private EvomergeException notAWholeNumber(String key) {
+        return EvomergeException.configuration(key + " must be a whole number, got '" + composite.getString(key)
+                + "'" + sourceOf(key));
     }
 
     private String sourceOf(String key) {

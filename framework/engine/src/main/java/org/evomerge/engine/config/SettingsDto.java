@@ -12,7 +12,28 @@ public class SettingsDto {
     private Compute compute = new Compute();
     private Run run = new Run();
     private Architectures architectures = new Architectures();
+    private Output output = new Output();
     private Evaluation evaluation = new Evaluation();
+
+    public Output getOutput() {
+        return output;
+    }
+
+    public void setOutput(Output output) {
+        this.output = output;
+    }
+
+    public static class Output {
+        private String format;
+
+        public String getFormat() {
+            return format;
+        }
+
+        public void setFormat(String format) {
+            this.format = format;
+        }
+    }
 
     public Evaluation getEvaluation() {
         return evaluation;

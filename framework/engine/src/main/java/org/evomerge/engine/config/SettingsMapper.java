@@ -28,6 +28,8 @@ public interface SettingsMapper {
 
     ArchitectureSettings toArchitectureSettings(SettingsDto.Architectures dto);
 
+    OutputSettings toOutputSettings(SettingsDto.Output dto);
+
     EvaluationSettings toEvaluationSettings(SettingsDto.Evaluation dto);
 
     default Path toPath(String path) {

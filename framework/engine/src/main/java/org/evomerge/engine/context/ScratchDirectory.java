@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.evomerge.api.context.ScratchSpace;
 
 /** Scratch space in a folder of its own, deleted on {@link #close()} unless asked to keep it. */
@@ -55,13 +53,11 @@ public final class ScratchDirectory implements ScratchSpace, AutoCloseable {
 
     @Override
     public void close() {
-        if (keep || !Files.exists(root)) {
+        if (keep) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            FolderTree.delete(root);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete scratch folder " + root, e);
         }

@@ -18,18 +18,18 @@ import org.evomerge.api.model.ModelFormat;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.model.WriteOptions;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.runfolder.JournalRecord;
+import org.evomerge.runfolder.RunFolder;
 
 /**
  * Writes {@code RUN_DIR/best/}: the best candidate's tensors, config and tokenizer files through a model format's
- * writer (safetensors in the CLI), with {@code recipe.yml} (when the genome is a recipe: model paths relative to
- * {@code best/} and the {@code random_seed} of the scored merge, so {@code evomerge merge best/recipe.yml OUT}
- * rebuilds these tensors bit for bit) and a {@code README.md} model card naming its scores and its lineage. The
- * writer publishes the folder with one rename, so {@code best/} is either the previous one or the complete new one.
+ * writer (the configured {@code output.format}'s), with {@code recipe.yml} (when the genome is a recipe: model paths
+ * relative to {@code best/} and the {@code random_seed} of the scored merge, so
+ * {@code evomerge merge best/recipe.yml OUT} rebuilds these tensors bit for bit) and a {@code README.md} model card
+ * naming its scores and its lineage. The writer publishes the folder with one rename, so {@code best/} is either the
+ * previous one or the complete new one.
  */
 public final class BestModelExport {
-
-    /** The folder name in a run folder. */
-    public static final String FOLDER = "best";
 
     private BestModelExport() {
     }
@@ -46,7 +46,7 @@ public final class BestModelExport {
     public static Path write(Path runDir, Model model, ModelFormat format, ScratchSpace scratch, Optional<String> recipe,
                              List<String> hubIds, EvolutionEngine.Outcome outcome, String strategy, long seed,
                              String version) {
-        Path destination = runDir.resolve(FOLDER);
+        Path destination = runDir.resolve(RunFolder.BEST);
         Path extras = scratch.newFolder("best-extras");
         List<Path> sideFiles = new ArrayList<>(model.sideFiles().stream()
                 .filter(p -> !p.getFileName().toString().equals("README.md")
@@ -81,7 +81,7 @@ public final class BestModelExport {
     /** The model card: what the candidate scored, where it came from, and its recipe. */
     static String card(EvolutionEngine.Outcome outcome, Optional<String> recipe, List<String> hubIds, String strategy,
                        long seed, String version) {
-        EvaluationRecord best = outcome.best();
+        JournalRecord.Evaluation best = outcome.best();
         StringBuilder card = new StringBuilder("---\n");
         if (!hubIds.isEmpty()) {
             card.append("base_model:\n");
@@ -99,13 +99,13 @@ public final class BestModelExport {
         best.metrics().forEach((task, metrics) -> metrics.forEach((metric, value) ->
                 card.append("| ").append(task).append(" | ").append(metric).append(" | ").append(value).append(" |\n")));
         card.append("\n## Lineage\n\n");
-        Map<String, EvaluationRecord> byId = new LinkedHashMap<>();
+        Map<String, JournalRecord.Evaluation> byId = new LinkedHashMap<>();
         outcome.evaluations().forEach(r -> byId.putIfAbsent(r.id(), r));
         Deque<String> queue = new ArrayDeque<>(List.of(best.id()));
         LinkedHashSet<String> seen = new LinkedHashSet<>();
         while (!queue.isEmpty()) {
             String id = queue.poll();
-            EvaluationRecord r = byId.get(id);
+            JournalRecord.Evaluation r = byId.get(id);
             if (r == null || !seen.add(id)) {
                 continue;
             }

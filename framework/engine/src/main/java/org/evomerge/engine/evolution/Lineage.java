@@ -10,7 +10,6 @@ import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.mutation.Mutation;
 import org.evomerge.api.mutation.MutationInput;
-import org.evomerge.engine.evolution.genome.GenomeJson;
 
 /**
  * Who bred whom. The engine hands strategies its operators wrapped by this class, so every child a crossover or a
@@ -51,10 +50,10 @@ public final class Lineage {
     }
 
     private void record(Genome child, List<Genome> parents) {
-        String key = GenomeJson.key(child);
+        String key = GenomeKey.of(child);
         List<String> keys = new ArrayList<>();
         for (Genome p : parents) {
-            String pk = GenomeJson.key(p);
+            String pk = GenomeKey.of(p);
             if (!pk.equals(key)) {
                 // A mutation's parent may itself be a child bred in the same batch: keep its own parents' trail.
                 keys.add(pk);
@@ -69,7 +68,7 @@ public final class Lineage {
 
     /** Remembers the first id a genome was evaluated under. */
     public void evaluated(Genome genome, String id) {
-        idByKey.putIfAbsent(GenomeJson.key(genome), id);
+        idByKey.putIfAbsent(GenomeKey.of(genome), id);
     }
 
     /**
@@ -78,7 +77,7 @@ public final class Lineage {
      */
     public List<String> parents(Genome genome) {
         LinkedHashSet<String> ids = new LinkedHashSet<>();
-        collect(GenomeJson.key(genome), ids, new LinkedHashSet<>(), true);
+        collect(GenomeKey.of(genome), ids, new LinkedHashSet<>(), true);
         return List.copyOf(ids);
     }
 

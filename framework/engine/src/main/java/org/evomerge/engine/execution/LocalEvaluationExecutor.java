@@ -31,6 +31,9 @@ public final class LocalEvaluationExecutor implements EvaluationExecutor {
             throw new IllegalArgumentException("workers must be at least 1: " + workers);
         }
         this.evaluator = evaluator;
+        // Not the engine's TensorScheduler: evaluations are not tensors. They hold no budgeted memory, live as long as
+        // the run (one pool serves every generation), and a failed one must not cancel the others, whose results
+        // are already being journaled.
         this.pool = Executors.newFixedThreadPool(workers, runnable -> {
             Thread t = new Thread(runnable, "evomerge-evaluation");
             t.setDaemon(true);

@@ -1,6 +1,8 @@
 package org.evomerge.engine.input;
 
 import java.io.Reader;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
@@ -32,6 +34,22 @@ public final class YamlInput {
     public static Object load(String text, Object source) {
         try {
             return yaml().load(text);
+        } catch (YAMLException e) {
+            throw syntaxError(source, e).orElseThrow();
+        }
+    }
+
+    /**
+     * Parses every document of a multi-document YAML text ({@code ---} between documents), in order; empty documents
+     * are null.
+     *
+     * @throws EvomergeException (CONFIGURATION) on a syntax error or a duplicate key, with its line and column
+     */
+    public static List<Object> loadAll(String text, Object source) {
+        try {
+            List<Object> documents = new ArrayList<>();
+            yaml().loadAll(text).forEach(documents::add);
+            return documents;
         } catch (YAMLException e) {
             throw syntaxError(source, e).orElseThrow();
         }

@@ -1,16 +1,10 @@
 package org.evomerge.engine.kinship;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.context.RunContext;
@@ -18,14 +12,17 @@ import org.evomerge.api.model.Model;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.engine.tensor.TensorReader;
+import org.evomerge.engine.tensor.TensorScheduler;
 
 /**
  * Kinship of task vectors (each model minus a common base), as in the Model Kinship paper: Pearson correlation,
  * cosine similarity and Euclidean distance, over all tensors flattened together or tensor by tensor, in full
  * precision or int8.
  *
- * <p>Models are streamed: each worker reads one chunk of one tensor from the base and every model, so memory is a
- * few chunks per thread whatever the model size. Tensors run in parallel on {@code threads} threads; their
+ * <p>Models are streamed through the {@link TensorReader}: each worker reads one chunk of one tensor from the base and
+ * every model, so memory is a few chunks per thread whatever the model size. Tensors run in parallel on
+ * {@code threads} threads ({@link TensorScheduler}, no memory budget: a task holds a few chunks); their
  * statistics are combined in the base's tensor order, so the result does not depend on the thread count. Every
  * statistic is accumulated in double (or exactly in integers for int8).
  *
@@ -42,27 +39,23 @@ public final class KinshipCalculator {
         }
     }
 
-    /** Elements read per model per step: 4 MB of float32, a whole number of every block type's blocks. */
-    static final int CHUNK_ELEMENTS = 1 << 20;
-
     private final ComputeBackend compute;
-    private final int threads;
+    private final TensorReader reader;
+    private final TensorScheduler scheduler;
     private final int chunkElements;
 
     public KinshipCalculator(ComputeBackend compute, int threads) {
-        this(compute, threads, CHUNK_ELEMENTS);
+        this(compute, threads, TensorReader.CHUNK_ELEMENTS);
     }
 
     /** With a chunk size: tests use small chunks to exercise combining chunks inside a tensor. */
     KinshipCalculator(ComputeBackend compute, int threads, int chunkElements) {
         this.compute = Objects.requireNonNull(compute, "compute");
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
-        }
+        this.scheduler = new TensorScheduler("kinship", threads, TensorScheduler.UNBOUNDED);
         if (chunkElements < 256 || chunkElements % 256 != 0) {
             throw new IllegalArgumentException("chunk must be a positive multiple of 256 elements");
         }
-        this.threads = threads;
+        this.reader = new TensorReader(compute.codecs());
         this.chunkElements = chunkElements;
     }
 
@@ -143,39 +136,18 @@ public final class KinshipCalculator {
 
     private List<TaskVectorStatistics> runInParallel(NamedModel base, List<NamedModel> models, List<TensorInfo> tensors,
                                                  KinshipPrecision precision) {
-        if (threads == 1 || tensors.size() <= 1) {
-            List<TaskVectorStatistics> out = new ArrayList<>();
-            for (TensorInfo t : tensors) {
-                out.add(statistics(base, models, t, precision));
+        long taskBytes = (long) (models.size() + 1) * chunkElements * Float.BYTES;
+        return scheduler.run(tensors.stream().map(t -> new TensorScheduler.Task<TaskVectorStatistics>() {
+            @Override
+            public long workingBytes() {
+                return taskBytes;
             }
-            return out;
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, tensors.size()), runnable -> {
-            Thread thread = new Thread(runnable, "evomerge-kinship");
-            thread.setDaemon(true);
-            return thread;
-        });
-        try {
-            List<Future<TaskVectorStatistics>> futures = new ArrayList<>();
-            for (TensorInfo t : tensors) {
-                futures.add(pool.submit(() -> statistics(base, models, t, precision)));
+
+            @Override
+            public TaskVectorStatistics run() {
+                return statistics(base, models, t, precision);
             }
-            List<TaskVectorStatistics> out = new ArrayList<>();
-            for (Future<TaskVectorStatistics> f : futures) {
-                out.add(f.get());
-            }
-            return out;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException("kinship worker failed", e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while computing kinship", e);
-        } finally {
-            pool.shutdownNow();
-        }
+        }).toList());
     }
 
     /** Reads one tensor of every model chunk by chunk; per-thread state lives only inside this call. */
@@ -229,7 +201,7 @@ public final class KinshipCalculator {
         double[] distance = new double[k * k];
         for (int i = 0; i < k; i++) {
             for (int j = i; j < k; j++) {
-                double d = i == j ? compute.sumOfSquares(deltas[i]) : compute.dot(deltas[i], deltas[j]);
+                double d = i == j ? compute.vectors().sumOfSquares(deltas[i]) : compute.vectors().dot(deltas[i], deltas[j]);
                 double c = d - n * mean[i] * mean[j];
                 double e = 0;
                 if (i != j) {
@@ -337,7 +309,6 @@ public final class KinshipCalculator {
         private final NamedModel model;
         private final Tensor tensor;
         private final DType dtype;
-        private MemorySegment bytes;
         private float[] values;
 
         ChunkReader(NamedModel model, String name) {
@@ -348,21 +319,15 @@ public final class KinshipCalculator {
 
         /** Elements {@code [start, start + n)}; the returned array is reused by the next call. */
         float[] read(long start, int n) {
-            long size = dtype.byteSize(n);
-            if (bytes == null || bytes.byteSize() < size) {
-                bytes = Arena.ofAuto().allocate(Math.max(size, 1), 64);
-            }
             if (values == null || values.length != n) {
                 values = new float[n];
             }
-            MemorySegment slice = bytes.asSlice(0, size);
             try {
-                tensor.read(dtype.byteSize(start), slice);
+                reader.read(tensor, dtype, start, n, values);
             } catch (RuntimeException e) {
                 throw EvomergeException.input(model.name() + ": cannot read tensor '" + tensor.info().name() + "': "
                         + e.getMessage(), e);
             }
-            compute.toFloat(slice, dtype, values, n);
             return values;
         }
     }

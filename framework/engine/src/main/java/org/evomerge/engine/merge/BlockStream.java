@@ -3,20 +3,22 @@ package org.evomerge.engine.merge;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.function.LongConsumer;
-import org.evomerge.api.EvomergeException;
-import org.evomerge.api.compute.ComputeBackend;
-import org.evomerge.api.merge.TensorBlock;
-import org.evomerge.api.merge.TensorBlocks;
+import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.MergeMethod;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Tensor;
+import org.evomerge.api.tensor.TensorBlock;
+import org.evomerge.api.tensor.TensorBlocks;
 import org.evomerge.api.tensor.TensorInfo;
-import org.evomerge.engine.compute.NaNScan;
+import org.evomerge.engine.tensor.TensorReader;
+import org.evomerge.engine.tensor.ThreadBuffers;
 
 /**
- * One tensor of a merge streamed in blocks ({@link TensorBlocks}): each pass reads a block of every input with
- * positional reads, decodes it to float32 and rounds it to the working precision into arrays this thread reuses;
- * the merge pass checks each merged block for NaN, encodes it and writes it as a part of the output tensor (or into
+ * One tensor of a merge streamed in blocks ({@link TensorBlocks}): each pass reads a block of every input through the
+ * {@link TensorReader} and rounds it to the working precision into arrays this thread reuses; the merge pass checks,
+ * rounds and encodes each merged block ({@link MergedValueEncoder}) and writes it as a part of the output tensor (or into
  * one buffer for the whole tensor when the writer cannot take parts). Memory per thread: a few blocks, whatever the
  * tensor's size, where the whole-tensor path holds a float copy of every input and of the output.
  */
@@ -35,7 +37,8 @@ final class BlockStream implements TensorBlocks {
     private final MergePlan plan;
     private final String methodId;
     private final MergePlan.PlannedTensor tensor;
-    private final ComputeBackend compute;
+    private final TensorReader reader;
+    private final MergedValueEncoder encoder;
     private final ModelWriter writer;
     private final PartWriter parts;
     private final TensorInfo output;
@@ -53,12 +56,14 @@ final class BlockStream implements TensorBlocks {
      * @param output   the output tensor as written (name, out dtype, shape)
      * @param progress told the input bytes of each block the merge pass finishes
      */
-    BlockStream(MergePlan plan, String methodId, MergePlan.PlannedTensor tensor, ComputeBackend compute,
-                ModelWriter writer, PartWriter parts, TensorInfo output, LongConsumer progress, int blockElements) {
+    BlockStream(MergePlan plan, String methodId, MergePlan.PlannedTensor tensor, TensorReader reader,
+                MergedValueEncoder encoder, ModelWriter writer, PartWriter parts, TensorInfo output,
+                LongConsumer progress, int blockElements) {
         this.plan = plan;
         this.methodId = methodId;
         this.tensor = tensor;
-        this.compute = compute;
+        this.reader = reader;
+        this.encoder = encoder;
         this.writer = writer;
         this.parts = parts;
         this.output = output;
@@ -84,21 +89,31 @@ final class BlockStream implements TensorBlocks {
         if (all.isEmpty()) {
             return false;
         }
-        TensorInfo first = all.getFirst().info();
         for (MergePlan.PlannedInput input : all) {
             DType type = input.info().dtype();
             if ((type != DType.F32 && type != DType.F16 && type != DType.BF16)
-                    || !input.info().shape().equals(first.shape())) {
+                    || !input.info().shape().equals(tensor.shape())) {
                 return false;
             }
         }
-        long n = first.shape().elementCount();
+        long n = tensor.shape().elementCount();
         return n > 0 && n <= Integer.MAX_VALUE - 8;
     }
 
     /** Float bytes one thread holds while streaming a tensor of {@code inputs} inputs. */
     static long workingBytes(int inputs, int blockElements) {
         return (long) (inputs + 2) * blockElements * Float.BYTES * 2;
+    }
+
+    /**
+     * Runs {@code method} on this tensor ({@link MergeMethodCall}): its scans and its merge pass read the inputs
+     * block by block.
+     *
+     * @return the bytes written
+     */
+    long mergeWith(MergeMethod method, MergeInput input, ModelWideStatistics statistics) {
+        MergeMethodCall.merge(method, methodId, input, this, statistics, () -> merged);
+        return output.byteSize();
     }
 
     @Override
@@ -143,18 +158,10 @@ final class BlockStream implements TensorBlocks {
                 int n = block.length();
                 float[] out = n == blockElements ? arrays()[inputs.size()] : new float[n];
                 merger.merge(block, out);
-                if (NaNScan.any(out)) {
-                    throw EvomergeException.input(tensor.name() + ": merge method '" + methodId
-                            + "' produced NaN (are the inputs finite?)", null);
-                }
-                if (outType != plan.workingDtype()) {
-                    // Encoding to the working dtype rounds exactly as this would: only a different output dtype needs it.
-                    round(out, n, plan.workingDtype());
-                }
                 long at = outType.byteSize(block.offset());
                 long bytes = outType.byteSize(n);
                 if (parts == null) {
-                    compute.fromFloat(out, outType, whole.segment().asSlice(at, bytes), n);
+                    encoder.encode(tensor.name(), out, n, whole.segment().asSlice(at, bytes));
                 } else {
                     if (buffer != null && filled + bytes > buffer.byteSize()) {
                         parts.submit(output, bufferStart, buffer, filled);
@@ -165,7 +172,7 @@ final class BlockStream implements TensorBlocks {
                         bufferStart = at;
                         filled = 0;
                     }
-                    compute.fromFloat(out, outType, buffer.asSlice(filled, bytes), n);
+                    encoder.encode(tensor.name(), out, n, buffer.asSlice(filled, bytes));
                     filled += bytes;
                 }
                 long done = b == blockCount() - 1 ? inputBytes : inputBytes * (block.offset() + n) / count;
@@ -181,11 +188,6 @@ final class BlockStream implements TensorBlocks {
         }
     }
 
-    /** Whether the merge pass has run. */
-    boolean merged() {
-        return merged;
-    }
-
     /** Block {@code b} of every input, decoded and rounded to the working precision. */
     private TensorBlock read(int b) {
         long offset = (long) b * blockElements;
@@ -194,28 +196,15 @@ final class BlockStream implements TensorBlocks {
         float[][] values = new float[inputs.size()][];
         for (int i = 0; i < values.length; i++) {
             float[] target = n == blockElements ? reused[i] : new float[n];
-            TensorInfo info = inputs.get(i).info();
-            DType type = info.dtype();
-            MemorySegment bytes = ThreadBuffers.get(type.byteSize(n));
-            sources[i].read(type.byteSize(offset), bytes);
-            compute.toFloat(bytes, type, target, n);
+            DType type = inputs.get(i).info().dtype();
+            reader.read(sources[i], type, offset, n, target);
             if (type != plan.workingDtype()) {
-                round(target, n, plan.workingDtype());
+                reader.round(target, n, plan.workingDtype());
             }
             values[i] = target;
         }
         float[][] modelValues = java.util.Arrays.copyOf(values, models);
         return new TensorBlock(b, offset, n, modelValues, tensor.base().isPresent() ? values[models] : null);
-    }
-
-    /** Rounds {@code values[0..n)} to the working precision (mergekit casts inputs and results to its dtype). */
-    private void round(float[] values, int n, DType working) {
-        if (working == DType.F32) {
-            return;
-        }
-        MemorySegment buffer = ThreadBuffers.get(working.byteSize(n));
-        compute.fromFloat(values, working, buffer, n);
-        compute.toFloat(buffer, working, values, n);
     }
 
     /** This thread's block arrays, at least one per input and one for the output. */

@@ -1,26 +1,19 @@
 package org.evomerge.engine.merge;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import org.evomerge.api.context.RunContext;
-import org.evomerge.api.extension.ExtensionKind;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.model.Model;
-import org.evomerge.api.model.ModelConfig;
-import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.DType;
-import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.plugin.ExtensionCatalog;
-import org.evomerge.engine.plugin.RegisteredExtension;
 import org.evomerge.engine.recipe.MergeRecipe;
 
 /**
- * Runs a recipe through the same planner and executor as {@link MergeJob}, but into memory: the result is a
- * {@link Model} (format id {@code memory}) with the reference model's side files, nothing is written to disk. The
- * evolution engine scores every candidate this way.
+ * Runs a recipe's {@link PreparedMerge}, as {@link MergeJob} does, but into memory: the result is a {@link Model}
+ * (format id {@code memory}) with the reference model's side files, nothing is written to disk. The evolution
+ * engine scores every candidate this way.
  */
 public final class InMemoryMerge {
 
@@ -41,35 +34,18 @@ public final class InMemoryMerge {
         if (storage != DType.F32 && storage != DType.BF16) {
             throw new IllegalArgumentException("in-memory models are held as float32 or bfloat16, not " + storage);
         }
-        RegisteredExtension extension = catalog.require(ExtensionKind.MERGE_METHOD, recipe.mergeMethod(),
-                recipe.file() + ": 'merge_method'");
+        PreparedMerge.Resolved method = PreparedMerge.resolve(recipe, catalog, context);
         for (String reference : recipe.modelReferences()) {
             if (!models.containsKey(reference)) {
                 throw new IllegalArgumentException("model '" + reference + "' of the recipe is not open");
             }
         }
-        MergeJob.checkParameterNames(recipe, extension);
-        Parameters global = MergeJob.globalParameters(recipe, extension);
-        MergeMethod method = ((MergeMethodFactory) extension.factory()).create(global, context);
-        Model reference = models.get(recipe.baseModel().orElse(recipe.modelReferences().getFirst()));
-        MergePlan planned = MergePlanner.plan(recipe, extension.descriptor(), models,
-                architectures.findOrGeneric(reference.config()));
-        MergeJob.checkLayerRanges(recipe, models);
-        Map<String, Object> raw = MergePlanner.withDtype(planned.config(), MergePlanner.torchName(storage));
-        MergePlan plan = new MergePlan(planned.tensors(), raw, storage, planned.workingDtype(), planned.vocabulary());
-
-        List<TensorInfo> layout = new ArrayList<>();
-        for (MergePlan.PlannedTensor t : plan.tensors()) {
-            layout.add(new TensorInfo(t.name(), storage, MergeJob.outputShape(plan, t), ""));
-        }
-        ModelConfig rc = reference.config();
-        int layers = raw.get("num_hidden_layers") instanceof Number n ? n.intValue() : rc.numLayers();
-        ModelConfig config = new ModelConfig(rc.architectures(), rc.modelType(), layers, rc.hiddenSize(),
-                rc.intermediateSize(), rc.numHeads(), rc.numKeyValueHeads(), rc.headDim(), rc.vocabSize(),
-                rc.tiedEmbeddings(), rc.ropeTheta(), rc.rmsNormEps(), raw);
-        InMemoryModelWriter writer = new InMemoryModelWriter(layout, config, reference.sideFiles());
+        PreparedMerge merge = method.prepare(models, architectures,
+                reference -> recipe.locate(reference, Path.of("").toAbsolutePath()), Optional.of(storage));
+        InMemoryModelWriter writer = new InMemoryModelWriter(merge.plan().layout(), merge.outputConfig(),
+                merge.reference().sideFiles());
         try {
-            MergeExecutor.run(plan, extension.descriptor(), method, writer, context, MergeExecutor.DEFAULT_BUDGET_BYTES);
+            merge.run(writer, context);
             writer.commit();
             return writer.model();
         } finally {

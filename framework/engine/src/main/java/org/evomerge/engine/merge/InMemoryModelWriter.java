@@ -3,19 +3,24 @@ package org.evomerge.engine.merge;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelWriter;
+import org.evomerge.api.tensor.InMemoryTensor;
+import org.evomerge.api.tensor.InMemoryTensors;
 import org.evomerge.api.tensor.TensorInfo;
 
 /**
  * A {@link ModelWriter} that keeps the tensors in memory instead of writing files, so a merge result can be scored
  * without touching the disk (the evolution engine merges every candidate this way). Tensors are copied into one
- * shared arena owned by the model {@link #commit() commit} hands out; closing that model frees them.
+ * shared arena owned by the {@link InMemoryModel} (format id {@code memory}) {@link #commit() commit} hands out, whose
+ * side files are the reference model's, so evaluators can load its tokenizer; closing that model frees them.
  *
  * <p>Thread-safe for {@link #write} from several threads, as {@code MergeExecutor} calls it.
  */
@@ -28,8 +33,8 @@ public final class InMemoryModelWriter implements ModelWriter {
     private final Arena arena = Arena.ofShared();
     private final Map<String, MemorySegment> written = new ConcurrentHashMap<>();
     private final Map<String, Part> parts = new ConcurrentHashMap<>();
-    private MemoryModel committed;
-    private boolean closed;
+    private final AtomicBoolean released = new AtomicBoolean();
+    private InMemoryModel committed;
 
     /**
      * @param layout    every tensor that will be written, in the order the model lists them
@@ -107,9 +112,9 @@ public final class InMemoryModelWriter implements ModelWriter {
                 throw new IllegalStateException("tensor '" + t.name() + "' was declared but not written");
             }
         }
-        Map<String, MemorySegment> ordered = new LinkedHashMap<>();
-        layout.forEach(t -> ordered.put(t.name(), written.get(t.name())));
-        committed = new MemoryModel(config, layout, ordered, sideFiles, arena);
+        List<InMemoryTensor> tensors = layout.stream().map(t -> new InMemoryTensor(t, written.get(t.name()))).toList();
+        committed = new InMemoryModel(InMemoryModel.FORMAT_ID, Optional.empty(), config, InMemoryTensors.of(tensors),
+                sideFiles, this::release);
     }
 
     /**
@@ -127,8 +132,14 @@ public final class InMemoryModelWriter implements ModelWriter {
     /** Frees the tensors unless a committed model took them over. */
     @Override
     public void close() {
-        if (committed == null && !closed) {
-            closed = true;
+        if (committed == null) {
+            release();
+        }
+    }
+
+    /** Frees the tensors, once: the committed model and this writer may both ask. */
+    private void release() {
+        if (released.compareAndSet(false, true)) {
             arena.close();
         }
     }

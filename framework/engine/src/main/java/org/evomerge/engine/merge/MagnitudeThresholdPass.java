@@ -5,19 +5,16 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.ExtensionDescriptor;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MagnitudeQuantile;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.merge.ModelWideStatistics;
+import org.evomerge.engine.tensor.TensorReader;
+import org.evomerge.engine.tensor.TensorScheduler;
 
 /**
  * The whole-model pre-pass behind {@link MagnitudeQuantile}: for every non-base model, the magnitude threshold of its
@@ -49,12 +46,14 @@ final class MagnitudeThresholdPass {
                 counted.computeIfAbsent(in.modelName(), m -> new double[quantiles.size()][tensors.size()]);
             }
         }
-        forEachTensor(plan, descriptor, tensors, context, budgetBytes, "whole-model magnitudes (1/2)", (index, input) -> {
+        forEachTensor(plan, descriptor, tensors, context, budgetBytes, "whole-model magnitudes (1/2)", (index, tensor) -> {
             int[] local = new int[BUCKETS];
-            for (ModelTensor model : input.models()) {
+            MergeInput input = tensor.input();
+            for (int m = 0; m < tensor.models().length; m++) {
+                InputModel model = input.models().get(m);
                 java.util.Arrays.fill(local, 0);
-                float[] x = model.values();
-                float[] b = input.base().orElseThrow().values();
+                float[] x = tensor.models()[m];
+                float[] b = tensor.base();
                 for (int i = 0; i < x.length; i++) {
                     local[Float.floatToRawIntBits(Math.abs(x[i] - b[i])) >>> 16]++;
                 }
@@ -119,10 +118,11 @@ final class MagnitudeThresholdPass {
         }
         if (!low.isEmpty()) {
             forEachTensor(plan, descriptor, tensors, context, budgetBytes, "whole-model magnitudes (2/2)",
-                    (index, input) -> {
-                        for (ModelTensor model : input.models()) {
-                            float[] x = model.values();
-                            float[] b = input.base().orElseThrow().values();
+                    (index, tensor) -> {
+                        for (int m = 0; m < tensor.models().length; m++) {
+                            InputModel model = tensor.input().models().get(m);
+                            float[] x = tensor.models()[m];
+                            float[] b = tensor.base();
                             for (Map.Entry<String, long[]> e : low.entrySet()) {
                                 String[] parts = e.getKey().split("\u0000");
                                 if (!parts[0].equals(model.model())) {
@@ -183,58 +183,42 @@ final class MagnitudeThresholdPass {
     }
 
     private interface TensorVisitor {
-        void visit(int index, MergeInput input);
+        void visit(int index, WholeTensorInputs tensor);
     }
 
     /** Prepares every tensor as the merge will (in parallel, under the budget) and hands it to {@code visitor}. */
     private static void forEachTensor(MergePlan plan, ExtensionDescriptor descriptor,
                                       List<MergePlan.PlannedTensor> tensors, RunContext context, long budgetBytes,
                                       String label, TensorVisitor visitor) {
-        long largest = tensors.stream().mapToLong(MergeExecutor::workingBytes).max().orElse(0);
-        int permits = (int) Math.min(Integer.MAX_VALUE, Math.max(budgetBytes, largest) / 1024 + 1);
-        Semaphore budget = new Semaphore(permits);
-        long total = tensors.stream().mapToLong(MergeExecutor::workingBytes).sum();
-        FloatArrayPool arrays = new FloatArrayPool(tensors.stream().mapToLong(MergeExecutor::arrayBytes).max()
+        TensorScheduler scheduler = new TensorScheduler("pre-pass", context.threads(),
+                TensorJob.budget(tensors, budgetBytes));
+        long total = tensors.stream().mapToLong(TensorJob::wholeWorkingBytes).sum();
+        FloatArrayPool arrays = new FloatArrayPool(tensors.stream().mapToLong(TensorJob::wholeArrayBytes).max()
                 .orElse(0));
-        ExecutorService pool = Executors.newFixedThreadPool(context.threads(), runnable -> {
-            Thread thread = new Thread(runnable, "evomerge-prepass");
-            thread.setDaemon(true);
-            return thread;
-        });
+        TensorReader reader = new TensorReader(context.compute().codecs());
         try (ProgressReporter.Progress progress = context.progress().start(label, total, "bytes")) {
-            List<Future<?>> results = new ArrayList<>();
+            List<TensorScheduler.Task<Void>> tasks = new ArrayList<>();
             for (int i = 0; i < tensors.size(); i++) {
                 MergePlan.PlannedTensor tensor = tensors.get(i);
                 int index = i;
-                int cost = (int) Math.min(permits, MergeExecutor.workingBytes(tensor) / 1024 + 1);
-                budget.acquireUninterruptibly(cost);
-                results.add(pool.submit(() -> {
-                    try {
-                        MergeInput input = MergeExecutor.prepare(plan, descriptor, context, tensor, arrays);
-                        visitor.visit(index, input);
-                        input.models().forEach(m -> arrays.release(m.values()));
-                        input.base().ifPresent(b -> arrays.release(b.values()));
-                        progress.advance(MergeExecutor.workingBytes(tensor));
-                    } finally {
-                        budget.release(cost);
+                tasks.add(new TensorScheduler.Task<>() {
+                    @Override
+                    public long workingBytes() {
+                        return TensorJob.wholeWorkingBytes(tensor);
                     }
-                }));
-            }
-            for (Future<?> f : results) {
-                try {
-                    f.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("pre-pass interrupted", e);
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException r) {
-                        throw r;
+
+                    @Override
+                    public Void run() {
+                        WholeTensorInputs prepared = WholeTensorInputs.prepare(plan, descriptor, context, tensor,
+                                arrays, reader);
+                        visitor.visit(index, prepared);
+                        prepared.release(arrays);
+                        progress.advance(TensorJob.wholeWorkingBytes(tensor));
+                        return null;
                     }
-                    throw new IllegalStateException(e.getCause());
-                }
+                });
             }
-        } finally {
-            pool.shutdownNow();
+            scheduler.run(tasks);
         }
     }
 }

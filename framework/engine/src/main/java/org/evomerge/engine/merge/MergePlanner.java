@@ -19,6 +19,7 @@ import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.architecture.ArchitectureDescription;
 import org.evomerge.engine.architecture.TensorPlacement;
 import org.evomerge.engine.architecture.TensorRole;
+import org.evomerge.engine.recipe.LayerRange;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.ParameterResolver;
 import org.evomerge.engine.recipe.ParameterValue;
@@ -52,7 +53,7 @@ public final class MergePlanner {
     public static MergePlan plan(MergeRecipe recipe, ExtensionDescriptor method, Map<String, Model> models,
                                  ArchitectureDescription architecture) {
         return plan(recipe, method, models, architecture,
-                reference -> MergeJob.locate(recipe, reference, Path.of("").toAbsolutePath()));
+                reference -> recipe.locate(reference, Path.of("").toAbsolutePath()));
     }
 
     /**
@@ -62,6 +63,17 @@ public final class MergePlanner {
      */
     public static MergePlan plan(MergeRecipe recipe, ExtensionDescriptor method, Map<String, Model> models,
                                  ArchitectureDescription architecture, Function<String, Path> locate) {
+        return plan(recipe, method, models, architecture, locate, Optional.empty());
+    }
+
+    /**
+     * As {@link #plan(MergeRecipe, ExtensionDescriptor, Map, ArchitectureDescription, Function)}, writing
+     * {@code outDtype} where given instead of the dtype the recipe asks for (an in-memory merge holds its result in
+     * its storage dtype).
+     */
+    public static MergePlan plan(MergeRecipe recipe, ExtensionDescriptor method, Map<String, Model> models,
+                                 ArchitectureDescription architecture, Function<String, Path> locate,
+                                 Optional<DType> outDtype) {
         boolean usesBase = method.has(Capability.REQUIRES_BASE_MODEL) || method.has(Capability.ACCEPTS_BASE_MODEL);
         if (method.has(Capability.REQUIRES_BASE_MODEL) && recipe.baseModel().isEmpty()) {
             throw EvomergeException.configuration(recipe.file() + ": merge method '" + method.id()
@@ -98,13 +110,17 @@ public final class MergePlanner {
 
         DType referenceDtype = referenceTensors.isEmpty() ? DType.F32 : referenceTensors.getFirst().dtype();
         DType working = recipe.dtype().map(MergePlanner::dtype).orElse(DType.F32);
-        DType out = recipe.outDtype().or(recipe::dtype).map(MergePlanner::dtype)
-                .orElse(referenceDtype.isFloatingPoint() && !referenceDtype.isQuantized() ? referenceDtype : DType.F32);
+        DType out = outDtype.orElseGet(() -> recipe.outDtype().or(recipe::dtype).map(MergePlanner::dtype)
+                .orElse(referenceDtype.isFloatingPoint() && !referenceDtype.isQuantized() ? referenceDtype : DType.F32));
         Map<String, Object> config = withDtype(raw, torchName(out));
         Optional<VocabularyAlignment> vocabulary = recipe.tokenizer()
                 .map(settings -> alignment(recipe, settings, referenceName, models, locate));
         // Where the reference config keeps it: multimodal configs nest the language model's vocab_size in text_config.
         vocabulary.ifPresent(v -> putNested(config, vocabSizeKey(config), v.rows()));
+        if (vocabulary.isPresent()) {
+            planned = planned.stream().map(t -> isVocabularyTensor(t.placement()) ? t.rebuiltIn(vocabulary.get()) : t)
+                    .toList();
+        }
         return new MergePlan(planned, config, out, working, vocabulary);
     }
 
@@ -220,14 +236,14 @@ public final class MergePlanner {
         int outLayer = 0;
         for (RecipeSlice slice : stack.slices()) {
             RecipeSource lead = slice.sources().getFirst();
-            int start = lead.layerRange().map(r -> r[0]).orElse(0);
-            int length = lead.layerRange().map(r -> r[1] - r[0]).orElse(referenceLayers);
+            int start = lead.layerRange().map(LayerRange::start).orElse(0);
+            int length = lead.layerRange().map(LayerRange::length).orElse(referenceLayers);
             if (length <= 0 && stack.catchAll()) {
                 throw EvomergeException.input(recipe.file() + ": cannot tell how many layers '" + lead.model()
                         + "' has (no num_hidden_layers in its config)", null);
             }
             for (RecipeSource source : slice.sources()) {
-                int end = source.layerRange().map(r -> r[1]).orElse(0);
+                int end = source.layerRange().map(LayerRange::end).orElse(0);
                 int layers = moduleLayers(models.get(source.model()), stack, architecture);
                 if (end > layers && (layers > 0 || !stack.catchAll())) {
                     throw EvomergeException.configuration(recipe.file() + ": layer_range of '" + source.model()
@@ -355,12 +371,12 @@ public final class MergePlanner {
         String baseName = recipe.baseModel().orElse(null);
         boolean baseAmongSources = false;
         // Layer tensors are planned from the lead source's template at its first layer; each source reads its own layer.
-        int leadStart = slice.sources().getFirst().layerRange().map(r -> r[0]).orElse(0);
+        int leadStart = slice.sources().getFirst().layerRange().map(LayerRange::start).orElse(0);
         String prefix = stack.catchAll() ? "" : stack.module().prefix();
         for (RecipeSource source : slice.sources()) {
             String sourceTensor = leadName;
             if (indexInSlice >= 0) {
-                int sourceLayer = source.layerRange().map(r -> r[0]).orElse(0) + indexInSlice;
+                int sourceLayer = source.layerRange().map(LayerRange::start).orElse(0) + indexInSlice;
                 sourceTensor = renumber(leadName, prefix, leadStart, sourceLayer);
             }
             Model model = models.get(source.model());
@@ -454,7 +470,10 @@ public final class MergePlanner {
         };
     }
 
-    /** Whether a role's tensors may be cut to a common block when vocabularies differ (mergekit's rectification). */
+    /**
+     * Whether a role's tensors have a row per token: they are rebuilt in the output vocabulary when the recipe has
+     * vocabulary settings, and may be cut to a common block when vocabularies differ (mergekit's rectification).
+     */
     static boolean isVocabularyTensor(TensorPlacement placement) {
         return placement.role() == TensorRole.EMBEDDING || placement.role() == TensorRole.OUTPUT_HEAD;
     }

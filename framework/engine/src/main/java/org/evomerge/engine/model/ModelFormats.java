@@ -3,11 +3,13 @@ package org.evomerge.engine.model;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.RunContext;
+import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelFormat;
@@ -27,19 +29,32 @@ public final class ModelFormats {
     public static final String CONFIG_FILE = "config.json";
 
     private final List<Installed> formats;
+    private final List<String> writers;
+    private final Map<String, RegisteredExtension> extensions;
+    private final RunContext context;
 
-    private ModelFormats(List<Installed> formats) {
+    private ModelFormats(List<Installed> formats, List<String> writers, Map<String, RegisteredExtension> extensions,
+                         RunContext context) {
         this.formats = List.copyOf(formats);
+        this.writers = List.copyOf(writers);
+        this.extensions = Map.copyOf(extensions);
+        this.context = context;
     }
 
     public static ModelFormats from(ExtensionCatalog catalog, RunContext context) {
         List<Installed> formats = new ArrayList<>();
+        List<String> writers = new ArrayList<>();
+        Map<String, RegisteredExtension> extensions = new LinkedHashMap<>();
         for (RegisteredExtension e : catalog.ofKind(ExtensionKind.MODEL_FORMAT)) {
             ModelFormatFactory factory = (ModelFormatFactory) e.factory();
             formats.add(new Installed(e.descriptor().id(),
                     factory.create(ParameterValidator.validate(e.descriptor(), Map.of()), context)));
+            if (e.descriptor().has(Capability.WRITABLE)) {
+                writers.add(e.descriptor().id());
+            }
+            extensions.put(e.descriptor().id(), e);
         }
-        return new ModelFormats(formats);
+        return new ModelFormats(formats, writers, extensions, context);
     }
 
     public List<Installed> all() {
@@ -102,6 +117,49 @@ public final class ModelFormats {
         missingConfig(model).ifPresent(problem -> {
             throw EvomergeException.input(problem, null);
         });
+    }
+
+    /**
+     * The format merged and evolved models are written in: {@code id}, as the configuration's {@code output.format}
+     * names it.
+     *
+     * @throws EvomergeException (CONFIGURATION) naming the key when no installed format writes models under that id
+     */
+    public Installed output(String id) {
+        return output(id, "output.format");
+    }
+
+    /**
+     * The format models are written in: {@code id}, as {@code key} names it (the configuration's
+     * {@code output.format}, or a command's {@code --out-format}).
+     *
+     * @throws EvomergeException (CONFIGURATION) naming {@code key} when no installed format writes models under that id
+     */
+    public Installed output(String id, String key) {
+        if (!writers.contains(id)) {
+            throw EvomergeException.configuration(key + ": " + (formats.stream().anyMatch(f -> f.id().equals(id))
+                    ? "model format '" + id + "' reads models but does not write them"
+                    : "no model format '" + id + "' is installed") + " (formats that write models: "
+                    + (writers.isEmpty() ? "none" : String.join(", ", writers)) + ")");
+        }
+        return byId(id);
+    }
+
+    /**
+     * The output format {@code id} ({@link #output}) created with {@code settings} (its parameters, e.g. GGUF's
+     * {@code out_type}).
+     *
+     * @throws EvomergeException (CONFIGURATION) as {@link #output}, or if a setting is not one of the format's
+     *                           parameters or not a valid value
+     */
+    public Installed configured(String id, Map<String, ?> settings) {
+        Installed installed = output(id);
+        if (settings.isEmpty()) {
+            return installed;
+        }
+        RegisteredExtension extension = extensions.get(id);
+        ModelFormatFactory factory = (ModelFormatFactory) extension.factory();
+        return new Installed(id, factory.create(ParameterValidator.validate(extension.descriptor(), settings), context));
     }
 
     /** The format with id {@code id}, for writing. */

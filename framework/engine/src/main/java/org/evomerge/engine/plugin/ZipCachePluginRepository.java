@@ -20,6 +20,7 @@ import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import org.evomerge.engine.context.FolderTree;
 import org.pf4j.PluginRepository;
 
 /**
@@ -105,7 +106,7 @@ final class ZipCachePluginRepository implements PluginRepository {
                     }
                 }
             } finally {
-                deleteRecursively(staging);
+                FolderTree.delete(staging);
             }
             return target;
         } catch (IOException | RuntimeException e) {
@@ -152,17 +153,6 @@ final class ZipCachePluginRepository implements PluginRepository {
             return HexFormat.of().formatHex(digest.digest(), 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 

@@ -1,29 +1,39 @@
 package org.evomerge.engine.recipe;
 
+import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.evomerge.api.EvomergeException;
+import org.evomerge.engine.input.PathInput;
 
 /**
- * A merge recipe in mergekit's format. The {@code models:} form is kept as one slice whose sources have no layer
- * range (every layer); {@link #modelsForm()} tells the two forms apart.
+ * A merge recipe in mergekit's format, read from YAML ({@link RecipeReader}) or built in code (the factories, the
+ * genome spaces of an evolution); the parts check the same rules either way. The {@code models:} form is kept as one
+ * slice whose sources have no layer range (every layer); {@link #modelsForm()} tells the two forms apart.
  *
  * @param mergeMethod the method id
  * @param baseModel   the base model reference, if any
  * @param slices      the slices (one for the {@code models:} form; none for the {@code modules:} form)
  * @param modelsForm  whether the recipe used {@code models:}
- * @param parameters  global parameters (fourth precedence, after source, slice and module parameters)
+ * @param parameters  global parameters (fourth precedence, after source, slice and module parameters), in recipe order
  * @param dtype       the working dtype name ({@code float32}, {@code bfloat16}, {@code float16}), if given
  * @param outDtype    the output dtype name, if given
  * @param tokenizer   the vocabulary settings ({@code tokenizer_source} or {@code tokenizer:}), if given
- * @param text        the recipe as read, written into the output as the recipe that ran
- * @param file        where it was read from
  * @param modules     the {@code modules:} form's modules in recipe order (empty for the other two forms)
  * @param randomSeed  the top-level {@code random_seed}, the root of the merge's randomness, if given (mergekit
  *                    ignores the key; its command line takes the seed as {@code --random-seed})
- * @param warnings    one line per key the reader ignored, naming the file and the key
+ * @param origin      where the recipe came from (file, text as read, warnings): provenance, not content
  */
 public record MergeRecipe(
         String mergeMethod,
@@ -34,47 +44,154 @@ public record MergeRecipe(
         Optional<String> dtype,
         Optional<String> outDtype,
         Optional<TokenizerSettings> tokenizer,
-        String text,
-        Path file,
         Map<String, RecipeModule> modules,
         OptionalLong randomSeed,
-        List<String> warnings) {
+        RecipeOrigin origin) {
+
+    /** The dtype names a recipe may give, mergekit's spellings included. */
+    private static final Set<String> DTYPES = Set.of("float32", "float16", "bfloat16", "float", "half", "bf16",
+            "fp16", "fp32");
+
+    /** The name a recipe built in code goes by in messages until it is given another ({@link #withOrigin}). */
+    private static final Path BUILT = Path.of("recipe.yml");
 
     public MergeRecipe {
+        if (mergeMethod == null || mergeMethod.isEmpty()) {
+            throw new InvalidRecipeException("merge_method", "is missing");
+        }
+        baseModel = baseModel == null ? Optional.empty() : baseModel;
+        baseModel.ifPresent(b -> RecipeSource.checkReference(b, "base_model"));
         slices = List.copyOf(slices);
-        parameters = Map.copyOf(parameters);
+        modules = Collections.unmodifiableMap(new LinkedHashMap<>(modules));
+        if (modules.isEmpty()) {
+            RecipeSlice.checkForm(slices, modelsForm);
+        } else if (modelsForm || !slices.isEmpty()) {
+            throw new InvalidRecipeException("", "give exactly one of 'models', 'slices' and 'modules'");
+        }
+        modules.forEach((name, module) -> {
+            if (!name.equals(module.name())) {
+                throw new InvalidRecipeException("modules." + name, "holds module '" + module.name() + "'");
+            }
+        });
+        parameters = ParameterValue.ordered(parameters);
+        dtype = dtype == null ? Optional.empty() : dtype;
+        dtype.ifPresent(d -> checkDtype(d, "dtype"));
+        outDtype = outDtype == null ? Optional.empty() : outDtype;
+        outDtype.ifPresent(d -> checkDtype(d, "out_dtype"));
         tokenizer = tokenizer == null ? Optional.empty() : tokenizer;
-        modules = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(modules));
         randomSeed = randomSeed == null ? OptionalLong.empty() : randomSeed;
-        warnings = List.copyOf(warnings);
+        Objects.requireNonNull(origin, "origin");
     }
 
-    /** A recipe without {@code random_seed} and without ignored keys. */
-    public MergeRecipe(String mergeMethod, Optional<String> baseModel, List<RecipeSlice> slices, boolean modelsForm,
-                       Map<String, ParameterValue> parameters, Optional<String> dtype, Optional<String> outDtype,
-                       Optional<TokenizerSettings> tokenizer, String text, Path file,
-                       Map<String, RecipeModule> modules) {
-        this(mergeMethod, baseModel, slices, modelsForm, parameters, dtype, outDtype, tokenizer, text, file, modules,
-                OptionalLong.empty(), List.of());
+    /**
+     * A recipe in the {@code models:} form: every layer of every model.
+     *
+     * @param models     the models in recipe order (the base model among them where the method merges it)
+     * @param parameters global parameters, in the order they are to be written
+     */
+    public static MergeRecipe ofModels(String mergeMethod, Optional<String> baseModel, List<RecipeSource> models,
+                                       Map<String, ParameterValue> parameters) {
+        return new MergeRecipe(mergeMethod, baseModel, List.of(RecipeSlice.ofModels(models)), true, parameters,
+                Optional.empty(), Optional.empty(), Optional.empty(), Map.of(), OptionalLong.empty(),
+                RecipeOrigin.built(BUILT));
     }
 
-    /** A recipe in the {@code models:} or {@code slices:} form. */
-    public MergeRecipe(String mergeMethod, Optional<String> baseModel, List<RecipeSlice> slices, boolean modelsForm,
-                       Map<String, ParameterValue> parameters, Optional<String> dtype, Optional<String> outDtype,
-                       Optional<TokenizerSettings> tokenizer, String text, Path file) {
-        this(mergeMethod, baseModel, slices, modelsForm, parameters, dtype, outDtype, tokenizer, text, file, Map.of());
+    /** A recipe in the {@code slices:} form: the output's layers, slice by slice. */
+    public static MergeRecipe ofSlices(String mergeMethod, Optional<String> baseModel, List<RecipeSlice> slices,
+                                       Map<String, ParameterValue> parameters) {
+        return new MergeRecipe(mergeMethod, baseModel, slices, false, parameters, Optional.empty(), Optional.empty(),
+                Optional.empty(), Map.of(), OptionalLong.empty(), RecipeOrigin.built(BUILT));
     }
 
-    /** A recipe without vocabulary settings (the base model's tokenizer is carried over unchanged). */
-    public MergeRecipe(String mergeMethod, Optional<String> baseModel, List<RecipeSlice> slices, boolean modelsForm,
-                       Map<String, ParameterValue> parameters, Optional<String> dtype, Optional<String> outDtype,
-                       String text, Path file) {
-        this(mergeMethod, baseModel, slices, modelsForm, parameters, dtype, outDtype, Optional.empty(), text, file);
+    private static void checkDtype(String name, String key) {
+        if (!DTYPES.contains(name)) {
+            throw new InvalidRecipeException(key, "must be float32, bfloat16 or float16, got '" + name + "'");
+        }
+    }
+
+    /** This recipe with output dtype {@code outDtype} (none when empty). */
+    public MergeRecipe withOutDtype(Optional<String> outDtype) {
+        return new MergeRecipe(mergeMethod, baseModel, slices, modelsForm, parameters, dtype, outDtype, tokenizer,
+                modules, randomSeed, origin);
+    }
+
+    /** This recipe with {@code random_seed} = {@code seed}. */
+    public MergeRecipe withRandomSeed(long seed) {
+        return new MergeRecipe(mergeMethod, baseModel, slices, modelsForm, parameters, dtype, outDtype, tokenizer,
+                modules, OptionalLong.of(seed), origin);
+    }
+
+    /** The same recipe from another origin (a file name for messages, or the text it was read from). */
+    public MergeRecipe withOrigin(RecipeOrigin origin) {
+        return new MergeRecipe(mergeMethod, baseModel, slices, modelsForm, parameters, dtype, outDtype, tokenizer,
+                modules, randomSeed, origin);
+    }
+
+    /**
+     * This recipe as a file in {@code folder}: every model reference (an absolute path) relative to the folder, with
+     * '/' separators, and no text of its own (it is written from its content).
+     */
+    public MergeRecipe relativeTo(Path folder) {
+        Path from = folder.toAbsolutePath().normalize();
+        UnaryOperator<String> relative = reference -> {
+            String path = from.relativize(Path.of(reference).toAbsolutePath().normalize()).toString()
+                    .replace(File.separatorChar, '/');
+            return path.isEmpty() ? "." : path;
+        };
+        return withModels(relative).withOrigin(RecipeOrigin.built(folder.resolve(BUILT)));
+    }
+
+    /**
+     * This recipe with every model reference (base model, slice and module sources, tokenizer sources) replaced by
+     * {@code reference}'s answer; the origin is kept, its text dropped (the recipe is written from its content).
+     */
+    public MergeRecipe withModels(UnaryOperator<String> reference) {
+        Map<String, RecipeModule> mappedModules = new LinkedHashMap<>();
+        modules.forEach((name, module) -> mappedModules.put(name, module.withModels(reference)));
+        return new MergeRecipe(mergeMethod, baseModel.map(reference), slices.stream()
+                .map(s -> s.withModels(reference)).toList(), modelsForm, parameters, dtype, outDtype,
+                tokenizer.map(t -> t.withModels(reference)), mappedModules, randomSeed,
+                RecipeOrigin.built(origin.file()));
+    }
+
+    /** Where the recipe was read from, or the name it goes by in messages. */
+    public Path file() {
+        return origin.file();
+    }
+
+    /** The recipe's text: as read, or written from its content for a recipe built in code ({@link RecipeYaml}). */
+    public String text() {
+        return origin.text().orElseGet(() -> RecipeYaml.write(this));
+    }
+
+    /** One line per key the reader ignored, naming the file and the key. */
+    public List<String> warnings() {
+        return origin.warnings();
+    }
+
+    /**
+     * Where model reference {@code reference} of this recipe is: references are local paths, looked up in
+     * {@code workingDirectory} first (as mergekit does), then beside the recipe.
+     *
+     * @throws EvomergeException (CONFIGURATION) naming the recipe and the places looked in, if it is in neither
+     */
+    public Path locate(String reference, Path workingDirectory) {
+        Path given = PathInput.of(reference, file() + ": model");
+        List<Path> candidates = given.isAbsolute() ? List.of(given)
+                : List.of(workingDirectory.resolve(given), file().toAbsolutePath().getParent().resolve(given));
+        for (Path candidate : candidates) {
+            if (Files.exists(candidate)) {
+                return candidate.normalize();
+            }
+        }
+        throw EvomergeException.configuration(file() + ": model '" + reference + "' not found (looked in "
+                + String.join(" and ", candidates.stream().map(p -> p.normalize().toString()).toList())
+                + "; evomerge reads local folders and does not download from the Hugging Face hub)");
     }
 
     /** Every model reference, base first, in recipe order, without repeats. */
     public List<String> modelReferences() {
-        java.util.LinkedHashSet<String> refs = new java.util.LinkedHashSet<>();
+        LinkedHashSet<String> refs = new LinkedHashSet<>();
         baseModel.ifPresent(refs::add);
         allSlices().forEach(s -> s.sources().forEach(src -> refs.add(src.model())));
         return List.copyOf(refs);
@@ -87,7 +204,7 @@ public record MergeRecipe(
 
     /** The slices of the recipe and of every module, in recipe order. */
     public List<RecipeSlice> allSlices() {
-        List<RecipeSlice> all = new java.util.ArrayList<>(slices);
+        List<RecipeSlice> all = new ArrayList<>(slices);
         modules.values().forEach(m -> all.addAll(m.slices()));
         return all;
     }

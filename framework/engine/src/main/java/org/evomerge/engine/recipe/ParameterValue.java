@@ -1,6 +1,10 @@
 package org.evomerge.engine.recipe;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -16,8 +20,29 @@ public sealed interface ParameterValue {
      */
     Optional<Object> resolve(String tensorName, double t);
 
+    /**
+     * An unmodifiable copy of a parameter map that keeps its order (the recipe's, which its YAML keeps); equality
+     * ignores the order.
+     */
+    static Map<String, ParameterValue> ordered(Map<String, ParameterValue> parameters) {
+        Map<String, ParameterValue> copy = new LinkedHashMap<>();
+        parameters.forEach((name, value) -> copy.put(Objects.requireNonNull(name, "parameter name"),
+                Objects.requireNonNull(value, name)));
+        return Collections.unmodifiableMap(copy);
+    }
+
     /** A number, boolean or string used as it is. */
     record Scalar(Object value) implements ParameterValue {
+
+        /** What a parameter value must be. */
+        public static final String RULE = "must be a value, a list of values or a list of {filter, value}";
+
+        public Scalar {
+            if (value == null || value instanceof Map<?, ?> || value instanceof List<?>) {
+                throw new InvalidRecipeException("", RULE);
+            }
+        }
+
         @Override
         public Optional<Object> resolve(String tensorName, double t) {
             return Optional.of(value);
@@ -29,11 +54,16 @@ public sealed interface ParameterValue {
      * s = t·(n−1), i0 = ⌊s⌋, i1 = min(n−1, i0+1), value = (1−(s−i0))·v[i0] + (s−i0)·v[i1].
      */
     record Gradient(List<Object> values) implements ParameterValue {
+
+        /** What a gradient must be. */
+        public static final String RULE = "must be a value or a list of values (a gradient)";
+
         public Gradient {
-            values = List.copyOf(values);
-            if (values.isEmpty()) {
-                throw new IllegalArgumentException("a gradient needs at least one value");
+            if (values.isEmpty() || values.stream().anyMatch(v -> v == null || v instanceof List<?>
+                    || v instanceof Map<?, ?>)) {
+                throw new InvalidRecipeException("", RULE);
             }
+            values = List.copyOf(values);
         }
 
         @Override
@@ -57,6 +87,9 @@ public sealed interface ParameterValue {
     record Conditionals(List<Conditional> conditions) implements ParameterValue {
         public Conditionals {
             conditions = List.copyOf(conditions);
+            if (conditions.isEmpty()) {
+                throw new InvalidRecipeException("", "is an empty list of {filter, value}");
+            }
         }
 
         @Override
@@ -72,5 +105,12 @@ public sealed interface ParameterValue {
 
     /** One {@code {filter, value}} entry; the value is a scalar or a gradient. */
     record Conditional(Optional<String> filter, ParameterValue value) {
+        public Conditional {
+            filter = filter == null ? Optional.empty() : filter;
+            if (value instanceof Conditionals) {
+                throw new InvalidRecipeException("value", "must be a value or a list of values, not conditionals");
+            }
+            Objects.requireNonNull(value, "value");
+        }
     }
 }

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.engine.input.YamlInput;
 import org.evomerge.engine.parameter.LaxCoercion;
@@ -22,7 +23,8 @@ import org.evomerge.engine.parameter.LaxCoercion;
  * when the merge is planned). A missing method, not exactly one of the three forms, and malformed values are
  * configuration errors naming the file and the key; values are read by mergekit's (pydantic's) rules
  * ({@link LaxCoercion}). Features evomerge does not implement (LoRA and hub references, per-slice base models) are
- * refused by name rather than ignored.
+ * refused by name rather than ignored. The rules a recipe's content obeys are the parts' own (a recipe built in code
+ * obeys the same); the reader checks the YAML's shape and names the file and the key of a part that breaks one.
  *
  * <p>Keys mergekit does not know are ignored by mergekit (its pydantic models drop extra keys, at the top level and
  * inside every entry), and published recipes carry some (a top-level {@code normalize:}). By default they are
@@ -39,8 +41,6 @@ public final class RecipeReader {
     private static final Set<String> SLICE = Set.of("sources", "parameters", "base_model", "residual_weight");
     private static final Set<String> MODULE = Set.of("models", "slices", "parameters");
     private static final Set<String> SLICE_SOURCE = Set.of("model", "layer_range", "parameters");
-    private static final Set<String> DTYPES = Set.of("float32", "float16", "bfloat16", "float", "half", "bf16", "fp16",
-            "fp32");
 
     private final Path file;
     private final boolean strict;
@@ -85,8 +85,21 @@ public final class RecipeReader {
         return new RecipeReader(file, strict).recipe(text);
     }
 
+    /**
+     * Reads one recipe already parsed from YAML ({@link YamlInput}), such as one document of a multi-document file:
+     * the same checks as {@link #parse}, messages naming {@code file}; the recipe's text is written from its content.
+     *
+     * @param strict refuse keys mergekit ignores instead of ignoring them with a warning
+     */
+    public static MergeRecipe fromDocument(Object document, Path file, boolean strict) {
+        return new RecipeReader(file, strict).recipe(document, null);
+    }
+
     private MergeRecipe recipe(String text) {
-        Object root = YamlInput.load(text, file);
+        return recipe(YamlInput.load(text, file), text);
+    }
+
+    private MergeRecipe recipe(Object root, String text) {
         Map<String, Object> top = mapping(root, "the recipe");
         checkKeys(top, TOP_LEVEL, "top level");
         String method = string(top.get("merge_method"), "merge_method")
@@ -131,14 +144,16 @@ public final class RecipeReader {
                 List<RecipeSlice> moduleSlices = moduleModels
                         ? models(module.get("models"), where + ".models")
                         : slices(module.get("slices"), where + ".slices");
-                modules.put(entry.getKey(), new RecipeModule(entry.getKey(), moduleSlices, moduleModels,
-                        parameters(module.get("parameters"), where + ".parameters")));
+                Map<String, ParameterValue> moduleParameters = parameters(module.get("parameters"),
+                        where + ".parameters");
+                modules.put(entry.getKey(), checked(where, () -> new RecipeModule(entry.getKey(), moduleSlices,
+                        moduleModels, moduleParameters)));
             }
         } else {
             slices = modelsForm ? models(top.get("models"), "models") : slices(top.get("slices"), "slices");
         }
-        Optional<String> dtype = dtype(top.get("dtype"), "dtype");
-        Optional<String> outDtype = dtype(top.get("out_dtype"), "out_dtype");
+        Optional<String> dtype = string(top.get("dtype"), "dtype");
+        Optional<String> outDtype = string(top.get("out_dtype"), "out_dtype");
         OptionalLong randomSeed = OptionalLong.empty();
         if (top.get("random_seed") != null) {
             randomSeed = LaxCoercion.toInteger(top.get("random_seed"));
@@ -146,37 +161,53 @@ public final class RecipeReader {
                 throw error("'random_seed' must be a whole number, got " + top.get("random_seed"));
             }
         }
-        return new MergeRecipe(method, base, slices, modelsForm, parameters(top.get("parameters"), "parameters"),
-                dtype, outDtype, tokenizer, text, file, modules, randomSeed, warnings);
+        Map<String, ParameterValue> parameters = parameters(top.get("parameters"), "parameters");
+        List<RecipeSlice> topSlices = slices;
+        Optional<TokenizerSettings> vocabulary = tokenizer;
+        OptionalLong seed = randomSeed;
+        return checked("", () -> new MergeRecipe(method, base, topSlices, modelsForm, parameters, dtype, outDtype,
+                vocabulary, modules, seed, text == null ? new RecipeOrigin(file, Optional.empty(), warnings)
+                        : RecipeOrigin.read(file, text, warnings)));
     }
 
     /** A {@code models:} list as one slice whose sources have no layer range. */
     private List<RecipeSlice> models(Object value, String key) {
         List<RecipeSource> sources = new ArrayList<>();
+        forEachEntry(value, key, MODEL_ENTRY, (where, entry) -> {
+            String model = modelReference(entry, where);
+            Map<String, ParameterValue> parameters = parameters(entry.get("parameters"), where + ".parameters");
+            sources.add(checked(where, () -> RecipeSource.everyLayer(model, parameters)));
+        });
+        return List.of(checked(key, () -> RecipeSlice.ofModels(sources)));
+    }
+
+    /** Reads one entry of a list of mappings: where it stands ({@code slices[2]}) and its keys, already checked. */
+    private interface EntryReader {
+        void read(String where, Map<String, Object> entry);
+    }
+
+    /** Hands every entry of the list {@code value} to {@code reader} in order, each a mapping of allowed keys. */
+    private void forEachEntry(Object value, String key, Set<String> allowedKeys, EntryReader reader) {
         List<Object> entries = list(value, key);
         for (int i = 0; i < entries.size(); i++) {
             String where = key + "[" + i + "]";
             Map<String, Object> entry = mapping(entries.get(i), where);
-            checkKeys(entry, MODEL_ENTRY, where);
-            String model = string(entry.get("model"), where + ".model")
-                    .orElseThrow(() -> error("'" + where + ".model' is missing"));
-            checkReference(model, where + ".model");
-            sources.add(new RecipeSource(model, Optional.empty(), parameters(entry.get("parameters"),
-                    where + ".parameters")));
+            checkKeys(entry, allowedKeys, where);
+            reader.read(where, entry);
         }
-        if (sources.isEmpty()) {
-            throw error("'" + key + "' is empty");
-        }
-        return List.of(new RecipeSlice(sources, Map.of()));
+    }
+
+    /** The entry's required {@code model:} reference, checked. */
+    private String modelReference(Map<String, Object> entry, String where) {
+        String model = string(entry.get("model"), where + ".model")
+                .orElseThrow(() -> error("'" + where + ".model' is missing"));
+        checkReference(model, where + ".model");
+        return model;
     }
 
     private List<RecipeSlice> slices(Object value, String key) {
         List<RecipeSlice> slices = new ArrayList<>();
-        List<Object> entries = list(value, key);
-        for (int i = 0; i < entries.size(); i++) {
-            String where = key + "[" + i + "]";
-            Map<String, Object> slice = mapping(entries.get(i), where);
-            checkKeys(slice, SLICE, where);
+        forEachEntry(value, key, SLICE, (where, slice) -> {
             if (slice.get("base_model") != null) {
                 throw error("'" + where + ".base_model': per-slice base models are not supported; set the recipe's"
                         + " base_model");
@@ -185,29 +216,15 @@ public final class RecipeReader {
                 notApplied("'" + where + ".residual_weight' ignored (mergekit reads it but never uses it)");
             }
             List<RecipeSource> sources = new ArrayList<>();
-            List<Object> sourceEntries = list(slice.get("sources"), where + ".sources");
-            Integer length = null;
-            for (int j = 0; j < sourceEntries.size(); j++) {
-                String at = where + ".sources[" + j + "]";
-                Map<String, Object> source = mapping(sourceEntries.get(j), at);
-                checkKeys(source, SLICE_SOURCE, at);
-                String model = string(source.get("model"), at + ".model")
-                        .orElseThrow(() -> error("'" + at + ".model' is missing"));
-                checkReference(model, at + ".model");
-                int[] range = layerRange(source.get("layer_range"), at + ".layer_range");
-                if (length != null && range[1] - range[0] != length) {
-                    throw error("'" + at + ".layer_range' has " + (range[1] - range[0])
-                            + " layers; every source of a slice needs the same number (" + length + ")");
-                }
-                length = range[1] - range[0];
-                sources.add(new RecipeSource(model, Optional.of(range), parameters(source.get("parameters"),
-                        at + ".parameters")));
-            }
-            if (sources.isEmpty()) {
-                throw error("'" + where + ".sources' is empty");
-            }
-            slices.add(new RecipeSlice(sources, parameters(slice.get("parameters"), where + ".parameters")));
-        }
+            forEachEntry(slice.get("sources"), where + ".sources", SLICE_SOURCE, (at, source) -> {
+                String model = modelReference(source, at);
+                LayerRange range = layerRange(source.get("layer_range"), at + ".layer_range");
+                Map<String, ParameterValue> parameters = parameters(source.get("parameters"), at + ".parameters");
+                sources.add(checked(at, () -> new RecipeSource(model, Optional.of(range), parameters)));
+            });
+            Map<String, ParameterValue> parameters = parameters(slice.get("parameters"), where + ".parameters");
+            slices.add(checked(where, () -> new RecipeSlice(sources, parameters)));
+        });
         if (slices.isEmpty()) {
             throw error("'" + key + "' is empty");
         }
@@ -299,36 +316,46 @@ public final class RecipeReader {
         }
     }
 
-    private Optional<String> dtype(Object value, String key) {
-        Optional<String> d = string(value, key);
-        d.ifPresent(v -> {
-            if (!DTYPES.contains(v)) {
-                throw error("'" + key + "' must be float32, bfloat16 or float16, got '" + v + "'");
-            }
-        });
-        return d;
-    }
-
+    /**
+     * Checks a reference by the recipe rule ({@link RecipeSource#checkReference}) where the part that holds it is not
+     * built yet, so that the message names the reference's own key.
+     */
     private void checkReference(String model, String key) {
-        if (model.contains("+")) {
-            throw error("'" + key + "' = '" + model + "': LoRA references (model+lora) are not supported yet;"
-                    + " merge the LoRA into its model first");
-        }
-        if (model.contains("@")) {
-            throw error("'" + key + "' = '" + model + "': revisions (@rev) name Hugging Face hub models, which"
-                    + " evomerge does not download; give a local folder");
-        }
+        checked("", () -> {
+            RecipeSource.checkReference(model, key);
+            return model;
+        });
     }
 
-    private int[] layerRange(Object value, String key) {
+    private LayerRange layerRange(Object value, String key) {
         List<Object> range = list(value, key);
         OptionalLong start = range.size() == 2 ? LaxCoercion.toInteger(range.get(0)) : OptionalLong.empty();
         OptionalLong end = range.size() == 2 ? LaxCoercion.toInteger(range.get(1)) : OptionalLong.empty();
-        if (start.isEmpty() || end.isEmpty() || start.getAsLong() < 0 || end.getAsLong() <= start.getAsLong()
-                || end.getAsLong() > Integer.MAX_VALUE) {
-            throw error("'" + key + "' must be [start, end) with 0 <= start < end, got " + value);
+        if (start.isEmpty() || end.isEmpty() || !fitsInt(start.getAsLong()) || !fitsInt(end.getAsLong())) {
+            throw error("'" + key + "' " + LayerRange.RULE + ", got " + value);
         }
-        return new int[] {(int) start.getAsLong(), (int) end.getAsLong()};
+        try {
+            return new LayerRange((int) start.getAsLong(), (int) end.getAsLong());
+        } catch (InvalidRecipeException e) {
+            throw error("'" + e.keyUnder(key) + "' " + e.problem() + ", got " + value);
+        }
+    }
+
+    private static boolean fitsInt(long value) {
+        return value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE;
+    }
+
+    /**
+     * Builds a recipe part, which checks the recipe rules; a part that breaks one is an error naming the file and the
+     * offending key under {@code where}, the key of the part.
+     */
+    private <T> T checked(String where, Supplier<T> part) {
+        try {
+            return part.get();
+        } catch (InvalidRecipeException e) {
+            String key = e.keyUnder(where);
+            throw error(key.isEmpty() ? e.problem() : "'" + key + "' " + e.problem());
+        }
     }
 
     /** A whole number by pydantic's rules (2, 2.0, "2"), else an error naming the key. */
@@ -370,15 +397,18 @@ public final class RecipeReader {
 
     private ParameterValue scalarOrGradient(Object value, String key) {
         if (value instanceof List<?> list) {
-            if (list.isEmpty() || list.stream().anyMatch(e -> e instanceof List<?> || e instanceof Map<?, ?> || e == null)) {
-                throw error("'" + key + "' must be a value or a list of values (a gradient), got " + value);
-            }
-            return new ParameterValue.Gradient(new ArrayList<>(list));
+            return withValue(key, value, () -> new ParameterValue.Gradient(new ArrayList<>(list)));
         }
-        if (value == null || value instanceof Map<?, ?>) {
-            throw error("'" + key + "' must be a value, a list of values or a list of {filter, value}, got " + value);
+        return withValue(key, value, () -> new ParameterValue.Scalar(value));
+    }
+
+    /** {@link #checked}, with the value that broke the rule in the message. */
+    private <T> T withValue(String key, Object value, Supplier<T> part) {
+        try {
+            return part.get();
+        } catch (InvalidRecipeException e) {
+            throw error("'" + e.keyUnder(key) + "' " + e.problem() + ", got " + value);
         }
-        return new ParameterValue.Scalar(value);
     }
 
     /**

@@ -1,9 +1,12 @@
 package org.evomerge.engine.recipe;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.UnaryOperator;
 
 /**
  * A recipe's vocabulary settings: mergekit's {@code tokenizer_source: base | union | MODEL} or its
@@ -14,7 +17,8 @@ import java.util.OptionalInt;
  * @param sourceModel    the model reference when {@code source} is {@link Source#MODEL}
  * @param tokens         per-token settings by token text, in recipe order (each token is added to the output
  *                       vocabulary if it is not already there)
- * @param padToMultipleOf round the output's row count up to a multiple of this (extra rows get the mean embedding)
+ * @param padToMultipleOf round the output's row count up to a multiple of this (extra rows get the mean embedding);
+ *                       empty pads nothing
  */
 public record TokenizerSettings(Source source, Optional<String> sourceModel, Map<String, TokenSetting> tokens,
                                 OptionalInt padToMultipleOf) {
@@ -33,10 +37,26 @@ public record TokenizerSettings(Source source, Optional<String> sourceModel, Map
         Objects.requireNonNull(source, "source");
         sourceModel = sourceModel == null ? Optional.empty() : sourceModel;
         if ((source == Source.MODEL) != sourceModel.isPresent()) {
-            throw new IllegalArgumentException("sourceModel is given exactly when source is MODEL");
+            throw new InvalidRecipeException("source", "names a model exactly when it is neither base nor union");
         }
-        tokens = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tokens));
+        sourceModel.ifPresent(m -> RecipeSource.checkReference(m, "source"));
+        tokens = Collections.unmodifiableMap(new LinkedHashMap<>(tokens));
         padToMultipleOf = padToMultipleOf == null ? OptionalInt.empty() : padToMultipleOf;
+        if (padToMultipleOf.isPresent() && padToMultipleOf.getAsInt() <= 0) {
+            throw new InvalidRecipeException("pad_to_multiple_of", "must be a whole number > 0 (leave it out to pad"
+                    + " nothing)");
+        }
+    }
+
+    /** These settings with every model reference mapped by {@code reference}. */
+    TokenizerSettings withModels(UnaryOperator<String> reference) {
+        Map<String, TokenSetting> mapped = new LinkedHashMap<>();
+        tokens.forEach((token, setting) -> mapped.put(token, new TokenSetting(setting.source().map(s -> switch (s) {
+            case FromModel m -> new FromModel(reference.apply(m.model()));
+            case ModelToken m -> new ModelToken(reference.apply(m.model()), m.tokenId(), m.token());
+            case Zero z -> z;
+        }), setting.force())));
+        return new TokenizerSettings(source, sourceModel.map(reference), mapped, padToMultipleOf);
     }
 
     /**
@@ -58,13 +78,22 @@ public record TokenizerSettings(Source source, Optional<String> sourceModel, Map
 
     /** The same token's row in {@code model} (which must have the token). */
     public record FromModel(String model) implements TokenSource {
+        public FromModel {
+            Objects.requireNonNull(model, "model");
+            RecipeSource.checkReference(model, "");
+        }
     }
 
     /** Row {@code tokenId}, or the row of token text {@code token}, of {@code model}'s own vocabulary. */
     public record ModelToken(String model, OptionalInt tokenId, Optional<String> token) implements TokenSource {
         public ModelToken {
+            Objects.requireNonNull(model, "model");
+            RecipeSource.checkReference(model, "model");
             if (tokenId.isPresent() == token.isPresent()) {
-                throw new IllegalArgumentException("give exactly one of tokenId and token");
+                throw new InvalidRecipeException("", "needs exactly one of 'token_id' and 'token'");
+            }
+            if (tokenId.isPresent() && tokenId.getAsInt() < 0) {
+                throw new InvalidRecipeException("token_id", "must be a whole number >= 0");
             }
         }
     }

@@ -22,8 +22,10 @@ class ArchitectureCatalogTest {
     Path temp;
 
     private static ModelConfig config(String architecture, String modelType) {
-        return new ModelConfig(architecture == null ? List.of() : List.of(architecture), modelType, 0, 0, 0, 0, 0, 0, 0,
-                false, 0, 0, Map.of());
+        Map<String, Object> stated = new java.util.LinkedHashMap<>();
+        stated.put("architectures", architecture == null ? List.of() : List.of(architecture));
+        stated.put("model_type", modelType);
+        return ModelConfig.of(stated);
     }
 
     private static void assertPlacement(ArchitectureDescription d, String tensor, TensorRole role, int layer) {

@@ -117,13 +117,14 @@ class ConfigurationLoaderTest {
         assertEquals(List.of(), settings.plugins().dirs());
         assertEquals(Set.of(), settings.plugins().disabled());
         assertEquals(root.resolve("xdg/evomerge/plugins"), settings.plugins().cacheDir());
+        assertEquals("safetensors", settings.output().format());
     }
 
     @Test
     void knownKeysIncludeEverySetting() {
         // List-valued keys count too: a default of [] would hide them from the key set and make them "unknown".
         assertTrue(ConfigurationLoader.knownKeys().containsAll(Set.of("compute.backend", "compute.threads", "run.seed",
-                        "run.scratch-dir", "plugins.cache-dir", "plugins.dirs", "plugins.disabled")),
+                        "run.scratch-dir", "plugins.cache-dir", "plugins.dirs", "plugins.disabled", "output.format")),
                 ConfigurationLoader.knownKeys().toString());
     }
 
@@ -324,6 +325,14 @@ class ConfigurationLoaderTest {
     @Test
     void blankBackendIsRejected() {
         assertContains(load().set("compute.backend", "  ").fails().getMessage(), "compute.backend");
+    }
+
+    @Test
+    void theOutputFormatIsConfiguredLikeAnyKey() throws IOException {
+        assertEquals("gguf", load().env("EVOMERGE_OUTPUT_FORMAT", "gguf").run().output().format());
+        write(configFile, "output:\n  format: ' toy '\n");
+        assertEquals("toy", load().config(configFile).run().output().format());
+        assertContains(load().set("output.format", " ").fails().getMessage(), "output.format", "command line");
     }
 
     @Test

@@ -17,7 +17,7 @@ import org.evomerge.api.model.Model;
 import org.evomerge.api.model.WriteOptions;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -26,6 +26,7 @@ import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;
+import org.evomerge.runfolder.RunFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
@@ -72,12 +73,12 @@ class BestRecipeRebuildTest {
         Path runDir = temp.resolve("run");
         EvolutionJob.Result result = EvolutionFixture.run(f.runFile("run.yml", DARE_TIES_RUN), runDir, false, 2);
         assertTrue(result.outcome().best().generation() > 0, "the best is not the starting point");
-        Path best = runDir.resolve(BestModelExport.FOLDER);
+        Path best = runDir.resolve(RunFolder.BEST);
         Path recipeFile = best.resolve("recipe.yml");
         String text = Files.readString(recipeFile);
 
         long seed = ((Number) ((Map<?, ?>) new Yaml().load(text)).get("random_seed")).longValue();
-        assertEquals(EvolutionJob.mergeSeed(11), seed, text);
+        assertEquals(CandidateScoring.mergeSeed(11), seed, text);
         assertTrue(text.contains("base_model: ../../model-a\n") && text.contains("model: ../../model-b\n"),
                 "model paths relative to best/: " + text);
         assertFalse(text.contains(temp.toString()), text);
@@ -90,6 +91,7 @@ class BestRecipeRebuildTest {
 
         MergeRecipe recipe = RecipeReader.read(recipeFile);
         Path rebuilt = merge(recipe, seed, temp.resolve("rebuilt"));
+        assertTrue(Files.isRegularFile(rebuilt.resolve("toy-model.json")), "written in the configured format");
         Map<String, byte[]> expected = tensors(best);
         Map<String, byte[]> actual = tensors(rebuilt);
         assertEquals(expected.keySet(), actual.keySet());
@@ -102,16 +104,20 @@ class BestRecipeRebuildTest {
                 otherSeed.get(name))), "the merge depends on the seed");
     }
 
-    /** {@code evomerge merge RECIPE OUT} with root seed {@code seed}, run from the temporary folder. */
+    /**
+     * {@code evomerge merge RECIPE OUT} with root seed {@code seed}, run from the temporary folder, writing the test
+     * format as {@code output.format: toy} configures it: no safetensors format is installed.
+     */
     private Path merge(MergeRecipe recipe, long seed, Path out) throws IOException {
         ExtensionCatalog catalog = new ExtensionCatalog();
-        catalog.register(new ToyFormat("safetensors"), "tests");
+        catalog.register(new ToyFormat(), "tests");
         catalog.register(new TestExtensions.DareTies(), "tests");
         Path scratch = Files.createDirectories(temp.resolve(out.getFileName() + "-scratch"));
         RunContext context = new DefaultRunContext(new SeededRandomSource(seed), new ReferenceBackend(),
                 ProgressReporter.SILENT, ScratchDirectory.create(scratch, false), 2, Map.of());
         MergeJob.run(recipe, catalog, ModelFormats.from(catalog, context), ArchitectureCatalog.load(List.of()),
-                context, new MergeJob.Options(out, WriteOptions.DEFAULT_SHARD_BYTES, false, "test", temp));
+                context, new MergeJob.Options(out, ToyFormat.ID, WriteOptions.DEFAULT_SHARD_BYTES, false, "test",
+                        temp));
         return out;
     }
 

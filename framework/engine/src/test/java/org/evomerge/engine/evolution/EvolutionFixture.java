@@ -11,7 +11,7 @@ import java.util.Random;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -124,9 +124,32 @@ final class EvolutionFixture {
                 ScratchDirectory.create(scratch, false), threads, Map.of());
     }
 
+    /** The journal's lines as JSON, for assertions on what the file holds. */
+    static List<com.fasterxml.jackson.databind.JsonNode> journalLines(Path runDir) {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        try {
+            List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(runDir.resolve(org.evomerge.runfolder.RunFolder.JOURNAL))) {
+                lines.add(json.readTree(line));
+            }
+            return lines;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Runs (or resumes) a run file in {@code runDir} with the test extensions. */
     static EvolutionJob.Result run(Path runFile, Path runDir, boolean resume, int threads) {
-        ExtensionCatalog catalog = TestExtensions.catalog();
+        return run(runFile, runDir, resume, threads, TestExtensions.catalog(), false);
+    }
+
+    /**
+     * Runs (or resumes) a run file in {@code runDir} with the extensions of {@code catalog}.
+     *
+     * @param allowVersionChange resume even when an extension's version is not the journaled one
+     */
+    static EvolutionJob.Result run(Path runFile, Path runDir, boolean resume, int threads, ExtensionCatalog catalog,
+                                   boolean allowVersionChange) {
         RunContext context = context(runDir.resolveSibling(runDir.getFileName() + "-scratch"), threads);
         try {
             Files.createDirectories(runDir.resolveSibling(runDir.getFileName() + "-scratch"));
@@ -135,7 +158,8 @@ final class EvolutionFixture {
         }
         return EvolutionJob.run(RunFileReader.read(runFile), catalog, ModelFormats.from(catalog, context),
                 ArchitectureCatalog.load(List.of()), context,
-                new EvolutionJob.Options(runDir, resume, "test", ToyFormat.ID), ProgressReporter.SILENT,
+                new EvolutionJob.Options(runDir, resume, "test", ToyFormat.ID, java.util.Optional.empty(), List.of(),
+                        allowVersionChange), ProgressReporter.SILENT,
                 java.util.Optional.of(EvolutionFixture::pearson), EvolutionJob.ReportWriter.NONE);
     }
 
@@ -145,7 +169,7 @@ final class EvolutionFixture {
      */
     static double[][] pearson(List<org.evomerge.api.model.Model> models,
                               java.util.Optional<org.evomerge.api.model.Model> base, String metric) {
-        org.evomerge.engine.compute.ReferenceBackend compute = new ReferenceBackend();
+        org.evomerge.compute.ReferenceBackend compute = new ReferenceBackend();
         List<double[]> vectors = new java.util.ArrayList<>();
         for (org.evomerge.api.model.Model m : models) {
             java.util.List<Double> all = new java.util.ArrayList<>();

@@ -26,6 +26,8 @@ import org.evomerge.engine.merge.InMemoryMerge;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;
+import org.evomerge.runfolder.JournalRecord;
+import org.evomerge.runfolder.RunFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +38,7 @@ class EvolutionJobTest {
     Path temp;
 
     private static List<JsonNode> lines(Path runDir, String type) {
-        return RunJournal.read(runDir.resolve(RunJournal.FILE)).stream()
+        return EvolutionFixture.journalLines(runDir).stream()
                 .filter(l -> l.path("type").asText().equals(type)).toList();
     }
 
@@ -61,7 +63,7 @@ class EvolutionJobTest {
         List<JsonNode> evaluations = lines(runDir, "evaluation");
         assertEquals(24, evaluations.size());
         assertEquals("budget", result.outcome().reason());
-        JsonNode start = RunJournal.read(runDir.resolve(RunJournal.FILE)).getFirst();
+        JsonNode start = EvolutionFixture.journalLines(runDir).getFirst();
         assertEquals("start", start.path("type").asText());
         assertEquals(11, start.path("seed").asLong());
         assertEquals("test-es", start.path("strategy").asText());
@@ -122,9 +124,9 @@ class EvolutionJobTest {
         Path runDir = temp.resolve("run");
         Path file = f.runFile("run.yml", EvolutionFixture.LINEAR_RUN);
         EvolutionFixture.run(file, runDir, false, 1);
-        String journal = Files.readString(runDir.resolve(RunJournal.FILE));
+        String journal = Files.readString(runDir.resolve(RunFolder.JOURNAL));
         EvolutionJob.Result again = EvolutionFixture.run(file, runDir, true, 1);
-        assertEquals(journal, Files.readString(runDir.resolve(RunJournal.FILE)));
+        assertEquals(journal, Files.readString(runDir.resolve(RunFolder.JOURNAL)));
         assertEquals(24, again.outcome().evaluations().size());
 
         Path other = f.runFile("other.yml", EvolutionFixture.LINEAR_RUN.replace("evaluations: 24", "evaluations: 30"));
@@ -181,7 +183,8 @@ class EvolutionJobTest {
 
     /**
      * A CMA-ES population larger than the budget gave "8 evaluations in 0 generations", an empty history.csv and a
-     * report saying "Generations 1": the generation the budget cut short is one partial generation everywhere.
+     * report saying "Generations 1": the generation the budget cut short is one partial generation everywhere (the
+     * report's side: RunReportTest).
      */
     @Test
     void aBudgetEndingInsideAGenerationReportsItAsOnePartialGeneration() throws Exception {
@@ -191,7 +194,7 @@ class EvolutionJobTest {
         EvolutionJob.Result r = EvolutionFixture.run(file, runDir, false, 1);
         assertEquals(3, r.outcome().evaluations().size());
         assertEquals(1, r.outcome().generations().size());
-        EvolutionEngine.GenerationStats only = r.outcome().generations().getFirst();
+        JournalRecord.Generation only = r.outcome().generations().getFirst();
         assertTrue(only.partial());
         assertEquals(3, only.evaluations());
         double best = r.outcome().evaluations().stream().mapToDouble(e -> e.fitness().primary()).max().orElseThrow();
@@ -199,11 +202,9 @@ class EvolutionJobTest {
         List<JsonNode> generations = lines(runDir, "generation");
         assertEquals(1, generations.size());
         assertTrue(generations.getFirst().path("partial").asBoolean());
-        List<String> history = Files.readAllLines(runDir.resolve(RunFiles.HISTORY));
+        List<String> history = Files.readAllLines(runDir.resolve(RunFolder.HISTORY));
         assertEquals(2, history.size(), history.toString());
         assertTrue(history.get(1).startsWith("1,3,"), history.toString());
-        String page = Files.readString(org.evomerge.engine.report.RunReport.write(runDir).html());
-        assertTrue(page.contains("<th class=\"l\">Generations</th><td class=\"l\">1 (the last one partial"), page);
 
         // Resuming the finished run gives the same generations; a complete first generation stays complete.
         assertEquals(r.outcome().generations(), EvolutionFixture.run(file, runDir, true, 1).outcome().generations());
@@ -211,8 +212,8 @@ class EvolutionJobTest {
         EvolutionJob.Result r6 = EvolutionFixture.run(f.runFile("six.yml", EvolutionFixture.LINEAR_RUN
                 .replace("evaluations: 24", "evaluations: 6")), six, false, 1);
         assertEquals(List.of(false, true), r6.outcome().generations().stream()
-                .map(EvolutionEngine.GenerationStats::partial).toList());
-        assertEquals(3, Files.readAllLines(six.resolve(RunFiles.HISTORY)).size());
+                .map(JournalRecord.Generation::partial).toList());
+        assertEquals(3, Files.readAllLines(six.resolve(RunFolder.HISTORY)).size());
     }
 
     /** A missing dataset used to fail after run.yml was written: a fresh start then said "not empty". */
@@ -269,11 +270,11 @@ class EvolutionJobTest {
         EvolutionFixture.run(file, complete, false, 1);
 
         Path copyOnly = Files.createDirectories(temp.resolve("copy-only"));
-        Files.copy(file, copyOnly.resolve(RunFiles.RUN_FILE));
+        Files.copy(file, copyOnly.resolve(RunFolder.RUN_FILE));
         Path startOnly = Files.createDirectories(temp.resolve("start-only"));
-        Files.copy(file, startOnly.resolve(RunFiles.RUN_FILE));
-        Files.writeString(startOnly.resolve(RunJournal.FILE),
-                Files.readAllLines(complete.resolve(RunJournal.FILE)).getFirst() + "\n");
+        Files.copy(file, startOnly.resolve(RunFolder.RUN_FILE));
+        Files.writeString(startOnly.resolve(RunFolder.JOURNAL),
+                Files.readAllLines(complete.resolve(RunFolder.JOURNAL)).getFirst() + "\n");
         for (Path runDir : List.of(copyOnly, startOnly)) {
             EvomergeException fresh = assertThrows(EvomergeException.class,
                     () -> EvolutionFixture.run(file, runDir, false, 1));
@@ -297,7 +298,7 @@ class EvolutionJobTest {
         EvolutionFixture f = new EvolutionFixture(temp);
         Path runDir = temp.resolve("run");
         EvolutionFixture.run(f.runFile("run.yml", EvolutionFixture.LINEAR_RUN), runDir, false, 1);
-        for (String name : List.of(RunFiles.RUN_FILE, RunJournal.FILE, RunFiles.HISTORY, "best/recipe.yml",
+        for (String name : List.of(RunFolder.RUN_FILE, RunFolder.JOURNAL, RunFolder.HISTORY, "best/recipe.yml",
                 "best/README.md")) {
             assertEquals(PosixFilePermissions.toString(fileMode),
                     PosixFilePermissions.toString(Files.getPosixFilePermissions(runDir.resolve(name))), name);

@@ -19,7 +19,7 @@ class GenomeKindsTest {
     Path temp;
 
     private static List<JsonNode> evaluations(Path runDir) {
-        return RunJournal.read(runDir.resolve(RunJournal.FILE)).stream()
+        return EvolutionFixture.journalLines(runDir).stream()
                 .filter(l -> l.path("type").asText().equals("evaluation")).toList();
     }
 
@@ -108,7 +108,7 @@ class GenomeKindsTest {
                 .replace("seed: 11", "seed: 11\nkinship: {metric: pcc, top: 3, every: 1, stop_above: 0.9}")),
                 runDir, false, 1);
         assertEquals("kinship", r.outcome().reason());
-        List<JsonNode> kinship = RunJournal.read(runDir.resolve(RunJournal.FILE)).stream()
+        List<JsonNode> kinship = EvolutionFixture.journalLines(runDir).stream()
                 .filter(l -> l.path("type").asText().equals("kinship")).toList();
         assertEquals(1, kinship.size());
         JsonNode line = kinship.getFirst();

@@ -12,7 +12,7 @@ import org.evomerge.api.model.Model;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.merge.InMemoryMerge;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.evomerge.runfolder.RunFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +37,7 @@ class KillAndResumeTest {
     }
 
     private static long evaluationLines(Path runDir) throws Exception {
-        Path journal = runDir.resolve(RunJournal.FILE);
+        Path journal = runDir.resolve(RunFolder.JOURNAL);
         if (!Files.exists(journal)) {
             return 0;
         }
@@ -64,14 +65,14 @@ class KillAndResumeTest {
         first.destroyForcibly().waitFor();
         long before = evaluationLines(killed);
         assertTrue(before >= 7 && before < 20, "killed after " + before + " evaluations");
-        assertTrue(Files.readAllLines(killed.resolve(RunJournal.FILE)).stream().noneMatch(l -> l.contains("finish")));
+        assertTrue(Files.readAllLines(killed.resolve(RunFolder.JOURNAL)).stream().noneMatch(l -> l.contains("finish")));
 
         Process resumed = start(runFile, killed, "resume");
         assertTrue(resumed.waitFor(120, TimeUnit.SECONDS), "the resumed run did not end");
         assertEquals(0, resumed.exitValue(), Files.readString(temp.resolve("killed-resume.log")));
 
         assertEquals(EvolutionJobTest.evaluations(reference), EvolutionJobTest.evaluations(killed));
-        List<String> lines = Files.readAllLines(killed.resolve(RunJournal.FILE));
+        List<String> lines = Files.readAllLines(killed.resolve(RunFolder.JOURNAL));
         assertEquals(1, lines.stream().filter(l -> l.contains("\"type\":\"resume\"")).count());
         assertEquals(1, lines.stream().filter(l -> l.contains("\"type\":\"finish\"")).count());
         assertEquals(Files.readAllLines(reference.resolve("history.csv")).size(),

@@ -20,12 +20,13 @@ import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.engine.evolution.genome.LayerPathSpace;
 import org.evomerge.engine.evolution.genome.RecipeSpace;
+import org.evomerge.engine.recipe.LayerRange;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;
 import org.evomerge.engine.recipe.RecipeSource;
 import org.junit.jupiter.api.Test;
 
-/** Genome ↔ recipe mapping, checked by reading the produced recipe back with the merge engine's own reader. */
+/** Genome ↔ recipe mapping: the typed recipes a genome space builds, and the YAML they are written as. */
 class RecipeSpaceTest {
 
     private static final Path FILE = Path.of("/runs/run.yml");
@@ -49,11 +50,163 @@ class RecipeSpaceTest {
                 false, Map.of("normalize", false), Optional.of("bfloat16"), FILE);
     }
 
+    /** TIES over {@code layers} layers without filters. */
+    private static RecipeSpace ties(int groups, boolean smooth, int layers) {
+        return new RecipeSpace(TIES, List.of("/m/base", "/m/a", "/m/b"), Optional.of("/m/base"), layers, groups,
+                List.of(), List.of(), Map.of("weight", new double[] {0, 2}), "mergekit", smooth, false,
+                Map.of("normalize", false), Optional.of("bfloat16"), FILE);
+    }
+
     /** The value a recipe gives model {@code model}'s parameter for {@code tensor} in slice {@code slice}. */
     private static Object resolve(MergeRecipe recipe, int slice, String model, String parameter, String tensor, double t) {
         RecipeSource source = recipe.slices().get(slice).sources().stream().filter(s -> s.model().equals(model))
                 .findFirst().orElseThrow();
         return source.parameters().get(parameter).resolve(tensor, t).orElseThrow();
+    }
+
+    /** Genome values that exercise |x|, clamping, exponents and long decimals. */
+    private static ParameterGenome spread(int n) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (i * 0.37 + 0.013) % 1.3 - 0.1 + (i % 5 == 0 ? 1e-7 : 0);
+        }
+        if (n > 3) {
+            x[1] = 2.5e-5;
+            x[3] = 3e20;
+        }
+        return new ParameterGenome(x);
+    }
+
+    private static LayerPathSpace pathSpace() {
+        return new LayerPathSpace(List.of("/m/a", "/m/b"), new int[] {2, 3}, 2, new double[] {0.5, 1.5},
+                Optional.of("float32"));
+    }
+
+    private static LayerPathGenome path(LayerPathSpace space) {
+        double[] y = new double[20];
+        java.util.Arrays.fill(y, 0, 10, -1);
+        y[1] = 0.5;
+        y[3] = 0.2;
+        y[5] = 0.9;
+        y[11] = 1.0;
+        y[13] = 2.0;
+        y[15] = 0.75;
+        return space.decode(new ParameterGenome(y));
+    }
+
+    /** The YAML of {@code best/recipe.yml} and of the recipe text, as evolution runs wrote it before typed recipes. */
+    @Test
+    void recipesAreWrittenAsTheYamlEarlierRunsWrote() {
+        RecipeSpace smooth = ties(2, true, 4);
+        assertEquals("""
+                merge_method: ties
+                base_model: ../../../m/base
+                models:
+                - model: ../../../m/base
+                - model: ../../../m/a
+                  parameters:
+                    weight: [0.0869999, 0.09299999999999983]
+                    density: [2.5e-05, 0.46300009999999997]
+                - model: ../../../m/b
+                  parameters:
+                    weight: [0.653, 0.8329999999999996]
+                    density: [1.0, 0.0]
+                parameters:
+                  normalize: false
+                out_dtype: bfloat16
+                random_seed: 1234567890123
+                """, smooth.recipeFile(spread(smooth.space().size()), Path.of("/runs/r1/best"), 1234567890123L));
+        RecipeSpace slerp = new RecipeSpace(SLERP, List.of("/m/base", "/m/a"), Optional.of("/m/base"), 4, 2,
+                List.of("mlp"), List.of(), Map.of(), "center", false, false, Map.of(), Optional.empty(), FILE);
+        assertEquals("""
+                merge_method: slerp
+                base_model: /m/base
+                slices:
+                - sources:
+                  - model: /m/base
+                    layer_range: [0, 2]
+                  - model: /m/a
+                    layer_range: [0, 2]
+                  parameters:
+                    t:
+                    - filter: mlp
+                      value: 0.0
+                    - value: 2.5e-05
+                - sources:
+                  - model: /m/base
+                    layer_range: [2, 4]
+                  - model: /m/a
+                    layer_range: [2, 4]
+                  parameters:
+                    t:
+                    - filter: mlp
+                      value: 0.653
+                    - value: 1.0
+                """, slerp.recipe(spread(slerp.space().size())).text());
+        LayerPathSpace paths = pathSpace();
+        assertEquals("""
+                merge_method: passthrough
+                slices:
+                - sources:
+                  - model: ../../a
+                    layer_range: [1, 2]
+                - sources:
+                  - model: ../../b
+                    layer_range: [1, 2]
+                    parameters:
+                      scale:
+                      - filter: o_proj
+                        value: 1.5
+                      - filter: down_proj
+                        value: 1.5
+                      - value: 1.0
+                - sources:
+                  - model: ../../a
+                    layer_range: [0, 1]
+                    parameters:
+                      scale:
+                      - filter: o_proj
+                        value: 0.75
+                      - filter: down_proj
+                        value: 0.75
+                      - value: 1.0
+                out_dtype: float32
+                random_seed: 77
+                """, paths.recipeFile(path(paths), Path.of("/m/run/best"), 77L));
+    }
+
+    /**
+     * The typed recipe a genome space builds is the recipe its YAML reads back as, for every shape of genome: models
+     * and slices forms, filters, gradients, per-model and per-tensor parameters, run-wide options, layer paths.
+     */
+    @Test
+    void typedRecipesEqualTheirYamlReadBack() {
+        Path folder = Path.of("/runs/r1/best");
+        for (int groups : new int[] {1, 2, 4}) {
+            for (boolean smooth : new boolean[] {false, true}) {
+                for (List<String> filters : List.of(List.<String>of(), List.of("self_attn", "mlp"))) {
+                    RecipeSpace space = new RecipeSpace(TIES, List.of("/m/base", "/m/a", "/m/b"),
+                            Optional.of("/m/base"), 8, groups, filters, List.of(),
+                            Map.of("weight", new double[] {-1, 2}), "mergekit", smooth, true,
+                            Map.of("normalize", "false"), Optional.of("bfloat16"), FILE);
+                    ParameterGenome genome = spread(space.space().size());
+                    assertReadsBackEqual(space.recipe(genome), space.recipeFile(genome, folder, -5L), folder, -5L);
+                }
+            }
+        }
+        RecipeSpace slerp = new RecipeSpace(SLERP, List.of("/m/base", "/m/a"), Optional.of("/m/base"), 4, 2,
+                List.of("mlp"), List.of(), Map.of(), "center", true, false, Map.of(), Optional.empty(), FILE);
+        ParameterGenome genome = spread(slerp.space().size());
+        assertReadsBackEqual(slerp.recipe(genome), slerp.recipeFile(genome, folder, 0L), folder, 0L);
+        LayerPathSpace paths = pathSpace();
+        assertReadsBackEqual(paths.recipe(path(paths)), paths.recipeFile(path(paths), folder, 9L), folder, 9L);
+    }
+
+    private static void assertReadsBackEqual(MergeRecipe typed, String file, Path folder, long seed) {
+        MergeRecipe read = RecipeReader.parse(typed.text(), FILE, true);
+        assertEquals(typed.withOrigin(read.origin()), read, typed.text());
+        MergeRecipe readFile = RecipeReader.parse(file, folder.resolve("recipe.yml"), true);
+        assertEquals(typed.relativeTo(folder).withRandomSeed(seed).withOrigin(readFile.origin()), readFile, file);
     }
 
     @Test
@@ -83,14 +236,13 @@ class RecipeSpaceTest {
         }
         x[2] = -0.4; // a negative weight: |x| as mergekit-evolve decodes it
         x[3] = 1.7; // a density above 1: clamped
-        MergeRecipe recipe = RecipeReader.parse(space.recipe(new ParameterGenome(x)), FILE);
+        MergeRecipe recipe = space.recipe(new ParameterGenome(x));
         assertEquals("ties", recipe.mergeMethod());
         assertEquals(Optional.of("/m/base"), recipe.baseModel());
         assertEquals(4, recipe.slices().size());
         assertEquals(Optional.of("bfloat16"), recipe.outDtype());
         assertEquals(false, recipe.parameters().get("normalize").resolve("x", 0).orElseThrow());
-        assertEquals(List.of(2, 4), List.of(recipe.slices().get(1).sources().get(1).layerRange().get()[0],
-                recipe.slices().get(1).sources().get(1).layerRange().get()[1]));
+        assertEquals(Optional.of(new LayerRange(2, 4)), recipe.slices().get(1).sources().get(1).layerRange());
         String attn = "model.layers.0.self_attn.q_proj.weight";
         String mlp = "model.layers.0.mlp.up_proj.weight";
         String norm = "model.layers.0.input_layernorm.weight";
@@ -111,7 +263,7 @@ class RecipeSpaceTest {
         int perGroup = x.length / 2;
         x[0] = 0.2; // group 0, self_attn, a, weight
         x[perGroup] = 0.6; // group 1, self_attn, a, weight
-        MergeRecipe recipe = RecipeReader.parse(space.recipe(new ParameterGenome(x)), FILE);
+        MergeRecipe recipe = space.recipe(new ParameterGenome(x));
         assertTrue(recipe.modelsForm());
         String attn = "model.layers.0.self_attn.q_proj.weight";
         assertEquals(0.2, ((Number) resolve(recipe, 0, "/m/a", "weight", attn, 0)).doubleValue(), 1e-15);
@@ -124,7 +276,7 @@ class RecipeSpaceTest {
         RecipeSpace space = new RecipeSpace(SLERP, List.of("/m/base", "/m/a"), Optional.of("/m/base"), 4, 2, List.of(),
                 List.of(), Map.of(), "center", false, false, Map.of(), Optional.empty(), FILE);
         assertEquals(2, space.space().size());
-        MergeRecipe recipe = RecipeReader.parse(space.recipe(new ParameterGenome(new double[] {0.25, 0.75})), FILE);
+        MergeRecipe recipe = space.recipe(new ParameterGenome(new double[] {0.25, 0.75}));
         assertEquals(0.25, recipe.slices().get(0).parameters().get("t").resolve("x", 0).orElseThrow());
         assertEquals(0.75, recipe.slices().get(1).parameters().get("t").resolve("x", 0).orElseThrow());
         assertEquals(0.5, space.start(null).get(0));
@@ -136,7 +288,7 @@ class RecipeSpaceTest {
                 List.of("mlp"), List.of(), Map.of("weight", new double[] {0, 2}, "density", new double[] {0.2, 1}),
                 "values", Map.of("weight", 1.0, "density", 0.5), false, false, Map.of(), Optional.empty(), FILE);
         ParameterGenome start = space.start(null);
-        MergeRecipe recipe = RecipeReader.parse(space.recipe(start), FILE);
+        MergeRecipe recipe = space.recipe(start);
         for (int slice = 0; slice < 4; slice++) {
             for (String model : List.of("/m/a", "/m/b")) {
                 for (String tensor : List.of("model.layers.0.mlp.up_proj.weight", "model.layers.0.self_attn.q_proj.weight")) {
@@ -196,12 +348,12 @@ class RecipeSpaceTest {
         x[10 + 5] = 0.75;
         LayerPathGenome path = space.decode(new ParameterGenome(x));
         assertEquals(List.of(new LayerPathGenome.Step(1, 1, 1.5), new LayerPathGenome.Step(0, 0, 0.75)), path.steps());
-        MergeRecipe recipe = RecipeReader.parse(space.recipe(path), FILE);
+        MergeRecipe recipe = space.recipe(path);
         assertEquals("passthrough", recipe.mergeMethod());
         assertEquals(2, recipe.slices().size());
         RecipeSource first = recipe.slices().get(0).sources().getFirst();
         assertEquals("/m/b", first.model());
-        assertEquals(1, first.layerRange().get()[0]);
+        assertEquals(1, first.layerRange().orElseThrow().start());
         assertEquals(1.5, first.parameters().get("scale").resolve("model.layers.1.self_attn.o_proj.weight", 0)
                 .orElseThrow());
         assertEquals(1.0, first.parameters().get("scale").resolve("model.layers.1.self_attn.q_proj.weight", 0)

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.evomerge.engine.merge.ArrayMergeMethod;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.evaluation.EvaluationResult;
@@ -18,9 +20,9 @@ import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.ModelGenome;
 import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
@@ -29,11 +31,10 @@ import org.evomerge.api.parameter.ParameterType;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.search.ScoredGenome;
 import org.evomerge.api.search.SearchProblem;
-import org.evomerge.api.search.SearchSpace;
 import org.evomerge.api.search.SearchStrategy;
 import org.evomerge.api.search.SearchStrategyFactory;
 import org.evomerge.api.tensor.TensorInfo;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 
 /**
@@ -74,14 +75,14 @@ final class TestExtensions {
         @Override
         public MergeMethod create(Parameters parameters, RunContext context) {
             boolean normalize = parameters.bool("normalize");
-            return input -> {
-                float[] out = new float[input.elementCount()];
+            return (ArrayMergeMethod) (input, models, base) -> {
+                float[] out = new float[Math.toIntExact(input.elementCount())];
                 double total = 0;
-                for (ModelTensor m : input.models()) {
-                    double w = m.parameters().number("weight");
+                for (int m = 0; m < models.length; m++) {
+                    double w = input.models().get(m).parameters().number("weight");
                     total += w;
                     for (int i = 0; i < out.length; i++) {
-                        out[i] += (float) (w * m.values()[i]);
+                        out[i] += (float) (w * models[m][i]);
                     }
                 }
                 if (normalize && total != 0) {
@@ -111,20 +112,19 @@ final class TestExtensions {
 
         @Override
         public MergeMethod create(Parameters parameters, RunContext context) {
-            return input -> {
-                float[] base = input.base().orElseThrow().values();
-                int n = input.elementCount();
+            return (ArrayMergeMethod) (input, values, base) -> {
+                int n = Math.toIntExact(input.elementCount());
                 int models = input.models().size();
                 double[][] deltas = new double[models][n];
                 double[] weights = new double[models];
                 for (int m = 0; m < models; m++) {
-                    ModelTensor model = input.models().get(m);
+                    InputModel model = input.models().get(m);
                     double density = model.parameters().number("density");
                     weights[m] = model.parameters().number("weight");
                     RandomSource random = input.random().fork(m);
                     for (int i = 0; i < n; i++) {
                         boolean kept = density > 0 && random.uniform(i) < density;
-                        deltas[m][i] = kept ? weights[m] * ((double) model.values()[i] - base[i]) / density : 0;
+                        deltas[m][i] = kept ? weights[m] * ((double) values[m][i] - base[i]) / density : 0;
                     }
                 }
                 float[] out = new float[n];
@@ -160,10 +160,9 @@ final class TestExtensions {
 
         @Override
         public MergeMethod create(Parameters parameters, RunContext context) {
-            return input -> {
-                ModelTensor only = input.models().getFirst();
-                float scale = (float) only.parameters().number("scale");
-                float[] out = only.values().clone();
+            return (ArrayMergeMethod) (input, models, base) -> {
+                float scale = (float) input.models().getFirst().parameters().number("scale");
+                float[] out = models[0].clone();
                 for (int i = 0; i < out.length; i++) {
                     out[i] *= scale;
                 }

@@ -16,7 +16,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +24,7 @@ import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelFormat;
@@ -34,10 +34,10 @@ import org.evomerge.api.model.WriteOptions;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.InMemoryTensor;
+import org.evomerge.api.tensor.InMemoryTensors;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
-import org.evomerge.api.tensor.TensorSource;
 
 /**
  * A readable and writable model format for engine tests (the safetensors plugin is not on the engine's class path):
@@ -49,23 +49,9 @@ final class ToyFormat implements ModelFormatFactory {
     static final String ID = "toy";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String id;
-
-    ToyFormat() {
-        this(ID);
-    }
-
-    /**
-     * The format under another id: {@code safetensors} lets {@code MergeJob}, which writes with the format of that
-     * id, run in engine tests.
-     */
-    ToyFormat(String id) {
-        this.id = id;
-    }
-
     @Override
     public ExtensionDescriptor descriptor() {
-        return new ExtensionDescriptor(id, "1.0.0", ExtensionKind.MODEL_FORMAT, "test folders", ParameterSchema.of(),
+        return new ExtensionDescriptor(ID, "1.0.0", ExtensionKind.MODEL_FORMAT, "test folders", ParameterSchema.of(),
                 Set.of(Capability.WRITABLE));
     }
 
@@ -108,10 +94,10 @@ final class ToyFormat implements ModelFormatFactory {
             try (FileChannel ch = FileChannel.open(folder.resolve("tensors.bin"), StandardOpenOption.READ)) {
                 all = ch.size() == 0 ? MemorySegment.NULL : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             }
-            Map<String, MemorySegment> data = new LinkedHashMap<>();
+            List<InMemoryTensor> tensors = new ArrayList<>();
             long offset = 0;
             for (TensorInfo t : infos) {
-                data.put(t.name(), all.asSlice(offset, t.byteSize()));
+                tensors.add(new InMemoryTensor(t, all.asSlice(offset, t.byteSize())));
                 offset += t.byteSize();
             }
             List<Path> side;
@@ -119,71 +105,8 @@ final class ToyFormat implements ModelFormatFactory {
                 side = files.filter(p -> !Set.of("toy-model.json", "tensors.bin").contains(p.getFileName().toString()))
                         .map(Path::toAbsolutePath).sorted().toList();
             }
-            int layers = raw.get("num_hidden_layers") instanceof Number n ? n.intValue() : 0;
-            @SuppressWarnings("unchecked")
-            List<String> archs = (List<String>) raw.getOrDefault("architectures", List.of());
-            ModelConfig config = new ModelConfig(archs, (String) raw.getOrDefault("model_type", ""), layers, 0, 0, 0,
-                    0, 0, 0, false, 0, 0, raw);
-            return new Model() {
-                @Override
-                public String formatId() {
-                    return ID;
-                }
-
-                @Override
-                public Optional<Path> location() {
-                    return Optional.of(folder);
-                }
-
-                @Override
-                public ModelConfig config() {
-                    return config;
-                }
-
-                @Override
-                public TensorSource tensors() {
-                    return new TensorSource() {
-                        @Override
-                        public List<TensorInfo> tensors() {
-                            return infos;
-                        }
-
-                        @Override
-                        public Tensor tensor(String name) {
-                            MemorySegment segment = data.get(name);
-                            if (segment == null) {
-                                throw new NoSuchElementException(name);
-                            }
-                            TensorInfo info = infos.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
-                            return new Tensor() {
-                                @Override
-                                public TensorInfo info() {
-                                    return info;
-                                }
-
-                                @Override
-                                public MemorySegment data() {
-                                    return segment;
-                                }
-                            };
-                        }
-
-                        @Override
-                        public void close() {
-                        }
-                    };
-                }
-
-                @Override
-                public List<Path> sideFiles() {
-                    return side;
-                }
-
-                @Override
-                public void close() {
-                    arena.close();
-                }
-            };
+            ModelConfig config = ModelConfig.of(raw);
+            return new InMemoryModel(ID, Optional.of(folder), config, InMemoryTensors.of(tensors), side, arena::close);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -267,8 +190,7 @@ final class ToyFormat implements ModelFormatFactory {
             raw.put("model_type", "llama");
             raw.put("num_hidden_layers", layers);
             raw.put("torch_dtype", "float32");
-            ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", layers, 0, 0, 0, 0, 0, 0, false,
-                    0, 0, raw);
+            ModelConfig config = ModelConfig.of(raw);
             Path tokenizer = Files.createTempFile("tokenizer", ".json");
             Files.writeString(tokenizer, "{\"version\":\"1.0\",\"model\":{\"type\":\"WordLevel\"}}");
             Path named = Files.createDirectories(Files.createTempDirectory("tok")).resolve("tokenizer.json");

@@ -20,9 +20,9 @@ import org.evomerge.api.model.Model;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.evaluation.WeightsHash;
-import org.evomerge.engine.evolution.genome.GenomeJson;
 import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.plugin.ExtensionCatalog;
+import org.evomerge.runfolder.GenomeJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,10 +37,14 @@ class WorkerEvaluationTest {
     Path temp;
 
     private CandidateEvaluator open(Path runFile, Map<String, String> hashes) throws Exception {
+        return open(runFile, hashes, 11);
+    }
+
+    private CandidateEvaluator open(Path runFile, Map<String, String> hashes, long seed) throws Exception {
         ExtensionCatalog catalog = TestExtensions.catalog();
         Files.createDirectories(temp.resolve("worker-scratch"));
         RunContext context = EvolutionFixture.context(temp.resolve("worker-scratch"), 1);
-        EvaluationRun run = new EvaluationRun(runFile, Files.readString(runFile), hashes, List.of(), 11, 1);
+        EvaluationRun run = new EvaluationRun(runFile, Files.readString(runFile), hashes, List.of(), seed, 1);
         return EvolutionJob.openCandidateEvaluator(run, catalog, ModelFormats.from(catalog, context),
                 ArchitectureCatalog.load(List.of()), context);
     }
@@ -57,14 +61,45 @@ class WorkerEvaluationTest {
 
     @Test
     void aWorkerScoresEveryJournaledGenomeAsTheLocalRunDid() throws Exception {
+        workerScoresAsTheLocalRun(EvolutionFixture.LINEAR_RUN);
+    }
+
+    /**
+     * The local run and a worker assemble the run in one place: starting values ({@code init}) and the merge threads
+     * (the coordinator's share per worker, the worker's own count) are the same choices on both sides.
+     */
+    @Test
+    void aWorkerScoresARecipeRunWithStartingValuesAsTheLocalRunDid() throws Exception {
+        workerScoresAsTheLocalRun(EvolutionFixture.LINEAR_RUN.replace("dtype: float32",
+                "dtype: float32\n  init: {weight: 0.8}").replace("seed: 11", "seed: 11\nworkers: 2"));
+    }
+
+    @Test
+    void aWorkerScoresALayerPathRunAsTheLocalRunDid() throws Exception {
+        workerScoresAsTheLocalRun("""
+                models: [$A, $B]
+                genome:
+                  kind: layer-path
+                  scale_bounds: [0.5, 1.5]
+                  dtype: float32
+                strategy: {id: test-es, parameters: {lambda: 4, sigma: 0.3}}
+                evaluators:
+                  - {name: dist, evaluator: distance, parameters: {target: $TARGET}}
+                budget: {evaluations: 8}
+                workers: 2
+                """);
+    }
+
+    private void workerScoresAsTheLocalRun(String runFileText) throws Exception {
         EvolutionFixture f = new EvolutionFixture(temp);
-        Path runFile = f.runFile("run.yml", EvolutionFixture.LINEAR_RUN);
+        Path runFile = f.runFile("run.yml", runFileText);
         Path runDir = temp.resolve("run");
         EvolutionFixture.run(runFile, runDir, false, 2);
-        List<JsonNode> evaluations = RunJournal.read(runDir.resolve(RunJournal.FILE)).stream()
+        List<JsonNode> evaluations = EvolutionFixture.journalLines(runDir).stream()
                 .filter(l -> l.path("type").asText().equals("evaluation") && !l.path("cached").asBoolean()).toList();
-        assertTrue(evaluations.size() > 10);
-        try (CandidateEvaluator worker = open(runFile, hashes(f))) {
+        assertTrue(evaluations.size() >= 6, evaluations.toString());
+        long seed = EvolutionFixture.journalLines(runDir).getFirst().get("seed").asLong();
+        try (CandidateEvaluator worker = open(runFile, hashes(f), seed)) {
             for (JsonNode line : evaluations) {
                 EvaluationTask task = new EvaluationTask(line.get("id").asText(), line.get("generation").asInt(),
                         GenomeJson.read(line.get("genome")), true);

@@ -10,10 +10,11 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.api.model.Model;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.engine.compute.ReferenceBackend;
-import org.evomerge.engine.compute.VectorBackend;
+import org.evomerge.compute.ReferenceBackend;
+import org.evomerge.compute.VectorBackend;
 import org.evomerge.engine.kinship.KinshipCalculator.NamedModel;
 import org.junit.jupiter.api.Test;
 
@@ -23,15 +24,15 @@ class KinshipCalculatorTest {
     private static final KinshipOptions PER_TENSOR = new KinshipOptions(true, KinshipPrecision.FULL);
 
     // Hand-worked case. Task vectors, flattened: d1 = [1,2,3 | 0,1], d2 = [2,4,6 | 0,0].
-    private static final FloatModel BASE = new FloatModel()
+    private static final Model BASE = new ModelBuilder()
             .tensor("a", Shape.of(3), 0, 0, 0)
-            .tensor("b", Shape.of(2), 1, 1);
-    private static final FloatModel M1 = new FloatModel()
+            .tensor("b", Shape.of(2), 1, 1).build();
+    private static final Model M1 = new ModelBuilder()
             .tensor("a", Shape.of(3), 1, 2, 3)
-            .tensor("b", Shape.of(2), 1, 2);
-    private static final FloatModel M2 = new FloatModel()
+            .tensor("b", Shape.of(2), 1, 2).build();
+    private static final Model M2 = new ModelBuilder()
             .tensor("a", Shape.of(3), 2, 4, 6)
-            .tensor("b", Shape.of(2), 1, 1);
+            .tensor("b", Shape.of(2), 1, 1).build();
 
     private static KinshipResult handWorked(KinshipOptions options) {
         return new KinshipCalculator(new ReferenceBackend(), 1).compute(new NamedModel("base", BASE),
@@ -75,9 +76,9 @@ class KinshipCalculatorTest {
 
     @Test
     void absoluteCosineIgnoresTheSign() {
-        FloatModel opposite = new FloatModel()
+        Model opposite = new ModelBuilder()
                 .tensor("a", Shape.of(3), -1, -2, -3)
-                .tensor("b", Shape.of(2), 1, 0);
+                .tensor("b", Shape.of(2), 1, 0).build();
         KinshipResult r = new KinshipCalculator(new ReferenceBackend(), 1).compute(new NamedModel("base", BASE),
                 List.of(new NamedModel("m1", M1), new NamedModel("opposite", opposite)), WHOLE);
         assertEquals(-1, r.matrix(KinshipMetric.COSINE)[0][1], 1e-12);
@@ -112,14 +113,14 @@ class KinshipCalculatorTest {
     @Test
     void invariants() {
         Models models = randomModels(7, 3, 0.05);
-        FloatModel first = (FloatModel) models.all.get(0).model();
-        FloatModel base = (FloatModel) models.base.model();
+        Model first = models.all.get(0).model();
+        Model base = models.base.model();
         // The same task vector scaled by 3, and shifted by a constant.
-        FloatModel scaled = new FloatModel();
-        FloatModel shifted = new FloatModel();
+        ModelBuilder scaled = new ModelBuilder();
+        ModelBuilder shifted = new ModelBuilder();
         for (var t : base.tensors().tensors()) {
-            float[] b = base.values(t.name());
-            float[] f = first.values(t.name());
+            float[] b = ModelBuilder.values(base, t.name());
+            float[] f = ModelBuilder.values(first, t.name());
             float[] s = new float[b.length];
             float[] h = new float[b.length];
             for (int e = 0; e < b.length; e++) {
@@ -131,8 +132,8 @@ class KinshipCalculatorTest {
         }
         List<NamedModel> list = new ArrayList<>(models.all);
         list.add(new NamedModel("first-again", first));
-        list.add(new NamedModel("scaled", scaled));
-        list.add(new NamedModel("shifted", shifted));
+        list.add(new NamedModel("scaled", scaled.build()));
+        list.add(new NamedModel("shifted", shifted.build()));
         KinshipResult r = new KinshipCalculator(new VectorBackend(), 2).compute(models.base, list, WHOLE);
         double[][] pcc = r.matrix(KinshipMetric.PCC);
         double[][] cos = r.matrix(KinshipMetric.COSINE);
@@ -186,9 +187,9 @@ class KinshipCalculatorTest {
     void int8IsExactWhenTaskVectorsSitOnTheQuantisationGrid() {
         // Deltas are integers in [−127, 127] with max |δ| = 127, so q = δ and scaling back is exact.
         SplittableRandom random = new SplittableRandom(3);
-        FloatModel base = new FloatModel();
-        FloatModel a = new FloatModel();
-        FloatModel b = new FloatModel();
+        ModelBuilder base = new ModelBuilder();
+        ModelBuilder a = new ModelBuilder();
+        ModelBuilder b = new ModelBuilder();
         for (int t = 0; t < 3; t++) {
             int n = 700 + t;
             float[] zero = new float[n];
@@ -205,9 +206,10 @@ class KinshipCalculatorTest {
             b.tensor("t" + t, Shape.of(n), y);
         }
         KinshipCalculator calculator = new KinshipCalculator(new ReferenceBackend(), 1, 256);
-        List<NamedModel> models = List.of(new NamedModel("a", a), new NamedModel("b", b));
-        KinshipResult full = calculator.compute(new NamedModel("base", base), models, WHOLE);
-        KinshipResult int8 = calculator.compute(new NamedModel("base", base), models,
+        List<NamedModel> models = List.of(new NamedModel("a", a.build()), new NamedModel("b", b.build()));
+        NamedModel baseModel = new NamedModel("base", base.build());
+        KinshipResult full = calculator.compute(baseModel, models, WHOLE);
+        KinshipResult int8 = calculator.compute(baseModel, models,
                 new KinshipOptions(false, KinshipPrecision.INT8));
         for (KinshipMetric metric : KinshipMetric.values()) {
             assertEquals(full.matrix(metric)[0][1], int8.matrix(metric)[0][1],
@@ -218,24 +220,24 @@ class KinshipCalculatorTest {
     @Test
     void mismatchedModelsAreInputErrorsNamingModelAndTensor() {
         KinshipCalculator calculator = new KinshipCalculator(new ReferenceBackend(), 1);
-        FloatModel wrongShape = new FloatModel()
+        Model wrongShape = new ModelBuilder()
                 .tensor("a", Shape.of(1, 3), 1, 2, 3)
-                .tensor("b", Shape.of(2), 1, 2);
+                .tensor("b", Shape.of(2), 1, 2).build();
         EvomergeException e = assertThrows(EvomergeException.class, () -> calculator.compute(
                 new NamedModel("base", BASE), List.of(new NamedModel("m1", M1), new NamedModel("odd", wrongShape)),
                 WHOLE));
         assertEquals(ErrorCategory.INPUT, e.category());
         assertTrue(e.getMessage().contains("odd") && e.getMessage().contains("'a'"), e.getMessage());
 
-        FloatModel missing = new FloatModel().tensor("a", Shape.of(3), 1, 2, 3);
+        Model missing = new ModelBuilder().tensor("a", Shape.of(3), 1, 2, 3).build();
         e = assertThrows(EvomergeException.class, () -> calculator.compute(new NamedModel("base", BASE),
                 List.of(new NamedModel("short", missing)), WHOLE));
         assertTrue(e.getMessage().contains("short") && e.getMessage().contains("'b'"), e.getMessage());
 
-        FloatModel extra = new FloatModel()
+        Model extra = new ModelBuilder()
                 .tensor("a", Shape.of(3), 1, 2, 3)
                 .tensor("b", Shape.of(2), 1, 2)
-                .tensor("c", Shape.of(1), 1);
+                .tensor("c", Shape.of(1), 1).build();
         e = assertThrows(EvomergeException.class, () -> calculator.compute(new NamedModel("base", BASE),
                 List.of(new NamedModel("long", extra)), WHOLE));
         assertTrue(e.getMessage().contains("long") && e.getMessage().contains("'c'"), e.getMessage());
@@ -243,9 +245,12 @@ class KinshipCalculatorTest {
 
     @Test
     void integerTensorsAreSkipped() {
-        FloatModel base = new FloatModel().tensor("w", Shape.of(2), 0, 0).tensor("ids", DType.I32, Shape.of(2), 0, 0);
-        FloatModel a = new FloatModel().tensor("w", Shape.of(2), 1, 0).tensor("ids", DType.I32, Shape.of(2), 5, 5);
-        FloatModel b = new FloatModel().tensor("w", Shape.of(2), 0, 1).tensor("ids", DType.I32, Shape.of(2), 7, 7);
+        Model base = new ModelBuilder().tensor("w", Shape.of(2), 0, 0)
+                .tensor("ids", DType.I32, Shape.of(2), 0, 0).build();
+        Model a = new ModelBuilder().tensor("w", Shape.of(2), 1, 0)
+                .tensor("ids", DType.I32, Shape.of(2), 5, 5).build();
+        Model b = new ModelBuilder().tensor("w", Shape.of(2), 0, 1)
+                .tensor("ids", DType.I32, Shape.of(2), 7, 7).build();
         KinshipResult r = new KinshipCalculator(new ReferenceBackend(), 1).compute(new NamedModel("base", base),
                 List.of(new NamedModel("a", a), new NamedModel("b", b)), WHOLE);
         assertEquals(List.of("ids"), r.skipped());
@@ -268,10 +273,10 @@ class KinshipCalculatorTest {
     private static Models randomModels(long seed, int k, double deltaScale) {
         SplittableRandom random = new SplittableRandom(seed);
         int[][] shapes = {{30, 100}, {1000}, {7}, {3, 333}};
-        FloatModel base = new FloatModel();
-        List<FloatModel> models = new ArrayList<>();
+        ModelBuilder base = new ModelBuilder();
+        List<ModelBuilder> models = new ArrayList<>();
         for (int m = 0; m < k; m++) {
-            models.add(new FloatModel());
+            models.add(new ModelBuilder());
         }
         for (int t = 0; t < shapes.length; t++) {
             Shape shape = shapes[t].length == 1 ? Shape.of(shapes[t][0]) : Shape.of(shapes[t][0], shapes[t][1]);
@@ -294,19 +299,19 @@ class KinshipCalculatorTest {
         }
         List<NamedModel> named = new ArrayList<>();
         for (int m = 0; m < k; m++) {
-            named.add(new NamedModel("m" + m, models.get(m)));
+            named.add(new NamedModel("m" + m, models.get(m).build()));
         }
-        return new Models(new NamedModel("base", base), named);
+        return new Models(new NamedModel("base", base.build()), named);
     }
 
     private static double[][] flattenedDeltas(Models models) {
-        FloatModel base = (FloatModel) models.base.model();
+        Model base = models.base.model();
         List<double[]> out = new ArrayList<>();
         for (NamedModel m : models.all) {
             List<Double> all = new ArrayList<>();
             for (var t : base.tensors().tensors()) {
-                float[] b = base.values(t.name());
-                float[] v = ((FloatModel) m.model()).values(t.name());
+                float[] b = ModelBuilder.values(base, t.name());
+                float[] v = ModelBuilder.values(m.model(), t.name());
                 for (int e = 0; e < b.length; e++) {
                     all.add((double) (v[e] - b[e]));
                 }

@@ -12,20 +12,20 @@ import org.evomerge.api.genome.ModelGenome;
 import org.evomerge.api.genome.ParameterGenome;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.kinship.KinshipCalculator.NamedModel;
 import org.junit.jupiter.api.Test;
 
 class TaskVectorKinshipOracleTest {
 
-    private static final FloatModel BASE = new FloatModel().tensor("w", Shape.of(4), 0, 0, 0, 0);
+    private static final Model BASE = new ModelBuilder().tensor("w", Shape.of(4), 0, 0, 0, 0).build();
     private static final ModelGenome A = new ModelGenome(Path.of("a"), "ha");
     private static final ModelGenome B = new ModelGenome(Path.of("b"), "hb");
     private static final ModelGenome SAME_AS_BASE = new ModelGenome(Path.of("c"), "hc");
-    private static final Map<Genome, FloatModel> MODELS = Map.of(
-            A, new FloatModel().tensor("w", Shape.of(4), 1, 2, 3, 4),
-            B, new FloatModel().tensor("w", Shape.of(4), 1, 0, 3, 0),
-            SAME_AS_BASE, new FloatModel().tensor("w", Shape.of(4), 0, 0, 0, 0));
+    private static final Map<Genome, Model> MODELS = Map.of(
+            A, new ModelBuilder().tensor("w", Shape.of(4), 1, 2, 3, 4).build(),
+            B, new ModelBuilder().tensor("w", Shape.of(4), 1, 0, 3, 0).build(),
+            SAME_AS_BASE, new ModelBuilder().tensor("w", Shape.of(4), 0, 0, 0, 0).build());
 
     private final AtomicInteger opened = new AtomicInteger();
 

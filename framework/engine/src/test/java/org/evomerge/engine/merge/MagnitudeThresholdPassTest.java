@@ -18,19 +18,21 @@ import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MagnitudeQuantile;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.merge.ModelWideStatistics;
+import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.tensor.Shape;
+import org.evomerge.api.tensor.TensorBlocks;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.compute.VectorBackend;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
-import org.evomerge.engine.compute.VectorBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -57,22 +59,20 @@ class MagnitudeThresholdPassTest {
     private static final class Recorder implements MergeMethod {
         final Map<String, Float> seen = new ConcurrentHashMap<>();
 
+        @Override
         public List<MagnitudeQuantile> modelWideQuantiles() {
             return List.of(new MagnitudeQuantile("density", p -> p.number("density")),
                     new MagnitudeQuantile("none", p -> 0), new MagnitudeQuantile("all", p -> 2.0));
         }
 
-        public float[] merge(MergeInput input) {
-            throw new AssertionError("the engine calls the two-argument form");
-        }
-
-        public float[] merge(MergeInput input, ModelWideStatistics statistics) {
-            for (ModelTensor m : input.models()) {
+        @Override
+        public void merge(MergeInput input, TensorBlocks values, ModelWideStatistics statistics) {
+            for (InputModel m : input.models()) {
                 for (String q : List.of("density", "none", "all")) {
                     seen.put(q + "/" + m.model(), statistics.magnitudeThreshold(q, m.model()));
                 }
             }
-            return input.base().orElseThrow().values().clone();
+            values.merge((block, out) -> System.arraycopy(block.base(), 0, out, 0, out.length));
         }
     }
 
@@ -98,9 +98,9 @@ class MagnitudeThresholdPassTest {
         Random random = new Random(11);
         Map<String, float[]> base = values(random, null, 1.0);
         Map<String, float[]> ft = values(random, base, 0.01);
-        Map<String, ArrayModel> models = new LinkedHashMap<>();
-        models.put("base", new ArrayModel(1, SHAPES, base));
-        models.put("ft", new ArrayModel(1, SHAPES, ft));
+        Map<String, Model> models = new LinkedHashMap<>();
+        models.put("base", ArrayModels.llama(1, SHAPES, base));
+        models.put("ft", ArrayModels.llama(1, SHAPES, ft));
         MergePlan plan = MergePlanner.plan(RecipeReader.parse("""
                 merge_method: recorder
                 base_model: base

@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.evomerge.api.model.Model;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.engine.architecture.TensorPlacement;
 import org.evomerge.engine.architecture.TensorRole;
+import org.evomerge.engine.tensor.TensorScheduler;
 import org.junit.jupiter.api.Test;
 
 /** Which tensors the executor holds back: only those that need the whole budget, and only their position changes. */
@@ -25,21 +27,21 @@ class MergeExecutionOrderTest {
         shapes.put("lm_head.weight", Shape.of(1000, 64));
         Map<String, float[]> values = new LinkedHashMap<>();
         shapes.forEach((name, shape) -> values.put(name, new float[(int) shape.elementCount()]));
-        ArrayModel model = new ArrayModel(2, shapes, values);
+        Model model = ArrayModels.llama(2, shapes, values);
         List<MergePlan.PlannedTensor> plan = shapes.keySet().stream().map(name -> new MergePlan.PlannedTensor(name,
                 new TensorPlacement(TensorRole.OTHER, OptionalInt.empty()), 0,
                 List.of(new MergePlan.PlannedInput("a", model, name, List.of())), Optional.empty(), List.of()))
                 .toList();
-        List<MergeExecutor.Job> jobs = plan.stream()
-                .map(t -> new MergeExecutor.Job(t, null, MergeExecutor.workingBytes(t))).toList();
-        long largest = MergeExecutor.workingBytes(plan.getFirst());
-        // A budget below the largest working set: the embedding and the head each take every permit.
-        int permits = (int) (largest / 1024 + 1);
+        List<TensorJob> jobs = plan.stream().map(t -> new TensorJob(t, null, TensorJob.wholeWorkingBytes(t))).toList();
+        long largest = TensorJob.wholeWorkingBytes(plan.getFirst());
+        // A budget below the largest working set: the embedding and the head each take the whole budget.
+        TensorScheduler tight = new TensorScheduler("merge", 2, TensorJob.budget(plan, largest / 2));
         assertEquals(List.of("model.layers.0.mlp.up_proj.weight", "model.layers.1.mlp.up_proj.weight",
                         "model.norm.weight", "model.embed_tokens.weight", "lm_head.weight"),
-                MergeExecutor.executionOrder(jobs, permits).stream().map(j -> j.tensor().name()).toList());
+                TensorJob.executionOrder(jobs, tight).stream().map(j -> j.tensor().name()).toList());
         // A budget that fits them alongside others: the plan's order is kept.
-        assertEquals(List.copyOf(shapes.keySet()), MergeExecutor.executionOrder(jobs, permits * 4).stream()
+        TensorScheduler roomy = new TensorScheduler("merge", 2, largest * 4);
+        assertEquals(List.copyOf(shapes.keySet()), TensorJob.executionOrder(jobs, roomy).stream()
                 .map(j -> j.tensor().name()).toList());
     }
 }

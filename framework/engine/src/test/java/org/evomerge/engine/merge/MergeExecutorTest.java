@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -14,8 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.evomerge.api.EvomergeException;
@@ -25,20 +22,23 @@ import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.ModelWideStatistics;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
+import org.evomerge.api.tensor.TensorBlock;
+import org.evomerge.api.tensor.TensorBlocks;
 import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
-import org.evomerge.api.tensor.TensorSource;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
-import org.evomerge.engine.compute.VectorBackend;
+import org.evomerge.compute.VectorBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -60,63 +60,48 @@ class MergeExecutorTest {
                     ParameterSpec.number("scale", 1.0, null, null, "").withScope(ParameterScope.PER_TENSOR)),
             Set.of(Capability.RANDOMIZED, Capability.ACCEPTS_BASE_MODEL));
 
-    private static final MergeMethod JITTER_SUM_METHOD = input -> {
-        float[] out = new float[input.elementCount()];
+    /** jitter_sum of one block: Σ w·x, scaled, plus a jitter drawn with each element's index in the whole tensor. */
+    private static void jitterSum(MergeInput input, TensorBlock block, float[] out) {
         double scale = input.parameters().number("scale");
-        for (ModelTensor m : input.models()) {
-            double w = m.parameters().number("weight");
+        java.util.Arrays.fill(out, 0f);
+        for (int m = 0; m < block.models().length; m++) {
+            double w = input.models().get(m).parameters().number("weight");
             for (int i = 0; i < out.length; i++) {
-                out[i] += (float) (w * m.values()[i]);
+                out[i] += (float) (w * block.models()[m][i]);
             }
         }
         for (int i = 0; i < out.length; i++) {
-            out[i] = (float) (scale * out[i] + 1e-3 * input.random().uniform(i));
+            out[i] = (float) (scale * out[i] + 1e-3 * input.random().uniform(block.offset() + i));
         }
-        return out;
-    };
-
-    /** jitter_sum as a method that takes tensors in blocks, merging them with {@code blocks}. */
-    private static MergeMethod inBlocks(java.util.function.Consumer<org.evomerge.api.merge.BlockMergeInput> blocks) {
-        return new MergeMethod() {
-            @Override
-            public float[] merge(org.evomerge.api.merge.MergeInput input) {
-                return JITTER_SUM_METHOD.merge(input);
-            }
-
-            @Override
-            public boolean mergesInBlocks(org.evomerge.api.merge.BlockMergeInput input) {
-                return true;
-            }
-
-            @Override
-            public void mergeBlocks(org.evomerge.api.merge.BlockMergeInput input,
-                                    org.evomerge.api.merge.ModelWideStatistics statistics) {
-                blocks.accept(input);
-            }
-        };
     }
 
-    /** jitter_sum in blocks: the same values, the jitter drawn with each element's index in the whole tensor. */
-    private static final MergeMethod JITTER_SUM_IN_BLOCKS = inBlocks(input -> {
-        double scale = input.parameters().number("scale");
+    /** jitter_sum as a method that needs every tensor whole (one block). */
+    private static final MergeMethod JITTER_SUM_METHOD = new MergeMethod() {
+        @Override
+        public boolean needsWholeTensor(MergeInput input) {
+            return true;
+        }
+
+        @Override
+        public void merge(MergeInput input, TensorBlocks values, ModelWideStatistics statistics) {
+            values.merge((block, out) -> jitterSum(input, block, out));
+        }
+    };
+
+    /** A method that takes tensors in blocks, merging them with {@code blocks}. */
+    private static MergeMethod inBlocks(java.util.function.BiConsumer<MergeInput, TensorBlocks> blocks) {
+        return (input, values, statistics) -> blocks.accept(input, values);
+    }
+
+    /** jitter_sum in blocks: the same values, after a scan as methods with per-tensor statistics make. */
+    private static final MergeMethod JITTER_SUM_IN_BLOCKS = inBlocks((input, values) -> {
         long[] seen = {0};
-        input.blocks().scan(0, block -> { // a scan, as methods with per-tensor statistics make
+        values.scan(0, block -> {
             seen[0] += block.length();
             return true;
         });
         assertEquals(input.elementCount(), seen[0]);
-        input.blocks().merge((block, out) -> {
-            java.util.Arrays.fill(out, 0f);
-            for (int m = 0; m < block.models().length; m++) {
-                double w = input.models().get(m).parameters().number("weight");
-                for (int i = 0; i < out.length; i++) {
-                    out[i] += (float) (w * block.models()[m][i]);
-                }
-            }
-            for (int i = 0; i < out.length; i++) {
-                out[i] = (float) (scale * out[i] + 1e-3 * input.random().uniform(block.offset() + i));
-            }
-        });
+        values.merge((block, out) -> jitterSum(input, block, out));
     });
 
     /** A 3-layer model whose values encode (model, tensor, element) so tests can see where outputs came from. */
@@ -141,65 +126,12 @@ class MergeExecutorTest {
             values.put(e.getKey(), v);
             t++;
         }
-        Arena arena = Arena.ofAuto();
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        values.forEach((name, v) -> {
-            MemorySegment data = arena.allocate((long) v.length * 4);
-            MemorySegment.copy(v, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, v.length);
-            TensorInfo info = new TensorInfo(name, DType.F32, shapes.get(name), "");
-            tensors.put(name, new Tensor() {
-                @Override
-                public TensorInfo info() {
-                    return info;
-                }
-
-                @Override
-                public MemorySegment data() {
-                    return data;
-                }
-            });
-        });
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 3, 4, 4, 1, 1, 4, vocab, !head, 0, 0,
-                Map.of("model_type", "llama", "num_hidden_layers", 3));
-        return new Model() {
-            public String formatId() {
-                return "memory";
-            }
-
-            public Optional<Path> location() {
-                return Optional.empty();
-            }
-
-            public ModelConfig config() {
-                return config;
-            }
-
-            public TensorSource tensors() {
-                return new TensorSource() {
-                    public List<TensorInfo> tensors() {
-                        return tensors.values().stream().map(Tensor::info).toList();
-                    }
-
-                    public Tensor tensor(String name) {
-                        Tensor t = tensors.get(name);
-                        if (t == null) {
-                            throw new NoSuchElementException(name);
-                        }
-                        return t;
-                    }
-
-                    public void close() {
-                    }
-                };
-            }
-
-            public List<Path> sideFiles() {
-                return List.of();
-            }
-
-            public void close() {
-            }
-        };
+        List<InMemoryTensor> tensors = new ArrayList<>();
+        values.forEach((name, v) -> tensors.add(InMemoryTensor.ofFloats(name, shapes.get(name), v)));
+        ModelConfig config = new ModelConfig(Map.of("model_type", "llama", "num_hidden_layers", 3),
+                Map.of("architectures", List.of("LlamaForCausalLM"), "hidden_size", 4, "intermediate_size", 4,
+                        "num_attention_heads", 1, "vocab_size", vocab, "tie_word_embeddings", !head));
+        return InMemoryModel.of(config, tensors);
     }
 
     /** Captures written tensors as float arrays. */
@@ -314,12 +246,31 @@ class MergeExecutorTest {
 
     @Test
     void aBlockMergeWithoutAMergePassIsAnError() {
-        MergeMethod lazy = inBlocks(input -> {
+        MergeMethod lazy = inBlocks((input, values) -> {
             // forgets the merge pass
         });
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> MergeExecutor.run(
                 blockPlan(blockModels()), JITTER_SUM, lazy, new PartsWriter(), context(1), 1 << 10));
         assertTrue(e.getMessage().contains("was not merged"), e.getMessage());
+    }
+
+    @Test
+    void aWholeTensorMergeWithoutAMergePassIsAnError() {
+        MergeMethod lazy = new MergeMethod() {
+            @Override
+            public boolean needsWholeTensor(MergeInput input) {
+                return true;
+            }
+
+            @Override
+            public void merge(MergeInput input, TensorBlocks values, ModelWideStatistics statistics) {
+                // forgets the merge pass
+            }
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> MergeExecutor.run(
+                blockPlan(blockModels()), JITTER_SUM, lazy, new CapturingWriter(), context(1), 1 << 10));
+        assertTrue(e.getMessage().startsWith("jitter_sum: tensor '")
+                && e.getMessage().endsWith("' was not merged (merge returned without a merge pass)"), e.getMessage());
     }
 
     private RunContext context(int threads) {

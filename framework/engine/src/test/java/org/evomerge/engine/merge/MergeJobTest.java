@@ -29,7 +29,7 @@ class MergeJobTest {
         Path file = temp.resolve("recipe.yml");
         MergeRecipe recipe = RecipeReader.parse("merge_method: linear\nmodels:\n  - model: \"models/ba\\0se\"\n", file);
         String reference = recipe.modelReferences().getFirst();
-        EvomergeException e = assertThrows(EvomergeException.class, () -> MergeJob.locate(recipe, reference, temp));
+        EvomergeException e = assertThrows(EvomergeException.class, () -> recipe.locate(reference, temp));
         assertEquals(ErrorCategory.INPUT, e.category());
         assertEquals(file + ": model: 'models/ba\\x00se' is not a valid path (Nul character not allowed)",
                 e.getMessage());
@@ -39,7 +39,7 @@ class MergeJobTest {
             "merge_method: linear\nmodels: [{model: ./llama}, {model: ./mistral}]\n", Path.of("recipe.yml"));
 
     private static Model model(String... architectures) {
-        return new ArrayModel(new ModelConfig(List.of(architectures), "", 0, 0, 0, 0, 0, 0, 0, false, 0, 0, Map.of()),
+        return ArrayModels.of(new ModelConfig(Map.of(), Map.of("architectures", List.of(architectures))),
                 Map.of(), Map.of());
     }
 
@@ -65,6 +65,6 @@ class MergeJobTest {
         unnamed.put("./llama", model("LlamaForCausalLM"));
         unnamed.put("./mistral", model());
         assertDoesNotThrow(() -> MergeJob.checkSameArchitecture(RECIPE, unnamed));
-        assertTrue(new MergeJob.Options(Path.of("out"), 1, false, "v", Path.of(".")).copyTokenizer());
+        assertTrue(new MergeJob.Options(Path.of("out"), "safetensors", 1, false, "v", Path.of(".")).copyTokenizer());
     }
 }

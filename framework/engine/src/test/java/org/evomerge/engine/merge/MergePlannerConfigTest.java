@@ -28,10 +28,10 @@ class MergePlannerConfigTest {
     Path temp;
 
     private Map<String, Object> plannedConfig(Map<String, Object> source) {
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 1, 0, 0, 0, 0, 0, 0, false, 0, 0,
-                source);
+        ModelConfig config = new ModelConfig(source, Map.of("architectures", List.of("LlamaForCausalLM"),
+                "model_type", "llama", "num_hidden_layers", 1));
         String tensor = "model.layers.0.input_layernorm.weight";
-        Model model = new ArrayModel(config, Map.of(tensor, Shape.of(4)), Map.of(tensor, new float[4]));
+        Model model = ArrayModels.of(config, Map.of(tensor, Shape.of(4)), Map.of(tensor, new float[4]));
         var recipe = RecipeReader.parse("merge_method: plain\nmodels:\n  - model: a\nout_dtype: float16\n",
                 temp.resolve("recipe.yml"));
         return MergePlanner.plan(recipe, PLAIN, Map.of("a", model),

@@ -20,7 +20,6 @@ import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelWriter;
@@ -29,9 +28,9 @@ import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.compute.VectorBackend;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.architecture.ArchitectureDescription;
-import org.evomerge.engine.compute.VectorBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -57,13 +56,13 @@ class MultiModuleMergeTest {
                     ParameterSpec.number("scale", 1.0, null, null, "").withScope(ParameterScope.PER_TENSOR)),
             Set.of());
 
-    private static final MergeMethod WEIGHTED_SUM_METHOD = input -> {
-        float[] out = new float[input.elementCount()];
+    private static final MergeMethod WEIGHTED_SUM_METHOD = (ArrayMergeMethod) (input, models, base) -> {
+        float[] out = new float[Math.toIntExact(input.elementCount())];
         double scale = input.parameters().number("scale");
-        for (ModelTensor m : input.models()) {
-            double w = m.parameters().number("weight");
+        for (int m = 0; m < models.length; m++) {
+            double w = input.models().get(m).parameters().number("weight");
             for (int i = 0; i < out.length; i++) {
-                out[i] += (float) (scale * w * m.values()[i]);
+                out[i] += (float) (scale * w * models[m][i]);
             }
         }
         return out;
@@ -111,9 +110,8 @@ class MultiModuleMergeTest {
         raw.put("architectures", List.of("Mistral3ForConditionalGeneration"));
         raw.put("text_config", Map.of("num_hidden_layers", 3, "hidden_size", 4));
         raw.put("vision_config", Map.of("num_hidden_layers", visionLayers, "hidden_size", 4));
-        ModelConfig config = new ModelConfig(List.of("Mistral3ForConditionalGeneration"), "mistral3", 0, 0, 0, 0, 0,
-                0, 0, false, 0, 0, raw);
-        return new ArrayModel(config, shapes, values);
+        ModelConfig config = ModelConfig.of(raw);
+        return ArrayModels.of(config, shapes, values);
     }
 
     private static final class CapturingWriter implements ModelWriter {
@@ -294,7 +292,7 @@ class MultiModuleMergeTest {
     @Test
     void singleStackModelsHaveOneModuleNamedDefault() {
         Map<String, Model> models = new LinkedHashMap<>();
-        models.put("a", new ArrayModel(1, Map.of("model.layers.0.mlp.up_proj.weight", Shape.of(2),
+        models.put("a", ArrayModels.llama(1, Map.of("model.layers.0.mlp.up_proj.weight", Shape.of(2),
                 "model.norm.weight", Shape.of(2)), Map.of("model.layers.0.mlp.up_proj.weight", new float[] {1, 2},
                 "model.norm.weight", new float[] {3, 4})));
         MergePlan plan = plan("""

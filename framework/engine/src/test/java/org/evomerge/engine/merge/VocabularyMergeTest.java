@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +23,7 @@ import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelWriter;
@@ -32,15 +31,16 @@ import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.InMemoryTensor;
+import org.evomerge.api.tensor.InMemoryTensors;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.api.tensor.TensorSource;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
-import org.evomerge.engine.compute.ReferenceBackend;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;
 import org.evomerge.engine.vocabulary.TokenizerFixtures;
@@ -61,12 +61,12 @@ class VocabularyMergeTest {
                     ParameterSpec.number("weight", 1.0, null, null, "").withScope(ParameterScope.PER_MODEL)),
             Set.of(Capability.ACCEPTS_BASE_MODEL));
 
-    private static final MergeMethod WEIGHTED_SUM_METHOD = input -> {
-        float[] out = new float[input.elementCount()];
-        for (ModelTensor m : input.models()) {
-            double w = m.parameters().number("weight");
+    private static final MergeMethod WEIGHTED_SUM_METHOD = (ArrayMergeMethod) (input, models, base) -> {
+        float[] out = new float[Math.toIntExact(input.elementCount())];
+        for (int m = 0; m < models.length; m++) {
+            double w = input.models().get(m).parameters().number("weight");
             for (int i = 0; i < out.length; i++) {
-                out[i] += (float) (w * m.values()[i]);
+                out[i] += (float) (w * models[m][i]);
             }
         }
         return out;
@@ -92,65 +92,14 @@ class VocabularyMergeTest {
             values.put("lm_head.weight", lmHead);
             shapes.put("lm_head.weight", Shape.of(vocab, 2));
         }
-        Arena arena = Arena.ofAuto();
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        values.forEach((tensorName, v) -> {
-            MemorySegment data = arena.allocate((long) v.length * 4);
-            MemorySegment.copy(v, 0, data, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0,
-                    v.length);
-            TensorInfo info = new TensorInfo(tensorName, DType.F32, shapes.get(tensorName), "");
-            tensors.put(tensorName, new Tensor() {
-                public TensorInfo info() {
-                    return info;
-                }
-
-                public MemorySegment data() {
-                    return data;
-                }
-            });
-        });
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 1, 2, 2, 1, 1, 2, vocab, !head, 0, 0,
-                Map.of("model_type", "llama", "num_hidden_layers", 1, "vocab_size", vocab));
+        List<InMemoryTensor> tensors = new ArrayList<>();
+        values.forEach((tensorName, v) -> tensors.add(InMemoryTensor.ofFloats(tensorName, shapes.get(tensorName), v)));
+        ModelConfig config = new ModelConfig(Map.of("model_type", "llama", "num_hidden_layers", 1, "vocab_size", vocab),
+                Map.of("architectures", List.of("LlamaForCausalLM"), "hidden_size", 2, "intermediate_size", 2,
+                        "num_attention_heads", 1, "tie_word_embeddings", !head));
         Path folder = temp.resolve(name);
-        return new Model() {
-            public String formatId() {
-                return "memory";
-            }
-
-            public Optional<Path> location() {
-                return Optional.of(folder);
-            }
-
-            public ModelConfig config() {
-                return config;
-            }
-
-            public TensorSource tensors() {
-                return new TensorSource() {
-                    public List<TensorInfo> tensors() {
-                        return tensors.values().stream().map(Tensor::info).toList();
-                    }
-
-                    public Tensor tensor(String tensorName) {
-                        Tensor t = tensors.get(tensorName);
-                        if (t == null) {
-                            throw new NoSuchElementException(tensorName);
-                        }
-                        return t;
-                    }
-
-                    public void close() {
-                    }
-                };
-            }
-
-            public List<Path> sideFiles() {
-                return List.of();
-            }
-
-            public void close() {
-            }
-        };
+        return new InMemoryModel(InMemoryModel.FORMAT_ID, Optional.of(folder), config, InMemoryTensors.of(tensors),
+                List.of(), () -> { });
     }
 
     private static final class CapturingWriter implements ModelWriter {
@@ -220,6 +169,78 @@ class VocabularyMergeTest {
         assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, out.written.get("model.layers.0.mlp.down_proj.weight"));
     }
 
+    private static Shape shape(MergePlan plan, String tensor) {
+        return plan.tensors().stream().filter(t -> t.name().equals(tensor)).findFirst().orElseThrow().shape();
+    }
+
+    private static boolean rebuilt(MergePlan plan, String tensor) {
+        return plan.tensors().stream().filter(t -> t.name().equals(tensor)).findFirst().orElseThrow()
+                .rebuiltInVocabulary();
+    }
+
+    /**
+     * What the plan decides once and every merge (into a folder or into memory) follows: each tensor's shape, whether
+     * it is rebuilt in the output vocabulary, the output dtype and configuration; the executor writes the planned
+     * layout.
+     */
+    @Test
+    void thePlanDecidesShapesVocabularyRebuildsAndTheOutputConfig() {
+        Map<String, Model> models = models();
+        ModelConfig reference = models.get("base").config();
+        // No vocabulary settings: the embeddings (3 and 2 rows) are cut to the block they share, nothing is rebuilt.
+        MergePlan cut = plan("merge_method: weighted_sum\nmodels:\n  - {model: base}\n  - {model: other}\n",
+                models);
+        assertEquals(Shape.of(2, 2), shape(cut, "model.embed_tokens.weight"));
+        assertEquals(Shape.of(2, 2), shape(cut, "lm_head.weight"));
+        assertEquals(Shape.of(2, 2), shape(cut, "model.layers.0.mlp.down_proj.weight"));
+        assertTrue(cut.tensors().stream().noneMatch(MergePlan.PlannedTensor::rebuiltInVocabulary));
+        assertEquals(cut.layout().stream().map(TensorInfo::shape).toList(),
+                cut.tensors().stream().map(MergePlan.PlannedTensor::shape).toList());
+        assertEquals(run(cut).shapes, shapesOf(cut));
+
+        // A union vocabulary: embeddings and heads rebuilt with its 4 rows; the layers as they are.
+        MergePlan union = plan("""
+                merge_method: weighted_sum
+                models:
+                  - {model: base}
+                  - {model: other}
+                tokenizer_source: union
+                """, models);
+        assertTrue(rebuilt(union, "model.embed_tokens.weight") && rebuilt(union, "lm_head.weight"));
+        assertFalse(rebuilt(union, "model.layers.0.mlp.down_proj.weight"));
+        assertEquals(Shape.of(4, 2), shape(union, "lm_head.weight"));
+        assertEquals(Shape.of(2, 2), shape(union, "model.layers.0.mlp.down_proj.weight"));
+        assertEquals(run(union).shapes, shapesOf(union));
+        ModelConfig config = union.outputConfig(reference);
+        assertEquals(4, config.vocabSize());
+        assertEquals(1, config.numLayers());
+        assertEquals(union.config(), config.raw());
+        assertEquals(DType.F32, union.outDtype());
+        assertEquals("float32", union.config().get("torch_dtype"));
+
+        // Stacked slices give the output more layers; a merge into memory writes its storage dtype.
+        MergeRecipe stacked = RecipeReader.parse("""
+                merge_method: weighted_sum
+                slices:
+                  - sources: [{model: base, layer_range: [0, 1]}]
+                  - sources: [{model: other, layer_range: [0, 1]}]
+                """, temp.resolve("recipe.yml"));
+        MergePlan memory = MergePlanner.plan(stacked, WEIGHTED_SUM, models,
+                ArchitectureCatalog.load(List.of()).findOrGeneric(reference), r -> temp.resolve(r),
+                Optional.of(DType.BF16));
+        assertEquals(2, memory.outputConfig(reference).numLayers());
+        assertEquals(DType.BF16, memory.outDtype());
+        assertTrue(memory.layout().stream().allMatch(t -> t.dtype() == DType.BF16));
+        assertEquals("bfloat16", memory.config().get("dtype"));
+        assertEquals("bfloat16", memory.config().get("torch_dtype"));
+    }
+
+    private static Map<String, Shape> shapesOf(MergePlan plan) {
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        plan.layout().forEach(t -> shapes.put(t.name(), t.shape()));
+        return shapes;
+    }
+
     @Test
     void aModelSourceWithPaddingSetsRowsAndVocabSize() {
         MergePlan plan = plan("""
@@ -237,35 +258,7 @@ class VocabularyMergeTest {
 
     /** {@code model} with another raw config (a multimodal model's, with the language model's keys nested). */
     private static Model withRawConfig(Model model, Map<String, Object> raw) {
-        ModelConfig c = model.config();
-        ModelConfig config = new ModelConfig(c.architectures(), c.modelType(), c.numLayers(), c.hiddenSize(),
-                c.intermediateSize(), c.numHeads(), c.numKeyValueHeads(), c.headDim(), c.vocabSize(),
-                c.tiedEmbeddings(), c.ropeTheta(), c.rmsNormEps(), raw);
-        return new Model() {
-            public String formatId() {
-                return model.formatId();
-            }
-
-            public Optional<Path> location() {
-                return model.location();
-            }
-
-            public ModelConfig config() {
-                return config;
-            }
-
-            public TensorSource tensors() {
-                return model.tensors();
-            }
-
-            public List<Path> sideFiles() {
-                return model.sideFiles();
-            }
-
-            public void close() {
-                model.close();
-            }
-        };
+        return ((InMemoryModel) model).withConfig(model.config().withRaw(raw));
     }
 
     @Test

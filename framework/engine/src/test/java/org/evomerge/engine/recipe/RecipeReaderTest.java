@@ -166,7 +166,7 @@ class RecipeReaderTest {
         assertEquals(List.of("text_decoder", "vision_tower"), List.copyOf(r.modules().keySet()));
         RecipeModule text = r.modules().get("text_decoder");
         assertEquals(false, text.modelsForm());
-        assertEquals(40, text.slices().getFirst().sources().get(1).layerRange().orElseThrow()[1]);
+        assertEquals(40, text.slices().getFirst().sources().get(1).layerRange().orElseThrow().end());
         assertEquals(Optional.of(0.5), text.parameters().get("t").resolve("x", 0.5));
         RecipeModule vision = r.modules().get("vision_tower");
         assertTrue(vision.modelsForm());
@@ -290,8 +290,8 @@ class RecipeReaderTest {
                   tokens:
                     <pad>: {source: {kind: model_token, model: a, token_id: '5'}, force: 1}
                 """);
-        assertEquals(4, r.slices().get(0).sources().getFirst().layerRange().orElseThrow()[1]);
-        assertEquals(2, r.slices().get(1).sources().getFirst().layerRange().orElseThrow()[0]);
+        assertEquals(4, r.slices().get(0).sources().getFirst().layerRange().orElseThrow().end());
+        assertEquals(2, r.slices().get(1).sources().getFirst().layerRange().orElseThrow().start());
         TokenizerSettings tokenizer = r.tokenizer().orElseThrow();
         assertEquals(64, tokenizer.padToMultipleOf().orElseThrow());
         assertTrue(tokenizer.tokens().get("<pad>").force());

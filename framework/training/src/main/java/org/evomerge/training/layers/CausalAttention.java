@@ -1,6 +1,6 @@
 package org.evomerge.training.layers;
 
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 
 /**
  * Causal scaled dot-product attention with grouped-query heads over packed sequences: rows
@@ -39,47 +39,29 @@ public final class CausalAttention {
 
     /** Writes {@code out[N][heads·headDim]} and the probabilities {@code probs} (layout per sequence, head, row). */
     public void forward(float[] q, float[] k, float[] v, float[] out, float[] probs, int[] starts, int[] lengths,
-            MatrixKernels kernels) {
-        int qWidth = heads * headDim;
+            RowParallelKernels kernels) {
         int kvWidth = kvHeads * headDim;
-        int group = heads / kvHeads;
-        long[] probOffsets = probOffsets(lengths);
-        kernels.parallelRows(starts.length * kvHeads, work(lengths), (from, to) -> {
-            for (int job = from; job < to; job++) {
-                int s = job / kvHeads;
-                int kvh = job % kvHeads;
-                int start = starts[s];
-                int len = lengths[s];
-                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    int p0 = (int) (probOffsets[s] + (long) h * len * len);
-                    for (int i = 0; i < len; i++) {
-                        int qo = (start + i) * qWidth + h * headDim;
-                        int po = p0 + i * len;
-                        float max = Float.NEGATIVE_INFINITY;
-                        for (int j = 0; j <= i; j++) {
-                            float score = MatrixKernels.dot(q, qo, k, (start + j) * kvWidth + kvh * headDim, headDim)
-                                    * scale;
-                            probs[po + j] = score;
-                            max = Math.max(max, score);
-                        }
-                        float sum = 0;
-                        for (int j = 0; j <= i; j++) {
-                            float e = (float) Math.exp(probs[po + j] - max);
-                            probs[po + j] = e;
-                            sum += e;
-                        }
-                        float inv = 1f / sum;
-                        java.util.Arrays.fill(out, qo, qo + headDim, 0f);
-                        for (int j = 0; j <= i; j++) {
-                            probs[po + j] *= inv;
-                            MatrixKernels.axpy(probs[po + j], v, (start + j) * kvWidth + kvh * headDim, out, qo,
-                                    headDim);
-                        }
-                        for (int j = i + 1; j < len; j++) {
-                            probs[po + j] = 0f;
-                        }
-                    }
-                }
+        forEachQueryRow(starts, lengths, work(lengths), 0, kernels, (start, i, len, kvh, qo, po, scratch) -> {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j <= i; j++) {
+                float score = RowParallelKernels.dot(q, qo, k, (start + j) * kvWidth + kvh * headDim, headDim) * scale;
+                probs[po + j] = score;
+                max = Math.max(max, score);
+            }
+            float sum = 0;
+            for (int j = 0; j <= i; j++) {
+                float e = (float) Math.exp(probs[po + j] - max);
+                probs[po + j] = e;
+                sum += e;
+            }
+            float inv = 1f / sum;
+            java.util.Arrays.fill(out, qo, qo + headDim, 0f);
+            for (int j = 0; j <= i; j++) {
+                probs[po + j] *= inv;
+                RowParallelKernels.axpy(probs[po + j], v, (start + j) * kvWidth + kvh * headDim, out, qo, headDim);
+            }
+            for (int j = i + 1; j < len; j++) {
+                probs[po + j] = 0f;
             }
         });
     }
@@ -90,18 +72,57 @@ public final class CausalAttention {
      * {@code dk_j += scale Σ_i dS_ij q_i}.
      */
     public void backward(float[] q, float[] k, float[] v, float[] probs, float[] dOut, float[] dq, float[] dk,
-            float[] dv, int[] starts, int[] lengths, MatrixKernels kernels) {
-        int qWidth = heads * headDim;
+            float[] dv, int[] starts, int[] lengths, RowParallelKernels kernels) {
         int kvWidth = kvHeads * headDim;
-        int group = heads / kvHeads;
-        long[] probOffsets = probOffsets(lengths);
         int maxLength = 0;
         for (int length : lengths) {
             maxLength = Math.max(maxLength, length);
         }
-        int rowBuffer = maxLength;
-        kernels.parallelRows(starts.length * kvHeads, 2 * work(lengths), (from, to) -> {
-            float[] dScore = new float[rowBuffer];
+        forEachQueryRow(starts, lengths, 2 * work(lengths), maxLength, kernels,
+                (start, i, len, kvh, qo, po, dScore) -> {
+            float weighted = 0;
+            for (int j = 0; j <= i; j++) {
+                int vo = (start + j) * kvWidth + kvh * headDim;
+                float dp = RowParallelKernels.dot(dOut, qo, v, vo, headDim);
+                dScore[j] = dp;
+                weighted += probs[po + j] * dp;
+                RowParallelKernels.axpy(probs[po + j], dOut, qo, dv, vo, headDim);
+            }
+            for (int j = 0; j <= i; j++) {
+                float ds = probs[po + j] * (dScore[j] - weighted) * scale;
+                int ko = (start + j) * kvWidth + kvh * headDim;
+                RowParallelKernels.axpy(ds, k, ko, dq, qo, headDim);
+                RowParallelKernels.axpy(ds, q, qo, dk, ko, headDim);
+            }
+        });
+    }
+
+    /** The work on one query row of one head, in {@link #forEachQueryRow}. */
+    private interface QueryRowStep {
+        /**
+         * @param start   the sequence's first row
+         * @param i       the row within the sequence; it attends to rows {@code 0 ..= i}
+         * @param len     the sequence's length
+         * @param kvh     the key/value head the query head reads
+         * @param qo      the offset of the row's query head in q (and in out, dq and dOut)
+         * @param po      the offset of the row's probabilities, {@code len} floats
+         * @param scratch this thread's buffer, reused from row to row
+         */
+        void apply(int start, int i, int len, int kvh, int qo, int po, float[] scratch);
+    }
+
+    /**
+     * Runs {@code step} on every query row of every head, split over (sequence, key/value head) jobs: the query heads
+     * sharing a key/value head run on one thread, in head and row order, so what they add to that head's gradients
+     * is summed in a fixed order.
+     */
+    private void forEachQueryRow(int[] starts, int[] lengths, long work, int scratchLength, RowParallelKernels kernels,
+            QueryRowStep step) {
+        int qWidth = heads * headDim;
+        int group = heads / kvHeads;
+        long[] probOffsets = probOffsets(lengths);
+        kernels.parallelRows(starts.length * kvHeads, work, (from, to) -> {
+            float[] scratch = new float[scratchLength];
             for (int job = from; job < to; job++) {
                 int s = job / kvHeads;
                 int kvh = job % kvHeads;
@@ -110,22 +131,7 @@ public final class CausalAttention {
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     int p0 = (int) (probOffsets[s] + (long) h * len * len);
                     for (int i = 0; i < len; i++) {
-                        int qo = (start + i) * qWidth + h * headDim;
-                        int po = p0 + i * len;
-                        float weighted = 0;
-                        for (int j = 0; j <= i; j++) {
-                            int vo = (start + j) * kvWidth + kvh * headDim;
-                            float dp = MatrixKernels.dot(dOut, qo, v, vo, headDim);
-                            dScore[j] = dp;
-                            weighted += probs[po + j] * dp;
-                            MatrixKernels.axpy(probs[po + j], dOut, qo, dv, vo, headDim);
-                        }
-                        for (int j = 0; j <= i; j++) {
-                            float ds = probs[po + j] * (dScore[j] - weighted) * scale;
-                            int ko = (start + j) * kvWidth + kvh * headDim;
-                            MatrixKernels.axpy(ds, k, ko, dq, qo, headDim);
-                            MatrixKernels.axpy(ds, q, qo, dk, ko, headDim);
-                        }
+                        step.apply(start, i, len, kvh, (start + i) * qWidth + h * headDim, p0 + i * len, scratch);
                     }
                 }
             }

@@ -1,8 +1,11 @@
 package org.evomerge.training.layers;
 
+import org.evomerge.inference.RmsNormalization;
+
 /**
  * Root-mean-square normalisation as Llama applies it: {@code y = x / sqrt(mean(x²) + eps) * w}, per row of width
- * {@code d}. Sums run in double so the backward pass matches the forward's rounding closely.
+ * {@code d}: the forward pass is inference's {@link RmsNormalization}; sums run in double so the backward pass
+ * matches the forward's rounding closely.
  */
 public final class RmsNorm {
 
@@ -14,18 +17,7 @@ public final class RmsNorm {
      * the backward pass.
      */
     public static void forward(float[] x, float[] w, float[] y, float[] inverseRms, int n, int d, double eps) {
-        for (int t = 0; t < n; t++) {
-            int o = t * d;
-            double squares = 0;
-            for (int i = 0; i < d; i++) {
-                squares += (double) x[o + i] * x[o + i];
-            }
-            float r = (float) (1.0 / Math.sqrt(squares / d + eps));
-            inverseRms[t] = r;
-            for (int i = 0; i < d; i++) {
-                y[o + i] = x[o + i] * r * w[i];
-            }
-        }
+        RmsNormalization.normalize(x, w, d, n, eps, y, inverseRms);
     }
 
     /**

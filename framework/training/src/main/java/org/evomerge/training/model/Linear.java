@@ -1,7 +1,7 @@
 package org.evomerge.training.model;
 
 import java.util.random.RandomGenerator;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 
 /**
  * A bias-free projection {@code y = x Wᵀ} with {@code W[out][in]}, optionally with a LoRA adapter:
@@ -69,7 +69,7 @@ public final class Linear {
             for (int r = 0; r < rank; r++) {
                 float coefficient = loraScale * b[o * rank + r];
                 if (coefficient != 0f) {
-                    MatrixKernels.axpy(coefficient, a, r * in, w, o * in, in);
+                    RowParallelKernels.axpy(coefficient, a, r * in, w, o * in, in);
                 }
             }
         }
@@ -79,7 +79,7 @@ public final class Linear {
     }
 
     /** {@code y[n][out] = x[n][in] Wᵀ (+ adapter)}. */
-    public void forward(float[] x, float[] y, int n, MatrixKernels kernels) {
+    public void forward(float[] x, float[] y, int n, RowParallelKernels kernels) {
         kernels.multiplyTransposed(x, weight.value(), y, n, in, out, false);
         if (loraA != null) {
             int rank = (int) loraA.shape()[0];
@@ -96,7 +96,7 @@ public final class Linear {
      * Adds {@code dy W} (and the adapter's share) to {@code dx}, when {@code dx} is not null, and the gradients of
      * the trainable parameters. {@code x} is the input of the matching forward pass.
      */
-    public void backward(float[] x, float[] dy, float[] dx, int n, MatrixKernels kernels) {
+    public void backward(float[] x, float[] dy, float[] dx, int n, RowParallelKernels kernels) {
         if (dx != null) {
             kernels.multiplyAccumulate(dy, weight.value(), dx, n, in, out);
         }

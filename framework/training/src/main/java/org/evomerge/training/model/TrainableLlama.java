@@ -3,22 +3,31 @@ package org.evomerge.training.model;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
+import org.evomerge.api.model.ModelConfig;
+import org.evomerge.api.tensor.InMemoryTensor;
+import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.inference.LlamaConfig;
 import org.evomerge.kernels.FloatCodecs;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.evomerge.training.layers.CausalAttention;
 import org.evomerge.training.layers.CrossEntropy;
 import org.evomerge.training.layers.RmsNorm;
-import org.evomerge.training.layers.RotaryEmbedding;
+import org.evomerge.training.layers.RopeTables;
 import org.evomerge.training.layers.SwiGlu;
 
 /**
@@ -40,13 +49,13 @@ public final class TrainableLlama {
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final LlamaDimensions dims;
+    private final LlamaConfig config;
     private final Parameter embed;
     private final Block[] blocks;
     private final Parameter finalNorm;
     private final Parameter head;
     private final CausalAttention attention;
-    private RotaryEmbedding rope;
+    private final RopeTables rope;
 
     /** The parameters of one decoder block. */
     private record Block(Parameter inputNorm, Linear q, Linear k, Linear v, Linear o, Parameter postNorm,
@@ -81,24 +90,80 @@ public final class TrainableLlama {
     private float[] finalNormed;
     private float[] finalRms;
 
-    private TrainableLlama(LlamaDimensions dims, Parameter embed, Block[] blocks, Parameter finalNorm,
+    private TrainableLlama(LlamaConfig config, Parameter embed, Block[] blocks, Parameter finalNorm,
             Parameter head) {
-        this.dims = dims;
+        this.config = config;
         this.embed = embed;
         this.blocks = blocks;
         this.finalNorm = finalNorm;
         this.head = head;
-        this.attention = new CausalAttention(dims.heads(), dims.kvHeads(), dims.headDim());
-        this.rope = new RotaryEmbedding(dims.headDim(), dims.ropeTheta(), 64);
+        this.attention = new CausalAttention(config.heads(), config.kvHeads(), config.headDim());
+        this.rope = new RopeTables(config.rope(), 64);
     }
 
-    public LlamaDimensions dimensions() {
-        return dims;
+    /** The hyperparameters, as the inference engine reads them too. */
+    public LlamaConfig config() {
+        return config;
     }
 
-    /** A new model with weights drawn from N(0, std²) and normalisation weights of 1, as Hugging Face initialises. */
-    public static TrainableLlama initialize(LlamaDimensions dims, double std, RandomGenerator random) {
-        return build(dims, (name, shape) -> {
+    /**
+     * The {@code config.json} of a new float32 {@code LlamaForCausalLM}, as transformers writes it (keys in order):
+     * its fixed settings ({@code hidden_act} silu, no biases, no rope scaling, ...) and {@code stated}, which gives
+     * the sizes ({@code num_hidden_layers}, {@code hidden_size}, {@code head_dim}, ...), {@code rope_theta},
+     * {@code rms_norm_eps}, {@code tie_word_embeddings} and the tokenizer's {@code bos_token_id} and
+     * {@code eos_token_id}.
+     */
+    public static ModelConfig newModelConfig(Map<String, Object> stated) {
+        Map<String, Object> raw = new TreeMap<>();
+        raw.put("architectures", List.of("LlamaForCausalLM"));
+        raw.put("attention_bias", false);
+        raw.put("attention_dropout", 0.0);
+        raw.put("hidden_act", "silu");
+        raw.put("initializer_range", 0.02);
+        raw.put("mlp_bias", false);
+        raw.put("model_type", "llama");
+        raw.put("pretraining_tp", 1);
+        raw.put("rope_scaling", null);
+        raw.put("torch_dtype", "float32");
+        raw.put("transformers_version", "4.46.0");
+        raw.put("use_cache", true);
+        raw.putAll(stated);
+        return ModelConfig.of(raw);
+    }
+
+    /**
+     * The hyperparameters of a model training can train: a Llama decoder ({@code LlamaForCausalLM}) without biases,
+     * with SiLU, read as the inference engine reads them ({@code rope_scaling} included).
+     *
+     * @throws EvomergeException (input) naming the model and the field when the model is another architecture or
+     *     has biases or another activation, or a hyperparameter is missing or invalid
+     */
+    public static LlamaConfig trainable(String modelName, ModelConfig config) {
+        Map<String, Object> raw = config.raw();
+        boolean llama = config.architectures().contains("LlamaForCausalLM") || config.modelType().equals("llama");
+        if (!llama) {
+            throw EvomergeException.input(modelName + ": training supports Llama decoders (LlamaForCausalLM); this"
+                    + " model is '" + config.architecture() + "'", null);
+        }
+        if (Boolean.TRUE.equals(raw.get("attention_bias")) || Boolean.TRUE.equals(raw.get("mlp_bias"))) {
+            throw EvomergeException.input(modelName + ": attention_bias/mlp_bias are not supported by training", null);
+        }
+        Object act = raw.get("hidden_act");
+        if (act != null && !act.equals("silu")) {
+            throw EvomergeException.input(modelName + ": hidden_act '" + act + "' is not supported by training (only"
+                    + " silu)", null);
+        }
+        return LlamaConfig.of(modelName, config);
+    }
+
+    /**
+     * A new model of {@code modelConfig} (see {@link #newModelConfig}) with weights drawn from N(0, std²) and
+     * normalisation weights of 1, as Hugging Face initialises.
+     *
+     * @throws EvomergeException (input) as {@link #trainable} does
+     */
+    public static TrainableLlama initialize(ModelConfig modelConfig, double std, RandomGenerator random) {
+        return build(trainable("new model", modelConfig), (name, shape) -> {
             long count = 1;
             for (long s : shape) {
                 count *= s;
@@ -122,9 +187,8 @@ public final class TrainableLlama {
      *     an unsupported dtype
      */
     public static TrainableLlama from(Model model) {
-        LlamaDimensions dims = LlamaDimensions.of(model.config());
-        String where = model.location().map(Object::toString).orElse("the model");
-        return build(dims, (name, shape) -> {
+        String where = model.location().map(Object::toString).orElse("in-memory model");
+        return build(trainable(where, model.config()), (name, shape) -> {
             Tensor tensor;
             try {
                 tensor = model.tensors().tensor(name);
@@ -168,9 +232,9 @@ public final class TrainableLlama {
         float[] values(String name, long[] shape);
     }
 
-    private static TrainableLlama build(LlamaDimensions d, WeightSource source) {
+    private static TrainableLlama build(LlamaConfig d, WeightSource source) {
         long h = d.hidden();
-        Parameter embed = parameter(source, "model.embed_tokens.weight", d.vocabulary(), h);
+        Parameter embed = parameter(source, "model.embed_tokens.weight", d.vocab(), h);
         Block[] blocks = new Block[d.layers()];
         for (int l = 0; l < d.layers(); l++) {
             String p = "model.layers." + l + ".";
@@ -188,7 +252,7 @@ public final class TrainableLlama {
                     new Linear(parameter(source, p + "mlp.down_proj.weight", h, d.intermediate())));
         }
         Parameter norm = parameter(source, "model.norm.weight", h);
-        Parameter head = d.tied() ? embed : parameter(source, "lm_head.weight", d.vocabulary(), h);
+        Parameter head = d.tied() ? embed : parameter(source, "lm_head.weight", d.vocab(), h);
         return new TrainableLlama(d, embed, blocks, norm, head);
     }
 
@@ -216,6 +280,31 @@ public final class TrainableLlama {
             all.add(head);
         }
         return all;
+    }
+
+    /**
+     * The model's current weights (without adapters) as a model held in memory: float32 copies under
+     * {@code config}, whose dtype key now says float32, with {@code sideFiles}. Its format id is {@code memory};
+     * write it with any writable format.
+     */
+    public InMemoryModel toModel(ModelConfig modelConfig, List<Path> sideFiles) {
+        List<InMemoryTensor> tensors = weights().stream()
+                .map(p -> InMemoryTensor.ofFloats(p.name(), Shape.of(p.shape()), p.value())).toList();
+        return InMemoryModel.of(float32(modelConfig), tensors, sideFiles);
+    }
+
+    /**
+     * {@code config} with its dtype key saying what trained tensors are: {@code dtype} (transformers 4.56 on) or
+     * {@code torch_dtype} (before), whichever it has.
+     */
+    static ModelConfig float32(ModelConfig config) {
+        Map<String, Object> raw = new LinkedHashMap<>(config.raw());
+        for (String key : List.of("dtype", "torch_dtype")) {
+            if (raw.containsKey(key)) {
+                raw.put(key, "float32");
+            }
+        }
+        return config.withRaw(raw);
     }
 
     /** The parameters that train: every weight in full fine-tuning, only the adapters with LoRA. */
@@ -263,25 +352,19 @@ public final class TrainableLlama {
         trainable().forEach(Parameter::zeroGradient);
     }
 
-    private void ensurePositions(int longest) {
-        if (longest > rope.maxPositions()) {
-            rope = new RotaryEmbedding(dims.headDim(), dims.ropeTheta(), Math.max(longest, 2 * rope.maxPositions()));
-        }
-    }
-
     /**
      * The forward pass: returns logits {@code [rows][vocabulary]} and keeps every activation for {@link #backward}.
      */
-    public float[] forward(Batch batch, MatrixKernels kernels) {
+    public float[] forward(Batch batch, RowParallelKernels kernels) {
         int n = batch.rows();
-        int d = dims.hidden();
-        int qWidth = dims.heads() * dims.headDim();
-        int kvWidth = dims.kvHeads() * dims.headDim();
-        int inter = dims.intermediate();
-        ensurePositions(batch.longest());
+        int d = config.hidden();
+        int qWidth = config.heads() * config.headDim();
+        int kvWidth = config.kvHeads() * config.headDim();
+        int inter = config.intermediate();
+        rope.ensure(batch.longest());
         for (int t : batch.tokens()) {
-            if (t < 0 || t >= dims.vocabulary()) {
-                throw EvomergeException.input("token id " + t + " is outside the vocabulary [0, " + dims.vocabulary()
+            if (t < 0 || t >= config.vocab()) {
+                throw EvomergeException.input("token id " + t + " is outside the vocabulary [0, " + config.vocab()
                         + ")", null);
             }
         }
@@ -297,15 +380,15 @@ public final class TrainableLlama {
             a.input = x;
             a.norm1 = new float[n * d];
             a.rms1 = new float[n];
-            RmsNorm.forward(x, b.inputNorm().value(), a.norm1, a.rms1, n, d, dims.rmsNormEps());
+            RmsNorm.forward(x, b.inputNorm().value(), a.norm1, a.rms1, n, d, config.rmsNormEps());
             a.q = new float[n * qWidth];
             a.k = new float[n * kvWidth];
             a.v = new float[n * kvWidth];
             b.q().forward(a.norm1, a.q, n, kernels);
             b.k().forward(a.norm1, a.k, n, kernels);
             b.v().forward(a.norm1, a.v, n, kernels);
-            rotate(batch, a.q, dims.heads(), false);
-            rotate(batch, a.k, dims.kvHeads(), false);
+            rotate(batch, a.q, config.heads(), false);
+            rotate(batch, a.k, config.kvHeads(), false);
             a.probs = new float[Math.toIntExact(attention.probabilitySize(batch.lengths()))];
             a.attended = new float[n * qWidth];
             attention.forward(a.q, a.k, a.v, a.attended, a.probs, batch.starts(), batch.lengths(), kernels);
@@ -317,7 +400,7 @@ public final class TrainableLlama {
             }
             a.norm2 = new float[n * d];
             a.rms2 = new float[n];
-            RmsNorm.forward(a.middle, b.postNorm().value(), a.norm2, a.rms2, n, d, dims.rmsNormEps());
+            RmsNorm.forward(a.middle, b.postNorm().value(), a.norm2, a.rms2, n, d, config.rmsNormEps());
             a.gate = new float[n * inter];
             a.up = new float[n * inter];
             b.gate().forward(a.norm2, a.gate, n, kernels);
@@ -335,17 +418,17 @@ public final class TrainableLlama {
         lastResidual = x;
         finalNormed = new float[n * d];
         finalRms = new float[n];
-        RmsNorm.forward(x, finalNorm.value(), finalNormed, finalRms, n, d, dims.rmsNormEps());
-        float[] logits = new float[n * dims.vocabulary()];
-        kernels.multiplyTransposed(finalNormed, head.value(), logits, n, d, dims.vocabulary(), false);
+        RmsNorm.forward(x, finalNorm.value(), finalNormed, finalRms, n, d, config.rmsNormEps());
+        float[] logits = new float[n * config.vocab()];
+        kernels.multiplyTransposed(finalNormed, head.value(), logits, n, d, config.vocab(), false);
         return logits;
     }
 
     private void rotate(Batch batch, float[] rows, int heads, boolean inverse) {
-        int width = heads * dims.headDim();
+        int width = heads * config.headDim();
         for (int s = 0; s < batch.starts().length; s++) {
             for (int i = 0; i < batch.lengths()[s]; i++) {
-                rope.rotate(rows, (batch.starts()[s] + i) * width, heads, i, inverse);
+                rope.rotate(rows, (batch.starts()[s] + i) * width, heads, config.headDim(), i, inverse);
             }
         }
     }
@@ -354,30 +437,30 @@ public final class TrainableLlama {
      * Forward and backward over a batch: adds {@code scale ·} the gradient of the summed cross-entropy to the
      * trainable parameters' gradients and returns the summed cross-entropy (natural log) over the batch's targets.
      */
-    public double forwardBackward(Batch batch, double scale, MatrixKernels kernels) {
+    public double forwardBackward(Batch batch, double scale, RowParallelKernels kernels) {
         float[] logits = forward(batch, kernels);
-        double loss = CrossEntropy.lossAndGradient(logits, batch.targets(), batch.rows(), dims.vocabulary(), scale);
+        double loss = CrossEntropy.lossAndGradient(logits, batch.targets(), batch.rows(), config.vocab(), scale);
         backward(batch, logits, kernels);
         return loss;
     }
 
     /** The summed cross-entropy over the batch's targets, without gradients. */
-    public double loss(Batch batch, MatrixKernels kernels) {
+    public double loss(Batch batch, RowParallelKernels kernels) {
         float[] logits = forward(batch, kernels);
-        return CrossEntropy.lossAndGradient(logits, batch.targets(), batch.rows(), dims.vocabulary(), 0);
+        return CrossEntropy.lossAndGradient(logits, batch.targets(), batch.rows(), config.vocab(), 0);
     }
 
     /** The backward pass of the last {@link #forward}, given the logits' gradient {@code dLogits}. */
-    public void backward(Batch batch, float[] dLogits, MatrixKernels kernels) {
+    public void backward(Batch batch, float[] dLogits, RowParallelKernels kernels) {
         int n = batch.rows();
-        int d = dims.hidden();
-        int qWidth = dims.heads() * dims.headDim();
-        int kvWidth = dims.kvHeads() * dims.headDim();
-        int inter = dims.intermediate();
+        int d = config.hidden();
+        int qWidth = config.heads() * config.headDim();
+        int kvWidth = config.kvHeads() * config.headDim();
+        int inter = config.intermediate();
         float[] dNormed = new float[n * d];
-        kernels.multiplyAccumulate(dLogits, head.value(), dNormed, n, d, dims.vocabulary());
+        kernels.multiplyAccumulate(dLogits, head.value(), dNormed, n, d, config.vocab());
         if (head.trainable()) {
-            kernels.accumulateOuter(dLogits, finalNormed, head.gradient(), n, d, dims.vocabulary());
+            kernels.accumulateOuter(dLogits, finalNormed, head.gradient(), n, d, config.vocab());
         }
         float[] dx = new float[n * d];
         RmsNorm.backward(lastResidual, finalNorm.value(), finalRms, dNormed, dx, finalNorm.gradient(), n, d);
@@ -403,8 +486,8 @@ public final class TrainableLlama {
             float[] dv = new float[n * kvWidth];
             attention.backward(a.q, a.k, a.v, a.probs, dAttended, dq, dk, dv, batch.starts(), batch.lengths(),
                     kernels);
-            rotate(batch, dq, dims.heads(), true);
-            rotate(batch, dk, dims.kvHeads(), true);
+            rotate(batch, dq, config.heads(), true);
+            rotate(batch, dk, config.kvHeads(), true);
             // The projections' backward passes read only their input (norm1), so the rotated q and k kept for
             // attention are all the activations needed here.
             float[] dNorm1 = new float[n * d];
@@ -418,7 +501,7 @@ public final class TrainableLlama {
         if (embed.trainable()) {
             float[] dEmbed = embed.gradient();
             for (int t = 0; t < n; t++) {
-                MatrixKernels.axpy(1f, dx, t * d, dEmbed, batch.tokens()[t] * d, d);
+                RowParallelKernels.axpy(1f, dx, t * d, dEmbed, batch.tokens()[t] * d, d);
             }
         }
         saved = null;

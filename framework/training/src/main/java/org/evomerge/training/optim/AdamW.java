@@ -11,20 +11,13 @@ import org.evomerge.training.model.Parameter;
  * w ← w - lr · (m / (1 - β1ᵗ)) / (√(v / (1 - β2ᵗ)) + ε)
  * </pre>
  * Each element is updated in double and stored back in float32.
+ *
+ * @param beta1       β1, the first-moment decay
+ * @param beta2       β2, the second-moment decay
+ * @param epsilon     ε, the denominator's guard
+ * @param weightDecay λ, the decoupled weight decay of matrices
  */
-public final class AdamW {
-
-    private final double beta1;
-    private final double beta2;
-    private final double epsilon;
-    private final double weightDecay;
-
-    public AdamW(double beta1, double beta2, double epsilon, double weightDecay) {
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.epsilon = epsilon;
-        this.weightDecay = weightDecay;
-    }
+public record AdamW(double beta1, double beta2, double epsilon, double weightDecay) {
 
     /** Applies step {@code t} (1-based) with learning rate {@code lr} to every trainable parameter. */
     public void step(List<Parameter> parameters, double lr, int t) {

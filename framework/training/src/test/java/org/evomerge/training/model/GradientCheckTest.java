@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.training.TrainingData;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GradientCheckTest {
 
-    private static final MatrixKernels KERNELS = new MatrixKernels(2);
+    private static final RowParallelKernels KERNELS = new RowParallelKernels(2);
 
     @AfterAll
     static void close() {
@@ -51,8 +53,10 @@ class GradientCheckTest {
 
     /** Two layers, 4 query heads sharing 2 key/value heads (GQA), sequences of different lengths. */
     static TrainableLlama tinyModel(boolean tied, long seed) {
-        LlamaDimensions dims = new LlamaDimensions(2, 16, 24, 4, 2, 4, 13, tied, 10000.0, 1e-5);
-        return TrainableLlama.initialize(dims, 0.3, new SplittableRandom(seed));
+        ModelConfig config = TrainableLlama.newModelConfig(Map.of("num_hidden_layers", 2, "hidden_size", 16,
+                "intermediate_size", 24, "num_attention_heads", 4, "num_key_value_heads", 2, "head_dim", 4,
+                "vocab_size", 13, "tie_word_embeddings", tied, "rope_theta", 10000.0, "rms_norm_eps", 1e-5));
+        return TrainableLlama.initialize(config, 0.3, new SplittableRandom(seed));
     }
 
     static Batch tinyBatch() {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.evomerge.api.training.TrainingSettings;
-import org.evomerge.training.kernels.MatrixKernels;
+import org.evomerge.training.kernels.RowParallelKernels;
 import org.junit.jupiter.api.Test;
 
 /** Merging adapters into the weights changes nothing the model computes. */
@@ -14,7 +14,7 @@ class LoraMergeTest {
 
     @Test
     void forwardWithAdaptersEqualsForwardOfMergedWeights() {
-        try (MatrixKernels kernels = new MatrixKernels(1)) {
+        try (RowParallelKernels kernels = new RowParallelKernels(1)) {
             TrainableLlama model = GradientCheckTest.tinyModel(false, 21);
             model.attachLora(4, 8.0, Set.copyOf(TrainingSettings.Lora.LLAMA_MODULES), new SplittableRandom(2));
             SplittableRandom r = new SplittableRandom(8);

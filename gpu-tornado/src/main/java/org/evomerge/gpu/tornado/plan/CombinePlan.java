@@ -12,7 +12,7 @@ import uk.ac.manchester.tornado.api.types.arrays.DoubleArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
- * {@code ComputeBackend.combineTaskVectors} on the device for {@code models} tensors of {@code n} elements: the TIES
+ * {@code TaskVectorOperations.combineTaskVectors} on the device for {@code models} tensors of {@code n} elements: the TIES
  * consensus combine ({@link MergeKernels#consensusCombine}) or the plain one ({@link MergeKernels#linearCombine}).
  * Masks go to the device as 0/1 floats per element, packed model after model; weights, election, normalisation and
  * λ travel in a small device array, so one plan serves every tensor of that shape.

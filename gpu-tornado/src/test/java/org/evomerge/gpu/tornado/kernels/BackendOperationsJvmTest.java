@@ -8,7 +8,7 @@ import org.evomerge.api.compute.MagnitudeRank;
 import org.evomerge.api.compute.MaskNorms;
 import org.evomerge.api.compute.SignElection;
 import org.evomerge.api.compute.TaskVectorCombine;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.kernels.ElementMath;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

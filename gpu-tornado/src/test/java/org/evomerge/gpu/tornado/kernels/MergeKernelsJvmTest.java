@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
-import org.evomerge.api.compute.ComputeBackend;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.context.SeededRandomSource;
 import org.junit.jupiter.api.Test;
 import uk.ac.manchester.tornado.api.types.arrays.DoubleArray;
@@ -15,7 +14,7 @@ import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 /** The merge kernels run as plain Java (no TornadoVM runtime) against the CPU reference backend and hand-derived cases. */
 class MergeKernelsJvmTest {
 
-    private static final ComputeBackend REFERENCE = new ReferenceBackend();
+    private static final ReferenceBackend REFERENCE = new ReferenceBackend();
 
     static float[] random(SplittableRandom random, int n) {
         float[] values = new float[n];

@@ -13,9 +13,10 @@ import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.evaluation.EvaluationResult;
 import org.evomerge.api.evaluation.Evaluator;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
-import org.evomerge.api.tensor.TensorSource;
+import org.evomerge.api.tensor.InMemoryTensors;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,36 +27,9 @@ class CommandEvaluatorTest {
     Path temp;
 
     static Model folderModel(Path folder) {
-        return new Model() {
-            @Override
-            public String formatId() {
-                return "safetensors";
-            }
-
-            @Override
-            public Optional<Path> location() {
-                return Optional.of(folder);
-            }
-
-            @Override
-            public ModelConfig config() {
-                return new ModelConfig(List.of(), "llama", 0, 0, 0, 0, 0, 0, 0, false, 0, 0, null);
-            }
-
-            @Override
-            public TensorSource tensors() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public List<Path> sideFiles() {
-                return List.of();
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return new InMemoryModel("safetensors", Optional.of(folder),
+                new ModelConfig(Map.of(), Map.of("model_type", "llama")), InMemoryTensors.of(List.of()), List.of(),
+                () -> { });
     }
 
     private EvaluationResult run(Map<String, Object> parameters, Path model) {

@@ -10,14 +10,15 @@ import org.evomerge.api.context.RunContext;
 import org.evomerge.api.inference.InferenceEngine;
 import org.evomerge.api.inference.LanguageModel;
 import org.evomerge.api.inference.Tokenizer;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
-import org.evomerge.testkit.InMemoryModel;
 
 /** Run contexts whose inference engine hands out a {@link TableLanguageModel}, and helpers to write datasets. */
 final class FakeInference {
@@ -53,8 +54,10 @@ final class FakeInference {
     }
 
     static Model model() {
-        return InMemoryModel.builder(new ModelConfig(List.of("LlamaForCausalLM"), "llama", 1, 2, 2, 1, 1, 2, 128,
-                false, 10000, 1e-5, null)).tensor("w", Shape.of(2), 1f, 2f).build();
+        ModelConfig config = new ModelConfig(Map.of(), Map.of("architectures", List.of("LlamaForCausalLM"),
+                "model_type", "llama", "num_hidden_layers", 1, "hidden_size", 2, "intermediate_size", 2,
+                "num_attention_heads", 1, "vocab_size", 128, "rope_theta", 10000.0, "rms_norm_eps", 1e-5));
+        return InMemoryModel.of(config, List.of(InMemoryTensor.ofFloats("w", Shape.of(2), 1f, 2f)));
     }
 
     static Path jsonl(Path folder, String name, String... lines) {

@@ -55,6 +55,11 @@ enum GgmlType {
         this.dtype = dtype;
     }
 
+    /** The number the file stores for this type. */
+    int id() {
+        return id;
+    }
+
     /** The evomerge type, or empty when evomerge cannot decode this one. */
     Optional<DType> dtype() {
         return Optional.ofNullable(dtype);

@@ -13,12 +13,16 @@ import java.util.Arrays;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.model.Model;
+import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.model.ModelFormat;
+import org.evomerge.api.model.ModelWriter;
+import org.evomerge.api.model.WriteOptions;
 
 /**
- * Reads llama.cpp GGUF files (v2 and v3). The file is memory-mapped; tensors are views of the mapping except the q
- * and k projections of Llama-family models, which are copied into Hugging Face row order when asked for. Read-only.
- * Thread-safe: it holds no state.
+ * Reads llama.cpp GGUF files (v2 and v3) and writes them as llama.cpp's converter does. A read file is memory-mapped;
+ * tensors are views of the mapping except the q and k projections of Llama-family models, which are copied into
+ * Hugging Face row order when asked for. Written files store their matrices in {@code out_type}. Thread-safe: it holds
+ * no state but its settings.
  */
 final class GgufFormat implements ModelFormat {
 
@@ -27,8 +31,25 @@ final class GgufFormat implements ModelFormat {
     private static final byte[] MAGIC = {'G', 'G', 'U', 'F'};
     private static final int MAX_QUOTED_CHARS = 120;
 
+    private final GgufOutType outType;
+    private final ComputeBackend backend;
+
+    /**
+     * @param outType what written files store their matrices as
+     * @param backend decodes the tensors a writer is given
+     */
+    GgufFormat(GgufOutType outType, ComputeBackend backend) {
+        this.outType = outType;
+        this.backend = backend;
+    }
+
     @Override
     public boolean recognizes(Path path) {
+        return isGguf(path);
+    }
+
+    /** Whether {@code path} is a file that starts with GGUF's magic. */
+    static boolean isGguf(Path path) {
         try {
             if (path == null || !Files.isRegularFile(path)) {
                 return false;
@@ -66,6 +87,17 @@ final class GgufFormat implements ModelFormat {
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * Starts writing a GGUF file at {@code destination} (a file path, conventionally ending in {@code .gguf}).
+     *
+     * @throws EvomergeException (CONFIGURATION) if the file exists and overwriting is not allowed, or the model is not
+     *                           of an architecture written as GGUF; (INPUT) if its tokenizer or tensors cannot be
+     */
+    @Override
+    public ModelWriter create(Path destination, WriteOptions options) {
+        return new GgufWriter(destination, options, outType, backend);
     }
 
     /** An INPUT error whose single-line message is the file's path, a colon and {@code problem}. */

@@ -15,12 +15,15 @@ import java.util.Map;
  * @param tensors    in file order, names unique
  * @param alignment  of the data section and of every tensor offset
  * @param dataOffset where the data section starts in the file
+ * @param metadataRanges key to where its entry's value type and value lie in the file, {@code [start, end)}, in file
+ *                   order: what a writer copies to keep an entry bit for bit
  */
 record GgufHeader(int version, Map<String, Object> metadata, List<GgufTensorEntry> tensors, long alignment,
-                  long dataOffset) {
+                  long dataOffset, Map<String, long[]> metadataRanges) {
 
     GgufHeader {
         metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         tensors = List.copyOf(tensors);
+        metadataRanges = Collections.unmodifiableMap(new LinkedHashMap<>(metadataRanges));
     }
 }

@@ -36,7 +36,7 @@ final class GgufModel implements Model {
      */
     static GgufModel of(Path path, GgufHeader header, MemorySegment file, Arena arena) {
         ModelConfig config = GgufModelConfig.of(path, header);
-        String architecture = config.modelType();
+        String architecture = GgufModelConfig.architecture(path, header.metadata());
         String fileName = path.getFileName() == null ? path.toString() : path.getFileName().toString();
         List<GgufTensors.Slot> slots = new ArrayList<>(header.tensors().size());
         Set<String> names = new HashSet<>();

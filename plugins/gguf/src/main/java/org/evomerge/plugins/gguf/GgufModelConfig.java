@@ -6,12 +6,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.evomerge.api.model.ModelConfig;
 
 /**
- * The {@link ModelConfig} of a GGUF file, from its metadata ({@code {arch}.block_count}, ...). A number the metadata
- * does not state is 0: GGUF files are read for merging, and a guessed default (a rope base of 10000, say) would
- * silently make two models look compatible.
+ * The {@link ModelConfig} of a GGUF file: its metadata ({@code {arch}.block_count}, ...) mapped back onto the Hugging
+ * Face {@code config.json} keys llama.cpp's converter read them from, so that a GGUF model states the configuration
+ * the converted model had, and an output merged from one carries a {@code config.json} that Hugging Face tools read.
+ * Only what the metadata states is mapped: a guessed default (a rope base of 10000, say) would silently make two
+ * models look compatible. The rest of the metadata (the tokenizer, {@code general.*}) has no {@code config.json} key
+ * and stays in the file.
  */
 final class GgufModelConfig {
 
@@ -24,6 +28,25 @@ final class GgufModelConfig {
             "mistral", "MistralForCausalLM",
             "qwen2", "Qwen2ForCausalLM");
 
+    /**
+     * {@code config.json} key to the metadata key (after {@code {arch}.}) of a count the converter writes, in the
+     * order they are checked.
+     */
+    private static final Map<String, String> COUNTS = ordered(
+            "hidden_size", "embedding_length",
+            "num_attention_heads", "attention.head_count",
+            "num_key_value_heads", "attention.head_count_kv",
+            "head_dim", "attention.key_length",
+            "num_hidden_layers", "block_count",
+            "intermediate_size", "feed_forward_length",
+            "max_position_embeddings", "context_length",
+            "sliding_window", "attention.sliding_window");
+
+    /** {@code config.json} key to the metadata key (after {@code {arch}.}) of a real number. */
+    private static final Map<String, String> REALS = ordered(
+            "rope_theta", "rope.freq_base",
+            "rms_norm_eps", "attention.layer_norm_rms_epsilon");
+
     private final Path path;
     private final Map<String, Object> metadata;
     private final String architecture;
@@ -31,11 +54,7 @@ final class GgufModelConfig {
     private GgufModelConfig(Path path, Map<String, Object> metadata) {
         this.path = path;
         this.metadata = metadata;
-        Object arch = metadata.get(ARCHITECTURE_KEY);
-        if (arch != null && !(arch instanceof String)) {
-            throw GgufFormat.inputError(path, ARCHITECTURE_KEY + " must be a string");
-        }
-        this.architecture = arch == null ? "" : (String) arch;
+        this.architecture = architecture(path, metadata);
     }
 
     /**
@@ -47,51 +66,87 @@ final class GgufModelConfig {
         return new GgufModelConfig(path, header.metadata()).build(header);
     }
 
-    private ModelConfig build(GgufHeader header) {
-        String prefix = architecture + ".";
-        int hidden = count(prefix + "embedding_length");
-        int heads = count(prefix + "attention.head_count");
-        int kvHeads = metadata.containsKey(prefix + "attention.head_count_kv")
-                ? count(prefix + "attention.head_count_kv") : heads;
-        int headDim = metadata.containsKey(prefix + "attention.key_length")
-                ? count(prefix + "attention.key_length") : heads > 0 ? hidden / heads : 0;
-        boolean hasOutput = header.tensors().stream().anyMatch(t -> t.name().equals("output.weight"));
-        List<String> architectures = architecture.isEmpty() ? List.of()
-                : List.of(HF_CLASSES.getOrDefault(architecture, architecture));
-        return new ModelConfig(architectures, architecture,
-                count(prefix + "block_count"),
-                hidden,
-                count(prefix + "feed_forward_length"),
-                heads,
-                kvHeads,
-                headDim,
-                vocabSize(header),
-                !hasOutput,
-                real(prefix + "rope.freq_base"),
-                real(prefix + "attention.layer_norm_rms_epsilon"),
-                raw());
+    /**
+     * The file's {@code general.architecture} ({@code llama}, {@code qwen2}, ...), which names its tensors and
+     * metadata keys; empty when the file does not state it.
+     */
+    static String architecture(Path path, Map<String, Object> metadata) {
+        Object arch = metadata.get(ARCHITECTURE_KEY);
+        if (arch != null && !(arch instanceof String)) {
+            throw GgufFormat.inputError(path, ARCHITECTURE_KEY + " must be a string");
+        }
+        return arch == null ? "" : (String) arch;
     }
 
-    private int vocabSize(GgufHeader header) {
-        if (metadata.get(TOKENS_KEY) instanceof GgufArray tokens) {
-            return toInt(TOKENS_KEY + " length", tokens.length());
+    /** In key order, as transformers writes {@code config.json}. */
+    private ModelConfig build(GgufHeader header) {
+        String prefix = architecture + ".";
+        Map<String, Object> config = new TreeMap<>();
+        if (!architecture.isEmpty()) {
+            config.put("architectures", List.of(HF_CLASSES.getOrDefault(architecture, architecture)));
+            config.put("model_type", architecture);
         }
-        Optional<GgufTensorEntry> embedding = header.tensors().stream()
-                .filter(t -> t.name().equals("token_embd.weight") && t.ne().length == 2).findFirst();
-        return embedding.map(t -> toInt("rows of token_embd.weight", t.ne()[1])).orElse(0);
+        COUNTS.forEach((hfKey, key) -> count(prefix + key).ifPresent(value -> config.put(hfKey, value)));
+        REALS.forEach((hfKey, key) -> real(prefix + key).ifPresent(value -> config.put(hfKey, value)));
+        count("tokenizer.ggml.bos_token_id").ifPresent(id -> config.put("bos_token_id", id));
+        count("tokenizer.ggml.eos_token_id").ifPresent(id -> config.put("eos_token_id", id));
+        ropeScaling(prefix).ifPresent(scaling -> config.put("rope_scaling", scaling));
+        vocabSize(prefix, header).ifPresent(vocab -> config.put("vocab_size", vocab));
+        config.put("tie_word_embeddings", header.tensors().stream().noneMatch(t -> t.name().equals("output.weight")));
+        return ModelConfig.of(new LinkedHashMap<>(config));
     }
 
     /**
-     * A count from the metadata: 0 when absent, and also when it is an array (per-layer values, which no single
+     * {@code rope_scaling} from {@code {arch}.rope.scaling.*} (linear and YaRN scaling; the converter writes Llama 3's
+     * as a {@code rope_freqs.weight} tensor instead), under {@code rope_type} as transformers names it.
+     */
+    private Optional<Map<String, Object>> ropeScaling(String prefix) {
+        Object type = metadata.get(prefix + "rope.scaling.type");
+        if (type == null || type.equals("none")) {
+            return Optional.empty();
+        }
+        if (!(type instanceof String name)) {
+            throw GgufFormat.inputError(path, "metadata " + GgufFormat.quote(prefix + "rope.scaling.type")
+                    + " must be a string, not " + typeName(type));
+        }
+        Map<String, Object> scaling = new TreeMap<>();
+        real(prefix + "rope.scaling.factor").ifPresent(factor -> scaling.put("factor", factor));
+        count(prefix + "rope.scaling.original_context_length")
+                .ifPresent(length -> scaling.put("original_max_position_embeddings", length));
+        scaling.put("rope_type", name);
+        return Optional.of(new LinkedHashMap<>(scaling));
+    }
+
+    /**
+     * {@code vocab_size} as Hugging Face states it: the rows of the embedding, which a tokenizer may not fill (Qwen2
+     * pads its embedding past its last token); else the metadata's vocabulary size, else the number of tokens.
+     */
+    private Optional<Integer> vocabSize(String prefix, GgufHeader header) {
+        Optional<Integer> rows = header.tensors().stream()
+                .filter(t -> t.name().equals("token_embd.weight") && t.ne().length == 2).findFirst()
+                .map(t -> toInt("rows of token_embd.weight", t.ne()[1]));
+        if (rows.isPresent()) {
+            return rows;
+        }
+        Optional<Integer> stated = count(prefix + "vocab_size");
+        if (stated.isPresent()) {
+            return stated;
+        }
+        return metadata.get(TOKENS_KEY) instanceof GgufArray tokens
+                ? Optional.of(toInt(TOKENS_KEY + " length", tokens.length())) : Optional.empty();
+    }
+
+    /**
+     * A count from the metadata: empty when absent, and also when it is an array (per-layer values, which no single
      * number states).
      */
-    private int count(String key) {
+    private Optional<Integer> count(String key) {
         Object value = metadata.get(key);
         return switch (value) {
-            case null -> 0;
-            case GgufArray ignored -> 0;
-            case Integer i -> toInt(key, i);
-            case Long l -> toInt(key, l);
+            case null -> Optional.empty();
+            case GgufArray ignored -> Optional.empty();
+            case Integer i -> Optional.of(toInt(key, i));
+            case Long l -> Optional.of(toInt(key, l));
             default -> throw GgufFormat.inputError(path, "metadata " + GgufFormat.quote(key) + " must be an integer, not "
                     + typeName(value));
         };
@@ -104,35 +159,29 @@ final class GgufModelConfig {
         return (int) value;
     }
 
-    /** A real number from the metadata, 0 when absent; float32 values keep their shortest decimal (1e-5, not 9.99e-6). */
-    private double real(String key) {
+    /**
+     * A real number from the metadata, empty when absent; float32 values keep their shortest decimal (1e-5, not
+     * 9.99e-6).
+     */
+    private Optional<Double> real(String key) {
         Object value = metadata.get(key);
         return switch (value) {
-            case null -> 0;
-            case Float f -> Double.parseDouble(Float.toString(f));
-            case Double d -> d;
-            case Integer i -> i;
-            case Long l -> l;
+            case null -> Optional.empty();
+            case Float f -> Optional.of(Double.parseDouble(Float.toString(f)));
+            case Double d -> Optional.of(d);
+            case Integer i -> Optional.of((double) i);
+            case Long l -> Optional.of((double) l);
             default -> throw GgufFormat.inputError(path, "metadata " + GgufFormat.quote(key) + " must be a number, not "
                     + typeName(value));
         };
     }
 
-    /** Scalars as they are, short arrays as lists, long arrays (the vocabulary) as their length under key.length. */
-    private Map<String, Object> raw() {
-        Map<String, Object> raw = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> entry : metadata.entrySet()) {
-            if (entry.getValue() instanceof GgufArray array) {
-                if (array.itemsKept()) {
-                    raw.put(entry.getKey(), array.items());
-                } else {
-                    raw.put(entry.getKey() + ".length", array.length());
-                }
-            } else {
-                raw.put(entry.getKey(), entry.getValue());
-            }
+    private static Map<String, String> ordered(String... pairs) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], pairs[i + 1]);
         }
-        return raw;
+        return map;
     }
 
     private static String typeName(Object value) {

@@ -104,15 +104,18 @@ final class GgufReader {
         checkCount(tensorCount, MIN_TENSOR_INFO_BYTES, MAX_TENSORS, "tensors");
 
         Map<String, Object> metadata = new LinkedHashMap<>();
+        Map<String, long[]> ranges = new LinkedHashMap<>();
         for (long i = 0; i < metadataCount; i++) {
             String key = readString("metadata key", MAX_KEY_BYTES);
             if (metadata.containsKey(key)) {
                 throw fail("metadata key " + GgufFormat.quote(key) + " appears twice");
             }
+            long start = position;
             long typeId = Integer.toUnsignedLong(readU32("type of metadata " + GgufFormat.quote(key)));
             GgufValueType type = GgufValueType.byId(typeId).orElseThrow(() ->
                     fail("metadata " + GgufFormat.quote(key) + " has unknown value type " + typeId));
             metadata.put(key, readValue(type, key, 0));
+            ranges.put(key, new long[] {start, position});
         }
         long alignment = alignment(metadata.get(ALIGNMENT_KEY));
 
@@ -130,7 +133,7 @@ final class GgufReader {
         // position <= file size and alignment <= 2^30, so this cannot overflow.
         long dataOffset = (position + alignment - 1) / alignment * alignment;
         checkDataRanges(tensors, alignment, dataOffset);
-        return new GgufHeader(version, metadata, tensors, alignment, dataOffset);
+        return new GgufHeader(version, metadata, tensors, alignment, dataOffset, ranges);
     }
 
     private void checkCount(long count, long minBytesEach, long limit, String what) {
@@ -237,12 +240,7 @@ final class GgufReader {
             case INT16 -> (int) readU16(what);
             case UINT32 -> Integer.toUnsignedLong(readU32(what));
             case INT32 -> readU32(what);
-            case FLOAT32 -> {
-                need(4, what);
-                float v = file.get(F32, position);
-                position += 4;
-                yield v;
-            }
+            case FLOAT32 -> file.get(F32, take(4, what));
             case BOOL -> readU8(what) != 0;
             case STRING -> readString(what, Integer.MAX_VALUE);
             case UINT64 -> {
@@ -250,12 +248,7 @@ final class GgufReader {
                 yield v >= 0 ? (Object) v : new BigInteger(Long.toUnsignedString(v));
             }
             case INT64 -> readU64(what);
-            case FLOAT64 -> {
-                need(8, what);
-                double v = file.get(F64, position);
-                position += 8;
-                yield v;
-            }
+            case FLOAT64 -> file.get(F64, take(8, what));
             case ARRAY -> readArray(key, depth + 1);
         };
     }
@@ -309,30 +302,31 @@ final class GgufReader {
         }
     }
 
+    /**
+     * Checks that the next {@code bytes} bytes (field {@code what}) lie inside the file, moves past them and returns
+     * their offset: every fixed-size field is read through this, so none can be read without its bounds check.
+     */
+    private long take(int bytes, String what) {
+        need(bytes, what);
+        long offset = position;
+        position += bytes;
+        return offset;
+    }
+
     private int readU8(String what) {
-        need(1, what);
-        return file.get(ValueLayout.JAVA_BYTE, position++) & 0xFF;
+        return file.get(ValueLayout.JAVA_BYTE, take(1, what)) & 0xFF;
     }
 
     private short readU16(String what) {
-        need(2, what);
-        short v = file.get(U16, position);
-        position += 2;
-        return v;
+        return file.get(U16, take(2, what));
     }
 
     private int readU32(String what) {
-        need(4, what);
-        int v = file.get(U32, position);
-        position += 4;
-        return v;
+        return file.get(U32, take(4, what));
     }
 
     private long readU64(String what) {
-        need(8, what);
-        long v = file.get(U64, position);
-        position += 8;
-        return v;
+        return file.get(U64, take(8, what));
     }
 
     private long readStringLength(String what, long maxBytes) {

@@ -1,14 +1,15 @@
 package org.evomerge.plugins.gguf;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * llama.cpp's tensor names to Hugging Face's, for the architectures that share Llama's layout. Merges pair tensors by
- * name, so a GGUF model must present the names its safetensors twin has. Names this class does not know, and every
- * name of other architectures, are kept as the file has them.
+ * llama.cpp's tensor names to Hugging Face's and back, for the architectures that share Llama's layout. Merges pair
+ * tensors by name, so a GGUF model must present the names its safetensors twin has. Names this class does not know,
+ * and every name of other architectures, are kept as the file has them.
  */
 final class GgufTensorNames {
 
@@ -17,6 +18,10 @@ final class GgufTensorNames {
 
     private static final Pattern BLOCK = Pattern.compile("blk\\.([0-9]+)\\.([a-z_]+)\\.(weight|bias)");
     private static final Pattern GLOBAL = Pattern.compile("([a-z_]+)\\.(weight|bias)");
+    private static final Pattern HF_BLOCK = Pattern.compile("model\\.layers\\.([0-9]+)\\.([a-z_.]+)\\.(weight|bias)");
+    private static final Pattern HF_GLOBAL = Pattern.compile("([a-z_.]+)\\.(weight|bias)");
+    /** Tensors llama.cpp's converter computes rather than reads, under their GGUF names. */
+    private static final Set<String> GENERATED = Set.of("rope_freqs.weight");
 
     private static final Map<String, String> GLOBAL_NAMES = Map.of(
             "token_embd", "model.embed_tokens",
@@ -53,5 +58,42 @@ final class GgufTensorNames {
             return module == null ? ggufName : module + "." + global.group(2);
         }
         return ggufName;
+    }
+
+    /**
+     * The GGUF name llama.cpp's converter gives Hugging Face tensor {@code hfName} of a Llama-layout model, or empty
+     * when it maps no such name. A name that is a GGUF name already (a GGUF input keeps those the reader does not
+     * rename, such as {@code rope_freqs.weight}) is its own GGUF name.
+     */
+    static Optional<String> toGguf(String hfName) {
+        Matcher block = HF_BLOCK.matcher(hfName);
+        if (block.matches()) {
+            return inverse(BLOCK_NAMES, block.group(2))
+                    .map(part -> "blk." + block.group(1) + "." + part + "." + block.group(3));
+        }
+        Matcher global = HF_GLOBAL.matcher(hfName);
+        if (global.matches()) {
+            Optional<String> module = inverse(GLOBAL_NAMES, global.group(1));
+            if (module.isPresent()) {
+                return Optional.of(module.get() + "." + global.group(2));
+            }
+        }
+        if (GENERATED.contains(hfName) || isGgufName(hfName)) {
+            return Optional.of(hfName);
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isGgufName(String name) {
+        Matcher block = BLOCK.matcher(name);
+        if (block.matches()) {
+            return BLOCK_NAMES.containsKey(block.group(2));
+        }
+        Matcher global = GLOBAL.matcher(name);
+        return global.matches() && GLOBAL_NAMES.containsKey(global.group(1));
+    }
+
+    private static Optional<String> inverse(Map<String, String> ggufToHf, String hf) {
+        return ggufToHf.entrySet().stream().filter(e -> e.getValue().equals(hf)).map(Map.Entry::getKey).findFirst();
     }
 }

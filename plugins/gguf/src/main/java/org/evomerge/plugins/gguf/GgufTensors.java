@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.api.tensor.TensorSource;
@@ -30,9 +31,6 @@ final class GgufTensors implements TensorSource {
      * @param permutedHeads heads whose rows must be put back into Hugging Face order, or 0
      */
     record Slot(TensorInfo info, long fileOffset, long rows, int permutedHeads) {
-    }
-
-    private record MappedTensor(TensorInfo info, MemorySegment data) implements Tensor {
     }
 
     private final MemorySegment file;
@@ -78,7 +76,7 @@ final class GgufTensors implements TensorSource {
         if (slot.permutedHeads() > 0) {
             data = LlamaQkRowOrder.toHuggingFace(data, slot.rows(), slot.permutedHeads(), Arena.ofAuto()).asReadOnly();
         }
-        return new MappedTensor(slot.info(), data);
+        return new InMemoryTensor(slot.info(), data);
     }
 
     @Override

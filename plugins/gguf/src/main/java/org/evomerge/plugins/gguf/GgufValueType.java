@@ -28,6 +28,11 @@ enum GgufValueType {
         this.minBytes = minBytes;
     }
 
+    /** The number the file stores for this type. */
+    int id() {
+        return id;
+    }
+
     /**
      * The fewest bytes one value of this type occupies (its exact size for fixed-size types): what bounds a count
      * against the bytes left in the file.

@@ -8,10 +8,11 @@ import java.util.regex.Pattern;
 import org.evomerge.api.model.ModelConfig;
 
 /**
- * Undoes the row permutation llama.cpp's converter applies to the q and k projections of models that use
- * adjacent-pair ("normal") RoPE. The converter reshapes the rows of each head as {@code (2, headDim/2)} and swaps the
- * two axes, so GGUF row {@code h·headDim + 2i + j} holds Hugging Face row {@code h·headDim + j·headDim/2 + i}. For k
- * the head count is the key/value head count, which differs from q's under grouped-query attention.
+ * The row permutation llama.cpp's converter applies to the q and k projections of models that use adjacent-pair
+ * ("normal") RoPE, both ways: the reader undoes it, the writer applies it. The converter reshapes the rows of each
+ * head as {@code (2, headDim/2)} and swaps the two axes, so GGUF row {@code h·headDim + 2i + j} holds Hugging Face
+ * row {@code h·headDim + j·headDim/2 + i}. For k the head count is the key/value head count, which differs from q's
+ * under grouped-query attention.
  *
  * <p>Architectures with rotate-half ("NeoX") RoPE, such as qwen2, are converted unpermuted and keep their rows.
  */
@@ -69,5 +70,19 @@ final class LlamaQkRowOrder {
             }
         }
         return hf;
+    }
+
+    /**
+     * The GGUF row that Hugging Face row {@code hfRow} of a permuted tensor of {@code rows} rows and {@code heads} heads
+     * becomes: row {@code h·headDim + j·headDim/2 + i} goes to {@code h·headDim + 2i + j}.
+     */
+    static long ggufRow(long hfRow, long rows, int heads) {
+        long headDim = rows / heads;
+        long half = headDim / 2;
+        long head = hfRow / headDim;
+        long within = hfRow % headDim;
+        long j = within / half;
+        long i = within % half;
+        return head * headDim + 2 * i + j;
     }
 }

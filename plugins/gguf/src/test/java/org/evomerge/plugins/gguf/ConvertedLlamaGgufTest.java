@@ -134,10 +134,32 @@ class ConvertedLlamaGgufTest {
         expected.put("test.after_everything", 123_456_789L);
 
         assertHeader(file, model, layout);
+        Map<String, Object> metadata = GgufSamples.metadata(file);
+        assertEquals(List.copyOf(expected.keySet()), List.copyOf(metadata.keySet()));
+        assertEquals(expected, metadata);
+
+        // The config.json of meta-llama/Llama-2-7b-chat-hf at this size, less what the metadata does not state
+        // (hidden_act, initializer_range, pretraining_tp, rope_scaling: null, torch_dtype, transformers_version,
+        // use_cache), in transformers' key order.
+        Map<String, Object> hfConfig = new LinkedHashMap<>();
+        hfConfig.put("architectures", List.of("LlamaForCausalLM"));
+        hfConfig.put("bos_token_id", 1);
+        hfConfig.put("eos_token_id", 2);
+        hfConfig.put("hidden_size", 64);
+        hfConfig.put("intermediate_size", 128);
+        hfConfig.put("max_position_embeddings", 4096);
+        hfConfig.put("model_type", "llama");
+        hfConfig.put("num_attention_heads", 4);
+        hfConfig.put("num_hidden_layers", 2);
+        hfConfig.put("num_key_value_heads", 2);
+        hfConfig.put("rms_norm_eps", 1e-5);
+        hfConfig.put("rope_theta", 10000.0);
+        hfConfig.put("tie_word_embeddings", false);
+        hfConfig.put("vocab_size", 32000);
         try (Model opened = format.open(file)) {
             ModelConfig config = opened.config();
-            assertEquals(List.copyOf(expected.keySet()), List.copyOf(config.raw().keySet()));
-            assertEquals(expected, config.raw());
+            assertEquals(List.copyOf(hfConfig.keySet()), List.copyOf(config.raw().keySet()));
+            assertEquals(hfConfig, config.raw());
             assertEquals(List.of("LlamaForCausalLM"), config.architectures());
             assertEquals("llama", config.modelType());
             assertEquals(2, config.numLayers());
@@ -214,10 +236,32 @@ class ConvertedLlamaGgufTest {
         expected.put("general.quantization_version", 2L);
 
         assertHeader(file, model, layout);
+        Map<String, Object> metadata = GgufSamples.metadata(file);
+        assertEquals(List.copyOf(expected.keySet()), List.copyOf(metadata.keySet()));
+        assertEquals(expected, metadata);
+
+        // meta-llama/Llama-3.2-1B-Instruct's config.json at this size, less what the metadata does not state; its
+        // rope_scaling (llama3) the converter turned into the rope_freqs.weight tensor.
+        Map<String, Object> hfConfig = new LinkedHashMap<>();
+        hfConfig.put("architectures", List.of("LlamaForCausalLM"));
+        hfConfig.put("bos_token_id", 128000);
+        hfConfig.put("eos_token_id", 128009);
+        hfConfig.put("head_dim", 16);
+        hfConfig.put("hidden_size", 64);
+        hfConfig.put("intermediate_size", 128);
+        hfConfig.put("max_position_embeddings", 131072);
+        hfConfig.put("model_type", "llama");
+        hfConfig.put("num_attention_heads", 4);
+        hfConfig.put("num_hidden_layers", 2);
+        hfConfig.put("num_key_value_heads", 2);
+        hfConfig.put("rms_norm_eps", 1e-5);
+        hfConfig.put("rope_theta", 500000.0);
+        hfConfig.put("tie_word_embeddings", true);
+        hfConfig.put("vocab_size", 128256);
         try (Model opened = format.open(file)) {
             ModelConfig config = opened.config();
-            assertEquals(List.copyOf(expected.keySet()), List.copyOf(config.raw().keySet()));
-            assertEquals(expected, config.raw());
+            assertEquals(List.copyOf(hfConfig.keySet()), List.copyOf(config.raw().keySet()));
+            assertEquals(hfConfig, config.raw());
             assertEquals(128_256, config.vocabSize());
             assertEquals(16, config.headDim());
             assertTrue(config.tiedEmbeddings());
@@ -277,7 +321,7 @@ class ConvertedLlamaGgufTest {
     private float[] decode(Tensor tensor) {
         int count = Math.toIntExact(tensor.info().shape().elementCount());
         float[] out = new float[count];
-        backend.toFloat(tensor.data(), tensor.info().dtype(), out, count);
+        backend.codecs().toFloat(tensor.data(), tensor.info().dtype(), out, count);
         return out;
     }
 }

@@ -144,10 +144,9 @@ class GgufFormatTest {
             assertFalse(config.tiedEmbeddings());
             assertEquals(500000.0, config.ropeTheta());
             assertEquals(1e-5, config.rmsNormEps());
-            assertEquals("tiny", config.raw().get("general.name"));
-            assertEquals(2048L, config.raw().get("llama.context_length"));
-            // Short arrays keep their items; long ones (a real vocabulary) only their length, as t.long shows below.
-            assertEquals(GgufSamples.TOKENS, config.raw().get("tokenizer.ggml.tokens"));
+            assertEquals(2048, config.maxPositionEmbeddings());
+            assertEquals(2048, config.raw().get("max_position_embeddings"), "under its Hugging Face key");
+            assertFalse(config.raw().containsKey("general.name"), "metadata without a config.json key stays out");
         }
     }
 
@@ -170,7 +169,40 @@ class GgufFormatTest {
             assertEquals(0.0, config.rmsNormEps());
             assertEquals(0, config.numLayers());
             assertEquals(0, config.intermediateSize());
+            assertEquals(List.of("architectures", "hidden_size", "model_type", "num_attention_heads",
+                    "tie_word_embeddings", "vocab_size"), List.copyOf(config.raw().keySet()), "only what is stated");
             assertEquals("model.embed_tokens.weight", model.tensors().tensors().getFirst().name());
+        }
+    }
+
+    @Test
+    void theVocabularySizeIsTheEmbeddingsRowsEvenWhereTheTokenizerHasFewerTokens() throws Exception {
+        // Qwen2 pads its embedding past its last token; Hugging Face's vocab_size counts the rows.
+        int rows = GgufSamples.TOKENS.size() + 4;
+        Path file = GgufSamples.llamaMetadata("qwen2")
+                .tensor("token_embd.weight", GgufTestFile.GGML_F32, new long[] {GgufSamples.HIDDEN, rows},
+                        GgufSamples.data(1, GgufTestFile.GGML_F32, GgufSamples.HIDDEN, rows))
+                .write(dir.resolve("padded.gguf"));
+        try (Model model = format.open(file)) {
+            assertEquals(rows, model.config().vocabSize());
+        }
+    }
+
+    @Test
+    void mapsRopeScalingAndTheSlidingWindowOntoTheirHuggingFaceKeys() throws Exception {
+        Path file = GgufSamples.llamaMetadata("mistral")
+                .meta("mistral.rope.scaling.type", str("linear"))
+                .meta("mistral.rope.scaling.factor", f32(4f))
+                .meta("mistral.rope.scaling.original_context_length", u32(4096))
+                .meta("mistral.attention.sliding_window", u32(4096))
+                .tensor("token_embd.weight", GgufTestFile.GGML_F32, new long[] {GgufSamples.HIDDEN, 8},
+                        GgufSamples.data(1, GgufTestFile.GGML_F32, GgufSamples.HIDDEN, 8))
+                .write(dir.resolve("scaled.gguf"));
+        try (Model model = format.open(file)) {
+            Map<String, Object> raw = model.config().raw();
+            assertEquals(Map.of("factor", 4.0, "original_max_position_embeddings", 4096, "rope_type", "linear"),
+                    raw.get("rope_scaling"));
+            assertEquals(4096, raw.get("sliding_window"));
         }
     }
 
@@ -225,8 +257,8 @@ class GgufFormatTest {
                 .meta("t.empty", array(GgufTestFile.UINT64, List.of()))
                 .tensor("x", GgufTestFile.GGML_F32, new long[] {4}, new byte[16])
                 .write(dir.resolve("types.gguf"));
+        Map<String, Object> raw = GgufSamples.metadata(file);
         try (Model model = format.open(file)) {
-            Map<String, Object> raw = model.config().raw();
             assertEquals(250, raw.get("t.u8"));
             assertEquals(-5, raw.get("t.i8"));
             assertEquals(65000, raw.get("t.u16"));
@@ -261,8 +293,8 @@ class GgufFormatTest {
                 .meta("a.after", u32(77))
                 .tensor("t", GgufTestFile.GGML_F32, new long[] {16}, data)
                 .write(dir.resolve("strings.gguf"));
+        Map<String, Object> raw = GgufSamples.metadata(file);
         try (Model model = format.open(file)) {
-            Map<String, Object> raw = model.config().raw();
             if (length <= GgufReader.MAX_KEPT_ARRAY_ITEMS) {
                 assertEquals(items, raw.get("a.strings"));
             } else {
@@ -391,7 +423,7 @@ class GgufFormatTest {
     private static float[] decode(ComputeBackend backend, Tensor tensor) {
         int count = Math.toIntExact(tensor.info().shape().elementCount());
         float[] out = new float[count];
-        backend.toFloat(tensor.data(), tensor.info().dtype(), out, count);
+        backend.codecs().toFloat(tensor.data(), tensor.info().dtype(), out, count);
         return out;
     }
 

@@ -164,7 +164,7 @@ class GgufFuzzTest {
                 }
                 long count = info.shape().elementCount();
                 if (info.dtype().isFloatingPoint() && count <= 1 << 16) {
-                    backend.toFloat(tensor.data(), info.dtype(), new float[(int) count], (int) count);
+                    backend.codecs().toFloat(tensor.data(), info.dtype(), new float[(int) count], (int) count);
                 }
             }
         }

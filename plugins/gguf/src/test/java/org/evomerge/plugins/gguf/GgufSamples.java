@@ -5,7 +5,15 @@ import static org.evomerge.plugins.gguf.GgufTestFile.str;
 import static org.evomerge.plugins.gguf.GgufTestFile.strings;
 import static org.evomerge.plugins.gguf.GgufTestFile.u32;
 
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /** Small GGUF models for tests. */
@@ -47,6 +55,30 @@ final class GgufSamples {
             elements *= d;
         }
         return randomBytes(seed, bytes(ggmlType, elements));
+    }
+
+    /**
+     * The metadata of {@code file} as the reader keeps it: scalars as they are, short arrays as their items, long
+     * arrays (a vocabulary) as their length under {@code key.length}.
+     */
+    static Map<String, Object> metadata(Path file) throws IOException {
+        try (Arena arena = Arena.ofConfined();
+             FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+            Map<String, Object> metadata = new LinkedHashMap<>();
+            GgufReader.read(file, mapped).metadata().forEach((key, value) -> {
+                if (value instanceof GgufArray array) {
+                    if (array.itemsKept()) {
+                        metadata.put(key, array.items());
+                    } else {
+                        metadata.put(key + ".length", array.length());
+                    }
+                } else {
+                    metadata.put(key, value);
+                }
+            });
+            return metadata;
+        }
     }
 
     /** Llama-family metadata with the sample's hyperparameters. */

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -205,5 +207,24 @@ class LlamaQkRowOrderTest {
         assertEquals(ErrorCategory.INPUT, e.category());
         assertTrue(e.getMessage().startsWith(file + ": tensor 'blk.0.attn_q.weight' needs llama.attention.head_count"),
                 e.getMessage());
+    }
+
+    @Test
+    void theWritersRowMappingIsTheConvertersPermutationAndTheReadersInverse() {
+        for (int[] shape : new int[][] {{64, 4}, {32, 2}, {16, 8}, {128, 1}}) {
+            int rows = shape[0];
+            int heads = shape[1];
+            byte[] hf = new byte[rows];
+            for (int r = 0; r < rows; r++) {
+                hf[r] = (byte) r;
+            }
+            byte[] converted = ConvertedLlama.permuteRows(hf, rows, heads);
+            for (int r = 0; r < rows; r++) {
+                assertEquals(r, converted[(int) LlamaQkRowOrder.ggufRow(r, rows, heads)], rows + "/" + heads);
+            }
+            MemorySegment back = LlamaQkRowOrder.toHuggingFace(MemorySegment.ofArray(converted), rows, heads,
+                    Arena.ofAuto());
+            assertArrayEquals(hf, back.toArray(ValueLayout.JAVA_BYTE));
+        }
     }
 }

@@ -1,17 +1,13 @@
 package org.evomerge.plugins.merge;
 
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntToDoubleFunction;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
@@ -45,7 +41,7 @@ import org.pf4j.Extension;
  * ({@link Capability#EXACTLY_TWO_MODELS}, counting the base). A tensor only the base has is returned unchanged.
  */
 @Extension
-public class ArceeFusionMergeFactory implements MergeMethodFactory {
+public class ArceeFusionMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "arcee_fusion";
     /** Added to both softmax distributions before the KL divergence. */
@@ -53,37 +49,28 @@ public class ArceeFusionMergeFactory implements MergeMethodFactory {
     /** mergekit's sample size for the quantiles. */
     static final int DEFAULT_SAMPLE_SIZE = 1_000_000;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "Arcee fusion: take the other model's changes where |Δ|·KL exceeds median + 1.5·IQR.",
-            ParameterSchema.of(ParameterSpec.integer("sample_size", DEFAULT_SAMPLE_SIZE, 1L,
-                    (long) Integer.MAX_VALUE - 8,
-                    "importance values sampled (seeded) to estimate the quantiles; larger tensors are sampled")),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS, Capability.RANDOMIZED));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public ArceeFusionMergeFactory() {
+        super(ID, "Arcee fusion: take the other model's changes where |Δ|·KL exceeds median + 1.5·IQR.",
+                ParameterSchema.of(ParameterSpec.integer("sample_size", DEFAULT_SAMPLE_SIZE, 1L,
+                        (long) Integer.MAX_VALUE - 8,
+                        "importance values sampled (seeded) to estimate the quantiles; larger tensors are sampled")),
+                Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS, Capability.RANDOMIZED));
     }
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
         int sampleSize = Math.toIntExact(globalParameters.integer("sample_size"));
-        return input -> merge(input, sampleSize);
+        return (WholeTensorMethod) (input, models, base, statistics, out) -> merge(input, models, base, sampleSize,
+                out);
     }
 
-    private static float[] merge(MergeInput input, int sampleSize) {
-        float[] a = InputArity.requireBase(input, ID).values();
-        Optional<float[]> only = InputArity.baseOnly(input);
-        if (only.isPresent()) {
-            return only.get();
-        }
-        float[] b = InputArity.requireModels(input, ID, 1, "a base model and exactly one other model")
-                .getFirst().values();
+    private static void merge(MergeInput input, float[][] models, float[] a, int sampleSize, float[] out) {
+        InputArity.requireBase(input, ID);
+        InputArity.requireModels(input, ID, 1, "a base model and exactly one other model");
+        float[] b = models[0];
         int n = a.length;
-        float[] out = new float[n];
         if (n == 0) {
-            return out;
+            return;
         }
         long[] dims = input.shape().dims();
         int rowLength = dims.length == 0 ? n : (int) dims[dims.length - 1];
@@ -93,7 +80,6 @@ public class ArceeFusionMergeFactory implements MergeMethodFactory {
         for (int i = 0; i < n; i++) {
             out[i] = importance.applyAsDouble(i) >= threshold ? a[i] + (b[i] - a[i]) : a[i];
         }
-        return out;
     }
 
     /** Element i's importance: |b − a| times its row's KL divergence, in double. */

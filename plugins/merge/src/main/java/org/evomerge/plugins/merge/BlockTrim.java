@@ -1,16 +1,15 @@
 package org.evomerge.plugins.merge;
 
-import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.MaskNorms;
-import org.evomerge.api.merge.BlockMergeInput;
-import org.evomerge.api.merge.TensorBlock;
-import org.evomerge.api.merge.TensorBlocks;
+import org.evomerge.api.compute.TaskVectorOperations;
+import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.tensor.TensorBlock;
+import org.evomerge.api.tensor.TensorBlocks;
 
 /**
- * A {@link Sparsifier}'s decision for every model of one tensor streamed in blocks: which elements of each block
- * survive and by how much the survivors are scaled, the same masks and (up to the rounding of block-wise sums) the
- * same scales as the sparsifier gives the whole tensor. Made by {@link Sparsifier.Streaming#trim}; one per tensor,
- * used from one thread.
+ * A {@link Sparsifier.InBlocks}'s decision for every model of one tensor given as blocks: which elements of each block
+ * survive and by how much the survivors are scaled, the same masks for any block size and (up to the rounding of
+ * block-wise sums) the same scales. Made by {@link Sparsifier.InBlocks#trim}; one per tensor, used from one thread.
  */
 interface BlockTrim {
 
@@ -27,7 +26,7 @@ interface BlockTrim {
      * The L1 norms of every trimmed model over the whole tensor (Σ|δ| and Σ|δ| over the kept elements), from one
      * scan that masks each block: what a rescale needs before the merge pass.
      */
-    static MaskNorms[] norms(BlockTrim trim, TensorBlocks blocks, ComputeBackend compute) {
+    static MaskNorms[] norms(BlockTrim trim, TensorBlocks blocks, TaskVectorOperations compute) {
         int models = blocks.modelCount();
         double[] total = new double[models];
         double[] kept = new double[models];
@@ -49,7 +48,7 @@ interface BlockTrim {
         return norms;
     }
 
-    /** What {@link Sparsifier.Streaming#trim} needs besides the blocks. */
-    record Request(BlockMergeInput input, boolean rescale, ComputeBackend compute) {
+    /** What {@link Sparsifier.InBlocks#trim} needs: the tensor, its values, the rescale flag and the operations. */
+    record Request(MergeInput input, TensorBlocks values, boolean rescale, TaskVectorOperations compute) {
     }
 }

@@ -1,14 +1,5 @@
 package org.evomerge.plugins.merge;
 
-import java.util.Set;
-import org.evomerge.api.context.RunContext;
-import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
@@ -24,26 +15,9 @@ import org.pf4j.Extension;
  * tensor.
  */
 @Extension
-public class BreadcrumbsMergeFactory implements MergeMethodFactory {
+public class BreadcrumbsMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "breadcrumbs";
-
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "Model Breadcrumbs: task vectors without their largest outliers and smallest values, weighted sum.",
-            ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.GAMMA_SPEC,
-                    GtaParameters.normalize(false), GtaParameters.rescale(false), GtaParameters.LAMBDA_SPEC,
-                    GtaParameters.INT8_MASK_SPEC, ModelWideTrim.SCOPE_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.MODEL_WIDE_PASS));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
-    }
-
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, new BreadcrumbsTrim(), null,
-                ModelWideTrim.from(globalParameters, ModelWideTrim.BREADCRUMBS), context.compute());
+    public BreadcrumbsMergeFactory() {
+        super(GtaMethod.BREADCRUMBS);
     }
 }

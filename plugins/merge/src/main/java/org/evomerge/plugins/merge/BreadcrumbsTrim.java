@@ -18,16 +18,16 @@ import org.evomerge.api.parameter.Parameters;
  *   <li>density ≥ 1 keeps everything, unscaled; {@code rescale} (off by default) matches the L1 norm.</li>
  * </ul>
  */
-final class BreadcrumbsTrim implements Sparsifier {
+final class BreadcrumbsTrim implements Sparsifier.Whole {
 
     @Override
     public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,
                                 int stream, Scratch scratch) {
-        double density = GtaParameters.number(modelParameters, GtaParameters.DENSITY, 1.0);
+        double density = MergeParameters.number(modelParameters, MergeParameters.DENSITY, 1.0);
         if (density >= 1) {
             return SparseDelta.all();
         }
-        double gamma = GtaParameters.number(modelParameters, GtaParameters.GAMMA, 0.01);
+        double gamma = MergeParameters.number(modelParameters, MergeParameters.GAMMA, 0.01);
         int n = delta.size();
         int target = (int) (density * n);
         int top = (int) (gamma * n);

@@ -2,19 +2,18 @@ package org.evomerge.plugins.merge;
 
 import java.util.List;
 import java.util.Locale;
-import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.MaskNorms;
-import org.evomerge.api.merge.BlockMergeInput;
-import org.evomerge.api.merge.TensorBlock;
-import org.evomerge.api.context.RandomSource;
+import org.evomerge.api.compute.TaskVectorOperations;
+import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlock;
 
 /**
  * DARE (mergekit's {@code random} sparsification): keeps each element independently with probability {@code density}
  * — element i of model m survives iff the counter-based draw {@code ElementMath.streamUniform(seed, m, i)} (the
  * tensor's seed; the same value as {@code random.fork(m).uniform(i)}) is below {@code density}, computed by the run's
- * compute backend ({@code ComputeBackend.randomMask}), so the mask depends only on the seed, the tensor, the model's
+ * compute backend ({@code TaskVectorOperations.randomMask}), so the mask depends only on the seed, the tensor, the model's
  * position and i, never on threads or the backend — then, with {@code rescale}, rescales the survivors.
  *
  * <p>How to rescale is where the references disagree, so it is the {@code GLOBAL} option {@code dare_rescale}:
@@ -28,7 +27,7 @@ import org.evomerge.api.parameter.Parameters;
  *
  * @param mode how kept values are rescaled when {@code rescale} is on
  */
-record DareDrop(Rescale mode) implements Sparsifier.Streaming {
+record DareDrop(Rescale mode) implements Sparsifier.InBlocks {
 
     static final String OPTION = "dare_rescale";
 
@@ -40,46 +39,24 @@ record DareDrop(Rescale mode) implements Sparsifier.Streaming {
 
     /** The sparsifier configured by a method's global parameters. */
     static DareDrop from(Parameters global) {
-        return new DareDrop(Rescale.valueOf(GtaParameters.choice(global, OPTION, "l1").toUpperCase(Locale.ROOT)));
-    }
-
-    @Override
-    public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,
-                                int stream, Scratch scratch) {
-        double density = GtaParameters.number(modelParameters, GtaParameters.DENSITY, 1.0);
-        if (density >= 1) {
-            return SparseDelta.all();
-        }
-        long[] mask = SparseDelta.newMask(delta.size());
-        MaskNorms norms = scratch.compute().randomMask(tensorRandom.seed(), stream, delta.model(), delta.base(),
-                density, mask);
-        double before = norms.total();
-        double after = norms.kept();
-        double scale = 1.0;
-        if (rescale) {
-            scale = switch (mode) {
-                case L1 -> Sparsifier.l1Scale(before, after);
-                case INVERSE_DENSITY -> density > 0 ? 1.0 / density : 1.0;
-            };
-        }
-        return SparseDelta.of(mask, scale);
+        return new DareDrop(Rescale.valueOf(MergeParameters.choice(global, OPTION, "l1").toUpperCase(Locale.ROOT)));
     }
 
     /**
-     * The same drop for a tensor streamed in blocks: block elements draw with their index in the whole tensor
-     * ({@code ComputeBackend.randomMask} with the block's offset), so the masks are the whole tensor's; the L1
-     * rescale measures the norms in one scan first.
+     * The drop of a tensor given as blocks: block elements draw with their index in the whole tensor
+     * ({@code TaskVectorOperations.randomMask} with the block's offset), so the masks do not depend on the block size;
+     * the L1 rescale measures the norms in one scan first.
      */
     @Override
     public BlockTrim trim(BlockTrim.Request request) {
-        BlockMergeInput input = request.input();
-        ComputeBackend compute = request.compute();
+        MergeInput input = request.input();
+        TaskVectorOperations compute = request.compute();
         int models = input.models().size();
         long seed = input.random().seed();
         double[] densities = new double[models];
         double[] scales = new double[models];
         for (int m = 0; m < models; m++) {
-            densities[m] = GtaParameters.number(input.models().get(m).parameters(), GtaParameters.DENSITY, 1.0);
+            densities[m] = MergeParameters.number(input.models().get(m).parameters(), MergeParameters.DENSITY, 1.0);
             scales[m] = 1.0;
         }
         BlockTrim trim = new BlockTrim() {
@@ -100,7 +77,7 @@ record DareDrop(Rescale mode) implements Sparsifier.Streaming {
             }
         };
         if (request.rescale()) {
-            MaskNorms[] norms = mode == Rescale.L1 ? BlockTrim.norms(trim, input.blocks(), compute) : null;
+            MaskNorms[] norms = mode == Rescale.L1 ? BlockTrim.norms(trim, request.values(), compute) : null;
             for (int m = 0; m < models; m++) {
                 if (densities[m] < 1) {
                     scales[m] = switch (mode) {

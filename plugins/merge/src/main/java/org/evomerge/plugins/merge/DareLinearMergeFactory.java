@@ -1,14 +1,5 @@
 package org.evomerge.plugins.merge;
 
-import java.util.Set;
-import org.evomerge.api.context.RunContext;
-import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
@@ -25,24 +16,9 @@ import org.pf4j.Extension;
  * leave the sum undivided. A missing base model is a configuration error naming the tensor.
  */
 @Extension
-public class DareLinearMergeFactory implements MergeMethodFactory {
+public class DareLinearMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "dare_linear";
-
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD, "DARE: randomly dropped and rescaled task vectors, weighted sum.",
-            ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.normalize(false),
-                    GtaParameters.rescale(true), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC, DareDrop.OPTION_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.RANDOMIZED));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
-    }
-
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, DareDrop.from(globalParameters), null,
-                context.compute());
+    public DareLinearMergeFactory() {
+        super(GtaMethod.DARE_LINEAR);
     }
 }

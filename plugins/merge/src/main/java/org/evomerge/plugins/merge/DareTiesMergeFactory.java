@@ -1,14 +1,5 @@
 package org.evomerge.plugins.merge;
 
-import java.util.Set;
-import org.evomerge.api.context.RunContext;
-import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
@@ -28,26 +19,9 @@ import org.pf4j.Extension;
  * error naming the tensor.
  */
 @Extension
-public class DareTiesMergeFactory implements MergeMethodFactory {
+public class DareTiesMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "dare_ties";
-
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "DARE-TIES: randomly dropped and rescaled task vectors, sign election, sum of the agreeing deltas.",
-            ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.normalize(false),
-                    GtaParameters.rescale(true), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC, DareDrop.OPTION_SPEC,
-                    SignConsensus.ELECTION_SPEC, SignConsensus.MEAN_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.RANDOMIZED));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
-    }
-
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, DareDrop.from(globalParameters),
-                SignConsensus.from(globalParameters), context.compute());
+    public DareTiesMergeFactory() {
+        super(GtaMethod.DARE_TIES);
     }
 }

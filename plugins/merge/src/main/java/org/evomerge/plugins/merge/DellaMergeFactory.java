@@ -1,14 +1,5 @@
 package org.evomerge.plugins.merge;
 
-import java.util.Set;
-import org.evomerge.api.context.RunContext;
-import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
@@ -27,26 +18,9 @@ import org.pf4j.Extension;
  * {@code input.random().fork(m).uniform(i)}. A missing base model is a configuration error naming the tensor.
  */
 @Extension
-public class DellaMergeFactory implements MergeMethodFactory {
+public class DellaMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "della";
-
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "DELLA: magnitude-ranked random pruning (MAGPRUNE), L1 rescale, sign election, mean of agreeing deltas.",
-            ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.EPSILON_SPEC,
-                    GtaParameters.normalize(true), GtaParameters.rescale(true), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC,
-                    SignConsensus.ELECTION_SPEC, SignConsensus.MEAN_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.RANDOMIZED));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
-    }
-
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, new DellaPrune(ID), SignConsensus.from(globalParameters),
-                context.compute());
+    public DellaMergeFactory() {
+        super(GtaMethod.DELLA);
     }
 }

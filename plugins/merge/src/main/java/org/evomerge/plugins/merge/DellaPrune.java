@@ -23,7 +23,7 @@ import org.evomerge.api.tensor.Shape;
  *       density + ε ≥ 1 is a configuration error naming the tensor and model (mergekit raises a ValueError).</li>
  * </ul>
  */
-final class DellaPrune implements Sparsifier {
+final class DellaPrune implements Sparsifier.Whole {
 
     private static final long LOW_32 = 0xFFFF_FFFFL;
 
@@ -37,7 +37,7 @@ final class DellaPrune implements Sparsifier {
     public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,
                                 int stream, Scratch scratch) {
         RandomSource random = tensorRandom.fork(stream);
-        double density = GtaParameters.number(modelParameters, GtaParameters.DENSITY, 1.0);
+        double density = MergeParameters.number(modelParameters, MergeParameters.DENSITY, 1.0);
         if (density >= 1) {
             return SparseDelta.all();
         }
@@ -45,7 +45,7 @@ final class DellaPrune implements Sparsifier {
         if (density <= 0 || n == 0) {
             return SparseDelta.none(n);
         }
-        double epsilon = GtaParameters.number(modelParameters, GtaParameters.EPSILON, 0.15);
+        double epsilon = MergeParameters.number(modelParameters, MergeParameters.EPSILON, 0.15);
         if (density - epsilon <= 0 || density + epsilon >= 1) {
             throw EvomergeException.configuration(methodId + ": tensor '" + delta.tensorName() + "', model '"
                     + delta.modelName() + "': epsilon " + epsilon + " with density " + density

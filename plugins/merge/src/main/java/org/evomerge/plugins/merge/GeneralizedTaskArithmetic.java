@@ -5,15 +5,16 @@ import org.evomerge.api.EvomergeException;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.SignElection;
 import org.evomerge.api.compute.TaskVectorCombine;
+import org.evomerge.api.compute.TaskVectorOperations;
+import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MagnitudeQuantile;
 import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.ModelWideStatistics;
-import org.evomerge.api.merge.ModelTensor;
-import org.evomerge.api.merge.TensorBlocks;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlocks;
 
 /**
  * The generalized task arithmetic pipeline of mergekit (ALGORITHMS.md B.7), one tensor per call, shared by
@@ -41,11 +42,11 @@ import org.evomerge.api.parameter.Parameters;
  * Randomness: model m draws from stream m of {@code input.random()}, element i from the counter-based
  * {@code ElementMath.streamUniform(seed, m, i)}, so a merge depends only on the seed, the tensor, the models' order and
  * the values, never on the thread count or the backend. The trims, the DARE drop and the combine run on the run's
- * {@link ComputeBackend} ({@code magnitudeMask}, {@code randomMask}, {@code combineTaskVectors}); the CPU backends
+ * {@link TaskVectorOperations} ({@code magnitudeMask}, {@code randomMask}, {@code combineTaskVectors}); the CPU backends
  * give the same bits for the masks and the combine, the L1 norms of the rescale agree within double rounding.
  * Thread-safe: no state between calls.
  */
-final class GeneralizedTaskArithmetic implements MergeIntoMethod {
+final class GeneralizedTaskArithmetic implements MergeMethod {
 
     private final String methodId;
     private final boolean defaultNormalize;
@@ -53,18 +54,18 @@ final class GeneralizedTaskArithmetic implements MergeIntoMethod {
     private final Sparsifier sparsifier;
     private final SignConsensus consensus;
     private final ModelWideTrim modelWide;
-    private final ComputeBackend compute;
+    private final TaskVectorOperations compute;
 
     /**
      * @param descriptor the method's descriptor: its id names it in errors, its schema's defaults of {@code normalize}
      *                   and {@code rescale} apply when a tensor's parameters lack them (the host normally fills them)
      * @param sparsifier the sparsifier, or {@code null} to keep every task vector whole ({@code task_arithmetic})
      * @param consensus  the sign consensus, or {@code null} for a plain weighted sum
-     * @param compute    the run's backend: masks, norms and the combine run there
+     * @param context    the run: masks, norms and the combine run on its backend's task-vector operations
      */
     GeneralizedTaskArithmetic(ExtensionDescriptor descriptor, Sparsifier sparsifier, SignConsensus consensus,
-                              ComputeBackend compute) {
-        this(descriptor, sparsifier, consensus, null, compute);
+                              RunContext context) {
+        this(descriptor, sparsifier, consensus, null, context);
     }
 
     /**
@@ -72,14 +73,26 @@ final class GeneralizedTaskArithmetic implements MergeIntoMethod {
      *                  {@code null}; its thresholds come from the engine's pre-pass
      */
     GeneralizedTaskArithmetic(ExtensionDescriptor descriptor, Sparsifier sparsifier, SignConsensus consensus,
-                              ModelWideTrim modelWide, ComputeBackend compute) {
+                              ModelWideTrim modelWide, RunContext context) {
         this.modelWide = modelWide;
-        this.compute = java.util.Objects.requireNonNull(compute, "compute");
+        this.compute = taskVectors(descriptor.id(), context);
         this.methodId = descriptor.id();
-        this.defaultNormalize = defaultFlag(descriptor, GtaParameters.NORMALIZE);
-        this.defaultRescale = defaultFlag(descriptor, GtaParameters.RESCALE);
+        this.defaultNormalize = defaultFlag(descriptor, MergeParameters.NORMALIZE);
+        this.defaultRescale = defaultFlag(descriptor, MergeParameters.RESCALE);
         this.sparsifier = sparsifier;
         this.consensus = consensus;
+    }
+
+    /**
+     * The run's task-vector operations. The host refuses a backend without them before the run starts (the methods
+     * declare {@link org.evomerge.api.extension.Capability#TASK_VECTOR_OPERATIONS}); this says the same to a host
+     * that does not check.
+     */
+    private static TaskVectorOperations taskVectors(String methodId, RunContext context) {
+        ComputeBackend backend = context.compute();
+        return backend.taskVectors().orElseThrow(() -> EvomergeException.configuration("merge method '" + methodId
+                + "' needs task-vector operations, which compute backend '" + backend.id()
+                + "' does not offer; choose another with --backend (e.g. --backend cpu)"));
     }
 
     private static boolean defaultFlag(ExtensionDescriptor descriptor, String name) {
@@ -91,82 +104,55 @@ final class GeneralizedTaskArithmetic implements MergeIntoMethod {
         return modelWide == null ? List.of() : modelWide.quantiles();
     }
 
-    @Override
-    public void mergeInto(MergeInput input, ModelWideStatistics statistics, float[] merged) {
-        ModelTensor baseTensor = input.base().orElseThrow(() -> EvomergeException.configuration(methodId
-                + ": tensor '" + input.tensorName() + "' has no base model; " + methodId
-                + " merges task vectors (model - base) and needs base_model"));
-        float[] base = baseTensor.values();
-        List<ModelTensor> models = input.models();
-        int count = models.size();
-        if (count == 0) {
-            System.arraycopy(base, 0, merged, 0, merged.length);
-            return;
-        }
-        Parameters tensorParameters = input.parameters();
-        boolean normalize = GtaParameters.bool(tensorParameters, GtaParameters.NORMALIZE, defaultNormalize);
-        boolean rescale = GtaParameters.bool(tensorParameters, GtaParameters.RESCALE, defaultRescale);
-        double lambda = GtaParameters.number(tensorParameters, GtaParameters.LAMBDA, 1.0);
-
-        float[][] values = new float[count][];
-        double[] weights = new double[count];
-        double[] factors = new double[count];
-        long[][] masks = new long[count][];
-        Sparsifier.Scratch scratch = new Sparsifier.Scratch(compute);
-        for (int m = 0; m < count; m++) {
-            ModelTensor model = models.get(m);
-            values[m] = model.values();
-            weights[m] = GtaParameters.weight(methodId, input, model);
-            Sparsifier trim = modelWide == null ? sparsifier : modelWide.forModel(statistics, model.model());
-            SparseDelta sparse = trim == null ? SparseDelta.all()
-                    : trim.sparsify(new TaskDelta(input.tensorName(), model.model(), input.shape(),
-                            model.values(), base), model.parameters(), rescale, input.random(), m, scratch);
-            masks[m] = sparse.mask();
-            factors[m] = weights[m] * sparse.scale();
-        }
-        compute.combineTaskVectors(base, values, masks, combine(weights, factors, normalize, lambda), merged);
-    }
-
     /**
-     * Merges a tensor streamed in blocks (linear-time trims only: per-tensor TIES and DARE, or none); the masks are
-     * made block by block and the combine runs on each block, so no array of the tensor's size is ever held.
+     * Whether this tensor must come whole: trims over the whole model, and per-tensor trims that are not linear-time
+     * (breadcrumbs' and DELLA's selections); per-tensor TIES and DARE, and no trim at all, merge in blocks.
      */
     @Override
-    public boolean mergesInBlocks(BlockMergeInput input) {
-        return modelWide == null && input.base().isPresent()
-                && (sparsifier == null || sparsifier instanceof Sparsifier.Streaming);
+    public boolean needsWholeTensor(MergeInput input) {
+        return modelWide != null || sparsifier instanceof Sparsifier.Whole;
     }
 
     @Override
-    public void mergeBlocks(BlockMergeInput input, ModelWideStatistics statistics) {
-        TensorBlocks blocks = input.blocks();
+    public void merge(MergeInput input, TensorBlocks values, ModelWideStatistics statistics) {
+        input.base().orElseThrow(() -> EvomergeException.configuration(methodId + ": tensor '" + input.tensorName()
+                + "' has no base model; " + methodId + " merges task vectors (model - base) and needs base_model"));
         List<InputModel> models = input.models();
         int count = models.size();
         if (count == 0) {
-            blocks.merge((block, out) -> System.arraycopy(block.base(), 0, out, 0, out.length));
+            values.merge((block, out) -> System.arraycopy(block.base(), 0, out, 0, out.length));
             return;
         }
         Parameters tensorParameters = input.parameters();
-        boolean normalize = GtaParameters.bool(tensorParameters, GtaParameters.NORMALIZE, defaultNormalize);
-        boolean rescale = GtaParameters.bool(tensorParameters, GtaParameters.RESCALE, defaultRescale);
-        double lambda = GtaParameters.number(tensorParameters, GtaParameters.LAMBDA, 1.0);
+        boolean normalize = MergeParameters.bool(tensorParameters, MergeParameters.NORMALIZE, defaultNormalize);
+        boolean rescale = MergeParameters.bool(tensorParameters, MergeParameters.RESCALE, defaultRescale);
+        double lambda = MergeParameters.number(tensorParameters, MergeParameters.LAMBDA, 1.0);
         double[] weights = new double[count];
         for (int m = 0; m < count; m++) {
-            weights[m] = GtaParameters.weight(methodId, input.tensorName(), models.get(m).model(),
+            weights[m] = MergeParameters.weight(methodId, input.tensorName(), models.get(m).model(),
                     models.get(m).parameters());
         }
+        if (needsWholeTensor(input)) {
+            if (values.blockCount() > 1) {
+                throw new IllegalStateException("tensor '" + input.tensorName() + "' came in " + values.blockCount()
+                        + " blocks, but " + methodId + " with these options needs it whole");
+            }
+            values.merge((block, out) -> mergeWhole(input, block.models(), block.base(), weights, normalize, rescale,
+                    lambda, statistics, out));
+            return;
+        }
         BlockTrim trim = sparsifier == null ? null
-                : ((Sparsifier.Streaming) sparsifier).trim(new BlockTrim.Request(input, rescale, compute));
+                : ((Sparsifier.InBlocks) sparsifier).trim(new BlockTrim.Request(input, values, rescale, compute));
         double[] factors = new double[count];
         long[][] maskBuffers = new long[count][];
         for (int m = 0; m < count; m++) {
             boolean whole = trim == null || trim.keepsAll(m);
             factors[m] = weights[m] * (whole ? 1.0 : trim.scale(m));
-            maskBuffers[m] = whole ? null : new long[blocks.blockElements() >>> 6];
+            maskBuffers[m] = whole ? null : new long[values.blockElements() >>> 6];
         }
         TaskVectorCombine combine = combine(weights, factors, normalize, lambda);
         long[][] masks = new long[count][];
-        blocks.merge((block, out) -> {
+        values.merge((block, out) -> {
             for (int m = 0; m < count; m++) {
                 if (maskBuffers[m] != null) {
                     trim.mask(block, m, maskBuffers[m]);
@@ -175,6 +161,29 @@ final class GeneralizedTaskArithmetic implements MergeIntoMethod {
             }
             compute.combineTaskVectors(block.base(), block.models(), masks, combine, out);
         });
+    }
+
+    /**
+     * The pipeline on a tensor held whole, for the trims that select over the whole tensor or model: each model's
+     * task vector is sparsified in one piece, then combined.
+     */
+    private void mergeWhole(MergeInput input, float[][] values, float[] base, double[] weights, boolean normalize,
+                            boolean rescale, double lambda, ModelWideStatistics statistics, float[] merged) {
+        int count = values.length;
+        double[] factors = new double[count];
+        long[][] masks = new long[count][];
+        Sparsifier.Scratch scratch = new Sparsifier.Scratch(compute);
+        for (int m = 0; m < count; m++) {
+            InputModel model = input.models().get(m);
+            Sparsifier.Whole trim = modelWide == null ? (Sparsifier.Whole) sparsifier
+                    : modelWide.forModel(statistics, model.model());
+            SparseDelta sparse = trim == null ? SparseDelta.all()
+                    : trim.sparsify(new TaskDelta(input.tensorName(), model.model(), input.shape(), values[m], base),
+                            model.parameters(), rescale, input.random(), m, scratch);
+            masks[m] = sparse.mask();
+            factors[m] = weights[m] * sparse.scale();
+        }
+        compute.combineTaskVectors(base, values, masks, combine(weights, factors, normalize, lambda), merged);
     }
 
     /** How the task vectors mix: the shares and sign election of this method's consensus, or a weighted sum. */

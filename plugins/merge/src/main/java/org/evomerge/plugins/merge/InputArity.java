@@ -1,14 +1,15 @@
 package org.evomerge.plugins.merge;
 
 import java.util.List;
-import java.util.Optional;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.ModelTensor;
 
 /**
  * The model-count and base-model checks shared by this plugin's linear, SLERP-family, Karcher, SCE, model stock,
- * nearswap, Arcee fusion and passthrough methods. Every failure is a configuration error whose one-line message names the tensor and the method.
+ * nearswap, Arcee fusion and passthrough methods. Every failure is a configuration error whose one-line message names
+ * the tensor and the method. The checks read only the {@link MergeInput}, so a method makes them before any pass over
+ * the values.
  */
 final class InputArity {
 
@@ -25,14 +26,14 @@ final class InputArity {
         return EvomergeException.configuration(tensorName + ": merge method '" + method + "' " + problem);
     }
 
-    /** The base model's tensor, or a configuration error when the recipe names none (or the base lacks the tensor). */
-    static ModelTensor requireBase(MergeInput input, String method) {
+    /** The base model, or a configuration error when the recipe names none (or the base lacks the tensor). */
+    static InputModel requireBase(MergeInput input, String method) {
         return input.base().orElseThrow(() -> error(input, method,
                 "needs a base model (base_model) that has this tensor"));
     }
 
     /** Checks that exactly {@code expected} non-base models are given. */
-    static List<ModelTensor> requireModels(MergeInput input, String method, int expected, String what) {
+    static List<InputModel> requireModels(MergeInput input, String method, int expected, String what) {
         if (input.models().size() != expected) {
             throw error(input, method, "expects " + what + ", got " + describe(input));
         }
@@ -40,7 +41,7 @@ final class InputArity {
     }
 
     /** Checks that at least {@code minimum} non-base models are given. */
-    static List<ModelTensor> requireAtLeast(MergeInput input, String method, int minimum, String what) {
+    static List<InputModel> requireAtLeast(MergeInput input, String method, int minimum, String what) {
         if (input.models().size() < minimum) {
             throw error(input, method, "expects " + what + ", got " + describe(input));
         }
@@ -48,24 +49,16 @@ final class InputArity {
     }
 
     /**
-     * A copy of the only tensor when exactly one input (model or base) has this tensor. mergekit returns such a
-     * tensor unchanged: it happens when the other models lack the tensor.
+     * Whether exactly one input (model or base) has this tensor. mergekit returns such a tensor unchanged: it happens
+     * when the other models lack the tensor.
      */
-    static Optional<float[]> loneTensor(MergeInput input) {
-        int count = input.models().size() + (input.base().isPresent() ? 1 : 0);
-        if (count != 1) {
-            return Optional.empty();
-        }
-        ModelTensor only = input.models().isEmpty() ? input.base().orElseThrow() : input.models().getFirst();
-        return Optional.of(only.values().clone());
+    static boolean loneTensor(MergeInput input) {
+        return input.models().size() + (input.base().isPresent() ? 1 : 0) == 1;
     }
 
-    /** A copy of the base when no other model has this tensor (mergekit returns the base then). */
-    static Optional<float[]> baseOnly(MergeInput input) {
-        if (input.models().isEmpty() && input.base().isPresent()) {
-            return Optional.of(input.base().get().values().clone());
-        }
-        return Optional.empty();
+    /** Whether no other model than the base has this tensor (mergekit returns the base then). */
+    static boolean baseOnly(MergeInput input) {
+        return input.models().isEmpty() && input.base().isPresent();
     }
 
     private static String describe(MergeInput input) {

@@ -4,18 +4,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
@@ -41,42 +35,38 @@ import org.pf4j.Extension;
  * last. A single input is returned unchanged.
  */
 @Extension
-public class KarcherMergeFactory implements MergeMethodFactory {
+public class KarcherMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "karcher";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "Riemannian (Karcher) mean of the models' directions, scaled by their mean norm.",
-            ParameterSchema.of(
-                    ParameterSpec.integer("max_iter", 10, 0L, 10_000L, "maximum number of iterations")
-                            .withScope(ParameterScope.PER_TENSOR),
-                    ParameterSpec.number("tol", 1e-5, 0.0, null,
-                            "convergence tolerance; also the norm below which a tensor is left out")
-                            .withScope(ParameterScope.PER_TENSOR)),
-            Set.of(Capability.ACCEPTS_BASE_MODEL));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public KarcherMergeFactory() {
+        super(ID, "Riemannian (Karcher) mean of the models' directions, scaled by their mean norm.",
+                ParameterSchema.of(
+                        MergeParameters.tensorInteger("max_iter", 10, 0L, 10_000L, "maximum number of iterations"),
+                        MergeParameters.tensorNumber("tol", 1e-5, 0.0, null,
+                                "convergence tolerance; also the norm below which a tensor is left out")),
+                Set.of(Capability.ACCEPTS_BASE_MODEL));
     }
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        ComputeBackend compute = context.compute();
-        return input -> merge(input, compute);
+        VectorOperations compute = context.compute().vectors();
+        return (WholeTensorMethod) (input, models, base, statistics, out) -> merge(input, models, base, compute, out);
     }
 
-    private static float[] merge(MergeInput input, ComputeBackend compute) {
-        List<float[]> tensors = new ArrayList<>();
-        input.models().forEach(m -> tensors.add(m.values()));
-        input.base().map(ModelTensor::values).ifPresent(tensors::add);
+    private static void merge(MergeInput input, float[][] models, float[] base, VectorOperations compute,
+                              float[] out) {
+        List<float[]> tensors = new ArrayList<>(Arrays.asList(models));
+        if (base != null) {
+            tensors.add(base);
+        }
         if (tensors.size() == 1) {
-            return tensors.getFirst().clone();
+            System.arraycopy(tensors.getFirst(), 0, out, 0, out.length);
+            return;
         }
         int maxIter = Math.toIntExact(input.parameters().integer("max_iter"));
         double tol = input.parameters().number("tol");
-        int n = input.elementCount();
+        int n = out.length;
         int count = tensors.size();
         double alpha = 1.0 / count;
 
@@ -90,9 +80,9 @@ public class KarcherMergeFactory implements MergeMethodFactory {
                 kept.add(i);
             }
         }
-        float[] out = new float[n];
         if (kept.isEmpty()) {
-            return out;
+            Arrays.fill(out, 0f);
+            return;
         }
         int k = kept.size();
         // Gram matrix of the kept unit vectors.
@@ -152,7 +142,6 @@ public class KarcherMergeFactory implements MergeMethodFactory {
             }
             out[e] = (float) sum;
         }
-        return out;
     }
 
     /** Coefficients of the normalised equal-weight mean of the unit vectors, or of the first one if it vanishes. */

@@ -2,21 +2,15 @@ package org.evomerge.plugins.merge;
 
 import java.util.List;
 import java.util.Set;
-import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.context.RunContext;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
-import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlocks;
 import org.pf4j.Extension;
 
 /**
@@ -31,59 +25,35 @@ import org.pf4j.Extension;
  * the models with a weight. At least one model is required; one model with {@code normalize} returns it.
  */
 @Extension
-public class LinearMergeFactory implements MergeMethodFactory {
+public class LinearMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "linear";
-    /** Below this |Σw| the normalising divisor is 1. */
-    static final double ZERO_WEIGHT_SUM = 1e-8;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD, "Weighted average of the models (model soups), normalised by the weight sum.",
-            ParameterSchema.of(
-                    ParameterSpec.number("weight", 1.0, null, null, "the model's weight")
-                            .withScope(ParameterScope.PER_MODEL).asRequired(),
-                    ParameterSpec.bool("normalize", true, "divide by the sum of the weights (by 1 if it is 0)")
-                            .withScope(ParameterScope.PER_TENSOR)),
-            Set.of());
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public LinearMergeFactory() {
+        super(ID, "Weighted average of the models (model soups), normalised by the weight sum.",
+                ParameterSchema.of(
+                        MergeParameters.MEAN_WEIGHT_SPEC,
+                        MergeParameters.tensorFlag("normalize", true, "divide by the sum of the weights (by 1 if it is 0)")),
+                Set.of());
     }
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new Linear(context.compute());
+        return new Linear(context.compute().vectors());
     }
 
-    /** The weighted mean, whole or block by block (it is element-wise: no scan). */
-    private record Linear(ComputeBackend compute) implements MergeIntoMethod {
+    /** The weighted mean, block by block (it is element-wise: no scan). */
+    private record Linear(VectorOperations compute) implements MergeMethod {
 
         @Override
-        public void mergeInto(MergeInput input, ModelWideStatistics statistics, float[] merged) {
-            List<ModelTensor> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
-            float[][] values = new float[models.size()][];
-            for (int m = 0; m < values.length; m++) {
-                values[m] = models.get(m).values();
-            }
-            mix(values, weights(input.tensorName(), models.stream()
-                    .map(m -> new InputModel(m.model(), m.parameters())).toList()), input.parameters(), merged);
-        }
-
-        /** With no model the whole form gives the error message. */
-        @Override
-        public boolean mergesInBlocks(BlockMergeInput input) {
-            return !input.models().isEmpty();
-        }
-
-        @Override
-        public void mergeBlocks(BlockMergeInput input, ModelWideStatistics statistics) {
-            float[] weights = weights(input.tensorName(), input.models());
-            input.blocks().merge((block, out) -> mix(block.models(), weights, input.parameters(), out));
+        public void merge(MergeInput input, TensorBlocks values, ModelWideStatistics statistics) {
+            List<InputModel> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
+            float[] weights = weights(input.tensorName(), models);
+            values.merge((block, out) -> mix(block.models(), weights, input.parameters(), out));
         }
 
         private static float[] weights(String tensorName, List<InputModel> models) {
-            double[] weights = PerModelValues.numbers(tensorName, models, "weight", ID);
+            double[] weights = PerModelValues.numbers(tensorName, models, MergeParameters.WEIGHT, ID);
             float[] w = new float[weights.length];
             for (int m = 0; m < w.length; m++) {
                 w[m] = (float) weights[m];
@@ -98,7 +68,7 @@ public class LinearMergeFactory implements MergeMethodFactory {
             }
             compute.weightedSum(values, w, merged);
             if (tensorParameters.bool("normalize")) {
-                float divisor = Math.abs(sum) < ZERO_WEIGHT_SUM ? 1f : sum;
+                float divisor = Math.abs(sum) < MergeParameters.ZERO_WEIGHT_SUM ? 1f : sum;
                 if (divisor != 1f) {
                     for (int i = 0; i < merged.length; i++) {
                         merged[i] /= divisor;

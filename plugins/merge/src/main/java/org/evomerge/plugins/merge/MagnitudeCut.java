@@ -10,7 +10,7 @@ import org.evomerge.api.compute.MagnitudeRank;
  *
  * <p>A cut at position p is the pair (threshold t, tie index j) of the element at 0-based position p; an element
  * (m, i) ranks before the cut iff m &gt; t, or m = t and i &lt; j. Exactly p elements rank before it. The run's
- * compute backend finds it ({@code ComputeBackend.magnitudeRank}) in expected O(n), never with a full sort.
+ * compute backend finds it ({@code TaskVectorOperations.magnitudeRank}) in expected O(n), never with a full sort.
  *
  * @param threshold the magnitude at the cut
  * @param tieIndex  elements of magnitude {@code threshold} rank before the cut iff their index is below this
@@ -40,7 +40,7 @@ record MagnitudeCut(float threshold, int tieIndex) {
 
     /**
      * The cut with exactly {@code position} elements of {@code delta} before it, found by the run's compute backend
-     * ({@code ComputeBackend.magnitudeRank}: the selection reads δ in place, no |δ| array or sort).
+     * ({@code TaskVectorOperations.magnitudeRank}: the selection reads δ in place, no |δ| array or sort).
      */
     static MagnitudeCut at(TaskDelta delta, Sparsifier.Scratch scratch, int position) {
         if (position <= 0) {

@@ -1,12 +1,10 @@
 package org.evomerge.plugins.merge;
 
-import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.compute.MagnitudeRank;
 import org.evomerge.api.compute.MaskNorms;
-import org.evomerge.api.merge.BlockMergeInput;
-import org.evomerge.api.merge.TensorBlock;
-import org.evomerge.api.context.RandomSource;
-import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.compute.TaskVectorOperations;
+import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.tensor.TensorBlock;
 
 /**
  * TIES trimming (mergekit's {@code magnitude} sparsification): keeps the k = ⌊density·n⌋ elements of largest |δ| of
@@ -14,7 +12,7 @@ import org.evomerge.api.parameter.Parameters;
  *
  * <ul>
  *   <li>Exactly k elements are kept; among equal magnitudes the lower index is kept ({@link MagnitudeCut}); the run's
- *       backend selects and masks them ({@code ComputeBackend.topMagnitudeMask}).</li>
+ *       backend selects them ({@code TaskVectorOperations.magnitudeRanks}) and masks them block by block.</li>
  *   <li>density ≥ 1 keeps everything, unscaled.</li>
  *   <li>k = 0 (e.g. a 1-element tensor at density 0.5): the task vector becomes all zero. mergekit asserts
  *       {@code k > 0} and aborts the merge.</li>
@@ -22,51 +20,29 @@ import org.evomerge.api.parameter.Parameters;
  *       norm is below 1e-7); off by default for {@code ties}, as in mergekit.</li>
  * </ul>
  */
-final class MagnitudeTrim implements Sparsifier.Streaming {
-
-    @Override
-    public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale, RandomSource tensorRandom,
-                                int stream, Scratch scratch) {
-        double density = GtaParameters.number(modelParameters, GtaParameters.DENSITY, 1.0);
-        if (density >= 1) {
-            return SparseDelta.all();
-        }
-        int n = delta.size();
-        int k = (int) (density * n);
-        if (k <= 0) {
-            return SparseDelta.none(n);
-        }
-        long[] mask = SparseDelta.newMask(n);
-        MaskNorms norms;
-        try {
-            norms = scratch.compute().topMagnitudeMask(delta.model(), delta.base(), k, mask);
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException("tensor '" + delta.tensorName() + "': " + e.getMessage(), e);
-        }
-        return SparseDelta.of(mask, rescale ? Sparsifier.l1Scale(norms.total(), norms.kept()) : 1.0);
-    }
+final class MagnitudeTrim implements Sparsifier.InBlocks {
 
     /**
-     * The same trim for a tensor streamed in blocks: the backend selects every model's rank over the whole tensor in
-     * shared scans ({@code ComputeBackend.magnitudeRanks}); each block's mask is the rank with its tie index shifted
-     * to the block. With {@code rescale}, one more scan measures the norms.
+     * The trim of a tensor given as blocks: the backend selects every model's rank over the whole tensor in shared
+     * scans ({@code TaskVectorOperations.magnitudeRanks}); each block's mask is the rank with its tie index shifted to
+     * the block. With {@code rescale}, one more scan measures the norms.
      */
     @Override
     public BlockTrim trim(BlockTrim.Request request) {
-        BlockMergeInput input = request.input();
-        ComputeBackend compute = request.compute();
+        MergeInput input = request.input();
+        TaskVectorOperations compute = request.compute();
         int models = input.models().size();
         long n = input.elementCount();
         boolean[] all = new boolean[models];
         int[] positions = new int[models];
         for (int m = 0; m < models; m++) {
-            double density = GtaParameters.number(input.models().get(m).parameters(), GtaParameters.DENSITY, 1.0);
+            double density = MergeParameters.number(input.models().get(m).parameters(), MergeParameters.DENSITY, 1.0);
             all[m] = density >= 1;
             positions[m] = all[m] ? (int) n : Math.max(0, (int) (density * n)); // k <= 0: nothing is kept
         }
         MagnitudeRank[] ranks;
         try {
-            ranks = compute.magnitudeRanks(input.blocks(), positions);
+            ranks = compute.magnitudeRanks(request.values(), positions);
         } catch (IllegalStateException e) {
             throw new IllegalStateException("tensor '" + input.tensorName() + "': " + e.getMessage(), e);
         }
@@ -92,7 +68,7 @@ final class MagnitudeTrim implements Sparsifier.Streaming {
             }
         };
         if (request.rescale()) {
-            MaskNorms[] norms = BlockTrim.norms(trim, input.blocks(), compute);
+            MaskNorms[] norms = BlockTrim.norms(trim, request.values(), compute);
             for (int m = 0; m < models; m++) {
                 if (!all[m] && positions[m] > 0) {
                     scales[m] = Sparsifier.l1Scale(norms[m].total(), norms[m].kept());

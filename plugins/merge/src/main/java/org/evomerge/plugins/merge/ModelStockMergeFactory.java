@@ -1,21 +1,11 @@
 package org.evomerge.plugins.merge;
 
 import java.util.Arrays;
-import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
@@ -35,7 +25,7 @@ import org.pf4j.Extension;
  * mergekit does. With two models the result does not depend on their order.
  */
 @Extension
-public class ModelStockMergeFactory implements MergeMethodFactory {
+public class ModelStockMergeFactory extends StatelessMergeMethodFactory {
 
     static final String ID = "model_stock";
     /** Smallest product of offset norms in the cosine. */
@@ -43,43 +33,24 @@ public class ModelStockMergeFactory implements MergeMethodFactory {
     /** Below this |1 + (N−1)·cos θ| the interpolation factor is 0. */
     static final double DEGENERATE_DENOMINATOR = 1e-8;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "Model Stock: move from the base towards the models' average by a factor set by their offsets' angle.",
-            ParameterSchema.of(ParameterSpec.bool("filter_wise", false,
-                    "compute the angle and factor per row (slice along the last dimension) instead of per tensor")
-                    .withScope(ParameterScope.PER_TENSOR)),
-            Set.of(Capability.REQUIRES_BASE_MODEL));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public ModelStockMergeFactory() {
+        super(ID,
+                "Model Stock: move from the base towards the models' average by a factor set by their offsets' angle.",
+                ParameterSchema.of(MergeParameters.tensorFlag("filter_wise", false,
+                        "compute the angle and factor per row (slice along the last dimension) instead of per tensor")),
+                Set.of(Capability.REQUIRES_BASE_MODEL),
+                (WholeTensorMethod) ModelStockMergeFactory::merge);
     }
 
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return ModelStockMergeFactory::merge;
-    }
-
-    private static float[] merge(MergeInput input) {
-        float[] base = InputArity.requireBase(input, ID).values();
-        Optional<float[]> only = InputArity.baseOnly(input);
-        if (only.isPresent()) {
-            return only.get();
-        }
-        List<ModelTensor> models = InputArity.requireAtLeast(input, ID, 2,
-                "a base model and at least two other models");
-        int count = models.size();
-        int n = input.elementCount();
-        float[][] x = new float[count][];
-        for (int m = 0; m < count; m++) {
-            x[m] = models.get(m).values();
-        }
+    private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
+                              float[] out) {
+        InputArity.requireBase(input, ID);
+        int count = InputArity.requireAtLeast(input, ID, 2, "a base model and at least two other models").size();
+        int n = out.length;
         long[] dims = input.shape().dims();
         int rowLength = input.parameters().bool("filter_wise") && dims.length > 0 ? (int) dims[dims.length - 1] : n;
-        float[] out = new float[n];
         if (rowLength == 0) {
-            return out;
+            return; // no element
         }
         double[][] dots = new double[count][count];
         for (int start = 0; start < n; start += rowLength) {
@@ -103,7 +74,6 @@ public class ModelStockMergeFactory implements MergeMethodFactory {
                 out[k] = (float) (t * (sum / count) + (1 - t) * base[k]);
             }
         }
-        return out;
     }
 
     /** t from the upper triangle of the offsets' Gram matrix (diagonal = squared norms). */

@@ -40,27 +40,27 @@ enum ModelWideTrim {
 
     /** The trim for the global parameters, or {@code null} for per-tensor trimming. */
     static ModelWideTrim from(Parameters global, ModelWideTrim kind) {
-        return "model".equals(GtaParameters.choice(global, TRIM_SCOPE, "tensor")) ? kind : null;
+        return "model".equals(MergeParameters.choice(global, TRIM_SCOPE, "tensor")) ? kind : null;
     }
 
     List<MagnitudeQuantile> quantiles() {
         MagnitudeQuantile keep = new MagnitudeQuantile(KEEP, this == TIES
-                ? p -> GtaParameters.number(p, GtaParameters.DENSITY, 1.0)
-                : p -> Math.min(1.0, GtaParameters.number(p, GtaParameters.DENSITY, 1.0)
-                        + GtaParameters.number(p, GtaParameters.GAMMA, 0.01)));
+                ? p -> MergeParameters.number(p, MergeParameters.DENSITY, 1.0)
+                : p -> Math.min(1.0, MergeParameters.number(p, MergeParameters.DENSITY, 1.0)
+                        + MergeParameters.number(p, MergeParameters.GAMMA, 0.01)));
         if (this == TIES) {
             return List.of(keep);
         }
         return List.of(keep, new MagnitudeQuantile(OUTLIERS, p -> Math.max(0.0, Math.min(
-                GtaParameters.number(p, GtaParameters.GAMMA, 0.01),
-                1.0 - GtaParameters.number(p, GtaParameters.DENSITY, 1.0)))));
+                MergeParameters.number(p, MergeParameters.GAMMA, 0.01),
+                1.0 - MergeParameters.number(p, MergeParameters.DENSITY, 1.0)))));
     }
 
     /** The sparsifier for one model, from its thresholds. */
-    Sparsifier forModel(ModelWideStatistics statistics, String model) {
+    Sparsifier.Whole forModel(ModelWideStatistics statistics, String model) {
         float keep = statistics.magnitudeThreshold(KEEP, model);
         float outliers = this == TIES ? Float.POSITIVE_INFINITY : statistics.magnitudeThreshold(OUTLIERS, model);
-        return new Sparsifier() {
+        return new Sparsifier.Whole() {
             @Override
             public SparseDelta sparsify(TaskDelta delta, Parameters modelParameters, boolean rescale,
                                         RandomSource tensorRandom, int stream, Scratch scratch) {

@@ -1,20 +1,12 @@
 package org.evomerge.plugins.merge;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
@@ -39,62 +31,41 @@ import org.pf4j.Extension;
  * configuration error naming the tensor, as mergekit does. One model alone is returned unchanged.
  */
 @Extension
-public class MultiSlerpMergeFactory implements MergeMethodFactory {
+public class MultiSlerpMergeFactory extends StatelessMergeMethodFactory {
 
     static final String ID = "multislerp";
-    /** Below this |Σw| the weights are not divided by their sum. */
-    static final double ZERO_WEIGHT_SUM = 1e-8;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "Barycentric SLERP of two or more models on the hypersphere (of task vectors with a base model).",
-            ParameterSchema.of(
-                    ParameterSpec.number("weight", 1.0, null, null, "the model's weight")
-                            .withScope(ParameterScope.PER_MODEL).asRequired(),
-                    ParameterSpec.bool("normalize_weights", true, "divide the weights by their sum")
-                            .withScope(ParameterScope.PER_TENSOR),
-                    ParameterSpec.number("eps", 1e-8, 1e-30, 1.0, "small constant for numerical stability")
-                            .withScope(ParameterScope.PER_TENSOR)),
-            Set.of(Capability.ACCEPTS_BASE_MODEL));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public MultiSlerpMergeFactory() {
+        super(ID, "Barycentric SLERP of two or more models on the hypersphere (of task vectors with a base model).",
+                ParameterSchema.of(
+                        MergeParameters.MEAN_WEIGHT_SPEC,
+                        MergeParameters.tensorFlag("normalize_weights", true, "divide the weights by their sum"),
+                        MergeParameters.tensorNumber("eps", 1e-8, 1e-30, 1.0, "small constant for numerical stability")),
+                Set.of(Capability.ACCEPTS_BASE_MODEL),
+                (WholeTensorMethod) MultiSlerpMergeFactory::merge);
     }
 
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return MultiSlerpMergeFactory::merge;
-    }
-
-    private static float[] merge(MergeInput input) {
-        Optional<float[]> only = InputArity.baseOnly(input);
-        if (only.isPresent()) {
-            return only.get();
-        }
-        List<ModelTensor> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
+    private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
+                              float[] out) {
+        List<InputModel> models = InputArity.requireAtLeast(input, ID, 1, "at least one model");
         if (models.size() == 1) {
-            return models.getFirst().values().clone();
+            System.arraycopy(x[0], 0, out, 0, out.length);
+            return;
         }
         double eps = input.parameters().number("eps");
-        double[] w = PerModelValues.numbers(input, models, "weight", ID);
+        double[] w = PerModelValues.numbers(input.tensorName(), models, MergeParameters.WEIGHT, ID);
         if (input.parameters().bool("normalize_weights")) {
             double sum = 0;
             for (double v : w) {
                 sum += v;
             }
-            double divisor = Math.abs(sum) < ZERO_WEIGHT_SUM ? 1.0 : sum;
+            double divisor = Math.abs(sum) < MergeParameters.ZERO_WEIGHT_SUM ? 1.0 : sum;
             for (int i = 0; i < w.length; i++) {
                 w[i] /= divisor;
             }
         }
         int count = models.size();
-        int n = input.elementCount();
-        float[][] x = new float[count][];
-        for (int i = 0; i < count; i++) {
-            x[i] = models.get(i).values();
-        }
-        float[] base = input.base().map(ModelTensor::values).orElse(null);
+        int n = out.length;
 
         // Pass 1: the norms of the (task) vectors.
         double[] norms = new double[count];
@@ -121,7 +92,6 @@ public class MultiSlerpMergeFactory implements MergeMethodFactory {
             meanNormSq += mk * mk;
         }
         double meanNorm = Math.sqrt(meanNormSq);
-        float[] out = new float[n];
         if (meanNorm < eps) {
             if (count != 2 && !allTiny) {
                 throw InputArity.error(input, ID, "cannot interpolate: the weighted mean of the unit vectors is zero "
@@ -131,7 +101,7 @@ public class MultiSlerpMergeFactory implements MergeMethodFactory {
             for (int k = 0; k < n; k++) {
                 out[k] = (float) ((base == null ? 0 : (double) base[k]) + combine(x, base, w, k));
             }
-            return out;
+            return;
         }
         // τ = 0, so the exponential map gives m̂·cos(ε); rescale by the weighted norm.
         double scale = avgNorm * Math.cos(eps) / meanNorm;
@@ -139,7 +109,6 @@ public class MultiSlerpMergeFactory implements MergeMethodFactory {
             double r = scale * combine(x, base, c, k);
             out[k] = (float) (base == null ? r : base[k] + r);
         }
-        return out;
     }
 
     /** Σ_i c_i·(x_i[k] − base[k]). */

@@ -1,18 +1,11 @@
 package org.evomerge.plugins.merge;
 
-import java.util.Optional;
 import java.util.Set;
-import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlocks;
 import org.pf4j.Extension;
 
 /**
@@ -27,43 +20,36 @@ import org.pf4j.Extension;
  * required) must be ≥ 0 (a negative t would act as 0).
  */
 @Extension
-public class NearSwapMergeFactory implements MergeMethodFactory {
+public class NearSwapMergeFactory extends StatelessMergeMethodFactory {
 
     static final String ID = "nearswap";
     /** Smallest |a − b| in the weight's divisor. */
     static final double MIN_DIFFERENCE = 1e-6;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD, "Swap in the other model's values where they are within t of the base's.",
-            ParameterSchema.of(ParameterSpec.number("t", 0.0001, 0.0, null,
-                    "similarity threshold: elements closer than t are swapped to the other model")
-                    .withScope(ParameterScope.PER_TENSOR).asRequired()),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public NearSwapMergeFactory() {
+        super(ID, "Swap in the other model's values where they are within t of the base's.",
+                ParameterSchema.of(MergeParameters.tensorNumber("t", 0.0001, 0.0, null,
+                        "similarity threshold: elements closer than t are swapped to the other model").asRequired()),
+                Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS),
+                NearSwapMergeFactory::merge);
     }
 
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return NearSwapMergeFactory::merge;
-    }
-
-    private static float[] merge(MergeInput input) {
-        float[] a = InputArity.requireBase(input, ID).values();
-        Optional<float[]> only = InputArity.baseOnly(input);
-        if (only.isPresent()) {
-            return only.get();
+    /** Element by element, so in blocks: no scan. */
+    private static void merge(MergeInput input, TensorBlocks values, ModelWideStatistics statistics) {
+        InputArity.requireBase(input, ID);
+        if (InputArity.baseOnly(input)) {
+            values.merge((block, out) -> System.arraycopy(block.base(), 0, out, 0, out.length));
+            return;
         }
-        float[] b = InputArity.requireModels(input, ID, 1, "a base model and exactly one other model")
-                .getFirst().values();
+        InputArity.requireModels(input, ID, 1, "a base model and exactly one other model");
         double t = input.parameters().number("t");
-        float[] out = new float[a.length];
-        for (int i = 0; i < out.length; i++) {
-            double w = Math.clamp(t / Math.max(Math.abs((double) a[i] - b[i]), MIN_DIFFERENCE), 0.0, 1.0);
-            out[i] = (float) (w * b[i] + (1 - w) * a[i]);
-        }
-        return out;
+        values.merge((block, out) -> {
+            float[] a = block.base();
+            float[] b = block.models()[0];
+            for (int i = 0; i < out.length; i++) {
+                double w = Math.clamp(t / Math.max(Math.abs((double) a[i] - b[i]), MIN_DIFFERENCE), 0.0, 1.0);
+                out[i] = (float) (w * b[i] + (1 - w) * a[i]);
+            }
+        });
     }
 }

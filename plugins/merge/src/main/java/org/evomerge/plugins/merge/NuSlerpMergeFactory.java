@@ -1,19 +1,12 @@
 package org.evomerge.plugins.merge;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.plugins.merge.SphericalInterpolation.VectorLayout;
 import org.pf4j.Extension;
@@ -31,52 +24,40 @@ import org.pf4j.Extension;
  * unchanged; any other count than two models is a configuration error naming the tensor.
  */
 @Extension
-public class NuSlerpMergeFactory implements MergeMethodFactory {
+public class NuSlerpMergeFactory extends StatelessMergeMethodFactory {
 
     static final String ID = "nuslerp";
     /** Below this |w1 + w2| the interpolation factor is 0.5. */
     static final double ZERO_WEIGHT_SUM = 1e-6;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "SLERP of two models weighted by their weights, optionally of their task vectors from a base model.",
-            ParameterSchema.of(
-                    ParameterSpec.number("weight", 1.0, null, null, "the model's weight; t = w2 / (w1 + w2)")
-                            .withScope(ParameterScope.PER_MODEL).asRequired(),
-                    ParameterSpec.bool("nuslerp_flatten", true, "interpolate each tensor as one flat vector")
-                            .withScope(ParameterScope.PER_TENSOR),
-                    ParameterSpec.bool("nuslerp_row_wise", false,
-                            "without flattening: interpolate slices along the first dimension instead of the last")
-                            .withScope(ParameterScope.PER_TENSOR)),
-            Set.of(Capability.ACCEPTS_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public NuSlerpMergeFactory() {
+        super(ID, "SLERP of two models weighted by their weights, optionally of their task vectors from a base model.",
+                ParameterSchema.of(
+                        MergeParameters.weight("the model's weight; t = w2 / (w1 + w2)"),
+                        MergeParameters.tensorFlag("nuslerp_flatten", true, "interpolate each tensor as one flat vector"),
+                        MergeParameters.tensorFlag("nuslerp_row_wise", false,
+                                "without flattening: interpolate slices along the first dimension instead of the last")),
+                Set.of(Capability.ACCEPTS_BASE_MODEL, Capability.EXACTLY_TWO_MODELS),
+                (WholeTensorMethod) NuSlerpMergeFactory::merge);
     }
 
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return NuSlerpMergeFactory::merge;
-    }
-
-    private static float[] merge(MergeInput input) {
-        Optional<float[]> only = InputArity.loneTensor(input);
-        if (only.isPresent()) {
-            return only.get();
+    private static void merge(MergeInput input, float[][] values, float[] base, ModelWideStatistics statistics,
+                              float[] out) {
+        if (InputArity.loneTensor(input)) {
+            System.arraycopy(values.length == 1 ? values[0] : base, 0, out, 0, out.length);
+            return;
         }
-        List<ModelTensor> models = InputArity.requireModels(input, ID, 2,
+        List<InputModel> models = InputArity.requireModels(input, ID, 2,
                 "exactly two models (plus an optional, distinct base model)");
-        double[] w = PerModelValues.numbers(input, models, "weight", ID);
+        double[] w = PerModelValues.numbers(input.tensorName(), models, MergeParameters.WEIGHT, ID);
         double sum = w[0] + w[1];
         double t = Math.abs(sum) < ZERO_WEIGHT_SUM ? 0.5 : w[1] / sum;
         Parameters p = input.parameters();
-        int n = input.elementCount();
+        int n = out.length;
         long[] dims = input.shape().dims();
         VectorLayout layout = p.bool("nuslerp_flatten") ? VectorLayout.flat(n)
                 : p.bool("nuslerp_row_wise") ? VectorLayout.alongFirstDimension(dims, n)
                 : VectorLayout.alongLastDimension(dims, n);
-        float[] base = input.base().map(ModelTensor::values).orElse(null);
-        return SphericalInterpolation.nuslerp(t, models.get(0).values(), models.get(1).values(), base, layout);
+        SphericalInterpolation.nuslerp(t, values[0], values[1], base, layout, out);
     }
 }

@@ -1,18 +1,14 @@
 package org.evomerge.plugins.merge;
 
 import java.util.Set;
-import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlocks;
 import org.pf4j.Extension;
 
 /**
@@ -25,40 +21,34 @@ import org.pf4j.Extension;
  * count is a configuration error naming the tensor.
  */
 @Extension
-public class PassthroughMergeFactory implements MergeMethodFactory {
+public class PassthroughMergeFactory extends StatelessMergeMethodFactory {
 
     static final String ID = "passthrough";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD, "Copy one model's tensor, optionally scaled (layer stacking with slices).",
-            ParameterSchema.of(ParameterSpec.number("scale", 1.0, null, null, "multiplier of the tensor")
-                    .withScope(ParameterScope.PER_MODEL)),
-            Set.of(Capability.LAYER_STACKING));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public PassthroughMergeFactory() {
+        super(ID, "Copy one model's tensor, optionally scaled (layer stacking with slices).",
+                ParameterSchema.of(ParameterSpec.number("scale", 1.0, null, null, "multiplier of the tensor")
+                        .withScope(ParameterScope.PER_MODEL)),
+                Set.of(Capability.LAYER_STACKING),
+                PassthroughMergeFactory::merge);
     }
 
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return PassthroughMergeFactory::merge;
-    }
-
-    private static float[] merge(MergeInput input) {
+    /** Element by element, so in blocks: no scan. */
+    private static void merge(MergeInput input, TensorBlocks values, ModelWideStatistics statistics) {
         int count = input.models().size() + (input.base().isPresent() ? 1 : 0);
         if (count != 1) {
             throw InputArity.error(input, ID, "expects exactly one input tensor, got " + input.models().size()
                     + (input.models().size() == 1 ? " model" : " models")
                     + (input.base().isPresent() ? " and a base model" : ""));
         }
-        ModelTensor only = input.models().isEmpty() ? input.base().orElseThrow() : input.models().getFirst();
+        boolean fromBase = input.models().isEmpty();
+        InputModel only = fromBase ? input.base().orElseThrow() : input.models().getFirst();
         float scale = only.parameters().has("scale") ? (float) only.parameters().number("scale") : 1f;
-        float[] values = only.values();
-        float[] out = new float[values.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values[i] * scale;
-        }
-        return out;
+        values.merge((block, out) -> {
+            float[] in = fromBase ? block.base() : block.models()[0];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = in[i] * scale;
+            }
+        });
     }
 }

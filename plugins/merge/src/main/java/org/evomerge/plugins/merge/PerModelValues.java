@@ -2,19 +2,11 @@ package org.evomerge.plugins.merge;
 
 import java.util.List;
 import org.evomerge.api.merge.InputModel;
-import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.ModelTensor;
 
 /** Reads a {@code PER_MODEL} number of every model, failing with a message that names the tensor and the model. */
 final class PerModelValues {
 
     private PerModelValues() {
-    }
-
-    /** The value of {@code name} for each of {@code models}, in order. */
-    static double[] numbers(MergeInput input, List<ModelTensor> models, String name, String method) {
-        return numbers(input.tensorName(), models.stream().map(m -> new InputModel(m.model(), m.parameters()))
-                .toList(), name, method);
     }
 
     /** The value of {@code name} for each of {@code models} of tensor {@code tensorName}, in order. */

@@ -1,21 +1,12 @@
 package org.evomerge.plugins.merge;
 
 import java.util.Arrays;
-import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
-import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
@@ -35,7 +26,7 @@ import org.pf4j.Extension;
  * validate; it only saves memory in mergekit and has no effect here. A tensor only the base has is returned unchanged.
  */
 @Extension
-public class SceMergeFactory implements MergeMethodFactory {
+public class SceMergeFactory extends StatelessMergeMethodFactory {
 
     static final String ID = "sce";
     /** Below this total the model weights are uniform. */
@@ -43,39 +34,21 @@ public class SceMergeFactory implements MergeMethodFactory {
     /** Smallest divisor of the erased weighted sum. */
     static final double MIN_DIVISOR = 1e-6;
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "SCE: keep high-variance positions, weight task vectors by their energy, erase minority signs.",
-            ParameterSchema.of(
-                    ParameterSpec.number("select_topk", 1.0, 0.0, 1.0,
-                            "fraction of the positions with non-zero variance across models to keep")
-                            .withScope(ParameterScope.PER_TENSOR),
-                    ParameterSpec.bool("int8_mask", false, "accepted for mergekit recipes; no effect in evomerge")),
-            Set.of(Capability.REQUIRES_BASE_MODEL));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public SceMergeFactory() {
+        super(ID, "SCE: keep high-variance positions, weight task vectors by their energy, erase minority signs.",
+                ParameterSchema.of(
+                        MergeParameters.tensorNumber("select_topk", 1.0, 0.0, 1.0,
+                                "fraction of the positions with non-zero variance across models to keep"),
+                        ParameterSpec.bool("int8_mask", false, "accepted for mergekit recipes; no effect in evomerge")),
+                Set.of(Capability.REQUIRES_BASE_MODEL),
+                (WholeTensorMethod) SceMergeFactory::merge);
     }
 
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return SceMergeFactory::merge;
-    }
-
-    private static float[] merge(MergeInput input) {
-        float[] base = InputArity.requireBase(input, ID).values();
-        Optional<float[]> only = InputArity.baseOnly(input);
-        if (only.isPresent()) {
-            return only.get();
-        }
-        List<ModelTensor> models = input.models();
-        int count = models.size();
-        int n = input.elementCount();
-        float[][] x = new float[count][];
-        for (int m = 0; m < count; m++) {
-            x[m] = models.get(m).values();
-        }
+    private static void merge(MergeInput input, float[][] x, float[] base, ModelWideStatistics statistics,
+                              float[] out) {
+        InputArity.requireBase(input, ID);
+        int count = x.length;
+        int n = out.length;
         boolean[] selected = select(x, base, input.parameters().number("select_topk"));
 
         double[] weights = new double[count];
@@ -96,7 +69,6 @@ public class SceMergeFactory implements MergeMethodFactory {
             weights[m] = Math.abs(total) < ZERO_WEIGHT_SUM ? 1.0 / count : weights[m] / total;
         }
 
-        float[] out = new float[n];
         for (int k = 0; k < n; k++) {
             if (selected != null && !selected[k]) {
                 out[k] = base[k];
@@ -118,7 +90,6 @@ public class SceMergeFactory implements MergeMethodFactory {
             }
             out[k] = (float) (base[k] + numerator / Math.max(divisor, MIN_DIVISOR));
         }
-        return out;
     }
 
     /**

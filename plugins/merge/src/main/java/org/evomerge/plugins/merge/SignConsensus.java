@@ -49,7 +49,8 @@ record SignConsensus(Election election, DisjointMean mean) {
     /** The consensus configured by a method's global parameters (defaults where absent). */
     static SignConsensus from(Parameters global) {
         return new SignConsensus(
-                Election.valueOf(GtaParameters.choice(global, SIGN_ELECTION, "sum").toUpperCase(Locale.ROOT)),
-                DisjointMean.valueOf(GtaParameters.choice(global, DISJOINT_MEAN, "weighted").toUpperCase(Locale.ROOT)));
+                Election.valueOf(MergeParameters.choice(global, SIGN_ELECTION, "sum").toUpperCase(Locale.ROOT)),
+                DisjointMean.valueOf(
+                        MergeParameters.choice(global, DISJOINT_MEAN, "weighted").toUpperCase(Locale.ROOT)));
     }
 }

@@ -1,28 +1,21 @@
 package org.evomerge.plugins.merge;
 
 import java.util.Set;
-import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.VectorOperations;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
-import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.MergeInput;
-import org.evomerge.api.merge.ModelWideStatistics;
-import org.evomerge.api.merge.TensorBlocks;
 import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
+import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.ParameterScope;
-import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
+import org.evomerge.api.tensor.TensorBlocks;
 import org.pf4j.Extension;
 
 /**
  * mergekit's {@code slerp}: spherical interpolation between the base model (the t = 0 end) and one other model
  * (the t = 1 end), each tensor treated as one flat vector; see
- * {@code SphericalInterpolation.slerp} for the exact rule (lerp when
+ * {@code SphericalInterpolation.slerpCoefficients} for the exact rule (lerp when
  * |cos θ| > 0.9995, weights applied to the un-normalised tensors). Norms, the dot product and the angle are computed
  * in double.
  *
@@ -34,58 +27,35 @@ import org.pf4j.Extension;
  * extrapolate as mergekit's formula does.
  */
 @Extension
-public class SlerpMergeFactory implements MergeMethodFactory {
+public class SlerpMergeFactory extends DescribedMergeMethodFactory {
 
     static final String ID = "slerp";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "Spherical interpolation from the base model (t = 0) to one other model (t = 1).",
-            ParameterSchema.of(ParameterSpec.number("t", 0.5, null, null,
-                    "interpolation factor: 0 gives the base model, 1 the other model")
-                    .withScope(ParameterScope.PER_TENSOR).asRequired()),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public SlerpMergeFactory() {
+        super(ID, "Spherical interpolation from the base model (t = 0) to one other model (t = 1).",
+                ParameterSchema.of(MergeParameters.tensorNumber("t", 0.5, null, null,
+                        "interpolation factor: 0 gives the base model, 1 the other model").asRequired()),
+                Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
     }
 
     @Override
     public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new Slerp(context.compute());
+        return new Slerp(context.compute().vectors());
     }
 
-    /** SLERP, whole or in blocks: one scan for the norms and the dot product, then the combination block by block. */
-    private record Slerp(ComputeBackend compute) implements MergeIntoMethod {
+    /** SLERP in blocks: one scan for the norms and the dot product, then the combination block by block. */
+    private record Slerp(VectorOperations compute) implements MergeMethod {
 
         @Override
-        public void mergeInto(MergeInput input, ModelWideStatistics statistics, float[] out) {
-            ModelTensor base = InputArity.requireBase(input, ID);
+        public void merge(MergeInput input, TensorBlocks values, ModelWideStatistics statistics) {
+            InputArity.requireBase(input, ID);
             if (input.models().isEmpty()) {
-                System.arraycopy(base.values(), 0, out, 0, out.length);
+                values.merge((block, out) -> System.arraycopy(block.base(), 0, out, 0, out.length));
                 return;
             }
-            ModelTensor other = InputArity.requireModels(input, ID, 1, "a base model and exactly one other model")
-                    .getFirst();
-            SphericalInterpolation.slerp(input.parameters().number("t"), base.values(), other.values(), compute, out);
-        }
-
-        /** The shapes the whole form accepts; anything else goes to it for its error message. */
-        @Override
-        public boolean mergesInBlocks(BlockMergeInput input) {
-            return input.base().isPresent() && input.models().size() <= 1;
-        }
-
-        @Override
-        public void mergeBlocks(BlockMergeInput input, ModelWideStatistics statistics) {
-            TensorBlocks blocks = input.blocks();
-            if (input.models().isEmpty()) {
-                blocks.merge((block, out) -> System.arraycopy(block.base(), 0, out, 0, out.length));
-                return;
-            }
+            InputArity.requireModels(input, ID, 1, "a base model and exactly one other model");
             double[] sums = new double[3]; // Σ base², Σ other², Σ base·other
-            blocks.scan(0, block -> {
+            values.scan(0, block -> {
                 float[] other = block.models()[0];
                 sums[0] += compute.sumOfSquares(block.base());
                 sums[1] += compute.sumOfSquares(other);
@@ -94,7 +64,7 @@ public class SlerpMergeFactory implements MergeMethodFactory {
             });
             double[] c = SphericalInterpolation.slerpCoefficients(input.parameters().number("t"), sums[0], sums[1],
                     sums[2]);
-            blocks.merge((block, out) -> compute.linearCombination(block.base(), c[0], block.models()[0], c[1], out));
+            values.merge((block, out) -> compute.linearCombination(block.base(), c[0], block.models()[0], c[1], out));
         }
     }
 }

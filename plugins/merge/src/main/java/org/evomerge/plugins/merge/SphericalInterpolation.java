@@ -1,7 +1,5 @@
 package org.evomerge.plugins.merge;
 
-import org.evomerge.api.compute.ComputeBackend;
-
 /**
  * Spherical linear interpolation between two tensors, in the two forms mergekit uses: {@code slerp} (whole
  * tensors, lerp above a dot-product threshold) and {@code nuslerp} (whole tensors or one vector per row or column,
@@ -23,26 +21,12 @@ final class SphericalInterpolation {
     }
 
     /**
-     * mergekit's {@code slerp} over the flattened tensors: each is normalised only if its norm exceeds 1e-8 and
-     * d = ⟨v̂0, v̂1⟩; if |d| > 0.9995 the result is {@code (1−t)·v0 + t·v1}, otherwise θ = acos d and the result is
+     * mergekit's {@code slerp} over the flattened tensors, as the coefficients {c0, c1} of the result
+     * {@code c0·v0 + c1·v1}, from the tensors' sums of squares and dot product however those were accumulated (whole,
+     * or block by block): each tensor is normalised only if its norm exceeds 1e-8 and d = ⟨v̂0, v̂1⟩; if |d| > 0.9995
+     * the result is {@code (1−t)·v0 + t·v1}, otherwise θ = acos d and the result is
      * {@code (sin((1−t)θ)·v0 + sin(tθ)·v1) / sin θ}, applied to the original (un-normalised) tensors. t = 0 returns
      * {@code v0} and t = 1 returns {@code v1} exactly.
-     */
-    static float[] slerp(double t, float[] v0, float[] v1, ComputeBackend compute) {
-        float[] out = new float[v0.length];
-        slerp(t, v0, v1, compute, out);
-        return out;
-    }
-
-    /** {@link #slerp(double, float[], float[], ComputeBackend)} into {@code out} (as long as the inputs). */
-    static void slerp(double t, float[] v0, float[] v1, ComputeBackend compute, float[] out) {
-        double[] c = slerpCoefficients(t, compute.sumOfSquares(v0), compute.sumOfSquares(v1), compute.dot(v0, v1));
-        compute.linearCombination(v0, c[0], v1, c[1], out);
-    }
-
-    /**
-     * SLERP's two coefficients {c0, c1} (the result is {@code c0·v0 + c1·v1}) from the tensors' sums of squares and
-     * dot product, however those were accumulated (whole, or block by block).
      */
     static double[] slerpCoefficients(double t, double sumOfSquares0, double sumOfSquares1, double dotProduct) {
         double n0 = Math.sqrt(sumOfSquares0);
@@ -96,9 +80,9 @@ final class SphericalInterpolation {
      * {@code base} is added back: {@code base + nuslerp(t, a − base, b − base)}.
      *
      * @param base null for plain NuSLERP of {@code a} and {@code b}
+     * @param out  as long as the inputs; every element is written
      */
-    static float[] nuslerp(double t, float[] a, float[] b, float[] base, VectorLayout layout) {
-        float[] out = new float[a.length];
+    static void nuslerp(double t, float[] a, float[] b, float[] base, VectorLayout layout, float[] out) {
         int length = layout.length();
         int stride = layout.stride();
         for (int k = 0; k < layout.count(); k++) {
@@ -131,7 +115,6 @@ final class SphericalInterpolation {
                 out[i] = (float) (base == null ? r : base[i] + r);
             }
         }
-        return out;
     }
 
     private static double element(float[] x, float[] base, int i) {

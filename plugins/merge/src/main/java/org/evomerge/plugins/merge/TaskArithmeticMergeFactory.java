@@ -1,14 +1,5 @@
 package org.evomerge.plugins.merge;
 
-import java.util.Set;
-import org.evomerge.api.context.RunContext;
-import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
@@ -21,23 +12,9 @@ import org.pf4j.Extension;
  * {@code density} and {@code rescale} are not offered here: task arithmetic does not sparsify.
  */
 @Extension
-public class TaskArithmeticMergeFactory implements MergeMethodFactory {
+public class TaskArithmeticMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "task_arithmetic";
-
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "Task arithmetic: base plus the weighted sum of the task vectors (model - base).",
-            ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.normalize(false), GtaParameters.LAMBDA_SPEC, GtaParameters.INT8_MASK_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
-    }
-
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, null, null, context.compute());
+    public TaskArithmeticMergeFactory() {
+        super(GtaMethod.TASK_ARITHMETIC);
     }
 }

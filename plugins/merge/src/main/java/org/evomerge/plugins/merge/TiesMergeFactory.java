@@ -1,14 +1,5 @@
 package org.evomerge.plugins.merge;
 
-import java.util.Set;
-import org.evomerge.api.context.RunContext;
-import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
-import org.evomerge.api.merge.MergeMethod;
-import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.parameter.ParameterSchema;
-import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
@@ -27,27 +18,9 @@ import org.pf4j.Extension;
  * model} trims over the whole model as the TIES paper does ({@link ModelWideTrim}). A missing base model is a configuration error naming the tensor.
  */
 @Extension
-public class TiesMergeFactory implements MergeMethodFactory {
+public class TiesMergeFactory extends GeneralizedTaskArithmeticFactory {
 
-    static final String ID = "ties";
-
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MERGE_METHOD,
-            "TIES: magnitude-trimmed task vectors, sign election, mean of the agreeing deltas.",
-            ParameterSchema.of(GtaParameters.WEIGHT_SPEC, GtaParameters.DENSITY_SPEC, GtaParameters.normalize(true),
-                    GtaParameters.rescale(false), GtaParameters.LAMBDA_SPEC,
-                    GtaParameters.INT8_MASK_SPEC, ModelWideTrim.SCOPE_SPEC, SignConsensus.ELECTION_SPEC,
-                    SignConsensus.MEAN_SPEC),
-            Set.of(Capability.REQUIRES_BASE_MODEL, Capability.MODEL_WIDE_PASS));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
-    }
-
-    @Override
-    public MergeMethod create(Parameters globalParameters, RunContext context) {
-        return new GeneralizedTaskArithmetic(DESCRIPTOR, new MagnitudeTrim(), SignConsensus.from(globalParameters),
-                ModelWideTrim.from(globalParameters, ModelWideTrim.TIES), context.compute());
+    public TiesMergeFactory() {
+        super(GtaMethod.TIES);
     }
 }

@@ -13,19 +13,15 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.context.RunContext;
-import org.evomerge.api.merge.BlockMergeInput;
 import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
-import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.engine.compute.ArrayBlocks;
-import org.evomerge.engine.compute.ReferenceBackend;
-import org.evomerge.engine.compute.VectorBackend;
+import org.evomerge.compute.ReferenceBackend;
+import org.evomerge.compute.VectorBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.engine.parameter.ParameterValidator;
@@ -35,9 +31,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Merging a tensor in blocks ({@code mergeBlocks}) gives what merging it whole ({@code merge}) gives: the same bits
- * where the result depends only on element-wise maths, masks and exact selections, and within one float rounding where
- * a per-tensor sum (SLERP's norms, an L1 rescale) is accumulated block by block. Checked on both CPU backends, for
+ * Merging a tensor in blocks gives what merging it whole (as one block) gives: the same bits where the result depends
+ * only on element-wise maths, masks and exact selections, and within one float rounding where a per-tensor sum
+ * (SLERP's norms, an L1 rescale) is accumulated block by block. Checked on both CPU backends, for
  * tensors of one element, a few blocks with a ragged tail, and (for the vector backend's sampled bracket) more than a
  * quarter million elements; blocks of 64 elements up to the whole tensor. Inputs are bf16-like (values truncated to 8
  * mantissa bits), so magnitudes tie as they do in real checkpoints.
@@ -72,7 +68,12 @@ class BlockMergeTest {
                 new Case("dare_ties inverse density", new DareTiesMergeFactory(), 2,
                         Map.of("dare_rescale", "inverse_density"), List.of(half, third), true),
                 new Case("dare_linear unrescaled", new DareLinearMergeFactory(), 2, Map.of("rescale", false),
-                        List.of(half, third), true));
+                        List.of(half, third), true),
+                new Case("nearswap", new NearSwapMergeFactory(), 1, Map.of("t", 0.001), List.of(Map.of()), true),
+                new Case("ram", new RamMergeFactory(), 3, Map.of("epsilon", 0.001), List.of(Map.of(), Map.of(),
+                        Map.of()), true),
+                new Case("ramplus_tl", new RamPlusMergeFactory(), 3, Map.of("epsilon", 0.001, "r", 0.5),
+                        List.of(Map.of(), Map.of(), Map.of()), true));
     }
 
     static Stream<Arguments> everyCase() {
@@ -99,32 +100,24 @@ class BlockMergeTest {
         SplittableRandom random = new SplittableRandom(n * 31L + c.models());
         float[] baseValues = bf16Like(random, n, 0.02, null);
         float[][] models = new float[c.models()][];
-        List<ModelTensor> tensors = new ArrayList<>();
         List<InputModel> inputs = new ArrayList<>();
         for (int m = 0; m < models.length; m++) {
             models[m] = bf16Like(random, n, 0.002, baseValues);
-            Parameters p = ParameterValidator.validate(c.factory().descriptor(), c.modelParameters().get(m),
-                    EnumSet.of(ParameterScope.PER_MODEL), true);
-            tensors.add(new ModelTensor("model" + m, models[m], p));
-            inputs.add(new InputModel("model" + m, p));
+            inputs.add(new InputModel("model" + m, ParameterValidator.validate(c.factory().descriptor(),
+                    c.modelParameters().get(m), EnumSet.of(ParameterScope.PER_MODEL), true)));
         }
         Parameters baseParameters = ParameterValidator.validate(c.factory().descriptor(), Map.of(),
                 EnumSet.of(ParameterScope.PER_MODEL), false);
         Parameters tensorParameters = ParameterValidator.validate(c.factory().descriptor(), c.tensorParameters(),
                 EnumSet.of(ParameterScope.GLOBAL, ParameterScope.PER_TENSOR), true);
         String name = "model.layers.0.mlp.up_proj.weight";
-        Shape shape = Shape.of(n);
-        float[] whole = method.merge(new MergeInput(name, shape, tensors,
-                Optional.of(new ModelTensor("base", baseValues, baseParameters)), tensorParameters,
-                new SeededRandomSource(9).fork(name)));
-        BlockMergeInput header = new BlockMergeInput(name, shape, inputs,
+        MergeCall call = new MergeCall(new MergeInput(name, Shape.of(n), inputs,
                 Optional.of(new InputModel("base", baseParameters)), tensorParameters,
-                new SeededRandomSource(9).fork(name), null);
-        assertTrue(method.mergesInBlocks(header), c + " should merge in blocks");
-        for (int blockElements : new int[] {64, 192, 4096, Math.max(64, (n + 63) & ~63)}) {
-            float[] out = new float[n];
-            method.mergeBlocks(header.withBlocks(new ArrayBlocks(models, baseValues, out, blockElements)),
-                    ModelWideStatistics.NONE);
+                new SeededRandomSource(9).fork(name)), models, baseValues);
+        assertFalse(method.needsWholeTensor(call.input()), c + " should merge in blocks");
+        float[] whole = call.whole(method);
+        for (int blockElements : new int[] {64, 192, 4096}) {
+            float[] out = call.inBlocks(method, blockElements);
             for (int i = 0; i < n; i++) {
                 if (c.exact()) {
                     assertEquals(whole[i], out[i], 0f, c + ", blocks of " + blockElements + ", element " + i);
@@ -138,13 +131,12 @@ class BlockMergeTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("wholeOnly")
-    void methodsThatNeedTheWholeTensorSayNo(String name, MergeMethodFactory factory, Map<String, ?> global) {
+    void methodsThatNeedTheWholeTensorSaySo(String name, MergeMethodFactory factory, Map<String, ?> global) {
         MergeMethod method = factory.create(ParameterValidator.validate(factory.descriptor(), global,
                 EnumSet.of(ParameterScope.GLOBAL), true), TestRunContexts.seeded(1));
-        BlockMergeInput header = new BlockMergeInput("t", Shape.of(8), List.of(new InputModel("a", Parameters.EMPTY)),
-                Optional.of(new InputModel("base", Parameters.EMPTY)), Parameters.EMPTY, new SeededRandomSource(1),
-                null);
-        assertFalse(method.mergesInBlocks(header), name);
+        MergeInput input = new MergeInput("t", Shape.of(8), List.of(new InputModel("a", Parameters.EMPTY)),
+                Optional.of(new InputModel("base", Parameters.EMPTY)), Parameters.EMPTY, new SeededRandomSource(1));
+        assertTrue(method.needsWholeTensor(input), name);
     }
 
     static Stream<Arguments> wholeOnly() {
@@ -152,8 +144,14 @@ class BlockMergeTest {
                 Arguments.of("breadcrumbs (a band of the magnitude order)", new BreadcrumbsMergeFactory(), Map.of()),
                 Arguments.of("della (ranks per row)", new DellaMergeFactory(), Map.of()),
                 Arguments.of("ties over the whole model", new TiesMergeFactory(), Map.of("trim_scope", "model")),
+                Arguments.of("breadcrumbs_ties", new BreadcrumbsTiesMergeFactory(), Map.of()),
+                Arguments.of("della_linear", new DellaLinearMergeFactory(), Map.of()),
                 Arguments.of("model_stock", new ModelStockMergeFactory(), Map.of()),
-                Arguments.of("nuslerp", new NuSlerpMergeFactory(), Map.of()));
+                Arguments.of("nuslerp", new NuSlerpMergeFactory(), Map.of()),
+                Arguments.of("multislerp", new MultiSlerpMergeFactory(), Map.of()),
+                Arguments.of("karcher", new KarcherMergeFactory(), Map.of()),
+                Arguments.of("sce (a sort of the variances)", new SceMergeFactory(), Map.of()),
+                Arguments.of("arcee_fusion (quantiles)", new ArceeFusionMergeFactory(), Map.of()));
     }
 
     /** Gaussian values (around {@code around} when given) with the low 16 bits cleared: bf16 values, with ties. */

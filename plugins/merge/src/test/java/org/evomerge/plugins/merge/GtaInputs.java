@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.evomerge.api.context.RandomSource;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.Shape;
@@ -49,29 +49,29 @@ final class GtaInputs {
                 EnumSet.of(ParameterScope.GLOBAL), true), TestRunContexts.seeded(1));
     }
 
-    MergeInput input(Shape shape, float[] base, List<float[]> models, List<Map<String, ?>> perModel,
-                     RandomSource random) {
-        List<ModelTensor> tensors = new ArrayList<>();
+    MergeCall input(Shape shape, float[] base, List<float[]> models, List<Map<String, ?>> perModel,
+                    RandomSource random) {
+        List<InputModel> inputs = new ArrayList<>();
         for (int m = 0; m < models.size(); m++) {
-            tensors.add(new ModelTensor("model" + m, models.get(m), ParameterValidator.validate(factory.descriptor(),
+            inputs.add(new InputModel("model" + m, ParameterValidator.validate(factory.descriptor(),
                     perModel.get(m), EnumSet.of(ParameterScope.PER_MODEL), true)));
         }
         Parameters tensorLevel = ParameterValidator.validate(factory.descriptor(), options,
                 EnumSet.of(ParameterScope.GLOBAL, ParameterScope.PER_TENSOR), true);
-        return new MergeInput(TENSOR, shape, tensors,
-                base == null ? Optional.empty() : Optional.of(new ModelTensor("base", base, Parameters.EMPTY)),
-                tensorLevel, random);
+        return new MergeCall(new MergeInput(TENSOR, shape, inputs,
+                base == null ? Optional.empty() : Optional.of(new InputModel("base", Parameters.EMPTY)),
+                tensorLevel, random), models.toArray(float[][]::new), base);
     }
 
     /** Merges with a seeded random source. */
     float[] merge(Shape shape, float[] base, List<float[]> models, List<Map<String, ?>> perModel, long seed) {
-        return method().merge(input(shape, base, models, perModel, new SeededRandomSource(seed)));
+        return input(shape, base, models, perModel, new SeededRandomSource(seed)).whole(method());
     }
 
     /** Merges with scripted uniforms: model m's element i draws {@code uniforms[m][i]}. */
     float[] merge(Shape shape, float[] base, List<float[]> models, List<Map<String, ?>> perModel, double[][] uniforms) {
-        return method().merge(input(shape, base, models, perModel,
-                new ScriptedRandom(uniforms, -1, seedKeepingAsScripted(uniforms, perModel))));
+        return input(shape, base, models, perModel,
+                new ScriptedRandom(uniforms, -1, seedKeepingAsScripted(uniforms, perModel))).whole(method());
     }
 
     /** Merges a 1-D tensor with a fixed seed. */
@@ -106,7 +106,7 @@ final class GtaInputs {
 
     /**
      * The first seed whose counter-based DARE draws ({@link ElementMath#streamUniform}(seed, m, i), what
-     * {@code ComputeBackend.randomMask} uses) keep exactly the elements the scripted uniforms keep at each model's
+     * {@code TaskVectorOperations.randomMask} uses) keep exactly the elements the scripted uniforms keep at each model's
      * density. DARE no longer reads a random source's uniforms, so its hand-worked cases run with this seed: their
      * masks, and so their expected values, stay as written down.
      */

@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.MergeMethodFactory;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -82,9 +81,8 @@ class GtaMergekitGoldenTest {
             Tensor e = entry.getValue();
             assertEquals("F32", e.dtype(), tensor);
             List<float[]> values = fineTunes.stream().map(m -> m.get(tensor).values()).toList();
-            MergeInput input = withName(inputs.input(e.shape(), base.get(tensor).values(), values, perModel,
-                    new SeededRandomSource(0).fork(tensor)), tensor);
-            float[] actual = inputs.method().merge(input);
+            float[] actual = inputs.input(e.shape(), base.get(tensor).values(), values, perModel,
+                    new SeededRandomSource(0).fork(tensor)).named(tensor).whole(inputs.method());
             double[] tolerance = tolerance(e.values(), 1.0);
             int bad = 0;
             for (int i = 0; i < actual.length; i++) {
@@ -148,9 +146,8 @@ class GtaMergekitGoldenTest {
             }
             float[][] outputs = new float[seeds][];
             for (int s = 0; s < seeds; s++) {
-                MergeInput input = withName(inputs.input(shape, b, List.of(x), perModel,
-                        new SeededRandomSource(s).fork(tensor)), tensor);
-                float[] out = inputs.method().merge(input);
+                float[] out = inputs.input(shape, b, List.of(x), perModel, new SeededRandomSource(s).fork(tensor))
+                        .named(tensor).whole(inputs.method());
                 outputs[s] = out;
                 @SuppressWarnings("unchecked")
                 Map<String, Object> ts = (Map<String, Object>) tensorStats.get(tensor);
@@ -254,10 +251,6 @@ class GtaMergekitGoldenTest {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    private static MergeInput withName(MergeInput input, String tensor) {
-        return new MergeInput(tensor, input.shape(), input.models(), input.base(), input.parameters(), input.random());
-    }
 
     /** compare.py's F32 tolerance: 170 ulp(|e|) + 2e-6·max|e|, times {@code scale}. */
     private static double[] tolerance(float[] expected, double scale) {

@@ -1,6 +1,10 @@
 package org.evomerge.plugins.merge;
 
-import org.evomerge.engine.compute.ReferenceBackend;
+import java.util.Optional;
+import org.evomerge.api.context.RandomSource;
+import org.evomerge.api.merge.InputModel;
+import org.evomerge.compute.ArrayBlocks;
+import org.evomerge.compute.ReferenceBackend;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -178,20 +182,48 @@ class GtaPropertiesTest {
         return new TaskDelta("t", "m", Shape.of(n), fineTune(random, base), base);
     }
 
+    /**
+     * One model's task vector sparsified with rescaling, whichever form the sparsifier has: whole, or in blocks with
+     * the tensor as its one block.
+     */
+    private static SparseDelta sparsify(Sparsifier sparsifier, TaskDelta delta, Parameters modelParameters,
+                                        RandomSource random) {
+        return switch (sparsifier) {
+            case Sparsifier.Whole whole -> whole.sparsify(delta, modelParameters, true, random, 0,
+                    new Sparsifier.Scratch(new ReferenceBackend()));
+            case Sparsifier.InBlocks inBlocks -> {
+                MergeInput input = new MergeInput(delta.tensorName(), delta.shape(),
+                        List.of(new InputModel(delta.modelName(), modelParameters)),
+                        Optional.of(new InputModel("base", Parameters.EMPTY)), Parameters.EMPTY, random);
+                ArrayBlocks blocks = ArrayBlocks.whole(new float[][] {delta.model()}, delta.base());
+                BlockTrim trim = inBlocks.trim(new BlockTrim.Request(input, blocks, true, new ReferenceBackend()));
+                if (trim.keepsAll(0)) {
+                    yield SparseDelta.all();
+                }
+                long[] mask = SparseDelta.newMask(delta.size());
+                blocks.scan(0, block -> {
+                    trim.mask(block, 0, mask);
+                    return false;
+                });
+                yield SparseDelta.of(mask, trim.scale(0));
+            }
+        };
+    }
+
     @Test
     void dareKeepsAboutDensityOfTheElementsReproducibly() {
         int n = 100_000;
         TaskDelta delta = randomDelta(n, 4);
         Parameters p = new Parameters(Map.of("density", 0.3));
         DareDrop dare = new DareDrop(DareDrop.Rescale.L1);
-        SparseDelta first = dare.sparsify(delta, p, true, new SeededRandomSource(9), 0, new Sparsifier.Scratch(new ReferenceBackend()));
+        SparseDelta first = sparsify(dare, delta, p, new SeededRandomSource(9));
         double fraction = first.keptCount(n) / (double) n;
         double sigma = Math.sqrt(0.3 * 0.7 / n);
         assertEquals(0.3, fraction, 5 * sigma, "kept fraction");
-        SparseDelta again = dare.sparsify(delta, p, true, new SeededRandomSource(9), 0, new Sparsifier.Scratch(new ReferenceBackend()));
+        SparseDelta again = sparsify(dare, delta, p, new SeededRandomSource(9));
         assertArrayEquals(first.mask(), again.mask());
         assertEquals(first.scale(), again.scale());
-        SparseDelta other = dare.sparsify(delta, p, true, new SeededRandomSource(10), 0, new Sparsifier.Scratch(new ReferenceBackend()));
+        SparseDelta other = sparsify(dare, delta, p, new SeededRandomSource(10));
         assertFalse(java.util.Arrays.equals(first.mask(), other.mask()));
         // The merge itself: same seed, same tensor → identical; another seed → different.
         List<float[]> models = List.of(delta.model());
@@ -215,8 +247,7 @@ class GtaPropertiesTest {
         for (Sparsifier sparsifier : sparsifiers) {
             for (double density : new double[] {0.1, 0.3, 0.7}) {
                 Parameters p = new Parameters(Map.of("density", density, "epsilon", 0.05, "gamma", 0.01));
-                SparseDelta sparse = sparsifier.sparsify(delta, p, true,
-                        new SeededRandomSource(1), 0, new Sparsifier.Scratch(new ReferenceBackend()));
+                SparseDelta sparse = sparsify(sparsifier, delta, p, new SeededRandomSource(1));
                 double after = 0;
                 for (double v : sparse.values(delta)) {
                     after += Math.abs(v);
@@ -237,8 +268,8 @@ class GtaPropertiesTest {
         int seeds = 4000;
         double[] sum = new double[8];
         for (int s = 0; s < seeds; s++) {
-            double[] v = dare.sparsify(delta, new Parameters(Map.of("density", 0.5)), true,
-                    new SeededRandomSource(s), 0, new Sparsifier.Scratch(new ReferenceBackend())).values(delta);
+            double[] v = sparsify(dare, delta, new Parameters(Map.of("density", 0.5)), new SeededRandomSource(s))
+                    .values(delta);
             for (int i = 0; i < 8; i++) {
                 sum[i] += v[i];
             }
@@ -290,12 +321,12 @@ class GtaPropertiesTest {
             for (MergeMethodFactory factory : ALL) {
                 GtaInputs inputs = GtaInputs.of(factory);
                 MergeMethod method = inputs.method();
-                MergeInput input = inputs.input(Shape.of(250, 200), base, models, perModel(factory, 0.5, 0.3, 0.2),
+                MergeCall input = inputs.input(Shape.of(250, 200), base, models, perModel(factory, 0.5, 0.3, 0.2),
                         new SeededRandomSource(8));
-                float[] sequential = method.merge(input);
+                float[] sequential = input.whole(method);
                 List<Future<float[]>> futures = new ArrayList<>();
                 for (int t = 0; t < 8; t++) {
-                    futures.add(pool.submit(() -> method.merge(input)));
+                    futures.add(pool.submit(() -> input.whole(method)));
                 }
                 for (Future<float[]> future : futures) {
                     assertArrayEquals(sequential, future.get(), factory.descriptor().id());

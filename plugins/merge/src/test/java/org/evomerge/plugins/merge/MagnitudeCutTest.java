@@ -1,7 +1,7 @@
 package org.evomerge.plugins.merge;
 
-import org.evomerge.engine.compute.ReferenceBackend;
-import org.evomerge.engine.compute.VectorBackend;
+import org.evomerge.compute.ReferenceBackend;
+import org.evomerge.compute.VectorBackend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,7 +24,7 @@ class MagnitudeCutTest {
     }
 
     private static final Sparsifier.Scratch[] SCRATCHES = {new Sparsifier.Scratch(new ReferenceBackend()),
-            new Sparsifier.Scratch(new VectorBackend())};
+            new Sparsifier.Scratch(new VectorBackend().taskVectors().orElseThrow())};
 
     private static TaskDelta delta(float[] model) {
         return new TaskDelta("t", "m", Shape.of(model.length), model, new float[model.length]);

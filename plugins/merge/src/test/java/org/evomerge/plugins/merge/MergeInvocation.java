@@ -12,9 +12,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.api.merge.InputModel;
 import org.evomerge.api.merge.MergeInput;
+import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
-import org.evomerge.api.merge.ModelTensor;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.tensor.Shape;
@@ -30,9 +31,11 @@ import org.evomerge.testkit.TestRunContexts;
 final class MergeInvocation {
 
     private final MergeMethodFactory factory;
-    private final List<ModelTensor> models = new ArrayList<>();
+    private final List<InputModel> models = new ArrayList<>();
+    private final List<float[]> values = new ArrayList<>();
     private final Map<String, Object> tensorParameters = new LinkedHashMap<>();
-    private Optional<ModelTensor> base = Optional.empty();
+    private Optional<InputModel> base = Optional.empty();
+    private float[] baseValues;
     private Shape shape;
     private long seed = 1;
     private String tensorName = "model.layers.0.mlp.up_proj.weight";
@@ -51,8 +54,8 @@ final class MergeInvocation {
     }
 
     MergeInvocation model(float[] values, Map<String, ?> parameters) {
-        models.add(new ModelTensor("model" + models.size(), values,
-                validate(parameters, EnumSet.of(ParameterScope.PER_MODEL))));
+        models.add(new InputModel("model" + models.size(), validate(parameters, EnumSet.of(ParameterScope.PER_MODEL))));
+        this.values.add(values);
         return this;
     }
 
@@ -61,9 +64,9 @@ final class MergeInvocation {
     }
 
     MergeInvocation base(float[] values) {
-        base = Optional.of(new ModelTensor("base", values,
-                ParameterValidator.validate(factory.descriptor(), Map.of(), EnumSet.of(ParameterScope.PER_MODEL),
-                        false)));
+        base = Optional.of(new InputModel("base", ParameterValidator.validate(factory.descriptor(), Map.of(),
+                EnumSet.of(ParameterScope.PER_MODEL), false)));
+        baseValues = values;
         return this;
     }
 
@@ -82,17 +85,22 @@ final class MergeInvocation {
         return this;
     }
 
-    MergeInput input() {
-        int n = models.isEmpty() ? base.orElseThrow().values().length : models.getFirst().values().length;
+    MergeCall input() {
+        int n = values.isEmpty() ? baseValues.length : values.getFirst().length;
         Shape s = shape != null ? shape : Shape.of(n);
-        return new MergeInput(tensorName, s, models, base,
+        return new MergeCall(new MergeInput(tensorName, s, models, base,
                 validate(tensorParameters, EnumSet.of(ParameterScope.GLOBAL, ParameterScope.PER_TENSOR)),
-                new SeededRandomSource(seed).fork(tensorName));
+                new SeededRandomSource(seed).fork(tensorName)), values.toArray(float[][]::new), baseValues);
     }
 
+    MergeMethod method() {
+        return factory.create(validate(tensorParameters, EnumSet.of(ParameterScope.GLOBAL)),
+                TestRunContexts.seeded(seed));
+    }
+
+    /** The tensor merged whole, as the engine merges a tensor it holds whole. */
     float[] run() {
-        Parameters global = validate(tensorParameters, EnumSet.of(ParameterScope.GLOBAL));
-        return factory.create(global, TestRunContexts.seeded(seed)).merge(input());
+        return input().whole(method());
     }
 
     /** Runs the merge, expecting a configuration error that names the tensor and the method. */

@@ -20,13 +20,15 @@ import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.merge.MergeMethod;
 import org.evomerge.api.merge.MergeMethodFactory;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelWriter;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
-import org.evomerge.engine.compute.ReferenceBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -36,7 +38,6 @@ import org.evomerge.engine.merge.MergePlanner;
 import org.evomerge.engine.parameter.ParameterValidator;
 import org.evomerge.engine.recipe.MergeRecipe;
 import org.evomerge.engine.recipe.RecipeReader;
-import org.evomerge.testkit.InMemoryModel;
 import org.evomerge.testkit.TestRunContexts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,11 +80,12 @@ class ModelWideTrimTest {
     }
 
     private static Model model(Map<String, float[]> values) {
-        ModelConfig config = new ModelConfig(List.of("LlamaForCausalLM"), "llama", 1, 5, 9, 1, 1, 5, 6, false, 0, 0,
-                Map.of("model_type", "llama", "num_hidden_layers", 1));
-        InMemoryModel.Builder builder = InMemoryModel.builder(config);
-        values.forEach((name, v) -> builder.tensor(name, SHAPES.get(name), v));
-        return builder.build();
+        ModelConfig config = new ModelConfig(Map.of("model_type", "llama", "num_hidden_layers", 1),
+                Map.of("architectures", List.of("LlamaForCausalLM"), "hidden_size", 5, "intermediate_size", 9,
+                        "num_attention_heads", 1, "vocab_size", 6));
+        List<InMemoryTensor> tensors = new ArrayList<>();
+        values.forEach((name, v) -> tensors.add(InMemoryTensor.ofFloats(name, SHAPES.get(name), v)));
+        return InMemoryModel.of(config, tensors);
     }
 
     private static final class CapturingWriter implements ModelWriter {
@@ -252,9 +254,9 @@ class ModelWideTrimTest {
         GtaInputs inputs = GtaInputs.of(new TiesMergeFactory(), Map.of("trim_scope", "model"));
         MergeMethod method = inputs.method();
         assertEquals(1, method.modelWideQuantiles().size());
-        EvomergeException e = assertThrows(EvomergeException.class, () -> method.merge(inputs.input(Shape.of(2),
+        EvomergeException e = assertThrows(EvomergeException.class, () -> inputs.input(Shape.of(2),
                 new float[] {0, 0}, List.of(new float[] {1, 2}), List.of(Map.of("weight", 1.0, "density", 0.5)),
-                TestRunContexts.seeded(1).random())));
+                TestRunContexts.seeded(1).random()).whole(method));
         assertTrue(e.getMessage().contains("needs a whole-model pre-pass"), e.getMessage());
         assertTrue(GtaInputs.of(new TiesMergeFactory()).method().modelWideQuantiles().isEmpty(),
                 "per tensor (the default) asks for no pre-pass");

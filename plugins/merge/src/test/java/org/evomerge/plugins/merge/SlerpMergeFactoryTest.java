@@ -31,6 +31,12 @@ class SlerpMergeFactoryTest extends MergeMethodContract {
         return Map.of("t", 0.3);
     }
 
+    /** The norms and the dot product are sums over the tensor, accumulated block by block. */
+    @Override
+    protected int blockSumUlps() {
+        return 1;
+    }
+
     private static float[] slerp(double t, float[] base, float[] other) {
         return MergeInvocation.of(new SlerpMergeFactory()).with("t", t).base(base).model(other).run();
     }

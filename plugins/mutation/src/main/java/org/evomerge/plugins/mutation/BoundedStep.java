@@ -1,6 +1,6 @@
 package org.evomerge.plugins.mutation;
 
-import org.evomerge.api.search.SearchSpace;
+import org.evomerge.api.genome.SearchSpace;
 
 /**
  * Keeps a mutated parameter inside its dimension's bounds: {@code clip} to the nearest bound, or {@code reflect} off

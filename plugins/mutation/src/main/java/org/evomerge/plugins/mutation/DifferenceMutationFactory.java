@@ -8,19 +8,16 @@ import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.ModelGenome;
 import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.mutation.Mutation;
-import org.evomerge.api.mutation.MutationFactory;
 import org.evomerge.api.mutation.MutationInput;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
-import org.evomerge.api.search.SearchSpace;
 import org.pf4j.Extension;
 
 /**
@@ -30,21 +27,17 @@ import org.pf4j.Extension;
  * randomness inside a tensor).
  */
 @Extension
-public class DifferenceMutationFactory implements MutationFactory {
+public class DifferenceMutationFactory extends DescribedMutationFactory {
 
     static final String ID = "de-difference";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MUTATION, "x + F (y - z) with y, z two other population members (parameters or models).",
-            ParameterSchema.of(
-                    ParameterSpec.number("f", 0.5, 0.0, 2.0, "differential weight F"),
-                    ParameterSpec.choice("boundary", "reflect", List.of("reflect", "clip"),
-                            "parameter genomes: how values leaving the bounds are brought back")),
-            Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES, Capability.MODEL_GENOMES));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public DifferenceMutationFactory() {
+        super(ID, "x + F (y - z) with y, z two other population members (parameters or models).",
+                ParameterSchema.of(
+                        ParameterSpec.number("f", 0.5, 0.0, 2.0, "differential weight F"),
+                        ParameterSpec.choice("boundary", "reflect", List.of("reflect", "clip"),
+                                "parameter genomes: how values leaving the bounds are brought back")),
+                Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES, Capability.MODEL_GENOMES));
     }
 
     @Override

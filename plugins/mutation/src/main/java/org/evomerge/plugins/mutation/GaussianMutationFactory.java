@@ -5,17 +5,14 @@ import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.mutation.Mutation;
-import org.evomerge.api.mutation.MutationFactory;
 import org.evomerge.api.mutation.MutationInput;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
-import org.evomerge.api.search.SearchSpace;
 import org.pf4j.Extension;
 
 /**
@@ -25,20 +22,17 @@ import org.pf4j.Extension;
  * {@code sigma} is an absolute standard deviation and values are unbounded.
  */
 @Extension
-public class GaussianMutationFactory implements MutationFactory {
+public class GaussianMutationFactory extends DescribedMutationFactory {
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor("gaussian", "1.0.0",
-            ExtensionKind.MUTATION, "Gaussian steps on recipe parameters, scaled to each bound, clipped or reflected.",
-            ParameterSchema.of(
-                    ParameterSpec.number("sigma", 0.1, 0.0, 10.0, "standard deviation as a fraction of each box side"),
-                    ParameterSpec.number("probability", 0.0, 0.0, 1.0, "chance each gene changes; 0: 1/n"),
-                    ParameterSpec.choice("boundary", "reflect", List.of("reflect", "clip"),
-                            "how values leaving the bounds are brought back")),
-            Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public GaussianMutationFactory() {
+        super("gaussian", "Gaussian steps on recipe parameters, scaled to each bound, clipped or reflected.",
+                ParameterSchema.of(
+                        ParameterSpec.number("sigma", 0.1, 0.0, 10.0,
+                                "standard deviation as a fraction of each box side"),
+                        ParameterSpec.number("probability", 0.0, 0.0, 1.0, "chance each gene changes; 0: 1/n"),
+                        ParameterSpec.choice("boundary", "reflect", List.of("reflect", "clip"),
+                                "how values leaving the bounds are brought back")),
+                Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES));
     }
 
     @Override
@@ -46,17 +40,9 @@ public class GaussianMutationFactory implements MutationFactory {
         double sigma = parameters.number("sigma");
         double probability = parameters.number("probability");
         BoundedStep boundary = BoundedStep.of(parameters.string("boundary"));
-        return new Mutation() {
+        return new TypedMutation<>(ParameterGenome.class, "gaussian mutates parameter genomes") {
             @Override
-            public boolean accepts(Genome genome) {
-                return genome instanceof ParameterGenome;
-            }
-
-            @Override
-            public Genome mutate(MutationInput input) {
-                if (!(input.parent() instanceof ParameterGenome parent)) {
-                    throw new IllegalArgumentException("gaussian mutates parameter genomes, got " + input.parent());
-                }
+            Genome mutate(ParameterGenome parent, MutationInput input) {
                 SearchSpace space = input.space();
                 double[] x = parent.values();
                 BoundedStep.check(space, x.length, "gaussian");

@@ -7,13 +7,10 @@ import java.util.regex.Pattern;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.ModelGenome;
 import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.mutation.Mutation;
-import org.evomerge.api.mutation.MutationFactory;
 import org.evomerge.api.mutation.MutationInput;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterScope;
@@ -32,24 +29,20 @@ import org.pf4j.Extension;
  * seed, the tensor name and the element index.
  */
 @Extension
-public class SparseNoiseMutationFactory implements MutationFactory {
+public class SparseNoiseMutationFactory extends DescribedMutationFactory {
 
     static final String ID = "sparse-noise";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.MUTATION, "Seeded sparse Gaussian noise on a fraction of a model's weights.",
-            ParameterSchema.of(
-                    ParameterSpec.number("density", 0.01, 0.0, 1.0, "fraction of weights perturbed"),
-                    ParameterSpec.number("sigma", 0.01, 0.0, null,
-                            "noise standard deviation (times the tensor's RMS when relative)"),
-                    ParameterSpec.bool("relative", true, "scale the noise by each tensor's root mean square"),
-                    new ParameterSpec("exclude", ParameterType.STRING, "", null, null, List.of(), false,
-                            ParameterScope.GLOBAL, "tensors whose name matches this regular expression are kept")),
-            Set.of(Capability.RANDOMIZED, Capability.MODEL_GENOMES));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public SparseNoiseMutationFactory() {
+        super(ID, "Seeded sparse Gaussian noise on a fraction of a model's weights.",
+                ParameterSchema.of(
+                        ParameterSpec.number("density", 0.01, 0.0, 1.0, "fraction of weights perturbed"),
+                        ParameterSpec.number("sigma", 0.01, 0.0, null,
+                                "noise standard deviation (times the tensor's RMS when relative)"),
+                        ParameterSpec.bool("relative", true, "scale the noise by each tensor's root mean square"),
+                        new ParameterSpec("exclude", ParameterType.STRING, "", null, null, List.of(), false,
+                                ParameterScope.GLOBAL, "tensors whose name matches this regular expression are kept")),
+                Set.of(Capability.RANDOMIZED, Capability.MODEL_GENOMES));
     }
 
     @Override
@@ -59,17 +52,9 @@ public class SparseNoiseMutationFactory implements MutationFactory {
         boolean relative = parameters.bool("relative");
         Pattern exclude = ModelStores.pattern(ID, parameters.string("exclude"));
         Optional<ModelStore> store = context.service(ModelStore.class);
-        return new Mutation() {
+        return new TypedMutation<>(ModelGenome.class, ID + " mutates whole models") {
             @Override
-            public boolean accepts(Genome genome) {
-                return genome instanceof ModelGenome;
-            }
-
-            @Override
-            public Genome mutate(MutationInput input) {
-                if (!(input.parent() instanceof ModelGenome parent)) {
-                    throw new IllegalArgumentException(ID + " mutates whole models, got " + input.parent());
-                }
+            Genome mutate(ModelGenome parent, MutationInput input) {
                 RandomSource random = input.random();
                 return ModelStores.require(store, ID).combine(List.of(parent), (name, shape, values) -> {
                     float[] w = values.getFirst();

@@ -71,11 +71,19 @@ final class HuggingFaceFolder {
                 + " safe_serialization=True)\" (or 'huggingface-cli' / the convert tool of your framework)", null);
     }
 
-    /** Reads {@code folder/config.json}; a model without one gets an empty configuration. */
+    /**
+     * Reads {@code folder/config.json}. What the folder shows beyond it is inferred: the layer count from the tensor
+     * names, and tied embeddings from the absence of an {@code lm_head} (which {@code config.json} may leave unstated).
+     *
+     * @throws EvomergeException (INPUT) naming the file and the key when a fact has a value of the wrong type
+     */
     static ModelConfig config(Path folder, int layersFromNames, boolean hasLmHead) {
+        Map<String, Object> inferred = new LinkedHashMap<>();
+        inferred.put("num_hidden_layers", layersFromNames);
+        inferred.put("tie_word_embeddings", !hasLmHead);
         Path file = folder.resolve("config.json");
         if (!Files.isRegularFile(file)) {
-            return new ModelConfig(List.of(), "", layersFromNames, 0, 0, 0, 0, 0, 0, !hasLmHead, 0, 0, Map.of());
+            return new ModelConfig(Map.of(), inferred);
         }
         Map<String, Object> raw;
         try (JsonParser parser = JSON.createParser(file.toFile())) {
@@ -89,27 +97,13 @@ final class HuggingFaceFolder {
         } catch (IOException e) {
             throw EvomergeException.input(file + ": cannot read: " + e.getMessage(), e);
         }
-        // Some configurations (multimodal models) nest the language model's settings under text_config.
-        Map<String, Object> text = raw.get("text_config") instanceof Map<?, ?> nested ? cast(nested) : raw;
-        List<String> architectures = raw.get("architectures") instanceof List<?> list
-                ? list.stream().map(String::valueOf).toList() : List.of();
-        String modelType = String.valueOf(raw.getOrDefault("model_type", ""));
-        int layers = integer(file, text, 0, "num_hidden_layers", "n_layer", "num_layers");
-        int hidden = integer(file, text, 0, "hidden_size", "n_embd", "d_model");
-        int heads = integer(file, text, 0, "num_attention_heads", "n_head");
-        int kvHeads = integer(file, text, heads, "num_key_value_heads");
-        int intermediate = integer(file, text, 0, "intermediate_size", "n_inner", "ffn_dim");
-        if (intermediate == 0 && text.containsKey("n_embd")) {
-            intermediate = 4 * hidden; // GPT-2 leaves n_inner null for 4 × n_embd
+        ModelConfig config = new ModelConfig(raw, inferred);
+        try {
+            config.validate();
+        } catch (IllegalArgumentException e) {
+            throw EvomergeException.input(file + ": " + e.getMessage(), null);
         }
-        int headDim = integer(file, text, heads > 0 ? hidden / heads : 0, "head_dim");
-        int vocab = integer(file, text, 0, "vocab_size");
-        boolean tied = text.get("tie_word_embeddings") instanceof Boolean b ? b
-                : raw.get("tie_word_embeddings") instanceof Boolean rb ? rb : !hasLmHead;
-        double ropeTheta = number(file, text, 0, "rope_theta");
-        double eps = number(file, text, 0, "rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps");
-        return new ModelConfig(architectures, modelType, layers > 0 ? layers : layersFromNames, hidden, intermediate,
-                heads, kvHeads, headDim, vocab, tied, ropeTheta, eps, raw);
+        return config;
     }
 
     /**
@@ -148,34 +142,5 @@ final class HuggingFaceFolder {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> cast(Map<?, ?> map) {
         return (Map<String, Object>) map;
-    }
-
-    private static int integer(Path file, Map<String, Object> config, int fallback, String... keys) {
-        for (String key : keys) {
-            Object value = config.get(key);
-            if (value == null) {
-                continue;
-            }
-            if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-                    && n.doubleValue() >= 0 && n.doubleValue() <= Integer.MAX_VALUE) {
-                return n.intValue();
-            }
-            throw EvomergeException.input(file + ": '" + key + "' must be a non-negative whole number, got " + value, null);
-        }
-        return fallback;
-    }
-
-    private static double number(Path file, Map<String, Object> config, double fallback, String... keys) {
-        for (String key : keys) {
-            Object value = config.get(key);
-            if (value == null) {
-                continue;
-            }
-            if (value instanceof Number n && Double.isFinite(n.doubleValue())) {
-                return n.doubleValue();
-            }
-            throw EvomergeException.input(file + ": '" + key + "' must be a number, got " + value, null);
-        }
-        return fallback;
     }
 }

@@ -40,7 +40,7 @@ class SafetensorsReadWriteTest {
     private final SafetensorsFormat format = new SafetensorsFormat();
 
     private static ModelConfig config(Map<String, Object> raw) {
-        return new ModelConfig(List.of(), "", 0, 0, 0, 0, 0, 0, 0, false, 0, 0, raw);
+        return ModelConfig.of(raw);
     }
 
     private static byte[] bytes(MemorySegment segment) {

@@ -4,14 +4,11 @@ import java.util.List;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.search.SearchProblem;
 import org.evomerge.api.search.SearchStrategy;
-import org.evomerge.api.search.SearchStrategyFactory;
 import org.pf4j.Extension;
 
 /**
@@ -19,31 +16,27 @@ import org.pf4j.Extension;
  * else the centre of the box (mergekit-evolve and the Sakana paper start from fixed values too).
  */
 @Extension
-public class CmaEsFactory implements SearchStrategyFactory {
+public class CmaEsFactory extends DescribedSearchStrategyFactory {
 
     static final String ID = "cma-es";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.SEARCH_STRATEGY,
-            "CMA-ES (Hansen's defaults) with IPOP restarts, in the box normalised to [0,1]^n.",
-            ParameterSchema.of(
-                    ParameterSpec.number("sigma", 1.0 / 6, 1e-6, 1.0, "initial step size, as a fraction of each box side"),
-                    ParameterSpec.integer("population_size", 0, 0L, 100_000L,
-                            "lambda of the first run; 0: 4 + floor(3 ln n)"),
-                    ParameterSpec.integer("restarts", 9, 0L, 1000L, "IPOP restarts after a stopping criterion"),
-                    ParameterSpec.number("population_increase", 2.0, 1.0, 10.0, "lambda factor per restart"),
-                    ParameterSpec.choice("bound_handling", "mirror", List.of("mirror", "resample"),
-                            "mirror: evaluate the reflection into the box; resample: redraw points outside it"),
-                    ParameterSpec.number("tol_fun", 1e-12, 0.0, null, "stop a run when recent fitness varies less"),
-                    ParameterSpec.number("tol_x", 1e-12, 0.0, null,
-                            "stop a run when the step size (in box widths) is smaller"),
-                    ParameterSpec.bool("evaluate_start", false,
-                            "the first candidate is the starting point itself (the genome's init)")),
-            Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public CmaEsFactory() {
+        super(ID, "CMA-ES (Hansen's defaults) with IPOP restarts, in the box normalised to [0,1]^n.",
+                ParameterSchema.of(
+                        ParameterSpec.number("sigma", 1.0 / 6, 1e-6, 1.0,
+                                "initial step size, as a fraction of each box side"),
+                        ParameterSpec.integer("population_size", 0, 0L, 100_000L,
+                                "lambda of the first run; 0: 4 + floor(3 ln n)"),
+                        ParameterSpec.integer("restarts", 9, 0L, 1000L, "IPOP restarts after a stopping criterion"),
+                        ParameterSpec.number("population_increase", 2.0, 1.0, 10.0, "lambda factor per restart"),
+                        ParameterSpec.choice("bound_handling", "mirror", List.of("mirror", "resample"),
+                                "mirror: evaluate the reflection into the box; resample: redraw points outside it"),
+                        ParameterSpec.number("tol_fun", 1e-12, 0.0, null, "stop a run when recent fitness varies less"),
+                        ParameterSpec.number("tol_x", 1e-12, 0.0, null,
+                                "stop a run when the step size (in box widths) is smaller"),
+                        ParameterSpec.bool("evaluate_start", false,
+                                "the first candidate is the starting point itself (the genome's init)")),
+                Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES));
     }
 
     @Override

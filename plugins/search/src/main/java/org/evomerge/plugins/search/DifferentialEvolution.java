@@ -1,7 +1,6 @@
 package org.evomerge.plugins.search;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.evomerge.api.context.RandomSource;
@@ -10,7 +9,6 @@ import org.evomerge.api.genome.ModelGenome;
 import org.evomerge.api.genome.ParameterGenome;
 import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.search.ScoredGenome;
-import org.evomerge.api.search.SearchStrategy;
 
 /**
  * Differential evolution, generation-synchronous: each generation asks one trial per population member and replaces
@@ -30,7 +28,7 @@ import org.evomerge.api.search.SearchStrategy;
  * the thread count or the tensor order. For model genomes there is no forced coordinate (one element of millions
  * changes nothing). Not thread-safe.
  */
-final class DifferentialEvolution implements SearchStrategy {
+final class DifferentialEvolution extends PopulationSearch {
 
     enum Variant { RAND_1_BIN, EVOLVER }
 
@@ -42,13 +40,11 @@ final class DifferentialEvolution implements SearchStrategy {
     private final double tolFun;
     private final SearchBox box;
     private final ModelStore store;
-    private final List<Genome> initial;
     private final RandomSource random;
     private final RandomGenerator generator;
 
     private List<Genome> population;
     private double[] fitness;
-    private List<Genome> pending;
     private int generation;
     private boolean converged;
 
@@ -59,6 +55,7 @@ final class DifferentialEvolution implements SearchStrategy {
      */
     DifferentialEvolution(Variant variant, double f, double cr, int maxGenerations, int evolverGenerations,
             double tolFun, SearchBox box, ModelStore store, List<Genome> initial, RandomSource random) {
+        super(initial);
         this.variant = variant;
         this.f = f;
         this.cr = cr;
@@ -67,29 +64,17 @@ final class DifferentialEvolution implements SearchStrategy {
         this.tolFun = tolFun;
         this.box = box;
         this.store = store;
-        this.initial = List.copyOf(initial);
         this.random = random;
         this.generator = random.generator();
     }
 
     @Override
-    public List<Genome> ask() {
-        if (pending != null) {
-            return pending;
-        }
-        if (isFinished()) {
-            return List.of();
-        }
-        if (population == null) {
-            pending = initial;
-            return pending;
-        }
+    List<Genome> nextGeneration() {
         List<Genome> trials = new ArrayList<>(population.size());
         for (int i = 0; i < population.size(); i++) {
             trials.add(trial(i));
         }
-        pending = Collections.unmodifiableList(trials);
-        return pending;
+        return trials;
     }
 
     private Genome trial(int i) {
@@ -197,12 +182,10 @@ final class DifferentialEvolution implements SearchStrategy {
     }
 
     @Override
-    public void tell(List<ScoredGenome> results) {
-        Batches.checkTold(pending, results);
-        pending = null;
+    void accept(List<ScoredGenome> results) {
         if (population == null) {
-            population = new ArrayList<>(initial);
-            fitness = new double[initial.size()];
+            population = new ArrayList<>(initial());
+            fitness = new double[initial().size()];
             for (int i = 0; i < fitness.length; i++) {
                 fitness[i] = results.get(i).fitness().primary();
             }
@@ -228,7 +211,7 @@ final class DifferentialEvolution implements SearchStrategy {
 
     @Override
     public boolean isFinished() {
-        if (pending != null) {
+        if (awaitingResults()) {
             return false;
         }
         int limit = variant == Variant.EVOLVER

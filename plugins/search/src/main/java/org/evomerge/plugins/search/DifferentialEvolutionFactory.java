@@ -8,8 +8,6 @@ import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.parameter.ParameterSchema;
@@ -17,7 +15,6 @@ import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.search.SearchProblem;
 import org.evomerge.api.search.SearchStrategy;
-import org.evomerge.api.search.SearchStrategyFactory;
 import org.pf4j.Extension;
 
 /**
@@ -26,31 +23,27 @@ import org.pf4j.Extension;
  * is the seeds (the fine-tuned models, as in Evolver), combined through the run's {@link ModelStore}.
  */
 @Extension
-public class DifferentialEvolutionFactory implements SearchStrategyFactory {
+public class DifferentialEvolutionFactory extends DescribedSearchStrategyFactory {
 
     static final String ID = "differential-evolution";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.SEARCH_STRATEGY,
-            "Differential evolution: classic rand/1/bin or Evolver's x + F(ref - x), on parameters or whole models.",
-            ParameterSchema.of(
-                    ParameterSpec.choice("variant", "rand-1-bin", List.of("rand-1-bin", "evolver"),
-                            "rand-1-bin: Storn-Price; evolver: Evolver's reference-directed step"),
-                    ParameterSpec.number("f", 0.5, 0.0, 2.0, "differential weight F"),
-                    ParameterSpec.number("cr", 0.9, 0.0, 1.0, "crossover rate CR (Evolver uses 0.5)"),
-                    ParameterSpec.integer("population_size", 0, 0L, 100_000L,
-                            "parameter genomes: members; 0: 10 per dimension (at least 4); models: the seeds"),
-                    ParameterSpec.integer("max_generations", 0, 0L, (long) Integer.MAX_VALUE,
-                            "finish after this many generations; 0: no limit"),
-                    ParameterSpec.integer("evolver_generations", 15, 1L, 100_000L,
-                            "G in Evolver's reference probability 0.5/(G - t) + 0.5; the evolver variant stops after G"),
-                    ParameterSpec.number("tol_fun", 1e-12, 0.0, null,
-                            "rand-1-bin finishes when the population's fitness range is this small")),
-            Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES, Capability.MODEL_GENOMES));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public DifferentialEvolutionFactory() {
+        super(ID,
+                "Differential evolution: classic rand/1/bin or Evolver's x + F(ref - x), on parameters or whole models.",
+                ParameterSchema.of(
+                        ParameterSpec.choice("variant", "rand-1-bin", List.of("rand-1-bin", "evolver"),
+                                "rand-1-bin: Storn-Price; evolver: Evolver's reference-directed step"),
+                        ParameterSpec.number("f", 0.5, 0.0, 2.0, "differential weight F"),
+                        ParameterSpec.number("cr", 0.9, 0.0, 1.0, "crossover rate CR (Evolver uses 0.5)"),
+                        ParameterSpec.integer("population_size", 0, 0L, 100_000L,
+                                "parameter genomes: members; 0: 10 per dimension (at least 4); models: the seeds"),
+                        SearchParameters.MAX_GENERATIONS,
+                        ParameterSpec.integer("evolver_generations", 15, 1L, 100_000L,
+                                "G in Evolver's reference probability 0.5/(G - t) + 0.5;"
+                                        + " the evolver variant stops after G"),
+                        ParameterSpec.number("tol_fun", 1e-12, 0.0, null,
+                                "rand-1-bin finishes when the population's fitness range is this small")),
+                Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES, Capability.MODEL_GENOMES));
     }
 
     @Override
@@ -82,9 +75,7 @@ public class DifferentialEvolutionFactory implements SearchStrategyFactory {
                         + minimum);
             }
             RandomGenerator generator = random.fork("initial").generator();
-            for (int i = 0; i < Math.max(size, seeds.size()); i++) {
-                initial.add(box.genome(i < seeds.size() ? seeds.get(i) : box.uniform(generator)));
-            }
+            initial.addAll(box.initialPopulation(seeds, size, generator));
         }
         return new DifferentialEvolution(variant, parameters.number("f"), parameters.number("cr"),
                 (int) parameters.integer("max_generations"), (int) parameters.integer("evolver_generations"),

@@ -1,22 +1,16 @@
 package org.evomerge.plugins.search;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
-import java.util.function.BiFunction;
 import java.util.random.RandomGenerator;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.ParameterGenome;
-import org.evomerge.api.mutation.Mutation;
 import org.evomerge.api.mutation.MutationInput;
 import org.evomerge.api.search.ScoredGenome;
-import org.evomerge.api.search.SearchSpace;
-import org.evomerge.api.search.SearchStrategy;
+import org.evomerge.api.search.SearchProblem;
 import org.evomerge.api.selection.Candidate;
 import org.evomerge.api.selection.Fitness;
-import org.evomerge.api.selection.SelectionScheme;
 
 /**
  * The EvoMerge genetic algorithm, generational with elitism: each generation keeps the {@code elites} fittest members
@@ -31,7 +25,7 @@ import org.evomerge.api.selection.SelectionScheme;
  * <p>Randomness of generation g, child k is {@code random.fork(g).fork(k)}, so children do not depend on each other's
  * draws. Not thread-safe.
  */
-final class GeneticAlgorithm implements SearchStrategy {
+final class GeneticAlgorithm extends PopulationSearch {
 
     enum Crossover { PROBLEM, UNIFORM, ARITHMETIC }
 
@@ -39,72 +33,48 @@ final class GeneticAlgorithm implements SearchStrategy {
     record FallbackMutation(double sigma, double decay, double geneRate) {
     }
 
+    /**
+     * The strategy's parameters as the algorithm reads them; {@code elites} is at most {@code populationSize - 1}, so
+     * every generation breeds at least one child.
+     */
+    record Settings(int populationSize, int elites, double crossoverRate, double mutationRate, Crossover crossover,
+                    int tournamentSize, FallbackMutation fallback, int maxGenerations) {
+        Settings {
+            elites = Math.min(elites, populationSize - 1);
+        }
+    }
+
     private final SearchBox box;
-    private final SearchSpace space;
-    private final List<Genome> initial;
-    private final int populationSize;
-    private final int elites;
-    private final double crossoverRate;
-    private final double mutationRate;
-    private final Crossover crossover;
-    private final Optional<BiFunction<List<Genome>, RandomSource, Genome>> problemCrossover;
-    private final Optional<SelectionScheme> selection;
-    private final int tournamentSize;
-    private final Optional<Mutation> mutation;
-    private final FallbackMutation fallback;
-    private final int maxGenerations;
+    /** Its selection, mutation and crossover, when the run configures them, replace the built-in ones. */
+    private final SearchProblem problem;
+    private final Settings settings;
     private final RandomSource random;
 
     private List<Genome> population;
     private List<Fitness> fitness;
     private List<Integer> carried;
-    private List<Genome> pending;
     private int generation;
 
-    GeneticAlgorithm(SearchBox box, SearchSpace space, List<Genome> initial, int populationSize, int elites,
-            double crossoverRate,
-            double mutationRate, Crossover crossover,
-            Optional<BiFunction<List<Genome>, RandomSource, Genome>> problemCrossover,
-            Optional<SelectionScheme> selection, int tournamentSize, Optional<Mutation> mutation,
-            FallbackMutation fallback, int maxGenerations, RandomSource random) {
+    GeneticAlgorithm(SearchProblem problem, SearchBox box, List<Genome> initial, Settings settings,
+                     RandomSource random) {
+        super(initial);
+        this.problem = problem;
         this.box = box;
-        this.space = space;
-        this.initial = List.copyOf(initial);
-        this.populationSize = populationSize;
-        this.elites = Math.min(elites, populationSize - 1);
-        this.crossoverRate = crossoverRate;
-        this.mutationRate = mutationRate;
-        this.crossover = crossover;
-        this.problemCrossover = problemCrossover;
-        this.selection = selection;
-        this.tournamentSize = tournamentSize;
-        this.mutation = mutation;
-        this.fallback = fallback;
-        this.maxGenerations = maxGenerations;
+        this.settings = settings;
         this.random = random;
     }
 
     @Override
-    public List<Genome> ask() {
-        if (pending != null) {
-            return pending;
-        }
-        if (isFinished()) {
-            return List.of();
-        }
-        if (population == null) {
-            pending = initial;
-            return pending;
-        }
+    List<Genome> nextGeneration() {
         RandomSource generationRandom = random.fork(generation);
         carried = eliteIndices();
-        int children = populationSize - carried.size();
+        int children = settings.populationSize() - carried.size();
         List<Candidate> candidates = new ArrayList<>(population.size());
         for (int i = 0; i < population.size(); i++) {
             candidates.add(new Candidate(Integer.toString(i), fitness.get(i)));
         }
-        List<Integer> parents = selection.isPresent()
-                ? selection.get().select(candidates, 2 * children, generationRandom.fork("selection"))
+        List<Integer> parents = problem.selection().isPresent()
+                ? problem.selection().get().select(candidates, 2 * children, generationRandom.fork("selection"))
                 : tournament(2 * children, generationRandom.fork("selection").generator());
         List<Genome> batch = new ArrayList<>(children);
         for (int k = 0; k < children; k++) {
@@ -112,17 +82,16 @@ final class GeneticAlgorithm implements SearchStrategy {
             RandomGenerator coins = childRandom.generator();
             int first = parents.get(2 * k);
             int second = parents.get(2 * k + 1);
-            boolean crossed = first != second && coins.nextDouble() < crossoverRate;
+            boolean crossed = first != second && coins.nextDouble() < settings.crossoverRate();
             Genome child = crossed
                     ? cross(population.get(first), population.get(second), childRandom.fork("crossover"), coins)
                     : population.get(first);
-            if (!crossed || coins.nextDouble() < mutationRate) {
+            if (!crossed || coins.nextDouble() < settings.mutationRate()) {
                 child = mutate(child, childRandom.fork("mutation"), coins);
             }
             batch.add(child);
         }
-        pending = Collections.unmodifiableList(batch);
-        return pending;
+        return batch;
     }
 
     private List<Integer> eliteIndices() {
@@ -146,14 +115,14 @@ final class GeneticAlgorithm implements SearchStrategy {
             int byFitness = Double.compare(fitness.get(b).primary(), fitness.get(a).primary());
             return byFitness != 0 ? byFitness : Integer.compare(a, b);
         });
-        return List.copyOf(order.subList(0, Math.min(elites, n)));
+        return List.copyOf(order.subList(0, Math.min(settings.elites(), n)));
     }
 
     private List<Integer> tournament(int count, RandomGenerator generator) {
         List<Integer> chosen = new ArrayList<>(count);
         for (int pick = 0; pick < count; pick++) {
             int best = generator.nextInt(population.size());
-            for (int round = 1; round < tournamentSize; round++) {
+            for (int round = 1; round < settings.tournamentSize(); round++) {
                 int challenger = generator.nextInt(population.size());
                 if (fitness.get(challenger).primary() > fitness.get(best).primary()) {
                     best = challenger;
@@ -165,15 +134,15 @@ final class GeneticAlgorithm implements SearchStrategy {
     }
 
     private Genome cross(Genome first, Genome second, RandomSource crossoverRandom, RandomGenerator coins) {
-        if (crossover == Crossover.PROBLEM) {
-            return problemCrossover.orElseThrow().apply(List.of(first, second), crossoverRandom);
+        if (settings.crossover() == Crossover.PROBLEM) {
+            return problem.crossover().orElseThrow().apply(List.of(first, second), crossoverRandom);
         }
         double[] a = ((ParameterGenome) first).values();
         double[] b = ((ParameterGenome) second).values();
         double[] child = new double[a.length];
         double alpha = coins.nextDouble();
         for (int j = 0; j < a.length; j++) {
-            child[j] = crossover == Crossover.UNIFORM
+            child[j] = settings.crossover() == Crossover.UNIFORM
                     ? (coins.nextBoolean() ? a[j] : b[j])
                     : alpha * a[j] + (1 - alpha) * b[j];
         }
@@ -181,13 +150,15 @@ final class GeneticAlgorithm implements SearchStrategy {
     }
 
     private Genome mutate(Genome child, RandomSource mutationRandom, RandomGenerator coins) {
-        if (mutation.isPresent()) {
-            return mutation.get().mutate(new MutationInput(child, population, mutationRandom, space));
+        if (problem.mutation().isPresent()) {
+            return problem.mutation().get()
+                    .mutate(new MutationInput(child, population, mutationRandom, problem.space()));
         }
         if (!(child instanceof ParameterGenome p)) {
             return child; // models without a configured mutation: the clone is asked again and the fitness cache answers
         }
         double[] x = p.values();
+        FallbackMutation fallback = settings.fallback();
         double scale = fallback.sigma() * Math.pow(fallback.decay(), generation);
         double rate = fallback.geneRate() > 0 ? fallback.geneRate() : 1.0 / x.length;
         boolean changed = false;
@@ -205,9 +176,7 @@ final class GeneticAlgorithm implements SearchStrategy {
     }
 
     @Override
-    public void tell(List<ScoredGenome> results) {
-        Batches.checkTold(pending, results);
-        pending = null;
+    void accept(List<ScoredGenome> results) {
         if (population == null) {
             population = new ArrayList<>();
             fitness = new ArrayList<>();
@@ -230,6 +199,6 @@ final class GeneticAlgorithm implements SearchStrategy {
 
     @Override
     public boolean isFinished() {
-        return pending == null && maxGenerations > 0 && generation >= maxGenerations;
+        return !awaitingResults() && settings.maxGenerations() > 0 && generation >= settings.maxGenerations();
     }
 }

@@ -8,15 +8,12 @@ import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.search.SearchProblem;
 import org.evomerge.api.search.SearchStrategy;
-import org.evomerge.api.search.SearchStrategyFactory;
 import org.pf4j.Extension;
 
 /**
@@ -25,37 +22,32 @@ import org.pf4j.Extension;
  * arithmetic crossover. Without a configured mutation, parameter genomes get a built-in Gaussian mutation.
  */
 @Extension
-public class GeneticAlgorithmFactory implements SearchStrategyFactory {
+public class GeneticAlgorithmFactory extends DescribedSearchStrategyFactory {
 
     static final String ID = "genetic";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.SEARCH_STRATEGY,
-            "Generational GA with elitism: selection scheme, merge-method crossover, mutation (EvoMerge).",
-            ParameterSchema.of(
-                    ParameterSpec.integer("population_size", 20, 2L, 100_000L,
-                            "members per generation (parameter genomes: seeds, then uniform points)"),
-                    ParameterSpec.integer("elites", 2, 0L, 100_000L, "fittest members kept unchanged each generation"),
-                    ParameterSpec.number("crossover_rate", 0.9, 0.0, 1.0, "probability a parent pair is crossed"),
-                    ParameterSpec.number("mutation_rate", 0.5, 0.0, 1.0,
-                            "probability a crossed child is mutated (clones are always mutated)"),
-                    ParameterSpec.choice("crossover", "auto", List.of("auto", "problem", "uniform", "arithmetic"),
-                            "auto: the run's merge crossover if configured, else uniform (parameter genomes)"),
-                    ParameterSpec.integer("tournament_size", 3, 1L, 1024L,
-                            "parent tournament size when the run configures no selection scheme"),
-                    ParameterSpec.number("mutation_sigma", 0.1, 0.0, 10.0,
-                            "built-in Gaussian mutation: step as a fraction of each box side"),
-                    ParameterSpec.number("mutation_decay", 0.97, 0.0, 1.0,
-                            "built-in Gaussian mutation: step factor per generation"),
-                    ParameterSpec.number("mutation_gene_rate", 0.0, 0.0, 1.0,
-                            "built-in Gaussian mutation: probability per gene; 0: 1/n"),
-                    ParameterSpec.integer("max_generations", 0, 0L, (long) Integer.MAX_VALUE,
-                            "finish after this many generations; 0: no limit")),
-            Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES, Capability.MODEL_GENOMES));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public GeneticAlgorithmFactory() {
+        super(ID, "Generational GA with elitism: selection scheme, merge-method crossover, mutation (EvoMerge).",
+                ParameterSchema.of(
+                        ParameterSpec.integer("population_size", 20, 2L, 100_000L,
+                                "members per generation (parameter genomes: seeds, then uniform points)"),
+                        ParameterSpec.integer("elites", 2, 0L, 100_000L,
+                                "fittest members kept unchanged each generation"),
+                        ParameterSpec.number("crossover_rate", 0.9, 0.0, 1.0, "probability a parent pair is crossed"),
+                        ParameterSpec.number("mutation_rate", 0.5, 0.0, 1.0,
+                                "probability a crossed child is mutated (clones are always mutated)"),
+                        ParameterSpec.choice("crossover", "auto", List.of("auto", "problem", "uniform", "arithmetic"),
+                                "auto: the run's merge crossover if configured, else uniform (parameter genomes)"),
+                        ParameterSpec.integer("tournament_size", 3, 1L, 1024L,
+                                "parent tournament size when the run configures no selection scheme"),
+                        ParameterSpec.number("mutation_sigma", 0.1, 0.0, 10.0,
+                                "built-in Gaussian mutation: step as a fraction of each box side"),
+                        ParameterSpec.number("mutation_decay", 0.97, 0.0, 1.0,
+                                "built-in Gaussian mutation: step factor per generation"),
+                        ParameterSpec.number("mutation_gene_rate", 0.0, 0.0, 1.0,
+                                "built-in Gaussian mutation: probability per gene; 0: 1/n"),
+                        SearchParameters.MAX_GENERATIONS),
+                Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES, Capability.MODEL_GENOMES));
     }
 
     @Override
@@ -83,9 +75,7 @@ public class GeneticAlgorithmFactory implements SearchStrategyFactory {
             List<double[]> seeds = SearchBox.parameterSeeds(problem, ID);
             box = new SearchBox(problem.space());
             RandomGenerator generator = random.fork("initial").generator();
-            for (int i = 0; i < Math.max(size, seeds.size()); i++) {
-                initial.add(box.genome(i < seeds.size() ? seeds.get(i) : box.uniform(generator)));
-            }
+            initial.addAll(box.initialPopulation(seeds, size, generator));
             crossover = switch (mode) {
                 case "problem" -> {
                     if (problem.crossover().isEmpty()) {
@@ -103,11 +93,12 @@ public class GeneticAlgorithmFactory implements SearchStrategyFactory {
             throw EvomergeException.configuration(ID + ": the configured mutation does not work on "
                     + initial.getFirst().getClass().getSimpleName() + "s");
         }
-        return new GeneticAlgorithm(box, problem.space(), initial, Math.max(size, 2), (int) parameters.integer("elites"),
-                parameters.number("crossover_rate"), parameters.number("mutation_rate"), crossover, problem.crossover(),
-                problem.selection(), (int) parameters.integer("tournament_size"), problem.mutation(),
+        GeneticAlgorithm.Settings settings = new GeneticAlgorithm.Settings(Math.max(size, 2),
+                (int) parameters.integer("elites"), parameters.number("crossover_rate"),
+                parameters.number("mutation_rate"), crossover, (int) parameters.integer("tournament_size"),
                 new GeneticAlgorithm.FallbackMutation(parameters.number("mutation_sigma"),
                         parameters.number("mutation_decay"), parameters.number("mutation_gene_rate")),
-                (int) parameters.integer("max_generations"), random);
+                (int) parameters.integer("max_generations"));
+        return new GeneticAlgorithm(problem, box, initial, settings, random);
     }
 }

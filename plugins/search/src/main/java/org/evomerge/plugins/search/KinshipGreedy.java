@@ -1,7 +1,6 @@
 package org.evomerge.plugins.search;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -12,7 +11,6 @@ import java.util.function.ToDoubleBiFunction;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.search.ScoredGenome;
-import org.evomerge.api.search.SearchStrategy;
 
 /**
  * Top-k greedy merging with kinship-guided exploration (ModelKinship, appendix C.1 and §5.1 of the paper).
@@ -32,9 +30,8 @@ import org.evomerge.api.search.SearchStrategy;
  * {@code random.fork(i).fork(j)} with i, j the pool indices, fittest parent first (the merge's base end). Not
  * thread-safe.
  */
-final class KinshipGreedy implements SearchStrategy {
+final class KinshipGreedy extends PopulationSearch {
 
-    private final List<Genome> initial;
     private final int topK;
     private final boolean exploration;
     private final boolean explorationFromPool;
@@ -49,14 +46,13 @@ final class KinshipGreedy implements SearchStrategy {
     private final Map<Genome, Integer> index = new HashMap<>();
     private final Set<Long> merged = new HashSet<>();
     private List<Integer> previousTop;
-    private List<Genome> pending;
     private int generation;
     private boolean finished;
 
     KinshipGreedy(List<Genome> initial, int topK, boolean exploration, boolean explorationFromPool, double kinshipStop,
             int maxGenerations, BiFunction<List<Genome>, RandomSource, Genome> merge,
             ToDoubleBiFunction<Genome, Genome> kinship, RandomSource random) {
-        this.initial = List.copyOf(new java.util.LinkedHashSet<>(initial));
+        super(List.copyOf(new java.util.LinkedHashSet<>(initial)));
         this.topK = topK;
         this.exploration = exploration;
         this.explorationFromPool = explorationFromPool;
@@ -68,17 +64,7 @@ final class KinshipGreedy implements SearchStrategy {
     }
 
     @Override
-    public List<Genome> ask() {
-        if (pending != null) {
-            return pending;
-        }
-        if (isFinished()) {
-            return List.of();
-        }
-        if (pool == null) {
-            pending = initial;
-            return pending;
-        }
+    List<Genome> nextGeneration() {
         List<int[]> pairs = new ArrayList<>();
         if (generation == 0) {
             for (int i = 0; i < pool.size(); i++) {
@@ -131,8 +117,7 @@ final class KinshipGreedy implements SearchStrategy {
             finished = true;
             return List.of();
         }
-        pending = Collections.unmodifiableList(batch);
-        return pending;
+        return batch;
     }
 
     private static long key(int i, int j) {
@@ -153,9 +138,7 @@ final class KinshipGreedy implements SearchStrategy {
     }
 
     @Override
-    public void tell(List<ScoredGenome> results) {
-        Batches.checkTold(pending, results);
-        pending = null;
+    void accept(List<ScoredGenome> results) {
         boolean first = pool == null;
         if (first) {
             pool = new ArrayList<>();
@@ -199,6 +182,6 @@ final class KinshipGreedy implements SearchStrategy {
 
     @Override
     public boolean isFinished() {
-        return finished && pending == null;
+        return finished && !awaitingResults();
     }
 }

@@ -11,8 +11,6 @@ import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.ParameterGenome;
 import org.evomerge.api.parameter.ParameterSchema;
@@ -21,7 +19,6 @@ import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.search.KinshipOracle;
 import org.evomerge.api.search.SearchProblem;
 import org.evomerge.api.search.SearchStrategy;
-import org.evomerge.api.search.SearchStrategyFactory;
 import org.pf4j.Extension;
 
 /**
@@ -32,29 +29,24 @@ import org.pf4j.Extension;
  * kinship (a configuration error unless exploration and the kinship stop are off).
  */
 @Extension
-public class KinshipGreedyFactory implements SearchStrategyFactory {
+public class KinshipGreedyFactory extends DescribedSearchStrategyFactory {
 
     static final String ID = "kinship-greedy";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.SEARCH_STRATEGY,
-            "ModelKinship: merge every pair of the top k, plus the best with its least related partner.",
-            ParameterSchema.of(
-                    ParameterSpec.integer("top_k", 3, 2L, 1000L, "size of the top set S merged pairwise"),
-                    ParameterSpec.bool("exploration", true, "also merge the best with its lowest-kinship partner"),
-                    ParameterSpec.choice("exploration_from", "pool", List.of("pool", "top-k"),
-                            "where the exploration partner comes from: the pool outside S, or S itself (the paper)"),
-                    ParameterSpec.number("kinship_stop", 0.9, -1.0, 1.0,
-                            "finish when the mean kinship of S exceeds this; 1 disables"),
-                    ParameterSpec.integer("initial_pool", 8, 2L, 100_000L,
-                            "parameter genomes: pool size, seeds then uniform points"),
-                    ParameterSpec.integer("max_generations", 0, 0L, (long) Integer.MAX_VALUE,
-                            "finish after this many generations; 0: no limit")),
-            Set.of(Capability.PARAMETER_GENOMES, Capability.MODEL_GENOMES));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public KinshipGreedyFactory() {
+        super(ID, "ModelKinship: merge every pair of the top k, plus the best with its least related partner.",
+                ParameterSchema.of(
+                        ParameterSpec.integer("top_k", 3, 2L, 1000L, "size of the top set S merged pairwise"),
+                        ParameterSpec.bool("exploration", true, "also merge the best with its lowest-kinship partner"),
+                        ParameterSpec.choice("exploration_from", "pool", List.of("pool", "top-k"),
+                                "where the exploration partner comes from: the pool outside S,"
+                                        + " or S itself (the paper)"),
+                        ParameterSpec.number("kinship_stop", 0.9, -1.0, 1.0,
+                                "finish when the mean kinship of S exceeds this; 1 disables"),
+                        ParameterSpec.integer("initial_pool", 8, 2L, 100_000L,
+                                "parameter genomes: pool size, seeds then uniform points"),
+                        SearchParameters.MAX_GENERATIONS),
+                Set.of(Capability.PARAMETER_GENOMES, Capability.MODEL_GENOMES));
     }
 
     @Override
@@ -82,10 +74,7 @@ public class KinshipGreedyFactory implements SearchStrategyFactory {
             List<double[]> seeds = SearchBox.parameterSeeds(problem, ID);
             SearchBox box = new SearchBox(problem.space());
             RandomGenerator generator = random.fork("initial").generator();
-            int size = (int) Math.max(parameters.integer("initial_pool"), seeds.size());
-            for (int i = 0; i < size; i++) {
-                initial.add(box.genome(i < seeds.size() ? seeds.get(i) : box.uniform(generator)));
-            }
+            initial.addAll(box.initialPopulation(seeds, (int) parameters.integer("initial_pool"), generator));
             merge = problem.crossover().orElse((parents, r) -> midpoint(box, parents));
             kinship = oracle.isPresent() ? oracle.get()::kinship : (a, b) -> pearson(box, a, b);
         }

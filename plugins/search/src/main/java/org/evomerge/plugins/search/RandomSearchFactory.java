@@ -6,8 +6,6 @@ import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
@@ -15,7 +13,6 @@ import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.search.ScoredGenome;
 import org.evomerge.api.search.SearchProblem;
 import org.evomerge.api.search.SearchStrategy;
-import org.evomerge.api.search.SearchStrategyFactory;
 import org.pf4j.Extension;
 
 /**
@@ -23,21 +20,17 @@ import org.pf4j.Extension;
  * problem's seeds are asked first, unchanged.
  */
 @Extension
-public class RandomSearchFactory implements SearchStrategyFactory {
+public class RandomSearchFactory extends DescribedSearchStrategyFactory {
 
     static final String ID = "random";
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor(ID, "1.0.0",
-            ExtensionKind.SEARCH_STRATEGY, "Uniform random points in the parameter box (the baseline).",
-            ParameterSchema.of(
-                    ParameterSpec.integer("batch_size", 16, 1L, 100_000L, "points asked per batch"),
-                    ParameterSpec.integer("max_evaluations", 0, 0L, null,
-                            "finish after this many points (0: never; the engine's budget stops the run)")),
-            Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public RandomSearchFactory() {
+        super(ID, "Uniform random points in the parameter box (the baseline).",
+                ParameterSchema.of(
+                        ParameterSpec.integer("batch_size", 16, 1L, 100_000L, "points asked per batch"),
+                        ParameterSpec.integer("max_evaluations", 0, 0L, null,
+                                "finish after this many points (0: never; the engine's budget stops the run)")),
+                Set.of(Capability.RANDOMIZED, Capability.PARAMETER_GENOMES));
     }
 
     @Override

@@ -6,8 +6,8 @@ import java.util.random.RandomGenerator;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.genome.Genome;
 import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.search.SearchProblem;
-import org.evomerge.api.search.SearchSpace;
 
 /** The parameter box of a problem as arrays: uniform sampling, clipping, and seed checks. Immutable. */
 final class SearchBox {
@@ -81,6 +81,18 @@ final class SearchBox {
             seeds.add(p.values());
         }
         return seeds;
+    }
+
+    /**
+     * A first population of at least {@code size} points in the box: the seeds in order, then uniform points drawn
+     * from {@code generator}; every seed is kept even when there are more than {@code size}.
+     */
+    List<Genome> initialPopulation(List<double[]> seeds, int size, RandomGenerator generator) {
+        List<Genome> population = new ArrayList<>();
+        for (int i = 0; i < Math.max(size, seeds.size()); i++) {
+            population.add(genome(i < seeds.size() ? seeds.get(i) : uniform(generator)));
+        }
+        return population;
     }
 
     /** Whether the problem evolves whole models: its seeds are model genomes (then all of them must be). */

@@ -4,12 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.evomerge.api.context.RunContext;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.selection.SelectionScheme;
-import org.evomerge.api.selection.SelectionSchemeFactory;
 import org.pf4j.Extension;
 
 /**
@@ -17,15 +14,11 @@ import org.pf4j.Extension;
  * population order. Genetic algorithms use it to carry the best individuals into the next generation unchanged.
  */
 @Extension
-public class ElitismSelectionFactory implements SelectionSchemeFactory {
+public class ElitismSelectionFactory extends DescribedSelectionSchemeFactory {
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor("elitism", "1.0.0",
-            ExtensionKind.SELECTION_SCHEME, "The fittest candidates, best first (no repeats, no randomness).",
-            ParameterSchema.EMPTY, Set.of());
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public ElitismSelectionFactory() {
+        super("elitism", "The fittest candidates, best first (no repeats, no randomness).",
+                ParameterSchema.EMPTY, Set.of());
     }
 
     @Override

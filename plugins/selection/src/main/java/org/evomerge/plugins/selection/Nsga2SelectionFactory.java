@@ -6,13 +6,10 @@ import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.selection.SelectionScheme;
-import org.evomerge.api.selection.SelectionSchemeFactory;
 import org.pf4j.Extension;
 
 /**
@@ -27,20 +24,16 @@ import org.pf4j.Extension;
  * With one objective every candidate is on its own front, so it reduces to tournament or truncation by fitness.
  */
 @Extension
-public class Nsga2SelectionFactory implements SelectionSchemeFactory {
+public class Nsga2SelectionFactory extends DescribedSelectionSchemeFactory {
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor("nsga2", "1.0.0",
-            ExtensionKind.SELECTION_SCHEME,
-            "NSGA-II: non-dominated sorting and crowding distance (crowded tournament, or survival of the best).",
-            ParameterSchema.of(
-                    ParameterSpec.choice("mode", "tournament", List.of("tournament", "survival"),
-                            "tournament: parents, with replacement; survival: the best count, no repeats"),
-                    ParameterSpec.integer("size", 2, 1L, 1024L, "candidates per tournament (tournament mode)")),
-            Set.of(Capability.MULTI_OBJECTIVE, Capability.RANDOMIZED));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public Nsga2SelectionFactory() {
+        super("nsga2",
+                "NSGA-II: non-dominated sorting and crowding distance (crowded tournament, or survival of the best).",
+                ParameterSchema.of(
+                        ParameterSpec.choice("mode", "tournament", List.of("tournament", "survival"),
+                                "tournament: parents, with replacement; survival: the best count, no repeats"),
+                        ParameterSpec.integer("size", 2, 1L, 1024L, "candidates per tournament (tournament mode)")),
+                Set.of(Capability.MULTI_OBJECTIVE, Capability.RANDOMIZED));
     }
 
     @Override

@@ -1,18 +1,12 @@
 package org.evomerge.plugins.selection;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
-import java.util.random.RandomGenerator;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.selection.SelectionScheme;
-import org.evomerge.api.selection.SelectionSchemeFactory;
 import org.pf4j.Extension;
 
 /**
@@ -21,17 +15,13 @@ import org.pf4j.Extension;
  * s = 2 gives the least fit candidate no chance. Only the order of fitness values matters, not their scale.
  */
 @Extension
-public class RankSelectionFactory implements SelectionSchemeFactory {
+public class RankSelectionFactory extends DescribedSelectionSchemeFactory {
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor("rank", "1.0.0",
-            ExtensionKind.SELECTION_SCHEME, "Linear ranking: pick probability grows linearly with rank (with replacement).",
-            ParameterSchema.of(ParameterSpec.number("pressure", 1.5, 1.0, 2.0,
-                    "expected picks of the best candidate per population-size picks")),
-            Set.of(Capability.RANDOMIZED));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public RankSelectionFactory() {
+        super("rank", "Linear ranking: pick probability grows linearly with rank (with replacement).",
+                ParameterSchema.of(ParameterSpec.number("pressure", 1.5, 1.0, 2.0,
+                        "expected picks of the best candidate per population-size picks")),
+                Set.of(Capability.RANDOMIZED));
     }
 
     @Override
@@ -48,12 +38,9 @@ public class RankSelectionFactory implements SelectionSchemeFactory {
                 total += n == 1 ? 1 : (2 - s) / n + 2.0 * rank * (s - 1) / ((double) n * (n - 1));
                 cumulative[k] = total;
             }
-            RandomGenerator generator = random.generator();
-            List<Integer> chosen = new ArrayList<>(count);
-            for (int pick = 0; pick < count; pick++) {
-                chosen.add(fittestFirst[SelectionPreconditions.search(cumulative, generator.nextDouble() * total)]);
-            }
-            return chosen;
+            double sum = total;
+            return IndependentPick.repeat(count, random,
+                    generator -> fittestFirst[SelectionPreconditions.search(cumulative, generator.nextDouble() * sum)]);
         };
     }
 }

@@ -1,18 +1,12 @@
 package org.evomerge.plugins.selection;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
-import java.util.random.RandomGenerator;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.selection.Candidate;
 import org.evomerge.api.selection.SelectionScheme;
-import org.evomerge.api.selection.SelectionSchemeFactory;
 import org.pf4j.Extension;
 
 /**
@@ -21,16 +15,11 @@ import org.pf4j.Extension;
  * is never picked. When every candidate has the same fitness the picks are uniform.
  */
 @Extension
-public class RouletteSelectionFactory implements SelectionSchemeFactory {
+public class RouletteSelectionFactory extends DescribedSelectionSchemeFactory {
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor("roulette", "1.0.0",
-            ExtensionKind.SELECTION_SCHEME,
-            "Fitness-proportional picks over f - min(f) (with replacement); uniform when all are equal.",
-            ParameterSchema.EMPTY, Set.of(Capability.RANDOMIZED));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public RouletteSelectionFactory() {
+        super("roulette", "Fitness-proportional picks over f - min(f) (with replacement); uniform when all are equal.",
+                ParameterSchema.EMPTY, Set.of(Capability.RANDOMIZED));
     }
 
     @Override
@@ -47,14 +36,10 @@ public class RouletteSelectionFactory implements SelectionSchemeFactory {
                 total += population.get(i).fitness().primary() - min;
                 cumulative[i] = total;
             }
-            RandomGenerator generator = random.generator();
-            List<Integer> chosen = new ArrayList<>(count);
-            for (int pick = 0; pick < count; pick++) {
-                chosen.add(total > 0 && Double.isFinite(total)
-                        ? SelectionPreconditions.search(cumulative, generator.nextDouble() * total)
-                        : generator.nextInt(population.size()));
-            }
-            return chosen;
+            double sum = total;
+            return IndependentPick.repeat(count, random, generator -> sum > 0 && Double.isFinite(sum)
+                    ? SelectionPreconditions.search(cumulative, generator.nextDouble() * sum)
+                    : generator.nextInt(population.size()));
         };
     }
 }

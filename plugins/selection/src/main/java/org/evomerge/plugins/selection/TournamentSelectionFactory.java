@@ -1,18 +1,12 @@
 package org.evomerge.plugins.selection;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
-import java.util.random.RandomGenerator;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.selection.SelectionScheme;
-import org.evomerge.api.selection.SelectionSchemeFactory;
 import org.pf4j.Extension;
 
 /**
@@ -20,16 +14,12 @@ import org.pf4j.Extension;
  * (ties go to the earlier candidate). Larger tournaments mean stronger selection pressure; size 1 is uniform.
  */
 @Extension
-public class TournamentSelectionFactory implements SelectionSchemeFactory {
+public class TournamentSelectionFactory extends DescribedSelectionSchemeFactory {
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor("tournament", "1.0.0",
-            ExtensionKind.SELECTION_SCHEME, "Best of a random tournament, per pick (with replacement).",
-            ParameterSchema.of(ParameterSpec.integer("size", 3, 1L, 1024L, "candidates drawn per tournament")),
-            Set.of(Capability.RANDOMIZED));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public TournamentSelectionFactory() {
+        super("tournament", "Best of a random tournament, per pick (with replacement).",
+                ParameterSchema.of(ParameterSpec.integer("size", 3, 1L, 1024L, "candidates drawn per tournament")),
+                Set.of(Capability.RANDOMIZED));
     }
 
     @Override
@@ -37,9 +27,7 @@ public class TournamentSelectionFactory implements SelectionSchemeFactory {
         int size = (int) parameters.integer("size");
         return (population, count, random) -> {
             SelectionPreconditions.check(population, count, true);
-            RandomGenerator generator = random.generator();
-            List<Integer> chosen = new ArrayList<>(count);
-            for (int pick = 0; pick < count; pick++) {
+            return IndependentPick.repeat(count, random, generator -> {
                 int best = generator.nextInt(population.size());
                 for (int round = 1; round < size; round++) {
                     int challenger = generator.nextInt(population.size());
@@ -49,9 +37,8 @@ public class TournamentSelectionFactory implements SelectionSchemeFactory {
                         best = challenger;
                     }
                 }
-                chosen.add(best);
-            }
-            return chosen;
+                return best;
+            });
         };
     }
 }

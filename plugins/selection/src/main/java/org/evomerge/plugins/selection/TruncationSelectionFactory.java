@@ -1,18 +1,12 @@
 package org.evomerge.plugins.selection;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
-import java.util.random.RandomGenerator;
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.extension.Capability;
-import org.evomerge.api.extension.ExtensionDescriptor;
-import org.evomerge.api.extension.ExtensionKind;
 import org.evomerge.api.parameter.ParameterSchema;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.Parameters;
 import org.evomerge.api.selection.SelectionScheme;
-import org.evomerge.api.selection.SelectionSchemeFactory;
 import org.pf4j.Extension;
 
 /**
@@ -20,16 +14,13 @@ import org.pf4j.Extension;
  * with equal probability, with replacement.
  */
 @Extension
-public class TruncationSelectionFactory implements SelectionSchemeFactory {
+public class TruncationSelectionFactory extends DescribedSelectionSchemeFactory {
 
-    private static final ExtensionDescriptor DESCRIPTOR = new ExtensionDescriptor("truncation", "1.0.0",
-            ExtensionKind.SELECTION_SCHEME, "Uniform picks among the top fraction of the population.",
-            ParameterSchema.of(ParameterSpec.number("fraction", 0.5, 1e-9, 1.0, "share of the population that may breed")),
-            Set.of(Capability.RANDOMIZED));
-
-    @Override
-    public ExtensionDescriptor descriptor() {
-        return DESCRIPTOR;
+    public TruncationSelectionFactory() {
+        super("truncation", "Uniform picks among the top fraction of the population.",
+                ParameterSchema.of(ParameterSpec.number("fraction", 0.5, 1e-9, 1.0,
+                        "share of the population that may breed")),
+                Set.of(Capability.RANDOMIZED));
     }
 
     @Override
@@ -39,12 +30,7 @@ public class TruncationSelectionFactory implements SelectionSchemeFactory {
             SelectionPreconditions.check(population, count, true);
             int[] order = SelectionPreconditions.fittestFirst(population);
             int keep = Math.max(1, (int) Math.ceil(fraction * population.size() - 1e-9));
-            RandomGenerator generator = random.generator();
-            List<Integer> chosen = new ArrayList<>(count);
-            for (int pick = 0; pick < count; pick++) {
-                chosen.add(order[generator.nextInt(keep)]);
-            }
-            return chosen;
+            return IndependentPick.repeat(count, random, generator -> order[generator.nextInt(keep)]);
         };
     }
 }

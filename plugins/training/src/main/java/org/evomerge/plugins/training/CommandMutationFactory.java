@@ -73,21 +73,15 @@ public class CommandMutationFactory implements MutationFactory {
     }
 
     private record CommandMutation(List<String> command, long timeoutSeconds, RunContext context)
-            implements Mutation {
+            implements ModelMutation {
 
         @Override
-        public boolean accepts(Genome genome) {
-            return genome instanceof ModelGenome;
+        public String id() {
+            return "command";
         }
 
         @Override
-        public Genome mutate(MutationInput input) {
-            if (!(input.parent() instanceof ModelGenome parent)) {
-                throw new IllegalArgumentException("command mutates model genomes, got "
-                        + input.parent().getClass().getSimpleName());
-            }
-            ModelStore store = context.service(ModelStore.class).orElseThrow(() -> EvomergeException.configuration(
-                    "command: this run offers no model store (whole-model individuals need the evolution engine)"));
+        public Genome mutate(ModelGenome parent, MutationInput input, ModelStore store) {
             long seed = input.random().bits(0);
             String shown = String.join(" ", command);
             Path output = context.scratch().newFolder("command-mutation-");

@@ -130,28 +130,15 @@ public class FineTuneMutationFactory implements MutationFactory {
         return new FineTuneMutation(config, context);
     }
 
-    private static final class FineTuneMutation implements Mutation {
-        private final Config config;
-        private final RunContext context;
+    private record FineTuneMutation(Config config, RunContext context) implements ModelMutation {
 
-        FineTuneMutation(Config config, RunContext context) {
-            this.config = config;
-            this.context = context;
+        @Override
+        public String id() {
+            return "fine-tune";
         }
 
         @Override
-        public boolean accepts(Genome genome) {
-            return genome instanceof ModelGenome;
-        }
-
-        @Override
-        public Genome mutate(MutationInput input) {
-            if (!(input.parent() instanceof ModelGenome parent)) {
-                throw new IllegalArgumentException("fine-tune mutates model genomes, got "
-                        + input.parent().getClass().getSimpleName());
-            }
-            ModelStore store = context.service(ModelStore.class).orElseThrow(() -> EvomergeException.configuration(
-                    "fine-tune: this run offers no model store (whole-model individuals need the evolution engine)"));
+        public Genome mutate(ModelGenome parent, MutationInput input, ModelStore store) {
             Trainer trainer = context.service(Trainer.class).orElseThrow(() -> EvomergeException.configuration(
                     "fine-tune: this run offers no trainer service"));
             RandomGenerator random = input.random().generator();

@@ -24,6 +24,7 @@ import org.evomerge.api.inference.InferenceEngine;
 import org.evomerge.api.inference.LanguageModel;
 import org.evomerge.api.inference.Tokenizer;
 import org.evomerge.api.model.Model;
+import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.mutation.MutationFactory;
 import org.evomerge.api.mutation.MutationInput;
@@ -35,23 +36,27 @@ import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.testkit.MutationContract;
 import org.evomerge.testkit.TestRunContexts;
 import org.evomerge.training.LlamaTrainer;
-import org.evomerge.training.model.FloatModel;
-import org.evomerge.training.model.LlamaDimensions;
 import org.evomerge.training.model.TrainableLlama;
 import org.junit.jupiter.api.Test;
 
 /** The fine-tune mutation with the real trainer, a tiny model and an in-memory model store. */
 class FineTuneMutationTest extends MutationContract {
 
-    private static final LlamaDimensions DIMS = new LlamaDimensions(1, 16, 32, 2, 1, 8, 12, true, 10000.0, 1e-5);
+    /** A Llama of 1 layers, width 16, 2 query heads sharing 1 key/value heads, tied embeddings. */
+    private static final ModelConfig CONFIG = TrainableLlama.newModelConfig(Map.ofEntries(
+            Map.entry("num_hidden_layers", 1), Map.entry("hidden_size", 16), Map.entry("intermediate_size", 32),
+            Map.entry("num_attention_heads", 2), Map.entry("num_key_value_heads", 1), Map.entry("head_dim", 8),
+            Map.entry("vocab_size", 12), Map.entry("tie_word_embeddings", true), Map.entry("rope_theta", 10000.0),
+            Map.entry("rms_norm_eps", 1e-5), Map.entry("max_position_embeddings", 64), Map.entry("bos_token_id", 0),
+            Map.entry("eos_token_id", 1)));
 
     private final InMemoryModelStore store = new InMemoryModelStore();
     private final ModelGenome parent = store.add(tinyModel());
     private final Path dataset = writeDataset();
 
     private static Model tinyModel() {
-        TrainableLlama init = TrainableLlama.initialize(DIMS, 0.05, new SplittableRandom(1));
-        return new FloatModel(DIMS.toConfig(64, 0, 1), init.weights(), List.of());
+        TrainableLlama init = TrainableLlama.initialize(CONFIG, 0.05, new SplittableRandom(1));
+        return init.toModel(CONFIG, List.of());
     }
 
     /** Ten token sequences, and two text records the fake tokenizer turns into ids. */

@@ -11,12 +11,16 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.genome.ModelGenome;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelStore;
+import org.evomerge.api.tensor.InMemoryTensors;
+import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
 
 /**
@@ -43,30 +47,10 @@ final class InMemoryModelStore implements ModelStore {
             throw new IllegalArgumentException("not in the store: " + genome);
         }
         // The caller closes what it opens; the store keeps its copy.
-        return new Model() {
-            public String formatId() {
-                return model.formatId();
-            }
-
-            public java.util.Optional<Path> location() {
-                return java.util.Optional.of(genome.folder());
-            }
-
-            public org.evomerge.api.model.ModelConfig config() {
-                return model.config();
-            }
-
-            public org.evomerge.api.tensor.TensorSource tensors() {
-                return model.tensors();
-            }
-
-            public List<Path> sideFiles() {
-                return model.sideFiles();
-            }
-
-            public void close() {
-            }
-        };
+        List<Tensor> tensors = model.tensors().tensors().stream()
+                .map(info -> model.tensors().tensor(info.name())).toList();
+        return new InMemoryModel(model.formatId(), Optional.of(genome.folder()), model.config(),
+                InMemoryTensors.of(tensors), model.sideFiles(), () -> { });
     }
 
     @Override

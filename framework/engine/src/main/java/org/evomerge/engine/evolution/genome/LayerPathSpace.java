@@ -8,7 +8,12 @@ import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.genome.LayerPathGenome;
 import org.evomerge.api.genome.ParameterGenome;
-import org.evomerge.api.search.SearchSpace;
+import org.evomerge.api.genome.SearchSpace;
+import org.evomerge.engine.recipe.MergeRecipe;
+import org.evomerge.engine.recipe.ParameterValue;
+import org.evomerge.engine.recipe.RecipeSlice;
+import org.evomerge.engine.recipe.RecipeSource;
+import org.evomerge.engine.recipe.RecipeYaml;
 
 /**
  * Sakana's data-flow space as a passthrough frankenmerge. The layers of all models, concatenated (model 0's first),
@@ -112,7 +117,7 @@ public final class LayerPathSpace {
     }
 
     /** The passthrough recipe of a path: one slice per step. */
-    public String recipe(LayerPathGenome path) {
+    public MergeRecipe recipe(LayerPathGenome path) {
         return recipe(path, models, outDtype);
     }
 
@@ -127,8 +132,28 @@ public final class LayerPathSpace {
      *
      * @throws IllegalArgumentException if a step names a model index outside {@code models} or an empty path
      */
-    public static String recipe(LayerPathGenome path, List<String> models, Optional<String> outDtype) {
-        return RecipeYaml.dump(tree(path, models, outDtype));
+    public static MergeRecipe recipe(LayerPathGenome path, List<String> models, Optional<String> outDtype) {
+        if (path.steps().isEmpty()) {
+            throw new IllegalArgumentException("a layer path needs at least one step");
+        }
+        List<RecipeSlice> slices = new ArrayList<>();
+        for (LayerPathGenome.Step step : path.steps()) {
+            if (step.model() < 0 || step.model() >= models.size()) {
+                throw new IllegalArgumentException("layer path step names model " + step.model() + " of "
+                        + models.size());
+            }
+            Map<String, ParameterValue> parameters = new LinkedHashMap<>();
+            if (step.scale() != 1.0) {
+                ParameterValue.Scalar scale = new ParameterValue.Scalar(step.scale());
+                parameters.put("scale", new ParameterValue.Conditionals(List.of(
+                        new ParameterValue.Conditional(Optional.of("o_proj"), scale),
+                        new ParameterValue.Conditional(Optional.of("down_proj"), scale),
+                        new ParameterValue.Conditional(Optional.empty(), new ParameterValue.Scalar(1.0)))));
+            }
+            slices.add(new RecipeSlice(List.of(RecipeSource.layers(models.get(step.model()), step.layer(),
+                    step.layer() + 1, parameters)), Map.of()));
+        }
+        return MergeRecipe.ofSlices("passthrough", Optional.empty(), slices, Map.of()).withOutDtype(outDtype);
     }
 
     /**
@@ -138,37 +163,6 @@ public final class LayerPathSpace {
      */
     public static String recipeFile(LayerPathGenome path, List<String> models, Optional<String> outDtype, Path folder,
                                     long randomSeed) {
-        Map<String, Object> recipe = tree(path, models.stream().map(m -> RecipeYaml.relativePath(folder, m)).toList(),
-                outDtype);
-        recipe.put(RecipeYaml.RANDOM_SEED, randomSeed);
-        return RecipeYaml.dump(recipe);
-    }
-
-    private static Map<String, Object> tree(LayerPathGenome path, List<String> models, Optional<String> outDtype) {
-        if (path.steps().isEmpty()) {
-            throw new IllegalArgumentException("a layer path needs at least one step");
-        }
-        List<Object> slices = new ArrayList<>();
-        for (LayerPathGenome.Step step : path.steps()) {
-            if (step.model() < 0 || step.model() >= models.size()) {
-                throw new IllegalArgumentException("layer path step names model " + step.model() + " of "
-                        + models.size());
-            }
-            Map<String, Object> source = new LinkedHashMap<>();
-            source.put("model", models.get(step.model()));
-            source.put("layer_range", List.of(step.layer(), step.layer() + 1));
-            if (step.scale() != 1.0) {
-                source.put("parameters", RecipeYaml.ordered("scale", List.of(
-                        RecipeYaml.ordered("filter", "o_proj", "value", step.scale()),
-                        RecipeYaml.ordered("filter", "down_proj", "value", step.scale()),
-                        RecipeYaml.ordered("value", 1.0))));
-            }
-            slices.add(RecipeYaml.ordered("sources", List.of(source)));
-        }
-        Map<String, Object> recipe = new LinkedHashMap<>();
-        recipe.put("merge_method", "passthrough");
-        recipe.put("slices", slices);
-        outDtype.ifPresent(d -> recipe.put("out_dtype", d));
-        return recipe;
+        return RecipeYaml.write(recipe(path, models, outDtype).relativeTo(folder).withRandomSeed(randomSeed));
     }
 }

@@ -9,22 +9,27 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.RandomSource;
 import org.evomerge.api.extension.Capability;
 import org.evomerge.api.extension.ExtensionDescriptor;
 import org.evomerge.api.genome.ParameterGenome;
+import org.evomerge.api.genome.SearchSpace;
 import org.evomerge.api.parameter.ParameterScope;
 import org.evomerge.api.parameter.ParameterSpec;
 import org.evomerge.api.parameter.ParameterType;
-import org.evomerge.api.search.SearchSpace;
+import org.evomerge.engine.recipe.MergeRecipe;
+import org.evomerge.engine.recipe.ParameterValue;
+import org.evomerge.engine.recipe.RecipeSlice;
+import org.evomerge.engine.recipe.RecipeSource;
+import org.evomerge.engine.recipe.RecipeYaml;
 
 /**
  * The merge-recipe parameter space of mergekit-evolve and Sakana's PS: a value per layer group × tensor filter
  * (plus a catch-all) × parameter, for every evolved model (per-model parameters such as {@code weight} and
  * {@code density}) or once per group and filter (per-tensor parameters such as slerp's {@code t}). A genome decodes
- * into a mergekit YAML recipe that {@code evomerge merge} runs as it is.
+ * into a typed mergekit recipe that the evolution merges in memory; written as YAML ({@link #recipeFile}),
+ * {@code evomerge merge} runs it as it is.
  *
  * <p>Genome order: for each layer group, for each filter (catch-all last), for each evolved model, its per-model
  * parameters; then that group and filter's per-tensor parameters. Decoding clamps every value into its bounds, after
@@ -261,25 +266,7 @@ public final class RecipeSpace {
      *
      * @throws IllegalArgumentException if the genome does not have {@code space().size()} values
      */
-    public String recipe(ParameterGenome genome) {
-        return RecipeYaml.dump(tree(genome, UnaryOperator.identity()));
-    }
-
-    /**
-     * The recipe of {@code genome} as a file in {@code folder} that rebuilds the scored merge bit for bit with
-     * {@code evomerge merge}: model paths relative to {@code folder}, and {@code random_seed}, the root seed the
-     * scored merge's randomness forked from.
-     *
-     * @param randomSeed the root seed of the in-memory merge that scored the genome
-     * @throws IllegalArgumentException if the genome does not have {@code space().size()} values
-     */
-    public String recipeFile(ParameterGenome genome, Path folder, long randomSeed) {
-        Map<String, Object> recipe = tree(genome, reference -> RecipeYaml.relativePath(folder, reference));
-        recipe.put(RecipeYaml.RANDOM_SEED, randomSeed);
-        return RecipeYaml.dump(recipe);
-    }
-
-    private Map<String, Object> tree(ParameterGenome genome, UnaryOperator<String> path) {
+    public MergeRecipe recipe(ParameterGenome genome) {
         if (genome.size() != space.size()) {
             throw new IllegalArgumentException("genome has " + genome.size() + " values, the recipe space "
                     + space.size());
@@ -291,115 +278,100 @@ public final class RecipeSpace {
         List<String> sets = filterSets();
         int perSet = evolvedModels.size() * perModel.size() + perTensor.size();
         int perGroup = sets.size() * perSet;
-        Map<String, Object> recipe = new LinkedHashMap<>();
-        recipe.put("merge_method", method);
-        baseModel.ifPresent(b -> recipe.put("base_model", path.apply(b)));
+        Map<String, ParameterValue> fixed = new LinkedHashMap<>();
+        methodParameters.forEach((name, value) -> fixed.put(name, new ParameterValue.Scalar(value)));
+        MergeRecipe recipe;
         if (smooth || groups == 1) {
-            List<Object> models = new ArrayList<>();
-            baseModel.ifPresent(b -> models.add(RecipeYaml.ordered("model", path.apply(b))));
+            List<RecipeSource> models = new ArrayList<>();
+            baseModel.ifPresent(b -> models.add(RecipeSource.everyLayer(b, Map.of())));
             for (int m = 0; m < evolvedModels.size(); m++) {
-                Map<String, Object> entry = new LinkedHashMap<>();
-                entry.put("model", path.apply(evolvedModels.get(m)));
-                Map<String, Object> params = new LinkedHashMap<>();
+                Map<String, ParameterValue> params = new LinkedHashMap<>();
                 for (int p = 0; p < perModel.size(); p++) {
                     int offset = m * perModel.size() + p;
                     params.put(perModel.get(p), value(sets, v, perGroup, perSet, offset));
                 }
-                if (!params.isEmpty()) {
-                    entry.put("parameters", params);
-                }
-                models.add(entry);
+                models.add(RecipeSource.everyLayer(evolvedModels.get(m), params));
             }
-            recipe.put("models", models);
-            Map<String, Object> global = new LinkedHashMap<>(methodParameters);
+            Map<String, ParameterValue> global = new LinkedHashMap<>(fixed);
             for (int p = 0; p < perTensor.size(); p++) {
                 int offset = evolvedModels.size() * perModel.size() + p;
                 global.put(perTensor.get(p), value(sets, v, perGroup, perSet, offset));
             }
-            if (!global.isEmpty()) {
-                recipe.put("parameters", global);
-            }
+            recipe = MergeRecipe.ofModels(method, baseModel, models, global);
         } else {
             int size = layers / groups;
-            List<Object> slices = new ArrayList<>();
+            List<RecipeSlice> slices = new ArrayList<>();
             for (int g = 0; g < groups; g++) {
-                List<Integer> range = List.of(g * size, (g + 1) * size);
-                List<Object> sources = new ArrayList<>();
-                baseModel.ifPresent(b -> sources.add(RecipeYaml.ordered("model", path.apply(b), "layer_range",
-                        range)));
+                int start = g * size;
+                List<RecipeSource> sources = new ArrayList<>();
+                baseModel.ifPresent(b -> sources.add(RecipeSource.layers(b, start, start + size, Map.of())));
                 for (int m = 0; m < evolvedModels.size(); m++) {
-                    Map<String, Object> source = new LinkedHashMap<>();
-                    source.put("model", path.apply(evolvedModels.get(m)));
-                    source.put("layer_range", range);
-                    Map<String, Object> params = new LinkedHashMap<>();
+                    Map<String, ParameterValue> params = new LinkedHashMap<>();
                     for (int p = 0; p < perModel.size(); p++) {
                         int offset = m * perModel.size() + p;
                         params.put(perModel.get(p), groupValue(sets, v, g * perGroup, perSet, offset));
                     }
-                    if (!params.isEmpty()) {
-                        source.put("parameters", params);
-                    }
-                    sources.add(source);
+                    sources.add(RecipeSource.layers(evolvedModels.get(m), start, start + size, params));
                 }
-                Map<String, Object> slice = new LinkedHashMap<>();
-                slice.put("sources", sources);
-                Map<String, Object> params = new LinkedHashMap<>();
+                Map<String, ParameterValue> params = new LinkedHashMap<>();
                 for (int p = 0; p < perTensor.size(); p++) {
                     int offset = evolvedModels.size() * perModel.size() + p;
                     params.put(perTensor.get(p), groupValue(sets, v, g * perGroup, perSet, offset));
                 }
-                if (!params.isEmpty()) {
-                    slice.put("parameters", params);
-                }
-                slices.add(slice);
+                slices.add(new RecipeSlice(sources, params));
             }
-            recipe.put("slices", slices);
-            if (!methodParameters.isEmpty()) {
-                recipe.put("parameters", new LinkedHashMap<>(methodParameters));
-            }
+            recipe = MergeRecipe.ofSlices(method, baseModel, slices, fixed);
         }
-        outDtype.ifPresent(d -> recipe.put("out_dtype", d));
-        return recipe;
+        return recipe.withOutDtype(outDtype);
+    }
+
+    /**
+     * The recipe of {@code genome} as a file in {@code folder} that rebuilds the scored merge bit for bit with
+     * {@code evomerge merge}: model paths relative to {@code folder}, and {@code random_seed}, the root seed the
+     * scored merge's randomness forked from.
+     *
+     * @param randomSeed the root seed of the in-memory merge that scored the genome
+     * @throws IllegalArgumentException if the genome does not have {@code space().size()} values
+     */
+    public String recipeFile(ParameterGenome genome, Path folder, long randomSeed) {
+        return RecipeYaml.write(recipe(genome).relativeTo(folder).withRandomSeed(randomSeed));
     }
 
     /** One group's value of a parameter: a scalar without filters, else conditionals ending in the catch-all. */
-    private static Object groupValue(List<String> sets, double[] v, int groupStart, int perSet, int offset) {
+    private static ParameterValue groupValue(List<String> sets, double[] v, int groupStart, int perSet, int offset) {
         if (sets.size() == 1) {
-            return v[groupStart + offset];
+            return new ParameterValue.Scalar(v[groupStart + offset]);
         }
-        List<Object> conditionals = new ArrayList<>();
+        List<ParameterValue.Conditional> conditionals = new ArrayList<>();
         for (int s = 0; s < sets.size(); s++) {
-            Map<String, Object> c = new LinkedHashMap<>();
-            if (!sets.get(s).equals(CATCH_ALL)) {
-                c.put("filter", sets.get(s));
-            }
-            c.put("value", v[groupStart + s * perSet + offset]);
-            conditionals.add(c);
+            conditionals.add(new ParameterValue.Conditional(filter(sets.get(s)),
+                    new ParameterValue.Scalar(v[groupStart + s * perSet + offset])));
         }
-        return conditionals;
+        return new ParameterValue.Conditionals(conditionals);
     }
 
     /** A parameter over all groups: a gradient (list over the depth) per filter; a scalar with one group. */
-    private Object value(List<String> sets, double[] v, int perGroup, int perSet, int offset) {
+    private ParameterValue value(List<String> sets, double[] v, int perGroup, int perSet, int offset) {
         if (groups == 1) {
             return groupValue(sets, v, 0, perSet, offset);
         }
-        List<Object> conditionals = new ArrayList<>();
+        List<ParameterValue.Conditional> conditionals = new ArrayList<>();
         for (int s = 0; s < sets.size(); s++) {
-            List<Double> gradient = new ArrayList<>();
+            List<Object> gradient = new ArrayList<>();
             for (int g = 0; g < groups; g++) {
                 gradient.add(v[g * perGroup + s * perSet + offset]);
             }
             if (sets.size() == 1) {
-                return gradient;
+                return new ParameterValue.Gradient(gradient);
             }
-            Map<String, Object> c = new LinkedHashMap<>();
-            if (!sets.get(s).equals(CATCH_ALL)) {
-                c.put("filter", sets.get(s));
-            }
-            c.put("value", gradient);
-            conditionals.add(c);
+            conditionals.add(new ParameterValue.Conditional(filter(sets.get(s)),
+                    new ParameterValue.Gradient(gradient)));
         }
-        return conditionals;
+        return new ParameterValue.Conditionals(conditionals);
+    }
+
+    /** A filter set's conditional filter: none for the catch-all, which matches every tensor. */
+    private static Optional<String> filter(String set) {
+        return set.equals(CATCH_ALL) ? Optional.empty() : Optional.of(set);
     }
 }

@@ -12,7 +12,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +26,9 @@ import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.model.ModelWriter;
 import org.evomerge.api.model.WriteOptions;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.engine.context.FolderTree;
 import org.evomerge.engine.model.ModelFormats;
+import org.evomerge.engine.tensor.TensorReader;
 
 /**
  * The run's whole-weight individuals as model folders under {@code RUN_DIR/population/}, each named by the first 16
@@ -47,6 +48,7 @@ public final class FolderModelStore implements ModelStore {
     private final ModelFormats formats;
     private final ModelFormat writeFormat;
     private final ComputeBackend compute;
+    private final TensorReader reader;
 
     /**
      * @param folder      the population folder (created if missing; unfinished writes of killed runs are removed)
@@ -59,11 +61,12 @@ public final class FolderModelStore implements ModelStore {
         this.formats = formats;
         this.writeFormat = writeFormat;
         this.compute = compute;
+        this.reader = new TensorReader(compute.codecs());
         try {
             Files.createDirectories(folder);
             try (Stream<Path> entries = Files.list(folder)) {
                 for (Path p : entries.filter(p -> p.getFileName().toString().startsWith(INCOMING)).toList()) {
-                    deleteTree(p);
+                    FolderTree.delete(p);
                 }
             }
         } catch (IOException e) {
@@ -99,7 +102,7 @@ public final class FolderModelStore implements ModelStore {
                                 + own.shape() + " in one parent and " + info.shape() + " in another", null);
                     }
                     float[] v = new float[n];
-                    compute.toFloat(m.tensors().tensor(info.name()).data(), own.dtype(), v, n);
+                    reader.readWhole(m.tensors().tensor(info.name()), own.dtype(), v);
                     values.add(v);
                 }
                 float[] out = combiner.apply(info.name(), info.shape(), values);
@@ -108,7 +111,7 @@ public final class FolderModelStore implements ModelStore {
                             + "', " + n + " expected");
                 }
                 MemorySegment encoded = arena.allocate(info.byteSize());
-                compute.fromFloat(out, info.dtype(), encoded, n);
+                compute.codecs().fromFloat(out, info.dtype(), encoded, n);
                 return encoded;
             });
         } finally {
@@ -155,17 +158,17 @@ public final class FolderModelStore implements ModelStore {
         Path target = folder.resolve(hash.substring(0, 16));
         try {
             if (Files.exists(target)) {
-                deleteTree(incoming);
+                FolderTree.delete(incoming);
             } else {
                 try {
                     Files.move(incoming, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
-                    deleteTree(incoming);
+                    FolderTree.delete(incoming);
                 } catch (IOException e) {
                     if (!Files.exists(target)) {
                         throw e;
                     }
-                    deleteTree(incoming); // another writer published the same content first
+                    FolderTree.delete(incoming); // another writer published the same content first
                 }
             }
         } catch (IOException e) {
@@ -182,14 +185,4 @@ public final class FolderModelStore implements ModelStore {
         }
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -15,11 +15,13 @@ import org.evomerge.api.evaluation.Evaluator;
 import org.evomerge.api.inference.InferenceEngine;
 import org.evomerge.api.inference.LanguageModel;
 import org.evomerge.api.inference.Tokenizer;
+import org.evomerge.api.model.InMemoryModel;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 import org.evomerge.api.template.JinjaTemplates;
+import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
-import org.evomerge.engine.compute.ReferenceBackend;
+import org.evomerge.compute.ReferenceBackend;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
@@ -27,7 +29,6 @@ import org.evomerge.engine.evaluation.TaskDefinition;
 import org.evomerge.engine.evaluation.TaskReferences;
 import org.evomerge.engine.evaluation.lmeval.LmEvalTasks;
 import org.evomerge.engine.parameter.ParameterValidator;
-import org.evomerge.testkit.InMemoryModel;
 import org.evomerge.tokenizers.JinjaEnvironment;
 
 /**
@@ -69,8 +70,10 @@ final class LmEvalTesting {
     }
 
     static Model model() {
-        return InMemoryModel.builder(new ModelConfig(List.of("LlamaForCausalLM"), "llama", 1, 2, 2, 1, 1, 2, 128,
-                false, 10000, 1e-5, null)).tensor("w", Shape.of(2), 1f, 2f).build();
+        ModelConfig config = new ModelConfig(Map.of(), Map.of("architectures", List.of("LlamaForCausalLM"),
+                "model_type", "llama", "num_hidden_layers", 1, "hidden_size", 2, "intermediate_size", 2,
+                "num_attention_heads", 1, "vocab_size", 128, "rope_theta", 10000.0, "rms_norm_eps", 1e-5));
+        return InMemoryModel.of(config, List.of(InMemoryTensor.ofFloats("w", Shape.of(2), 1f, 2f)));
     }
 
     /** The task's parameters as the engine resolves them from its YAML file, plus {@code extra}. */
