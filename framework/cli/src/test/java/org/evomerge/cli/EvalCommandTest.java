@@ -37,8 +37,10 @@ class EvalCommandTest {
     void aMissingTaskFileIsAConfigurationError() throws Exception {
         Run run = run("eval", "--model", "m", "--task", "perplexity");
         assertEquals(ExitCodes.USAGE_ERROR, run.exitCode(), run.err());
-        assertEquals("evomerge: error: --task perplexity: no such task file (to run evaluator 'perplexity' on a"
-                + " dataset, add --data F.jsonl)", run.err().strip());
+        assertEquals("evomerge: error: --task perplexity: no such task file, nor an lm-eval task name: no task search"
+                + " path is set (--task-search-path DIR, or evaluation.task-search-path in the configuration: folders"
+                + " of lm-evaluation-harness task YAML files, such as lm-evaluation-harness/lm_eval/tasks) (to run"
+                + " evaluator 'perplexity' on a dataset, add --data F.jsonl)", run.err().strip());
     }
 
     @Test

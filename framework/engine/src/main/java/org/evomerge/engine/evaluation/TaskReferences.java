@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.engine.evaluation.lmeval.LmEvalGroup;
 import org.evomerge.engine.evaluation.lmeval.LmEvalTask;
 import org.evomerge.engine.evaluation.lmeval.LmEvalTasks;
 import org.evomerge.engine.evaluation.lmeval.PythonFunction;
@@ -45,14 +46,32 @@ public final class TaskReferences {
      * @throws EvomergeException (configuration) naming the file and what is wrong with it
      */
     public static Optional<List<TaskDefinition>> resolve(String reference, Path workingDirectory, LmEvalTasks lmEval) {
+        return reference(reference, workingDirectory, lmEval).map(Reference::tasks);
+    }
+
+    /**
+     * What a reference names: its tasks, and the lm-eval groups met on the way (outermost first; empty for an
+     * evomerge task file).
+     */
+    public record Reference(List<TaskDefinition> tasks, List<LmEvalGroup> groups) {
+        public Reference {
+            tasks = List.copyOf(tasks);
+            groups = List.copyOf(groups);
+        }
+    }
+
+    /** As {@link #resolve}, with the groups. */
+    public static Optional<Reference> reference(String reference, Path workingDirectory, LmEvalTasks lmEval) {
         Path file = workingDirectory.resolve(reference);
         if (Files.isRegularFile(file)) {
             if (isLmEvalFile(file)) {
-                return Optional.of(definitions(lmEval.resolveFile(file).tasks()));
+                LmEvalTasks.Resolution resolution = lmEval.resolveFile(file);
+                return Optional.of(new Reference(definitions(resolution.tasks()), resolution.groups()));
             }
-            return Optional.of(List.of(TaskFileReader.read(file)));
+            return Optional.of(new Reference(List.of(TaskFileReader.read(file)), List.of()));
         }
-        return lmEval.resolveName(reference).map(resolution -> definitions(resolution.tasks()));
+        return lmEval.resolveName(reference).map(resolution -> new Reference(definitions(resolution.tasks()),
+                resolution.groups()));
     }
 
     /** Whether {@code file} is a YAML file in lm-evaluation-harness's format ({@link LmEvalTasks#isLmEvalConfig}). */

@@ -97,7 +97,7 @@ public final class LmEvalTasks {
      */
     public String unknownName(String name) {
         if (searchPath.isEmpty()) {
-            return "no task search path is set (--task-search-path DIR, or evaluation.task_search_path in the"
+            return "no task search path is set (--task-search-path DIR, or evaluation.task-search-path in the"
                     + " configuration: folders of lm-evaluation-harness task YAML files, such as"
                     + " lm-evaluation-harness/lm_eval/tasks)";
         }
