@@ -80,7 +80,8 @@ class LmEvalIT {
         Files.writeString(model.resolve("tokenizer.json"), JSON.writeValueAsString(tokenizer));
         Files.writeString(model.resolve("tokenizer_config.json"), """
                 {"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "</s>",
-                 "unk_token": "<unk>", "add_bos_token": true}
+                 "unk_token": "<unk>", "add_bos_token": true,
+                 "chat_template": "{{ bos_token }}{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}"}
                 """);
         return model;
     }
@@ -291,6 +292,13 @@ class LmEvalIT {
         assertEquals(0, tag.exitCode(), tag.toString());
         // the tag is inherited through include:, as in lm-eval
         assertEquals(List.of("arc_tiny", "arc_tiny_fewshot"), fieldNames(JSON.readTree(tag.out()).get("tasks")));
+
+        // lm-eval's --apply_chat_template: the model's own chat_template renders the prompt
+        Processes.Result chat = evomerge("eval", "--model", model.toString(), "--task", "arc_tiny", "--param",
+                "apply_chat_template=true", "--log-samples", "chat");
+        assertEquals(0, chat.exitCode(), chat.toString());
+        assertEquals("<s>user: Question: Which is hot?\nAnswer:\nassistant:", samples(temp.resolve("chat"), "arc_tiny")
+                .getFirst().get("arguments").get("gen_args_0").get("arg_0").asText());
 
         Processes.Result unknown = evomerge("eval", "--model", model.toString(), "--task", "arc_easy");
         assertEquals(2, unknown.exitCode(), unknown.toString());

@@ -154,27 +154,40 @@ public final class EvalCommand implements Runnable {
                     throw EvomergeException.configuration("--task " + task + ": a task named '" + definition.name()
                             + "' is already given; set 'name:' in the task files to tell them apart");
                 }
-                definitions.add(withSampleLog(definition, cwd));
+                definitions.add(withCommandLineParameters(definition, cwd));
             }
         }
-        if (!shortcutUsed && (data != null || !parameters.isEmpty())) {
-            throw EvomergeException.configuration("--data and --param apply to a --task given as an evaluator id;"
-                    + " task files name their own data and parameters");
+        boolean lmEvalUsed = definitions.stream().anyMatch(d -> d.evaluatorId().equals(TaskReferences.LM_EVAL));
+        if (!shortcutUsed && (data != null || (!parameters.isEmpty() && !lmEvalUsed))) {
+            throw EvomergeException.configuration("--data and --param apply to a --task given as an evaluator id"
+                    + " (--param also to lm-eval tasks); task files name their own data and parameters");
         }
-        if (logSamples != null && definitions.stream().noneMatch(d -> d.evaluatorId().equals(TaskReferences.LM_EVAL))) {
+        if (logSamples != null && !lmEvalUsed) {
             throw EvomergeException.configuration("--log-samples applies to lm-evaluation-harness tasks, and no --task"
                     + " names one");
         }
         return definitions;
     }
 
-    /** An lm-eval task with {@code --log-samples}: its samples go to that folder, as lm-eval's --log_samples. */
-    private TaskDefinition withSampleLog(TaskDefinition definition, Path cwd) {
-        if (logSamples == null || !definition.evaluatorId().equals(TaskReferences.LM_EVAL)) {
+    /**
+     * An lm-eval task with the command line's evaluator parameters ({@code --param apply_chat_template=true}, as
+     * lm-eval's own options) and {@code --log-samples}: its samples go to that folder, as lm-eval's --log_samples.
+     */
+    private TaskDefinition withCommandLineParameters(TaskDefinition definition, Path cwd) {
+        if (!definition.evaluatorId().equals(TaskReferences.LM_EVAL) || (logSamples == null && parameters.isEmpty())) {
             return definition;
         }
         Map<String, Object> raw = new LinkedHashMap<>(definition.parameters());
-        raw.put("log_samples", cwd.resolve(logSamples).normalize().toString());
+        for (Map.Entry<String, String> parameter : parameters.entrySet()) {
+            if (raw.containsKey(parameter.getKey())) {
+                throw EvomergeException.configuration("--param " + parameter.getKey() + ": lm-eval task '"
+                        + definition.name() + "' sets it from its task file");
+            }
+            raw.put(parameter.getKey(), parameter.getValue());
+        }
+        if (logSamples != null) {
+            raw.put("log_samples", cwd.resolve(logSamples).normalize().toString());
+        }
         return new TaskDefinition(definition.name(), definition.evaluatorId(), definition.weight(),
                 definition.weightGiven(), raw, definition.source(), definition.baseDirectory());
     }
