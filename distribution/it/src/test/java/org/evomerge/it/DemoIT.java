@@ -42,6 +42,10 @@ class DemoIT {
                 for (String split : List.of("dev", "test")) {
                     double value = score.get(split).asDouble();
                     assertTrue(value >= 0 && value <= 1, result.out());
+                    // every score with its 95% bootstrap interval over the split's items
+                    JsonNode interval = score.get(split + "_interval");
+                    assertTrue(interval.get(0).asDouble() <= value && value <= interval.get(1).asDouble(),
+                            result.out());
                 }
                 combined += score.get("test").asDouble() / 3;
             }
@@ -49,6 +53,22 @@ class DemoIT {
         }
         assertEquals(List.of("base:parent", "expert-arithmetic:parent", "expert-language:parent", "linear:untuned",
                 "ties:untuned", "dare-ties:untuned", "evolved:evolved"), roles);
+        // the evolved model against every other one on combined test: difference, paired interval, McNemar
+        List<String> against = new ArrayList<>();
+        for (JsonNode comparison : doc.get("comparisons")) {
+            against.add(comparison.get("against").asText());
+            double difference = comparison.get("difference").asDouble();
+            JsonNode interval = comparison.get("interval");
+            assertTrue(interval.get(0).asDouble() <= difference && difference <= interval.get(1).asDouble(),
+                    result.out());
+            double p = comparison.get("mcnemar_p").asDouble();
+            assertTrue(p > 0 && p <= 1, result.out());
+            assertEquals(interval.get(0).asDouble() > 0, comparison.get("beats").asBoolean(), result.out());
+        }
+        assertEquals(List.of("base", "expert-arithmetic", "expert-language", "linear", "ties", "dare-ties"), against);
+        // the run's report shows the evolved model's scores after the run with their intervals
+        assertTrue(Files.isRegularFile(temp.resolve("demo/runs/evolve/best-scores.json")));
+        assertTrue(Files.readString(temp.resolve("demo/runs/evolve/report.html")).contains("Scores after the run"));
         assertEquals(temp.resolve("demo/runs/evolve/best").toRealPath(),
                 Path.of(models.get(6).get("path").asText()).toRealPath());
         for (String file : List.of("runs/evolve.yml", "recipes/linear.yml", "recipes/ties.yml",

@@ -214,6 +214,67 @@ class EvolveIT {
                 && !card.contains("gguf"), card);
     }
 
+    /**
+     * Sakana's PS+DFS as one run on safetensors models: the layer-path stage's model 0 is the recipe stage's
+     * {@code best/}, its transition-scaled {@code best/recipe.yml} rebuilds it bit for bit, the report lists both
+     * stages and a resume evaluates nothing again.
+     */
+    @Test
+    void aPsThenDfsRunChainsItsStagesAndItsBestRecipeRebuildsIt() throws IOException {
+        Files.writeString(temp.resolve("ps-dfs.yml"), """
+                models: [model-a, model-b]
+                evaluators:
+                  - {name: mean, evaluator: mean-target, parameters: {target: 0.7}}
+                strategy: {id: it-random, parameters: {batch: 4}}
+                seed: 1
+                stages:
+                  - name: ps
+                    genome: {kind: recipe, merge_method: linear, layer_groups: 2, filters: [self_attn, mlp]}
+                    budget: {evaluations: 8}
+                  - name: dfs
+                    models: [{stage: ps}, model-b]
+                    genome: {kind: layer-path, repeats: 2, scaling: transition, scale_bounds: [0.5, 2.0]}
+                    budget: {evaluations: 8}
+                """);
+        Processes.Result result = evomerge("evolve", "ps-dfs.yml", "--out", "run", "--json");
+        assertEquals(0, result.exitCode(), result.toString());
+        JsonNode summary = JSON.readTree(result.out());
+        Path run = temp.resolve("run");
+        assertEquals(run.resolve("stages/2-dfs/best").toString(), summary.get("best_dir").asText());
+        JsonNode stages = summary.get("stages");
+        assertEquals(2, stages.size(), result.out());
+        assertEquals("ps", stages.get(0).get("name").asText());
+        assertEquals(8, stages.get(0).get("evaluations").asInt());
+        assertEquals("finished (budget)", stages.get(1).get("state").asText());
+        assertTrue(Files.exists(run.resolve("stages/1-ps/best/model.safetensors")));
+        assertTrue(Files.exists(run.resolve("report.html")));
+        assertTrue(Files.exists(run.resolve("stages/2-dfs/report.html")));
+
+        Path best = run.resolve("stages/2-dfs/best");
+        String recipe = Files.readString(best.resolve("recipe.yml"));
+        assertTrue(recipe.contains("merge_method: passthrough") && recipe.contains("model: ../../1-ps/best\n"),
+                recipe);
+        Processes.Result merged = evomerge("merge", "run/stages/2-dfs/best/recipe.yml", "rebuilt");
+        assertEquals(0, merged.exitCode(), merged.toString());
+        Map<String, MergekitGoldenIT.Tensor> expected = MergekitGoldenIT.read(best);
+        Map<String, MergekitGoldenIT.Tensor> actual = MergekitGoldenIT.read(temp.resolve("rebuilt"));
+        assertEquals(expected.keySet(), actual.keySet());
+        expected.forEach((name, t) -> assertArrayEquals(t.values(), actual.get(name).values(), name));
+
+        Processes.Result report = evomerge("report", "run");
+        assertEquals(0, report.exitCode(), report.toString());
+        assertTrue(report.out().contains("stage 1 ps: 8 evaluations, best ") && report.out().contains(
+                "stage 2 dfs: 8 evaluations, best "), report.out());
+
+        Processes.Result resumed = evomerge("evolve", "ps-dfs.yml", "--out", "run", "--resume", "--json");
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        assertEquals(summary.get("best_id"), JSON.readTree(resumed.out()).get("best_id"));
+        for (String stage : List.of("1-ps", "2-dfs")) {
+            assertEquals(8, Files.readAllLines(run.resolve("stages").resolve(stage).resolve("journal.jsonl"))
+                    .stream().filter(l -> l.contains("\"type\":\"evaluation\"")).count(), stage);
+        }
+    }
+
     @Test
     void badRunFilesExitWithOneLineNamingFileAndKey() throws IOException {
         Files.writeString(temp.resolve("bad.yml"), RUN.replace("it-random", "no-such-strategy"));

@@ -103,7 +103,22 @@ class ExamplesIT {
         Processes.Result result = Distributions.evomerge(Distributions.built(), folder, temp.resolve(name + "-user"),
                 "--quiet", "evolve", runFile.toString(), "--out", folder.resolve("run").toString(), "--json");
         assertEquals(0, result.exitCode(), name + ": " + result);
-        List<String> journal = Files.readAllLines(folder.resolve("run/journal.jsonl"));
+        // A run file with stages runs each stage in a run folder of its own.
+        Path stages = folder.resolve("run/stages");
+        List<Path> runs = List.of(folder.resolve("run"));
+        if (Files.isDirectory(stages)) {
+            try (Stream<Path> list = Files.list(stages)) {
+                runs = list.sorted().toList();
+            }
+            assertTrue(runs.size() >= 2, name + ": stages " + runs);
+        }
+        for (Path run : runs) {
+            checkRunFolder(name, run);
+        }
+    }
+
+    private static void checkRunFolder(String name, Path run) throws IOException {
+        List<String> journal = Files.readAllLines(run.resolve("journal.jsonl"));
         long evaluations = journal.stream().filter(l -> l.contains("\"type\":\"evaluation\"")).count();
         assertTrue(evaluations >= 1, name + ": no evaluation in the journal");
         for (String line : journal) {
@@ -114,7 +129,7 @@ class ExamplesIT {
                 }
             }
         }
-        assertTrue(Files.isRegularFile(folder.resolve("run/best/config.json")), name + ": no best model");
+        assertTrue(Files.isRegularFile(run.resolve("best/config.json")), name + ": no best model in " + run);
     }
 
     /** Three records of the schema each evaluator reads (the shared JSONL contract). */

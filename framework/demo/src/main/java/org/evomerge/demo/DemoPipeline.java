@@ -185,8 +185,9 @@ public final class DemoPipeline {
                         case "language" -> tasks.language();
                         default -> tasks.composed();
                     };
-                    scores.put(task, new DemoReport.Score(scorer.score(model, first(splits.dev())),
-                            scorer.score(model, first(splits.test()))));
+                    double[] dev = scorer.outcomes(model, first(splits.dev()));
+                    double[] test = scorer.outcomes(model, first(splits.test()));
+                    scores.put(task, new DemoReport.Score(mean(dev), mean(test), boxed(dev), boxed(test)));
                 }
                 results.add(new DemoReport.ModelResult(m.name(), "parent", m.path(), scores, tail(m.result())));
             }
@@ -194,6 +195,14 @@ public final class DemoPipeline {
         seconds.put("score", elapsed(t2));
         seconds.put("total", elapsed(t0));
         return new DemoReport(results, data, seconds);
+    }
+
+    private static double mean(double[] outcomes) {
+        return outcomes.length == 0 ? 0 : java.util.Arrays.stream(outcomes).sum() / outcomes.length;
+    }
+
+    private static List<Double> boxed(double[] outcomes) {
+        return java.util.Arrays.stream(outcomes).boxed().toList();
     }
 
     private List<Item> first(List<Item> items) {

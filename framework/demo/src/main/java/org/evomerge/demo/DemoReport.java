@@ -34,7 +34,26 @@ public record DemoReport(List<ModelResult> models, Path data, Map<String, Double
         }
     }
 
-    /** Exact match on the dev and the test split, in [0, 1]. */
-    public record Score(double dev, double test) {
+    /**
+     * Exact match on the dev and the test split, in [0, 1], with each split's per-item outcomes (1 or 0, in the
+     * split's order; empty when not recorded): the same items for every model, so two models can be compared item
+     * by item.
+     */
+    public record Score(double dev, double test, List<Double> devItems, List<Double> testItems) {
+
+        public Score {
+            devItems = List.copyOf(devItems);
+            testItems = List.copyOf(testItems);
+        }
+
+        /** A score without per-item outcomes. */
+        public Score(double dev, double test) {
+            this(dev, test, List.of(), List.of());
+        }
+
+        /** Whether both splits' per-item outcomes are recorded. */
+        public boolean hasItems() {
+            return !devItems.isEmpty() && !testItems.isEmpty();
+        }
     }
 }

@@ -25,12 +25,22 @@ public final class ExactMatchScorer {
 
     /** The fraction of {@code items} answered exactly, in [0, 1]. */
     public double score(TrainableLlama model, List<Item> items) {
-        List<String> answers = generate(model, items.stream().map(Item::prompt).toList(), maxAnswerLength(items) + 1);
-        int correct = 0;
-        for (int i = 0; i < items.size(); i++) {
-            correct += answers.get(i).equals(items.get(i).answer()) ? 1 : 0;
+        double[] outcomes = outcomes(model, items);
+        double correct = 0;
+        for (double outcome : outcomes) {
+            correct += outcome;
         }
-        return items.isEmpty() ? 0 : (double) correct / items.size();
+        return items.isEmpty() ? 0 : correct / items.size();
+    }
+
+    /** Per item, in order, 1 when it is answered exactly and 0 otherwise: the items a paired test compares. */
+    public double[] outcomes(TrainableLlama model, List<Item> items) {
+        List<String> answers = generate(model, items.stream().map(Item::prompt).toList(), maxAnswerLength(items) + 1);
+        double[] outcomes = new double[items.size()];
+        for (int i = 0; i < items.size(); i++) {
+            outcomes[i] = answers.get(i).equals(items.get(i).answer()) ? 1 : 0;
+        }
+        return outcomes;
     }
 
     /** Greedy continuations of each prompt, at most {@code maxTokens} tokens, without the end token. */

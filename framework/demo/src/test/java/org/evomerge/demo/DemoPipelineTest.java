@@ -73,6 +73,12 @@ class DemoPipelineTest {
             for (String task : DemoReport.TASKS) {
                 DemoReport.Score s = one.models().get(m).scores().get(task);
                 assertTrue(s.dev() >= 0 && s.dev() <= 1 && s.test() >= 0 && s.test() <= 1, s.toString());
+                // one outcome per scored item (SHORT scores the first 4), and the score is their mean
+                assertEquals(SHORT.scoredItems(), s.devItems().size(), s.toString());
+                assertEquals(SHORT.scoredItems(), s.testItems().size(), s.toString());
+                assertTrue(s.testItems().stream().allMatch(v -> v == 0 || v == 1), s.toString());
+                assertEquals(s.test(), s.testItems().stream().mapToDouble(Double::doubleValue).average()
+                        .orElseThrow(), 1e-15);
             }
         }
         assertTrue(one.seconds().keySet().containsAll(List.of("data", "pretrain", "expert-arithmetic",

@@ -9,10 +9,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.evomerge.runfolder.BestScores;
 import org.evomerge.runfolder.GenomeJson;
 import org.evomerge.runfolder.HistoryRow;
 import org.evomerge.runfolder.Journal;
 import org.evomerge.runfolder.JournalRecord;
+import org.evomerge.statistics.Bootstrap;
+import org.evomerge.statistics.Interval;
 
 /**
  * The HTML of a run report: one file with no external resources (images as {@code data:} URIs, inline CSS), so it
@@ -28,6 +31,7 @@ final class ReportPage {
     private final List<HistoryRow> rows;
     private final String rowsSource;
     private final Optional<JournalRecord.Evaluation> best;
+    private final Optional<BestScores> bestScores;
     private final Optional<JournalRecord.Kinship> kinship;
     private final Optional<RunCharts.Lineage> lineage;
     private final Optional<String> runFile;
@@ -36,7 +40,8 @@ final class ReportPage {
     private final StringBuilder out = new StringBuilder();
 
     ReportPage(Path dir, Journal journal, List<HistoryRow> rows, String rowsSource,
-               Optional<JournalRecord.Evaluation> best, Optional<JournalRecord.Kinship> kinship,
+               Optional<JournalRecord.Evaluation> best, Optional<BestScores> bestScores,
+               Optional<JournalRecord.Kinship> kinship,
                Optional<RunCharts.Lineage> lineage, Optional<String> runFile, Optional<String> recipe,
                Map<String, byte[]> images) {
         this.dir = dir;
@@ -44,6 +49,7 @@ final class ReportPage {
         this.rows = rows;
         this.rowsSource = rowsSource;
         this.best = best;
+        this.bestScores = bestScores;
         this.kinship = kinship;
         this.lineage = lineage;
         this.runFile = runFile;
@@ -53,6 +59,24 @@ final class ReportPage {
 
     String html() {
         String name = dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
+        head(out, name);
+        out.append("<h1>evomerge run report: ").append(escape(name)).append("</h1>\n");
+        summary();
+        plots();
+        bestCandidate();
+        generations();
+        settings();
+        out.append("<p><small>Written by evomerge from ").append(escape(dir.toString()))
+                .append(". Fitness: higher is better; the first objective is the primary one.</small></p>\n");
+        out.append("</body>\n</html>\n");
+        return out.toString();
+    }
+
+    /**
+     * The page's head and the opening body tag: title, the script that marks the body once every image decoded, and
+     * the style; shared with the stages page.
+     */
+    static void head(StringBuilder out, String name) {
         out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<title>evomerge run report: ").append(escape(name)).append("</title>\n")
                 .append("<script>\n")
@@ -81,16 +105,6 @@ final class ReportPage {
                 .append("img{max-width:100%;height:auto;display:block;margin:.5em 0}\n")
                 .append(".note{color:#8a6d3b;background:#fcf8e3;padding:.4em .8em;border:1px solid #faebcc}\n")
                 .append("</style>\n</head>\n<body data-images=\"pending\">\n");
-        out.append("<h1>evomerge run report: ").append(escape(name)).append("</h1>\n");
-        summary();
-        plots();
-        bestCandidate();
-        generations();
-        settings();
-        out.append("<p><small>Written by evomerge from ").append(escape(dir.toString()))
-                .append(". Fitness: higher is better; the first objective is the primary one.</small></p>\n");
-        out.append("</body>\n</html>\n");
-        return out.toString();
     }
 
     private void summary() {
@@ -170,9 +184,44 @@ final class ReportPage {
                             .append("</td></tr>\n")));
             out.append("</table>\n");
         }
+        scoresAfterTheRun(b);
         out.append("<h3>Genome</h3>\n<pre>").append(escape(json(GenomeJson.write(b.genome())))).append("</pre>\n");
         recipe.ifPresent(r -> out.append("<h3>Recipe (best/recipe.yml)</h3>\n<pre>").append(escape(r))
                 .append("</pre>\n"));
+    }
+
+    /**
+     * {@code best-scores.json}: each score with its 95% percentile bootstrap interval over its items, seeded with the
+     * run's seed; a task without per-item scores is shown without one.
+     */
+    private void scoresAfterTheRun(JournalRecord.Evaluation b) {
+        if (bestScores.isEmpty()) {
+            return;
+        }
+        BestScores scores = bestScores.get();
+        out.append("<h3 id=\"scores\">Scores after the run (").append(BestScores.FILE).append(")</h3>\n");
+        if (!scores.bestId().equals(b.id())) {
+            out.append("<p class=\"note\">").append(BestScores.FILE).append(" scored candidate ")
+                    .append(escape(scores.bestId())).append(", not the best candidate ").append(escape(b.id()))
+                    .append(": score best/ again to see its scores here.</p>\n");
+            return;
+        }
+        Bootstrap bootstrap = new Bootstrap(journal.start().seed());
+        out.append("<table>\n<tr><th class=\"l\">task</th><th>items</th><th>score</th><th>95% interval</th></tr>\n");
+        for (BestScores.TaskScores task : scores.tasks()) {
+            String interval = "";
+            if (!task.items().isEmpty()) {
+                Interval i = bootstrap.mean(task.items().stream().mapToDouble(Double::doubleValue).toArray());
+                interval = i.formatBounds(3);
+            }
+            out.append("<tr><td class=\"l\">").append(escape(task.name())).append("</td><td>")
+                    .append(task.items().isEmpty() ? "" : Integer.toString(task.items().size())).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%.3f", task.score())).append("</td><td>").append(interval)
+                    .append("</td></tr>\n");
+        }
+        out.append("</table>\n<p><small>95% interval: percentile bootstrap over the task's items (")
+                .append(Bootstrap.DEFAULT_RESAMPLES).append(" resamples, seeded with the run's seed ")
+                .append(journal.start().seed()).append(").</small></p>\n");
     }
 
     private void generations() {
@@ -209,7 +258,7 @@ final class ReportPage {
                 .append("</td></tr>\n");
     }
 
-    private static String numbers(List<Double> values) {
+    static String numbers(List<Double> values) {
         StringBuilder s = new StringBuilder("[");
         for (int i = 0; i < values.size(); i++) {
             s.append(i == 0 ? "" : ", ").append(number(values.get(i)));
@@ -217,7 +266,7 @@ final class ReportPage {
         return s.append(']').toString();
     }
 
-    private static String number(double v) {
+    static String number(double v) {
         return Double.isFinite(v) ? String.format(Locale.ROOT, "%.6g", v) : "";
     }
 

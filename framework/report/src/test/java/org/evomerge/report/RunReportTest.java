@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.runfolder.BestScores;
 import org.evomerge.runfolder.Journal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +72,74 @@ class RunReportTest {
         try (var files = Files.walk(dir)) {
             assertTrue(files.noneMatch(p -> p.getFileName().toString().contains(".tmp-")));
         }
+    }
+
+    /** A staged run (PS+DFS): each stage's report, and a page with a row per stage and its fitness plot. */
+    @Test
+    void aStagedRunShowsEachStage() throws IOException {
+        Path dir = temp.resolve("run");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("run.yml"), "stages:\n  - name: ps\n  - name: dfs\n");
+        SyntheticRun ps = new SyntheticRun(3, 4);
+        ps.write(dir.resolve("stages/1-ps"), false, true, true);
+        SyntheticRun dfs = new SyntheticRun(2, 5);
+        Path going = dfs.write(dir.resolve("stages/2-dfs"), false, false, true);
+        Files.delete(going.resolve("best/recipe.yml"));
+        Files.delete(going.resolve("best"));
+
+        RunReport.Written written = RunReport.write(dir);
+        assertEquals(dir.resolve("report.html"), written.html());
+        assertEquals(List.of("ps", "dfs"), written.stages().stream().map(RunReport.StageSummary::name).toList());
+        RunReport.StageSummary first = written.stages().getFirst();
+        assertEquals(12, first.evaluations());
+        assertEquals(ps.bestId(), first.best().orElseThrow().id());
+        assertEquals("finished (budget)", first.state());
+        assertEquals(dir.resolve("stages/1-ps/best"), first.model().orElseThrow());
+        RunReport.StageSummary second = written.stages().get(1);
+        assertEquals(10, second.evaluations());
+        assertEquals("not finished", second.state());
+        assertTrue(second.model().isEmpty());
+        assertTrue(Files.isRegularFile(dir.resolve("stages/1-ps/report.html")));
+        assertTrue(Files.isRegularFile(dir.resolve("stages/2-dfs/plots/fitness.png")));
+
+        String html = Files.readString(written.html());
+        assertTrue(html.contains("<h2 id=\"stages\">Stages</h2>"), html);
+        assertTrue(html.contains("<tr><td>1</td><td class=\"l\">ps</td><td>12</td><td class=\"l\">" + ps.bestId()
+                + "</td>"), html);
+        assertTrue(html.contains("<td class=\"l\">finished (budget)</td><td class=\"l\">stages/1-ps/best</td>"),
+                html);
+        assertTrue(html.contains("<tr><td>2</td><td class=\"l\">dfs</td><td>10</td>"), html);
+        assertTrue(html.contains("<td class=\"l\">not finished</td><td class=\"l\"></td>"), html);
+        assertTrue(html.contains("<a href=\"stages/2-dfs/report.html\">stages/2-dfs</a>"), html);
+        Matcher images = Pattern.compile("<img [^>]*src=\"data:image/png;base64,").matcher(html);
+        int count = 0;
+        while (images.find()) {
+            count++;
+        }
+        assertEquals(2, count, "one fitness plot per stage");
+        // A stage that has not started yet is listed too.
+        Files.createDirectories(dir.resolve("stages/3-more"));
+        RunReport.StageSummary third = RunReport.write(dir).stages().get(2);
+        assertEquals("not started", third.state());
+        assertEquals(0, third.evaluations());
+    }
+
+    @Test
+    void theBestModelsScoresAfterTheRunShowTheirBootstrapIntervals() throws IOException {
+        SyntheticRun run = new SyntheticRun(3, 4);
+        Path dir = run.write(temp.resolve("run"), true, false, true);
+        String withoutScores = Files.readString(RunReport.write(dir).html());
+        assertFalse(withoutScores.contains("Scores after the run"), "an older run folder reads as before");
+        List<Double> fiveOfTen = List.of(1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        new BestScores(run.bestId(), List.of(new BestScores.TaskScores("arithmetic-test", 0.5, fiveOfTen),
+                new BestScores.TaskScores("perplexity", -3.5, List.of()))).write(dir);
+        String html = Files.readString(RunReport.write(dir).html());
+        // 5 of 10: the bootstrap distribution is Binomial(10, 1/2) / 10, 2.5% and 97.5% quantiles 0.2 and 0.8
+        assertTrue(html.contains("<tr><td class=\"l\">arithmetic-test</td><td>10</td><td>0.500</td>"
+                + "<td>[0.200, 0.800]</td></tr>"), html);
+        assertTrue(html.contains("<tr><td class=\"l\">perplexity</td><td></td><td>-3.500</td><td></td></tr>"));
+        new BestScores("g0-0", List.of()).write(dir);
+        assertTrue(Files.readString(RunReport.write(dir).html()).contains("scored candidate g0-0, not the best"));
     }
 
     @Test

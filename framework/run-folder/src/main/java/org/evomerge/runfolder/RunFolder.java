@@ -13,7 +13,12 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.evomerge.api.EvomergeException;
 
@@ -22,7 +27,8 @@ import org.evomerge.api.EvomergeException;
  * writing anything, its creation with the copy of the run file, and its removal when a run fails before its first
  * evaluation. Layout: {@code run.yml}, {@code journal.jsonl} ({@link Journal}), {@code history.csv}
  * ({@link HistoryFile}), {@code best/}, {@code population/} (whole-model runs), {@code plots/} and
- * {@code report.html} (the report).
+ * {@code report.html} (the report). A run file with stages has {@code run.yml}, the report and one run folder per
+ * stage, {@code stages/<number>-<name>/}, numbered from 1 in the file's order.
  */
 public final class RunFolder {
 
@@ -40,6 +46,14 @@ public final class RunFolder {
     public static final String PLOTS = "plots";
     /** The report's page. */
     public static final String REPORT = "report.html";
+    /** A staged run's stage folders. */
+    public static final String STAGES = "stages";
+
+    /** A stage of a staged run: its number (from 1) and name, and its run folder. */
+    public record Stage(int number, String name, RunFolder folder) {
+    }
+
+    private static final Pattern STAGE_FOLDER = Pattern.compile("([1-9][0-9]{0,8})-(.+)");
 
     private final Path dir;
 
@@ -69,6 +83,51 @@ public final class RunFolder {
 
     public Path population() {
         return dir.resolve(POPULATION);
+    }
+
+    /**
+     * The folder of stage {@code number} (from 1) named {@code name}, relative to a staged run's folder:
+     * {@code stages/<number>-<name>}.
+     */
+    public static Path stagePath(int number, String name) {
+        return Path.of(STAGES, number + "-" + name);
+    }
+
+    /** The run folder of stage {@code number} named {@code name} of this staged run. */
+    public RunFolder stage(int number, String name) {
+        return new RunFolder(dir.resolve(stagePath(number, name)));
+    }
+
+    /**
+     * The stages this folder holds, by number: the folders {@code stages/<number>-<name>}; empty for a run without
+     * stages.
+     */
+    public List<Stage> stages() {
+        Path root = dir.resolve(STAGES);
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        List<Stage> stages = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(root)) {
+            for (Path p : entries.filter(Files::isDirectory).toList()) {
+                Matcher m = STAGE_FOLDER.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    stages.add(new Stage(Integer.parseInt(m.group(1)), m.group(2), new RunFolder(p)));
+                }
+            }
+        } catch (IOException e) {
+            throw EvomergeException.input(root + ": cannot list the stages: " + e.getMessage(), e);
+        }
+        stages.sort(Comparator.comparingInt(Stage::number));
+        return List.copyOf(stages);
+    }
+
+    /** Whether the run in this folder finished: its journal has a {@code finish} line and {@code best/} exists. */
+    public boolean finished() {
+        if (!Files.isRegularFile(journal()) || !Files.isDirectory(best())) {
+            return false;
+        }
+        return Journal.read(journal()).finish().isPresent();
     }
 
     /**

@@ -85,4 +85,27 @@ class RunFolderTest {
         assertEquals("two", Files.readString(file));
         assertEquals(List.of(file), Files.list(temp).toList());
     }
+
+    @Test
+    void aStagedRunsStagesAreListedByNumberAndFinishWithAFinishLineAndABestModel() throws Exception {
+        RunFolder run = new RunFolder(temp.resolve("staged"));
+        assertEquals(List.of(), run.stages());
+        assertEquals(Path.of("stages", "2-dfs"), RunFolder.stagePath(2, "dfs"));
+        for (String name : List.of("10-last", "2-dfs", "1-ps", "notes", "0-zero")) {
+            Files.createDirectories(run.dir().resolve("stages").resolve(name));
+        }
+        assertEquals(List.of("1 ps", "2 dfs", "10 last"), run.stages().stream()
+                .map(s -> s.number() + " " + s.name()).toList());
+        RunFolder ps = run.stage(1, "ps");
+        assertEquals(run.stages().getFirst().folder().dir(), ps.dir());
+
+        assertFalse(ps.finished());
+        try (JournalWriter writer = JournalWriter.open(ps.dir())) {
+            writer.append(new JournalRecord.Start(2, 1, "s", List.of("w"), List.of(), "t"));
+            writer.append(new JournalRecord.Finish("g1-0", List.of(1.0), "budget"));
+        }
+        assertFalse(ps.finished(), "no best/ yet: the run stopped before writing it");
+        Files.createDirectories(ps.best());
+        assertTrue(ps.finished());
+    }
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.model.ModelFormat;
@@ -15,14 +16,17 @@ import org.evomerge.cli.CommandSession;
 import org.evomerge.cli.output.TextTable;
 import org.evomerge.demo.DemoPipeline;
 import org.evomerge.demo.DemoReport;
+import org.evomerge.statistics.Interval;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code evomerge demo [--out DIR] [--seed N] [--json] [--evaluations N]}: the embedded demo. Builds the synthetic
- * data, the tokenizer, a pre-trained base model and one expert per skill in {@code DIR}, merges the experts without
- * tuning and by evolution ({@link DemoMergeSteps}), and prints every model's exact-match scores.
+ * {@code evomerge demo [--out DIR] [--seed N | --seeds N,N,...] [--json] [--evaluations N]}: the embedded demo.
+ * Builds the synthetic data, the tokenizer, a pre-trained base model and one expert per skill in {@code DIR}, merges
+ * the experts without tuning and by evolution ({@link DemoMergeSteps}), and prints every model's exact-match scores
+ * with their 95% intervals and the evolved model's paired comparisons ({@link DemoStatistics}). With
+ * {@code --seeds}, runs all that once per seed and prints the table over seeds ({@link DemoSeedSweep}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true)
 public final class DemoCommand implements Runnable {
@@ -33,6 +37,9 @@ public final class DemoCommand implements Runnable {
     @Option(names = "--evaluations", paramLabel = "N")
     Integer evaluations;
 
+    @Option(names = "--seeds", paramLabel = "N,N,...", split = ",")
+    List<Long> seeds;
+
     @Mixin
     CommandOutput output;
 
@@ -40,9 +47,6 @@ public final class DemoCommand implements Runnable {
     public void run() {
         CommandSession session = output.session();
         Path folder = session.environment().resolve(out);
-        long seed = session.settings().run().seed();
-        int threads = session.settings().compute().threads();
-        ModelFormat safetensors = session.modelFormats().byId("safetensors").format();
         PrintWriter err = session.environment().err();
         boolean quiet = session.options().quiet();
         Consumer<String> progress = line -> {
@@ -54,25 +58,50 @@ public final class DemoCommand implements Runnable {
         if (evaluations != null && evaluations < 1) {
             throw EvomergeException.configuration("--evaluations must be at least 1, got " + evaluations);
         }
+        DemoMergeSteps.Search search = evaluations == null ? DemoMergeSteps.Search.DEFAULT
+                : new DemoMergeSteps.Search(evaluations, DemoMergeSteps.Search.DEFAULT.sample());
+        if (seeds != null) {
+            DemoSeedSweep.Result sweep = new DemoSeedSweep(folder, seeds, progress).run((seed, seedFolder) ->
+                    document(demo(session, seedFolder, seed, search, progress), new DemoStatistics(seed)));
+            output.print(sweep::document, stdout -> {
+                stdout.print(sweep.markdown());
+                stdout.printf("wrote %s, %s and %s%n", folder.resolve(DemoSeedSweep.TABLE),
+                        folder.resolve(DemoSeedSweep.JSON_FILE), folder.resolve(DemoSeedSweep.PLOT));
+                stdout.flush();
+            });
+            return;
+        }
+        long seed = session.settings().run().seed();
+        DemoReport report = demo(session, folder, seed, search, progress);
+        DemoStatistics statistics = new DemoStatistics(seed);
+        output.print(() -> document(report, statistics), stdout -> {
+            printTable(stdout, report, statistics);
+            printVerdict(stdout, report, statistics);
+        });
+    }
+
+    /** The whole demo in {@code folder}, every step seeded by {@code seed}: every model scored the same way. */
+    private static DemoReport demo(CommandSession session, Path folder, long seed, DemoMergeSteps.Search search,
+                                   Consumer<String> progress) {
+        int threads = session.settings().compute().threads();
+        ModelFormat safetensors = session.modelFormats().byId("safetensors").format();
         DemoReport parents = new DemoPipeline(new DemoPipeline.Options(folder, seed, threads, safetensors,
                 DemoPipeline.Schedule.DEFAULT, progress)).run();
         long started = System.nanoTime();
         Map<String, Double> seconds = new LinkedHashMap<>(parents.seconds());
         double trainingTotal = seconds.remove("total");
-        DemoMergeSteps.Search search = evaluations == null ? DemoMergeSteps.Search.DEFAULT
-                : new DemoMergeSteps.Search(evaluations, DemoMergeSteps.Search.DEFAULT.sample());
         List<DemoReport.ModelResult> models = new DemoMergeSteps(session, folder, seed, progress)
                 .run(parents, search, seconds);
         seconds.put("total", trainingTotal + (System.nanoTime() - started) / 1e9);
-        DemoReport report = new DemoReport(models, parents.data(), seconds);
-        output.print(() -> document(report), stdout -> {
-            printTable(stdout, report);
-            printVerdict(stdout, report);
-        });
+        return new DemoReport(models, parents.data(), seconds);
     }
 
-    /** {@code {"models": [{name, role, path, scores: {TASK: {dev, test}}, combined_test}], ...}}. */
-    static Map<String, Object> document(DemoReport report) {
+    /**
+     * {@code {"models": [{name, role, path, scores: {TASK: {dev, test, dev_interval, test_interval}}, combined_test,
+     * combined_test_interval}], "comparisons": [...], "statistics": {...}, "data", "seconds"}}: intervals are
+     * {@code [lower, upper]}, present where per-item outcomes are.
+     */
+    static Map<String, Object> document(DemoReport report, DemoStatistics statistics) {
         List<Object> models = new ArrayList<>();
         for (DemoReport.ModelResult m : report.models()) {
             Map<String, Object> scores = new LinkedHashMap<>();
@@ -80,6 +109,8 @@ public final class DemoCommand implements Runnable {
                 Map<String, Object> score = new LinkedHashMap<>();
                 score.put("dev", s.dev());
                 score.put("test", s.test());
+                statistics.interval(s.devItems()).ifPresent(i -> score.put("dev_interval", bounds(i)));
+                statistics.interval(s.testItems()).ifPresent(i -> score.put("test_interval", bounds(i)));
                 scores.put(task, score);
             });
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -88,19 +119,50 @@ public final class DemoCommand implements Runnable {
             entry.put("path", m.path().toString());
             entry.put("scores", scores);
             entry.put("combined_test", m.combinedTest());
+            statistics.combinedTest(m).ifPresent(i -> entry.put("combined_test_interval", bounds(i)));
             models.add(entry);
         }
+        List<Object> comparisons = new ArrayList<>();
+        for (DemoStatistics.Comparison c : statistics.comparisons(report)) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("model", c.evolved().name());
+            entry.put("against", c.other().name());
+            entry.put("against_role", c.other().role());
+            entry.put("score", "combined_test");
+            entry.put("difference", c.difference());
+            c.paired().ifPresent(p -> {
+                entry.put("interval", bounds(p.difference()));
+                entry.put("mcnemar_p", p.mcNemar().pValue());
+                entry.put("only_model", p.mcNemar().onlyA());
+                entry.put("only_against", p.mcNemar().onlyB());
+            });
+            entry.put("beats", c.beats());
+            comparisons.add(entry);
+        }
+        Map<String, Object> method = new LinkedHashMap<>();
+        method.put("level", Interval.LEVEL);
+        method.put("interval", "percentile bootstrap over items; combined test resampled within each task");
+        method.put("comparison", "paired bootstrap of the difference (stratified by task) and exact McNemar");
+        method.put("resamples", statistics.resamples());
+        method.put("seed", statistics.seed());
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("models", models);
+        doc.put("comparisons", comparisons);
+        doc.put("statistics", method);
         doc.put("data", report.data().toString());
         doc.put("seconds", report.seconds());
         return doc;
     }
 
-    private static void printTable(PrintWriter out, DemoReport report) {
+    private static List<Double> bounds(Interval interval) {
+        return List.of(interval.lower(), interval.upper());
+    }
+
+    private static void printTable(PrintWriter out, DemoReport report, DemoStatistics statistics) {
         List<String> header = new ArrayList<>(List.of("MODEL", "ROLE"));
         for (String task : DemoReport.TASKS) {
-            header.add(task.toUpperCase(Locale.ROOT) + " DEV/TEST");
+            header.add(task.toUpperCase(Locale.ROOT) + " DEV");
+            header.add(task.toUpperCase(Locale.ROOT) + " TEST");
         }
         header.add("COMBINED TEST");
         TextTable table = new TextTable(header.toArray(String[]::new));
@@ -108,50 +170,73 @@ public final class DemoCommand implements Runnable {
             List<String> row = new ArrayList<>(List.of(m.name(), m.role()));
             for (String task : DemoReport.TASKS) {
                 DemoReport.Score s = m.scores().get(task);
-                row.add(String.format(Locale.ROOT, "%.2f / %.2f", s.dev(), s.test()));
+                row.add(cell(s.dev(), statistics.interval(s.devItems())));
+                row.add(cell(s.test(), statistics.interval(s.testItems())));
             }
-            row.add(String.format(Locale.ROOT, "%.2f", m.combinedTest()));
+            row.add(cell(m.combinedTest(), statistics.combinedTest(m)));
             table.row(row.toArray(String[]::new));
         }
         table.print(out);
         out.println();
         out.printf(Locale.ROOT, "exact match, greedy decoding; models in %s, data in %s%n",
                 report.models().getFirst().path().getParent(), report.data());
+        out.printf(Locale.ROOT, "[95%% interval]: percentile bootstrap over the split's items (%d resamples, seed %d);"
+                + " combined test = mean of the three test scores, resampled within each task%n",
+                statistics.resamples(), statistics.seed());
         StringBuilder times = new StringBuilder("seconds:");
         report.seconds().forEach((step, s) -> times.append(String.format(Locale.ROOT, " %s %.1f", step, s)));
         out.println(times);
         out.flush();
     }
 
-    /** One plain sentence per other model: did the evolved model beat it on combined test? */
-    static List<String> verdict(DemoReport report) {
+    private static String cell(double score, Optional<Interval> interval) {
+        return interval.map(i -> i.format(2)).orElse(String.format(Locale.ROOT, "%.2f", score));
+    }
+
+    /**
+     * One plain sentence per other model: did the evolved model beat it on combined test? It does when the paired
+     * 95% interval of the difference lies above zero; each sentence gives the difference, its interval and the
+     * exact McNemar p-value.
+     */
+    static List<String> verdict(DemoReport report, DemoStatistics statistics) {
         List<String> lines = new ArrayList<>();
-        DemoReport.ModelResult evolved = report.models().stream().filter(m -> m.role().equals("evolved"))
-                .findFirst().orElse(null);
-        if (evolved == null) {
+        List<DemoStatistics.Comparison> comparisons = statistics.comparisons(report);
+        if (comparisons.isEmpty()) {
             return lines;
         }
         int beaten = 0;
-        int others = 0;
-        for (DemoReport.ModelResult m : report.models()) {
-            if (m == evolved) {
-                continue;
-            }
-            others++;
-            boolean beats = evolved.combinedTest() > m.combinedTest();
+        for (DemoStatistics.Comparison c : comparisons) {
+            boolean beats = c.beats();
             beaten += beats ? 1 : 0;
-            lines.add(String.format(Locale.ROOT, "the evolved model %s %s (%s) on combined test: %.3f %s %.3f",
-                    beats ? "BEATS" : "does NOT beat", m.name(), m.role(), evolved.combinedTest(),
-                    beats ? ">" : "<=", m.combinedTest()));
+            String evidence = c.paired().map(p -> String.format(Locale.ROOT,
+                    "difference %+.3f %s, McNemar p = %s (%d vs %d discordant items)", c.difference(),
+                    signedBounds(p.difference()), pValue(p.mcNemar().pValue()), p.mcNemar().onlyA(),
+                    p.mcNemar().onlyB()))
+                    .orElse(String.format(Locale.ROOT, "difference %+.3f (no per-item outcomes: no interval)",
+                            c.difference()));
+            lines.add(String.format(Locale.ROOT, "the evolved model %s %s (%s) on combined test: %.3f vs %.3f, %s",
+                    beats ? "BEATS" : "does NOT beat", c.other().name(), c.other().role(),
+                    c.evolved().combinedTest(), c.other().combinedTest(), evidence));
         }
-        lines.add(beaten == others ? "the evolved model beats every parent and every untuned merge on combined test"
+        lines.add(beaten == comparisons.size()
+                ? "the evolved model beats every parent and every untuned merge on combined test"
                 : String.format(Locale.ROOT, "the evolved model beats %d of the %d other models on combined test",
-                        beaten, others));
+                        beaten, comparisons.size()));
         return lines;
     }
 
-    private static void printVerdict(PrintWriter out, DemoReport report) {
-        verdict(report).forEach(out::println);
+    private static String signedBounds(Interval interval) {
+        return String.format(Locale.ROOT, "[%+.3f, %+.3f]", interval.lower(), interval.upper());
+    }
+
+    /** Three decimals, or two significant digits in scientific notation below 0.001. */
+    static String pValue(double p) {
+        return p >= 0.001 ? String.format(Locale.ROOT, "%.3f", p) : String.format(Locale.ROOT, "%.1e", p);
+    }
+
+    private static void printVerdict(PrintWriter out, DemoReport report, DemoStatistics statistics) {
+        out.println("beats: the paired 95% bootstrap interval of the difference on combined test lies above zero");
+        verdict(report, statistics).forEach(out::println);
         out.flush();
     }
 }

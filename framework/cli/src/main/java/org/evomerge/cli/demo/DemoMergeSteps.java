@@ -13,11 +13,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.evomerge.api.context.RunContext;
 import org.evomerge.api.evaluation.EvaluationResult;
 import org.evomerge.api.model.Model;
 import org.evomerge.cli.CommandSession;
 import org.evomerge.cli.VersionProvider;
 import org.evomerge.demo.DemoReport;
+import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.engine.evaluation.ModelEvaluation;
 import org.evomerge.engine.evaluation.ResolvedTask;
 import org.evomerge.engine.evaluation.TaskFileReader;
@@ -27,6 +29,7 @@ import org.evomerge.engine.evolution.RunFileReader;
 import org.evomerge.engine.merge.MergeJob;
 import org.evomerge.engine.recipe.RecipeReader;
 import org.evomerge.report.RunReport;
+import org.evomerge.runfolder.BestScores;
 
 /**
  * The demo's steps 3-5, each one the code path of a command a user can re-run on the files written here:
@@ -37,7 +40,8 @@ import org.evomerge.report.RunReport;
  * OUT/tasks/{arithmetic,language,composed}-{dev,test}.yml   generation, exact match
  * OUT/recipes/{linear,ties,dare-ties}.yml                   the untuned merges
  * OUT/merges/{linear,ties,dare-ties}/                       their models
- * OUT/runs/evolve.yml, OUT/runs/evolve/                     the evolution and its run folder (best/, report)
+ * OUT/runs/evolve.yml, OUT/runs/evolve/                     the evolution and its run folder (best/, report,
+ *                                                           best-scores.json: best/ on every dev and test split)
  * </pre>
  */
 final class DemoMergeSteps {
@@ -98,7 +102,7 @@ final class DemoMergeSteps {
             Path recipe = write(recipes.resolve(name + ".yml"), recipe(name, models));
             Path merged = out.resolve("merges").resolve(name);
             MergeJob.run(RecipeReader.read(recipe), session.plugins().catalog(), session.modelFormats(),
-                    session.architectures(), session.runContext(),
+                    session.architectures(), seededContext(),
                     new MergeJob.Options(merged, session.settings().output().format(), 5_000_000_000L, true,
                             VersionProvider.evomergeVersion(), out));
             results.add(evaluate(name, "untuned", merged, tasks, Double.NaN));
@@ -121,9 +125,22 @@ final class DemoMergeSteps {
                 evolved.outcome().reason()));
         seconds.put("evolve", elapsed(t2));
         long t3 = System.nanoTime();
-        results.add(evaluate("evolved", "evolved", evolved.best(), tasks, Double.NaN));
+        DemoReport.ModelResult evolvedResult = evaluate("evolved", "evolved", evolved.best(), tasks, Double.NaN);
+        results.add(evolvedResult);
+        // The run's report gives the evolved model's dev and test scores their intervals.
+        scoresAfterTheRun(evolved.outcome().best().id(), evolvedResult).write(runDir);
+        RunReport.write(runDir);
         seconds.put("eval-evolved", elapsed(t3));
         return results;
+    }
+
+    /**
+     * The session's context with the demo's seed as its random root, so DARE's drops follow the demo's seed: the
+     * session's own with {@code --seed}, and each seed's in a sweep ({@code --seeds}).
+     */
+    private RunContext seededContext() {
+        RunContext context = session.runContext();
+        return context.child(new SeededRandomSource(seed), context.progress(), context.threads(), Map.of());
     }
 
     /** Scores {@code folder} on every dev and test task file, as {@code evomerge eval} does (no cache). */
@@ -137,12 +154,23 @@ final class DemoMergeSteps {
         for (String task : DemoReport.TASKS) {
             EvaluationResult dev = report.tasks().get(task + "-dev");
             EvaluationResult test = report.tasks().get(task + "-test");
-            scores.put(task, new DemoReport.Score(dev.score(), test.score()));
+            scores.put(task, new DemoReport.Score(dev.score(), test.score(), dev.itemScores(), test.itemScores()));
         }
         DemoReport.ModelResult result = new DemoReport.ModelResult(name, role, folder, scores, loss);
         progress.accept(String.format(Locale.ROOT, "eval %s (%s): combined test %.3f", name, role,
                 result.combinedTest()));
         return result;
+    }
+
+    /** {@code RUN/best-scores.json} of the evolved model: every task file's score and per-item outcomes. */
+    static BestScores scoresAfterTheRun(String bestId, DemoReport.ModelResult evolved) {
+        List<BestScores.TaskScores> scores = new ArrayList<>();
+        for (String task : DemoReport.TASKS) {
+            DemoReport.Score s = evolved.scores().get(task);
+            scores.add(new BestScores.TaskScores(task + "-dev", s.dev(), s.devItems()));
+            scores.add(new BestScores.TaskScores(task + "-test", s.test(), s.testItems()));
+        }
+        return new BestScores(bestId, scores);
     }
 
     /** {@code OUT/tasks/TASK-SPLIT.yml}: greedy generation, exact match of the whole answer. */

@@ -11,6 +11,7 @@ import org.evomerge.api.EvomergeException;
 import org.evomerge.cli.CommandOutput;
 import org.evomerge.cli.CommandSession;
 import org.evomerge.cli.VersionProvider;
+import org.evomerge.cli.report.ReportCommand;
 import org.evomerge.engine.evolution.EvolutionJob;
 import org.evomerge.engine.evolution.KinshipMeasure;
 import org.evomerge.engine.evolution.RunFile;
@@ -66,7 +67,12 @@ public final class EvolveCommand implements Runnable {
         }
         Path runDir = session.environment().resolve(out);
         long started = System.nanoTime();
-        EvolutionJob.ReportWriter report = RunReport::write;
+        List<RunReport.StageSummary> stages = new ArrayList<>();
+        // The last report written is the run's (a staged run's stages are reported before the run's own page).
+        EvolutionJob.ReportWriter report = dir -> {
+            stages.clear();
+            stages.addAll(RunReport.write(dir).stages());
+        };
         KinshipCalculator calculator = KinshipCalculator.of(session.runContext());
         Optional<KinshipMeasure> kinship = Optional.of((models, base, metric) -> {
             List<KinshipCalculator.NamedModel> named = new ArrayList<>();
@@ -101,6 +107,9 @@ public final class EvolveCommand implements Runnable {
             doc.put("best_metrics", best.metrics());
             doc.put("best_dir", result.best().toString());
             doc.put("seconds", seconds);
+            if (!stages.isEmpty()) {
+                doc.put("stages", ReportCommand.stagesJson(stages));
+            }
             return doc;
         }, stdout -> {
             int evaluations = result.outcome().evaluations().size();
@@ -108,6 +117,7 @@ public final class EvolveCommand implements Runnable {
                     evaluations, evaluations == 1 ? "" : "s", generations.size(), generations.size() == 1 ? "" : "s",
                     partial ? ", the last one partial" : "", result.outcome().reason(), best.id(),
                     best.fitness().objectives(), result.best());
+            ReportCommand.stageLines(stages).forEach(stdout::println);
         });
     }
 

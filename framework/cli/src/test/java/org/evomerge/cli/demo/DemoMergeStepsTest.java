@@ -70,4 +70,21 @@ class DemoMergeStepsTest {
         }
         assertEquals(1.0, weights, 1e-12);
     }
+
+    @Test
+    void theEvolvedModelsScoresAreRecordedInTheRunFolderItemForItem() {
+        java.util.Map<String, org.evomerge.demo.DemoReport.Score> scores = new java.util.LinkedHashMap<>();
+        for (String task : org.evomerge.demo.DemoReport.TASKS) {
+            scores.put(task, new org.evomerge.demo.DemoReport.Score(0.5, 1.0, List.of(1.0, 0.0), List.of(1.0)));
+        }
+        org.evomerge.runfolder.BestScores recorded = DemoMergeSteps.scoresAfterTheRun("g9-2",
+                new org.evomerge.demo.DemoReport.ModelResult("evolved", "evolved", out, scores, Double.NaN));
+        recorded.write(out);
+        assertEquals(java.util.Optional.of(recorded), org.evomerge.runfolder.BestScores.read(out));
+        assertEquals("g9-2", recorded.bestId());
+        assertEquals(List.of("arithmetic-dev", "arithmetic-test", "language-dev", "language-test", "composed-dev",
+                "composed-test"), recorded.tasks().stream().map(org.evomerge.runfolder.BestScores.TaskScores::name)
+                .toList());
+        assertEquals(List.of(1.0, 0.0), recorded.tasks().getFirst().items());
+    }
 }

@@ -63,6 +63,32 @@ class ReportCommandTest {
     }
 
     @Test
+    void aStagedRunIsReportedStageByStage() throws Exception {
+        Path dir = Files.createDirectories(temp.resolve("run"));
+        Path ps = Files.createDirectories(dir.resolve("stages/1-ps"));
+        Files.writeString(ps.resolve("journal.jsonl"), JOURNAL);
+        Files.createDirectories(ps.resolve("best"));
+        Path dfs = Files.createDirectories(dir.resolve("stages/2-dfs"));
+        Files.writeString(dfs.resolve("journal.jsonl"), JOURNAL.lines().limit(2)
+                .map(l -> l + "\n").reduce("", String::concat));
+
+        Run text = run("report", "run");
+        assertEquals(0, text.exitCode(), text.err());
+        assertTrue(text.out().contains("wrote " + dir.resolve("report.html") + "\n"), text.out());
+        assertTrue(text.out().contains("stage 1 ps: 2 evaluations, best g1-0 [0.5], finished (budget), model "
+                + ps.resolve("best") + "\n"), text.out());
+        assertTrue(text.out().contains("stage 2 dfs: 1 evaluation, best g0-0 [0.25], not finished\n"), text.out());
+        assertTrue(Files.isRegularFile(ps.resolve("report.html")));
+
+        Run json = run("report", "run", "--json");
+        assertEquals(0, json.exitCode(), json.err());
+        assertTrue(json.out().contains("\"evaluations\" : 3,"), json.out());
+        assertTrue(json.out().contains("\"finished\" : false,"), json.out());
+        assertTrue(json.out().contains("\"name\" : \"dfs\""), json.out());
+        assertTrue(json.out().contains("\"state\" : \"not finished\""), json.out());
+    }
+
+    @Test
     void notARunDirectoryOrABrokenJournalIsBadInput() throws Exception {
         Files.createDirectories(temp.resolve("plain"));
         Run run = run("report", "plain");

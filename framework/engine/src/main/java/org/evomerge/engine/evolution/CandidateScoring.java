@@ -40,11 +40,18 @@ final class CandidateScoring implements AutoCloseable {
 
     /**
      * The most layer slots a layer-path genome may have (Sakana's DFS: 2 models × 32 layers × 3 repeats = 192). Each
-     * slot is two dimensions of the search and possibly a slice of every candidate's recipe, so this also keeps
+     * slot is one or two dimensions of the search and possibly a slice of every candidate's recipe, so this also keeps
      * the search's matrices and the recipes (the best one is written as YAML, which {@code evomerge merge} reads
      * up to 3 MiB) within bounds.
      */
     static final int MAX_LAYER_SLOTS = 4096;
+
+    /**
+     * The most source layers (all models' layers together) a layer path with transition scaling may have: the
+     * transition matrix is their square (Sakana's 2 × 32 layers give 4096 entries; this allows 16384), each entry a
+     * dimension of the search.
+     */
+    static final int MAX_TRANSITION_LAYERS = 128;
 
     private final RunFile run;
     private final Map<String, Model> models;
@@ -119,7 +126,7 @@ final class CandidateScoring implements AutoCloseable {
                             outDtype, run.file());
                 }
                 case LAYER_PATH -> pathSpace = new LayerPathSpace(references, layerCounts(run, models, references),
-                        run.genome().repeats(), run.genome().scaleBounds(), outDtype);
+                        run.genome().repeats(), run.genome().scaleBounds(), run.genome().scaling(), outDtype);
                 case MODEL -> RunExtensions.validate(method.descriptor(), run.genome().methodParameters(), run,
                         "genome.method_parameters");
             }
@@ -271,6 +278,11 @@ final class CandidateScoring implements AutoCloseable {
                         + references.get(i) + "' has (no num_hidden_layers in config.json)", null);
             }
             total += layers[i];
+        }
+        if (run.genome().scaling() == LayerPathSpace.Scaling.TRANSITION && total > MAX_TRANSITION_LAYERS) {
+            throw EvomergeException.configuration(run.where("genome.scaling") + ": 'genome.scaling' = transition"
+                    + " over the models' " + total + " layers gives a " + total + "×" + total + " transition"
+                    + " matrix; at most " + MAX_TRANSITION_LAYERS + " layers in all (or use scaling: slot)");
         }
         int repeats = run.genome().repeats();
         if (repeats > MAX_LAYER_SLOTS / total) {

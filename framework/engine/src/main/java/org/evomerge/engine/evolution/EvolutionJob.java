@@ -1,5 +1,7 @@
 package org.evomerge.engine.evolution;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -107,6 +109,9 @@ public final class EvolutionJob {
     public static Result run(RunFile run, ExtensionCatalog catalog, ModelFormats formats,
                              ArchitectureCatalog architectures, RunContext context, Options options,
                              ProgressReporter progress, Optional<KinshipMeasure> kinship, ReportWriter report) {
+        if (!run.stages().isEmpty()) {
+            return runStages(run, catalog, formats, architectures, context, options, progress, kinship, report);
+        }
         if (run.kinship().isPresent() && kinship.isEmpty()) {
             throw EvomergeException.configuration(run.where("kinship") + ": 'kinship' needs the kinship component,"
                     + " which this build does not have");
@@ -206,6 +211,79 @@ public final class EvolutionJob {
             if (scoring != null) {
                 scoring.close();
             }
+        }
+    }
+
+    /**
+     * A run file with stages (Sakana's PS+DFS: a recipe stage, then a layer-path stage whose model 0 is the first
+     * stage's best model): each stage is an ordinary run in its own folder {@code stages/<number>-<name>/} of
+     * {@code runDir}, run in order, then the report of the whole run. On resume, a stage that finished (its journal's
+     * {@code finish} line and its {@code best/}) is skipped, except the last, which is resumed as a finished run is
+     * (only {@code best/}, {@code history.csv} and its report are rewritten); the stage that was going resumes from
+     * its journal, so nothing journaled is evaluated again; later stages start. A stage's models that are an earlier
+     * stage's best model are that stage's {@code best/}, written once when it finished.
+     *
+     * @return the run folder, the last stage's outcome and its best model
+     */
+    private static Result runStages(RunFile run, ExtensionCatalog catalog, ModelFormats formats,
+                                    ArchitectureCatalog architectures, RunContext context, Options options,
+                                    ProgressReporter progress, Optional<KinshipMeasure> kinship,
+                                    ReportWriter report) {
+        if (options.execution().isPresent()) {
+            throw EvomergeException.configuration(run.file() + ": a run file with stages evaluates on the local"
+                    + " worker pool; " + options.execution().get().key() + " is not supported for it");
+        }
+        // Every stage's extension ids and parameters are checked before the run folder is touched; the models of a
+        // stage that come from an earlier stage exist only once that stage has run.
+        for (RunFile stage : run.stages()) {
+            if (stage.kinship().isPresent() && stage.baseModel().isEmpty()) {
+                throw EvomergeException.configuration(stage.where("kinship") + ": 'kinship' compares task vectors"
+                        + " and needs a base_model");
+            }
+            RunExtensions.resolve(stage, catalog, Optional.empty(), context);
+        }
+        Path runDir = options.runDir();
+        RunFolder folder = new RunFolder(runDir);
+        if (options.resume()) {
+            folder.checkResume(run.file(), run.text());
+        } else {
+            folder.checkNew();
+        }
+        RunFolder.NewRun newRun = options.resume() ? null : folder.create(run.text());
+        try {
+            Result last = null;
+            List<RunFile> stages = run.stages();
+            // Every stage's folder from the start, so that the report lists the stages not yet started.
+            for (RunFile stage : stages) {
+                RunFile.Stage which = stage.stage().orElseThrow();
+                Files.createDirectories(folder.stage(which.number(), which.name()).dir());
+            }
+            for (int i = 0; i < stages.size(); i++) {
+                RunFile stage = stages.get(i).inRunFolder(runDir);
+                RunFile.Stage which = stage.stage().orElseThrow();
+                RunFolder stageFolder = folder.stage(which.number(), which.name());
+                if (i < stages.size() - 1 && stageFolder.finished()) {
+                    continue;
+                }
+                boolean resumeStage = Files.exists(stageFolder.runFile());
+                last = run(stage, catalog, formats, architectures, context, new Options(stageFolder.dir(),
+                        resumeStage, options.version(), options.outputFormat(), Optional.empty(),
+                        options.pluginDirs(), options.allowVersionChange()), progress, kinship, report);
+            }
+            report.write(runDir);
+            return new Result(runDir, last.outcome(), last.best());
+        } catch (IOException e) {
+            EvomergeException failure = EvomergeException.input(runDir + ": cannot create the stage folders: "
+                    + e.getMessage(), e);
+            if (newRun != null) {
+                newRun.discardIfNothingEvaluated(failure);
+            }
+            throw failure;
+        } catch (RuntimeException | Error e) {
+            if (newRun != null && folder.stages().stream().noneMatch(st -> st.folder().anyEvaluation())) {
+                newRun.discardIfNothingEvaluated(e);
+            }
+            throw e;
         }
     }
 

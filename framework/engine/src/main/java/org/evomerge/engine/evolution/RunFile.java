@@ -7,6 +7,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.Set;
+import org.evomerge.engine.evolution.genome.LayerPathSpace;
 
 /**
  * An evolution run as its YAML file describes it (see {@code docs/evolution.md}): the models, what evolves, the
@@ -30,6 +32,10 @@ import java.util.OptionalLong;
  * @param kinship       kinship of the top candidates, if measured
  * @param execution     where evaluations run ({@code execution: {id: spark, parameters: {...}}}); empty = the
  *                      built-in {@code local} worker pool
+ * @param stage         the stage of a staged file this describes (its settings are the file's top-level keys with
+ *                      the stage's over them); empty for a file without {@code stages}
+ * @param stages        a staged file's stages, in order, each with its {@code stage}; empty for a file without
+ *                      {@code stages}. A staged file reads as its first stage, with every stage here.
  */
 public record RunFile(
         Path file,
@@ -47,19 +53,55 @@ public record RunFile(
         int workers,
         Optional<MultiFidelity> multiFidelity,
         Optional<Kinship> kinship,
-        Optional<ExtensionChoice> execution) {
+        Optional<ExtensionChoice> execution,
+        Optional<Stage> stage,
+        List<RunFile> stages) {
 
     public RunFile {
         models = List.copyOf(models);
         tasks = List.copyOf(tasks);
+        stages = List.copyOf(stages);
+    }
+
+    /**
+     * A stage of a staged run file ({@code stages:}).
+     *
+     * @param number   its place in the file, from 1
+     * @param name     its name ({@code stages[i].name}), unique in the file
+     * @param keys     the top-level keys the stage sets itself (the others are the file's), for error locations
+     * @param fromStages the model indices that are an earlier stage's best model ({@code {stage: NAME}}), with that
+     *                 stage's number; their paths are relative to the run folder until {@link #inRunFolder}
+     */
+    public record Stage(int number, String name, Set<String> keys, Map<Integer, Integer> fromStages) {
+        public Stage {
+            keys = Set.copyOf(keys);
+            fromStages = Map.copyOf(fromStages);
+        }
+    }
+
+    /**
+     * This stage with its models that are earlier stages' best models resolved against the staged run's folder
+     * {@code runDir}; a run file without those as it is.
+     */
+    public RunFile inRunFolder(Path runDir) {
+        if (stage.isEmpty() || stage.get().fromStages().isEmpty()) {
+            return this;
+        }
+        List<Path> resolved = models.stream().map(p -> p.isAbsolute() ? p : runDir.resolve(p).normalize()).toList();
+        return new RunFile(file, text, resolved, baseModel, genome, strategy, selection, mutation, tasks, objectives,
+                budget, seed, workers, multiFidelity, kinship, execution, stage, stages);
     }
 
     /**
      * Where {@code key} is in the run file, for error messages: {@code FILE:LINE:COLUMN} of the key as errors spell
      * it ({@code genome.layer_groups}, {@code strategy.parameters.sigma}), of its deepest ancestor the file has when
-     * it is not there (a missing key), or just {@code FILE}.
+     * it is not there (a missing key), or just {@code FILE}. In a stage, a key the stage sets is found in the stage
+     * ({@code stages[1].genome.repeats}).
      */
     public String where(String key) {
+        if (stage.isPresent() && stage.get().keys().contains(key.split("[.\\[]", 2)[0])) {
+            return RunFileReader.where(file, text, "stages[" + (stage.get().number() - 1) + "]." + key);
+        }
         return RunFileReader.where(file, text, key);
     }
 
@@ -109,7 +151,9 @@ public record RunFile(
      * @param methodParameters     fixed run-wide parameters of the merge method (e.g. {@code normalize})
      * @param storage              in-memory candidates' dtype: {@code bfloat16} or {@code float32}
      * @param repeats              layer-path: how often the models' layer sequence repeats (Sakana's r)
-     * @param scaleBounds          layer-path: bounds of the per-step output scale
+     * @param scaleBounds          layer-path: bounds of the scale values
+     * @param scaling              layer-path: what the scale values are ({@code genome.scaling}; {@code slot} when
+     *                             the file does not say, the meaning of files written before the key existed)
      */
     public record GenomeSettings(
             GenomeKind kind,
@@ -125,9 +169,11 @@ public record RunFile(
             Map<String, Object> methodParameters,
             String storage,
             int repeats,
-            double[] scaleBounds) {
+            double[] scaleBounds,
+            LayerPathSpace.Scaling scaling) {
         public GenomeSettings {
             Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(scaling, "scaling");
             filters = List.copyOf(filters);
             parameters = List.copyOf(parameters);
             bounds = Map.copyOf(bounds);

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -22,8 +23,10 @@ import org.evomerge.api.EvomergeException;
 import org.evomerge.engine.evaluation.TaskDefinition;
 import org.evomerge.engine.evaluation.TaskReferences;
 import org.evomerge.engine.evaluation.lmeval.LmEvalTasks;
+import org.evomerge.engine.evolution.genome.LayerPathSpace;
 import org.evomerge.engine.input.PathInput;
 import org.evomerge.engine.input.YamlInput;
+import org.evomerge.runfolder.RunFolder;
 
 /**
  * Reads an evolution run file (YAML). Every problem is a configuration error naming the file, the line and the key
@@ -38,7 +41,11 @@ public final class RunFileReader {
             "kinship", "execution");
     private static final Set<String> GENOME = Set.of("kind", "merge_method", "layer_groups", "filters", "parameters",
             "bounds", "init", "smooth", "allow_negative_weights", "method_parameters", "dtype", "repeats",
-            "scale_bounds");
+            "scale_bounds", "scaling");
+    /** The keys a stage may set over the file's. */
+    private static final Set<String> STAGE = Set.of("name", "models", "base_model", "genome", "strategy",
+            "selection", "mutation", "budget", "multi_fidelity", "kinship");
+    private static final Pattern STAGE_NAME = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Set<String> EXTENSION = Set.of("id", "parameters");
     private static final Set<String> TASK = Set.of("name", "evaluator", "data", "parameters", "weight", "task");
     private static final Set<String> TASK_FILE = Set.of("name", "evaluator", "data", "parameters", "weight");
@@ -65,12 +72,90 @@ public final class RunFileReader {
         Path folder = file.toAbsolutePath().getParent();
         Document d = new Document(file, text);
         Map<String, Object> top = d.mapping(load(text, file), "", "the run file");
+        if (top.containsKey("stages")) {
+            return staged(d, top, folder);
+        }
         d.checkKeys(top, TOP, "");
+        return runFile(d, top, folder, Optional.empty(), Map.of());
+    }
 
+    /**
+     * A file with {@code stages}: each stage is the file's top-level keys with the stage's keys over them (a key the
+     * stage sets replaces the file's whole), read as a run file of its own; a stage's models may name an earlier
+     * stage's best model. The result reads as the first stage, with every stage in {@link RunFile#stages()}.
+     */
+    private static RunFile staged(Document d, Map<String, Object> top, Path folder) {
+        Set<String> allowed = new LinkedHashSet<>(TOP);
+        allowed.add("stages");
+        d.checkKeys(top, allowed, "");
+        if (top.containsKey("execution")) {
+            throw d.error("execution", "'execution': a run file with stages evaluates on the local worker pool");
+        }
+        List<Object> entries = d.list(top.get("stages"), "stages");
+        if (entries.isEmpty()) {
+            throw d.error("stages", "'stages' is empty");
+        }
+        Map<String, Integer> earlier = new LinkedHashMap<>();
+        List<RunFile> stages = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            String key = "stages[" + i + "]";
+            Map<String, Object> entry = d.mapping(entries.get(i), key, key);
+            d.checkKeys(entry, STAGE, key + ".");
+            String name = d.text(d.require(entry, "name", key + "."), key + ".name");
+            if (!STAGE_NAME.matcher(name).matches()) {
+                throw d.error(key + ".name", "'" + key + ".name' must be letters, digits, '_' or '-', got '" + name
+                        + "'");
+            }
+            if (earlier.containsKey(name)) {
+                throw d.error(key + ".name", "'" + key + ".name': stage name '" + name + "' is used twice");
+            }
+            Map<String, Object> merged = new LinkedHashMap<>(top);
+            merged.remove("stages");
+            Set<String> keys = new LinkedHashSet<>(entry.keySet());
+            keys.remove("name");
+            keys.forEach(k -> merged.put(k, entry.get(k)));
+            stages.add(runFile(d.inStage(i, keys), merged, folder,
+                    Optional.of(new RunFile.Stage(i + 1, name, keys, Map.of())), earlier));
+            earlier.put(name, i + 1);
+        }
+        RunFile first = stages.getFirst();
+        return new RunFile(first.file(), first.text(), first.models(), first.baseModel(), first.genome(),
+                first.strategy(), first.selection(), first.mutation(), first.tasks(), first.objectives(),
+                first.budget(), first.seed(), first.workers(), first.multiFidelity(), first.kinship(),
+                first.execution(), first.stage(), stages);
+    }
+
+    /**
+     * The run file (or stage) of the mapping {@code top}.
+     *
+     * @param stage   the stage it is, its {@code fromStages} filled in here
+     * @param earlier the stages before it, by name, with their numbers
+     */
+    private static RunFile runFile(Document d, Map<String, Object> top, Path folder, Optional<RunFile.Stage> stage,
+                                   Map<String, Integer> earlier) {
+        Path file = d.file;
+        String text = d.text;
         List<Path> models = new ArrayList<>();
+        Map<Integer, Integer> fromStages = new LinkedHashMap<>();
         List<Object> modelEntries = d.list(d.require(top, "models", ""), "models");
         for (int i = 0; i < modelEntries.size(); i++) {
-            models.add(d.path(folder, modelEntries.get(i), "models[" + i + "]"));
+            String key = "models[" + i + "]";
+            if (modelEntries.get(i) instanceof Map<?, ?>) {
+                Map<String, Object> reference = d.mapping(modelEntries.get(i), key, key);
+                d.checkKeys(reference, Set.of("stage"), key + ".");
+                String name = d.text(d.require(reference, "stage", key + "."), key + ".stage");
+                Integer number = earlier.get(name);
+                if (number == null) {
+                    throw d.error(key + ".stage", "'" + key + ".stage' names '" + name + "', which is not an earlier"
+                            + " stage" + (stage.isEmpty() ? " (the run file has no stages)" : earlier.isEmpty()
+                            ? " (this is the first stage)" : " (earlier: " + String.join(", ", earlier.keySet())
+                            + ")"));
+                }
+                models.add(RunFolder.stagePath(number, name).resolve(RunFolder.BEST));
+                fromStages.put(i, number);
+            } else {
+                models.add(d.path(folder, modelEntries.get(i), key));
+            }
         }
         if (models.isEmpty()) {
             throw d.error("models", "'models' is empty");
@@ -119,7 +204,8 @@ public final class RunFileReader {
         Optional<RunFile.Kinship> kinship = top.get("kinship") == null ? Optional.empty()
                 : Optional.of(kinship(d, d.mapping(top.get("kinship"), "kinship", "kinship")));
         return new RunFile(file.toAbsolutePath(), text, models, base, genome, strategy, selection, mutation, tasks,
-                objectives, budget, seed, workers, fidelity, kinship, extension(d, top.get("execution"), "execution"));
+                objectives, budget, seed, workers, fidelity, kinship, extension(d, top.get("execution"), "execution"),
+                stage.map(st -> new RunFile.Stage(st.number(), st.name(), st.keys(), fromStages)), List.of());
     }
 
     /**
@@ -215,8 +301,21 @@ public final class RunFileReader {
         int repeats = g.containsKey("repeats") ? d.wholeCount(g.get("repeats"), "genome.repeats", 1) : 1;
         double[] scaleBounds = g.containsKey("scale_bounds") ? d.pair(g.get("scale_bounds"), "genome.scale_bounds")
                 : new double[] {0.5, 1.5};
+        LayerPathSpace.Scaling scaling = LayerPathSpace.Scaling.SLOT;
+        if (g.containsKey("scaling")) {
+            String text = d.text(g.get("scaling"), "genome.scaling");
+            scaling = Arrays.stream(LayerPathSpace.Scaling.values()).filter(s -> s.id().equals(text)).findFirst()
+                    .orElseThrow(() -> d.error("genome.scaling", "'genome.scaling' must be transition, slot or none,"
+                            + " got '" + text + "'"));
+        }
+        if (scaling == LayerPathSpace.Scaling.TRANSITION && !(scaleBounds[0] > 0)) {
+            throw d.error(g.containsKey("scale_bounds") ? "genome.scale_bounds" : "genome.scaling",
+                    "'genome.scale_bounds' must be above 0 with scaling: transition (a transition scale multiplies"
+                    + " the hidden state, which folds into the weights only when positive), got ["
+                    + scaleBounds[0] + ", " + scaleBounds[1] + "]");
+        }
         return new RunFile.GenomeSettings(kind, method, groups, filters, parameters, bounds, init, initValues, smooth, negative,
-                methodParameters, storage, repeats, scaleBounds);
+                methodParameters, storage, repeats, scaleBounds, scaling);
     }
 
     private static Optional<RunFile.ExtensionChoice> extension(Document d, Object value, String key) {
@@ -351,20 +450,34 @@ public final class RunFileReader {
     private static final class Document {
 
         final Path file;
-        private final String text;
+        final String text;
+        private final String stagePrefix;
+        private final Set<String> stageKeys;
         private YamlKeyLocations locations;
 
         Document(Path file, String text) {
-            this.file = file;
-            this.text = text;
+            this(file, text, "", Set.of());
         }
 
-        /** {@code FILE:LINE:COLUMN} of {@code key}. */
+        private Document(Path file, String text, String stagePrefix, Set<String> stageKeys) {
+            this.file = file;
+            this.text = text;
+            this.stagePrefix = stagePrefix;
+            this.stageKeys = stageKeys;
+        }
+
+        /** This document read as stage {@code index}, which sets the top-level {@code keys} itself. */
+        Document inStage(int index, Set<String> keys) {
+            return new Document(file, text, "stages[" + index + "].", Set.copyOf(keys));
+        }
+
+        /** {@code FILE:LINE:COLUMN} of {@code key}; in a stage, of the stage's own key when it sets it. */
         String where(String key) {
             if (locations == null) {
                 locations = YamlKeyLocations.of(text);
             }
-            return locations.where(file, key);
+            boolean inStage = !key.isEmpty() && stageKeys.contains(key.split("[.\\[]", 2)[0]);
+            return locations.where(file, inStage ? stagePrefix + key : key);
         }
 
         /** A configuration error at {@code key} ({@code ""}: the file as a whole). */

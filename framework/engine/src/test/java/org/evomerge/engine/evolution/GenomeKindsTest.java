@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,24 +66,37 @@ class GenomeKindsTest {
 
     @Test
     void layerPathsEvolveAsPassthroughRecipes() throws Exception {
-        EvolutionFixture f = new EvolutionFixture(temp);
-        Path runDir = temp.resolve("run");
-        EvolutionJob.Result r = EvolutionFixture.run(f.runFile("run.yml", """
-                models: [$A, $B]
-                genome:
-                  kind: layer-path
-                  repeats: 1
-                  scale_bounds: [0.5, 1.5]
-                  dtype: float32
-                strategy: {id: test-es, parameters: {lambda: 4, sigma: 0.3}}
-                evaluators:
-                  - {name: dist, evaluator: distance, parameters: {target: $TARGET}}
-                budget: {evaluations: 8}
-                """), runDir, false, 1);
-        assertEquals(8, evaluations(runDir).size());
-        String recipe = Files.readString(runDir.resolve("best").resolve("recipe.yml"));
-        assertTrue(recipe.contains("merge_method: passthrough"), recipe);
-        assertTrue(r.outcome().best().fitness().primary() < 0);
+        // Files without genome.scaling keep per-slot scales; transition adds the M×M matrix, none has no scales.
+        // The distance evaluator needs all 4 layers of the target, so the steps stay small (inclusions start at
+        // ±0.5). Two models of 4 layers: 8 slots, then 8 slot scales, 8 × 8 transition scales or none.
+        Map<String, Integer> dimensions = new LinkedHashMap<>();
+        dimensions.put("", 16);
+        dimensions.put("scaling: transition", 8 + 64);
+        dimensions.put("scaling: none", 8);
+        for (String scaling : dimensions.keySet()) {
+            EvolutionFixture f = new EvolutionFixture(temp.resolve("s" + scaling.length()));
+            Path runDir = temp.resolve("run" + scaling.length());
+            EvolutionJob.Result r = EvolutionFixture.run(f.runFile("run.yml", """
+                    models: [$A, $B]
+                    genome:
+                      kind: layer-path
+                      repeats: 1
+                      scale_bounds: [0.5, 1.5]
+                      dtype: float32
+                      SCALING
+                    strategy: {id: test-es, parameters: {lambda: 4, sigma: 0.1}}
+                    evaluators:
+                      - {name: dist, evaluator: distance, parameters: {target: $TARGET}}
+                    budget: {evaluations: 8}
+                    """.replace("SCALING", scaling)), runDir, false, 1);
+            List<JsonNode> evaluations = evaluations(runDir);
+            assertEquals(8, evaluations.size(), scaling);
+            assertEquals(dimensions.get(scaling), evaluations.getFirst().path("genome").path("values").size(),
+                    scaling);
+            String recipe = Files.readString(runDir.resolve("best").resolve("recipe.yml"));
+            assertTrue(recipe.contains("merge_method: passthrough"), recipe);
+            assertTrue(r.outcome().best().fitness().primary() < 0);
+        }
     }
 
     @Test

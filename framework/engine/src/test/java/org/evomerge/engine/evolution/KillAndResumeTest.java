@@ -37,11 +37,27 @@ class KillAndResumeTest {
     }
 
     private static long evaluationLines(Path runDir) throws Exception {
+        return lines(runDir, "\"type\":\"evaluation\"");
+    }
+
+    private static long lines(Path runDir, String containing) throws Exception {
         Path journal = runDir.resolve(RunFolder.JOURNAL);
         if (!Files.exists(journal)) {
             return 0;
         }
-        return Files.readAllLines(journal).stream().filter(l -> l.contains("\"type\":\"evaluation\"")).count();
+        return Files.readAllLines(journal).stream().filter(l -> l.contains(containing)).count();
+    }
+
+    /** Starts a run, waits until {@code journaled} holds {@code evaluations} evaluation lines, kills it. */
+    private void killOnce(Path runFile, Path runDir, String mode, Path journaled, long evaluations) throws Exception {
+        Process process = start(runFile, runDir, mode);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (evaluationLines(journaled) < evaluations && process.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(process.isAlive(), "the run ended before it could be killed: "
+                + Files.readString(temp.resolve(runDir.getFileName() + "-" + mode + ".log")));
+        process.destroyForcibly().waitFor();
     }
 
     @Test
@@ -79,5 +95,38 @@ class KillAndResumeTest {
                 Files.readAllLines(killed.resolve("history.csv")).size());
         assertTrue(Files.exists(killed.resolve("best").resolve("recipe.yml")));
         assertTrue(new File(killed.toFile(), "run.yml").isFile());
+    }
+
+    /**
+     * PS+DFS killed in its first stage, resumed and killed in its second, resumed to the end: each stage's journal
+     * is the uninterrupted run's, the first stage resumed once and never again after it finished.
+     */
+    @Test
+    void aStagedRunKilledInEachStageResumesWithNoEvaluationLostOrRepeated() throws Exception {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path runFile = f.runFile("staged.yml", StagedRunTest.PS_DFS.replace("parameters: {target: $TARGET}",
+                "parameters: {target: $TARGET, delay_ms: 25}"));
+        Path reference = temp.resolve("reference");
+        EvolutionFixture.run(runFile, reference, false, 2);
+
+        Path killed = temp.resolve("killed");
+        Path ps = killed.resolve(RunFolder.STAGES).resolve("1-ps");
+        Path dfs = killed.resolve(RunFolder.STAGES).resolve("2-dfs");
+        killOnce(runFile, killed, "start", ps, 5);
+        assertTrue(evaluationLines(ps) < 12 && evaluationLines(dfs) == 0, evaluationLines(ps) + " in stage 1");
+        killOnce(runFile, killed, "resume", dfs, 3);
+        assertTrue(evaluationLines(dfs) < 12, evaluationLines(dfs) + " in stage 2");
+        Process last = start(runFile, killed, "resume");
+        assertTrue(last.waitFor(120, TimeUnit.SECONDS), "the resumed run did not end");
+        assertEquals(0, last.exitValue(), Files.readString(temp.resolve("killed-resume.log")));
+
+        for (String stage : List.of("1-ps", "2-dfs")) {
+            Path resumed = killed.resolve(RunFolder.STAGES).resolve(stage);
+            assertEquals(EvolutionJobTest.evaluations(reference.resolve(RunFolder.STAGES).resolve(stage)),
+                    EvolutionJobTest.evaluations(resumed), stage);
+            assertEquals(1, lines(resumed, "\"type\":\"resume\""), stage);
+            assertEquals(1, lines(resumed, "\"type\":\"finish\""), stage);
+        }
+        assertTrue(Files.exists(dfs.resolve("best").resolve("recipe.yml")));
     }
 }

@@ -79,7 +79,7 @@ class RecipeSpaceTest {
 
     private static LayerPathSpace pathSpace() {
         return new LayerPathSpace(List.of("/m/a", "/m/b"), new int[] {2, 3}, 2, new double[] {0.5, 1.5},
-                Optional.of("float32"));
+                LayerPathSpace.Scaling.SLOT, Optional.of("float32"));
     }
 
     private static LayerPathGenome path(LayerPathSpace space) {
@@ -335,7 +335,7 @@ class RecipeSpaceTest {
     @Test
     void layerPathGenomesDecodeIntoPassthroughSlices() {
         LayerPathSpace space = new LayerPathSpace(List.of("/m/a", "/m/b"), new int[] {2, 3}, 2, new double[] {0.5, 1.5},
-                Optional.empty());
+                LayerPathSpace.Scaling.SLOT, Optional.empty());
         assertEquals(2 * 5 * 2, space.space().size());
         // The start is model A's layers, once.
         assertEquals(List.of(new LayerPathGenome.Step(0, 0, 1.0), new LayerPathGenome.Step(0, 1, 1.0)),

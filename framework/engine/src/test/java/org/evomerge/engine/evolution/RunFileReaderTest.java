@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.evomerge.api.ErrorCategory;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.engine.evolution.genome.LayerPathSpace;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -163,6 +164,85 @@ class RunFileReaderTest {
     }
 
     @Test
+    void layerPathScalingIsSlotUnlessTheFileNamesIt() {
+        String paths = MINIMAL.replace("{kind: recipe, merge_method: linear}", "{kind: layer-path, repeats: 2}");
+        // Files written before genome.scaling existed keep their per-slot scales (and resume as they ran).
+        assertEquals(LayerPathSpace.Scaling.SLOT, parse(paths).genome().scaling());
+        assertEquals(LayerPathSpace.Scaling.TRANSITION, parse(paths.replace("repeats: 2",
+                "repeats: 2, scaling: transition")).genome().scaling());
+        assertEquals(LayerPathSpace.Scaling.NONE, parse(paths.replace("repeats: 2", "repeats: 2, scaling: none"))
+                .genome().scaling());
+        assertEquals("'genome.scaling' must be transition, slot or none, got 'matrix'", at("run.yml", 2, 40,
+                error(paths.replace("repeats: 2", "repeats: 2, scaling: matrix"))));
+        assertTrue(at("run.yml", 2, 61, error(paths.replace("repeats: 2",
+                "repeats: 2, scaling: transition, scale_bounds: [0, 2]")))
+                .startsWith("'genome.scale_bounds' must be above 0 with scaling: transition"));
+        assertEquals(-1.0, parse(paths.replace("repeats: 2", "repeats: 2, scale_bounds: [-1, 2]")).genome()
+                .scaleBounds()[0], "per-slot scales may be negative, as before");
+    }
+
+    private static final String STAGED = """
+            models: [a, b]
+            evaluators:
+              - {name: t, evaluator: perplexity, data: data/t.jsonl}
+            strategy: cma-es
+            stages:
+              - name: ps
+                genome: {kind: recipe, merge_method: linear}
+                budget: {evaluations: 10}
+              - name: dfs
+                models: [{stage: ps}, a]
+                genome: {kind: layer-path, repeats: 2, scaling: transition}
+                budget: {evaluations: 20}
+            """;
+
+    @Test
+    void stagesAreTheFilesKeysWithTheStagesOverThem() {
+        RunFile run = parse(STAGED);
+        assertEquals(2, run.stages().size());
+        RunFile ps = run.stages().get(0);
+        RunFile dfs = run.stages().get(1);
+        // The file reads as its first stage.
+        assertEquals(RunFile.GenomeKind.RECIPE, run.genome().kind());
+        assertEquals(new RunFile.Stage(1, "ps", java.util.Set.of("genome", "budget"), Map.of()),
+                ps.stage().orElseThrow());
+        assertEquals(List.of(temp.resolve("a"), temp.resolve("b")), ps.models());
+        assertEquals("cma-es", dfs.strategy().id());
+        assertEquals(20, dfs.budget().evaluations().getAsLong());
+        assertEquals(LayerPathSpace.Scaling.TRANSITION, dfs.genome().scaling());
+        // PS's best model: stages/1-ps/best of the run folder, known when the run starts.
+        assertEquals(List.of(Path.of("stages/1-ps/best"), temp.resolve("a")), dfs.models());
+        assertEquals(Map.of(0, 1), dfs.stage().orElseThrow().fromStages());
+        assertEquals(List.of(temp.resolve("runs/r/stages/1-ps/best"), temp.resolve("a")),
+                dfs.inRunFolder(temp.resolve("runs/r")).models());
+        // A stage's keys are found where the stage sets them, the others at the top.
+        String file = run.file().toString();
+        assertEquals(file + ":11:32", dfs.where("genome.repeats"));
+        assertEquals(file + ":4:1", dfs.where("strategy"));
+        assertEquals(file + ":7:14", ps.where("genome.kind"));
+    }
+
+    @Test
+    void stageErrorsNameTheStagesKey() {
+        assertEquals("'models[0].stage' names 'dfs', which is not an earlier stage (earlier: ps)", at("run.yml", 10,
+                15, error(STAGED.replace("{stage: ps}", "{stage: dfs}"))));
+        assertTrue(at("run.yml", 10, 15, error(STAGED.replace("{stage: ps}", "{stage: psx}")))
+                .endsWith("(earlier: ps)"));
+        assertEquals("'stages[1].name': stage name 'ps' is used twice", at("run.yml", 9, 5,
+                error(STAGED.replace("name: dfs", "name: ps"))));
+        assertTrue(at("run.yml", 9, 5, error(STAGED.replace("name: dfs", "name: d/fs")))
+                .startsWith("'stages[1].name' must be letters, digits"));
+        assertTrue(at("run.yml", 10, 5, error(STAGED.replace("models: [{stage: ps}, a]", "seed: 3")))
+                .startsWith("unknown key 'stages[1].seed'"));
+        assertTrue(at("run.yml", 11, 44, error(STAGED.replace("scaling: transition", "scaling: matrix")))
+                .startsWith("'genome.scaling' must be"));
+        assertEquals("'models[0].stage' names 'ps', which is not an earlier stage (the run file has no stages)",
+                at("run.yml", 1, 11, error(MINIMAL.replace("models: [a, b]", "models: [{stage: ps}, b]"))));
+        assertTrue(error(STAGED + "execution: {id: spark}\n").contains("evaluates on the local worker pool"));
+        assertTrue(error("models: [a]\nstages: []\n").endsWith("'stages' is empty"));
+    }
+
+    @Test
     void durationsReadAsSeconds() {
         assertEquals(90, RunFileReader.duration(temp, "90s"));
         assertEquals(1800, RunFileReader.duration(temp, "30m"));
@@ -227,10 +307,18 @@ class RunFileReaderTest {
         try (Stream<Path> list = Files.list(examples)) {
             files = list.filter(p -> p.getFileName().toString().startsWith("evolve-")).sorted().toList();
         }
-        assertEquals(5, files.size(), files.toString());
+        assertEquals(7, files.size(), files.toString());
         for (Path file : files) {
             RunFile run = RunFileReader.read(file);
             assertTrue(!run.tasks().isEmpty(), file.toString());
         }
+        RunFile psDfs = RunFileReader.read(examples.resolve("evolve-sakana-ps-dfs.yml"));
+        assertEquals(List.of("ps", "dfs"), psDfs.stages().stream().map(s -> s.stage().orElseThrow().name()).toList());
+        RunFile dfs = psDfs.stages().get(1);
+        assertEquals(Path.of("stages/1-ps/best"), dfs.models().getFirst());
+        assertTrue(dfs.baseModel().isEmpty(), "base_model: null drops the file's base model");
+        assertEquals(3, dfs.genome().repeats());
+        assertEquals(LayerPathSpace.Scaling.TRANSITION, dfs.genome().scaling());
+        assertTrue(psDfs.stages().getFirst().baseModel().isPresent());
     }
 }

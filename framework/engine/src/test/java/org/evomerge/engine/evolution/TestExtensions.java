@@ -178,6 +178,13 @@ final class TestExtensions {
      * many fail.
      */
     static final class Distance implements EvaluatorFactory {
+
+        /** Evaluations by every distance evaluator of this JVM: what a test counts to see nothing evaluated again. */
+        static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+        /** Every evaluation past this many {@link #CALLS} fails: a crash the run file does not show. */
+        static final java.util.concurrent.atomic.AtomicLong CRASH_AFTER =
+                new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+
         @Override
         public ExtensionDescriptor descriptor() {
             return new ExtensionDescriptor("distance", "1.0.0", ExtensionKind.EVALUATOR, "distance to a target",
@@ -204,6 +211,9 @@ final class TestExtensions {
             return new Evaluator() {
                 @Override
                 public EvaluationResult evaluate(Model model) {
+                    if (CALLS.incrementAndGet() > CRASH_AFTER.get()) {
+                        throw new IllegalStateException("crashed on purpose");
+                    }
                     if (failAfter >= 0 && evaluated.incrementAndGet() > failAfter) {
                         throw new IllegalStateException("evaluation failed on purpose");
                     }

@@ -1,5 +1,6 @@
 package org.evomerge.plugins.evaluation;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,7 @@ import org.evomerge.api.evaluation.EvaluationResult;
  * Prompt → greedy response → extracted answer, compared with the record's {@code answer}. An answer counts only when
  * the response also satisfies the {@link OutputConstraint}. Reports {@code accuracy} (the fitness: right and
  * constrained), {@code answer_accuracy} (right, ignoring the constraint) and, with a constraint,
- * {@code constraint_rate}.
+ * {@code constraint_rate}. Each item's outcome (1 right and constrained, else 0) is the result's item scores.
  */
 public final class GenerationTask implements EvaluationTask {
 
@@ -40,6 +41,7 @@ public final class GenerationTask implements EvaluationTask {
         int right = 0;
         int constrained = 0;
         int both = 0;
+        List<Double> outcomes = new ArrayList<>(records.size());
         for (DatasetRecord record : records) {
             String response = model.generate(record.text("prompt"), maxNewTokens, stop);
             String expected = extraction.expected(record.scalarText("answer"));
@@ -49,6 +51,7 @@ public final class GenerationTask implements EvaluationTask {
             right += isRight ? 1 : 0;
             constrained += satisfies ? 1 : 0;
             both += isRight && satisfies ? 1 : 0;
+            outcomes.add(isRight && satisfies ? 1.0 : 0.0);
         }
         double n = records.size();
         Map<String, Double> metrics = new LinkedHashMap<>();
@@ -58,6 +61,6 @@ public final class GenerationTask implements EvaluationTask {
             metrics.put("constraint_rate", constrained / n);
         }
         metrics.put("count", n);
-        return new EvaluationResult(metrics, both / n);
+        return new EvaluationResult(metrics, both / n, outcomes);
     }
 }

@@ -74,6 +74,7 @@ class GenerationEvaluatorTest {
         assertEquals(2.0 / 3, r.metrics().get("constraint_rate"), 1e-12, "Q1 and Q3 are in Japanese");
         assertEquals(1.0 / 3, r.metrics().get("accuracy"), 1e-12, "only Q1 is both");
         assertEquals(1.0 / 3, r.score(), 1e-12);
+        assertEquals(java.util.List.of(1.0, 0.0, 0.0), r.itemScores(), "per item, in file order: only Q1");
     }
 
     @Test
