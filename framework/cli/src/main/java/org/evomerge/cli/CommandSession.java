@@ -9,6 +9,7 @@ import org.evomerge.api.ApiVersion;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RunContext;
+import org.evomerge.api.template.JinjaTemplates;
 import org.evomerge.api.training.Trainer;
 import org.evomerge.cli.output.TerminalProgress;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
@@ -16,6 +17,7 @@ import org.evomerge.api.inference.InferenceEngine;
 import org.evomerge.engine.context.DefaultRunContext;
 import org.evomerge.inference.LlamaInferenceEngine;
 import org.evomerge.tokenizers.HuggingFaceTokenizers;
+import org.evomerge.tokenizers.JinjaEnvironment;
 import org.evomerge.engine.context.ScratchDirectory;
 import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.engine.model.ModelFormats;
@@ -131,6 +133,7 @@ public final class CommandSession implements AutoCloseable {
                         new LlamaInferenceEngine(s.compute().threads(), backend, tokenizers::forModel));
             }
             services.putIfAbsent(Trainer.class, new LlamaTrainer(s.compute().threads()));
+            services.putIfAbsent(JinjaTemplates.class, JinjaEnvironment.forTaskTemplates());
             runContext = new DefaultRunContext(new SeededRandomSource(s.run().seed()), backend, progress, scratch,
                     s.compute().threads(), services);
         }

@@ -1,125 +1,106 @@
 package org.evomerge.tokenizers;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
+import org.evomerge.api.inference.ChatMessage;
 
 /**
- * The chat formats most checkpoints use, recognised from the Jinja {@code chat_template} of
- * {@code tokenizer_config.json} by their marker tokens and rendered in Java. evomerge does not run Jinja: a template of
- * another family is not recognised ({@link #recognise} is empty) rather than rendered approximately.
+ * A tokenizer's Jinja {@code chat_template} (from {@code tokenizer_config.json}), rendered as transformers'
+ * {@code apply_chat_template(..., tokenize=False)} renders it: in {@link JinjaEnvironment#forChatTemplates()} with
+ * {@code messages}, {@code add_generation_prompt}, {@code tools} and {@code documents} (None) and the tokenizer's
+ * special tokens ({@code bos_token}, {@code eos_token}, ...) as variables; with {@code continue_final_message} the
+ * text ends right after the last message's content.
  *
- * <p>The rendered text already holds the BOS token where the family puts it: encode it without adding special
- * tokens.
+ * <p>The rendered text holds the special tokens the template writes (BOS among them): encode it without adding
+ * special tokens.
  */
 public final class ChatTemplate {
 
-    /** The recognised families, by the markers their templates contain. */
-    public enum Family {
-        /** {@code <|im_start|>role\ncontent<|im_end|>\n} (Qwen, many fine-tunes). */
-        CHATML,
-        /** {@code <|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>} (Llama 3). */
-        LLAMA3,
-        /** {@code <s>[INST] user [/INST] assistant</s>} with Llama 2's {@code <<SYS>>} block (Llama 2, Mistral). */
-        INST,
-        /** {@code <start_of_turn>user\ncontent<end_of_turn>\n}, the assistant called {@code model} (Gemma). */
-        GEMMA
+    private static final JinjaEnvironment JINJA = JinjaEnvironment.forChatTemplates();
+
+    private final String source;
+    private final Map<String, Object> specialTokens;
+
+    /**
+     * @param source the template's text
+     * @param specialTokens the tokenizer's special tokens by their variable name ({@code bos_token}, ...)
+     */
+    public ChatTemplate(String source, Map<String, ?> specialTokens) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.specialTokens = new LinkedHashMap<>(specialTokens);
     }
 
-    /** One turn of a conversation; {@code role} is {@code system}, {@code user} or {@code assistant}. */
-    public record Message(String role, String content) {
-        public Message {
-            Objects.requireNonNull(role, "role");
-            Objects.requireNonNull(content, "content");
-        }
-    }
-
-    private final Family family;
-    private final String bos;
-    private final String eos;
-
-    public ChatTemplate(Family family, String bos, String eos) {
-        this.family = Objects.requireNonNull(family, "family");
-        this.bos = bos == null ? "" : bos;
-        this.eos = eos == null ? "" : eos;
-    }
-
-    /** The family of {@code jinjaTemplate}, or empty when it is none of {@link Family}. */
-    public static Optional<ChatTemplate> recognise(String jinjaTemplate, String bos, String eos) {
-        if (jinjaTemplate.contains("<|im_start|>")) {
-            return Optional.of(new ChatTemplate(Family.CHATML, bos, eos));
-        }
-        if (jinjaTemplate.contains("<|start_header_id|>")) {
-            return Optional.of(new ChatTemplate(Family.LLAMA3, bos, eos));
-        }
-        if (jinjaTemplate.contains("<start_of_turn>")) {
-            return Optional.of(new ChatTemplate(Family.GEMMA, bos, eos));
-        }
-        if (jinjaTemplate.contains("[INST]")) {
-            return Optional.of(new ChatTemplate(Family.INST, bos, eos));
-        }
-        return Optional.empty();
-    }
-
-    public Family family() {
-        return family;
+    public String source() {
+        return source;
     }
 
     /**
-     * The prompt text for {@code messages}; with {@code addGenerationPrompt} it ends where the assistant's answer
-     * starts.
+     * The prompt text for {@code messages}.
+     *
+     * @throws IllegalArgumentException when the template refuses the messages ({@code raise_exception}) or fails, or
+     *     when both flags are set, or the last message's content is not in the rendered text to continue it
      */
-    public String render(List<Message> messages, boolean addGenerationPrompt) {
-        StringBuilder out = new StringBuilder();
-        switch (family) {
-            case CHATML -> {
-                for (Message m : messages) {
-                    out.append("<|im_start|>").append(m.role()).append('\n').append(m.content()).append("<|im_end|>\n");
-                }
-                if (addGenerationPrompt) {
-                    out.append("<|im_start|>assistant\n");
-                }
-            }
-            case LLAMA3 -> {
-                out.append(bos);
-                for (Message m : messages) {
-                    out.append("<|start_header_id|>").append(m.role()).append("<|end_header_id|>\n\n")
-                            .append(m.content().strip()).append("<|eot_id|>");
-                }
-                if (addGenerationPrompt) {
-                    out.append("<|start_header_id|>assistant<|end_header_id|>\n\n");
-                }
-            }
-            case GEMMA -> {
-                out.append(bos);
-                for (Message m : messages) {
-                    String role = m.role().equals("assistant") ? "model" : m.role();
-                    out.append("<start_of_turn>").append(role).append('\n').append(m.content().strip())
-                            .append("<end_of_turn>\n");
-                }
-                if (addGenerationPrompt) {
-                    out.append("<start_of_turn>model\n");
-                }
-            }
-            case INST -> {
-                String system = null;
-                for (Message m : messages) {
-                    switch (m.role()) {
-                        case "system" -> system = m.content();
-                        case "assistant" -> out.append(' ').append(m.content().strip()).append(eos);
-                        default -> {
-                            String content = m.content().strip();
-                            if (system != null) {
-                                content = "<<SYS>>\n" + system.strip() + "\n<</SYS>>\n\n" + content;
-                                system = null;
-                            }
-                            out.append(bos).append("[INST] ").append(content).append(" [/INST]");
-                        }
-                    }
-                }
-            }
-            default -> throw new IllegalStateException(family.toString());
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt, boolean continueFinalMessage) {
+        if (addGenerationPrompt && continueFinalMessage) {
+            throw new IllegalArgumentException("continue_final_message and add_generation_prompt are not compatible");
         }
-        return out.toString();
+        List<Map<String, Object>> chat = new ArrayList<>();
+        for (ChatMessage message : messages) {
+            Map<String, Object> turn = new LinkedHashMap<>();
+            turn.put("role", message.role());
+            turn.put("content", message.content());
+            chat.add(turn);
+        }
+        Map<String, Object> variables = new LinkedHashMap<>(specialTokens);
+        variables.put("messages", chat);
+        variables.put("tools", null);
+        variables.put("documents", null);
+        variables.put("add_generation_prompt", addGenerationPrompt);
+        String rendered = JINJA.render(source, variables);
+        if (continueFinalMessage && !messages.isEmpty()) {
+            rendered = cutAfterFinalMessage(rendered, messages.getLast().content());
+        }
+        return rendered;
+    }
+
+    /**
+     * transformers' rule: cut after the last occurrence of the stripped final message, keeping its trailing spacing
+     * only where the template kept the whole message as it was.
+     */
+    private static String cutAfterFinalMessage(String rendered, String finalMessage) {
+        String stripped = pythonStrip(finalMessage);
+        int at = rendered.lastIndexOf(stripped);
+        if (at < 0) {
+            throw new IllegalArgumentException("continue_final_message is set but the final message does not appear"
+                    + " in the chat after applying the chat template");
+        }
+        int end = Math.min(rendered.length(), at + pythonLstrip(finalMessage).length());
+        if (rendered.substring(at, end).equals(finalMessage)) {
+            return rendered.substring(0, end);
+        }
+        return rendered.substring(0, at + stripped.length());
+    }
+
+    private static String pythonStrip(String s) {
+        return pythonLstrip(pythonRstrip(s));
+    }
+
+    private static String pythonLstrip(String s) {
+        int i = 0;
+        while (i < s.length() && PythonStringMethods.isSpace(s.charAt(i))) {
+            i++;
+        }
+        return s.substring(i);
+    }
+
+    private static String pythonRstrip(String s) {
+        int end = s.length();
+        while (end > 0 && PythonStringMethods.isSpace(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(0, end);
     }
 }

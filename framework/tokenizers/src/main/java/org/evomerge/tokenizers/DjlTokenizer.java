@@ -1,9 +1,11 @@
 package org.evomerge.tokenizers;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.evomerge.api.inference.ChatMessage;
 import org.evomerge.api.inference.Tokenizer;
 
 /**
@@ -56,9 +58,15 @@ public final class DjlTokenizer implements Tokenizer, AutoCloseable {
         return eos;
     }
 
-    /** The model's chat template, when {@code tokenizer_config.json} has one of the families evomerge renders. */
+    /** The model's chat template, when {@code tokenizer_config.json} has one. */
     public Optional<ChatTemplate> chatTemplate() {
         return chatTemplate;
+    }
+
+    @Override
+    public Optional<String> applyChatTemplate(List<ChatMessage> messages, boolean addGenerationPrompt,
+            boolean continueFinalMessage) {
+        return chatTemplate.map(t -> t.render(messages, addGenerationPrompt, continueFinalMessage));
     }
 
     @Override

@@ -109,8 +109,7 @@ public final class HuggingFaceTokenizers implements AutoCloseable {
         if (eos.isEmpty()) {
             eos = configuredId(folder, "eos_token_id");
         }
-        Optional<ChatTemplate> chat = config.chatTemplate().flatMap(t -> ChatTemplate.recognise(t,
-                config.bosToken().orElse(""), config.eosToken().orElse("")));
+        Optional<ChatTemplate> chat = config.chatTemplate().map(t -> new ChatTemplate(t, config.specialTokens()));
         return new DjlTokenizer(tokenizer, bos, eos, chat, file.toString());
     }
 

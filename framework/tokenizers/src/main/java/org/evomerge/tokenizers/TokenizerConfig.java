@@ -5,20 +5,38 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.EvomergeException;
 
 /**
- * What evomerge reads from a model's {@code tokenizer_config.json}: the BOS and EOS token texts (plain strings or
+ * What evomerge reads from a model's {@code tokenizer_config.json}: the special tokens' texts (plain strings or
  * {@code AddedToken} objects with a {@code content}) and the chat template.
  *
  * @param bosToken the beginning-of-sequence token's text, when declared
  * @param eosToken the end-of-sequence token's text, when declared
- * @param chatTemplate the Jinja chat template, when declared (only its text; see {@link ChatTemplate})
+ * @param chatTemplate the Jinja chat template, when declared (see {@link ChatTemplate})
+ * @param specialTokens every declared special token by the variable name a chat template sees it under
+ *     ({@code bos_token}, {@code eos_token}, {@code unk_token}, {@code sep_token}, {@code pad_token},
+ *     {@code cls_token}, {@code mask_token}; {@code additional_special_tokens} as a list), as transformers'
+ *     {@code special_tokens_map}
  */
-public record TokenizerConfig(Optional<String> bosToken, Optional<String> eosToken, Optional<String> chatTemplate) {
+public record TokenizerConfig(Optional<String> bosToken, Optional<String> eosToken, Optional<String> chatTemplate,
+                              Map<String, Object> specialTokens) {
 
-    public static final TokenizerConfig NONE = new TokenizerConfig(Optional.empty(), Optional.empty(), Optional.empty());
+    public static final TokenizerConfig NONE = new TokenizerConfig(Optional.empty(), Optional.empty(), Optional.empty(),
+            Map.of());
+
+    private static final List<String> SPECIAL_TOKEN_KEYS = List.of("bos_token", "eos_token", "unk_token", "sep_token",
+            "pad_token", "cls_token", "mask_token");
+
+    public TokenizerConfig {
+        specialTokens = Collections.unmodifiableMap(new LinkedHashMap<>(specialTokens));
+    }
 
     /**
      * Reads {@code file}; a missing file gives {@link #NONE}.
@@ -50,7 +68,17 @@ public record TokenizerConfig(Optional<String> bosToken, Optional<String> eosTok
                 }
             }
         }
-        return new TokenizerConfig(tokenText(root.get("bos_token")), tokenText(root.get("eos_token")), chatTemplate);
+        Map<String, Object> specialTokens = new LinkedHashMap<>();
+        for (String key : SPECIAL_TOKEN_KEYS) {
+            tokenText(root.get(key)).ifPresent(text -> specialTokens.put(key, text));
+        }
+        if (root.path("additional_special_tokens").isArray()) {
+            List<String> additional = new ArrayList<>();
+            root.path("additional_special_tokens").forEach(t -> tokenText(t).ifPresent(additional::add));
+            specialTokens.put("additional_special_tokens", additional);
+        }
+        return new TokenizerConfig(tokenText(root.get("bos_token")), tokenText(root.get("eos_token")), chatTemplate,
+                specialTokens);
     }
 
     private static Optional<String> tokenText(JsonNode node) {

@@ -137,6 +137,7 @@ public final class ConfigurationLoader {
         dto.getRun().setScratchDir(path("run.scratch-dir"));
         dto.getArchitectures().setDirs(paths("architectures.dirs"));
         dto.getOutput().setFormat(composite.getString("output.format", "").strip());
+        dto.getEvaluation().setTaskSearchPath(paths("evaluation.task-search-path"));
         if (dto.getCompute().getBackend().isEmpty()) {
             throw EvomergeException.configuration("compute.backend must not be empty (use auto)");
         }

@@ -10,9 +10,11 @@ import java.util.Objects;
  * @param run     run-wide choices
  * @param architectures where architecture descriptions come from
  * @param output  how models are written
+ * @param evaluation where evaluation tasks come from
  */
 public record Settings(PluginSettings plugins, ComputeSettings compute, RunSettings run,
-                       ArchitectureSettings architectures, OutputSettings output) {
+                       ArchitectureSettings architectures, OutputSettings output,
+                       EvaluationSettings evaluation) {
 
     public Settings {
         Objects.requireNonNull(plugins, "plugins");
@@ -20,5 +22,6 @@ public record Settings(PluginSettings plugins, ComputeSettings compute, RunSetti
         Objects.requireNonNull(run, "run");
         Objects.requireNonNull(architectures, "architectures");
         Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(evaluation, "evaluation");
     }
 }

@@ -13,6 +13,7 @@ public class SettingsDto {
     private Run run = new Run();
     private Architectures architectures = new Architectures();
     private Output output = new Output();
+    private Evaluation evaluation = new Evaluation();
 
     public Output getOutput() {
         return output;
@@ -31,6 +32,26 @@ public class SettingsDto {
 
         public void setFormat(String format) {
             this.format = format;
+        }
+    }
+
+    public Evaluation getEvaluation() {
+        return evaluation;
+    }
+
+    public void setEvaluation(Evaluation evaluation) {
+        this.evaluation = evaluation;
+    }
+
+    public static class Evaluation {
+        private List<String> taskSearchPath = new ArrayList<>();
+
+        public List<String> getTaskSearchPath() {
+            return taskSearchPath;
+        }
+
+        public void setTaskSearchPath(List<String> taskSearchPath) {
+            this.taskSearchPath = taskSearchPath;
         }
     }
 

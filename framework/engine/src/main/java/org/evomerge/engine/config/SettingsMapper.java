@@ -30,6 +30,8 @@ public interface SettingsMapper {
 
     OutputSettings toOutputSettings(SettingsDto.Output dto);
 
+    EvaluationSettings toEvaluationSettings(SettingsDto.Evaluation dto);
+
     default Path toPath(String path) {
         return path == null || path.isBlank() ? null : Path.of(path);
     }

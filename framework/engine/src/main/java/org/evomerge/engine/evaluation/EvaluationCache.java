@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -22,8 +23,8 @@ import org.evomerge.api.parameter.ParameterType;
 
 /**
  * Evaluation results on disk, keyed by the evaluated weights ({@link WeightsHash}) and the task: evaluator id and
- * version, every validated parameter value, and the SHA-256 of each file a path parameter names (so editing a
- * dataset invalidates its results). One small properties file per key, written to a temporary name and renamed, so
+ * version, every validated parameter value, and the SHA-256 of each file a path parameter names and of each file the
+ * evaluator says it reads ({@code EvaluatorFactory.inputFiles}), so editing a dataset invalidates its results. One small properties file per key, written to a temporary name and renamed, so
  * concurrent runs never read a half-written entry. Default folder: {@code $XDG_CACHE_HOME/evomerge/evaluations},
  * else {@code ~/.cache/evomerge/evaluations}.
  */
@@ -60,6 +61,11 @@ public final class EvaluationCache {
                 text.append("file.").append(name).append('=').append(fileHash(Path.of(value.toString()))).append('\n');
             }
         });
+        List<Path> inputs = task.factory().inputFiles(task.parameters());
+        for (int i = 0; i < inputs.size(); i++) {
+            text.append("input.").append(i).append('=').append(inputs.get(i)).append(' ')
+                    .append(fileHash(inputs.get(i))).append('\n');
+        }
         return HexFormat.of().formatHex(digest.digest(text.toString().getBytes(StandardCharsets.UTF_8)));
     }
 

@@ -20,6 +20,9 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.engine.evaluation.TaskDefinition;
+import org.evomerge.engine.evaluation.TaskReferences;
+import org.evomerge.engine.evaluation.lmeval.LmEvalTasks;
 import org.evomerge.engine.evolution.genome.LayerPathSpace;
 import org.evomerge.engine.input.PathInput;
 import org.evomerge.engine.lora.LoraReference;
@@ -334,10 +337,13 @@ public final class RunFileReader {
     private static RunFile.Task task(Document d, Path folder, Map<String, Object> entry, String key) {
         d.checkKeys(entry, TASK, key + ".");
         if (entry.containsKey("task")) {
+            Path taskFile = d.path(folder, entry.get("task"), key + ".task");
+            if (TaskReferences.isLmEvalFile(taskFile)) {
+                return lmEvalTask(d, taskFile, entry, key);
+            }
             if (entry.size() != 1) {
                 throw d.error(key, "'" + key + "' names a task file, so it takes no other keys");
             }
-            Path taskFile = d.path(folder, entry.get("task"), key + ".task");
             String taskText;
             try {
                 taskText = Files.readString(taskFile, StandardCharsets.UTF_8);
@@ -350,6 +356,41 @@ public final class RunFileReader {
             return taskEntry(inner, taskFile.toAbsolutePath().getParent(), content, "");
         }
         return taskEntry(d, folder, entry, key + ".");
+    }
+
+    /**
+     * An lm-evaluation-harness task file as a task of the {@value TaskReferences#LM_EVAL} evaluator; the entry may
+     * add {@code weight} and the evaluator's {@code parameters} ({@code metric: acc_norm,none}, {@code num_fewshot},
+     * {@code limit}, ...).
+     */
+    private static RunFile.Task lmEvalTask(Document d, Path taskFile, Map<String, Object> entry, String key) {
+        for (String other : entry.keySet()) {
+            if (!Set.of("task", "weight", "parameters").contains(other)) {
+                throw d.error(key, "'" + key + "' names an lm-eval task file, which takes only 'weight' and"
+                        + " 'parameters' beside it, not '" + other + "'");
+            }
+        }
+        List<TaskDefinition> tasks = TaskReferences.resolve(taskFile.toString(), taskFile.getParent(),
+                new LmEvalTasks(List.of())).orElseThrow();
+        if (tasks.size() != 1) {
+            throw d.error(key + ".task", "'" + key + ".task': " + taskFile + " is an lm-eval group of "
+                    + tasks.size() + " tasks; give each task file as its own evaluators entry");
+        }
+        TaskDefinition task = tasks.getFirst();
+        Map<String, Object> parameters = new LinkedHashMap<>(task.parameters());
+        if (entry.get("parameters") != null) {
+            Map<String, Object> given = d.mapping(entry.get("parameters"), key + ".parameters", key + ".parameters");
+            for (String name : given.keySet()) {
+                if (parameters.containsKey(name)) {
+                    throw d.error(key + ".parameters", "'" + key + ".parameters." + name + "' is set from the task"
+                            + " file and cannot be given here");
+                }
+            }
+            parameters.putAll(given);
+        }
+        double weight = entry.containsKey("weight") ? d.number(entry.get("weight"), key + ".weight") : 1.0;
+        return new RunFile.Task(task.name(), TaskReferences.LM_EVAL, Optional.empty(), parameters, weight,
+                entry.containsKey("weight"), d.where(key) + ": '" + key + "'");
     }
 
     private static RunFile.Task taskEntry(Document d, Path folder, Map<String, Object> entry, String prefix) {

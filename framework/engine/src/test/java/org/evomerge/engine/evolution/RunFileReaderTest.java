@@ -274,6 +274,40 @@ class RunFileReaderTest {
         assertEquals(temp.resolve("tasks/arc.jsonl"), task.data().orElseThrow());
     }
 
+    /**
+     * An lm-evaluation-harness task file in {@code task:} is a task of the lm-eval evaluator (it was refused with
+     * "unknown key 'task'"), with the entry's weight and parameters; a group file is refused naming the entry.
+     */
+    @Test
+    void lmEvalTaskFilesAreTasksOfTheLmEvalEvaluator() throws Exception {
+        Files.createDirectories(temp.resolve("tasks"));
+        Files.writeString(temp.resolve("tasks/base.yaml"), "dataset_path: json\noutput_type: multiple_choice\n"
+                + "test_split: train\ndoc_to_text: '{{q}}'\ndoc_to_target: 0\ndoc_to_choice: [a, b]\n");
+        Files.writeString(temp.resolve("tasks/arc.yaml"), "include: base.yaml\ntask: arc_tiny\n");
+        RunFile run = parse(MINIMAL.replace("- {name: t, evaluator: perplexity, data: data/t.jsonl}",
+                "- {task: tasks/arc.yaml, weight: 2, parameters: {metric: 'acc_norm,none'}}"));
+        RunFile.Task task = run.tasks().getFirst();
+        assertEquals("arc_tiny", task.name());
+        assertEquals("lm-eval", task.evaluator());
+        assertEquals(2.0, task.weight());
+        assertEquals("acc_norm,none", task.parameters().get("metric"));
+        assertEquals("arc_tiny", task.parameters().get("task"));
+        assertTrue(task.parameters().get("config").toString().contains("\"output_type\":\"multiple_choice\""),
+                task.parameters().toString());
+        assertEquals(temp.resolve("tasks/arc.yaml").toString(), task.parameters().get("task_file"));
+
+        Files.writeString(temp.resolve("tasks/suite.yaml"), "group: suite\ntask:\n  - task: a1\n"
+                + "    include: base.yaml\n  - task: a2\n    include: base.yaml\n");
+        String group = error(MINIMAL.replace("- {name: t, evaluator: perplexity, data: data/t.jsonl}",
+                "- task: tasks/suite.yaml"));
+        assertTrue(group.endsWith("'evaluators[0].task': " + temp.resolve("tasks/suite.yaml") + " is an lm-eval group"
+                + " of 2 tasks; give each task file as its own evaluators entry"), group);
+        String other = error(MINIMAL.replace("- {name: t, evaluator: perplexity, data: data/t.jsonl}",
+                "- {task: tasks/arc.yaml, data: x.jsonl}"));
+        assertTrue(other.contains("names an lm-eval task file, which takes only 'weight' and 'parameters' beside it,"
+                + " not 'data'"), other);
+    }
+
     /** Every example under docs/examples parses (their models are not on this machine; only the file is checked). */
     @Test
     void theDocumentedExamplesParse() throws Exception {

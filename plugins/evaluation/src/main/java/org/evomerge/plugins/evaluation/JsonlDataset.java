@@ -73,7 +73,7 @@ public final class JsonlDataset {
      * 1 or more a count (all records when the dataset is smaller); {@code sample <= 0} keeps everything. The same
      * seed picks the same records, and a larger sample with the same seed contains a smaller one.
      */
-    public static List<DatasetRecord> sample(List<DatasetRecord> records, double sample, long seed) {
+    public static <T> List<T> sample(List<T> records, double sample, long seed) {
         int n = records.size();
         if (sample <= 0) {
             return records;
@@ -94,7 +94,7 @@ public final class JsonlDataset {
         }
         int[] chosen = Arrays.copyOf(order, count);
         Arrays.sort(chosen);
-        List<DatasetRecord> result = new ArrayList<>(count);
+        List<T> result = new ArrayList<>(count);
         for (int index : chosen) {
             result.add(records.get(index));
         }

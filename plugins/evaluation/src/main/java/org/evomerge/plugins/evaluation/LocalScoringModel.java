@@ -5,17 +5,21 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.api.inference.ChatMessage;
 import org.evomerge.api.inference.Generation;
 import org.evomerge.api.inference.GenerationRequest;
+import org.evomerge.api.inference.InferenceSession;
 import org.evomerge.api.inference.LanguageModel;
 import org.evomerge.api.inference.Tokenizer;
 
 /**
  * Scores with an in-process {@link LanguageModel}. Continuations are scored as lm-eval-harness does: the context is
- * encoded with the tokenizer's special tokens (BOS), the continuation's tokens are those of the encoded whole past
- * the context's length, whitespace ending the context moves to the continuation, and over-long inputs lose tokens
- * on the left. Long perplexity records are split into consecutive windows of the model's length, each token
- * predicted once.
+ * encoded with the tokenizer's special tokens (BOS) unless it starts with the BOS text already, the continuation's
+ * tokens are those of the encoded whole past the context's length, whitespace ending the context moves to the
+ * continuation, an empty context is the prefix token (BOS, else EOS), and over-long inputs lose tokens on the left.
+ * Long perplexity records are split into consecutive windows of the model's length, each token predicted once;
+ * lm-eval's rolling log-likelihood uses its own windows ({@link #rollingLogLikelihood}). Greedy checks run the
+ * context through an incremental session and compare each step's most likely token.
  */
 public final class LocalScoringModel implements ScoringModel {
 
@@ -43,36 +47,155 @@ public final class LocalScoringModel implements ScoringModel {
                 + ": the model has no tokenizer (tokenizer.json); only pre-tokenized input_ids data can be scored"));
     }
 
-    @Override
-    public Score logLikelihood(String context, String continuation) {
-        int trailing = context.length() - context.stripTrailing().length();
-        if (trailing > 0) {
-            continuation = context.substring(context.length() - trailing) + continuation;
-            context = context.substring(0, context.length() - trailing);
-        }
+    /**
+     * A context and continuation as tokens: the last {@code continuation} of {@code tokens} are the continuation's,
+     * everything before them the context's (cut on the left to the window).
+     */
+    private record Pair(int[] tokens, int continuation) {
+    }
+
+    private Pair pair(String context, String continuation) {
         Tokenizer t = tokenizer();
-        int[] contextIds = t.encode(context, true);
-        int[] whole = t.encode(context + continuation, true);
-        int[] continuationIds = Arrays.copyOfRange(whole, Math.min(contextIds.length, whole.length), whole.length);
-        if (contextIds.length == 0) {
-            // Nothing to condition the first token on: start from BOS, or EOS as lm-eval does for empty contexts.
-            int prefix = t.bosTokenId().orElse(t.eosTokenId().orElseThrow(() -> EvomergeException.configuration(
-                    evaluatorId + ": empty context and the tokenizer has neither BOS nor EOS to start from")));
-            contextIds = new int[] {prefix};
-        }
-        if (continuationIds.length == 0) {
-            return new Score(0, 0);
+        int[] contextIds;
+        int[] continuationIds;
+        if (context.isEmpty()) {
+            // lm-eval: nothing to condition on, so the prefix token (BOS, else EOS) is the context.
+            int prefix = prefixToken(t);
+            int[] whole = t.encode(continuation, false);
+            if (whole.length > 0 && whole[0] == prefix) {
+                contextIds = Arrays.copyOf(whole, 1);
+                continuationIds = Arrays.copyOfRange(whole, 1, whole.length);
+            } else {
+                contextIds = new int[] {prefix};
+                continuationIds = whole;
+            }
+        } else {
+            int trailing = context.length() - context.stripTrailing().length();
+            if (trailing > 0) {
+                continuation = context.substring(context.length() - trailing) + continuation;
+                context = context.substring(0, context.length() - trailing);
+            }
+            contextIds = encodeWithSpecialTokens(t, context);
+            int[] whole = encodeWithSpecialTokens(t, context + continuation);
+            continuationIds = Arrays.copyOfRange(whole, Math.min(contextIds.length, whole.length), whole.length);
+            if (contextIds.length == 0) {
+                contextIds = new int[] {prefixToken(t)};
+            }
         }
         int[] tokens = concat(contextIds, continuationIds);
         int start = Math.max(0, tokens.length - window);
-        int[] scored = Arrays.copyOfRange(tokens, start, tokens.length);
-        double[] logProbabilities = model.tokenLogProbabilities(scored);
-        int first = Math.max(0, scored.length - continuationIds.length - 1);
+        return new Pair(Arrays.copyOfRange(tokens, start, tokens.length), continuationIds.length);
+    }
+
+    /** BOS, else EOS: what lm-eval conditions on when there is no context. */
+    private int prefixToken(Tokenizer t) {
+        return t.bosTokenId().orElse(t.eosTokenId().orElseThrow(() -> EvomergeException.configuration(
+                evaluatorId + ": empty context and the tokenizer has neither BOS nor EOS to start from")));
+    }
+
+    /**
+     * The text with the tokenizer's special tokens, unless it already starts with the BOS token's text (a chat
+     * template wrote it), as lm-eval's {@code tok_encode} does.
+     */
+    private static int[] encodeWithSpecialTokens(Tokenizer t, String text) {
+        if (t.bosTokenId().isPresent()) {
+            String bos = t.decode(new int[] {t.bosTokenId().getAsInt()}, false);
+            if (!bos.isEmpty() && text.startsWith(bos)) {
+                return t.encode(text, false);
+            }
+        }
+        return t.encode(text, true);
+    }
+
+    @Override
+    public Score logLikelihood(String context, String continuation) {
+        Pair pair = pair(context, continuation);
+        if (pair.continuation() == 0) {
+            return new Score(0, 0);
+        }
+        double[] logProbabilities = model.tokenLogProbabilities(pair.tokens());
+        int first = Math.max(0, pair.tokens().length - pair.continuation() - 1);
         double sum = 0;
         for (int i = first; i < logProbabilities.length; i++) {
             sum += logProbabilities[i];
         }
         return new Score(sum, logProbabilities.length - first);
+    }
+
+    @Override
+    public boolean isGreedy(String context, String continuation) {
+        Pair pair = pair(context, continuation);
+        int[] tokens = pair.tokens();
+        int from = tokens.length - pair.continuation();
+        if (pair.continuation() == 0) {
+            return true;
+        }
+        try (InferenceSession session = model.newSession()) {
+            float[] logits = session.append(Arrays.copyOf(tokens, from));
+            for (int i = from; i < tokens.length; i++) {
+                if (argmax(logits) != tokens[i]) {
+                    return false;
+                }
+                if (i + 1 < tokens.length) {
+                    logits = session.append(tokens[i]);
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The first index of the largest value, as torch's argmax picks it. */
+    private static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public Score rollingLogLikelihood(String text) {
+        Tokenizer t = tokenizer();
+        int[] tokens = encodeWithSpecialTokens(t, text);
+        if (tokens.length == 0) {
+            return new Score(0, 0);
+        }
+        // lm-eval's get_rolling_token_windows(context_len=1) + make_disjoint_window, with lm-eval's max_length the
+        // inputs one call takes: window - 1 (each sequence scored here also holds its last, predicted token).
+        int maxLength = window - 1;
+        int prefix = prefixToken(t);
+        double sum = 0;
+        long count = 0;
+        int firstLength = Math.min(maxLength, tokens.length);
+        int[] first = new int[firstLength + 1];
+        first[0] = prefix;
+        System.arraycopy(tokens, 0, first, 1, firstLength);
+        for (double lp : model.tokenLogProbabilities(first)) {
+            sum += lp;
+            count++;
+        }
+        int predicted = firstLength;
+        while (predicted < tokens.length) {
+            int predictLength = Math.min(tokens.length - predicted, maxLength);
+            int end = predicted + predictLength;
+            // The window's inputs are the maxLength tokens before its last one; it predicts its last predictLength.
+            int start = Math.max(0, end - maxLength - 1);
+            double[] logProbabilities = model.tokenLogProbabilities(Arrays.copyOfRange(tokens, start, end));
+            for (int i = logProbabilities.length - predictLength; i < logProbabilities.length; i++) {
+                sum += logProbabilities[i];
+                count++;
+            }
+            predicted = end;
+        }
+        return new Score(sum, count);
+    }
+
+    @Override
+    public Optional<String> applyChatTemplate(List<ChatMessage> messages, boolean addGenerationPrompt,
+            boolean continueFinalMessage) {
+        return tokenizer().applyChatTemplate(messages, addGenerationPrompt, continueFinalMessage);
     }
 
     @Override
@@ -107,7 +230,7 @@ public final class LocalScoringModel implements ScoringModel {
     @Override
     public String generate(String prompt, int maxNewTokens, List<String> stop) {
         Tokenizer t = tokenizer();
-        int[] ids = t.encode(prompt, true);
+        int[] ids = encodeWithSpecialTokens(t, prompt);
         int room = model.maxSequenceLength() - maxNewTokens;
         if (room < 1) {
             throw EvomergeException.configuration(evaluatorId + ": max_new_tokens " + maxNewTokens

@@ -1,10 +1,13 @@
 package org.evomerge.plugins.evaluation;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.evomerge.api.EvomergeException;
+import org.evomerge.api.inference.ChatMessage;
 
 /**
  * Scores through an OpenAI-compatible completions server. Log-likelihoods use {@code echo} with {@code logprobs}, as
@@ -43,16 +46,11 @@ public final class OpenAiScoringModel implements ScoringModel {
         return logprobs;
     }
 
-    @Override
-    public Score logLikelihood(String context, String continuation) {
-        String prompt = context + continuation;
-        JsonNode logprobs = logprobs(client.complete(echoRequest(prompt)));
+    /** The echoed tokens (indices into {@code logprobs}) that start at or after {@code from} and before {@code to}. */
+    private List<Integer> tokensBetween(JsonNode logprobs, int from, int to) {
         JsonNode values = logprobs.path("token_logprobs");
         JsonNode offsets = logprobs.path("text_offset");
-        int contextEnd = context.codePointCount(0, context.length());
-        int promptEnd = prompt.codePointCount(0, prompt.length());
-        double sum = 0;
-        long tokens = 0;
+        List<Integer> indices = new ArrayList<>();
         for (int i = 0; i < values.size(); i++) {
             int offset = offsets.path(i).asInt(-1);
             if (offset < 0) {
@@ -60,12 +58,69 @@ public final class OpenAiScoringModel implements ScoringModel {
                         + ": the answer has no text_offset for token " + i, null);
             }
             // Tokens from the context's end up to the prompt's end; the one generated token lies past it.
-            if (offset >= contextEnd && offset < promptEnd && !values.get(i).isNull()) {
-                sum += values.get(i).asDouble();
-                tokens++;
+            if (offset >= from && offset < to && !values.get(i).isNull()) {
+                indices.add(i);
             }
         }
-        return new Score(sum, tokens);
+        return indices;
+    }
+
+    @Override
+    public Score logLikelihood(String context, String continuation) {
+        String prompt = context + continuation;
+        JsonNode logprobs = logprobs(client.complete(echoRequest(prompt)));
+        JsonNode values = logprobs.path("token_logprobs");
+        double sum = 0;
+        List<Integer> tokens = tokensBetween(logprobs, context.codePointCount(0, context.length()),
+                prompt.codePointCount(0, prompt.length()));
+        for (int i : tokens) {
+            sum += values.get(i).asDouble();
+        }
+        return new Score(sum, tokens.size());
+    }
+
+    /** As lm-eval's completions backend: every continuation token's log-probability is its position's top one. */
+    @Override
+    public boolean isGreedy(String context, String continuation) {
+        String prompt = context + continuation;
+        JsonNode logprobs = logprobs(client.complete(echoRequest(prompt)));
+        JsonNode values = logprobs.path("token_logprobs");
+        JsonNode top = logprobs.path("top_logprobs");
+        for (int i : tokensBetween(logprobs, context.codePointCount(0, context.length()),
+                prompt.codePointCount(0, prompt.length()))) {
+            double best = Double.NEGATIVE_INFINITY;
+            for (JsonNode candidate : top.path(i)) {
+                best = Math.max(best, candidate.asDouble());
+            }
+            if (!top.path(i).isObject()) {
+                throw EvomergeException.input("openai-http: " + client.endpoint()
+                        + ": the answer has no top_logprobs for token " + i, null);
+            }
+            if (values.get(i).asDouble() != best) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The whole text in one echo request: every token the server scores (all but its first). */
+    @Override
+    public Score rollingLogLikelihood(String text) {
+        JsonNode logprobs = logprobs(client.complete(echoRequest(text)));
+        JsonNode values = logprobs.path("token_logprobs");
+        double sum = 0;
+        List<Integer> tokens = tokensBetween(logprobs, 0, text.codePointCount(0, text.length()));
+        for (int i : tokens) {
+            sum += values.get(i).asDouble();
+        }
+        return new Score(sum, tokens.size());
+    }
+
+    /** A server applies its own chat template to chat requests; completions requests get none. */
+    @Override
+    public Optional<String> applyChatTemplate(List<ChatMessage> messages, boolean addGenerationPrompt,
+            boolean continueFinalMessage) {
+        return Optional.empty();
     }
 
     @Override
