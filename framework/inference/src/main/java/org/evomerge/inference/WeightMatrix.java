@@ -103,11 +103,26 @@ public final class WeightMatrix {
      * input rows of {@code cols} floats, {@code out} receives {@code tokens} rows of {@code rows} floats.
      */
     public void multiply(float[] x, int tokens, float[] out, WorkerPool pool) {
+        // Too few tokens to fill a packed panel: re-reading the weights per token costs less than padding.
+        multiply(x, tokens, out, pool, orderFor(tokens));
+    }
+
+    /** The order {@link #multiply(float[], int, float[], WorkerPool)} uses for a product of {@code tokens} tokens. */
+    static SummationOrder orderFor(int tokens) {
+        return tokens <= VECTOR_TOKENS ? SummationOrder.DOT : SummationOrder.PANEL;
+    }
+
+    /**
+     * {@link #multiply(float[], int, float[], WorkerPool)} with the summation order chosen by the caller rather than
+     * by the token count: the batched generation of several sequences computes each row in the order the one-sequence
+     * path would have used for it, so both give the same bits.
+     */
+    public void multiply(float[] x, int tokens, float[] out, WorkerPool pool, SummationOrder order) {
         if (x.length < (long) tokens * cols || out.length < (long) tokens * rows) {
             throw new IllegalArgumentException("buffers too small for " + tokens + " tokens");
         }
-        if (tokens <= VECTOR_TOKENS) {
-            // Too few tokens to fill a packed panel: re-reading the weights per token costs less than padding.
+        if (order == SummationOrder.DOT) {
+            // Each task takes a range of weight rows and passes every token over them while they are in cache.
             pool.forRange(rows, 64, (from, to) -> {
                 for (int t = 0; t < tokens; t++) {
                     multiplyVector(x, t * cols, out, t * rows, from, to);
