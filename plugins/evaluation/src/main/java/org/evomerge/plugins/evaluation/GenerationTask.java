@@ -40,8 +40,11 @@ public final class GenerationTask implements EvaluationTask {
         int right = 0;
         int constrained = 0;
         int both = 0;
-        for (DatasetRecord record : records) {
-            String response = model.generate(record.text("prompt"), maxNewTokens, stop);
+        List<String> responses = model.generateAll(records.stream().map(r -> r.text("prompt")).toList(),
+                maxNewTokens, stop);
+        for (int i = 0; i < records.size(); i++) {
+            DatasetRecord record = records.get(i);
+            String response = responses.get(i);
             String expected = extraction.expected(record.scalarText("answer"));
             Optional<String> answer = extraction.extract(response);
             boolean isRight = answer.isPresent() && extraction.matches(answer.get(), expected);
