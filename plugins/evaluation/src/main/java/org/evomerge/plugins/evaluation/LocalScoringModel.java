@@ -109,7 +109,10 @@ public final class LocalScoringModel implements ScoringModel {
         return generateAll(List.of(prompt), maxNewTokens, stop).getFirst();
     }
 
-    /** Every prompt in one {@link LanguageModel#generateAll}: the engine runs them as a batch. */
+    /**
+     * Every prompt in one {@link LanguageModel#generateAll}, which the engine runs as a batch; a single prompt in
+     * {@link LanguageModel#generate}.
+     */
     @Override
     public List<String> generateAll(List<String> prompts, int maxNewTokens, List<String> stop) {
         Tokenizer t = tokenizer();
@@ -128,9 +131,11 @@ public final class LocalScoringModel implements ScoringModel {
         }
         List<Integer> stopIds = new ArrayList<>();
         t.eosTokenId().ifPresent(stopIds::add);
-        List<Generation> generations = model.generateAll(encoded, new GenerationRequest(maxNewTokens, 0, 1, 0,
-                stopIds, stop, Optional.of(t)));
-        return generations.stream().map(Generation::text).toList();
+        GenerationRequest request = new GenerationRequest(maxNewTokens, 0, 1, 0, stopIds, stop, Optional.of(t));
+        if (encoded.size() == 1) {
+            return List.of(model.generate(encoded.getFirst(), request).text());
+        }
+        return model.generateAll(encoded, request).stream().map(Generation::text).toList();
     }
 
     private static int[] concat(int[] a, int[] b) {
