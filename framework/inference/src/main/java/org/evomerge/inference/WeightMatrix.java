@@ -121,7 +121,7 @@ public final class WeightMatrix {
         if (x.length < (long) tokens * cols || out.length < (long) tokens * rows) {
             throw new IllegalArgumentException("buffers too small for " + tokens + " tokens");
         }
-        if (order == SummationOrder.DOT) {
+        if (order == SummationOrder.DOT && tokens <= VECTOR_TOKENS) {
             // Each task takes a range of weight rows and passes every token over them while they are in cache.
             pool.forRange(rows, 64, (from, to) -> {
                 for (int t = 0; t < tokens; t++) {
@@ -138,6 +138,11 @@ public final class WeightMatrix {
                 FixedOrderKernels.packPanel(x, tokens, cols, p * panel, packed, p * panel * cols);
             }
         });
+        if (order == SummationOrder.DOT) {
+            // Many tokens in the one-token order: each decoded row meets every panel, a token per lane.
+            pool.forRange(rows, 16, (from, to) -> multiplyDotPanels(packed, panels, tokens, out, from, to));
+            return;
+        }
         // Equal tiles, as many as a multiple of the threads, each a multiple of the kernel's six rows, so threads finish
         // together and at most one tile ends in rows the one-row kernel must do.
         int group = FixedOrderKernels.KERNEL_ROWS;
@@ -175,6 +180,28 @@ public final class WeightMatrix {
                 for (int r = from; r < to; r++) {
                     decodeRow(r, row, 0);
                     out[outOff + r] = FixedOrderKernels.dot(row, 0, x, xOff, cols);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [r0, r1)} for every token in the {@link SummationOrder#DOT} order: each row is decoded once and its
+     * dot products with every packed panel are taken by {@link FixedOrderKernels#dotsOfPanel}.
+     */
+    private void multiplyDotPanels(float[] packed, int panels, int tokens, float[] out, int r0, int r1) {
+        int panel = FixedOrderKernels.PANEL;
+        int partialsOff = cols;
+        int sumsOff = partialsOff + FixedOrderKernels.PARTIALS / 4 * panel;
+        float[] scratch = scratch(sumsOff + panel);
+        for (int r = r0; r < r1; r++) {
+            decodeRow(r, scratch, 0);
+            for (int p = 0; p < panels; p++) {
+                FixedOrderKernels.dotsOfPanel(scratch, 0, cols, packed, p * panel * cols, scratch, partialsOff,
+                        scratch, sumsOff);
+                int valid = Math.min(panel, tokens - p * panel);
+                for (int j = 0; j < valid; j++) {
+                    out[(p * panel + j) * rows + r] = scratch[sumsOff + j];
                 }
             }
         }

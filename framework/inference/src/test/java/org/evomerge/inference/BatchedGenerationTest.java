@@ -184,7 +184,12 @@ class BatchedGenerationTest {
     /** The logits every token is drawn from, bit for bit those of a session fed the same prompt and tokens. */
     @Test
     void everyTokenIsDrawnFromTheLogitsOfASessionAlone() {
-        TinyModel model = TinyModel.of(TinyModel.llama3(), DType.F32, 17);
+        for (DType dtype : List.of(DType.F32, DType.BF16, DType.F16, DType.Q8_0)) {
+            everyTokenIsDrawnFromTheLogitsOfASessionAlone(TinyModel.of(TinyModel.llama3(), dtype, 17));
+        }
+    }
+
+    private static void everyTokenIsDrawnFromTheLogitsOfASessionAlone(TinyModel model) {
         try (LanguageModel lm = ENGINE.load(model.model())) {
             LlamaLanguageModel llama = (LlamaLanguageModel) lm;
             List<int[]> prompts = prompts(lm.vocabularySize(), 11, 25);
