@@ -95,6 +95,14 @@ public final class CpuInferenceOperations implements InferenceOperations {
         cpu.matrix().multiply(x, tokens, out, pool);
     }
 
+    /** {@link #multiply} in the given summation order, whatever the token count. */
+    void multiply(WeightHandle weights, float[] x, int tokens, float[] out, SummationOrder order) {
+        if (!(weights instanceof CpuWeights cpu)) {
+            throw new IllegalArgumentException("weight handle " + weights + " was not uploaded by the CPU kernels");
+        }
+        cpu.matrix().multiply(x, tokens, out, pool, order);
+    }
+
     @Override
     public void rmsNorm(float[] x, float[] weight, double eps, int rows, float[] out) {
         RmsNormalization.normalize(x, weight, weight.length, rows, eps, out, null);
@@ -110,41 +118,62 @@ public final class CpuInferenceOperations implements InferenceOperations {
     public void attention(AttentionShape shape, float[] keys, float[] values, float[] q, int start, int tokens,
                           float[] out) {
         int heads = shape.heads();
-        int headDim = shape.headDim();
-        int kvDim = shape.kvHeads() * headDim;
-        int qDim = heads * headDim;
-        int group = heads / shape.kvHeads();
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        int window = shape.slidingWindow();
         pool.forRange(tokens * heads, 4, (from, to) -> {
             for (int pair = from; pair < to; pair++) {
                 int i = pair / heads;
-                int h = pair % heads;
-                int position = start + i;
-                int first = window > 0 ? Math.max(0, position - window + 1) : 0;
-                int count = position - first + 1;
-                float[] scores = SCORES.get();
-                if (scores.length < count) {
-                    scores = new float[Math.max(count, 2 * scores.length)];
-                    SCORES.set(scores);
-                }
-                int qOff = i * qDim + h * headDim;
-                int kvOff = (h / group) * headDim;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < count; j++) {
-                    float score = FixedOrderKernels.dot(q, qOff, keys, (first + j) * kvDim + kvOff, headDim) * scale;
-                    scores[j] = score;
-                    max = Math.max(max, score);
-                }
-                float sum = expShift(scores, count, max);
-                int outOff = i * qDim + h * headDim;
-                Arrays.fill(out, outOff, outOff + headDim, 0f);
-                float inverse = 1f / sum;
-                for (int j = 0; j < count; j++) {
-                    FixedOrderKernels.axpy(scores[j] * inverse, values, (first + j) * kvDim + kvOff, out, outOff, headDim);
-                }
+                attend(shape, keys, values, q, i, start + i, pair % heads, out);
             }
         });
+    }
+
+    /**
+     * {@link #attention} for the rows of several sequences in one parallel pass, each row over its own sequence's
+     * cache: row {@code i} belongs to sequence {@code sequence[i]} (whose cache is {@code keys[s]}, {@code values[s]})
+     * and sits at {@code position[i]}. Every (row, head) is computed exactly as {@link #attention} computes it.
+     */
+    void attention(AttentionShape shape, float[][] keys, float[][] values, int[] sequence, int[] position, float[] q,
+                   int rows, float[] out) {
+        int heads = shape.heads();
+        pool.forRange(rows * heads, 4, (from, to) -> {
+            for (int pair = from; pair < to; pair++) {
+                int i = pair / heads;
+                int s = sequence[i];
+                attend(shape, keys[s], values[s], q, i, position[i], pair % heads, out);
+            }
+        });
+    }
+
+    /** Head {@code h} of query row {@code i} (at {@code position}) over the cached positions it may see. */
+    private static void attend(AttentionShape shape, float[] keys, float[] values, float[] q, int i, int position,
+                               int h, float[] out) {
+        int headDim = shape.headDim();
+        int kvDim = shape.kvHeads() * headDim;
+        int qDim = shape.heads() * headDim;
+        int group = shape.heads() / shape.kvHeads();
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int window = shape.slidingWindow();
+        int first = window > 0 ? Math.max(0, position - window + 1) : 0;
+        int count = position - first + 1;
+        float[] scores = SCORES.get();
+        if (scores.length < count) {
+            scores = new float[Math.max(count, 2 * scores.length)];
+            SCORES.set(scores);
+        }
+        int qOff = i * qDim + h * headDim;
+        int kvOff = (h / group) * headDim;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < count; j++) {
+            float score = FixedOrderKernels.dot(q, qOff, keys, (first + j) * kvDim + kvOff, headDim) * scale;
+            scores[j] = score;
+            max = Math.max(max, score);
+        }
+        float sum = expShift(scores, count, max);
+        int outOff = i * qDim + h * headDim;
+        Arrays.fill(out, outOff, outOff + headDim, 0f);
+        float inverse = 1f / sum;
+        for (int j = 0; j < count; j++) {
+            FixedOrderKernels.axpy(scores[j] * inverse, values, (first + j) * kvDim + kvOff, out, outOff, headDim);
+        }
     }
 
     /**

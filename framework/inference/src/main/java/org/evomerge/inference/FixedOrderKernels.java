@@ -307,6 +307,68 @@ final class FixedOrderKernels {
         c51.intoArray(acc, a5 + L);
     }
 
+    /**
+     * The dot products of one decoded weight row {@code w[wOff ..+n)} with each of the {@link #PANEL} tokens of a
+     * panel packed by {@link #packPanel}, each in the order of {@link #PARTIALS}, so token {@code j}'s value has the
+     * bits {@link #dot} (and the fused {@link #dotF32}, {@link #dotBf16}, {@link #dotQ8_0}, whose decoded weights are
+     * exact) gives for it: partial {@code p} of a token is its fused sum over {@code i ≡ p (mod 32)} in increasing
+     * {@code i}, the partials are added by the halvings of {@link #sumPartials}, and the tail is added product by
+     * product. Here a vector lane is a token rather than an element, so the halvings are plain lane-wise additions of
+     * partials and one weight serves every token of the panel. {@code out[outOff + j]} receives token {@code j}'s
+     * value; {@code partials} from {@code partialsOff} is scratch of {@code PARTIALS / 4 × PANEL} floats.
+     */
+    static void dotsOfPanel(float[] w, int wOff, int n, float[] panel, int pOff, float[] partials,
+                            int partialsOff, float[] out, int outOff) {
+        int full = n - n % PARTIALS;
+        int quarter = PARTIALS / 4;
+        // For each p < 8 the four partials the first two halvings add together, p, p + 8, p + 16 and p + 24, in
+        // registers: q[p] = (P[p] + P[p + 16]) + (P[p + 8] + P[p + 24]), which is what sumPartials' h and q give.
+        for (int p = 0; p < quarter; p++) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector b0 = a0;
+            FloatVector b1 = a0;
+            FloatVector c0 = a0;
+            FloatVector c1 = a0;
+            FloatVector d0 = a0;
+            FloatVector d1 = a0;
+            for (int i = p; i < full; i += PARTIALS) {
+                int x = pOff + i * PANEL;
+                int step = quarter * PANEL;
+                FloatVector wa = FloatVector.broadcast(F, w[wOff + i]);
+                FloatVector wb = FloatVector.broadcast(F, w[wOff + i + quarter]);
+                FloatVector wc = FloatVector.broadcast(F, w[wOff + i + 2 * quarter]);
+                FloatVector wd = FloatVector.broadcast(F, w[wOff + i + 3 * quarter]);
+                a0 = FloatVector.fromArray(F, panel, x).fma(wa, a0);
+                a1 = FloatVector.fromArray(F, panel, x + L).fma(wa, a1);
+                b0 = FloatVector.fromArray(F, panel, x + step).fma(wb, b0);
+                b1 = FloatVector.fromArray(F, panel, x + step + L).fma(wb, b1);
+                c0 = FloatVector.fromArray(F, panel, x + 2 * step).fma(wc, c0);
+                c1 = FloatVector.fromArray(F, panel, x + 2 * step + L).fma(wc, c1);
+                d0 = FloatVector.fromArray(F, panel, x + 3 * step).fma(wd, d0);
+                d1 = FloatVector.fromArray(F, panel, x + 3 * step + L).fma(wd, d1);
+            }
+            a0.add(c0).add(b0.add(d0)).intoArray(partials, partialsOff + p * PANEL);
+            a1.add(c1).add(b1.add(d1)).intoArray(partials, partialsOff + p * PANEL + L);
+        }
+        // Then ((q0 + q4) + (q2 + q6)) + ((q1 + q5) + (q3 + q7)), and the tail product by product.
+        for (int half = 0; half < PANEL; half += L) {
+            FloatVector q0 = FloatVector.fromArray(F, partials, partialsOff + half);
+            FloatVector q1 = FloatVector.fromArray(F, partials, partialsOff + PANEL + half);
+            FloatVector q2 = FloatVector.fromArray(F, partials, partialsOff + 2 * PANEL + half);
+            FloatVector q3 = FloatVector.fromArray(F, partials, partialsOff + 3 * PANEL + half);
+            FloatVector q4 = FloatVector.fromArray(F, partials, partialsOff + 4 * PANEL + half);
+            FloatVector q5 = FloatVector.fromArray(F, partials, partialsOff + 5 * PANEL + half);
+            FloatVector q6 = FloatVector.fromArray(F, partials, partialsOff + 6 * PANEL + half);
+            FloatVector q7 = FloatVector.fromArray(F, partials, partialsOff + 7 * PANEL + half);
+            FloatVector sum = q0.add(q4).add(q2.add(q6)).add(q1.add(q5).add(q3.add(q7)));
+            for (int i = full; i < n; i++) {
+                sum = sum.add(FloatVector.fromArray(F, panel, pOff + i * PANEL + half).mul(w[wOff + i]));
+            }
+            sum.intoArray(out, outOff + half);
+        }
+    }
+
     /** {@link #rows6} for one weight row. */
     static void rows1(float[] w, int wOff, int n, float[] panel, int pOff, float[] acc, int aOff, boolean accumulate) {
         FloatVector c0 = start(acc, aOff, accumulate);

@@ -47,6 +47,23 @@ final class KeyValueCache {
         return values[layer];
     }
 
+    /**
+     * Starts this (empty) cache with the first {@code positions} of {@code prefix}: a prompt prefix several sequences
+     * share is computed once and copied.
+     */
+    void copyPrefix(KeyValueCache prefix, int positions) {
+        if (length != 0 || positions > prefix.length) {
+            throw new IllegalStateException("copyPrefix needs an empty cache and a prefix of at most "
+                    + prefix.length + " positions");
+        }
+        reserve(positions);
+        for (int l = 0; l < keys.length; l++) {
+            System.arraycopy(prefix.keys[l], 0, keys[l], 0, positions * kvDim);
+            System.arraycopy(prefix.values[l], 0, values[l], 0, positions * kvDim);
+        }
+        length = positions;
+    }
+
     /** Marks {@code positions} more as filled, after every layer has written them. */
     void advance(int positions) {
         length += positions;

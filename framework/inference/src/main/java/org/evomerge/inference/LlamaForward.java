@@ -128,6 +128,126 @@ final class LlamaForward {
         return last;
     }
 
+    /** Whether {@link #runSequences} can run here: it needs the CPU kernels' explicit summation orders. */
+    boolean runsSequences() {
+        return operations instanceof CpuInferenceOperations;
+    }
+
+    /**
+     * One forward pass over the rows of several sequences: sequence {@code s} appends {@code tokens[s]} (already
+     * validated, at most {@link #MAX_BATCH} in all) at {@code caches[s]}'s next positions. Every product runs in
+     * {@code order}, every other step row by row, so each row has the bits it has when its sequence runs alone with
+     * that order (see {@link SummationOrder}). Returns the final-normed hidden state of each sequence's last row
+     * ({@code caches.length × hidden} floats). CPU kernels only ({@link #runsSequences}).
+     */
+    float[] runSequences(KeyValueCache[] caches, int[][] tokens, SummationOrder order) {
+        CpuInferenceOperations cpu = (CpuInferenceOperations) operations;
+        int sequences = caches.length;
+        int hidden = config.hidden();
+        int qDim = config.qDim();
+        int kvDim = config.kvDim();
+        int half = config.headDim() / 2;
+        int t = 0;
+        for (int[] row : tokens) {
+            t += row.length;
+        }
+        int[] sequence = new int[t];
+        int[] position = new int[t];
+        int[] last = new int[sequences];
+        for (int s = 0, i = 0; s < sequences; s++) {
+            int start = caches[s].length();
+            caches[s].reserve(start + tokens[s].length);
+            for (int j = 0; j < tokens[s].length; j++, i++) {
+                sequence[i] = s;
+                position[i] = start + j;
+            }
+            last[s] = i - 1;
+        }
+        float[] x = new float[t * hidden];
+        for (int s = 0, i = 0; s < sequences; s++) {
+            for (int token : tokens[s]) {
+                weights.embedding().decodeRow(token, x, i++ * hidden);
+            }
+        }
+        float[] normed = new float[t * hidden];
+        float[] q = new float[t * qDim];
+        float[] k = new float[t * kvDim];
+        float[] v = new float[t * kvDim];
+        float[] attention = new float[t * qDim];
+        float[] projected = new float[t * hidden];
+        float[] gate = new float[t * config.intermediate()];
+        float[] up = new float[t * config.intermediate()];
+        float[] cos = new float[t * half];
+        float[] sin = new float[t * half];
+        float[] c = new float[half];
+        float[] sn = new float[half];
+        for (int i = 0; i < t; i++) {
+            config.rope().angles(position[i], c, sn);
+            System.arraycopy(c, 0, cos, i * half, half);
+            System.arraycopy(sn, 0, sin, i * half, half);
+        }
+        float[][] keys = new float[sequences][];
+        float[][] values = new float[sequences][];
+        for (int l = 0; l < config.layers(); l++) {
+            LlamaWeights.Layer layer = weights.layers().get(l);
+            rmsNorm(x, layer.attentionNorm(), normed, t);
+            project(cpu, layer.q(), normed, t, q, order);
+            project(cpu, layer.k(), normed, t, k, order);
+            project(cpu, layer.v(), normed, t, v, order);
+            for (int i = 0; i < t; i++) {
+                System.arraycopy(cos, i * half, c, 0, half);
+                System.arraycopy(sin, i * half, sn, 0, half);
+                operations.rope(q, i * qDim, config.heads(), config.headDim(), c, sn);
+                operations.rope(k, i * kvDim, config.kvHeads(), config.headDim(), c, sn);
+            }
+            for (int s = 0; s < sequences; s++) {
+                keys[s] = caches[s].keys(l);
+                values[s] = caches[s].values(l);
+            }
+            for (int i = 0; i < t; i++) {
+                System.arraycopy(k, i * kvDim, keys[sequence[i]], position[i] * kvDim, kvDim);
+                System.arraycopy(v, i * kvDim, values[sequence[i]], position[i] * kvDim, kvDim);
+            }
+            cpu.attention(attentionShape, keys, values, sequence, position, q, t, attention);
+            project(cpu, layer.o(), attention, t, projected, order);
+            add(x, projected);
+            rmsNorm(x, layer.mlpNorm(), normed, t);
+            project(cpu, layer.gate(), normed, t, gate, order);
+            project(cpu, layer.up(), normed, t, up, order);
+            int width = gate.length;
+            pool.forRange(width, 16384, (from, to) -> FixedOrderKernels.siluTimes(gate, up, from, to));
+            project(cpu, layer.down(), gate, t, projected, order);
+            add(x, projected);
+        }
+        for (int s = 0; s < sequences; s++) {
+            caches[s].advance(tokens[s].length);
+        }
+        float[] tails = new float[sequences * hidden];
+        for (int s = 0; s < sequences; s++) {
+            System.arraycopy(x, last[s] * hidden, tails, s * hidden, hidden);
+        }
+        float[] result = new float[sequences * hidden];
+        rmsNorm(tails, weights.finalNorm(), result, sequences);
+        return result;
+    }
+
+    /**
+     * Output-head logits for {@code rows} normed hidden states, each row as {@link #logits} computes one row alone
+     * (the order of a one-token product). CPU kernels only.
+     */
+    float[] logitsPerRow(float[] normed, int rows) {
+        float[] logits = new float[rows * config.vocab()];
+        ((CpuInferenceOperations) operations).multiply(weights.outputHead(), normed, rows, logits,
+                WeightMatrix.orderFor(1));
+        return logits;
+    }
+
+    private static void project(CpuInferenceOperations cpu, LlamaWeights.Projection projection, float[] input,
+                                int tokens, float[] out, SummationOrder order) {
+        cpu.multiply(projection.weight(), input, tokens, out, order);
+        addBias(projection, tokens, out);
+    }
+
     /** Output-head logits for {@code rows} normed hidden states: {@code rows × vocab} floats. */
     float[] logits(float[] normed, int rows) {
         float[] logits = new float[rows * config.vocab()];
@@ -137,6 +257,10 @@ final class LlamaForward {
 
     private void project(LlamaWeights.Projection projection, float[] input, int tokens, float[] out) {
         operations.multiply(projection.weight(), input, tokens, out);
+        addBias(projection, tokens, out);
+    }
+
+    private static void addBias(LlamaWeights.Projection projection, int tokens, float[] out) {
         float[] bias = projection.bias();
         if (bias != null) {
             int n = projection.weight().rows();

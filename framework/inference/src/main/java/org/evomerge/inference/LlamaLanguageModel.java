@@ -112,7 +112,7 @@ final class LlamaLanguageModel implements LanguageModel {
         }
     }
 
-    private static int firstStop(String text, List<String> stops) {
+    static int firstStop(String text, List<String> stops) {
         int cut = -1;
         for (String stop : stops) {
             int at = text.indexOf(stop);
@@ -123,14 +123,27 @@ final class LlamaLanguageModel implements LanguageModel {
         return cut;
     }
 
-    private static Generation finish(List<Integer> tokens, Optional<Tokenizer> tokenizer, Generation.StopReason reason) {
+    static Generation finish(List<Integer> tokens, Optional<Tokenizer> tokenizer, Generation.StopReason reason) {
         int[] ids = toArray(tokens);
         String text = tokenizer.map(t -> t.decode(ids, true)).orElse("");
         return new Generation(ids, text, reason);
     }
 
-    private static int[] toArray(List<Integer> tokens) {
+    static int[] toArray(List<Integer> tokens) {
         return tokens.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * The prompts together ({@link BatchedGeneration}) on the CPU kernels, each continuation what {@link #generate}
+     * gives for it alone; one after another on a backend's kernels, whose summation orders this model cannot choose.
+     */
+    @Override
+    public List<Generation> generateAll(List<int[]> prompts, GenerationRequest request) {
+        checkOpen();
+        if (!forward.runsSequences()) {
+            return LanguageModel.super.generateAll(prompts, request);
+        }
+        return new BatchedGeneration(this).run(prompts, request);
     }
 
     @Override

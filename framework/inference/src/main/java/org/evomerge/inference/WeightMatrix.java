@@ -103,11 +103,26 @@ public final class WeightMatrix {
      * input rows of {@code cols} floats, {@code out} receives {@code tokens} rows of {@code rows} floats.
      */
     public void multiply(float[] x, int tokens, float[] out, WorkerPool pool) {
+        // Too few tokens to fill a packed panel: re-reading the weights per token costs less than padding.
+        multiply(x, tokens, out, pool, orderFor(tokens));
+    }
+
+    /** The order {@link #multiply(float[], int, float[], WorkerPool)} uses for a product of {@code tokens} tokens. */
+    static SummationOrder orderFor(int tokens) {
+        return tokens <= VECTOR_TOKENS ? SummationOrder.DOT : SummationOrder.PANEL;
+    }
+
+    /**
+     * {@link #multiply(float[], int, float[], WorkerPool)} with the summation order chosen by the caller rather than
+     * by the token count: the batched generation of several sequences computes each row in the order the one-sequence
+     * path would have used for it, so both give the same bits.
+     */
+    public void multiply(float[] x, int tokens, float[] out, WorkerPool pool, SummationOrder order) {
         if (x.length < (long) tokens * cols || out.length < (long) tokens * rows) {
             throw new IllegalArgumentException("buffers too small for " + tokens + " tokens");
         }
-        if (tokens <= VECTOR_TOKENS) {
-            // Too few tokens to fill a packed panel: re-reading the weights per token costs less than padding.
+        if (order == SummationOrder.DOT && tokens <= VECTOR_TOKENS) {
+            // Each task takes a range of weight rows and passes every token over them while they are in cache.
             pool.forRange(rows, 64, (from, to) -> {
                 for (int t = 0; t < tokens; t++) {
                     multiplyVector(x, t * cols, out, t * rows, from, to);
@@ -123,6 +138,11 @@ public final class WeightMatrix {
                 FixedOrderKernels.packPanel(x, tokens, cols, p * panel, packed, p * panel * cols);
             }
         });
+        if (order == SummationOrder.DOT) {
+            // Many tokens in the one-token order: each decoded row meets every panel, a token per lane.
+            pool.forRange(rows, 16, (from, to) -> multiplyDotPanels(packed, panels, tokens, out, from, to));
+            return;
+        }
         // Equal tiles, as many as a multiple of the threads, each a multiple of the kernel's six rows, so threads finish
         // together and at most one tile ends in rows the one-row kernel must do.
         int group = FixedOrderKernels.KERNEL_ROWS;
@@ -160,6 +180,28 @@ public final class WeightMatrix {
                 for (int r = from; r < to; r++) {
                     decodeRow(r, row, 0);
                     out[outOff + r] = FixedOrderKernels.dot(row, 0, x, xOff, cols);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [r0, r1)} for every token in the {@link SummationOrder#DOT} order: each row is decoded once and its
+     * dot products with every packed panel are taken by {@link FixedOrderKernels#dotsOfPanel}.
+     */
+    private void multiplyDotPanels(float[] packed, int panels, int tokens, float[] out, int r0, int r1) {
+        int panel = FixedOrderKernels.PANEL;
+        int partialsOff = cols;
+        int sumsOff = partialsOff + FixedOrderKernels.PARTIALS / 4 * panel;
+        float[] scratch = scratch(sumsOff + panel);
+        for (int r = r0; r < r1; r++) {
+            decodeRow(r, scratch, 0);
+            for (int p = 0; p < panels; p++) {
+                FixedOrderKernels.dotsOfPanel(scratch, 0, cols, packed, p * panel * cols, scratch, partialsOff,
+                        scratch, sumsOff);
+                int valid = Math.min(panel, tokens - p * panel);
+                for (int j = 0; j < valid; j++) {
+                    out[(p * panel + j) * rows + r] = scratch[sumsOff + j];
                 }
             }
         }

@@ -12,7 +12,7 @@ import org.evomerge.api.tensor.DType;
  * times on {@code threads} threads and prints the bits of every result of the first round, one line each; exits
  * with 1 if a later round gave other bits than the first (the kernels changed results once the JIT compiled them).
  * A 300-token prefill (matrix-matrix products, attention over long rows) and decode steps (matrix-vector products)
- * put every kernel's vector loops and tails to work.
+ * and a batched decoding step of 20 sequences put every kernel's vector loops and tails to work.
  */
 final class KernelBitsProbe {
 
@@ -61,6 +61,18 @@ final class KernelBitsProbe {
                         line.append(Integer.toHexString(Float.floatToRawIntBits(l))).append(' ');
                     }
                 }
+            }
+            // Batched decoding: a step of 20 sequences in the one-token order (the panel kernel of that order).
+            LlamaLanguageModel llama = (LlamaLanguageModel) model;
+            KeyValueCache[] caches = new KeyValueCache[20];
+            int[][] steps = new int[20][];
+            for (int s = 0; s < caches.length; s++) {
+                caches[s] = llama.newCache();
+                steps[s] = new int[] {tokens[s]};
+            }
+            float[] hidden = llama.forward().runSequences(caches, steps, SummationOrder.DOT);
+            for (float l : llama.forward().logitsPerRow(hidden, caches.length)) {
+                line.append(Integer.toHexString(Float.floatToRawIntBits(l))).append(' ');
             }
             lines.add(line.toString());
         }

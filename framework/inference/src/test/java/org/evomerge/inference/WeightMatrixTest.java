@@ -2,6 +2,7 @@ package org.evomerge.inference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
@@ -56,6 +57,42 @@ class WeightMatrixTest {
                 }
                 assertEquals(expected, out[t * rows + r], 1e-6 * magnitude + 1e-30, "token " + t + " row " + r);
             }
+        }
+    }
+
+    /**
+     * Many tokens in the one-token order (batched decoding) give each token the bits of a one-token product, whatever
+     * the dtype, the vector tail and the number of panels.
+     */
+    @ParameterizedTest(name = "{0} {1}x{2}, {3} tokens")
+    @CsvSource({
+        "F32, 37, 45, 4", "F32, 64, 64, 40", "F32, 301, 136, 70", "F32, 7, 17, 33",
+        "BF16, 37, 45, 5", "BF16, 176, 64, 17", "F16, 64, 176, 40", "Q8_0, 37, 64, 9", "Q8_0, 301, 160, 70"})
+    void manyTokensInTheOneTokenOrderHaveTheBitsOfOneTokenProducts(DType dtype, int rows, int cols, int tokens) {
+        TinyModel holder = TinyModelMatrices.holder();
+        TinyModelMatrices.put(holder, "m", dtype, rows, cols, 7);
+        WeightMatrix matrix = WeightMatrix.of(holder.model().tensors().tensor("m").data(), dtype, rows, cols);
+        Random random = new Random(11);
+        float[] x = new float[tokens * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        float[] out = new float[tokens * rows];
+        matrix.multiply(x, tokens, out, POOL, SummationOrder.DOT);
+        float[] panelOrder = new float[tokens * rows];
+        matrix.multiply(x, tokens, panelOrder, POOL, SummationOrder.PANEL);
+        boolean anyDiffers = false;
+        for (int t = 0; t < tokens; t++) {
+            float[] one = new float[rows];
+            matrix.multiply(java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, one, POOL);
+            for (int r = 0; r < rows; r++) {
+                assertEquals(Float.floatToRawIntBits(one[r]), Float.floatToRawIntBits(out[t * rows + r]),
+                        "token " + t + " row " + r + ": " + one[r] + " vs " + out[t * rows + r]);
+                anyDiffers |= panelOrder[t * rows + r] != one[r];
+            }
+        }
+        if (cols > 32) {
+            assertTrue(anyDiffers, "the two orders should round differently somewhere");
         }
     }
 

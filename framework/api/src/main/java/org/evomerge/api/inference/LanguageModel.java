@@ -1,5 +1,8 @@
 package org.evomerge.api.inference;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.evomerge.api.Experimental;
 
 /**
@@ -26,6 +29,21 @@ public interface LanguageModel extends AutoCloseable {
 
     /** Generates a continuation of {@code prompt} as {@code request} says. */
     Generation generate(int[] prompt, GenerationRequest request);
+
+    /**
+     * Generates a continuation of each prompt, each exactly what {@link #generate} gives for it alone (the same
+     * tokens, text and stop reason), in the prompts' order. An implementation may run the prompts together (several
+     * sequences per forward pass, a shared prefix computed once); this default runs them one after another.
+     *
+     * @throws IllegalArgumentException as {@link #generate} does, for the first prompt it rejects
+     */
+    default List<Generation> generateAll(List<int[]> prompts, GenerationRequest request) {
+        List<Generation> generations = new ArrayList<>(prompts.size());
+        for (int[] prompt : prompts) {
+            generations.add(generate(prompt, request));
+        }
+        return generations;
+    }
 
     /** A fresh incremental session with its own key/value cache. */
     InferenceSession newSession();

@@ -19,12 +19,16 @@ public final class GenerationTask implements EvaluationTask {
     private final OutputConstraint constraint;
     private final int maxNewTokens;
     private final List<String> stop;
+    private final int batchSize;
 
-    public GenerationTask(AnswerExtraction extraction, OutputConstraint constraint, int maxNewTokens, List<String> stop) {
+    /** @param batchSize prompts handed to the model at once; 0 for all of them */
+    public GenerationTask(AnswerExtraction extraction, OutputConstraint constraint, int maxNewTokens, List<String> stop,
+                          int batchSize) {
         this.extraction = extraction;
         this.constraint = constraint;
         this.maxNewTokens = maxNewTokens;
         this.stop = List.copyOf(stop);
+        this.batchSize = batchSize;
     }
 
     @Override
@@ -42,8 +46,16 @@ public final class GenerationTask implements EvaluationTask {
         int constrained = 0;
         int both = 0;
         List<Double> outcomes = new ArrayList<>(records.size());
-        for (DatasetRecord record : records) {
-            String response = model.generate(record.text("prompt"), maxNewTokens, stop);
+        List<String> prompts = records.stream().map(r -> r.text("prompt")).toList();
+        List<String> responses = new ArrayList<>(prompts.size());
+        int batch = batchSize == 0 ? Math.max(1, prompts.size()) : batchSize;
+        for (int from = 0; from < prompts.size(); from += batch) {
+            responses.addAll(model.generateAll(prompts.subList(from, Math.min(prompts.size(), from + batch)),
+                    maxNewTokens, stop));
+        }
+        for (int i = 0; i < records.size(); i++) {
+            DatasetRecord record = records.get(i);
+            String response = responses.get(i);
             String expected = extraction.expected(record.scalarText("answer"));
             Optional<String> answer = extraction.extract(response);
             boolean isRight = answer.isPresent() && extraction.matches(answer.get(), expected);

@@ -229,21 +229,36 @@ public final class LocalScoringModel implements ScoringModel {
 
     @Override
     public String generate(String prompt, int maxNewTokens, List<String> stop) {
+        return generateAll(List.of(prompt), maxNewTokens, stop).getFirst();
+    }
+
+    /**
+     * Every prompt in one {@link LanguageModel#generateAll}, which the engine runs as a batch; a single prompt in
+     * {@link LanguageModel#generate}.
+     */
+    @Override
+    public List<String> generateAll(List<String> prompts, int maxNewTokens, List<String> stop) {
         Tokenizer t = tokenizer();
-        int[] ids = encodeWithSpecialTokens(t, prompt);
         int room = model.maxSequenceLength() - maxNewTokens;
         if (room < 1) {
             throw EvomergeException.configuration(evaluatorId + ": max_new_tokens " + maxNewTokens
                     + " leaves no room for a prompt in the model's " + model.maxSequenceLength() + " tokens");
         }
-        if (ids.length > room) {
-            ids = Arrays.copyOfRange(ids, ids.length - room, ids.length);
+        List<int[]> encoded = new ArrayList<>(prompts.size());
+        for (String prompt : prompts) {
+            int[] ids = encodeWithSpecialTokens(t, prompt);
+            if (ids.length > room) {
+                ids = Arrays.copyOfRange(ids, ids.length - room, ids.length);
+            }
+            encoded.add(ids);
         }
         List<Integer> stopIds = new ArrayList<>();
         t.eosTokenId().ifPresent(stopIds::add);
-        Generation generation = model.generate(ids, new GenerationRequest(maxNewTokens, 0, 1, 0, stopIds, stop,
-                Optional.of(t)));
-        return generation.text();
+        GenerationRequest request = new GenerationRequest(maxNewTokens, 0, 1, 0, stopIds, stop, Optional.of(t));
+        if (encoded.size() == 1) {
+            return List.of(model.generate(encoded.getFirst(), request).text());
+        }
+        return model.generateAll(encoded, request).stream().map(Generation::text).toList();
     }
 
     private static int[] concat(int[] a, int[] b) {

@@ -1,5 +1,6 @@
 package org.evomerge.plugins.evaluation;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.evomerge.api.inference.ChatMessage;
@@ -18,6 +19,18 @@ public interface ScoringModel {
 
     /** Greedy continuation of {@code prompt}, cut before the first of {@code stop}. */
     String generate(String prompt, int maxNewTokens, List<String> stop);
+
+    /**
+     * {@link #generate} of each prompt, in order: the same texts, possibly computed together (an in-process model runs
+     * the prompts as one batch).
+     */
+    default List<String> generateAll(List<String> prompts, int maxNewTokens, List<String> stop) {
+        List<String> responses = new ArrayList<>(prompts.size());
+        for (String prompt : prompts) {
+            responses.add(generate(prompt, maxNewTokens, stop));
+        }
+        return responses;
+    }
 
     /**
      * Whether greedy decoding after {@code context} yields exactly {@code continuation}'s tokens, the tokens split as

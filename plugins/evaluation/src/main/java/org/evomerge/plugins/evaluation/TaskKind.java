@@ -34,7 +34,9 @@ public enum TaskKind {
                     + " scripts, e.g. HAN+HIRAGANA+KATAKANA"),
             ParameterSpec.number("min_script_share", 0.5, 0.0, 1.0, "require_script: least share of letters"),
             ParameterSpec.choice("require_format", "none", List.of("none", "json", "number", "single_line"),
-                    "the answer counts only if the whole response has this format"))),
+                    "the answer counts only if the whole response has this format"),
+            ParameterSpec.integer("batch_size", 0, 0L, (long) Integer.MAX_VALUE, "prompts an in-process model"
+                    + " generates together (0: all; 1: one at a time); the responses are the same"))),
     CLASSIFICATION("classification", List.of(
             string("template", "{text}\nLabel:", "the prompt; {text} is replaced by the record's text"),
             string("labels", "", "comma-separated label set in order (empty: the labels found in the data)")));
@@ -93,7 +95,8 @@ public enum TaskKind {
                                 p.bool("case_sensitive")),
                         new OutputConstraint(regex(p, "require_regex", evaluatorId), scripts,
                                 p.number("min_script_share"), p.string("require_format")),
-                        (int) p.integer("max_new_tokens"), stop.isEmpty() ? List.of() : List.of(stop));
+                        (int) p.integer("max_new_tokens"), stop.isEmpty() ? List.of() : List.of(stop),
+                        (int) p.integer("batch_size"));
             }
             case CLASSIFICATION -> {
                 String template = p.string("template");

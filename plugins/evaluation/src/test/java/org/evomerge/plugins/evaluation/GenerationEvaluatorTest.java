@@ -78,6 +78,25 @@ class GenerationEvaluatorTest {
     }
 
     @Test
+    void promptsReachTheModelInBatchesOfBatchSizeWithTheSameScores() {
+        TableLanguageModel lm = new TableLanguageModel();
+        String[] lines = new String[7];
+        for (int i = 0; i < lines.length; i++) {
+            lm.responses.put("Q" + i, i % 2 == 0 ? String.valueOf(i) : "no");
+            lines[i] = "{\"prompt\": \"Q" + i + "\", \"answer\": \"" + i + "\"}";
+        }
+        Path data = FakeInference.jsonl(temp, "batches.jsonl", lines);
+        for (var expected : Map.of(0L, java.util.List.of(7), 1L, java.util.List.of(1, 1, 1, 1, 1, 1, 1),
+                3L, java.util.List.of(3, 3, 1)).entrySet()) {
+            lm.generationBatches.clear();
+            EvaluationResult r = LogLikelihoodEvaluatorsTest.evaluate(new GenerationEvaluatorFactory(), Map.of(
+                    "data", data.toString(), "batch_size", expected.getKey()), FakeInference.context(lm, true));
+            assertEquals(4.0 / 7, r.score(), 1e-12, "batch_size " + expected.getKey());
+            assertEquals(expected.getValue(), lm.generationBatches, "batch_size " + expected.getKey());
+        }
+    }
+
+    @Test
     void badParametersAreRejectedNamingTheParameter() {
         Path data = FakeInference.jsonl(temp, "gen.jsonl", "{\"prompt\": \"Q\", \"answer\": \"A\"}");
         InvalidParameterException noPattern = assertThrows(InvalidParameterException.class, () ->

@@ -19,6 +19,8 @@ final class TableLanguageModel implements LanguageModel {
     final Map<Integer, Double> table = new HashMap<>();
     final Map<String, String> responses = new HashMap<>();
     final List<Integer> scoredLengths = new ArrayList<>();
+    /** The number of prompts of each {@link #generateAll} call, and 1 for each {@link #generate} call. */
+    final List<Integer> generationBatches = new ArrayList<>();
     double defaultLogProb = -5;
     int maxSequenceLength = 4096;
     int vocabularySize = 128;
@@ -57,7 +59,18 @@ final class TableLanguageModel implements LanguageModel {
     }
 
     @Override
+    public List<Generation> generateAll(List<int[]> prompts, GenerationRequest request) {
+        generationBatches.add(prompts.size());
+        return prompts.stream().map(p -> respond(p, request)).toList();
+    }
+
+    @Override
     public Generation generate(int[] prompt, GenerationRequest request) {
+        generationBatches.add(1);
+        return respond(prompt, request);
+    }
+
+    private Generation respond(int[] prompt, GenerationRequest request) {
         String key = request.tokenizer().orElseThrow().decode(prompt, true);
         String response = responses.getOrDefault(key, "");
         Generation.StopReason reason = Generation.StopReason.STOP_TOKEN;
