@@ -14,6 +14,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.engine.recipe.MergeRecipe;
@@ -80,7 +82,7 @@ public final class MultiMergeJob {
      *                           holds something else
      */
     public static List<Step> run(MultiMergeConfig config, Options options, Merger merger,
-                                 java.util.function.Consumer<String> progress) {
+                                 Consumer<String> progress) {
         Map<String, Path> folders = new HashMap<>();
         Map<String, String> keys = new HashMap<>();
         for (MultiMergeConfig.Merge merge : config.merges()) {
@@ -93,7 +95,7 @@ public final class MultiMergeJob {
             String names = String.join(", ", folders.keySet().stream().sorted().toList());
             // The key's view of the recipe: model folders by absolute path, then each used merge's key and each
             // folder's files.
-            java.util.TreeMap<String, String> inputs = new java.util.TreeMap<>();
+            TreeMap<String, String> inputs = new TreeMap<>();
             MergeRecipe keyed = recipe.withModels(reference -> {
                 if (keys.containsKey(reference)) {
                     inputs.put("merge " + reference, keys.get(reference));

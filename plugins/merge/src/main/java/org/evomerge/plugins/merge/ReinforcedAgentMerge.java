@@ -1,5 +1,6 @@
 package org.evomerge.plugins.merge;
 
+import java.util.Arrays;
 import org.evomerge.api.merge.MergeInput;
 import org.evomerge.api.merge.ModelWideStatistics;
 import org.evomerge.api.tensor.TensorBlock;
@@ -111,7 +112,7 @@ final class ReinforcedAgentMerge {
 
     private static double[] ones(int count) {
         double[] ones = new double[count];
-        java.util.Arrays.fill(ones, 1.0);
+        Arrays.fill(ones, 1.0);
         return ones;
     }
 }
