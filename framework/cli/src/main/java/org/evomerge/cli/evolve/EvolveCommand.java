@@ -69,23 +69,21 @@ public final class EvolveCommand implements Runnable {
         Path file = cwd.resolve(runFile).normalize();
         RunFile run;
         if (MergekitEvolveConfig.isConfig(file)) {
-            MergekitEvolveConfig.Translation translation = mergekit.translate(file, session);
-            translation.notices().forEach(n -> output.err().println("evomerge: notice: " + n));
+            if (out == null) {
+                out = mergekit.storagePath();
+            }
+            requireOut();
             if (cluster != null) {
                 throw EvomergeException.configuration("--cluster: a mergekit-evolve configuration evaluates on the"
                         + " local worker pool; write an evomerge run file (docs/evolution.md) to use a cluster");
             }
+            MergekitEvolveConfig.Translation translation = mergekit.translate(file, session);
+            translation.notices().forEach(n -> output.err().println("evomerge: notice: " + n));
             run = translation.run();
-            if (out == null) {
-                out = mergekit.storagePath();
-            }
         } else {
             mergekit.refuseForRunFile(output.commandLine());
+            requireOut();
             run = RunFileReader.read(file);
-        }
-        if (out == null) {
-            throw new picocli.CommandLine.ParameterException(output.commandLine(),
-                    "Missing required option: '--out=RUN_DIR'");
         }
         if (run.kinship().isPresent() && run.baseModel().isEmpty()) {
             // Checked here, before the run starts, not at the first kinship measurement.
@@ -146,6 +144,14 @@ public final class EvolveCommand implements Runnable {
                     best.fitness().objectives(), result.best());
             ReportCommand.stageLines(stages).forEach(stdout::println);
         });
+    }
+
+    /** {@code --out}, or with a mergekit-evolve configuration {@code --storage-path}, is required. */
+    private void requireOut() {
+        if (out == null) {
+            throw new picocli.CommandLine.ParameterException(output.commandLine(),
+                    "Missing required option: '--out=RUN_DIR'");
+        }
     }
 
     /** {@code --cluster} as the {@code spark} executor, over the run file's own spark parameters when it has some. */

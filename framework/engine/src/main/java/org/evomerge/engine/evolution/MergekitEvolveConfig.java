@@ -140,6 +140,9 @@ public final class MergekitEvolveConfig {
         checkKeys(top, TOP, "");
         Map<String, Object> genome = mapping(require(top, "genome", ""), "genome", "genome");
         checkKeys(genome, GENOME, "genome.");
+        // mergekit-evolve checks for benchmark tasks right after reading the file, before any model is touched.
+        List<TaskEntry> taskEntries = taskEntries(list(require(top, "tasks", ""), "tasks"));
+        checkBenchmarks(taskEntries);
 
         List<Object> modelEntries = list(require(genome, "models", "genome."), "genome.models");
         if (modelEntries.isEmpty()) {
@@ -206,7 +209,11 @@ public final class MergekitEvolveConfig {
             notices.add(where("shuffle") + ": 'shuffle: true' has no effect (mergekit-evolve reads it and passes it"
                     + " nowhere either)");
         }
-        List<RunFile.Task> tasks = tasks(list(require(top, "tasks", ""), "tasks"), evaluation);
+        LmEvalTasks lmEval = new LmEvalTasks(options.taskSearchPath());
+        List<RunFile.Task> tasks = new ArrayList<>();
+        for (TaskEntry entry : taskEntries) {
+            tasks.add(task(lmEval, entry, evaluation));
+        }
 
         RunFile.ExtensionChoice strategy = new RunFile.ExtensionChoice("cma-es", strategyParameters(),
                 "--sigma0");
@@ -231,7 +238,7 @@ public final class MergekitEvolveConfig {
     private record TaskEntry(String name, double weight, String metric, String key) {
     }
 
-    private List<RunFile.Task> tasks(List<Object> entries, Map<String, Object> evaluation) {
+    private List<TaskEntry> taskEntries(List<Object> entries) {
         if (entries.isEmpty()) {
             throw error("tasks", "'tasks' is empty");
         }
@@ -252,13 +259,7 @@ public final class MergekitEvolveConfig {
             }
             read.add(new TaskEntry(name, weight, metric, key));
         }
-        checkBenchmarks(read);
-        LmEvalTasks lmEval = new LmEvalTasks(options.taskSearchPath());
-        List<RunFile.Task> tasks = new ArrayList<>();
-        for (TaskEntry entry : read) {
-            tasks.add(task(lmEval, entry, evaluation));
-        }
-        return tasks;
+        return read;
     }
 
     /**
