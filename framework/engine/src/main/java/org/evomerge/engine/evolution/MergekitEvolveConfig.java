@@ -1,5 +1,8 @@
 package org.evomerge.engine.evolution;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +37,8 @@ import org.evomerge.engine.parameter.LaxCoercion;
  * ({@link RunFile}) the evolution runs: the genome as mergekit-evolve's ({@link MergekitEvolveSpace}), CMA-ES with
  * pycma's settings (σ₀ {@code --sigma0}, λ = 4 + ⌊3 ln n⌋ unless {@code --force-population-size}, no restarts, no
  * bounds: the decoding makes every value valid), each task an lm-eval task of the search path scored by its
- * {@code metric}, fitness Σ weight · metric (mergekit-evolve minimises its negation), and the budget
+ * {@code metric}, fitness Σ weight · metric as lm-eval reports it (mergekit-evolve minimises its negation; the
+ * weight is negated where the evaluator scores a lower-is-better metric negated), and the budget
  * {@code --max-fevals} evaluations.
  *
  * <p>Model references are resolved as mergekit resolves them: against the working directory, or
@@ -50,6 +54,11 @@ public final class MergekitEvolveConfig {
 
     /** The flag that lets benchmark tasks through, spelled as mergekit-evolve spells it. */
     public static final String BENCHMARK_FLAG = "--i-understand-the-depths-of-the-evils-i-am-unleashing";
+
+    /** lm-eval's metrics where lower is better unless a task says otherwise. */
+    private static final Set<String> LOWER_IS_BETTER = Set.of("perplexity", "word_perplexity", "byte_perplexity",
+            "bits_per_byte");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final Set<String> TOP = Set.of("genome", "tasks", "limit", "num_fewshot", "shuffle", "random_init",
             "apply_chat_template", "fewshot_as_multiturn");
@@ -296,8 +305,33 @@ public final class MergekitEvolveConfig {
         Map<String, Object> parameters = new LinkedHashMap<>(definitions.getFirst().parameters());
         parameters.putAll(evaluation);
         parameters.put("metric", entry.metric());
-        return new RunFile.Task(name, TaskReferences.LM_EVAL, Optional.empty(), parameters, entry.weight(), true,
+        // mergekit-evolve adds weight * metric as reported; the lm-eval evaluator's score is the metric negated when
+        // lower is better, so the weight is negated with it and the fitness stays weight * metric.
+        double weight = higherIsBetter(parameters.get(TaskReferences.CONFIG), entry.metric()) ? entry.weight()
+                : -entry.weight();
+        return new RunFile.Task(name, TaskReferences.LM_EVAL, Optional.empty(), parameters, weight, true,
                 where(key) + ": '" + key + "'");
+    }
+
+    /**
+     * Whether lm-eval counts {@code metricKey}'s metric ({@code word_perplexity,none}: {@code word_perplexity}) as
+     * higher-is-better: the task's {@code metric_list} entry's {@code higher_is_better}, else lm-eval's default
+     * (lower is better for the perplexities and bits per byte).
+     */
+    private static boolean higherIsBetter(Object config, String metricKey) {
+        String metric = metricKey.split(",", 2)[0];
+        try {
+            JsonNode metrics = JSON.readTree(String.valueOf(config)).path("metric_list");
+            for (JsonNode spec : metrics) {
+                if (spec.path("metric").asText().equals(metric) && spec.has("higher_is_better")) {
+                    return LaxCoercion.toBoolean(JSON.treeToValue(spec.get("higher_is_better"), Object.class))
+                            .orElse(true);
+                }
+            }
+        } catch (JsonProcessingException e) {
+            // the evaluator reports a configuration it cannot read; the default direction stands here
+        }
+        return !LOWER_IS_BETTER.contains(metric);
     }
 
     /**

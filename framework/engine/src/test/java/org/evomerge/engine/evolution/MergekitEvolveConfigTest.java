@@ -208,4 +208,32 @@ class MergekitEvolveConfigTest {
                 e.getMessage());
         assertTrue(e.getMessage().contains("downloads nothing"), e.getMessage());
     }
+
+    @Test
+    void aLowerIsBetterMetricKeepsTheFitnessWeightTimesMetric() throws IOException {
+        // mergekit-evolve's docs: give perplexities a negative weight. Its score is weight * metric; the lm-eval
+        // evaluator scores a lower-is-better metric negated, so the run's weight is negated to keep that score.
+        Files.writeString(tasks.resolve("wiki_ppl.yaml"), """
+                task: wiki_ppl
+                dataset_path: json
+                dataset_kwargs: {data_files: {test: wiki.jsonl}}
+                test_split: test
+                output_type: loglikelihood_rolling
+                doc_to_text: ""
+                doc_to_target: "{{page}}"
+                metric_list:
+                  - metric: word_perplexity
+                  - metric: bits_per_byte
+                    higher_is_better: true
+                """);
+        Path file = config("""
+                genome: {models: [models/a, models/b], merge_method: linear}
+                tasks:
+                  - {name: wiki_ppl, weight: -0.5, metric: "word_perplexity,none"}
+                  - {name: my_task, weight: 2}
+                """);
+        List<RunFile.Task> run = MergekitEvolveConfig.read(file, options(false)).run().tasks();
+        assertEquals(0.5, run.get(0).weight());
+        assertEquals(2.0, run.get(1).weight());
+    }
 }
