@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.evomerge.api.EvomergeException;
 import org.evomerge.engine.lora.LoraReference;
 import org.evomerge.engine.model.HubCacheModels;
 
@@ -53,7 +54,13 @@ public record CliEnvironment(
             return new LoraReference(resolveModel(Path.of(lora.get()[0])), resolveModel(Path.of(lora.get()[1])))
                     .path();
         }
-        return HubCacheModels.of(environment, userHome).resolve(text, "command line", List.of(whole)).orElse(whole);
+        try {
+            return HubCacheModels.of(environment, userHome).resolve(text, "command line", List.of(whole))
+                    .orElse(whole);
+        } catch (EvomergeException notCached) {
+            // a model named on the command line that is not there is bad input, as a missing folder is
+            throw EvomergeException.input(notCached.getMessage(), notCached);
+        }
     }
 
     /** The real process: home from {@code -Devomerge.home} (set by {@code bin/evomerge}). */
