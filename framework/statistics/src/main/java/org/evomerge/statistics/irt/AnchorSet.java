@@ -11,7 +11,9 @@ import java.util.SplittableRandom;
  * {@link SplittableRandom} of the caller's seed, then Lloyd's iterations until no item changes cluster) and takes from
  * each cluster the member nearest its centroid, weighted by the cluster's size over the item count, as tinyBenchmarks'
  * anchor points. Items with equal embeddings (equal correctness vectors are common when few models were scored) fall
- * in one cluster, so fewer than {@code k} anchors may come back.
+ * in one cluster, so k-means may find fewer than {@code k} clusters; the anchors still wanted are then spread over the
+ * clusters in proportion to their sizes and drawn within each, seeded (stratified sampling), so exactly {@code k}
+ * anchors come back and each cluster's anchors share its weight equally.
  *
  * @param items   item indices, strictly increasing
  * @param weights each anchor's share of the task, positive, summing to 1
@@ -119,15 +121,15 @@ public record AnchorSet(int[] items, double[] weights, int total) {
             recenter(points, cluster, centers);
         }
         int[] sizes = new int[k];
-        int[] anchor = new int[k];
+        int[] nearest = new int[k];
         double[] best = new double[k];
-        Arrays.fill(anchor, -1);
+        Arrays.fill(nearest, -1);
         for (int i = 0; i < n; i++) {
             int c = cluster[i];
             sizes[c]++;
             double d = squaredDistance(points[i], centers[c]);
-            if (anchor[c] < 0 || d < best[c]) {
-                anchor[c] = i;
+            if (nearest[c] < 0 || d < best[c]) {
+                nearest[c] = i;
                 best[c] = d;
             }
         }
@@ -137,21 +139,74 @@ public record AnchorSet(int[] items, double[] weights, int total) {
                 used++;
             }
         }
-        int[][] pairs = new int[used][];
-        int p = 0;
+        int[] perCluster = allocate(sizes, k - used);
+        // Each cluster's anchors: the member nearest its centroid, then (when equal embeddings left fewer clusters
+        // than anchors wanted) members drawn uniformly without replacement, each standing for an equal share of it.
+        SplittableRandom draws = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
+        double[] weightOf = new double[n];
         for (int c = 0; c < k; c++) {
-            if (sizes[c] > 0) {
-                pairs[p++] = new int[] {anchor[c], sizes[c]};
+            if (sizes[c] == 0) {
+                continue;
+            }
+            double share = (double) sizes[c] / n / perCluster[c];
+            weightOf[nearest[c]] = share;
+            if (perCluster[c] > 1) {
+                int[] others = new int[sizes[c] - 1];
+                int o = 0;
+                for (int i = 0; i < n; i++) {
+                    if (cluster[i] == c && i != nearest[c]) {
+                        others[o++] = i;
+                    }
+                }
+                for (int q = 0; q < perCluster[c] - 1; q++) {
+                    int pick = q + draws.nextInt(others.length - q);
+                    int chosen = others[pick];
+                    others[pick] = others[q];
+                    others[q] = chosen;
+                    weightOf[chosen] = share;
+                }
             }
         }
-        Arrays.sort(pairs, (x, y) -> Integer.compare(x[0], y[0]));
-        int[] items = new int[used];
-        double[] weights = new double[used];
-        for (int q = 0; q < used; q++) {
-            items[q] = pairs[q][0];
-            weights[q] = (double) pairs[q][1] / n;
+        int[] items = new int[k];
+        double[] weights = new double[k];
+        int a = 0;
+        for (int i = 0; i < n; i++) {
+            if (weightOf[i] > 0) {
+                items[a] = i;
+                weights[a++] = weightOf[i];
+            }
         }
         return new AnchorSet(items, weights, n);
+    }
+
+    /**
+     * Anchors per cluster: one each, and {@code extra} more spread in proportion to the clusters' sizes (largest
+     * remainder, ties to the lower cluster), never more than a cluster's members.
+     */
+    private static int[] allocate(int[] sizes, int extra) {
+        int[] count = new int[sizes.length];
+        for (int c = 0; c < sizes.length; c++) {
+            count[c] = sizes[c] > 0 ? 1 : 0;
+        }
+        int total = Arrays.stream(count).sum() + extra;
+        int left = extra;
+        while (left > 0) {
+            int bestCluster = -1;
+            double bestGap = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < sizes.length; c++) {
+                if (count[c] < sizes[c]) {
+                    double gap = (double) sizes[c] * total / Arrays.stream(sizes).sum() - count[c];
+                    if (gap > bestGap) {
+                        bestGap = gap;
+                        bestCluster = c;
+                    }
+                }
+            }
+            // k <= n, so some cluster always has a member left.
+            count[bestCluster]++;
+            left--;
+        }
+        return count;
     }
 
     /**

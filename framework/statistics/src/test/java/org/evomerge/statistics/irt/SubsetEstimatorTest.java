@@ -114,11 +114,18 @@ class SubsetEstimatorTest {
         AnchorSet anchors = AnchorSet.select(points, 3, 7);
         assertArrayEquals(new int[] {0, 1, 5}, anchors.items());
         assertArrayEquals(new double[] {0.5, 0.3, 0.2}, anchors.weights(), 1e-15);
-        // Equal embeddings share a cluster: asking for more anchors than distinct points gives one per point.
+        // Equal embeddings share a cluster. Two clusters (2 and 3 items) for 4 anchors: the 2 more go by size,
+        // largest remainder (2 * 4/5 - 1 = 0.6, 3 * 4/5 - 1 = 1.4: the second cluster, then 0.6 > 0.4: the first),
+        // so both items of the first and, beside item 2 (its first member), one drawn of items 3 and 4.
         double[][] twins = {{1, 0}, {1, 0}, {0, 1}, {0, 1}, {0, 1}};
-        AnchorSet fewer = AnchorSet.select(twins, 4, 1);
-        assertArrayEquals(new int[] {0, 2}, fewer.items());
-        assertArrayEquals(new double[] {0.4, 0.6}, fewer.weights(), 1e-15);
+        AnchorSet stratified = AnchorSet.select(twins, 4, 1);
+        assertEquals(4, stratified.size());
+        assertArrayEquals(new int[] {0, 1, 2}, Arrays.copyOf(stratified.items(), 3));
+        assertTrue(stratified.items()[3] == 3 || stratified.items()[3] == 4);
+        assertArrayEquals(new double[] {0.2, 0.2, 0.3, 0.3}, stratified.weights(), 1e-15);
+        // One cluster of equal items: its anchors split its weight.
+        AnchorSet same = AnchorSet.select(new double[][] {{1}, {1}, {1}, {1}}, 2, 3);
+        assertArrayEquals(new double[] {0.5, 0.5}, same.weights(), 1e-15);
         assertThrows(IllegalArgumentException.class, () -> AnchorSet.select(points, 11, 1));
     }
 
