@@ -1,5 +1,8 @@
 package org.evomerge.statistics.irt;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Estimates a model's score on a whole task from its answers to the task's anchors (ALGORITHMS.md B.22, the
  * estimators of tinyBenchmarks):
@@ -9,7 +12,7 @@ package org.evomerge.statistics.irt;
  *   <li>p-IRT: the ability {@code theta} fitted to the anchors' answers, then
  *       {@code (n/N) mean(anchor answers) + (1 - n/N) mean over the other items of P(theta, i)};</li>
  *   <li>gp-IRT: {@code lambda anchor + (1 - lambda) p-IRT}, with {@code lambda = b^2 / (b^2 + v)}: {@code b} the mean
- *       absolute error of the IRT prediction on the fitted models (ability fitted to the even items, predicting the
+ *       absolute error of the IRT prediction on held-out models (ability fitted to their even items, predicting the
  *       mean of the odd ones), {@code v = mean over models of the variance of its item scores / (4 n)}, the variance
  *       tinyBenchmarks assigns the anchor estimate. The worse IRT predicts, the more the anchors' own answers count.</li>
  * </ul>
@@ -51,7 +54,7 @@ public final class SubsetEstimator {
                                          IrtPriors priors) {
         TwoParameterLogistic.Fit fit = TwoParameterLogistic.fit(responses, priors);
         AnchorSet anchors = AnchorSet.select(AnchorSet.embeddings(embedding, responses, fit.model()), k, seed);
-        return new SubsetEstimator(fit.model(), anchors, lambda(responses, fit.model(), anchors.size()));
+        return new SubsetEstimator(fit.model(), anchors, lambda(responses, fit.model(), anchors.size(), priors));
     }
 
     /**
@@ -60,7 +63,7 @@ public final class SubsetEstimator {
      */
     public static SubsetEstimator withAnchors(double[][] responses, AnchorSet anchors, IrtPriors priors) {
         TwoParameterLogistic.Fit fit = TwoParameterLogistic.fit(responses, priors);
-        return new SubsetEstimator(fit.model(), anchors, lambda(responses, fit.model(), anchors.size()));
+        return new SubsetEstimator(fit.model(), anchors, lambda(responses, fit.model(), anchors.size(), priors));
     }
 
     /** An estimator of a given model, anchors and gp-IRT weight (tests, fixed {@code lambda}). */
@@ -116,12 +119,46 @@ public final class SubsetEstimator {
         return new Estimate(weighted, pIrt, gpIrt, theta);
     }
 
-    /** tinyBenchmarks' gp-IRT weight for {@code n} anchors chosen by clustering (see the class comment). */
-    static double lambda(double[][] responses, TwoParameterLogistic model, int n) {
+    /**
+     * tinyBenchmarks' gp-IRT weight for {@code n} anchors chosen by clustering (see the class comment). The IRT error
+     * {@code b} is measured on held-out models, as tinyBenchmarks validates: every fifth model (the first, sixth, ...)
+     * is left out of a second fit and predicted from its even items; with fewer than two models, on the fitted ones.
+     */
+    static double lambda(double[][] responses, TwoParameterLogistic model, int n, IrtPriors priors) {
         int items = model.items();
+        List<double[]> train = new ArrayList<>();
+        List<double[]> validation = new ArrayList<>();
+        for (int j = 0; j < responses.length; j++) {
+            (j % 5 == 0 && responses.length >= 2 ? validation : train).add(responses[j]);
+        }
+        TwoParameterLogistic predictor = model;
+        if (validation.isEmpty()) {
+            validation = train;
+        } else {
+            predictor = TwoParameterLogistic.fit(train.toArray(double[][]::new), priors).model();
+        }
         int even = (items + 1) / 2;
         int odd = items / 2;
         double bias = 0;
+        if (odd > 0) {
+            for (double[] row : validation) {
+                int[] seen = new int[even];
+                double[] answers = new double[even];
+                for (int k = 0; k < even; k++) {
+                    seen[k] = 2 * k;
+                    answers[k] = row[2 * k];
+                }
+                double theta = predictor.fitAbility(answers, seen);
+                double predicted = 0;
+                double observed = 0;
+                for (int i = 1; i < items; i += 2) {
+                    predicted += predictor.probability(theta, i);
+                    observed += row[i];
+                }
+                bias += Math.abs(predicted - observed) / odd;
+            }
+            bias /= validation.size();
+        }
         double variance = 0;
         for (double[] row : responses) {
             double mean = 0;
@@ -134,24 +171,7 @@ public final class SubsetEstimator {
                 squares += (y - mean) * (y - mean);
             }
             variance += squares / items;
-            if (odd > 0) {
-                int[] seen = new int[even];
-                double[] answers = new double[even];
-                for (int k = 0; k < even; k++) {
-                    seen[k] = 2 * k;
-                    answers[k] = row[2 * k];
-                }
-                double theta = model.fitAbility(answers, seen);
-                double predicted = 0;
-                double observed = 0;
-                for (int i = 1; i < items; i += 2) {
-                    predicted += model.probability(theta, i);
-                    observed += row[i];
-                }
-                bias += Math.abs(predicted - observed) / odd;
-            }
         }
-        bias /= responses.length;
         double v = variance / responses.length / (4.0 * n);
         double b2 = bias * bias;
         return b2 + v == 0 ? 1 : b2 / (b2 + v);
