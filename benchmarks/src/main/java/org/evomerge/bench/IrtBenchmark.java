@@ -180,9 +180,13 @@ public final class IrtBenchmark {
                     ((ParameterGenome) candidates.getFirst().genome()).values().length));
             System.out.printf(Locale.ROOT, "fitted on %d source model(s) and the first %d candidates%n",
                     fitSet.size(), fit);
+            int sourceCount = fitSet.size();
             fitSet.addAll(candidates.subList(0, fit));
             for (Candidate c : fitSet) {
                 fitted.add(score(full, c, tasks, weights));
+            }
+            for (int m = 0; m < sourceCount; m++) {
+                System.out.printf(Locale.ROOT, "  %s: fitness %.4f%n", fitSet.get(m).id(), fitted.get(m).fitness());
             }
             System.out.print("tasks:");
             for (Task t : tasks) {
@@ -208,14 +212,22 @@ public final class IrtBenchmark {
                         randomPerTask[t] = randomSubset(tasks.get(t).items(), k, seed + 1000L * (q + 1) + t);
                     }
                     random.add(randomPerTask);
-                    String subsetText = subsetRunText(run, estimators[q], runFile.getParent(),
-                            subsets.resolve("fraction-" + fractions[q]));
-                    subsetEvaluators.add(open(runFile, subsetText, seed));
+                    int[][] anchors = new int[tasks.size()][];
+                    for (int t = 0; t < tasks.size(); t++) {
+                        anchors[t] = estimators[q][t].anchors().items();
+                    }
+                    subsetEvaluators.add(open(runFile, subsetRunText(run, anchors, runFile.getParent(),
+                            subsets.resolve("fraction-" + fractions[q])), seed));
                 }
+                // One item per task: the merge and the fixed cost of an evaluation, which no subset saves.
+                int[][] first = new int[tasks.size()][];
+                Arrays.fill(first, new int[] {0});
+                subsetEvaluators.add(open(runFile, subsetRunText(run, first, runFile.getParent(),
+                        subsets.resolve("one-item")), seed));
                 double[] truth = new double[candidates.size() - fit];
                 double[][][] estimates = new double[f][4][truth.length];
                 double fullSeconds = 0;
-                double[] subsetSeconds = new double[f];
+                double[] subsetSeconds = new double[f + 1];
                 int mismatches = 0;
                 for (int c = fit; c < candidates.size(); c++) {
                     Candidate candidate = candidates.get(c);
@@ -223,6 +235,10 @@ public final class IrtBenchmark {
                     Scored s = score(full, candidate, tasks, weights);
                     fullSeconds += (System.nanoTime() - start) / 1e9;
                     truth[c - fit] = s.fitness();
+                    start = System.nanoTime();
+                    subsetEvaluators.get(f).evaluate(
+                            new EvaluationTask(candidate.id(), candidate.generation(), candidate.genome(), true));
+                    subsetSeconds[f] += (System.nanoTime() - start) / 1e9;
                     for (int q = 0; q < f; q++) {
                         start = System.nanoTime();
                         Map<String, EvaluationResult> results = subsetEvaluators.get(q).evaluate(
@@ -267,10 +283,11 @@ public final class IrtBenchmark {
     private static void print(List<Task> tasks, double[] fractions, SubsetEstimator[][] estimators, double[] truth,
                               double[][][] estimates, double fullSeconds, double[] subsetSeconds, int mismatches) {
         double spread = Arrays.stream(truth).max().orElse(0) - Arrays.stream(truth).min().orElse(0);
+        double floor = subsetSeconds[fractions.length];
         System.out.printf(Locale.ROOT, "%d estimated candidates, full fitness %.4f to %.4f (range %.4f)%n",
                 truth.length, Arrays.stream(truth).min().orElse(0), Arrays.stream(truth).max().orElse(0), spread);
         System.out.println("fraction anchors   spearman: gp-irt  p-irt anchor random     MAE: gp-irt  p-irt"
-                + " anchor random   full s  subset s speed-up");
+                + " anchor random   full s  subset s speed-up  eval-only");
         for (int q = 0; q < fractions.length; q++) {
             int anchors = 0;
             int items = 0;
@@ -279,11 +296,12 @@ public final class IrtBenchmark {
                 items += tasks.get(t).items();
             }
             System.out.printf(Locale.ROOT, "%8.3f %3d/%-4d          %6.3f %6.3f %6.3f %6.3f          %6.4f %6.4f"
-                            + " %6.4f %6.4f %8.1f %9.1f %7.2fx%n", fractions[q], anchors, items,
+                            + " %6.4f %6.4f %8.1f %9.1f %7.2fx %9.2fx%n", fractions[q], anchors, items,
                     SpearmanCorrelation.of(truth, estimates[q][0]), SpearmanCorrelation.of(truth, estimates[q][1]),
                     SpearmanCorrelation.of(truth, estimates[q][2]), SpearmanCorrelation.of(truth, estimates[q][3]),
                     mae(truth, estimates[q][0]), mae(truth, estimates[q][1]), mae(truth, estimates[q][2]),
-                    mae(truth, estimates[q][3]), fullSeconds, subsetSeconds[q], fullSeconds / subsetSeconds[q]);
+                    mae(truth, estimates[q][3]), fullSeconds, subsetSeconds[q], fullSeconds / subsetSeconds[q],
+                    (fullSeconds - floor) / (subsetSeconds[q] - floor));
         }
         StringBuilder lambdas = new StringBuilder("gp-IRT lambda per task and fraction:");
         for (int q = 0; q < fractions.length; q++) {
@@ -293,6 +311,8 @@ public final class IrtBenchmark {
             lambdas.append(q + 1 < fractions.length ? " |" : "");
         }
         System.out.println(lambdas);
+        System.out.printf(Locale.ROOT, "one item per task (merge and fixed costs): %.1f s; eval-only = (full - that)"
+                + " / (subset - that)%n", floor);
         System.out.println("anchor answers scored on the subset that differ from the full evaluation's: " + mismatches);
     }
 
@@ -364,14 +384,14 @@ public final class IrtBenchmark {
      * file order; an lm-eval task file is copied with its {@code data_files} pointing at such a cut.
      */
     @SuppressWarnings("unchecked")
-    private static String subsetRunText(Map<String, Object> run, SubsetEstimator[] estimators, Path base, Path dir)
+    private static String subsetRunText(Map<String, Object> run, int[][] subsets, Path base, Path dir)
             throws IOException {
         Files.createDirectories(dir);
         Map<String, Object> copy = YAML.load(YAML.dump(run));
         List<Map<String, Object>> evaluators = (List<Map<String, Object>>) copy.get("evaluators");
         for (int t = 0; t < evaluators.size(); t++) {
             Map<String, Object> entry = evaluators.get(t);
-            int[] anchors = estimators[t].anchors().items();
+            int[] anchors = subsets[t];
             if (entry.containsKey("data")) {
                 Path data = base.resolve(entry.get("data").toString()).normalize();
                 Path cut = dir.resolve(t + "-" + data.getFileName());
