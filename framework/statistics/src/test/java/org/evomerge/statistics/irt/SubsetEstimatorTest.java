@@ -168,6 +168,16 @@ class SubsetEstimatorTest {
         assertTrue(SpearmanCorrelation.of(truth, estimate) > 0.9, "rank correlation");
     }
 
+    @Test
+    void gpIrtTrustsTheAnchorsMoreTheMoreThereAre() {
+        // lambda = b^2 / (b^2 + v / (4n)): the anchor estimate's variance shrinks as n grows, the IRT error b does not.
+        double[][] y = syntheticResponses(15, 80, 31);
+        TwoParameterLogistic model = TwoParameterLogistic.fit(y, IrtPriors.DEFAULT).model();
+        double few = SubsetEstimator.lambda(y, model, 4, IrtPriors.DEFAULT);
+        double many = SubsetEstimator.lambda(y, model, 40, IrtPriors.DEFAULT);
+        assertTrue(0 < few && few < many && many < 1, few + " then " + many);
+    }
+
     static double[] answersAt(double[] row, AnchorSet anchors) {
         int[] items = anchors.items();
         double[] answers = new double[items.length];
