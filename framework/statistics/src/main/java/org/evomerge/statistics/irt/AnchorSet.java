@@ -50,6 +50,18 @@ public record AnchorSet(int[] items, double[] weights, int total) {
         return weights.clone();
     }
 
+    /** Equal when the items, weights and total are (a record compares arrays by identity otherwise). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AnchorSet other && total == other.total && Arrays.equals(items, other.items)
+                && Arrays.equals(weights, other.weights);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * Arrays.hashCode(items) + Arrays.hashCode(weights)) + total;
+    }
+
     /** Anchors in the set. */
     public int size() {
         return items.length;
@@ -92,11 +104,11 @@ public record AnchorSet(int[] items, double[] weights, int total) {
     }
 
     /**
-     * Chooses at most {@code k} anchors among {@code points.length} items.
+     * Chooses {@code k} anchors among {@code points.length} items.
      *
      * @param points one embedding per item, all of one length
      * @param k      anchors wanted, 1 to the item count
-     * @param seed   seeds the k-means++ draws
+     * @param seed   seeds the k-means++ draws and the draws within clusters
      */
     public static AnchorSet select(double[][] points, int k, long seed) {
         int n = points.length;

@@ -135,8 +135,7 @@ class SubsetEstimatorTest {
         double[] newModel = syntheticResponses(1, 120, 12)[0];
         SubsetEstimator one = SubsetEstimator.select(y, 12, AnchorSet.Embedding.IRT, 99, IrtPriors.DEFAULT);
         SubsetEstimator two = SubsetEstimator.select(y, 12, AnchorSet.Embedding.IRT, 99, IrtPriors.DEFAULT);
-        assertArrayEquals(one.anchors().items(), two.anchors().items());
-        assertArrayEquals(one.anchors().weights(), two.anchors().weights());
+        assertEquals(one.anchors(), two.anchors());
         assertEquals(Double.doubleToRawLongBits(one.lambda()), Double.doubleToRawLongBits(two.lambda()));
         double[] answers = answersAt(newModel, one.anchors());
         assertEquals(one.estimate(answers), two.estimate(answers));
