@@ -74,6 +74,7 @@ public final class IrtBenchmark {
         long seed = 7;
         boolean lmEval = true;
         boolean runTasks = true;
+        AnchorSet.Embedding embedding = AnchorSet.Embedding.CORRECTNESS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--run" -> runDir = Path.of(args[++i]).toAbsolutePath();
@@ -83,6 +84,7 @@ public final class IrtBenchmark {
                 case "--fit" -> fit = Integer.parseInt(args[++i]);
                 case "--candidates" -> limit = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--embedding" -> embedding = AnchorSet.Embedding.valueOf(args[++i].toUpperCase(Locale.ROOT));
                 case "--only" -> {
                     String only = args[++i];
                     lmEval = only.equals("lm-eval");
@@ -107,14 +109,15 @@ public final class IrtBenchmark {
             fit = (int) candidates.stream().filter(c -> c.generation() == firstGeneration).count();
         }
         System.out.printf(Locale.ROOT, "run %s: %d distinct candidates; IRT fitted on the first %d, estimated on the"
-                + " other %d; seed %d; cores %d; load average %.1f%n", runDir, candidates.size(), fit,
-                candidates.size() - fit, seed, Runtime.getRuntime().availableProcessors(),
+                + " other %d; seed %d; anchors by k-means over %s; cores %d; load average %.1f%n", runDir,
+                candidates.size(), fit, candidates.size() - fit, seed, embedding.name().toLowerCase(Locale.ROOT),
+                Runtime.getRuntime().availableProcessors(),
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         String runText = Files.readString(runFile);
         if (runTasks) {
             System.out.println();
             System.out.println("(a) the run's own tasks");
-            measure(runFile, runText, candidates, fit, fractions, seed, work.resolve("run-tasks"));
+            measure(runFile, runText, candidates, fit, fractions, seed, embedding, work.resolve("run-tasks"));
         }
         if (lmEval) {
             System.out.println();
@@ -123,7 +126,8 @@ public final class IrtBenchmark {
             Path task = LmEvalTaskWriter.write(runFile.getParent(), taskDir, seed);
             Map<String, Object> run = YAML.load(runText);
             run.put("evaluators", List.of(new LinkedHashMap<>(Map.of("task", task.toString(), "weight", 1))));
-            measure(runFile, YAML.dump(run), candidates, fit, fractions, seed, work.resolve("lm-eval-subsets"));
+            measure(runFile, YAML.dump(run), candidates, fit, fractions, seed, embedding,
+                    work.resolve("lm-eval-subsets"));
         }
     }
 
@@ -166,7 +170,8 @@ public final class IrtBenchmark {
     }
 
     private static void measure(Path runFile, String runText, List<Candidate> candidates, int fit,
-                                double[] fractions, long seed, Path subsets) throws IOException {
+                                double[] fractions, long seed, AnchorSet.Embedding embedding, Path subsets)
+            throws IOException {
         Files.createDirectories(subsets);
         Map<String, Object> run = YAML.load(runText);
         // The fitness is the run's: the weighted sum of the task scores (weight 1 where none is written).
@@ -207,8 +212,8 @@ public final class IrtBenchmark {
                             responses[m] = fitted.get(m).items()[t];
                         }
                         int k = Math.max(1, (int) Math.round(fractions[q] * tasks.get(t).items()));
-                        estimators[q][t] = SubsetEstimator.select(responses, k, AnchorSet.Embedding.CORRECTNESS,
-                                seed + t, IrtPriors.DEFAULT);
+                        estimators[q][t] = SubsetEstimator.select(responses, k, embedding, seed + t,
+                                IrtPriors.DEFAULT);
                         randomPerTask[t] = randomSubset(tasks.get(t).items(), k, seed + 1000L * (q + 1) + t);
                     }
                     random.add(randomPerTask);
