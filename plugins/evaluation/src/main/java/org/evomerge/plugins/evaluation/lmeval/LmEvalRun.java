@@ -97,11 +97,19 @@ final class LmEvalRun {
             });
         }
         Map<String, Double> metrics = new LinkedHashMap<>();
+        List<Double> itemScores = new ArrayList<>();
         for (LmEvalTaskConfig.FilterSpec filter : config.filters) {
             for (LmEvalTaskConfig.MetricSpec metric : config.metrics) {
                 List<double[]> items = new ArrayList<>();
                 for (DocOutcome outcome : outcomes) {
                     items.add(outcome.metrics().get(filter.name()).get(metric.name()));
+                }
+                // A mean's per-document values are the items the score averages (for paired tests and subset
+                // estimates); other aggregations are not a mean of per-item contributions, so they report none.
+                if ((metric.name() + "," + filter.name()).equals(scoreKey) && metric.aggregation().equals("mean")) {
+                    for (double[] item : items) {
+                        itemScores.add(scoreHigherIsBetter ? item[0] : -item[0]);
+                    }
                 }
                 metrics.put(metric.name() + "," + filter.name(), LmEvalMetrics.aggregate(metric.aggregation(), items));
                 OptionalDouble stderr = LmEvalMetrics.standardError(metric.aggregation(), items,
@@ -110,7 +118,8 @@ final class LmEvalRun {
             }
         }
         double value = metrics.get(scoreKey);
-        return new Outcome(new EvaluationResult(metrics, scoreHigherIsBetter ? value : -value), outcomes);
+        return new Outcome(new EvaluationResult(metrics, scoreHigherIsBetter ? value : -value, itemScores),
+                outcomes);
     }
 
     private boolean wants(String metric) {

@@ -134,6 +134,11 @@ class LmEvalMultipleChoiceTest {
         assertEquals(mean(expected[1]), result.metrics().get("acc_norm,none"), 1e-15);
         assertEquals(meanStderr(expected[1]), result.metrics().get("acc_norm_stderr,none"), 1e-15);
         assertEquals(mean(expected[0]), result.score(), 1e-15, "the first metric is the score");
+        List<Double> items = new ArrayList<>();
+        for (double v : expected[0]) {
+            items.add(v);
+        }
+        assertEquals(items, result.itemScores(), "each document's acc, the items the score averages");
     }
 
     @Test
