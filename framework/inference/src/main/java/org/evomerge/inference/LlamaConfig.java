@@ -217,25 +217,22 @@ public record LlamaConfig(String modelName, String architecture, int layers, int
         return List.of(sliding);
     }
 
+    /**
+     * Gemma 2 and 3 read {@code hidden_activation} (default {@code gelu_pytorch_tanh}), the others
+     * {@code hidden_act}.
+     */
     private static Activation activation(String model, Map<String, Object> raw, boolean gemma) {
         String field = gemma ? "hidden_activation" : "hidden_act";
         Object stated = raw.get(field);
-        if (gemma && stated == null) {
-            // Gemma 2's and 3's configuration classes default to it; Gemma 1's hidden_act is not read by them.
-            return Activation.GELU_TANH;
+        if (stated == null) {
+            return gemma ? Activation.GELU_TANH : Activation.SILU;
         }
-        if (stated == null || stated.equals("silu") || stated.equals("swish")) {
-            if (gemma) {
-                throw error(model, "config field '" + field + "' '" + stated + "' is not supported for Gemma"
-                        + " (supported: gelu_pytorch_tanh)");
-            }
-            return Activation.SILU;
-        }
-        if (stated.equals("gelu_pytorch_tanh")) {
-            return Activation.GELU_TANH;
-        }
-        throw error(model, "config field '" + field + "' '" + stated + "' is not supported (supported: silu,"
-                + " gelu_pytorch_tanh)");
+        return switch (stated.toString()) {
+            case "silu", "swish" -> Activation.SILU;
+            case "gelu_pytorch_tanh" -> Activation.GELU_TANH;
+            default -> throw error(model, "config field '" + field + "' '" + stated + "' is not supported"
+                    + " (supported: silu, gelu_pytorch_tanh)");
+        };
     }
 
     /**

@@ -27,10 +27,14 @@ class ArchitectureForwardTest {
 
     static Stream<Arguments> architectures() {
         return Stream.of(
-                Arguments.of("qwen3 q/k norm, head_dim 24", (BiFunction<DType, Long, TinyDecoder>) TinyDecoder::qwen3),
-                Arguments.of("gemma2 soft caps, alternating window", (BiFunction<DType, Long, TinyDecoder>) TinyDecoder::gemma2),
-                Arguments.of("gemma3 local/global rope", (BiFunction<DType, Long, TinyDecoder>) TinyDecoder::gemma3),
-                Arguments.of("phi3 fused, partial rotary", (BiFunction<DType, Long, TinyDecoder>) TinyDecoder::phi3));
+                Arguments.of("qwen3 q/k norm, head_dim 24", of(TinyDecoder::qwen3)),
+                Arguments.of("gemma2 soft caps, alternating window", of(TinyDecoder::gemma2)),
+                Arguments.of("gemma3 local/global rope", of(TinyDecoder::gemma3)),
+                Arguments.of("phi3 fused, partial rotary", of(TinyDecoder::phi3)));
+    }
+
+    private static BiFunction<DType, Long, TinyDecoder> of(BiFunction<DType, Long, TinyDecoder> factory) {
+        return factory;
     }
 
     static Stream<Arguments> dtypes() {
@@ -57,7 +61,8 @@ class ArchitectureForwardTest {
             try (InferenceSession session = lm.newSession()) {
                 float[] logits = session.append(tokens);
                 double error = LlamaForwardTest.relativeError(logits, expected[tokens.length - 1]);
-                assertTrue(error < LlamaForwardTest.TOLERANCE, name + " " + dtype + " prefill: relative error " + error);
+                assertTrue(error < LlamaForwardTest.TOLERANCE,
+                        name + " " + dtype + " prefill: relative error " + error);
             }
         }
     }
@@ -91,5 +96,86 @@ class ArchitectureForwardTest {
                         name + " prompt " + i);
             }
         }
+    }
+
+    /**
+     * Each feature moves the reference's logits by at least ten times the tolerance, so leaving one out of the
+     * engine fails {@link #prefillAndDecodeLogitsMatchTheDoublePrecisionReference}.
+     */
+    @org.junit.jupiter.api.Test
+    void everyFeatureChangesTheReferenceLogitsByMoreThanTheTolerance() {
+        assertFeatureMatters(TinyDecoder::gemma2, m -> m.config.put("attn_logit_softcapping", null), "attention cap");
+        assertFeatureMatters(TinyDecoder::gemma2, m -> m.config.put("final_logit_softcapping", null), "final cap");
+        assertFeatureMatters(TinyDecoder::gemma2, m -> m.config.put("sliding_window", 1000), "gemma2 window");
+        assertFeatureMatters(TinyDecoder::gemma2, m -> m.config.put("query_pre_attn_scalar", 16), "query scalar");
+        assertFeatureMatters(TinyDecoder::gemma2, m -> m.config.put("torch_dtype", "float32"), "bf16 sqrt(hidden)");
+        assertFeatureMatters(TinyDecoder::gemma3, m -> m.config.put("rope_local_base_freq", 1000000.0), "local rope");
+        assertFeatureMatters(TinyDecoder::gemma3, m -> m.config.put("sliding_window", 1000), "gemma3 window");
+        assertFeatureMatters(TinyDecoder::phi3, m -> m.config.remove("partial_rotary_factor"), "partial rotary");
+        assertFeatureMatters(TinyDecoder::phi3, m -> m.config.put("sliding_window", null), "phi3 window");
+        assertFeatureMatters(TinyDecoder::qwen3, m -> {
+            for (int l = 0; l < m.layers(); l++) {
+                m.values.remove("model.layers." + l + ".self_attn.q_norm.weight");
+                m.values.remove("model.layers." + l + ".self_attn.k_norm.weight");
+            }
+        }, "q/k norm");
+    }
+
+    private static void assertFeatureMatters(BiFunction<DType, Long, TinyDecoder> of,
+                                             java.util.function.Consumer<TinyDecoder> withoutIt, String feature) {
+        TinyDecoder model = of.apply(DType.BF16, 42L);
+        int[] tokens = LlamaForwardTest.randomTokens(12, model.vocab(), 7);
+        double[][] with = new ReferenceDecoder(model).logits(tokens);
+        withoutIt.accept(model);
+        double[][] without = new ReferenceDecoder(model).logits(tokens);
+        double largest = 0;
+        for (int i = 0; i < tokens.length; i++) {
+            float[] asFloat = new float[without[i].length];
+            for (int j = 0; j < asFloat.length; j++) {
+                asFloat[j] = (float) without[i][j];
+            }
+            largest = Math.max(largest, LlamaForwardTest.relativeError(asFloat, with[i]));
+        }
+        assertTrue(largest > 10 * LlamaForwardTest.TOLERANCE, feature + " moves the logits by only " + largest);
+    }
+
+    /** Variants the engine does not run fail at load with one INPUT line naming the config field or tensor. */
+    @org.junit.jupiter.api.Test
+    void unsupportedVariantsAreOneLineErrorsNamingTheField() {
+        assertLoadFails(TinyDecoder.phi3(DType.F32, 1), m -> m.config.put("rope_scaling",
+                java.util.Map.of("type", "longrope", "long_factor", List.of(1.0), "short_factor", List.of(1.0))),
+                "rope_scaling.rope_type 'longrope' is not supported");
+        assertLoadFails(TinyDecoder.phi3(DType.F32, 1), m -> m.config.put("partial_rotary_factor", 0.1),
+                "config field 'partial_rotary_factor' 0.1");
+        assertLoadFails(TinyDecoder.gemma2(DType.F32, 1), m -> m.config.put("hidden_activation", "gelu"),
+                "config field 'hidden_activation' 'gelu' is not supported");
+        assertLoadFails(TinyDecoder.gemma3(DType.F32, 1), m -> m.config.put("layer_types",
+                List.of("sliding_attention", "chunked_attention", "full_attention")),
+                "config field 'layer_types' entry 1 'chunked_attention' is not supported");
+        assertLoadFails(TinyDecoder.gemma2(DType.F32, 1), m -> m.config.put("attn_logit_softcapping", -1),
+                "config field 'attn_logit_softcapping' must be a positive number");
+        assertLoadFails(TinyDecoder.qwen3(DType.F32, 1), m -> m.config.put("hidden_act", "relu"),
+                "config field 'hidden_act' 'relu' is not supported");
+    }
+
+    private static void assertLoadFails(TinyDecoder model, java.util.function.Consumer<TinyDecoder> change,
+                                        String expected) {
+        change.accept(model);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(org.evomerge.api.EvomergeException.class,
+                () -> ENGINE.load(model.model()));
+        assertEquals(org.evomerge.api.ErrorCategory.INPUT, e.category());
+        assertTrue(e.getMessage().startsWith("in-memory model: ") && e.getMessage().contains(expected)
+                && !e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void aMissingFusedProjectionIsNamed() {
+        TinyDecoder model = TinyDecoder.phi3(DType.F32, 1);
+        java.util.List<org.evomerge.api.tensor.InMemoryTensor> tensors = new java.util.ArrayList<>(model.tensors());
+        tensors.removeIf(t -> t.info().name().equals("model.layers.1.mlp.gate_up_proj.weight"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(org.evomerge.api.EvomergeException.class,
+                () -> ENGINE.load(org.evomerge.api.model.InMemoryModel.of(
+                        org.evomerge.api.model.ModelConfig.of(model.config), tensors)));
+        assertEquals("in-memory model: tensor 'model.layers.1.mlp.gate_up_proj.weight' is missing", e.getMessage());
     }
 }
