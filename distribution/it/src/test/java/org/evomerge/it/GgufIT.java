@@ -103,7 +103,7 @@ class GgufIT {
     }
 
     /** GPT-2's byte-level BPE: the 256 byte characters, one merge, two special tokens. */
-    private static void writeTokenizer(Path folder) throws IOException {
+    static void writeTokenizer(Path folder) throws IOException {
         StringBuilder vocab = new StringBuilder();
         int n = 0;
         for (int b = 0; b < 256; b++) {
@@ -230,8 +230,10 @@ class GgufIT {
         model("gemma", 4, "GemmaForCausalLM");
         Processes.Result gemma = evomerge("convert", "gemma", "gemma.gguf");
         assertEquals(2, gemma.exitCode(), gemma.toString());
-        assertEquals("evomerge: error: GGUF output is written for Llama, Mistral and Qwen2 models (LlamaForCausalLM,"
-                + " MistralForCausalLM, Qwen2ForCausalLM); this model is GemmaForCausalLM", gemma.err().strip());
+        assertEquals("evomerge: error: GGUF output is written for Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2 and"
+                + " Gemma 3 text models (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM,"
+                + " Phi3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM); this model is GemmaForCausalLM",
+                gemma.err().strip());
 
         Files.writeString(temp.resolve("llama/tokenizer.json"), "{\"model\": ");
         Processes.Result tokenizer = evomerge("convert", "llama", "broken.gguf");

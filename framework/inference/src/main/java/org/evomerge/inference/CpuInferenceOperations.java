@@ -12,7 +12,8 @@ import org.evomerge.api.tensor.DType;
 /**
  * The CPU implementation of the inference kernels: matrix products with {@link FixedOrderKernels} (fused decode and dot
  * for one token, packed register-blocked tiles for a batch) parallel over row tiles on a {@link WorkerPool}, RMSNorm,
- * rotary embedding and attention (its dot products with the Vector API). Each output value is computed by one thread
+ * rotary embedding and attention (its dot products with the Vector API; scaled and soft-capped as the
+ * {@link AttentionShape} says). Each output value is computed by one thread
  * in an order fixed by the kernels, so results have the same bits for any thread count and in any JVM. "Uploading" a
  * matrix wraps its stored bytes (usually a memory mapping) without copying: the CPU computes where the weights already
  * are. It is what the inference engine uses when the run's compute backend has no {@link InferenceOperations} of its
@@ -150,7 +151,8 @@ public final class CpuInferenceOperations implements InferenceOperations {
         int kvDim = shape.kvHeads() * headDim;
         int qDim = shape.heads() * headDim;
         int group = shape.heads() / shape.kvHeads();
-        float scale = (float) (1.0 / Math.sqrt(headDim));
+        float scale = shape.scale();
+        float softCap = shape.softCap();
         int window = shape.slidingWindow();
         int first = window > 0 ? Math.max(0, position - window + 1) : 0;
         int count = position - first + 1;
@@ -164,6 +166,9 @@ public final class CpuInferenceOperations implements InferenceOperations {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < count; j++) {
             float score = FixedOrderKernels.dot(q, qOff, keys, (first + j) * kvDim + kvOff, headDim) * scale;
+            if (softCap > 0) {
+                score = softCap(score, softCap);
+            }
             scores[j] = score;
             max = Math.max(max, score);
         }
@@ -174,6 +179,14 @@ public final class CpuInferenceOperations implements InferenceOperations {
         for (int j = 0; j < count; j++) {
             FixedOrderKernels.axpy(scores[j] * inverse, values, (first + j) * kvDim + kvOff, out, outOff, headDim);
         }
+    }
+
+    /**
+     * {@code cap · tanh(x / cap)}, Gemma's soft capping of attention scores and logits. {@link StrictMath#tanh} has the
+     * same bits in the interpreter and in compiled code, as the rest of these kernels do.
+     */
+    static float softCap(float x, float cap) {
+        return (float) (cap * StrictMath.tanh(x / (double) cap));
     }
 
     /**

@@ -416,4 +416,30 @@ final class FixedOrderKernels {
             gate[i] = g / (Exponential.exp(-g) + 1f) * up[i];
         }
     }
+
+    /** {@code 2·sqrt(2/π)}, the factor of the GeLU's tanh argument doubled (see {@link #geluTanhTimes}). */
+    private static final float GELU_TWICE_SQRT_2_OVER_PI = (float) (2 * Math.sqrt(2 / Math.PI));
+    private static final float GELU_CUBIC = 0.044715f;
+
+    /**
+     * {@code gate[i] = gelu_tanh(gate[i]) · up[i]} for {@code i} in {@code [from, to)}: PyTorch's
+     * {@code gelu(x, approximate="tanh")} ({@code gelu_pytorch_tanh}, Gemma's activation),
+     * {@code 0.5·x·(1 + tanh(u))} with {@code u = sqrt(2/π)·(x + 0.044715·x³)}, computed as the equal
+     * {@code x / (1 + e^(−2u))} with {@link Exponential}, so lanes and the scalar tail give the same bits as
+     * {@link #siluTimes} does.
+     */
+    static void geluTanhTimes(float[] gate, float[] up, int from, int to) {
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            FloatVector twiceU = g.mul(g).mul(GELU_CUBIC).add(1f).mul(g).mul(GELU_TWICE_SQRT_2_OVER_PI);
+            FloatVector gelu = g.div(Exponential.exp(twiceU.neg()).add(1f));
+            gelu.mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
+        }
+        for (; i < to; i++) {
+            float g = gate[i];
+            float twiceU = (g * g * GELU_CUBIC + 1f) * g * GELU_TWICE_SQRT_2_OVER_PI;
+            gate[i] = g / (Exponential.exp(-twiceU) + 1f) * up[i];
+        }
+    }
 }

@@ -8,9 +8,12 @@ import org.evomerge.api.compute.InferenceOperations;
 /**
  * The forward pass of a Llama-family decoder over a batch of tokens appended to a {@link KeyValueCache}: RMSNorm,
  * q/k/v projections (+ biases), rotary embedding, causal (optionally sliding-window) grouped-query attention over the
- * cache, output projection, residual, RMSNorm, SwiGLU MLP, residual; at the end the final RMSNorm. All projections of
- * a batch are matrix-matrix products, so prefill reuses each decoded weight for every token. Stateless apart from the
- * cache it is given; thread-safe.
+ * cache, output projection, residual, RMSNorm, gated MLP, residual; at the end the final RMSNorm. What later
+ * architectures add, as {@link LlamaConfig} states it: the embedding scale, per-head q/k RMSNorm before the rotary
+ * embedding, partial rotary embedding, per-layer windows and rotary embeddings, the attention's scale and soft cap,
+ * RMSNorm of the attention and MLP outputs before their residual adds, the GeLU-tanh activation and the final logits'
+ * soft cap. All projections of a batch are matrix-matrix products, so prefill reuses each decoded weight for every
+ * token. Stateless apart from the cache it is given; thread-safe.
  */
 final class LlamaForward {
 
@@ -20,7 +23,8 @@ final class LlamaForward {
     private final LlamaWeights weights;
     private final InferenceOperations operations;
     private final WorkerPool pool;
-    private final AttentionShape attentionShape;
+    /** Per layer: its window, scale and soft cap. */
+    private final AttentionShape[] attentionShapes;
 
     /**
      * @param operations where the products, norms, rotary embedding and attention run (the run's backend, or the
@@ -32,8 +36,11 @@ final class LlamaForward {
         this.weights = weights;
         this.operations = operations;
         this.pool = pool;
-        this.attentionShape = new AttentionShape(config.heads(), config.kvHeads(), config.headDim(),
-                config.slidingWindow());
+        this.attentionShapes = new AttentionShape[config.layers()];
+        for (int l = 0; l < config.layers(); l++) {
+            attentionShapes[l] = new AttentionShape(config.heads(), config.kvHeads(), config.headDim(),
+                    config.slidingWindow(l), config.attentionScale(), config.attentionSoftCap());
+        }
     }
 
     LlamaWeights weights() {
@@ -74,7 +81,7 @@ final class LlamaForward {
         cache.reserve(start + t);
         float[] x = new float[t * hidden];
         for (int i = 0; i < t; i++) {
-            weights.embedding().decodeRow(tokens[i], x, i * hidden);
+            embed(tokens[i], x, i);
         }
         float[] normed = new float[t * hidden];
         float[] q = new float[t * config.qDim()];
@@ -84,16 +91,12 @@ final class LlamaForward {
         float[] projected = new float[t * hidden];
         float[] gate = new float[t * config.intermediate()];
         float[] up = new float[t * config.intermediate()];
-        float[] cos = new float[t * config.headDim() / 2];
-        float[] sin = new float[t * config.headDim() / 2];
-        int half = config.headDim() / 2;
-        float[] c = new float[half];
-        float[] s = new float[half];
+        int[] positions = new int[t];
         for (int i = 0; i < t; i++) {
-            config.rope().angles(start + i, c, s);
-            System.arraycopy(c, 0, cos, i * half, half);
-            System.arraycopy(s, 0, sin, i * half, half);
+            positions[i] = start + i;
         }
+        Angles global = new Angles(config.rope(), positions);
+        Angles local = config.localRope() == config.rope() ? global : new Angles(config.localRope(), positions);
         for (int l = 0; l < config.layers(); l++) {
             LlamaWeights.Layer layer = weights.layers().get(l);
             rmsNorm(x, layer.attentionNorm(), normed, t);
@@ -101,24 +104,18 @@ final class LlamaForward {
             project(layer.k(), normed, t, k);
             project(layer.v(), normed, t, v);
             int kvDim = config.kvDim();
-            for (int i = 0; i < t; i++) {
-                System.arraycopy(cos, i * half, c, 0, half);
-                System.arraycopy(sin, i * half, s, 0, half);
-                operations.rope(q, i * config.qDim(), config.heads(), config.headDim(), c, s);
-                operations.rope(k, i * kvDim, config.kvHeads(), config.headDim(), c, s);
-            }
+            prepareQueriesAndKeys(layer, q, k, t, config.slidingLayers().get(l) ? local : global);
             System.arraycopy(k, 0, cache.keys(l), start * kvDim, t * kvDim);
             System.arraycopy(v, 0, cache.values(l), start * kvDim, t * kvDim);
-            operations.attention(attentionShape, cache.keys(l), cache.values(l), q, start, t, attention);
+            operations.attention(attentionShapes[l], cache.keys(l), cache.values(l), q, start, t, attention);
             project(layer.o(), attention, t, projected);
-            add(x, projected);
+            addResidual(x, projected, layer.postAttentionNorm(), normed, t);
             rmsNorm(x, layer.mlpNorm(), normed, t);
             project(layer.gate(), normed, t, gate);
             project(layer.up(), normed, t, up);
-            int width = gate.length;
-            pool.forRange(width, 16384, (from, to) -> FixedOrderKernels.siluTimes(gate, up, from, to));
+            activate(gate, up);
             project(layer.down(), gate, t, projected);
-            add(x, projected);
+            addResidual(x, projected, layer.postMlpNorm(), normed, t);
         }
         cache.advance(t);
         float[] last = new float[keepRows * hidden];
@@ -126,6 +123,96 @@ final class LlamaForward {
         System.arraycopy(x, (t - keepRows) * hidden, tail, 0, keepRows * hidden);
         rmsNorm(tail, weights.finalNorm(), last, keepRows);
         return last;
+    }
+
+    /** The cosines and sines of one rotary embedding at each row's position: {@code rows × pairs} floats each. */
+    private record Angles(int pairs, float[] cos, float[] sin) {
+
+        Angles(RotaryEmbedding rope, int[] positions) {
+            this(rope.pairs(), new float[positions.length * rope.pairs()], new float[positions.length * rope.pairs()]);
+            for (int i = 0; i < positions.length; i++) {
+                rope.angles(positions[i], cos, sin, i * pairs);
+            }
+        }
+    }
+
+    /** Row {@code token}'s embedding into row {@code row} of {@code x}, times the configuration's scale. */
+    private void embed(int token, float[] x, int row) {
+        int hidden = config.hidden();
+        weights.embedding().decodeRow(token, x, row * hidden);
+        float scale = config.embeddingScale();
+        if (scale != 1f) {
+            for (int i = row * hidden; i < (row + 1) * hidden; i++) {
+                x[i] *= scale;
+            }
+        }
+    }
+
+    /**
+     * The per-head query and key norms (when the layer has them) and the rotary embedding of {@code rows} rows of
+     * queries and keys, in place.
+     */
+    private void prepareQueriesAndKeys(LlamaWeights.Layer layer, float[] q, float[] k, int rows, Angles angles) {
+        if (layer.queryNorm() != null) {
+            float[] normedQ = new float[q.length];
+            float[] normedK = new float[k.length];
+            operations.rmsNorm(q, layer.queryNorm(), config.rmsNormEps(), rows * config.heads(), normedQ);
+            operations.rmsNorm(k, layer.keyNorm(), config.rmsNormEps(), rows * config.kvHeads(), normedK);
+            System.arraycopy(normedQ, 0, q, 0, q.length);
+            System.arraycopy(normedK, 0, k, 0, k.length);
+        }
+        int pairs = angles.pairs();
+        float[] c = new float[pairs];
+        float[] s = new float[pairs];
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(angles.cos(), i * pairs, c, 0, pairs);
+            System.arraycopy(angles.sin(), i * pairs, s, 0, pairs);
+            rotate(q, i * config.qDim(), config.heads(), c, s);
+            rotate(k, i * config.kvDim(), config.kvHeads(), c, s);
+        }
+    }
+
+    /**
+     * The rotary embedding of {@code heads} heads at {@code x[offset ..)}; with a partial rotary embedding only the
+     * leading {@code 2 · pairs} floats of each head turn (gathered, rotated as heads of that width, put back).
+     */
+    private void rotate(float[] x, int offset, int heads, float[] cos, float[] sin) {
+        int headDim = config.headDim();
+        int rotated = 2 * cos.length;
+        if (rotated == headDim) {
+            operations.rope(x, offset, heads, headDim, cos, sin);
+            return;
+        }
+        float[] part = new float[heads * rotated];
+        for (int h = 0; h < heads; h++) {
+            System.arraycopy(x, offset + h * headDim, part, h * rotated, rotated);
+        }
+        operations.rope(part, 0, heads, rotated, cos, sin);
+        for (int h = 0; h < heads; h++) {
+            System.arraycopy(part, h * rotated, x, offset + h * headDim, rotated);
+        }
+    }
+
+    /** {@code x += delta}, or {@code x += rmsNorm(delta)} when the block normalises its output ({@code norm}). */
+    private void addResidual(float[] x, float[] delta, float[] norm, float[] scratch, int rows) {
+        if (norm == null) {
+            add(x, delta);
+            return;
+        }
+        rmsNorm(delta, norm, scratch, rows);
+        for (int i = 0; i < rows * config.hidden(); i++) {
+            x[i] += scratch[i];
+        }
+    }
+
+    /** {@code gate = activation(gate) · up}, element-wise on the worker threads. */
+    private void activate(float[] gate, float[] up) {
+        int width = gate.length;
+        switch (config.activation()) {
+            case SILU -> pool.forRange(width, 16384, (from, to) -> FixedOrderKernels.siluTimes(gate, up, from, to));
+            case GELU_TANH -> pool.forRange(width, 16384,
+                    (from, to) -> FixedOrderKernels.geluTanhTimes(gate, up, from, to));
+        }
     }
 
     /** Whether {@link #runSequences} can run here: it needs the CPU kernels' explicit summation orders. */
@@ -146,7 +233,6 @@ final class LlamaForward {
         int hidden = config.hidden();
         int qDim = config.qDim();
         int kvDim = config.kvDim();
-        int half = config.headDim() / 2;
         int t = 0;
         for (int[] row : tokens) {
             t += row.length;
@@ -166,7 +252,7 @@ final class LlamaForward {
         float[] x = new float[t * hidden];
         for (int s = 0, i = 0; s < sequences; s++) {
             for (int token : tokens[s]) {
-                weights.embedding().decodeRow(token, x, i++ * hidden);
+                embed(token, x, i++);
             }
         }
         float[] normed = new float[t * hidden];
@@ -177,15 +263,8 @@ final class LlamaForward {
         float[] projected = new float[t * hidden];
         float[] gate = new float[t * config.intermediate()];
         float[] up = new float[t * config.intermediate()];
-        float[] cos = new float[t * half];
-        float[] sin = new float[t * half];
-        float[] c = new float[half];
-        float[] sn = new float[half];
-        for (int i = 0; i < t; i++) {
-            config.rope().angles(position[i], c, sn);
-            System.arraycopy(c, 0, cos, i * half, half);
-            System.arraycopy(sn, 0, sin, i * half, half);
-        }
+        Angles global = new Angles(config.rope(), position);
+        Angles local = config.localRope() == config.rope() ? global : new Angles(config.localRope(), position);
         float[][] keys = new float[sequences][];
         float[][] values = new float[sequences][];
         for (int l = 0; l < config.layers(); l++) {
@@ -194,12 +273,7 @@ final class LlamaForward {
             project(cpu, layer.q(), normed, t, q, order);
             project(cpu, layer.k(), normed, t, k, order);
             project(cpu, layer.v(), normed, t, v, order);
-            for (int i = 0; i < t; i++) {
-                System.arraycopy(cos, i * half, c, 0, half);
-                System.arraycopy(sin, i * half, sn, 0, half);
-                operations.rope(q, i * qDim, config.heads(), config.headDim(), c, sn);
-                operations.rope(k, i * kvDim, config.kvHeads(), config.headDim(), c, sn);
-            }
+            prepareQueriesAndKeys(layer, q, k, t, config.slidingLayers().get(l) ? local : global);
             for (int s = 0; s < sequences; s++) {
                 keys[s] = caches[s].keys(l);
                 values[s] = caches[s].values(l);
@@ -208,16 +282,15 @@ final class LlamaForward {
                 System.arraycopy(k, i * kvDim, keys[sequence[i]], position[i] * kvDim, kvDim);
                 System.arraycopy(v, i * kvDim, values[sequence[i]], position[i] * kvDim, kvDim);
             }
-            cpu.attention(attentionShape, keys, values, sequence, position, q, t, attention);
+            cpu.attention(attentionShapes[l], keys, values, sequence, position, q, t, attention);
             project(cpu, layer.o(), attention, t, projected, order);
-            add(x, projected);
+            addResidual(x, projected, layer.postAttentionNorm(), normed, t);
             rmsNorm(x, layer.mlpNorm(), normed, t);
             project(cpu, layer.gate(), normed, t, gate, order);
             project(cpu, layer.up(), normed, t, up, order);
-            int width = gate.length;
-            pool.forRange(width, 16384, (from, to) -> FixedOrderKernels.siluTimes(gate, up, from, to));
+            activate(gate, up);
             project(cpu, layer.down(), gate, t, projected, order);
-            add(x, projected);
+            addResidual(x, projected, layer.postMlpNorm(), normed, t);
         }
         for (int s = 0; s < sequences; s++) {
             caches[s].advance(tokens[s].length);
@@ -239,6 +312,7 @@ final class LlamaForward {
         float[] logits = new float[rows * config.vocab()];
         ((CpuInferenceOperations) operations).multiply(weights.outputHead(), normed, rows, logits,
                 WeightMatrix.orderFor(1));
+        capLogits(logits);
         return logits;
     }
 
@@ -252,7 +326,20 @@ final class LlamaForward {
     float[] logits(float[] normed, int rows) {
         float[] logits = new float[rows * config.vocab()];
         operations.multiply(weights.outputHead(), normed, rows, logits);
+        capLogits(logits);
         return logits;
+    }
+
+    /** Gemma 2's {@code final_logit_softcapping}: {@code cap · tanh(z / cap)}, when the configuration has one. */
+    private void capLogits(float[] logits) {
+        float cap = config.finalSoftCap();
+        if (cap > 0) {
+            pool.forRange(logits.length, 4096, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    logits[i] = CpuInferenceOperations.softCap(logits[i], cap);
+                }
+            });
+        }
     }
 
     private void project(LlamaWeights.Projection projection, float[] input, int tokens, float[] out) {

@@ -13,9 +13,9 @@ import org.evomerge.api.inference.Tokenizer;
 import org.evomerge.api.model.Model;
 
 /**
- * The CPU inference engine for Llama-family decoders (Llama 2/3, Mistral, Qwen2): see {@code docs/inference.md}.
- * Weights are read through {@link Model#tensors()} in their stored dtype and never copied. Thread-safe; the models it
- * loads share its worker threads.
+ * The CPU inference engine for Llama-family decoders (Llama 2/3, Mistral, Qwen2, Qwen3, Gemma 2 and 3, Phi-3): see
+ * {@code docs/inference.md}. Weights are read through {@link Model#tensors()} in their stored dtype and never copied.
+ * Thread-safe; the models it loads share its worker threads.
  */
 public final class LlamaInferenceEngine implements InferenceEngine {
 

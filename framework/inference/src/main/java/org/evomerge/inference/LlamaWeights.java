@@ -3,7 +3,9 @@ package org.evomerge.inference;
 import org.evomerge.api.compute.InferenceOperations;
 import org.evomerge.api.compute.WeightHandle;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -16,16 +18,24 @@ import org.evomerge.api.tensor.TensorSource;
 /**
  * A Llama-family model's tensors under their Hugging Face names, checked for shape and dtype. Matrices stay in their
  * stored bytes ({@link Tensor#data()}, usually a memory mapping); norm weights and biases, which are small, are
- * decoded to float arrays. Optional biases (Qwen2's q/k/v, {@code attention_bias}, {@code mlp_bias}) are used when
- * present. The output head is the embedding when the configuration ties them or the model has no
- * {@code lm_head.weight}.
+ * decoded to float arrays (with the configuration's {@link LlamaConfig#normWeightOffset} added to every norm weight).
+ * Optional biases (Qwen2's q/k/v, {@code attention_bias}, {@code mlp_bias}) are used when present. Phi-3's fused
+ * {@code qkv_proj} and {@code gate_up_proj} are split by rows, which are contiguous in every stored dtype, so the
+ * parts are views of the stored bytes. The output head is the embedding when the configuration ties them or the model
+ * has no {@code lm_head.weight}.
  */
 record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNorm, WeightHandle outputHead)
         implements AutoCloseable {
 
-    /** One transformer block. */
+    /**
+     * One transformer block. {@code queryNorm} and {@code keyNorm} ({@code headDim} weights, Qwen3 and Gemma 3) are
+     * null when the configuration has no {@link LlamaConfig#queryKeyNorm}; {@code postAttentionNorm} and
+     * {@code postMlpNorm} (Gemma) when it has no {@link LlamaConfig#sandwichNorms}. {@code mlpNorm} is the norm before
+     * the MLP: Llama's {@code post_attention_layernorm}, Gemma's {@code pre_feedforward_layernorm}.
+     */
     record Layer(float[] attentionNorm, Projection q, Projection k, Projection v, Projection o, float[] mlpNorm,
-                 Projection gate, Projection up, Projection down) {
+                 Projection gate, Projection up, Projection down, float[] queryNorm, float[] keyNorm,
+                 float[] postAttentionNorm, float[] postMlpNorm) {
 
         List<WeightHandle> matrices() {
             return Stream.of(q, k, v, o, gate, up, down).map(Projection::weight).toList();
@@ -44,25 +54,53 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
     static LlamaWeights load(LlamaConfig config, TensorSource tensors, InferenceOperations operations) {
         Loader loader = new Loader(config, tensors, operations);
         WeightMatrix embedding = loader.hostMatrix("model.embed_tokens.weight", config.vocab(), config.hidden());
+        int hidden = config.hidden();
+        int qDim = config.qDim();
+        int kvDim = config.kvDim();
+        int intermediate = config.intermediate();
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
             String p = "model.layers." + i + ".";
+            Projection q;
+            Projection k;
+            Projection v;
+            Projection gate;
+            Projection up;
+            if (config.fusedProjections()) {
+                String qkv = p + "self_attn.qkv_proj";
+                q = loader.rowsOf(qkv, 0, qDim, qDim + 2 * kvDim, hidden);
+                k = loader.rowsOf(qkv, qDim, kvDim, qDim + 2 * kvDim, hidden);
+                v = loader.rowsOf(qkv, qDim + kvDim, kvDim, qDim + 2 * kvDim, hidden);
+                String gateUp = p + "mlp.gate_up_proj";
+                gate = loader.rowsOf(gateUp, 0, intermediate, 2 * intermediate, hidden);
+                up = loader.rowsOf(gateUp, intermediate, intermediate, 2 * intermediate, hidden);
+            } else {
+                q = loader.projection(p + "self_attn.q_proj", qDim, hidden);
+                k = loader.projection(p + "self_attn.k_proj", kvDim, hidden);
+                v = loader.projection(p + "self_attn.v_proj", kvDim, hidden);
+                gate = loader.projection(p + "mlp.gate_proj", intermediate, hidden);
+                up = loader.projection(p + "mlp.up_proj", intermediate, hidden);
+            }
+            boolean sandwich = config.sandwichNorms();
+            boolean qkNorm = config.queryKeyNorm();
             layers.add(new Layer(
-                    loader.vector(p + "input_layernorm.weight", config.hidden()),
-                    loader.projection(p + "self_attn.q_proj", config.qDim(), config.hidden()),
-                    loader.projection(p + "self_attn.k_proj", config.kvDim(), config.hidden()),
-                    loader.projection(p + "self_attn.v_proj", config.kvDim(), config.hidden()),
-                    loader.projection(p + "self_attn.o_proj", config.hidden(), config.qDim()),
-                    loader.vector(p + "post_attention_layernorm.weight", config.hidden()),
-                    loader.projection(p + "mlp.gate_proj", config.intermediate(), config.hidden()),
-                    loader.projection(p + "mlp.up_proj", config.intermediate(), config.hidden()),
-                    loader.projection(p + "mlp.down_proj", config.hidden(), config.intermediate())));
+                    loader.norm(p + "input_layernorm.weight", hidden),
+                    q, k, v,
+                    loader.projection(p + "self_attn.o_proj", hidden, qDim),
+                    loader.norm(p + (sandwich ? "pre_feedforward_layernorm" : "post_attention_layernorm") + ".weight",
+                            hidden),
+                    gate, up,
+                    loader.projection(p + "mlp.down_proj", hidden, intermediate),
+                    qkNorm ? loader.norm(p + "self_attn.q_norm.weight", config.headDim()) : null,
+                    qkNorm ? loader.norm(p + "self_attn.k_norm.weight", config.headDim()) : null,
+                    sandwich ? loader.norm(p + "post_attention_layernorm.weight", hidden) : null,
+                    sandwich ? loader.norm(p + "post_feedforward_layernorm.weight", hidden) : null));
         }
-        float[] norm = loader.vector("model.norm.weight", config.hidden());
+        float[] norm = loader.norm("model.norm.weight", hidden);
         boolean hasHead = tensors.find("lm_head.weight").isPresent();
         WeightHandle head = hasHead && !config.tied()
-                ? loader.matrix("lm_head.weight", config.vocab(), config.hidden())
-                : loader.matrix("model.embed_tokens.weight", config.vocab(), config.hidden());
+                ? loader.matrix("lm_head.weight", config.vocab(), hidden)
+                : loader.matrix("model.embed_tokens.weight", config.vocab(), hidden);
         return new LlamaWeights(embedding, List.copyOf(layers), norm, head);
     }
 
@@ -80,6 +118,33 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
         /** {@code name.weight}, a {@code rows × cols} matrix, and the optional {@code name.bias} of {@code rows}. */
         Projection projection(String name, int rows, int cols) {
             return new Projection(matrix(name + ".weight", rows, cols), optionalVector(name + ".bias", rows));
+        }
+
+        /**
+         * Rows {@code [first, first + rows)} of the {@code total × cols} fused projection {@code name.weight} (and of
+         * its optional bias): a view of the stored bytes.
+         */
+        Projection rowsOf(String name, int first, int rows, int total, int cols) {
+            String weightName = name + ".weight";
+            WeightMatrix whole = hostMatrix(weightName, total, cols);
+            MemorySegment data = data(weightName);
+            long rowBytes = data.byteSize() / total;
+            MemorySegment part = data.asSlice(first * rowBytes, rows * rowBytes);
+            WeightHandle weight = operations.upload(part, whole.dtype(), rows, cols);
+            float[] bias = optionalVector(name + ".bias", total);
+            return new Projection(weight, bias == null ? null : Arrays.copyOfRange(bias, first, first + rows));
+        }
+
+        /** An RMSNorm weight, with the configuration's {@link LlamaConfig#normWeightOffset} added. */
+        float[] norm(String name, int length) {
+            float[] weight = vector(name, length);
+            float offset = config.normWeightOffset();
+            if (offset != 0) {
+                for (int i = 0; i < length; i++) {
+                    weight[i] += offset;
+                }
+            }
+            return weight;
         }
 
         WeightHandle matrix(String name, int rows, int cols) {
@@ -132,7 +197,7 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
             }
         }
 
-        private java.lang.foreign.MemorySegment data(String name) {
+        private MemorySegment data(String name) {
             Tensor tensor = tensors.tensor(name);
             return tensor.data();
         }

@@ -157,7 +157,12 @@ final class TinyModel {
             f[i] = (float) (scale * random.nextGaussian());
         }
         double[] decoded = new double[f.length];
-        MemorySegment data = switch (dtype) {
+        put(name, dtype, Shape.of(rows, cols), encode(f, dtype, decoded), decoded);
+    }
+
+    /** {@code f} stored as {@code dtype} (see the class comment); {@code decoded} receives what the bytes mean. */
+    static MemorySegment encode(float[] f, DType dtype, double[] decoded) {
+        return switch (dtype) {
             case F32 -> {
                 for (int i = 0; i < f.length; i++) {
                     decoded[i] = f[i];
@@ -206,13 +211,12 @@ final class TinyModel {
             }
             default -> throw new IllegalArgumentException("no encoder for " + dtype);
         };
-        put(name, dtype, Shape.of(rows, cols), data, decoded);
     }
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private static MemorySegment encodeF32(float[] f) {
+    static MemorySegment encodeF32(float[] f) {
         MemorySegment s = Arena.ofAuto().allocate(4L * f.length);
         for (int i = 0; i < f.length; i++) {
             s.set(FLOAT, 4L * i, f[i]);

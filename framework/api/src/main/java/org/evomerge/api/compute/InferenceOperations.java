@@ -48,7 +48,8 @@ public interface InferenceOperations extends AutoCloseable {
 
     /**
      * Causal attention of {@code tokens} queries at positions {@code start ..} over the cached keys and values
-     * (which already hold those positions): scores {@code q·k / sqrt(headDim)}, softmax, weighted sum of values.
+     * (which already hold those positions): scores {@code q·k · shape.scale()}, soft-capped when
+     * {@code shape.softCap()} is positive, softmax, weighted sum of values.
      */
     void attention(AttentionShape shape, float[] keys, float[] values, float[] q, int start, int tokens, float[] out);
 

@@ -46,9 +46,11 @@ final class GgufFilePlan {
      * @param offset        from the start of the data section
      * @param permutedHeads heads whose rows the converter permutes (q and k of "llama"), or 0
      * @param generated     the values of a tensor the converter computes (F32), else null
+     * @param addend        added to every value as it is written: 1 for Gemma's norm weights (see
+     *                      {@link GgufTensorNames#normShift}), else 0
      */
     record Placed(TensorInfo declared, String ggufName, long[] ne, GgmlType type, long offset, int permutedHeads,
-                  float[] generated) {
+                  float[] generated, float addend) {
 
         long elements() {
             long count = 1;
@@ -177,7 +179,7 @@ final class GgufFilePlan {
         }
 
         void generated(String name, float[] values) {
-            add(new Placed(null, name, new long[] {values.length}, GgmlType.F32, 0, 0, values));
+            add(new Placed(null, name, new long[] {values.length}, GgmlType.F32, 0, 0, values, 0));
         }
 
         void declared(TensorInfo info, String architecture, boolean permutes, int heads, int kvHeads) {
@@ -191,7 +193,7 @@ final class GgufFilePlan {
                 throw new EvomergeException(ErrorCategory.INPUT, "tensor '" + info.name() + "' holds " + info.dtype()
                         + " values; a GGUF model's tensors are floating point");
             }
-            String ggufName = GgufTensorNames.toGguf(info.name()).orElseThrow(() -> new EvomergeException(
+            String ggufName = GgufTensorNames.toGguf(architecture, info.name()).orElseThrow(() -> new EvomergeException(
                     ErrorCategory.INPUT, "tensor '" + info.name() + "' has no name in a GGUF " + architecture
                     + " model (llama.cpp's converter maps the embeddings, the attention and MLP projections, the"
                     + " norms and the output head)"));
@@ -210,7 +212,8 @@ final class GgufFilePlan {
                             + " rows, which do not split into " + permutedHeads + " heads of an even size");
                 }
             }
-            add(new Placed(info, ggufName, ne, typeOf(ggufName, dims.length, ne[0]), 0, permutedHeads, null));
+            add(new Placed(info, ggufName, ne, typeOf(ggufName, dims.length, ne[0]), 0, permutedHeads, null,
+                    GgufTensorNames.normShift(architecture, ggufName)));
         }
 
         /**
@@ -228,7 +231,7 @@ final class GgufFilePlan {
 
         private void add(Placed tensor) {
             Placed at = new Placed(tensor.declared(), tensor.ggufName(), tensor.ne(), tensor.type(), next,
-                    tensor.permutedHeads(), tensor.generated());
+                    tensor.permutedHeads(), tensor.generated(), tensor.addend());
             placed.add(at);
             next += pad(at.byteSize(), alignment);
         }

@@ -32,7 +32,11 @@ final class GgufHyperparameters {
     private static final List<Family> FAMILIES = List.of(
             new Family("LlamaForCausalLM", "llama", "llama", 2048, true, true),
             new Family("MistralForCausalLM", "mistral", "llama", 4096 * 32, true, true),
-            new Family("Qwen2ForCausalLM", "qwen2", "qwen2", 32768, false, false));
+            new Family("Qwen2ForCausalLM", "qwen2", "qwen2", 32768, false, false),
+            new Family("Qwen3ForCausalLM", "qwen3", "qwen3", 32768, false, false),
+            new Family("Phi3ForCausalLM", "phi3", "phi3", 4096, false, false),
+            new Family("Gemma2ForCausalLM", "gemma2", "gemma2", 8192, false, false),
+            new Family("Gemma3ForCausalLM", "gemma3_text", "gemma3", 131072, false, false));
 
     private final Map<String, Object> config;
     private final Family family;
@@ -56,8 +60,9 @@ final class GgufHyperparameters {
                 return new GgufHyperparameters(config, family);
             }
         }
-        throw EvomergeException.configuration("GGUF output is written for Llama, Mistral and Qwen2 models"
-                + " (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM); this model is "
+        throw EvomergeException.configuration("GGUF output is written for Llama, Mistral, Qwen2, Qwen3, Phi-3,"
+                + " Gemma 2 and Gemma 3 text models (" + String.join(", ", FAMILIES.stream().map(Family::hfClass)
+                .toList()) + "); this model is "
                 + (hfClass.isEmpty() ? modelType.isEmpty() ? "of no stated architecture" : modelType : hfClass));
     }
 
@@ -120,6 +125,94 @@ final class GgufHyperparameters {
      * {@code general.file_type}.
      */
     void addTo(GgufMetadata out, int fileType) {
+        switch (family.architecture()) {
+            case "phi3" -> addPhi3(out, fileType);
+            case "gemma2" -> addGemma2(out, fileType);
+            case "gemma3" -> addGemma3(out, fileType);
+            default -> addText(out, fileType);
+        }
+    }
+
+    /**
+     * Whether the converter adds 1 to the model's RMSNorm weights ({@code *norm.weight}): Gemma normalises by
+     * {@code 1 + w}, which llama.cpp stores as the plain factor.
+     */
+    boolean shiftsNormWeights() {
+        return family.architecture().startsWith("gemma");
+    }
+
+    /** {@code Phi3MiniModel.set_gguf_parameters}: the rotated width and the window are stated, head widths not. */
+    private void addPhi3(GgufMetadata out, int fileType) {
+        String a = "phi3.";
+        out.putUint32(a + "context_length", integer("max_position_embeddings").orElse(family.contextDefault()));
+        out.putUint32(a + "rope.scaling.original_context_length", integer("original_max_position_embeddings")
+                .orElse(integer("max_position_embeddings").orElse(family.contextDefault())));
+        out.putUint32(a + "embedding_length", hiddenSize());
+        out.putUint32(a + "feed_forward_length", required("intermediate_size"));
+        out.putUint32(a + "block_count", layers());
+        out.putUint32(a + "attention.head_count", heads());
+        out.putUint32(a + "attention.head_count_kv", keyValueHeads());
+        out.putFloat32(a + "attention.layer_norm_rms_epsilon",
+                config.get("rms_norm_eps") instanceof Number n ? n.doubleValue() : 1e-5);
+        double rotated = config.get("partial_rotary_factor") instanceof Number f ? f.doubleValue() : 1.0;
+        out.putUint32(a + "rope.dimension_count", (long) (rotated * hiddenSize()) / heads());
+        out.putFloat32(a + "rope.freq_base", ropeTheta());
+        out.putUint32("general.file_type", fileType);
+        out.putUint32(a + "attention.sliding_window", integer("sliding_window").orElse(0));
+    }
+
+    /** {@code Gemma2Model.set_gguf_parameters}, with transformers' defaults for what config.json leaves out. */
+    private void addGemma2(GgufMetadata out, int fileType) {
+        String a = "gemma2.";
+        out.putUint32(a + "context_length", integer("max_position_embeddings").orElse(family.contextDefault()));
+        out.putUint32(a + "embedding_length", hiddenSize());
+        out.putUint32(a + "block_count", layers());
+        out.putUint32(a + "feed_forward_length", required("intermediate_size"));
+        out.putUint32(a + "attention.head_count", heads());
+        out.putUint32(a + "attention.head_count_kv", keyValueHeads());
+        out.putFloat32(a + "attention.layer_norm_rms_epsilon",
+                config.get("rms_norm_eps") instanceof Number n ? n.doubleValue() : 1e-6);
+        out.putUint32(a + "attention.key_length", integer("head_dim").orElse(256));
+        out.putUint32(a + "attention.value_length", integer("head_dim").orElse(256));
+        out.putUint32("general.file_type", fileType);
+        out.putFloat32(a + "attn_logit_softcapping", softCap("attn_logit_softcapping", 50.0));
+        out.putFloat32(a + "final_logit_softcapping", softCap("final_logit_softcapping", 30.0));
+        out.putUint32(a + "attention.sliding_window", integer("sliding_window").orElse(4096));
+    }
+
+    /** {@code Gemma3Model.set_gguf_parameters}: the rope base and linear scaling are those of the global layers. */
+    private void addGemma3(GgufMetadata out, int fileType) {
+        String a = "gemma3.";
+        if (config.get("attn_logit_softcapping") instanceof Number) {
+            throw new EvomergeException(ErrorCategory.INPUT, "config.json: attn_logit_softcapping is set, which a"
+                    + " GGUF gemma3 model cannot state");
+        }
+        out.putUint32(a + "context_length", integer("max_position_embeddings").orElse(family.contextDefault()));
+        out.putUint32(a + "embedding_length", hiddenSize());
+        out.putUint32(a + "block_count", layers());
+        out.putUint32(a + "feed_forward_length", required("intermediate_size"));
+        out.putUint32(a + "attention.head_count", heads());
+        out.putFloat32(a + "attention.layer_norm_rms_epsilon",
+                config.get("rms_norm_eps") instanceof Number n ? n.doubleValue() : 1e-6);
+        out.putUint32(a + "attention.key_length", integer("head_dim").orElse(256));
+        out.putUint32(a + "attention.value_length", integer("head_dim").orElse(256));
+        out.putUint32("general.file_type", fileType);
+        out.putFloat32(a + "rope.freq_base", config.get("rope_theta") instanceof Number n ? n.doubleValue() : 1e6);
+        out.putUint32(a + "attention.sliding_window", integer("sliding_window").orElse(4096));
+        out.putUint32(a + "attention.head_count_kv", keyValueHeads());
+        Optional<Double> factor = number(ropeParameters(), "factor");
+        if (ropeType().equals("linear") && factor.isPresent()) {
+            out.putString(a + "rope.scaling.type", "linear");
+            out.putFloat32(a + "rope.scaling.factor", factor.get());
+        }
+    }
+
+    private double softCap(String key, double fallback) {
+        return config.containsKey(key) ? config.get(key) instanceof Number n ? n.doubleValue() : 0 : fallback;
+    }
+
+    /** {@code TextModel.set_gguf_parameters}, then {@code LlamaModel}'s additions. */
+    private void addText(GgufMetadata out, int fileType) {
         String a = family.architecture() + ".";
         out.putUint32(a + "block_count", layers());
         out.putUint32(a + "context_length", integer("max_position_embeddings").orElse(family.contextDefault()));

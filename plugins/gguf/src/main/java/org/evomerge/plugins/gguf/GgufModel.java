@@ -11,6 +11,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
+import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.api.tensor.TensorSource;
@@ -53,7 +54,12 @@ final class GgufModel implements Model {
                 checkReorderable(path, entry, shape[0], heads, architecture);
             }
             TensorInfo info = new TensorInfo(name, entry.dtype(), Shape.of(shape), fileName);
-            slots.add(new GgufTensors.Slot(info, header.dataOffset() + entry.offset(), shape[0], heads));
+            float shift = GgufTensorNames.normShift(architecture, entry.name());
+            if (shift != 0 && entry.dtype() != DType.F32) {
+                throw GgufFormat.inputError(path, "tensor " + GgufFormat.quote(entry.name()) + " is " + entry.ggmlType()
+                        + "; a " + architecture + " norm weight must be F32 to have llama.cpp's +1 removed");
+            }
+            slots.add(new GgufTensors.Slot(info, header.dataOffset() + entry.offset(), shape[0], heads, shift));
         }
         return new GgufModel(path, config, new GgufTensors(file, arena, slots));
     }

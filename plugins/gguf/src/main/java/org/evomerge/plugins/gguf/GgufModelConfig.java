@@ -26,7 +26,13 @@ final class GgufModelConfig {
     private static final Map<String, String> HF_CLASSES = Map.of(
             "llama", "LlamaForCausalLM",
             "mistral", "MistralForCausalLM",
-            "qwen2", "Qwen2ForCausalLM");
+            "qwen2", "Qwen2ForCausalLM",
+            "qwen3", "Qwen3ForCausalLM",
+            "phi3", "Phi3ForCausalLM",
+            "gemma2", "Gemma2ForCausalLM",
+            "gemma3", "Gemma3ForCausalLM");
+    /** {@code model_type} where it is not {@code general.architecture}: Gemma 3's text model is gemma3_text. */
+    private static final Map<String, String> MODEL_TYPES = Map.of("gemma3", "gemma3_text");
 
     /**
      * {@code config.json} key to the metadata key (after {@code {arch}.}) of a count the converter writes, in the
@@ -45,7 +51,9 @@ final class GgufModelConfig {
     /** {@code config.json} key to the metadata key (after {@code {arch}.}) of a real number. */
     private static final Map<String, String> REALS = ordered(
             "rope_theta", "rope.freq_base",
-            "rms_norm_eps", "attention.layer_norm_rms_epsilon");
+            "rms_norm_eps", "attention.layer_norm_rms_epsilon",
+            "attn_logit_softcapping", "attn_logit_softcapping",
+            "final_logit_softcapping", "final_logit_softcapping");
 
     private final Path path;
     private final Map<String, Object> metadata;
@@ -84,13 +92,15 @@ final class GgufModelConfig {
         Map<String, Object> config = new TreeMap<>();
         if (!architecture.isEmpty()) {
             config.put("architectures", List.of(HF_CLASSES.getOrDefault(architecture, architecture)));
-            config.put("model_type", architecture);
+            config.put("model_type", MODEL_TYPES.getOrDefault(architecture, architecture));
         }
         COUNTS.forEach((hfKey, key) -> count(prefix + key).ifPresent(value -> config.put(hfKey, value)));
         REALS.forEach((hfKey, key) -> real(prefix + key).ifPresent(value -> config.put(hfKey, value)));
         count("tokenizer.ggml.bos_token_id").ifPresent(id -> config.put("bos_token_id", id));
         count("tokenizer.ggml.eos_token_id").ifPresent(id -> config.put("eos_token_id", id));
         ropeScaling(prefix).ifPresent(scaling -> config.put("rope_scaling", scaling));
+        partialRotaryFactor(prefix, config).ifPresent(factor -> config.put("partial_rotary_factor", factor));
+        queryPreAttentionScalar(config).ifPresent(scalar -> config.put("query_pre_attn_scalar", scalar));
         vocabSize(prefix, header).ifPresent(vocab -> config.put("vocab_size", vocab));
         config.put("tie_word_embeddings", header.tensors().stream().noneMatch(t -> t.name().equals("output.weight")));
         return ModelConfig.of(new LinkedHashMap<>(config));
@@ -115,6 +125,38 @@ final class GgufModelConfig {
                 .ifPresent(length -> scaling.put("original_max_position_embeddings", length));
         scaling.put("rope_type", name);
         return Optional.of(new LinkedHashMap<>(scaling));
+    }
+
+    /**
+     * Phi-3's {@code partial_rotary_factor}: the converter writes the rotated width as {@code rope.dimension_count}
+     * (for the other architectures it is the head width or absent).
+     */
+    private Optional<Double> partialRotaryFactor(String prefix, Map<String, Object> config) {
+        Optional<Integer> rotated = count(prefix + "rope.dimension_count");
+        if (!architecture.equals("phi3") || rotated.isEmpty() || !(config.get("hidden_size") instanceof Integer hidden)
+                || !(config.get("num_attention_heads") instanceof Integer heads) || heads == 0) {
+            return Optional.empty();
+        }
+        int headDim = config.get("head_dim") instanceof Integer d ? d : hidden / heads;
+        return rotated.get() == headDim ? Optional.empty() : Optional.of((double) rotated.get() / headDim);
+    }
+
+    /**
+     * Gemma's {@code query_pre_attn_scalar}, which the converter does not write: llama.cpp scales the attention by
+     * the head width, except for the 27B models (46 layers of Gemma 2, 62 of Gemma 3), which use hidden size / heads.
+     */
+    private Optional<Integer> queryPreAttentionScalar(Map<String, Object> config) {
+        if (!architecture.equals("gemma2") && !architecture.equals("gemma3")
+                || !(config.get("hidden_size") instanceof Integer hidden)
+                || !(config.get("num_attention_heads") instanceof Integer heads) || heads == 0) {
+            return Optional.empty();
+        }
+        int layers = config.get("num_hidden_layers") instanceof Integer n ? n : 0;
+        boolean large = architecture.equals("gemma2") ? layers == 46 : layers == 62;
+        if (large) {
+            return Optional.of(hidden / heads);
+        }
+        return Optional.ofNullable(config.get("head_dim") instanceof Integer d ? d : null);
     }
 
     /**

@@ -2,6 +2,7 @@ package org.evomerge.plugins.gguf;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -29,9 +30,13 @@ final class GgufTensors implements TensorSource {
      * @param fileOffset    first byte in the file
      * @param rows          rows of the row-major shape (its first dimension)
      * @param permutedHeads heads whose rows must be put back into Hugging Face order, or 0
+     * @param shift         subtracted from every (F32) value: the converter's {@link GgufTensorNames#normShift}
      */
-    record Slot(TensorInfo info, long fileOffset, long rows, int permutedHeads) {
+    record Slot(TensorInfo info, long fileOffset, long rows, int permutedHeads, float shift) {
     }
+
+    private static final ValueLayout.OfFloat F32 =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private final MemorySegment file;
     private final Arena arena;
@@ -75,6 +80,13 @@ final class GgufTensors implements TensorSource {
         MemorySegment data = file.asSlice(slot.fileOffset(), slot.info().byteSize());
         if (slot.permutedHeads() > 0) {
             data = LlamaQkRowOrder.toHuggingFace(data, slot.rows(), slot.permutedHeads(), Arena.ofAuto()).asReadOnly();
+        }
+        if (slot.shift() != 0) {
+            MemorySegment unshifted = Arena.ofAuto().allocate(data.byteSize());
+            for (long i = 0; i < data.byteSize(); i += 4) {
+                unshifted.set(F32, i, data.get(F32, i) - slot.shift());
+            }
+            data = unshifted.asReadOnly();
         }
         return new InMemoryTensor(slot.info(), data);
     }

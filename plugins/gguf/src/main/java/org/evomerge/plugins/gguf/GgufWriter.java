@@ -225,7 +225,7 @@ final class GgufWriter implements ModelWriter {
         /** Whole rows from {@code firstRow} on, in the declared type: converted and written. */
         private void convert(long firstRow, MemorySegment rows) {
             long count = rows.byteSize() / inRowBytes;
-            boolean sameType = placed.type().dtype().orElseThrow() == input.dtype();
+            boolean sameType = placed.type().dtype().orElseThrow() == input.dtype() && placed.addend() == 0;
             int batchRows = (int) Math.max(1, Math.min(count, BATCH_VALUES / rowElements));
             float[] values = sameType ? null : new float[batchRows * rowElements];
             MemorySegment out = sameType ? null : MemorySegment.ofArray(new byte[(int) (batchRows * outRowBytes)]);
@@ -237,6 +237,9 @@ final class GgufWriter implements ModelWriter {
                 } else {
                     backend.codecs().toFloat(rows.asSlice(done * inRowBytes, n * inRowBytes), input.dtype(), values,
                             n * rowElements);
+                    for (int i = 0; placed.addend() != 0 && i < n * rowElements; i++) {
+                        values[i] += placed.addend();
+                    }
                     encode(values, n, out);
                     converted = out.asSlice(0, n * outRowBytes);
                 }

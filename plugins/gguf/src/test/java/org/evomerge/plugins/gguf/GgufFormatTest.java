@@ -206,16 +206,85 @@ class GgufFormatTest {
         }
     }
 
+    /**
+     * Phi-3's fused projections, Qwen3's q/k norms and Gemma's four block norms under their Hugging Face names; Gemma's
+     * norm weights without the 1 llama.cpp's converter adds; the metadata llama.cpp derives (Phi-3's rotated width,
+     * Gemma's attention scale, Gemma 2's soft caps) as config.json keys.
+     */
     @Test
-    void keepsNamesOfOtherArchitecturesAndUnknownNames() throws Exception {
+    void mapsTheNamesAndSettingsOfPhi3Qwen3AndGemma() throws Exception {
         byte[] f32 = GgufSamples.data(1, GgufTestFile.GGML_F32, 32);
         Path phi = new GgufTestFile()
                 .meta("general.architecture", str("phi3"))
-                .tensor("token_embd.weight", GgufTestFile.GGML_F32, new long[] {32}, f32)
+                .meta("phi3.embedding_length", u32(64))
+                .meta("phi3.attention.head_count", u32(4))
+                .meta("phi3.rope.dimension_count", u32(12))
                 .tensor("blk.0.attn_qkv.weight", GgufTestFile.GGML_F32, new long[] {32}, f32)
+                .tensor("blk.0.ffn_up.weight", GgufTestFile.GGML_F32, new long[] {32}, f32)
+                .tensor("blk.0.ffn_norm.weight", GgufTestFile.GGML_F32, new long[] {32}, f32)
                 .write(dir.resolve("phi.gguf"));
         try (Model model = format.open(phi)) {
-            assertEquals(List.of("phi3"), model.config().architectures());
+            assertEquals(List.of("Phi3ForCausalLM"), model.config().architectures());
+            assertEquals(0.75, model.config().raw().get("partial_rotary_factor"));
+            assertEquals(List.of("model.layers.0.self_attn.qkv_proj.weight", "model.layers.0.mlp.gate_up_proj.weight",
+                    "model.layers.0.post_attention_layernorm.weight"),
+                    model.tensors().tensors().stream().map(TensorInfo::name).toList());
+        }
+        Path qwen = new GgufTestFile()
+                .meta("general.architecture", str("qwen3"))
+                .tensor("blk.1.attn_q_norm.weight", GgufTestFile.GGML_F32, new long[] {32}, f32)
+                .tensor("blk.1.attn_k_norm.weight", GgufTestFile.GGML_F32, new long[] {32}, f32)
+                .write(dir.resolve("qwen.gguf"));
+        try (Model model = format.open(qwen)) {
+            assertEquals(List.of("Qwen3ForCausalLM"), model.config().architectures());
+            assertEquals(List.of("model.layers.1.self_attn.q_norm.weight", "model.layers.1.self_attn.k_norm.weight"),
+                    model.tensors().tensors().stream().map(TensorInfo::name).toList());
+        }
+        Path gemma = new GgufTestFile()
+                .meta("general.architecture", str("gemma2"))
+                .meta("gemma2.embedding_length", u32(64))
+                .meta("gemma2.attention.head_count", u32(4))
+                .meta("gemma2.attention.key_length", u32(32))
+                .meta("gemma2.block_count", u32(2))
+                .meta("gemma2.attn_logit_softcapping", f32(50f))
+                .meta("gemma2.final_logit_softcapping", f32(30f))
+                .tensor("blk.0.post_attention_norm.weight", GgufTestFile.GGML_F32, new long[] {32}, f32)
+                .tensor("blk.0.ffn_norm.weight", GgufTestFile.GGML_F32, new long[] {32}, f32)
+                .tensor("blk.0.post_ffw_norm.weight", GgufTestFile.GGML_F32, new long[] {32}, f32)
+                .tensor("blk.0.ffn_up.weight", GgufTestFile.GGML_F32, new long[] {32}, f32)
+                .write(dir.resolve("gemma.gguf"));
+        try (Model model = format.open(gemma)) {
+            Map<String, Object> raw = model.config().raw();
+            assertEquals(List.of("Gemma2ForCausalLM"), model.config().architectures());
+            assertEquals(32, raw.get("query_pre_attn_scalar"));
+            assertEquals(50.0, raw.get("attn_logit_softcapping"));
+            assertEquals(30.0, raw.get("final_logit_softcapping"));
+            assertEquals(List.of("model.layers.0.post_attention_layernorm.weight",
+                    "model.layers.0.pre_feedforward_layernorm.weight",
+                    "model.layers.0.post_feedforward_layernorm.weight",
+                    "model.layers.0.mlp.up_proj.weight"),
+                    model.tensors().tensors().stream().map(TensorInfo::name).toList());
+            MemorySegment stored = MemorySegment.ofArray(f32);
+            MemorySegment norm = model.tensors().tensor("model.layers.0.pre_feedforward_layernorm.weight").data();
+            MemorySegment up = model.tensors().tensor("model.layers.0.mlp.up_proj.weight").data();
+            ValueLayout.OfFloat le = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (long i = 0; i < 32; i++) {
+                assertEquals(stored.get(le, 4 * i) - 1f, norm.get(le, 4 * i), "norm element " + i);
+                assertEquals(stored.get(le, 4 * i), up.get(le, 4 * i), "up element " + i);
+            }
+        }
+    }
+
+    @Test
+    void keepsNamesOfOtherArchitecturesAndUnknownNames() throws Exception {
+        byte[] f32 = GgufSamples.data(1, GgufTestFile.GGML_F32, 32);
+        Path falcon = new GgufTestFile()
+                .meta("general.architecture", str("falcon"))
+                .tensor("token_embd.weight", GgufTestFile.GGML_F32, new long[] {32}, f32)
+                .tensor("blk.0.attn_qkv.weight", GgufTestFile.GGML_F32, new long[] {32}, f32)
+                .write(dir.resolve("falcon.gguf"));
+        try (Model model = format.open(falcon)) {
+            assertEquals(List.of("falcon"), model.config().architectures());
             assertEquals(List.of("token_embd.weight", "blk.0.attn_qkv.weight"),
                     model.tensors().tensors().stream().map(TensorInfo::name).toList());
         }

@@ -94,8 +94,10 @@ class GgufHyperparametersTest {
         gemma.put("architectures", List.of("GemmaForCausalLM"));
         EvomergeException e = assertThrows(EvomergeException.class, () -> GgufHyperparameters.of(gemma));
         assertEquals(ErrorCategory.CONFIGURATION, e.category());
-        assertEquals("GGUF output is written for Llama, Mistral and Qwen2 models (LlamaForCausalLM,"
-                + " MistralForCausalLM, Qwen2ForCausalLM); this model is GemmaForCausalLM", e.getMessage());
+        assertEquals("GGUF output is written for Llama, Mistral, Qwen2, Qwen3, Phi-3, Gemma 2 and Gemma 3"
+                + " text models (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM,"
+                + " Phi3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM); this model is GemmaForCausalLM",
+                e.getMessage());
     }
 
     @Test
