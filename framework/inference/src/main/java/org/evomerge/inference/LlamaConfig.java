@@ -8,7 +8,8 @@ import org.evomerge.api.model.Model;
 import org.evomerge.api.model.ModelConfig;
 
 /**
- * The hyperparameters of a Llama-family decoder (Llama 2/3, Mistral, Qwen2), read from a model's {@link ModelConfig}:
+ * The hyperparameters of a Llama-family decoder (Llama 2/3, Mistral, Qwen2, and Mixtral, whose MLP is a mixture of
+ * experts: {@link ExpertRouting}), read from a model's {@link ModelConfig}:
  * the one reading of them, which the inference engine and training share. Unstated values get Hugging Face's
  * defaults ({@code num_key_value_heads} = heads, {@code head_dim} = hidden / heads, {@code rms_norm_eps} 1e-6,
  * {@code rope_theta} 10000); {@code rope_scaling} becomes the {@link RotaryEmbedding}'s frequencies.
@@ -17,7 +18,7 @@ import org.evomerge.api.model.ModelConfig;
  * @param architecture  e.g. {@code LlamaForCausalLM}
  * @param layers        transformer blocks
  * @param hidden        model width
- * @param intermediate  MLP width
+ * @param intermediate  MLP width (of each expert, in a mixture of experts)
  * @param heads         query heads
  * @param kvHeads       key/value heads, dividing {@code heads}
  * @param headDim       per-head width, even
@@ -34,9 +35,10 @@ public record LlamaConfig(String modelName, String architecture, int layers, int
 
     /** The Hugging Face classes of the decoders this describes. */
     public static final Set<String> ARCHITECTURES = Set.of("LlamaForCausalLM", "MistralForCausalLM",
-            "Qwen2ForCausalLM");
+            "Qwen2ForCausalLM", "MixtralForCausalLM");
     private static final Map<String, String> MODEL_TYPES = Map.of(
-            "llama", "LlamaForCausalLM", "mistral", "MistralForCausalLM", "qwen2", "Qwen2ForCausalLM");
+            "llama", "LlamaForCausalLM", "mistral", "MistralForCausalLM", "qwen2", "Qwen2ForCausalLM",
+            "mixtral", "MixtralForCausalLM");
     /** Used when neither config.json nor GGUF metadata states a context length. */
     private static final int DEFAULT_MAX_POSITIONS = 4096;
 

@@ -18,18 +18,37 @@ import org.evomerge.api.tensor.TensorSource;
  * stored bytes ({@link Tensor#data()}, usually a memory mapping); norm weights and biases, which are small, are
  * decoded to float arrays. Optional biases (Qwen2's q/k/v, {@code attention_bias}, {@code mlp_bias}) are used when
  * present. The output head is the embedding when the configuration ties them or the model has no
- * {@code lm_head.weight}.
+ * {@code lm_head.weight}. A Mixtral-style model's MLP is its router and experts under transformers' names
+ * ({@code block_sparse_moe.gate}, {@code block_sparse_moe.experts.N.w1/w2/w3}).
  */
 record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNorm, WeightHandle outputHead)
         implements AutoCloseable {
 
-    /** One transformer block. */
+    /**
+     * One transformer block. A dense MLP has {@code gate}, {@code up} and {@code down} and no {@code experts}; a
+     * mixture of experts has {@code experts} and no dense projections (null).
+     */
     record Layer(float[] attentionNorm, Projection q, Projection k, Projection v, Projection o, float[] mlpNorm,
-                 Projection gate, Projection up, Projection down) {
+                 Projection gate, Projection up, Projection down, Experts experts) {
 
         List<WeightHandle> matrices() {
-            return Stream.of(q, k, v, o, gate, up, down).map(Projection::weight).toList();
+            Stream<WeightHandle> dense = Stream.of(q, k, v, o, gate, up, down).filter(p -> p != null)
+                    .map(Projection::weight);
+            return experts == null ? dense.toList() : Stream.concat(dense, experts.matrices().stream()).toList();
         }
+    }
+
+    /** A layer's mixture of experts: the router ({@code experts × hidden}) and the experts, in index order. */
+    record Experts(ExpertRouting routing, WeightHandle router, List<Expert> experts) {
+
+        List<WeightHandle> matrices() {
+            return Stream.concat(Stream.of(router),
+                    experts.stream().flatMap(e -> Stream.of(e.gate(), e.up(), e.down()))).toList();
+        }
+    }
+
+    /** One SwiGLU expert: {@code down(silu(gate·x) ⊙ up·x)}; Mixtral's {@code w1}, {@code w3} and {@code w2}. */
+    record Expert(WeightHandle gate, WeightHandle up, WeightHandle down) {
     }
 
     /** A linear projection {@code W·x + b}; the bias is null when the model has none. */
@@ -42,11 +61,28 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
      * looked up row by row on the host.
      */
     static LlamaWeights load(LlamaConfig config, TensorSource tensors, InferenceOperations operations) {
+        return load(config, Optional.empty(), tensors, operations);
+    }
+
+    /** {@link #load(LlamaConfig, TensorSource, InferenceOperations)}, with every MLP a mixture of experts if routed. */
+    static LlamaWeights load(LlamaConfig config, Optional<ExpertRouting> routing, TensorSource tensors,
+                             InferenceOperations operations) {
         Loader loader = new Loader(config, tensors, operations);
         WeightMatrix embedding = loader.hostMatrix("model.embed_tokens.weight", config.vocab(), config.hidden());
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < config.layers(); i++) {
             String p = "model.layers." + i + ".";
+            if (routing.isPresent()) {
+                layers.add(new Layer(
+                        loader.vector(p + "input_layernorm.weight", config.hidden()),
+                        loader.projection(p + "self_attn.q_proj", config.qDim(), config.hidden()),
+                        loader.projection(p + "self_attn.k_proj", config.kvDim(), config.hidden()),
+                        loader.projection(p + "self_attn.v_proj", config.kvDim(), config.hidden()),
+                        loader.projection(p + "self_attn.o_proj", config.hidden(), config.qDim()),
+                        loader.vector(p + "post_attention_layernorm.weight", config.hidden()),
+                        null, null, null, loader.experts(p + "block_sparse_moe.", routing.get())));
+                continue;
+            }
             layers.add(new Layer(
                     loader.vector(p + "input_layernorm.weight", config.hidden()),
                     loader.projection(p + "self_attn.q_proj", config.qDim(), config.hidden()),
@@ -56,7 +92,7 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
                     loader.vector(p + "post_attention_layernorm.weight", config.hidden()),
                     loader.projection(p + "mlp.gate_proj", config.intermediate(), config.hidden()),
                     loader.projection(p + "mlp.up_proj", config.intermediate(), config.hidden()),
-                    loader.projection(p + "mlp.down_proj", config.hidden(), config.intermediate())));
+                    loader.projection(p + "mlp.down_proj", config.hidden(), config.intermediate()), null));
         }
         float[] norm = loader.vector("model.norm.weight", config.hidden());
         boolean hasHead = tensors.find("lm_head.weight").isPresent();
@@ -80,6 +116,20 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
         /** {@code name.weight}, a {@code rows × cols} matrix, and the optional {@code name.bias} of {@code rows}. */
         Projection projection(String name, int rows, int cols) {
             return new Projection(matrix(name + ".weight", rows, cols), optionalVector(name + ".bias", rows));
+        }
+
+        /** {@code prefix + gate.weight} and {@code prefix + experts.N.w1/w2/w3.weight}, as Mixtral names them. */
+        Experts experts(String prefix, ExpertRouting routing) {
+            List<Expert> experts = new ArrayList<>();
+            for (int e = 0; e < routing.experts(); e++) {
+                String name = prefix + "experts." + e + ".";
+                experts.add(new Expert(
+                        matrix(name + "w1.weight", config.intermediate(), config.hidden()),
+                        matrix(name + "w3.weight", config.intermediate(), config.hidden()),
+                        matrix(name + "w2.weight", config.hidden(), config.intermediate())));
+            }
+            return new Experts(routing, matrix(prefix + "gate.weight", routing.experts(), config.hidden()),
+                    List.copyOf(experts));
         }
 
         WeightHandle matrix(String name, int rows, int cols) {
