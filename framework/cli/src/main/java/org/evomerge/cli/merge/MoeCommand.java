@@ -92,13 +92,13 @@ public final class MoeCommand implements Runnable {
             doc.put("experts", result.experts());
             doc.put("experts_per_token", result.expertsPerToken());
             doc.put("gate_mode", result.gateMode());
-            doc.put("dtype", result.dtype().name().toLowerCase(Locale.ROOT));
+            doc.put("dtype", MoeMerge.torchName(result.dtype()));
             doc.put("tensors", result.tensors());
             doc.put("seconds", seconds);
             return doc;
         }, out -> out.printf(Locale.ROOT, "wrote a %s mixture of %d experts (%d per token, %d layers, gate mode %s,"
                 + " %s, %d tensors) into %s in %.1f s%n", result.architecture().displayName(), result.experts(),
                 result.expertsPerToken(), result.layers(), result.gateMode(),
-                result.dtype().name().toLowerCase(Locale.ROOT), result.tensors(), result.output(), seconds));
+                MoeMerge.torchName(result.dtype()), result.tensors(), result.output(), seconds));
     }
 }

@@ -240,15 +240,20 @@ public final class MoeMerge {
         out.putIfAbsent("output_router_logits", false);
         out.putIfAbsent("router_aux_loss_coef", 0.001);
         out.putIfAbsent("router_jitter_noise", 0.0);
-        String name = switch (dtype) {
+        String name = torchName(dtype);
+        out.put("dtype", name);
+        out.put("torch_dtype", name);
+        return out;
+    }
+
+    /** The name transformers gives {@code dtype} ({@code torch_dtype}): float32, float16 or bfloat16. */
+    public static String torchName(DType dtype) {
+        return switch (dtype) {
             case F32 -> "float32";
             case F16 -> "float16";
             case BF16 -> "bfloat16";
             default -> dtype.name().toLowerCase(Locale.ROOT);
         };
-        out.put("dtype", name);
-        out.put("torch_dtype", name);
-        return out;
     }
 
     private static void write(MoeMergeConfig config, Model base, List<Planned> plan, Map<String, Object> outConfig,
@@ -355,7 +360,7 @@ public final class MoeMerge {
                 .append(" (`evomerge moe`, mergekit-moe's method and configuration): the attention, embeddings and ")
                 .append("norms of the base model, each expert model's MLP as one expert in every layer, and routers ")
                 .append("from gate mode `").append(config.gateMode()).append("`; ").append(config.expertsPerToken())
-                .append(" experts per token, ").append(dtype.name().toLowerCase(Locale.ROOT)).append(".\n\n")
+                .append(" experts per token, ").append(torchName(dtype)).append(".\n\n")
                 .append("- base model: `").append(config.baseModel()).append("`\n");
         for (int e = 0; e < config.experts().size(); e++) {
             card.append("- expert ").append(e).append(": `").append(config.experts().get(e).sourceModel())
