@@ -177,13 +177,12 @@ class MoeIT {
         double nll = JSON.readTree(eval.out()).get("tasks").get("perplexity").get("nll").asDouble();
         assertTrue(Double.isFinite(nll) && nll > 0, eval.out());
 
-        // An output architecture evomerge does not write is one line, and nothing is written.
-        Files.writeString(temp.resolve("deepseek.yml"), CONFIG + "architecture: deepseek\n");
-        Processes.Result refused = evomerge("moe", "deepseek.yml", "deepseek");
+        // An architecture the models do not fit is one line, and nothing is written.
+        Files.writeString(temp.resolve("qwen.yml"), CONFIG + "architecture: qwen\n");
+        Processes.Result refused = evomerge("moe", "qwen.yml", "qwen");
         assertEquals(2, refused.exitCode(), refused.toString());
         assertEquals(1, refused.err().strip().lines().count(), refused.err());
-        assertTrue(refused.err().contains("'DeepSeek MoE' output architecture, which evomerge does not write yet"),
-                refused.err());
-        assertFalse(Files.exists(temp.resolve("deepseek")));
+        assertTrue(refused.err().contains("Qwen MoE requires exactly one shared expert"), refused.err());
+        assertFalse(Files.exists(temp.resolve("qwen")));
     }
 }

@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code evomerge moe CONFIG.yml OUT_DIR}: mergekit-moe's configuration, merged into a Mixtral-style mixture of
- * experts ({@link MoeMerge}) that evomerge's inference engine runs, so it can be evaluated and evolved like any model.
+ * {@code evomerge moe CONFIG.yml OUT_DIR}: mergekit-moe's configuration, merged into a mixture of experts
+ * ({@link MoeMerge}): Mixtral, which evomerge's inference engine runs, so it can be evaluated and evolved like any
+ * model, or Qwen MoE / DeepSeek MoE.
  * Model references in the configuration are relative to the working directory, as in mergekit.
  */
 @Command(name = "moe", mixinStandardHelpOptions = true)

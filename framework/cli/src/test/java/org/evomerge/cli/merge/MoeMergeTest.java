@@ -1,6 +1,7 @@
 package org.evomerge.cli.merge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -450,6 +451,74 @@ class MoeMergeTest {
     }
 
     @Test
+    void qwenMoeHasASharedExpertWithItsOwnGate() throws Exception {
+        Map<String, Generated> models = models();
+        MoeMergeConfig config = config(PROMPTS.formatted("hidden") + """
+                shared_experts:
+                  - source_model: story
+                    positive_prompts: ["the end", "2 + 2 = 4"]
+                    residual_scale: 0.25
+                """);
+        MemoryFormat format = new MemoryFormat(false);
+        MoeMerge.Result result = merge(config, models, format, 7, false);
+        assertEquals("Qwen MoE", result.architecture().displayName(), "no architecture given: Qwen, as mergekit");
+        Map<String, Object> raw = format.options.config().raw();
+        assertEquals(List.of("Qwen2MoeForCausalLM"), raw.get("architectures"));
+        assertEquals("qwen2_moe", raw.get("model_type"));
+        assertEquals(3, raw.get("num_experts"));
+        assertEquals(INTERMEDIATE, raw.get("shared_expert_intermediate_size"));
+        assertEquals(INTERMEDIATE, raw.get("moe_intermediate_size"));
+        assertEquals(true, raw.get("norm_topk_prob"));
+        String p = "model.layers.1.mlp.";
+        assertEquals(java.util.Arrays.toString(models.get("math").values().get(p + "down_proj.weight")),
+                java.util.Arrays.toString(format.floats("model.layers.1.mlp.experts.2.down_proj.weight")));
+        double[] down = models.get("story").values().get(p + "down_proj.weight");
+        double[] shared = format.floats(p + "shared_expert.down_proj.weight");
+        for (int i = 0; i < down.length; i++) {
+            assertEquals((float) (0.25 * down[i]), shared[i], 0.0, "residual_scale on the shared expert");
+        }
+        assertEquals(32 * 4, format.written.get("model.layers.0.self_attn.q_proj.bias").byteSize());
+        assertEquals(16 * 4, format.written.get("model.layers.0.self_attn.k_proj.bias").byteSize());
+        for (double b : format.floats("model.layers.0.self_attn.v_proj.bias")) {
+            assertEquals(0.0, b);
+        }
+        ReferenceForward reference = new ReferenceForward(models.get("base").values());
+        double[] sharedGate = format.floats(p + "shared_expert_gate.weight");
+        double[] expected = unit(reference.promptVector(List.of("the end", "2 + 2 = 4"), 1, true));
+        assertEquals(HIDDEN, sharedGate.length);
+        for (int i = 0; i < HIDDEN; i++) {
+            assertEquals(expected[i], sharedGate[i], 2e-5, "shared gate element " + i);
+        }
+        assertEquals(3 * HIDDEN, format.floats(p + "gate.weight").length);
+    }
+
+    @Test
+    void deepseekMoeHasAnUngatedSharedExpert() throws Exception {
+        Map<String, Generated> models = models();
+        MoeMergeConfig config = config(PROMPTS.formatted("hidden") + """
+                shared_experts:
+                  - source_model: story
+                """);
+        MemoryFormat format = new MemoryFormat(true);
+        MoeMerge.Result result = merge(config, models, format, 7, false);
+        assertEquals("DeepSeek MoE", result.architecture().displayName());
+        Map<String, Object> raw = format.options.config().raw();
+        assertEquals(List.of("DeepseekForCausalLM"), raw.get("architectures"));
+        assertEquals("deepseek", raw.get("model_type"));
+        assertEquals(3, raw.get("n_routed_experts"));
+        assertEquals(1, raw.get("n_shared_experts"));
+        assertEquals("softmax", raw.get("scoring_func"));
+        assertEquals(0, raw.get("first_k_dense_replace"));
+        assertTrue(raw.get("auto_map") instanceof Map<?, ?>);
+        assertEquals(java.util.Arrays.toString(models.get("story").values().get("model.layers.0.mlp.up_proj.weight")),
+                java.util.Arrays.toString(format.floats("model.layers.0.mlp.shared_experts.up_proj.weight")));
+        assertTrue(format.written.containsKey("model.layers.0.mlp.experts.0.gate_proj.weight"));
+        assertFalse(format.written.containsKey("model.layers.0.mlp.shared_expert_gate.weight"));
+        assertFalse(format.written.containsKey("model.layers.0.self_attn.q_proj.bias"));
+        assertEquals(3 * HIDDEN, format.floats("model.layers.0.mlp.gate.weight").length);
+    }
+
+    @Test
     void configurationsMergekitRefusesAreOneLine() throws Exception {
         Map<String, Generated> models = models();
         EvomergeException same = assertThrows(EvomergeException.class, () -> merge(config(
@@ -474,7 +543,7 @@ class MoeMergeTest {
                 () -> config(PROMPTS.formatted("hiden")));
         assertTrue(mode.getMessage().contains("'gate_mode': 'hiden' is not one of"), mode.getMessage());
         for (EvomergeException e : List.of(same, qwen, tooMany, typo, mode)) {
-            assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
         }
     }
 

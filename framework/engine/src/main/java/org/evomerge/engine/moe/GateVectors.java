@@ -91,7 +91,12 @@ final class GateVectors {
         double[][] sum = new double[layers][hidden];
         for (String prompt : prompts) {
             int[] tokens = tokenize(tokenizer, prompt);
-            float[][] inputs = model.layerInputs(tokens);
+            float[][] inputs;
+            try {
+                inputs = model.layerInputs(tokens);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the prompt '" + prompt + "': " + e.getMessage(), e);
+            }
             for (int l = 0; l < layers; l++) {
                 for (int t = last ? tokens.length - 1 : 0; t < tokens.length; t++) {
                     double weight = last ? 1 : 1.0 / tokens.length;
@@ -132,7 +137,11 @@ final class GateVectors {
         return perLayer;
     }
 
-    /** {@code tokenize_prompts}: the BOS token's text, then the prompt, encoded without adding special tokens. */
+    /**
+     * {@code tokenize_prompts}: the BOS token's text, then the prompt, encoded without adding special tokens.
+     *
+     * @throws IllegalArgumentException naming the prompt when it has no tokens
+     */
     static int[] tokenize(Tokenizer tokenizer, String prompt) {
         String bos = tokenizer.bosTokenId().isPresent()
                 ? tokenizer.decode(new int[] {tokenizer.bosTokenId().getAsInt()}, false) : "";

@@ -16,26 +16,19 @@ import org.evomerge.api.EvomergeException;
  * the models fit, and Mixtral is preferred when it fits, else the first.
  */
 public enum MoeArchitecture {
-    MIXTRAL("Mixtral", true),
-    DEEPSEEK("DeepSeek MoE", false),
-    QWEN("Qwen MoE", false);
+    MIXTRAL("Mixtral"),
+    DEEPSEEK("DeepSeek MoE"),
+    QWEN("Qwen MoE");
 
     private final String displayName;
-    private final boolean written;
 
-    MoeArchitecture(String displayName, boolean written) {
+    MoeArchitecture(String displayName) {
         this.displayName = displayName;
-        this.written = written;
     }
 
     /** The name mergekit gives it, which {@code architecture} in the configuration is a prefix of. */
     public String displayName() {
         return displayName;
-    }
-
-    /** Whether evomerge writes this architecture. */
-    public boolean written() {
-        return written;
     }
 
     /**

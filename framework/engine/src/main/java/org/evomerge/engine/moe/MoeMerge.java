@@ -37,10 +37,10 @@ import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
 
 /**
- * {@code evomerge moe}: mergekit-moe's merge ({@code mergekit/scripts/moe.py}, {@code mergekit/moe/mixtral.py}). The
- * base model gives everything but the MLPs; each expert model's MLP becomes one expert of every layer (with its
- * {@code noise_scale} noise and, on {@code down_proj}, its {@code residual_scale}); the routers are the
- * {@link GateVectors}. The output is a transformers checkpoint of the selected {@link MoeArchitecture}, written one
+ * {@code evomerge moe}: mergekit-moe's merge ({@code mergekit/scripts/moe.py}, {@code mergekit/moe/mixtral.py},
+ * {@code qwen.py}, {@code deepseek.py}). The base model gives everything but the MLPs; each expert model's MLP
+ * becomes one expert of every layer, a shared expert's the shared MLP (with its {@code noise_scale} noise and, on
+ * {@code down_proj}, its {@code residual_scale}); the routers are the {@link GateVectors}. The output is a transformers checkpoint of the selected {@link MoeArchitecture}, written one
  * tensor at a time in chunks (in parts where the writer takes parts), atomically, with the configuration as
  * {@code mergekit_moe_config.yml}, the base model's tokenizer files and a model card.
  */
@@ -90,11 +90,6 @@ public final class MoeMerge {
             throw MoeMergeConfig.error(config.file(), p);
         });
         MoeArchitecture architecture = MoeArchitecture.select(config, ref -> models.apply(ref).config().modelType());
-        if (!architecture.written()) {
-            throw MoeMergeConfig.error(config.file(), "the configuration selects the '" + architecture.displayName()
-                    + "' output architecture, which evomerge does not write yet (it writes Mixtral: set"
-                    + " 'architecture: mixtral' and no shared_experts)");
-        }
         Model base = models.apply(config.baseModel());
         ModelConfig baseConfig = base.config();
         String baseName = name(base, config.baseModel());
@@ -103,7 +98,9 @@ public final class MoeMerge {
         int intermediate = positive(baseName, "intermediate_size", baseConfig.intermediateSize());
         DType dtype = config.dtype() != null ? MoeMergeConfig.outputDtype(config.file(), config.dtype())
                 : baseDtype(base);
-        for (MoeMergeConfig.Expert expert : config.experts()) {
+        List<MoeMergeConfig.Expert> mlpSources = new ArrayList<>(config.experts());
+        mlpSources.addAll(config.sharedExperts());
+        for (MoeMergeConfig.Expert expert : mlpSources) {
             Model model = models.apply(expert.sourceModel());
             for (int l = 0; l < layers; l++) {
                 String p = "model.layers." + l + ".mlp.";
@@ -112,13 +109,45 @@ public final class MoeMerge {
                 require(model, expert.sourceModel(), p + "down_proj.weight", hidden, intermediate);
             }
         }
-        double[][][] gates = gates(config, base, engine, context, layers, hidden);
+        // mergekit computes gates for the shared experts too when they have prompts or the gates are random.
+        List<MoeMergeConfig.Expert> gated = new ArrayList<>(config.experts());
+        boolean sharedGated = !config.sharedExperts().isEmpty()
+                && (!config.sharedExperts().getFirst().positivePrompts().isEmpty()
+                || config.gateMode().equals("random") || config.gateMode().equals("uniform_random"));
+        if (sharedGated) {
+            gated.addAll(config.sharedExperts());
+        }
+        double[][][] gates;
+        try {
+            gates = gates(config, gated, base, engine, context, layers, hidden);
+        } catch (IllegalArgumentException e) {
+            // A prompt the base model cannot run: too long for its context, or no tokens.
+            throw MoeMergeConfig.error(config.file(), e.getMessage());
+        }
 
-        // The tensors, in mergekit's order: the base's non-MLP weights, the experts layer by layer, the routers.
+        List<Planned> plan = switch (architecture) {
+            case MIXTRAL -> mixtralPlan(config, models, base, layers, hidden, intermediate, dtype, gates);
+            case QWEN, DEEPSEEK -> sharedExpertPlan(architecture, config, models, base, layers, hidden, intermediate,
+                    dtype, gates);
+        };
+        Map<String, Object> outConfig = switch (architecture) {
+            case MIXTRAL -> mixtralConfig(baseConfig, config, dtype);
+            case QWEN -> qwenConfig(baseConfig, config, dtype);
+            case DEEPSEEK -> deepseekConfig(baseConfig, config, dtype);
+        };
+        write(config, architecture, base, plan, outConfig, format, destination, context, options, dtype);
+        return new Result(destination, architecture, layers, config.experts().size(), config.expertsPerToken(),
+                config.gateMode(), dtype, plan.size(), gates);
+    }
+
+    /** {@code mixtral.py}: the base's non-MLP weights, the experts layer by layer, the routers. */
+    private static List<Planned> mixtralPlan(MoeMergeConfig config, Function<String, Model> models, Model base,
+                                             int layers, int hidden, int intermediate, DType dtype,
+                                             double[][][] gates) {
         List<Planned> plan = new ArrayList<>();
         for (String name : baseTensorNames(base, layers)) {
-            TensorInfo info = base.tensors().find(name).orElseThrow();
-            plan.add(new Planned(new TensorInfo(name, dtype, info.shape(), ""), base, name, null, false, null));
+            plan.add(Planned.copy(new TensorInfo(name, dtype, base.tensors().find(name).orElseThrow().shape(), ""),
+                    base, name, null, false));
         }
         for (int l = 0; l < layers; l++) {
             String p = "model.layers." + l + ".";
@@ -126,32 +155,116 @@ public final class MoeMerge {
                 MoeMergeConfig.Expert expert = config.experts().get(e);
                 Model model = models.apply(expert.sourceModel());
                 String x = p + "block_sparse_moe.experts." + e + ".";
-                plan.add(new Planned(new TensorInfo(x + "w1.weight", dtype, Shape.of(intermediate, hidden), ""),
-                        model, p + "mlp.gate_proj.weight", expert, false, null));
-                plan.add(new Planned(new TensorInfo(x + "w2.weight", dtype, Shape.of(hidden, intermediate), ""),
-                        model, p + "mlp.down_proj.weight", expert, true, null));
-                plan.add(new Planned(new TensorInfo(x + "w3.weight", dtype, Shape.of(intermediate, hidden), ""),
-                        model, p + "mlp.up_proj.weight", expert, false, null));
+                plan.add(Planned.copy(new TensorInfo(x + "w1.weight", dtype, Shape.of(intermediate, hidden), ""),
+                        model, p + "mlp.gate_proj.weight", expert, false));
+                plan.add(Planned.copy(new TensorInfo(x + "w2.weight", dtype, Shape.of(hidden, intermediate), ""),
+                        model, p + "mlp.down_proj.weight", expert, true));
+                plan.add(Planned.copy(new TensorInfo(x + "w3.weight", dtype, Shape.of(intermediate, hidden), ""),
+                        model, p + "mlp.up_proj.weight", expert, false));
             }
         }
         for (int l = 0; l < layers; l++) {
-            plan.add(new Planned(new TensorInfo("model.layers." + l + ".block_sparse_moe.gate.weight", dtype,
-                    Shape.of(config.experts().size(), hidden), ""), null, null, null, false, gates[l]));
+            plan.add(Planned.router(new TensorInfo("model.layers." + l + ".block_sparse_moe.gate.weight", dtype,
+                    Shape.of(config.experts().size(), hidden), ""), gates[l]));
         }
-        Map<String, Object> outConfig = mixtralConfig(baseConfig, config, dtype);
-        write(config, base, plan, outConfig, format, destination, context, options, dtype);
-        return new Result(destination, architecture, layers, config.experts().size(), config.expertsPerToken(),
-                config.gateMode(), dtype, plan.size(), gates);
+        return plan;
     }
 
-    /** A tensor to write: copied from {@code source} (with an expert's noise and scale), or a router's rows. */
+    /**
+     * {@code qwen.py} and {@code deepseek.py}: the base's weights in its order, each MLP weight replaced by the
+     * experts' ({@code mlp.experts.N.}) and the shared expert's ({@code mlp.shared_expert.} for Qwen,
+     * {@code mlp.shared_experts.} for DeepSeek); then the routers ({@code mlp.gate}) and, for Qwen, the shared expert's
+     * gate ({@code mlp.shared_expert_gate}, its gate vector). Qwen2-MoE has q/k/v biases: a base without them gets
+     * zeros, as mergekit gives it.
+     */
+    private static List<Planned> sharedExpertPlan(MoeArchitecture architecture, MoeMergeConfig config,
+                                                  Function<String, Model> models, Model base, int layers, int hidden,
+                                                  int intermediate, DType dtype, double[][][] gates) {
+        boolean qwen = architecture == MoeArchitecture.QWEN;
+        ModelConfig baseConfig = base.config();
+        int heads = baseConfig.numHeads();
+        int kvHeads = baseConfig.numKeyValueHeads() > 0 ? baseConfig.numKeyValueHeads() : heads;
+        int headDim = heads > 0 ? hidden / heads : 0;
+        MoeMergeConfig.Expert shared = config.sharedExperts().isEmpty() ? null : config.sharedExperts().getFirst();
+        String sharedInfix = qwen ? ".mlp.shared_expert." : ".mlp.shared_experts.";
+        List<Planned> plan = new ArrayList<>();
+        plan.add(baseCopy(base, "model.embed_tokens.weight", dtype));
+        for (int l = 0; l < layers; l++) {
+            String p = "model.layers." + l + ".";
+            plan.add(baseCopy(base, p + "input_layernorm.weight", dtype));
+            for (String projection : List.of("q_proj", "k_proj", "v_proj", "o_proj")) {
+                plan.add(baseCopy(base, p + "self_attn." + projection + ".weight", dtype));
+                if (qwen && !projection.equals("o_proj")) {
+                    String bias = p + "self_attn." + projection + ".bias";
+                    int rows = (projection.equals("q_proj") ? heads : kvHeads) * headDim;
+                    plan.add(base.tensors().find(bias).isPresent() ? baseCopy(base, bias, dtype)
+                            : Planned.zeros(new TensorInfo(bias, dtype, Shape.of(rows), "")));
+                }
+            }
+            plan.add(baseCopy(base, p + "post_attention_layernorm.weight", dtype));
+            for (String projection : List.of("gate_proj", "up_proj", "down_proj")) {
+                String name = p + "mlp." + projection + ".weight";
+                Shape shape = projection.equals("down_proj") ? Shape.of(hidden, intermediate)
+                        : Shape.of(intermediate, hidden);
+                boolean residual = projection.equals("down_proj");
+                for (int e = 0; e < config.experts().size(); e++) {
+                    MoeMergeConfig.Expert expert = config.experts().get(e);
+                    plan.add(Planned.copy(new TensorInfo(name.replace(".mlp.", ".mlp.experts." + e + "."), dtype,
+                            shape, ""), models.apply(expert.sourceModel()), name, expert, residual));
+                }
+                if (shared != null) {
+                    plan.add(Planned.copy(new TensorInfo(name.replace(".mlp.", sharedInfix), dtype, shape, ""),
+                            models.apply(shared.sourceModel()), name, shared, residual));
+                }
+            }
+        }
+        plan.add(baseCopy(base, "model.norm.weight", dtype));
+        if (base.tensors().find("lm_head.weight").isPresent()) {
+            plan.add(baseCopy(base, "lm_head.weight", dtype));
+        }
+        int experts = config.experts().size();
+        for (int l = 0; l < layers; l++) {
+            String p = "model.layers." + l + ".mlp.";
+            plan.add(Planned.router(new TensorInfo(p + "gate.weight", dtype, Shape.of(experts, hidden), ""),
+                    java.util.Arrays.copyOf(gates[l], experts)));
+            if (qwen) {
+                plan.add(Planned.router(new TensorInfo(p + "shared_expert_gate.weight", dtype, Shape.of(1, hidden),
+                        ""), new double[][] {gates[l][experts]}));
+            }
+        }
+        return plan;
+    }
+
+    private static Planned baseCopy(Model base, String name, DType dtype) {
+        TensorInfo info = base.tensors().find(name).orElseThrow(() -> EvomergeException.input(
+                base.location().map(Object::toString).orElse("base model") + ": tensor '" + name + "' is missing",
+                null));
+        return Planned.copy(new TensorInfo(name, dtype, info.shape(), ""), base, name, null, false);
+    }
+
+    /**
+     * A tensor to write: copied from {@code source} (with an expert's noise and, on a residual weight, its scale), a
+     * router's rows, or zeros.
+     */
     private record Planned(TensorInfo info, Model source, String sourceName, MoeMergeConfig.Expert expert,
                            boolean residual, double[][] rows) {
+
+        static Planned copy(TensorInfo info, Model source, String sourceName, MoeMergeConfig.Expert expert,
+                            boolean residual) {
+            return new Planned(info, source, sourceName, expert, residual, null);
+        }
+
+        static Planned router(TensorInfo info, double[][] rows) {
+            return new Planned(info, null, null, null, false, rows);
+        }
+
+        static Planned zeros(TensorInfo info) {
+            return new Planned(info, null, null, null, false, null);
+        }
     }
 
-    private static double[][][] gates(MoeMergeConfig config, Model base, InferenceEngine engine, RunContext context,
-                                      int layers, int hidden) {
-        List<MoeMergeConfig.Expert> experts = config.experts();
+    private static double[][][] gates(MoeMergeConfig config, List<MoeMergeConfig.Expert> experts, Model base,
+                                      InferenceEngine engine, RunContext context, int layers, int hidden) {
         RandomGenerator random = context.random().fork("moe-gates").generator();
         String baseName = name(base, config.baseModel());
         return switch (config.gateMode()) {
@@ -246,6 +359,58 @@ public final class MoeMerge {
         return out;
     }
 
+    /**
+     * {@code QwenMoE._generate_config}: the base's configuration as a {@code Qwen2MoeConfig}, every layer sparse,
+     * each expert and the shared expert as wide as the base's MLP, top-k probabilities renormalised.
+     */
+    static Map<String, Object> qwenConfig(ModelConfig base, MoeMergeConfig config, DType dtype) {
+        Map<String, Object> out = new LinkedHashMap<>(base.raw());
+        int intermediate = base.intermediateSize();
+        out.put("architectures", List.of("Qwen2MoeForCausalLM"));
+        out.put("model_type", "qwen2_moe");
+        out.put("num_experts", config.experts().size());
+        out.put("num_experts_per_tok", config.expertsPerToken());
+        out.put("decoder_sparse_step", 1);
+        out.put("norm_topk_prob", true);
+        out.put("sliding_window", null);
+        out.put("use_sliding_window", false);
+        out.put("shared_expert_intermediate_size", intermediate);
+        out.put("moe_intermediate_size", intermediate);
+        out.putIfAbsent("mlp_only_layers", List.of());
+        out.putIfAbsent("output_router_logits", false);
+        out.putIfAbsent("router_aux_loss_coef", 0.001);
+        out.put("dtype", torchName(dtype));
+        out.put("torch_dtype", torchName(dtype));
+        return out;
+    }
+
+    /**
+     * {@code DeepseekMoE._generate_config}: the base's configuration with DeepSeek-MoE's keys (the model's code is
+     * DeepSeek's remote code, named in {@code auto_map}).
+     */
+    static Map<String, Object> deepseekConfig(ModelConfig base, MoeMergeConfig config, DType dtype) {
+        Map<String, Object> out = new LinkedHashMap<>(base.raw());
+        int shared = config.sharedExperts().size();
+        out.put("architectures", List.of("DeepseekForCausalLM"));
+        out.put("model_type", "deepseek");
+        out.put("n_routed_experts", config.experts().size());
+        out.put("n_shared_experts", shared == 0 ? null : shared);
+        out.put("num_experts_per_tok", config.expertsPerToken());
+        out.put("first_k_dense_replace", 0);
+        out.put("moe_layer_freq", 1);
+        out.put("scoring_func", "softmax");
+        out.put("norm_topk_prob", true);
+        out.put("moe_intermediate_size", base.intermediateSize());
+        Map<String, Object> autoMap = new LinkedHashMap<>();
+        autoMap.put("AutoConfig", "deepseek-ai/deepseek-moe-16b-base--configuration_deepseek.DeepseekConfig");
+        autoMap.put("AutoModel", "deepseek-ai/deepseek-moe-16b-base--modeling_deepseek.DeepseekModel");
+        autoMap.put("AutoModelForCausalLM",
+                "deepseek-ai/deepseek-moe-16b-base--modeling_deepseek.DeepseekForCausalLM");
+        out.put("auto_map", autoMap);
+        out.put("torch_dtype", torchName(dtype));
+        return out;
+    }
+
     /** The name transformers gives {@code dtype} ({@code torch_dtype}): float32, float16 or bfloat16. */
     public static String torchName(DType dtype) {
         return switch (dtype) {
@@ -256,16 +421,16 @@ public final class MoeMerge {
         };
     }
 
-    private static void write(MoeMergeConfig config, Model base, List<Planned> plan, Map<String, Object> outConfig,
-                              ModelFormat format, Path destination, RunContext context, Options options,
-                              DType dtype) {
+    private static void write(MoeMergeConfig config, MoeArchitecture architecture, Model base, List<Planned> plan,
+                              Map<String, Object> outConfig, ModelFormat format, Path destination,
+                              RunContext context, Options options, DType dtype) {
         Path parent = destination.toAbsolutePath().getParent();
         Path extras = parent.resolve("." + destination.getFileName() + ".moe-extras-" + UUID.randomUUID());
         try {
             Files.createDirectories(extras);
             List<Path> sideFiles = new ArrayList<>();
             sideFiles.add(Files.writeString(extras.resolve("mergekit_moe_config.yml"), config.source()));
-            sideFiles.add(Files.writeString(extras.resolve("README.md"), card(config, options, dtype)));
+            sideFiles.add(Files.writeString(extras.resolve("README.md"), card(config, architecture, options, dtype)));
             if (options.copyTokenizer()) {
                 base.sideFiles().stream().filter(f -> !NOT_COPIED.contains(f.getFileName().toString()))
                         .forEach(sideFiles::add);
@@ -278,6 +443,8 @@ public final class MoeMerge {
                 for (Planned p : plan) {
                     if (p.rows() != null) {
                         writer.write(p.info(), router(p.rows(), p.info().dtype(), codecs));
+                    } else if (p.source() == null) {
+                        writer.write(p.info(), Arena.ofAuto().allocate(p.info().byteSize(), 8));
                     } else {
                         copy(writer, p, codecs, context);
                     }
@@ -352,11 +519,12 @@ public final class MoeMerge {
     }
 
     /** The model card: what the merge was made from, and how (mergekit-moe writes only its configuration). */
-    private static String card(MoeMergeConfig config, Options options, DType dtype) {
+    private static String card(MoeMergeConfig config, MoeArchitecture architecture, Options options, DType dtype) {
         StringBuilder card = new StringBuilder("---\nbase_model: " + config.baseModel()
                 + "\nlibrary_name: transformers\ntags:\n- moe\n- frankenmoe\n- merge\n- mergekit\n- evomerge\n---\n\n");
         card.append("# Mixture of experts\n\n")
-                .append("A Mixtral-style mixture of experts made with evomerge ").append(options.version())
+                .append("A ").append(architecture.displayName()).append(" mixture of experts made with evomerge ")
+                .append(options.version())
                 .append(" (`evomerge moe`, mergekit-moe's method and configuration): the attention, embeddings and ")
                 .append("norms of the base model, each expert model's MLP as one expert in every layer, and routers ")
                 .append("from gate mode `").append(config.gateMode()).append("`; ").append(config.expertsPerToken())
@@ -365,6 +533,9 @@ public final class MoeMerge {
         for (int e = 0; e < config.experts().size(); e++) {
             card.append("- expert ").append(e).append(": `").append(config.experts().get(e).sourceModel())
                     .append("`\n");
+        }
+        for (MoeMergeConfig.Expert shared : config.sharedExperts()) {
+            card.append("- shared expert: `").append(shared.sourceModel()).append("`\n");
         }
         card.append("\n## Configuration\n\n```yaml\n").append(config.source().strip()).append("\n```\n");
         return card.toString();
