@@ -2,8 +2,10 @@ package org.evomerge.cli.merge;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import org.evomerge.api.context.RunContext;
 import org.evomerge.api.inference.InferenceEngine;
@@ -85,6 +87,14 @@ public final class MoeCommand implements Runnable {
             opened.values().forEach(Model::close);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
+        List<Integer> degenerate = result.degenerateGateLayers();
+        if (!degenerate.isEmpty()) {
+            commandOutput.err().println("evomerge: warning: the gates of layer" + (degenerate.size() > 1 ? "s " : " ")
+                    + degenerate.stream().map(String::valueOf).collect(Collectors.joining(", "))
+                    + " are nearly linearly dependent (condition number above 5): the prompts may be too similar,"
+                    + " and some experts will rarely be chosen");
+            commandOutput.err().flush();
+        }
         commandOutput.print(() -> {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("output", result.output().toString());

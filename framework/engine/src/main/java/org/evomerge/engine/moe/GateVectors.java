@@ -4,6 +4,9 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 import org.evomerge.api.inference.HiddenStates;
 import org.evomerge.api.inference.Tokenizer;
 
@@ -150,6 +153,34 @@ final class GateVectors {
             throw new IllegalArgumentException("the prompt '" + prompt + "' has no tokens");
         }
         return tokens;
+    }
+
+    /**
+     * mergekit's {@code warn_degenerate_gates}: the layers whose gate matrix ({@code experts × hidden}) has a 2-norm
+     * condition number {@code σmax / σmin} above {@code threshold} (mergekit's 5): rows so alike that some experts
+     * will rarely be chosen.
+     */
+    static List<Integer> degenerateLayers(double[][][] gates, double threshold) {
+        List<Integer> degenerate = new java.util.ArrayList<>();
+        for (int l = 0; l < gates.length; l++) {
+            double[][] rows = gates[l];
+            DMatrixRMaj matrix = new DMatrixRMaj(rows);
+            SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(matrix.numRows,
+                    matrix.numCols, false, false, true);
+            if (!svd.decompose(matrix)) {
+                continue;
+            }
+            double max = 0;
+            double min = Double.POSITIVE_INFINITY;
+            for (double sigma : svd.getSingularValues()) {
+                max = Math.max(max, sigma);
+                min = Math.min(min, sigma);
+            }
+            if (!(max / min <= threshold)) {
+                degenerate.add(l);
+            }
+        }
+        return degenerate;
     }
 
     /** {@code v / max(|v|, 1e-8)}. */

@@ -69,6 +69,14 @@ public final class MoeMerge {
      */
     public record Result(Path output, MoeArchitecture architecture, int layers, int experts, int expertsPerToken,
                          String gateMode, DType dtype, long tensors, double[][][] gates) {
+
+        /**
+         * The layers whose gate rows are nearly linearly dependent (condition number above 5), which mergekit warns
+         * about: the prompts may be too similar, and some experts will be underused.
+         */
+        public List<Integer> degenerateGateLayers() {
+            return GateVectors.degenerateLayers(gates, 5);
+        }
     }
 
     private MoeMerge() {
