@@ -11,6 +11,7 @@ import org.evomerge.cli.inspect.InspectCommand;
 import org.evomerge.cli.kinship.KinshipCommand;
 import org.evomerge.cli.lora.ExtractLoraCommand;
 import org.evomerge.cli.merge.MergeCommand;
+import org.evomerge.cli.merge.MoeCommand;
 import org.evomerge.cli.merge.MultiCommand;
 import org.evomerge.cli.plugins.PluginsCommand;
 import org.evomerge.cli.report.ReportCommand;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         resourceBundle = "org.evomerge.cli.CommandHelp",
         subcommands = {InspectCommand.class, MergeCommand.class, MultiCommand.class, ConvertCommand.class, EvalCommand.class, EvolveCommand.class, KinshipCommand.class,
-                ExtractLoraCommand.class,
+                ExtractLoraCommand.class, MoeCommand.class,
                 ReportCommand.class, DemoCommand.class, PluginsCommand.class, ConfigCommand.class,
                 CompletionScriptCommand.class, HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 internal error, 2 usage or configuration error, 3 bad input data."})

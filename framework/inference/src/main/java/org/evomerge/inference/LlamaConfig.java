@@ -11,7 +11,8 @@ import org.evomerge.api.model.ModelConfig;
 
 /**
  * The hyperparameters of a Llama-family decoder (Llama 2/3, Mistral, Qwen2, Qwen3, Gemma 2, Gemma 3's text model,
- * Phi-3), read from a model's {@link ModelConfig}: the one reading of them, which the inference engine and training
+ * Phi-3, and Mixtral, whose MLP is a mixture of experts: {@link ExpertRouting}), read from a model's
+ * {@link ModelConfig}: the one reading of them, which the inference engine and training
  * share. Unstated values get Hugging Face's defaults for the architecture ({@code num_key_value_heads} = heads,
  * {@code head_dim} = hidden / heads (Gemma: 256), {@code rms_norm_eps} 1e-6, {@code rope_theta} 10000 (Gemma 3:
  * 1e6), ...); {@code rope_scaling} becomes the {@link RotaryEmbedding}'s frequencies. What the later architectures
@@ -21,7 +22,7 @@ import org.evomerge.api.model.ModelConfig;
  * @param architecture     e.g. {@code LlamaForCausalLM}
  * @param layers           transformer blocks
  * @param hidden           model width
- * @param intermediate     MLP width
+ * @param intermediate     MLP width (of each expert, in a mixture of experts)
  * @param heads            query heads
  * @param kvHeads          key/value heads, dividing {@code heads}
  * @param headDim          per-head width, even
@@ -71,11 +72,12 @@ public record LlamaConfig(String modelName, String architecture, int layers, int
 
     /** The Hugging Face classes of the decoders this describes. */
     public static final Set<String> ARCHITECTURES = Set.of("LlamaForCausalLM", "MistralForCausalLM",
-            "Qwen2ForCausalLM", "Qwen3ForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM", "Phi3ForCausalLM");
+            "Qwen2ForCausalLM", "Qwen3ForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM", "Phi3ForCausalLM",
+            "MixtralForCausalLM");
     private static final Map<String, String> MODEL_TYPES = Map.of(
             "llama", "LlamaForCausalLM", "mistral", "MistralForCausalLM", "qwen2", "Qwen2ForCausalLM",
             "qwen3", "Qwen3ForCausalLM", "gemma2", "Gemma2ForCausalLM", "gemma3_text", "Gemma3ForCausalLM",
-            "phi3", "Phi3ForCausalLM");
+            "phi3", "Phi3ForCausalLM", "mixtral", "MixtralForCausalLM");
     /** Used when neither config.json nor GGUF metadata states a context length. */
     private static final int DEFAULT_MAX_POSITIONS = 4096;
 

@@ -4,12 +4,13 @@ import java.util.Arrays;
 
 import org.evomerge.api.compute.AttentionShape;
 import org.evomerge.api.compute.InferenceOperations;
+import org.evomerge.api.compute.WeightHandle;
 
 /**
  * The forward pass of a Llama-family decoder over a batch of tokens appended to a {@link KeyValueCache}: RMSNorm,
  * q/k/v projections (+ biases), rotary embedding, causal (optionally sliding-window) grouped-query attention over the
- * cache, output projection, residual, RMSNorm, gated MLP, residual; at the end the final RMSNorm. What later
- * architectures add, as {@link LlamaConfig} states it: the embedding scale, per-head q/k RMSNorm before the rotary
+ * cache, output projection, residual, RMSNorm, gated MLP (or Mixtral's mixture of gated experts), residual; at the
+ * end the final RMSNorm. What later architectures add, as {@link LlamaConfig} states it: the embedding scale, per-head q/k RMSNorm before the rotary
  * embedding, partial rotary embedding, per-layer windows and rotary embeddings, the attention's scale and soft cap,
  * RMSNorm of the attention and MLP outputs before their residual adds, the GeLU-tanh activation and the final logits'
  * soft cap. All projections of a batch are matrix-matrix products, so prefill reuses each decoded weight for every
@@ -74,7 +75,26 @@ final class LlamaForward {
         return kept;
     }
 
+    /**
+     * Runs {@code tokens} (already validated) into the empty {@code cache} and returns the input of every layer:
+     * {@code [layers][tokens.length × hidden]}, the embeddings first (transformers' {@code hidden_states[:-1]}).
+     */
+    float[][] layerInputs(KeyValueCache cache, int[] tokens) {
+        int hidden = config.hidden();
+        float[][] inputs = new float[config.layers()][tokens.length * hidden];
+        for (int from = 0; from < tokens.length; from += MAX_BATCH) {
+            int to = Math.min(tokens.length, from + MAX_BATCH);
+            runBatch(cache, Arrays.copyOfRange(tokens, from, to), 1, inputs, from * hidden);
+        }
+        return inputs;
+    }
+
     private float[] runBatch(KeyValueCache cache, int[] tokens, int keepRows) {
+        return runBatch(cache, tokens, keepRows, null, 0);
+    }
+
+    /** Also copies each layer's input rows to {@code layerInputs[l]} at {@code offset} when it is not null. */
+    private float[] runBatch(KeyValueCache cache, int[] tokens, int keepRows, float[][] layerInputs, int offset) {
         int t = tokens.length;
         int hidden = config.hidden();
         int start = cache.length();
@@ -99,6 +119,9 @@ final class LlamaForward {
         Angles local = config.localRope() == config.rope() ? global : new Angles(config.localRope(), positions);
         for (int l = 0; l < config.layers(); l++) {
             LlamaWeights.Layer layer = weights.layers().get(l);
+            if (layerInputs != null) {
+                System.arraycopy(x, 0, layerInputs[l], offset, t * hidden);
+            }
             rmsNorm(x, layer.attentionNorm(), normed, t);
             project(layer.q(), normed, t, q);
             project(layer.k(), normed, t, k);
@@ -111,10 +134,7 @@ final class LlamaForward {
             project(layer.o(), attention, t, projected);
             addResidual(x, projected, layer.postAttentionNorm(), normed, t);
             rmsNorm(x, layer.mlpNorm(), normed, t);
-            project(layer.gate(), normed, t, gate);
-            project(layer.up(), normed, t, up);
-            activate(gate, up);
-            project(layer.down(), gate, t, projected);
+            mlp(layer, normed, t, gate, up, projected, null);
             addResidual(x, projected, layer.postMlpNorm(), normed, t);
         }
         cache.advance(t);
@@ -286,10 +306,7 @@ final class LlamaForward {
             project(cpu, layer.o(), attention, t, projected, order);
             addResidual(x, projected, layer.postAttentionNorm(), normed, t);
             rmsNorm(x, layer.mlpNorm(), normed, t);
-            project(cpu, layer.gate(), normed, t, gate, order);
-            project(cpu, layer.up(), normed, t, up, order);
-            activate(gate, up);
-            project(cpu, layer.down(), gate, t, projected, order);
+            mlp(layer, normed, t, gate, up, projected, order);
             addResidual(x, projected, layer.postMlpNorm(), normed, t);
         }
         for (int s = 0; s < sequences; s++) {
@@ -314,6 +331,95 @@ final class LlamaForward {
                 WeightMatrix.orderFor(1));
         capLogits(logits);
         return logits;
+    }
+
+    /**
+     * The MLP of {@code layer} over {@code t} normed rows into {@code out} ({@code t × hidden}): SwiGLU through
+     * {@code gate} and {@code up} ({@code t × intermediate} scratch), or the layer's mixture of experts. Products run
+     * in {@code order}, or when it is null in the order the operations choose for a {@code t}-row product.
+     */
+    private void mlp(LlamaWeights.Layer layer, float[] normed, int t, float[] gate, float[] up, float[] out,
+                     SummationOrder order) {
+        if (layer.experts() != null) {
+            mixtureOfExperts(layer.experts(), normed, t, out, order);
+            return;
+        }
+        multiply(layer.gate().weight(), normed, t, gate, order, t);
+        addBias(layer.gate(), t, gate);
+        multiply(layer.up().weight(), normed, t, up, order, t);
+        addBias(layer.up(), t, up);
+        activate(gate, up);
+        multiply(layer.down().weight(), gate, t, out, order, t);
+        addBias(layer.down(), t, out);
+    }
+
+    /**
+     * transformers' {@code MixtralSparseMoeBlock}: the router's logits per row, each row routed to its top experts
+     * ({@link ExpertRouting#route}), each expert run on the rows routed to it, and a row's output the routing-weighted
+     * sum of its experts' outputs, added in increasing expert index (the order of transformers' {@code index_add_}).
+     * An expert's rows are gathered into one product; on the CPU kernels it runs in the order of the whole
+     * {@code t}-row batch (or {@code order}), so a row's bits do not depend on which other rows chose the expert.
+     */
+    private void mixtureOfExperts(LlamaWeights.Experts moe, float[] normed, int t, float[] out, SummationOrder order) {
+        ExpertRouting routing = moe.routing();
+        int hidden = config.hidden();
+        int width = config.intermediate();
+        int experts = routing.experts();
+        int perToken = routing.perToken();
+        float[] logits = new float[t * experts];
+        multiply(moe.router(), normed, t, logits, order, t);
+        int[] chosen = new int[t * perToken];
+        float[] weights = new float[t * perToken];
+        for (int i = 0; i < t; i++) {
+            routing.route(logits, i * experts, chosen, weights, i * perToken);
+        }
+        Arrays.fill(out, 0, t * hidden, 0f);
+        int[] rows = new int[t];
+        float[] rowWeights = new float[t];
+        for (int e = 0; e < experts; e++) {
+            int count = 0;
+            for (int i = 0; i < t * perToken; i++) {
+                if (chosen[i] == e) {
+                    rows[count] = i / perToken;
+                    rowWeights[count++] = weights[i];
+                }
+            }
+            if (count == 0) {
+                continue;
+            }
+            LlamaWeights.Expert expert = moe.experts().get(e);
+            float[] input = new float[count * hidden];
+            for (int r = 0; r < count; r++) {
+                System.arraycopy(normed, rows[r] * hidden, input, r * hidden, hidden);
+            }
+            float[] gate = new float[count * width];
+            float[] up = new float[count * width];
+            float[] down = new float[count * hidden];
+            multiply(expert.gate(), input, count, gate, order, t);
+            multiply(expert.up(), input, count, up, order, t);
+            activate(gate, up);
+            multiply(expert.down(), gate, count, down, order, t);
+            for (int r = 0; r < count; r++) {
+                int row = rows[r] * hidden;
+                float weight = rowWeights[r];
+                for (int c = 0; c < hidden; c++) {
+                    out[row + c] += weight * down[r * hidden + c];
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code rows} input rows times {@code weights}: in {@code order} if given, else on the CPU kernels in the order
+     * of a {@code batchTokens}-token product, else as the run's operations choose.
+     */
+    private void multiply(WeightHandle weights, float[] x, int rows, float[] out,
+                          SummationOrder order, int batchTokens) {
+        if (operations instanceof CpuInferenceOperations cpu) {
+            cpu.multiply(weights, x, rows, out, order != null ? order : WeightMatrix.orderFor(batchTokens));
+        } else {
+            operations.multiply(weights, x, rows, out);
+        }
     }
 
     private static void project(CpuInferenceOperations cpu, LlamaWeights.Projection projection, float[] input,

@@ -13,7 +13,8 @@ import org.evomerge.api.inference.Tokenizer;
 import org.evomerge.api.model.Model;
 
 /**
- * The CPU inference engine for Llama-family decoders (Llama 2/3, Mistral, Qwen2, Qwen3, Gemma 2 and 3, Phi-3): see
+ * The CPU inference engine for Llama-family decoders (Llama 2/3, Mistral, Qwen2, Qwen3, Gemma 2 and 3, Phi-3,
+ * Mixtral): see
  * {@code docs/inference.md}. Weights are read through {@link Model#tensors()} in their stored dtype and never copied.
  * Thread-safe; the models it loads share its worker threads.
  */
@@ -56,7 +57,8 @@ public final class LlamaInferenceEngine implements InferenceEngine {
     @Override
     public LanguageModel load(Model model) {
         LlamaConfig config = LlamaConfig.of(model);
-        LlamaWeights weights = LlamaWeights.load(config, model.tensors(), operations);
+        LlamaWeights weights = LlamaWeights.load(config, ExpertRouting.of(config, model.config()), model.tensors(),
+                operations);
         return new LlamaLanguageModel(new LlamaForward(config, weights, operations, pool));
     }
 

@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import org.evomerge.api.inference.Generation;
 import org.evomerge.api.inference.GenerationRequest;
+import org.evomerge.api.inference.HiddenStates;
 import org.evomerge.api.inference.InferenceSession;
 import org.evomerge.api.inference.LanguageModel;
 import org.evomerge.api.inference.Tokenizer;
@@ -158,6 +159,19 @@ final class LlamaLanguageModel implements LanguageModel {
             closed = true;
             forward.weights().close();
         }
+    }
+
+    /** The inputs of every layer, through the same forward pass as {@link #tokenLogProbabilities}. */
+    @Override
+    public Optional<HiddenStates> hiddenStates() {
+        return Optional.of(tokens -> {
+            checkOpen();
+            if (tokens.length == 0) {
+                throw new IllegalArgumentException("tokens must not be empty");
+            }
+            checkTokens(tokens, 0);
+            return forward.layerInputs(newCache(), tokens);
+        });
     }
 
     LlamaForward forward() {

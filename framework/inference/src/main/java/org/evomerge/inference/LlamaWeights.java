@@ -23,6 +23,8 @@ import org.evomerge.api.tensor.TensorSource;
  * {@code qkv_proj} and {@code gate_up_proj} are split by rows, which are contiguous in every stored dtype, so the
  * parts are views of the stored bytes. The output head is the embedding when the configuration ties them or the model
  * has no {@code lm_head.weight}.
+ * A Mixtral-style model's MLP is its router and experts under transformers' names ({@code block_sparse_moe.gate},
+ * {@code block_sparse_moe.experts.N.w1/w2/w3}).
  */
 record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNorm, WeightHandle outputHead)
         implements AutoCloseable {
@@ -31,15 +33,32 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
      * One transformer block. {@code queryNorm} and {@code keyNorm} ({@code headDim} weights, Qwen3 and Gemma 3) are
      * null when the configuration has no {@link LlamaConfig#queryKeyNorm}; {@code postAttentionNorm} and
      * {@code postMlpNorm} (Gemma) when it has no {@link LlamaConfig#sandwichNorms}. {@code mlpNorm} is the norm before
-     * the MLP: Llama's {@code post_attention_layernorm}, Gemma's {@code pre_feedforward_layernorm}.
+     * the MLP: Llama's {@code post_attention_layernorm}, Gemma's {@code pre_feedforward_layernorm}. A dense MLP has
+     * {@code gate}, {@code up} and {@code down} and no {@code experts}; a mixture of experts has {@code experts} and no
+     * dense projections (null).
      */
     record Layer(float[] attentionNorm, Projection q, Projection k, Projection v, Projection o, float[] mlpNorm,
-                 Projection gate, Projection up, Projection down, float[] queryNorm, float[] keyNorm,
-                 float[] postAttentionNorm, float[] postMlpNorm) {
+                 Projection gate, Projection up, Projection down, Experts experts, float[] queryNorm,
+                 float[] keyNorm, float[] postAttentionNorm, float[] postMlpNorm) {
 
         List<WeightHandle> matrices() {
-            return Stream.of(q, k, v, o, gate, up, down).map(Projection::weight).toList();
+            Stream<WeightHandle> dense = Stream.of(q, k, v, o, gate, up, down).filter(p -> p != null)
+                    .map(Projection::weight);
+            return experts == null ? dense.toList() : Stream.concat(dense, experts.matrices().stream()).toList();
         }
+    }
+
+    /** A layer's mixture of experts: the router ({@code experts × hidden}) and the experts, in index order. */
+    record Experts(ExpertRouting routing, WeightHandle router, List<Expert> experts) {
+
+        List<WeightHandle> matrices() {
+            return Stream.concat(Stream.of(router),
+                    experts.stream().flatMap(e -> Stream.of(e.gate(), e.up(), e.down()))).toList();
+        }
+    }
+
+    /** One SwiGLU expert: {@code down(silu(gate·x) ⊙ up·x)}; Mixtral's {@code w1}, {@code w3} and {@code w2}. */
+    record Expert(WeightHandle gate, WeightHandle up, WeightHandle down) {
     }
 
     /** A linear projection {@code W·x + b}; the bias is null when the model has none. */
@@ -52,6 +71,12 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
      * looked up row by row on the host.
      */
     static LlamaWeights load(LlamaConfig config, TensorSource tensors, InferenceOperations operations) {
+        return load(config, Optional.empty(), tensors, operations);
+    }
+
+    /** {@link #load(LlamaConfig, TensorSource, InferenceOperations)}, with every MLP a mixture of experts if routed. */
+    static LlamaWeights load(LlamaConfig config, Optional<ExpertRouting> routing, TensorSource tensors,
+                             InferenceOperations operations) {
         Loader loader = new Loader(config, tensors, operations);
         WeightMatrix embedding = loader.hostMatrix("model.embed_tokens.weight", config.vocab(), config.hidden());
         int hidden = config.hidden();
@@ -78,8 +103,8 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
                 q = loader.projection(p + "self_attn.q_proj", qDim, hidden);
                 k = loader.projection(p + "self_attn.k_proj", kvDim, hidden);
                 v = loader.projection(p + "self_attn.v_proj", kvDim, hidden);
-                gate = loader.projection(p + "mlp.gate_proj", intermediate, hidden);
-                up = loader.projection(p + "mlp.up_proj", intermediate, hidden);
+                gate = routing.isPresent() ? null : loader.projection(p + "mlp.gate_proj", intermediate, hidden);
+                up = routing.isPresent() ? null : loader.projection(p + "mlp.up_proj", intermediate, hidden);
             }
             boolean sandwich = config.sandwichNorms();
             boolean qkNorm = config.queryKeyNorm();
@@ -90,7 +115,8 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
                     loader.norm(p + (sandwich ? "pre_feedforward_layernorm" : "post_attention_layernorm") + ".weight",
                             hidden),
                     gate, up,
-                    loader.projection(p + "mlp.down_proj", hidden, intermediate),
+                    routing.isPresent() ? null : loader.projection(p + "mlp.down_proj", hidden, intermediate),
+                    routing.isPresent() ? loader.experts(p + "block_sparse_moe.", routing.get()) : null,
                     qkNorm ? loader.norm(p + "self_attn.q_norm.weight", config.headDim()) : null,
                     qkNorm ? loader.norm(p + "self_attn.k_norm.weight", config.headDim()) : null,
                     sandwich ? loader.norm(p + "post_attention_layernorm.weight", hidden) : null,
@@ -145,6 +171,20 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
                 }
             }
             return weight;
+        }
+
+        /** {@code prefix + gate.weight} and {@code prefix + experts.N.w1/w2/w3.weight}, as Mixtral names them. */
+        Experts experts(String prefix, ExpertRouting routing) {
+            List<Expert> experts = new ArrayList<>();
+            for (int e = 0; e < routing.experts(); e++) {
+                String name = prefix + "experts." + e + ".";
+                experts.add(new Expert(
+                        matrix(name + "w1.weight", config.intermediate(), config.hidden()),
+                        matrix(name + "w3.weight", config.intermediate(), config.hidden()),
+                        matrix(name + "w2.weight", config.hidden(), config.intermediate())));
+            }
+            return new Experts(routing, matrix(prefix + "gate.weight", routing.experts(), config.hidden()),
+                    List.copyOf(experts));
         }
 
         WeightHandle matrix(String name, int rows, int cols) {

@@ -11,10 +11,15 @@ final class ReferenceLlama {
 
     private final TinyModel model;
     private final TinyModel.Spec spec;
+    /** How many times each expert of a mixture was chosen, over all layers and calls (empty for a dense model). */
+    final int[] expertUses;
+    /** The input of each layer in the last {@link #logits} call: {@code [layer][token][hidden]}. */
+    double[][][] layerInputs;
 
     ReferenceLlama(TinyModel model) {
         this.model = model;
         this.spec = model.spec;
+        this.expertUses = new int[model.experts];
     }
 
     /** Logits after every position: {@code [tokens.length][vocab]}. */
@@ -31,8 +36,13 @@ final class ReferenceLlama {
             x[t] = new double[h];
             System.arraycopy(embedding, tokens[t] * h, x[t], 0, h);
         }
+        layerInputs = new double[spec.layers()][][];
         for (int l = 0; l < spec.layers(); l++) {
             String p = "model.layers." + l + ".";
+            layerInputs[l] = new double[n][];
+            for (int t = 0; t < n; t++) {
+                layerInputs[l][t] = x[t].clone();
+            }
             double[][] q = new double[n][];
             double[][] k = new double[n][];
             double[][] v = new double[n][];
@@ -79,13 +89,8 @@ final class ReferenceLlama {
                     x[t][i] += o[i];
                 }
                 double[] xn = rmsNorm(x[t], model.weight(p + "post_attention_layernorm.weight"));
-                double[] gate = linear(p + "mlp.gate_proj", xn, spec.intermediate());
-                double[] up = linear(p + "mlp.up_proj", xn, spec.intermediate());
-                double[] act = new double[spec.intermediate()];
-                for (int i = 0; i < act.length; i++) {
-                    act[i] = gate[i] / (1 + Math.exp(-gate[i])) * up[i];
-                }
-                double[] down = linear(p + "mlp.down_proj", act, h);
+                double[] down = model.experts > 0 ? mixtureOfExperts(p + "block_sparse_moe.", xn)
+                        : swiGlu(p + "mlp.gate_proj", p + "mlp.up_proj", p + "mlp.down_proj", xn);
                 for (int i = 0; i < h; i++) {
                     x[t][i] += down[i];
                 }
@@ -115,6 +120,52 @@ final class ReferenceLlama {
             result[i] = logits[i][tokens[i + 1]] - max - Math.log(sum);
         }
         return result;
+    }
+
+    private double[] swiGlu(String gateProjection, String upProjection, String downProjection, double[] xn) {
+        double[] gate = linear(gateProjection, xn, spec.intermediate());
+        double[] up = linear(upProjection, xn, spec.intermediate());
+        double[] act = new double[spec.intermediate()];
+        for (int i = 0; i < act.length; i++) {
+            act[i] = gate[i] / (1 + Math.exp(-gate[i])) * up[i];
+        }
+        return linear(downProjection, act, spec.hidden());
+    }
+
+    /**
+     * transformers' {@code MixtralSparseMoeBlock}: softmax over the router's logits, the top {@code perToken}
+     * probabilities renormalised to sum to 1, the weighted sum of those experts' SwiGLU outputs ({@code w1} gate,
+     * {@code w3} up, {@code w2} down).
+     */
+    private double[] mixtureOfExperts(String prefix, double[] xn) {
+        double[] logits = linear(prefix + "gate", xn, model.experts);
+        double max = java.util.Arrays.stream(logits).max().orElseThrow();
+        double[] probability = new double[logits.length];
+        double sum = 0;
+        for (int e = 0; e < logits.length; e++) {
+            probability[e] = Math.exp(logits[e] - max);
+            sum += probability[e];
+        }
+        Integer[] order = new Integer[logits.length];
+        for (int e = 0; e < order.length; e++) {
+            probability[e] /= sum;
+            order[e] = e;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(probability[b], probability[a]));
+        double kept = 0;
+        for (int j = 0; j < model.perToken; j++) {
+            kept += probability[order[j]];
+        }
+        double[] out = new double[spec.hidden()];
+        for (int j = 0; j < model.perToken; j++) {
+            expertUses[order[j]]++;
+            String expert = prefix + "experts." + order[j] + ".";
+            double[] y = swiGlu(expert + "w1", expert + "w3", expert + "w2", xn);
+            for (int i = 0; i < out.length; i++) {
+                out[i] += probability[order[j]] / kept * y[i];
+            }
+        }
+        return out;
     }
 
     private double[] linear(String prefix, double[] input, int outputs) {

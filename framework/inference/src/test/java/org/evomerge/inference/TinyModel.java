@@ -72,13 +72,19 @@ final class TinyModel {
     }
 
     final Spec spec;
+    /** Experts per layer of a Mixtral-style model ({@code num_local_experts}); 0 for a dense MLP. */
+    final int experts;
+    /** Experts each token is routed to ({@code num_experts_per_tok}); 0 for a dense MLP. */
+    final int perToken;
     final ModelConfig config;
     /** Decoded weights by tensor name: what the stored bytes mean exactly. */
     final Map<String, double[]> values = new LinkedHashMap<>();
     private final Map<String, InMemoryTensor> tensors = new LinkedHashMap<>();
 
-    private TinyModel(Spec spec, DType dtype, long seed) {
+    private TinyModel(Spec spec, int experts, int perToken, DType dtype, long seed) {
         this.spec = spec;
+        this.experts = experts;
+        this.perToken = perToken;
         Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("architectures", List.of(spec.architecture()));
         raw.put("hidden_size", spec.hidden());
@@ -93,6 +99,11 @@ final class TinyModel {
         raw.put("sliding_window", spec.slidingWindow());
         raw.put("max_position_embeddings", spec.maxPositions());
         raw.put("tie_word_embeddings", spec.tied());
+        if (experts > 0) {
+            raw.put("model_type", "mixtral");
+            raw.put("num_local_experts", experts);
+            raw.put("num_experts_per_tok", perToken);
+        }
         this.config = ModelConfig.of(raw);
         Random random = new Random(seed);
         int h = spec.hidden();
@@ -112,6 +123,17 @@ final class TinyModel {
             }
             matrix(p + "self_attn.o_proj.weight", h, q, dtype, random, 1 / Math.sqrt(q));
             norm(p + "post_attention_layernorm.weight", h, random);
+            if (experts > 0) {
+                // A router of unit-scale rows, so that the routing probabilities are far from uniform.
+                matrix(p + "block_sparse_moe.gate.weight", experts, h, dtype, random, 1);
+                for (int e = 0; e < experts; e++) {
+                    String x = p + "block_sparse_moe.experts." + e + ".";
+                    matrix(x + "w1.weight", spec.intermediate(), h, dtype, random, 1 / Math.sqrt(h));
+                    matrix(x + "w2.weight", h, spec.intermediate(), dtype, random, 1 / Math.sqrt(spec.intermediate()));
+                    matrix(x + "w3.weight", spec.intermediate(), h, dtype, random, 1 / Math.sqrt(h));
+                }
+                continue;
+            }
             matrix(p + "mlp.gate_proj.weight", spec.intermediate(), h, dtype, random, 1 / Math.sqrt(h));
             matrix(p + "mlp.up_proj.weight", spec.intermediate(), h, dtype, random, 1 / Math.sqrt(h));
             matrix(p + "mlp.down_proj.weight", h, spec.intermediate(), dtype, random, 1 / Math.sqrt(spec.intermediate()));
@@ -123,7 +145,14 @@ final class TinyModel {
     }
 
     static TinyModel of(Spec spec, DType dtype, long seed) {
-        return new TinyModel(spec, dtype, seed);
+        return new TinyModel(spec, 0, 0, dtype, seed);
+    }
+
+    /** A Mixtral-style model ({@code MixtralForCausalLM}): every MLP {@code experts} experts behind a router. */
+    static TinyModel mixtral(Spec spec, int experts, int perToken, DType dtype, long seed) {
+        return new TinyModel(new Spec("MixtralForCausalLM", spec.layers(), spec.hidden(), spec.intermediate(),
+                spec.heads(), spec.kvHeads(), spec.vocab(), spec.ropeTheta(), spec.ropeScaling(), spec.slidingWindow(),
+                spec.qkvBias(), spec.tied(), spec.maxPositions()), experts, perToken, dtype, seed);
     }
 
     private void norm(String name, int n, Random random) {

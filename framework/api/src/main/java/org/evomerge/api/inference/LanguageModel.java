@@ -2,6 +2,7 @@ package org.evomerge.api.inference;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.evomerge.api.Experimental;
 
@@ -43,6 +44,12 @@ public interface LanguageModel extends AutoCloseable {
             generations.add(generate(prompt, request));
         }
         return generations;
+    }
+
+    /** The per-layer hidden states of a forward pass, when this model can expose them; empty otherwise. */
+    @Experimental(since = "0.1.0", reason = "mixture-of-experts gates from hidden states (evomerge moe)")
+    default Optional<HiddenStates> hiddenStates() {
+        return Optional.empty();
     }
 
     /** A fresh incremental session with its own key/value cache. */

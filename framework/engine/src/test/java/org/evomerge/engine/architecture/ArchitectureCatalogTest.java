@@ -53,6 +53,19 @@ class ArchitectureCatalogTest {
     }
 
     @Test
+    void classifiesMixtralRoutersAndExpertsByLayer() {
+        ArchitectureDescription mixtral = ArchitectureCatalog.load(List.of())
+                .find(config("MixtralForCausalLM", "mixtral")).orElseThrow();
+        assertEquals("mixtral", mixtral.name());
+        assertPlacement(mixtral, "model.layers.4.block_sparse_moe.gate.weight", TensorRole.MLP, 4);
+        assertPlacement(mixtral, "model.layers.4.block_sparse_moe.experts.7.w2.weight", TensorRole.MLP, 4);
+        assertPlacement(mixtral, "model.layers.1.mlp.experts.gate_up_proj", TensorRole.MLP, 1);
+        assertPlacement(mixtral, "model.layers.0.self_attn.o_proj.weight", TensorRole.ATTENTION, 0);
+        assertPlacement(mixtral, "model.layers.0.post_attention_layernorm.weight", TensorRole.NORM, 0);
+        assertPlacement(mixtral, "lm_head.weight", TensorRole.OUTPUT_HEAD, -1);
+    }
+
+    @Test
     void findsEveryCommonFamilyByArchitectureOrModelType() {
         ArchitectureCatalog catalog = ArchitectureCatalog.load(List.of());
         assertEquals("llama", catalog.find(config("MistralForCausalLM", "")).orElseThrow().name());
