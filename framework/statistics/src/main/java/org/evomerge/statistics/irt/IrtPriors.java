@@ -15,7 +15,8 @@ public record IrtPriors(double abilitySd, double discriminationMean, double disc
     public static final IrtPriors DEFAULT = new IrtPriors(1, 1, 1, 2);
 
     public IrtPriors {
-        if (!(abilitySd > 0) || !(discriminationSd > 0) || !(difficultySd > 0) || !Double.isFinite(discriminationMean)) {
+        if (!(abilitySd > 0) || !(discriminationSd > 0) || !(difficultySd > 0)
+                || !Double.isFinite(discriminationMean)) {
             throw new IllegalArgumentException("prior standard deviations must be positive and finite");
         }
     }

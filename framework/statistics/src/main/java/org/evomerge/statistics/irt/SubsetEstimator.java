@@ -14,7 +14,8 @@ import java.util.List;
  *   <li>gp-IRT: {@code lambda anchor + (1 - lambda) p-IRT}, with {@code lambda = b^2 / (b^2 + v)}: {@code b} the mean
  *       absolute error of the IRT prediction on held-out models (ability fitted to their even items, predicting the
  *       mean of the odd ones), {@code v = mean over models of the variance of its item scores / (4 n)}, the variance
- *       tinyBenchmarks assigns the anchor estimate. The worse IRT predicts, the more the anchors' own answers count.</li>
+ *       tinyBenchmarks assigns the anchor estimate. The worse IRT predicts, the more the anchors' own answers
+ *       count.</li>
  * </ul>
  *
  * <p>The task's score is taken to be the mean item score, as the accuracies the evaluators report are. Immutable and

@@ -141,7 +141,8 @@ class SubsetEstimatorTest {
         assertEquals(one.estimate(answers), two.estimate(answers));
         // Resuming with the anchors read back and the same responses gives the same estimates.
         AnchorSet reread = new AnchorSet(one.anchors().items(), one.anchors().weights(), 120);
-        assertEquals(one.estimate(answers), SubsetEstimator.withAnchors(y, reread, IrtPriors.DEFAULT).estimate(answers));
+        assertEquals(one.estimate(answers),
+                SubsetEstimator.withAnchors(y, reread, IrtPriors.DEFAULT).estimate(answers));
         SubsetEstimator other = SubsetEstimator.select(y, 12, AnchorSet.Embedding.IRT, 100, IrtPriors.DEFAULT);
         assertNotEquals(Arrays.toString(one.anchors().items()), Arrays.toString(other.anchors().items()));
     }
