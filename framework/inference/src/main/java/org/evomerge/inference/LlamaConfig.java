@@ -11,7 +11,8 @@ import org.evomerge.api.model.ModelConfig;
  * The hyperparameters of a Llama-family decoder (Llama 2/3, Mistral, Qwen2), read from a model's {@link ModelConfig}:
  * the one reading of them, which the inference engine and training share. Unstated values get Hugging Face's
  * defaults ({@code num_key_value_heads} = heads, {@code head_dim} = hidden / heads, {@code rms_norm_eps} 1e-6,
- * {@code rope_theta} 10000); {@code rope_scaling} becomes the {@link RotaryEmbedding}'s frequencies.
+ * {@code rope_theta} 10000); {@code rope_scaling} becomes the {@link RotaryEmbedding}'s frequencies, and a
+ * {@code rope_freqs.weight} tensor (how llama.cpp's GGUF files store Llama 3.1's scaling) divides them.
  *
  * @param modelName     how errors name the model (its path, or "in-memory model")
  * @param architecture  e.g. {@code LlamaForCausalLM}
@@ -47,7 +48,8 @@ public record LlamaConfig(String modelName, String architecture, int layers, int
      *     hyperparameter is not supported
      */
     public static LlamaConfig of(Model model) {
-        return of(model.location().map(Object::toString).orElse("in-memory model"), model.config());
+        String modelName = model.location().map(Object::toString).orElse("in-memory model");
+        return of(modelName, model.config(), RotaryEmbedding.frequencyFactors(modelName, model.tensors()));
     }
 
     /**
@@ -57,6 +59,11 @@ public record LlamaConfig(String modelName, String architecture, int layers, int
      *     hyperparameter is not supported
      */
     public static LlamaConfig of(String modelName, ModelConfig config) {
+        return of(modelName, config, null);
+    }
+
+    /** {@link #of(String, ModelConfig)} with the frequencies divided by {@code ropeFactors} when not null. */
+    private static LlamaConfig of(String modelName, ModelConfig config, float[] ropeFactors) {
         Map<String, Object> raw = config.raw();
         String architecture = config.architectures().isEmpty()
                 ? MODEL_TYPES.getOrDefault(config.modelType(), config.modelType())
@@ -81,6 +88,9 @@ public record LlamaConfig(String modelName, String architecture, int layers, int
         double eps = config.rmsNormEps() > 0 ? config.rmsNormEps() : 1e-6;
         double theta = config.ropeTheta() > 0 ? config.ropeTheta() : 10000;
         RotaryEmbedding rope = RotaryEmbedding.of(modelName, headDim, theta, raw.get("rope_scaling"));
+        if (ropeFactors != null) {
+            rope = rope.dividedBy(modelName, ropeFactors);
+        }
         int maxPositions = config.maxPositionEmbeddings() > 0 ? config.maxPositionEmbeddings() : DEFAULT_MAX_POSITIONS;
         int window = 0;
         boolean windowUsed = !architecture.equals("Qwen2ForCausalLM")
