@@ -394,6 +394,77 @@ final class FixedOrderKernels {
         return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(scale);
     }
 
+    /**
+     * Decodes the {@code n / blockSize} blocks of a stored row of a block type at byte {@code offset} of {@code w}
+     * into {@code dst[dstOff ..+n)}, in registers and with the decoders' roundings: the values of
+     * {@link org.evomerge.kernels.QuantCodecs}, bit for bit, for the tiles of matrix-matrix products.
+     *
+     * @param n a multiple of the type's block size
+     */
+    static void decodeBlocks(org.evomerge.api.tensor.DType dtype, MemorySegment w, long offset, float[] dst,
+                             int dstOff, int n) {
+        switch (dtype) {
+            case Q8_0 -> {
+                long block = offset;
+                for (int i = 0; i < n; i += 32, block += 34) {
+                    FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, block)));
+                    for (int e = 0; e < 32; e += L) {
+                        q8(w, block, e, d).intoArray(dst, dstOff + i + e);
+                    }
+                }
+            }
+            case Q4_0 -> {
+                long block = offset;
+                for (int i = 0; i < n; i += 32, block += 18) {
+                    FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, block)));
+                    for (int e = 0; e < 32; e += L) {
+                        q4(w, block + 2 + e % 16, e >= 16, d).intoArray(dst, dstOff + i + e);
+                    }
+                }
+            }
+            case Q4_K, Q5_K -> {
+                boolean fifthBit = dtype == org.evomerge.api.tensor.DType.Q5_K;
+                long block = offset;
+                for (int i = 0; i < n; i += 256, block += dtype.bytesPerBlock()) {
+                    float d = Float.float16ToFloat(w.get(SHORT, block));
+                    float dmin = Float.float16ToFloat(w.get(SHORT, block + 2));
+                    long qh = block + 16;
+                    long qs = block + (fifthBit ? 48 : 16);
+                    for (int sub = 0; sub < 8; sub++) {
+                        FloatVector scale = FloatVector.broadcast(F, d * kScale(w, block + 4, sub));
+                        FloatVector min = FloatVector.broadcast(F, dmin * kMin(w, block + 4, sub));
+                        long bytes = qs + 32L * (sub / 2);
+                        for (int e = 0; e < 32; e += L) {
+                            kValues(w, bytes + e, (sub & 1) == 1, fifthBit, qh + e, sub, scale, min)
+                                    .intoArray(dst, dstOff + i + 32 * sub + e);
+                        }
+                    }
+                }
+            }
+            case Q6_K -> {
+                long block = offset;
+                for (int i = 0; i < n; i += 256, block += 210) {
+                    float d = Float.float16ToFloat(w.get(SHORT, block + 208));
+                    for (int half = 0; half < 2; half++) {
+                        long qh = block + 128 + 32L * half;
+                        long sc = block + 192 + 8L * half;
+                        for (int k = 0; k < 4; k++) {
+                            long low = block + 64L * half + 32L * (k % 2);
+                            FloatVector first = FloatVector.broadcast(F, d * w.get(ValueLayout.JAVA_BYTE, sc + 2 * k));
+                            FloatVector second = FloatVector.broadcast(F,
+                                    d * w.get(ValueLayout.JAVA_BYTE, sc + 2 * k + 1));
+                            for (int e = 0; e < 32; e += L) {
+                                q6(w, low + e, k >= 2, qh + e, k, e < 16 ? first : second)
+                                        .intoArray(dst, dstOff + i + 128 * half + 32 * k + e);
+                            }
+                        }
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException(dtype + " is not a block type");
+        }
+    }
+
     /** Tokens per packed input panel: two vectors, so the 6-row kernel holds 12 accumulators. */
     static final int PANEL = 2 * L;
     /** Weight rows per call of {@link #rows6}. */

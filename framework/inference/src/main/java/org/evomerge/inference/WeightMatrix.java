@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import org.evomerge.api.tensor.DType;
-import org.evomerge.kernels.QuantCodecs;
 
 /**
  * A {@code rows × cols} weight matrix kept in its stored dtype (F32, BF16, F16, or one of ggml's block types Q8_0,
@@ -92,22 +91,7 @@ public final class WeightMatrix {
                     dst[dstOff + i] = Float.float16ToFloat(data.get(SHORT, offset + 2L * i));
                 }
             }
-            default -> {
-                int block = dtype.blockSize();
-                int bytes = dtype.bytesPerBlock();
-                for (int b = 0; b < cols / block; b++) {
-                    long at = offset + (long) b * bytes;
-                    int to = dstOff + b * block;
-                    switch (dtype) {
-                        case Q8_0 -> QuantCodecs.decodeQ8_0(data, at, dst, to);
-                        case Q4_0 -> QuantCodecs.decodeQ4_0(data, at, dst, to);
-                        case Q4_K -> QuantCodecs.decodeQ4K(data, at, dst, to);
-                        case Q5_K -> QuantCodecs.decodeQ5K(data, at, dst, to);
-                        case Q6_K -> QuantCodecs.decodeQ6K(data, at, dst, to);
-                        default -> throw new IllegalStateException("unsupported dtype " + dtype);
-                    }
-                }
-            }
+            default -> FixedOrderKernels.decodeBlocks(dtype, data, offset, dst, dstOff, cols);
         }
     }
 

@@ -56,10 +56,29 @@ class QuantizedWeightMatrixTest {
         return x;
     }
 
+    /** The vectorised row decoding of the matrix-matrix tiles gives the block decoders' values, bit for bit. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void rowDecodingHasTheBitsOfTheBlockDecoders(DType dtype) {
+        int rows = 7;
+        int cols = 768;
+        MemorySegment data = randomBlocks(dtype, rows, cols, 29);
+        WeightMatrix matrix = WeightMatrix.of(data, dtype, rows, cols);
+        double[] expected = BlockQuantizer.decode(dtype, data, rows * cols);
+        float[] row = new float[cols + 3];
+        for (int r = 0; r < rows; r++) {
+            matrix.decodeRow(r, row, 3);
+            for (int k = 0; k < cols; k++) {
+                assertEquals(Float.floatToRawIntBits((float) expected[r * cols + k]), Float.floatToRawIntBits(row[3 + k]),
+                        dtype + " row " + r + " element " + k);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1}x{2}")
     @CsvSource({
         "Q4_0, 37, 32", "Q4_0, 19, 96", "Q4_0, 64, 4096",
-        "Q8_0, 19, 96",
+        "Q8_0, 19, 96", "Q8_0, 5, 4096",
         "Q4_K, 37, 256", "Q4_K, 11, 768", "Q4_K, 16, 4096",
         "Q5_K, 37, 256", "Q5_K, 11, 768", "Q5_K, 16, 4096",
         "Q6_K, 37, 256", "Q6_K, 11, 768", "Q6_K, 16, 4096"})
@@ -90,7 +109,7 @@ class QuantizedWeightMatrixTest {
      */
     @ParameterizedTest(name = "{0} {1}x{2}, {3} tokens")
     @CsvSource({
-        "Q4_0, 101, 160, 40", "Q4_K, 101, 512, 40", "Q5_K, 37, 256, 9", "Q6_K, 101, 512, 40", "Q6_K, 13, 256, 4"})
+        "Q4_0, 101, 160, 40", "Q8_0, 101, 160, 40", "Q4_K, 101, 512, 40", "Q5_K, 37, 256, 9", "Q6_K, 101, 512, 40", "Q6_K, 13, 256, 4"})
     void promptProductsMatchTheDoubleReference(DType dtype, int rows, int cols, int tokens) {
         WeightMatrix matrix = WeightMatrix.of(randomBlocks(dtype, rows, cols, 23), dtype, rows, cols);
         float[] x = gaussian(tokens * cols, 5);
