@@ -78,6 +78,7 @@ public final class LlamaCppBenchmark {
         int generate = 32;
         int rounds = 3;
         int threads = 2;
+        List<String> llamaBenchArgs = List.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--llama-bench" -> llamaBench = Path.of(args[++i]);
@@ -91,10 +92,12 @@ public final class LlamaCppBenchmark {
                 case "--generate" -> generate = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--llama-bench-args" -> llamaBenchArgs = List.of(args[++i].trim().split("\\s+"));
                 default -> {
                     System.err.println("unknown option " + args[i] + " (--llama-bench PATH [--llama-quantize PATH]"
                             + " [--model DIR | --size 100M|1B] [--types F32,BF16,Q8_0,Q4_0] [--prompt 128]"
-                            + " [--generate 32] [--rounds 3] [--threads 2] [--dir DIR])");
+                            + " [--generate 32] [--rounds 3] [--threads 2] [--llama-bench-args \"--poll 0\"]"
+                            + " [--dir DIR])");
                     System.exit(2);
                 }
             }
@@ -128,8 +131,9 @@ public final class LlamaCppBenchmark {
                 generate(safetensors, size, folder);
             }
             LlamaInferenceEngine engine = new LlamaInferenceEngine(threads, m -> Optional.empty());
-            System.out.printf("threads: %d; prompt processing: %d tokens; generation: %d tokens; best of %d%n",
-                    threads, prompt, generate, rounds);
+            System.out.printf("threads: %d; prompt processing: %d tokens; generation: %d tokens; best of %d;"
+                    + " llama-bench %s%n", threads, prompt, generate, rounds,
+                    String.join(" ", llamaBenchArgs).isEmpty() ? "defaults" : String.join(" ", llamaBenchArgs));
             System.out.printf("%-24s %12s %14s %7s %12s %14s %7s%n", "weights", "evomerge pp", "llama.cpp pp",
                     "ratio", "evomerge tg", "llama.cpp tg", "ratio");
             Path f32 = null;
@@ -152,7 +156,7 @@ public final class LlamaCppBenchmark {
                 try (Model model = gguFormat.open(gguf)) {
                     ours = evomerge(engine, model, prompt, generate, rounds);
                 }
-                Rates theirs = llamaBench(llamaBench, gguf, prompt, generate, rounds, threads);
+                Rates theirs = llamaBench(llamaBench, llamaBenchArgs, gguf, prompt, generate, rounds, threads);
                 System.out.printf("%-24s %12.1f %14.1f %6.2fx %12.2f %14.2f %6.2fx%n", "GGUF " + type, ours.prompt(),
                         theirs.prompt(), ours.prompt() / theirs.prompt(), ours.generation(), theirs.generation(),
                         ours.generation() / theirs.generation());
@@ -187,11 +191,12 @@ public final class LlamaCppBenchmark {
     }
 
     /** {@code llama-bench -o json}: the fastest sample of its {@code pp} test and of its {@code tg} test. */
-    private static Rates llamaBench(Path llamaBench, Path gguf, int prompt, int generate, int rounds, int threads)
-            throws IOException, InterruptedException {
-        List<String> command = List.of(llamaBench.toString(), "-m", gguf.toString(), "-p", Integer.toString(prompt),
-                "-n", Integer.toString(generate), "-t", Integer.toString(threads), "-r", Integer.toString(rounds),
-                "-o", "json");
+    private static Rates llamaBench(Path llamaBench, List<String> extraArgs, Path gguf, int prompt, int generate,
+                                    int rounds, int threads) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(llamaBench.toString(), "-m", gguf.toString(), "-p",
+                Integer.toString(prompt), "-n", Integer.toString(generate), "-t", Integer.toString(threads), "-r",
+                Integer.toString(rounds), "-o", "json"));
+        command.addAll(extraArgs);
         String output = run(command);
         JsonNode results = JSON.readTree(output);
         double pp = 0;
@@ -253,7 +258,8 @@ public final class LlamaCppBenchmark {
     }
 
     /** The generated model of {@code size} as an F32 safetensors folder. */
-    private static void generate(ModelFormat safetensors, InferenceBenchmark.Size size, Path folder) throws IOException {
+    private static void generate(ModelFormat safetensors, InferenceBenchmark.Size size, Path folder)
+            throws IOException {
         try (Arena arena = Arena.ofShared()) {
             Model model = new InferenceBenchmark.RandomLlama(size, DType.F32, arena).model();
             List<TensorInfo> tensors = model.tensors().tensors();

@@ -73,7 +73,8 @@ public final class ReferenceBackend implements SelfContainedBackend, TaskVectorO
                 case I16 -> src.getAtIndex(I16, i);
                 case I8 -> src.get(ValueLayout.JAVA_BYTE, i);
                 case U8, BOOL -> src.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
-                case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> throw new AssertionError("block types are decoded by decodeBlocks");
+                case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K ->
+                        throw new AssertionError("block types are decoded by decodeBlocks");
             };
         }
     }

@@ -316,7 +316,7 @@ final class FixedOrderKernels {
         return sumPartials(p0, p1, p2, p3);
     }
 
-    /** {@code L} Q4_K or Q5_K values {@code scale·q − min}; Q5_K's {@code q} adds 16 where bit {@code sub} of qh is set. */
+    /** {@code L} Q4_K or Q5_K values {@code scale·q − min}; Q5_K's {@code q} adds 16 where bit {@code sub} of qh is 1. */
     private static FloatVector kValues(MemorySegment w, long bytes, boolean high, boolean fifthBit, long qh, int sub,
                                        FloatVector scale, FloatVector min) {
         ByteVector q = nibbles(w, bytes, high);
@@ -386,7 +386,7 @@ final class FixedOrderKernels {
         return sumPartials(p0, p1, p2, p3);
     }
 
-    /** {@code L} Q6_K values: nibbles at {@code low}, bits {@code 2k, 2k+1} of {@code qh}, less 32, times {@code scale}. */
+    /** {@code L} Q6_K values: nibbles at {@code low}, bits {@code 2k, 2k+1} of {@code qh}, less 32, times the scale. */
     private static FloatVector q6(MemorySegment w, long low, boolean high, long qh, int k, FloatVector scale) {
         ByteVector bits = ByteVector.fromMemorySegment(B, w, qh, LE).lanewise(VectorOperators.LSHR, 2 * k)
                 .and((byte) 3);

@@ -77,8 +77,8 @@ public final class RotaryEmbedding {
         long length = info.shape().elementCount();
         if (info.shape().rank() != 1 || length < 1 || length > Integer.MAX_VALUE
                 || (info.dtype() != DType.F32 && info.dtype() != DType.F16 && info.dtype() != DType.BF16)) {
-            throw LlamaConfig.error(model, "tensor '" + FREQUENCY_FACTORS + "' has shape " + info.shape() + " and dtype "
-                    + info.dtype() + ", expected a vector of F32, F16 or BF16");
+            throw LlamaConfig.error(model, "tensor '" + FREQUENCY_FACTORS + "' has shape " + info.shape()
+                    + " and dtype " + info.dtype() + ", expected a vector of F32, F16 or BF16");
         }
         float[] factors = new float[(int) length];
         WeightMatrix.of(tensors.tensor(FREQUENCY_FACTORS).data(), info.dtype(), 1, factors.length)

@@ -50,8 +50,8 @@ public final class WeightMatrix {
     }
 
     /**
-     * @throws IllegalArgumentException if the dtype is unsupported, a row of a block type is not whole blocks, or the segment
-     *     is not exactly {@code rows · cols} elements
+     * @throws IllegalArgumentException if the dtype is unsupported, a row of a block type is not whole blocks, or the
+     *     segment is not exactly {@code rows · cols} elements
      */
     public static WeightMatrix of(MemorySegment data, DType dtype, int rows, int cols) {
         if (!supports(dtype)) {

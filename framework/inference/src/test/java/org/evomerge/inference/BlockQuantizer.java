@@ -3,8 +3,11 @@ package org.evomerge.inference;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.Shape;
 import org.evomerge.kernels.QuantCodecs;
 
 /**
@@ -18,6 +21,37 @@ final class BlockQuantizer {
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private BlockQuantizer() {
+    }
+
+    /** The matrices of {@code spec} by name, with their column counts. */
+    static Map<String, Integer> matrixColumns(TinyModel.Spec spec) {
+        Map<String, Integer> columns = new LinkedHashMap<>();
+        columns.put("model.embed_tokens.weight", spec.hidden());
+        for (int l = 0; l < spec.layers(); l++) {
+            String p = "model.layers." + l + ".";
+            for (String name : new String[] {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+                "mlp.gate_proj", "mlp.up_proj"}) {
+                columns.put(p + name + ".weight", spec.hidden());
+            }
+            columns.put(p + "self_attn.o_proj.weight", spec.heads() * spec.headDim());
+            columns.put(p + "mlp.down_proj.weight", spec.intermediate());
+        }
+        if (!spec.tied()) {
+            columns.put("lm_head.weight", spec.hidden());
+        }
+        return columns;
+    }
+
+    /** Re-stores matrix {@code name} of {@code model} (now float32) in {@code dtype}. */
+    static void requantize(TinyModel model, String name, int cols, DType dtype) {
+        double[] values = model.weight(name);
+        float[] floats = new float[values.length];
+        for (int i = 0; i < floats.length; i++) {
+            floats[i] = (float) values[i];
+        }
+        MemorySegment data = BlockQuantizer.encode(dtype, floats);
+        model.put(name, dtype, Shape.of(values.length / cols, cols), data,
+                BlockQuantizer.decode(dtype, data, values.length));
     }
 
     /** The bytes of {@code values} (whole blocks) in {@code dtype}. */

@@ -3,15 +3,12 @@ package org.evomerge.inference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.foreign.MemorySegment;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
 import org.evomerge.api.inference.InferenceSession;
 import org.evomerge.api.inference.LanguageModel;
 import org.evomerge.api.tensor.DType;
-import org.evomerge.api.tensor.Shape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,37 +26,6 @@ class QuantizedForwardTest {
         return new TinyModel.Spec("LlamaForCausalLM", 2, 256, 512, 4, 2, 61, 500000, null, null, false, false, 128);
     }
 
-    /** The matrices of {@code spec} by name, with their column counts. */
-    private static Map<String, Integer> matrixColumns(TinyModel.Spec spec) {
-        Map<String, Integer> columns = new LinkedHashMap<>();
-        columns.put("model.embed_tokens.weight", spec.hidden());
-        for (int l = 0; l < spec.layers(); l++) {
-            String p = "model.layers." + l + ".";
-            for (String name : new String[] {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "mlp.gate_proj",
-                "mlp.up_proj"}) {
-                columns.put(p + name + ".weight", spec.hidden());
-            }
-            columns.put(p + "self_attn.o_proj.weight", spec.heads() * spec.headDim());
-            columns.put(p + "mlp.down_proj.weight", spec.intermediate());
-        }
-        if (!spec.tied()) {
-            columns.put("lm_head.weight", spec.hidden());
-        }
-        return columns;
-    }
-
-    /** Re-stores matrix {@code name} of {@code model} (now float32) in {@code dtype}. */
-    private static void requantize(TinyModel model, String name, int cols, DType dtype) {
-        double[] values = model.weight(name);
-        float[] floats = new float[values.length];
-        for (int i = 0; i < floats.length; i++) {
-            floats[i] = (float) values[i];
-        }
-        MemorySegment data = BlockQuantizer.encode(dtype, floats);
-        model.put(name, dtype, Shape.of(values.length / cols, cols), data,
-                BlockQuantizer.decode(dtype, data, values.length));
-    }
-
     private static void assertMatchesReference(TinyModel model, String what) {
         int[] tokens = LlamaForwardTest.randomTokens(12, model.spec.vocab(), 7);
         double[][] expected = new ReferenceLlama(model).logits(tokens);
@@ -67,7 +33,8 @@ class QuantizedForwardTest {
             try (InferenceSession session = lm.newSession()) {
                 for (int i = 0; i < tokens.length; i++) {
                     double error = LlamaForwardTest.relativeError(session.append(tokens[i]), expected[i]);
-                    assertTrue(error < LlamaForwardTest.TOLERANCE, what + " position " + i + ": relative error " + error);
+                    assertTrue(error < LlamaForwardTest.TOLERANCE,
+                            what + " position " + i + ": relative error " + error);
                 }
             }
             try (InferenceSession session = lm.newSession()) {
@@ -82,7 +49,8 @@ class QuantizedForwardTest {
     void everyMatrixInOneBlockTypeMatchesTheReference(DType dtype) {
         TinyModel.Spec spec = superBlockWide();
         TinyModel model = TinyModel.of(spec, DType.F32, 42);
-        matrixColumns(spec).forEach((name, cols) -> requantize(model, name, cols, dtype));
+        BlockQuantizer.matrixColumns(spec)
+                .forEach((name, cols) -> BlockQuantizer.requantize(model, name, cols, dtype));
         assertMatchesReference(model, dtype.toString());
     }
 
@@ -95,7 +63,7 @@ class QuantizedForwardTest {
     void tensorsOfMixedBlockTypesLoadAndMatchTheReference(DType most, DType some) {
         TinyModel.Spec spec = superBlockWide();
         TinyModel model = TinyModel.of(spec, DType.F32, 43);
-        matrixColumns(spec).forEach((name, cols) -> {
+        BlockQuantizer.matrixColumns(spec).forEach((name, cols) -> {
             boolean higher = name.equals("lm_head.weight") || name.startsWith("model.layers.0.")
                     && (name.contains("v_proj") || name.contains("down_proj"));
             DType dtype = higher ? some : most;
@@ -103,7 +71,7 @@ class QuantizedForwardTest {
                 model.addMatrix(name, model.weight(name).length / cols, cols, DType.Q8_0, new java.util.Random(1),
                         0.05);
             } else {
-                requantize(model, name, cols, dtype);
+                BlockQuantizer.requantize(model, name, cols, dtype);
             }
         });
         assertEquals(some, model.model().tensors().find("lm_head.weight").orElseThrow().dtype());

@@ -69,8 +69,8 @@ class QuantizedWeightMatrixTest {
         for (int r = 0; r < rows; r++) {
             matrix.decodeRow(r, row, 3);
             for (int k = 0; k < cols; k++) {
-                assertEquals(Float.floatToRawIntBits((float) expected[r * cols + k]), Float.floatToRawIntBits(row[3 + k]),
-                        dtype + " row " + r + " element " + k);
+                assertEquals(Float.floatToRawIntBits((float) expected[r * cols + k]),
+                        Float.floatToRawIntBits(row[3 + k]), dtype + " row " + r + " element " + k);
             }
         }
     }
@@ -109,7 +109,8 @@ class QuantizedWeightMatrixTest {
      */
     @ParameterizedTest(name = "{0} {1}x{2}, {3} tokens")
     @CsvSource({
-        "Q4_0, 101, 160, 40", "Q8_0, 101, 160, 40", "Q4_K, 101, 512, 40", "Q5_K, 37, 256, 9", "Q6_K, 101, 512, 40", "Q6_K, 13, 256, 4"})
+        "Q4_0, 101, 160, 40", "Q8_0, 101, 160, 40", "Q4_K, 101, 512, 40", "Q5_K, 37, 256, 9", "Q6_K, 101, 512, 40",
+        "Q6_K, 13, 256, 4"})
     void promptProductsMatchTheDoubleReference(DType dtype, int rows, int cols, int tokens) {
         WeightMatrix matrix = WeightMatrix.of(randomBlocks(dtype, rows, cols, 23), dtype, rows, cols);
         float[] x = gaussian(tokens * cols, 5);

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 class RopeFrequencyFactorsTest {
 
     private static final LlamaInferenceEngine ENGINE = new LlamaInferenceEngine(2, m -> Optional.empty());
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private static MemorySegment f32(float[] values) {
         MemorySegment segment = MemorySegment.ofArray(new byte[4 * values.length]);

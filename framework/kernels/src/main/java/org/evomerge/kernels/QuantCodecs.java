@@ -155,8 +155,8 @@ public final class QuantCodecs {
     }
 
     /**
-     * The 6-bit scale of Q4_K (and Q5_K) sub-block {@code j}: sub-blocks 0–3 keep theirs in the low 6 bits of bytes 0–3; 4–7 put
-     * the low 4 bits in the low nibble of bytes 8–11 and the top 2 bits in the top bits of bytes 0–3.
+     * The 6-bit scale of Q4_K (and Q5_K) sub-block {@code j}: sub-blocks 0–3 keep theirs in the low 6 bits of bytes
+     * 0–3; 4–7 put the low 4 bits in the low nibble of bytes 8–11 and the top 2 bits in the top bits of bytes 0–3.
      */
     private static int q4kScale(MemorySegment src, long scales, int j) {
         if (j < 4) {
