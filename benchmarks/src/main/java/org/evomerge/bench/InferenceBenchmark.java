@@ -38,11 +38,11 @@ import org.evomerge.inference.WorkerPool;
  */
 public final class InferenceBenchmark {
 
-    private record Size(String name, int hidden, int layers, int intermediate, int heads, int kvHeads, int vocab,
+    record Size(String name, int hidden, int layers, int intermediate, int heads, int kvHeads, int vocab,
                         boolean tied) {
     }
 
-    private static final Map<String, Size> SIZES = Map.of(
+    static final Map<String, Size> SIZES = Map.of(
             "100M", new Size("100M", 768, 12, 2048, 12, 4, 32000, true),
             "1B", new Size("1B", 2048, 22, 5632, 32, 4, 32000, false));
 
@@ -92,30 +92,10 @@ public final class InferenceBenchmark {
         Size s = model.size;
         int[] tokens = new SplittableRandom(1).ints(prompt, 0, s.vocab()).toArray();
         try (LanguageModel lm = engine.load(model.model())) {
-            // Warm-up: the Vector API is only fast once C2 has compiled the kernels of both paths.
-            try (InferenceSession warm = lm.newSession()) {
-                float[] logits = warm.append(java.util.Arrays.copyOf(tokens, Math.min(prompt, 64)));
-                for (int i = 0; i < 8; i++) {
-                    logits = warm.append(argmax(logits));
-                }
-            }
-            long bestPrefill = Long.MAX_VALUE;
-            long bestPrefillCpu = Long.MAX_VALUE;
-            long bestDecode = Long.MAX_VALUE;
-            for (int round = 0; round < rounds; round++) {
-                try (InferenceSession session = lm.newSession()) {
-                    long cpu = cpuNanos();
-                    long start = System.nanoTime();
-                    float[] logits = session.append(tokens);
-                    bestPrefill = Math.min(bestPrefill, System.nanoTime() - start);
-                    bestPrefillCpu = Math.min(bestPrefillCpu, cpuNanos() - cpu);
-                    start = System.nanoTime();
-                    for (int i = 0; i < decode; i++) {
-                        logits = session.append(argmax(logits));
-                    }
-                    bestDecode = Math.min(bestDecode, System.nanoTime() - start);
-                }
-            }
+            Timing timing = measure(lm, tokens, decode, rounds, false);
+            long bestPrefill = timing.prefillNanos();
+            long bestPrefillCpu = timing.prefillCpuNanos();
+            long bestDecode = timing.decodeNanos();
             long layerWeights = (long) s.layers() * ((long) s.hidden() * s.heads() * (s.hidden() / s.heads()) * 2
                     + 2L * s.hidden() * s.kvHeads() * (s.hidden() / s.heads()) + 3L * s.hidden() * s.intermediate());
             long head = (long) s.vocab() * s.hidden();
@@ -135,6 +115,54 @@ public final class InferenceBenchmark {
                     100 * prefillGflops / peak.wall(), prefillPerCpu, 100 * prefillPerCpu / peak.perCpuSecond(),
                     decode / decodeSeconds, decodeFlops / decodeSeconds / 1e9);
         }
+    }
+
+    /** The best of several rounds: a prompt's prefill (by the wall clock and in CPU time) and the decoded tokens. */
+    record Timing(long prefillNanos, long prefillCpuNanos, long decodeNanos) {
+    }
+
+    /**
+     * Times {@code rounds} fresh sessions, each prefilling {@code tokens} at once and decoding {@code decode} tokens
+     * one by one, after a warm-up; the best round of each. The decoded tokens follow the prompt in the same session,
+     * or with {@code decodeFromEmpty} start a session of their own (as llama-bench's {@code tg} test does).
+     */
+    static Timing measure(LanguageModel lm, int[] tokens, int decode, int rounds, boolean decodeFromEmpty) {
+        // Warm-up: the Vector API is only fast once C2 has compiled the kernels of both paths.
+        try (InferenceSession warm = lm.newSession()) {
+            float[] logits = warm.append(java.util.Arrays.copyOf(tokens, Math.min(tokens.length, 64)));
+            for (int i = 0; i < 8; i++) {
+                logits = warm.append(argmax(logits));
+            }
+        }
+        long bestPrefill = Long.MAX_VALUE;
+        long bestPrefillCpu = Long.MAX_VALUE;
+        long bestDecode = Long.MAX_VALUE;
+        for (int round = 0; round < rounds; round++) {
+            try (InferenceSession session = lm.newSession()) {
+                long cpu = cpuNanos();
+                long start = System.nanoTime();
+                float[] logits = session.append(tokens);
+                bestPrefill = Math.min(bestPrefill, System.nanoTime() - start);
+                bestPrefillCpu = Math.min(bestPrefillCpu, cpuNanos() - cpu);
+                if (decodeFromEmpty) {
+                    try (InferenceSession fresh = lm.newSession()) {
+                        start = System.nanoTime();
+                        int token = tokens[0];
+                        for (int i = 0; i < decode; i++) {
+                            token = argmax(fresh.append(token));
+                        }
+                        bestDecode = Math.min(bestDecode, System.nanoTime() - start);
+                    }
+                } else {
+                    start = System.nanoTime();
+                    for (int i = 0; i < decode; i++) {
+                        logits = session.append(argmax(logits));
+                    }
+                    bestDecode = Math.min(bestDecode, System.nanoTime() - start);
+                }
+            }
+        }
+        return new Timing(bestPrefill, bestPrefillCpu, bestDecode);
     }
 
     /** CPU time of the whole process (all threads), in nanoseconds: immune to other processes sharing the cores. */
@@ -190,7 +218,7 @@ public final class InferenceBenchmark {
     }
 
     /** A Llama model with uniform random weights in off-heap memory, freed with its arena. */
-    private static final class RandomLlama {
+    static final class RandomLlama {
         private final Size size;
         private final DType dtype;
         private final ModelConfig config;

@@ -73,7 +73,8 @@ public final class ReferenceBackend implements SelfContainedBackend, TaskVectorO
                 case I16 -> src.getAtIndex(I16, i);
                 case I8 -> src.get(ValueLayout.JAVA_BYTE, i);
                 case U8, BOOL -> src.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
-                case Q8_0, Q4_0, Q4_K, Q6_K -> throw new AssertionError("block types are decoded by decodeBlocks");
+                case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K ->
+                        throw new AssertionError("block types are decoded by decodeBlocks");
             };
         }
     }
@@ -88,6 +89,7 @@ public final class ReferenceBackend implements SelfContainedBackend, TaskVectorO
                 case Q8_0 -> QuantCodecs.decodeQ8_0(src, offset, dst, dstOffset);
                 case Q4_0 -> QuantCodecs.decodeQ4_0(src, offset, dst, dstOffset);
                 case Q4_K -> QuantCodecs.decodeQ4K(src, offset, dst, dstOffset);
+                case Q5_K -> QuantCodecs.decodeQ5K(src, offset, dst, dstOffset);
                 case Q6_K -> QuantCodecs.decodeQ6K(src, offset, dst, dstOffset);
                 default -> throw new IllegalArgumentException(type + " is not a block type");
             }

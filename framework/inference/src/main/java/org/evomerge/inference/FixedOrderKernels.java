@@ -227,6 +227,244 @@ final class FixedOrderKernels {
                 .convertShape(VectorOperators.B2F, F, 0)).mul(d);
     }
 
+    /**
+     * Dot of a stored Q4_0 row ({@code n / 32} blocks of an fp16 scale and 16 bytes of nibbles: element {@code j < 16}
+     * the low nibble of byte {@code j}, element {@code j ≥ 16} the high nibble of byte {@code j − 16}) with {@code x}.
+     * Each value {@code (nibble − 8)·d} is exact in float32, so the sum has the bits {@link #dot} gives on the row
+     * {@link org.evomerge.kernels.QuantCodecs#decodeQ4_0} decodes.
+     *
+     * @param n a multiple of 32
+     */
+    static float dotQ4_0(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        FloatVector p0 = FloatVector.zero(F);
+        FloatVector p1 = p0;
+        FloatVector p2 = p0;
+        FloatVector p3 = p0;
+        long block = offset;
+        for (int i = 0; i < n; i += PARTIALS, block += 18) {
+            FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, block)));
+            p0 = q4(w, block + 2, false, d).fma(FloatVector.fromArray(F, x, xOff + i), p0);
+            if (L == 8) {
+                p1 = q4(w, block + 2 + 8, false, d).fma(FloatVector.fromArray(F, x, xOff + i + 8), p1);
+                p2 = q4(w, block + 2, true, d).fma(FloatVector.fromArray(F, x, xOff + i + 16), p2);
+                p3 = q4(w, block + 2 + 8, true, d).fma(FloatVector.fromArray(F, x, xOff + i + 24), p3);
+            } else {
+                p1 = q4(w, block + 2, true, d).fma(FloatVector.fromArray(F, x, xOff + i + L), p1);
+            }
+        }
+        return sumPartials(p0, p1, p2, p3);
+    }
+
+    /** {@code L} Q4_0 values: the low or high nibbles of the bytes at {@code at}, less 8, times {@code d}. */
+    private static FloatVector q4(MemorySegment w, long at, boolean high, FloatVector d) {
+        return ((FloatVector) nibbles(w, at, high).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+    }
+
+    /** The low or high nibbles of the {@code L} bytes at {@code at}, as bytes 0 to 15. */
+    private static ByteVector nibbles(MemorySegment w, long at, boolean high) {
+        ByteVector bytes = ByteVector.fromMemorySegment(B, w, at, LE);
+        return (high ? bytes.lanewise(VectorOperators.LSHR, 4) : bytes).and((byte) 0x0F);
+    }
+
+    /**
+     * Dot of a stored Q4_K row ({@code n / 256} super-blocks) with {@code x}. Each 32-element sub-block's values
+     * {@code (d·sc)·q − dmin·m} are formed in registers with the roundings of
+     * {@link org.evomerge.kernels.QuantCodecs#decodeQ4K} (a product, then a difference, no fused multiply-add), so
+     * the sum has the bits {@link #dot} gives on the decoded row.
+     *
+     * @param n a multiple of 256
+     */
+    static float dotQ4K(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        return dotK(w, offset, x, xOff, n, false);
+    }
+
+    /** {@link #dotQ4K} for Q5_K: the same sub-blocks, each nibble widened by its fifth bit from {@code qh}. */
+    static float dotQ5K(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        return dotK(w, offset, x, xOff, n, true);
+    }
+
+    private static float dotK(MemorySegment w, long offset, float[] x, int xOff, int n, boolean fifthBit) {
+        FloatVector p0 = FloatVector.zero(F);
+        FloatVector p1 = p0;
+        FloatVector p2 = p0;
+        FloatVector p3 = p0;
+        int blockBytes = fifthBit ? 176 : 144;
+        long block = offset;
+        for (int i = 0; i < n; i += 256, block += blockBytes) {
+            float d = Float.float16ToFloat(w.get(SHORT, block));
+            float dmin = Float.float16ToFloat(w.get(SHORT, block + 2));
+            long scales = block + 4;
+            long qh = block + 16;
+            long qs = block + (fifthBit ? 48 : 16);
+            for (int sub = 0; sub < 8; sub++) {
+                FloatVector scale = FloatVector.broadcast(F, d * kScale(w, scales, sub));
+                FloatVector min = FloatVector.broadcast(F, dmin * kMin(w, scales, sub));
+                long bytes = qs + 32L * (sub / 2);
+                boolean high = (sub & 1) == 1;
+                int xi = xOff + i + 32 * sub;
+                p0 = kValues(w, bytes, high, fifthBit, qh, sub, scale, min).fma(FloatVector.fromArray(F, x, xi), p0);
+                p1 = kValues(w, bytes + L, high, fifthBit, qh + L, sub, scale, min)
+                        .fma(FloatVector.fromArray(F, x, xi + L), p1);
+                if (L == 8) {
+                    p2 = kValues(w, bytes + 16, high, fifthBit, qh + 16, sub, scale, min)
+                            .fma(FloatVector.fromArray(F, x, xi + 16), p2);
+                    p3 = kValues(w, bytes + 24, high, fifthBit, qh + 24, sub, scale, min)
+                            .fma(FloatVector.fromArray(F, x, xi + 24), p3);
+                }
+            }
+        }
+        return sumPartials(p0, p1, p2, p3);
+    }
+
+    /** {@code L} Q4_K or Q5_K values {@code scale·q − min}; Q5_K's {@code q} adds 16 where bit {@code sub} of qh is 1. */
+    private static FloatVector kValues(MemorySegment w, long bytes, boolean high, boolean fifthBit, long qh, int sub,
+                                       FloatVector scale, FloatVector min) {
+        ByteVector q = nibbles(w, bytes, high);
+        if (fifthBit) {
+            ByteVector bits = ByteVector.fromMemorySegment(B, w, qh, LE).lanewise(VectorOperators.LSHR, sub)
+                    .and((byte) 1);
+            q = q.or(bits.lanewise(VectorOperators.LSHL, 4));
+        }
+        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(scale).sub(min);
+    }
+
+    /** The 6-bit scale of sub-block {@code j} of a Q4_K or Q5_K super-block (ggml's {@code get_scale_min_k4}). */
+    private static int kScale(MemorySegment w, long scales, int j) {
+        if (j < 4) {
+            return w.get(ValueLayout.JAVA_BYTE, scales + j) & 63;
+        }
+        return (w.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 0x0F)
+                | (((w.get(ValueLayout.JAVA_BYTE, scales + j - 4) & 0xFF) >>> 6) << 4);
+    }
+
+    /** The 6-bit minimum of sub-block {@code j} of a Q4_K or Q5_K super-block. */
+    private static int kMin(MemorySegment w, long scales, int j) {
+        if (j < 4) {
+            return w.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 63;
+        }
+        return ((w.get(ValueLayout.JAVA_BYTE, scales + j + 4) & 0xFF) >>> 4)
+                | (((w.get(ValueLayout.JAVA_BYTE, scales + j) & 0xFF) >>> 6) << 4);
+    }
+
+    /**
+     * Dot of a stored Q6_K row ({@code n / 256} super-blocks) with {@code x}: element {@code l + 32k} of each half
+     * super-block is {@code (d·scale)·(q − 32)} with the low nibble of {@code ql} and two bits of {@code qh}, formed in
+     * registers with the roundings of {@link org.evomerge.kernels.QuantCodecs#decodeQ6K}, so the sum has the bits
+     * {@link #dot} gives on the decoded row.
+     *
+     * @param n a multiple of 256
+     */
+    static float dotQ6K(MemorySegment w, long offset, float[] x, int xOff, int n) {
+        FloatVector p0 = FloatVector.zero(F);
+        FloatVector p1 = p0;
+        FloatVector p2 = p0;
+        FloatVector p3 = p0;
+        long block = offset;
+        for (int i = 0; i < n; i += 256, block += 210) {
+            float d = Float.float16ToFloat(w.get(SHORT, block + 208));
+            for (int half = 0; half < 2; half++) {
+                long ql = block + 64L * half;
+                long qh = block + 128 + 32L * half;
+                long sc = block + 192 + 8L * half;
+                for (int k = 0; k < 4; k++) {
+                    long low = ql + 32L * (k % 2);
+                    boolean high = k >= 2;
+                    int xi = xOff + i + 128 * half + 32 * k;
+                    FloatVector first = FloatVector.broadcast(F, d * w.get(ValueLayout.JAVA_BYTE, sc + 2 * k));
+                    FloatVector second = FloatVector.broadcast(F, d * w.get(ValueLayout.JAVA_BYTE, sc + 2 * k + 1));
+                    p0 = q6(w, low, high, qh, k, first).fma(FloatVector.fromArray(F, x, xi), p0);
+                    if (L == 8) {
+                        p1 = q6(w, low + 8, high, qh + 8, k, first).fma(FloatVector.fromArray(F, x, xi + 8), p1);
+                        p2 = q6(w, low + 16, high, qh + 16, k, second).fma(FloatVector.fromArray(F, x, xi + 16), p2);
+                        p3 = q6(w, low + 24, high, qh + 24, k, second).fma(FloatVector.fromArray(F, x, xi + 24), p3);
+                    } else {
+                        p1 = q6(w, low + L, high, qh + L, k, second).fma(FloatVector.fromArray(F, x, xi + L), p1);
+                    }
+                }
+            }
+        }
+        return sumPartials(p0, p1, p2, p3);
+    }
+
+    /** {@code L} Q6_K values: nibbles at {@code low}, bits {@code 2k, 2k+1} of {@code qh}, less 32, times the scale. */
+    private static FloatVector q6(MemorySegment w, long low, boolean high, long qh, int k, FloatVector scale) {
+        ByteVector bits = ByteVector.fromMemorySegment(B, w, qh, LE).lanewise(VectorOperators.LSHR, 2 * k)
+                .and((byte) 3);
+        ByteVector q = nibbles(w, low, high).or(bits.lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(scale);
+    }
+
+    /**
+     * Decodes the {@code n / blockSize} blocks of a stored row of a block type at byte {@code offset} of {@code w}
+     * into {@code dst[dstOff ..+n)}, in registers and with the decoders' roundings: the values of
+     * {@link org.evomerge.kernels.QuantCodecs}, bit for bit, for the tiles of matrix-matrix products.
+     *
+     * @param n a multiple of the type's block size
+     */
+    static void decodeBlocks(org.evomerge.api.tensor.DType dtype, MemorySegment w, long offset, float[] dst,
+                             int dstOff, int n) {
+        switch (dtype) {
+            case Q8_0 -> {
+                long block = offset;
+                for (int i = 0; i < n; i += 32, block += 34) {
+                    FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, block)));
+                    for (int e = 0; e < 32; e += L) {
+                        q8(w, block, e, d).intoArray(dst, dstOff + i + e);
+                    }
+                }
+            }
+            case Q4_0 -> {
+                long block = offset;
+                for (int i = 0; i < n; i += 32, block += 18) {
+                    FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(SHORT, block)));
+                    for (int e = 0; e < 32; e += L) {
+                        q4(w, block + 2 + e % 16, e >= 16, d).intoArray(dst, dstOff + i + e);
+                    }
+                }
+            }
+            case Q4_K, Q5_K -> {
+                boolean fifthBit = dtype == org.evomerge.api.tensor.DType.Q5_K;
+                long block = offset;
+                for (int i = 0; i < n; i += 256, block += dtype.bytesPerBlock()) {
+                    float d = Float.float16ToFloat(w.get(SHORT, block));
+                    float dmin = Float.float16ToFloat(w.get(SHORT, block + 2));
+                    long qh = block + 16;
+                    long qs = block + (fifthBit ? 48 : 16);
+                    for (int sub = 0; sub < 8; sub++) {
+                        FloatVector scale = FloatVector.broadcast(F, d * kScale(w, block + 4, sub));
+                        FloatVector min = FloatVector.broadcast(F, dmin * kMin(w, block + 4, sub));
+                        long bytes = qs + 32L * (sub / 2);
+                        for (int e = 0; e < 32; e += L) {
+                            kValues(w, bytes + e, (sub & 1) == 1, fifthBit, qh + e, sub, scale, min)
+                                    .intoArray(dst, dstOff + i + 32 * sub + e);
+                        }
+                    }
+                }
+            }
+            case Q6_K -> {
+                long block = offset;
+                for (int i = 0; i < n; i += 256, block += 210) {
+                    float d = Float.float16ToFloat(w.get(SHORT, block + 208));
+                    for (int half = 0; half < 2; half++) {
+                        long qh = block + 128 + 32L * half;
+                        long sc = block + 192 + 8L * half;
+                        for (int k = 0; k < 4; k++) {
+                            long low = block + 64L * half + 32L * (k % 2);
+                            FloatVector first = FloatVector.broadcast(F, d * w.get(ValueLayout.JAVA_BYTE, sc + 2 * k));
+                            FloatVector second = FloatVector.broadcast(F,
+                                    d * w.get(ValueLayout.JAVA_BYTE, sc + 2 * k + 1));
+                            for (int e = 0; e < 32; e += L) {
+                                q6(w, low + e, k >= 2, qh + e, k, e < 16 ? first : second)
+                                        .intoArray(dst, dstOff + i + 128 * half + 32 * k + e);
+                            }
+                        }
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException(dtype + " is not a block type");
+        }
+    }
+
     /** Tokens per packed input panel: two vectors, so the 6-row kernel holds 12 accumulators. */
     static final int PANEL = 2 * L;
     /** Weight rows per call of {@link #rows6}. */

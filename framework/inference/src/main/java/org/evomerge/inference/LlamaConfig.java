@@ -15,7 +15,8 @@ import org.evomerge.api.model.ModelConfig;
  * {@link ModelConfig}: the one reading of them, which the inference engine and training
  * share. Unstated values get Hugging Face's defaults for the architecture ({@code num_key_value_heads} = heads,
  * {@code head_dim} = hidden / heads (Gemma: 256), {@code rms_norm_eps} 1e-6, {@code rope_theta} 10000 (Gemma 3:
- * 1e6), ...); {@code rope_scaling} becomes the {@link RotaryEmbedding}'s frequencies. What the later architectures
+ * 1e6), ...); {@code rope_scaling} becomes the {@link RotaryEmbedding}'s frequencies, and a {@code rope_freqs.weight}
+ * tensor (how llama.cpp's GGUF files store Llama 3.1's scaling) divides them. What the later architectures
  * add to Llama's block is stated by the components after {@code slidingWindow}; Llama's values are the neutral ones.
  *
  * @param modelName        how errors name the model (its path, or "in-memory model")
@@ -88,7 +89,8 @@ public record LlamaConfig(String modelName, String architecture, int layers, int
      *     hyperparameter is not supported
      */
     public static LlamaConfig of(Model model) {
-        return of(model.location().map(Object::toString).orElse("in-memory model"), model.config());
+        String modelName = model.location().map(Object::toString).orElse("in-memory model");
+        return of(modelName, model.config(), RotaryEmbedding.frequencyFactors(modelName, model.tensors()));
     }
 
     /**
@@ -98,6 +100,11 @@ public record LlamaConfig(String modelName, String architecture, int layers, int
      *     hyperparameter is not supported
      */
     public static LlamaConfig of(String modelName, ModelConfig config) {
+        return of(modelName, config, null);
+    }
+
+    /** {@link #of(String, ModelConfig)} with the frequencies divided by {@code ropeFactors} when not null. */
+    private static LlamaConfig of(String modelName, ModelConfig config, float[] ropeFactors) {
         Map<String, Object> raw = config.raw();
         String architecture = config.architectures().isEmpty()
                 ? MODEL_TYPES.getOrDefault(config.modelType(), config.modelType())
@@ -125,6 +132,9 @@ public record LlamaConfig(String modelName, String architecture, int layers, int
         double theta = config.ropeTheta() > 0 ? config.ropeTheta() : gemma3 ? 1_000_000 : 10000;
         int rotaryDim = rotaryDim(modelName, raw, headDim);
         RotaryEmbedding rope = RotaryEmbedding.of(modelName, rotaryDim, theta, raw.get("rope_scaling"));
+        if (ropeFactors != null) {
+            rope = rope.dividedBy(modelName, ropeFactors);
+        }
         RotaryEmbedding localRope = gemma3
                 ? RotaryEmbedding.of(modelName, rotaryDim, optionalNumber(modelName, raw, "rope_local_base_freq")
                         .orElse(10000.0), null)

@@ -198,7 +198,8 @@ record LlamaWeights(WeightMatrix embedding, List<Layer> layers, float[] finalNor
             checkShape(info, rows, cols);
             if (!WeightMatrix.supports(info.dtype()) || cols % info.dtype().blockSize() != 0) {
                 throw LlamaConfig.error(config.modelName(), "tensor '" + name + "' has dtype " + info.dtype()
-                        + ", which the inference engine does not support (supported: F32, BF16, F16, Q8_0)");
+                        + ", which the inference engine does not support"
+                        + " (supported: F32, BF16, F16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K)");
             }
             return WeightMatrix.of(data(name), info.dtype(), rows, cols);
         }

@@ -1,14 +1,19 @@
 package org.evomerge.inference;
 
 import java.util.Map;
+import java.util.Optional;
 
+import org.evomerge.api.tensor.DType;
+import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.api.tensor.TensorSource;
 import org.evomerge.kernels.InferenceMath;
 
 /**
  * Rotary position embedding in Hugging Face's "rotate half" layout: element {@code i < headDim/2} of a head is paired
  * with element {@code i + headDim/2} and the pair is rotated by {@code position · invFreq[i]}. Frequencies follow
  * {@code rope_theta} and, when present, {@code rope_scaling} of type {@code default}, {@code linear} or {@code llama3}
- * (Llama 3.1's smooth interpolation between scaled low and unscaled high frequencies). The one definition of RoPE:
+ * (Llama 3.1's smooth interpolation between scaled low and unscaled high frequencies), or per-pair divisors from a
+ * {@code rope_freqs.weight} tensor (llama.cpp's GGUF form of the same scaling). The one definition of RoPE:
  * the inference engine's forward pass and training's forward and backward passes both rotate with it, each pair by
  * {@link InferenceMath}'s rotation. Immutable.
  */
@@ -52,6 +57,56 @@ public final class RotaryEmbedding {
             throw LlamaConfig.error(model, "config field 'rope_scaling' must be an object or null");
         }
         return new RotaryEmbedding(invFreq);
+    }
+
+    /** The tensor of per-pair frequency divisors llama.cpp's converter writes for Llama 3.1-style scaling. */
+    static final String FREQUENCY_FACTORS = "rope_freqs.weight";
+
+    /**
+     * The values of {@code rope_freqs.weight} when {@code tensors} holds it, else null.
+     *
+     * @throws org.evomerge.api.EvomergeException (input) naming {@code model} and the tensor when it is not a float
+     *     vector
+     */
+    static float[] frequencyFactors(String model, TensorSource tensors) {
+        Optional<TensorInfo> found = tensors.find(FREQUENCY_FACTORS);
+        if (found.isEmpty()) {
+            return null;
+        }
+        TensorInfo info = found.get();
+        long length = info.shape().elementCount();
+        if (info.shape().rank() != 1 || length < 1 || length > Integer.MAX_VALUE
+                || (info.dtype() != DType.F32 && info.dtype() != DType.F16 && info.dtype() != DType.BF16)) {
+            throw LlamaConfig.error(model, "tensor '" + FREQUENCY_FACTORS + "' has shape " + info.shape()
+                    + " and dtype " + info.dtype() + ", expected a vector of F32, F16 or BF16");
+        }
+        float[] factors = new float[(int) length];
+        WeightMatrix.of(tensors.tensor(FREQUENCY_FACTORS).data(), info.dtype(), 1, factors.length)
+                .decodeRow(0, factors, 0);
+        return factors;
+    }
+
+    /**
+     * This embedding with frequency {@code i} divided by {@code factors[i]}, as llama.cpp's RoPE divides
+     * {@code theta_i} by {@code rope_freqs[i]}.
+     *
+     * @throws org.evomerge.api.EvomergeException (input) naming {@code model} and the tensor when there is not one
+     *     positive finite factor per rotated pair
+     */
+    RotaryEmbedding dividedBy(String model, float[] factors) {
+        if (factors.length != invFreq.length) {
+            throw LlamaConfig.error(model, "tensor '" + FREQUENCY_FACTORS + "' has " + factors.length
+                    + " values, expected head_dim / 2 = " + invFreq.length);
+        }
+        double[] divided = new double[invFreq.length];
+        for (int i = 0; i < divided.length; i++) {
+            if (!(factors[i] > 0) || Float.isInfinite(factors[i])) {
+                throw LlamaConfig.error(model, "tensor '" + FREQUENCY_FACTORS + "' value " + i + " is " + factors[i]
+                        + ", expected a positive finite number");
+            }
+            divided[i] = invFreq[i] / factors[i];
+        }
+        return new RotaryEmbedding(divided);
     }
 
     private static void llama3(String model, Map<?, ?> map, double[] invFreq) {

@@ -5,11 +5,11 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import org.evomerge.api.tensor.DType;
-import org.evomerge.kernels.QuantCodecs;
 
 /**
- * A {@code rows × cols} weight matrix kept in its stored dtype (F32, BF16, F16 or Q8_0; row-major, little-endian,
- * rows of Q8_0 are whole blocks) and multiplied in float32. A few tokens are matrix-vector products whose dot products
+ * A {@code rows × cols} weight matrix kept in its stored dtype (F32, BF16, F16, or one of ggml's block types Q8_0,
+ * Q4_0, Q4_K, Q5_K and Q6_K; row-major, little-endian, a row of a block type is whole blocks) and multiplied in
+ * float32. A few tokens are matrix-vector products whose dot products
  * decode the weights on the fly. More tokens are a matrix-matrix product: the inputs are packed once into k-major
  * panels of {@link FixedOrderKernels#PANEL} tokens, each thread decodes a tile of weight rows once into a buffer that stays
  * in cache, and every panel passes over it, so each stored weight is decoded once per product. Both are parallel over
@@ -43,12 +43,15 @@ public final class WeightMatrix {
 
     /** Whether {@link #of} accepts {@code dtype}. */
     public static boolean supports(DType dtype) {
-        return dtype == DType.F32 || dtype == DType.BF16 || dtype == DType.F16 || dtype == DType.Q8_0;
+        return switch (dtype) {
+            case F32, BF16, F16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
+            default -> false;
+        };
     }
 
     /**
-     * @throws IllegalArgumentException if the dtype is unsupported, a Q8_0 row is not whole blocks, or the segment
-     *     is not exactly {@code rows · cols} elements
+     * @throws IllegalArgumentException if the dtype is unsupported, a row of a block type is not whole blocks, or the
+     *     segment is not exactly {@code rows · cols} elements
      */
     public static WeightMatrix of(MemorySegment data, DType dtype, int rows, int cols) {
         if (!supports(dtype)) {
@@ -88,13 +91,7 @@ public final class WeightMatrix {
                     dst[dstOff + i] = Float.float16ToFloat(data.get(SHORT, offset + 2L * i));
                 }
             }
-            case Q8_0 -> {
-                for (int b = 0; b < cols / QuantCodecs.Q8_0_BLOCK; b++) {
-                    QuantCodecs.decodeQ8_0(data, offset + (long) b * QuantCodecs.Q8_0_BYTES, dst,
-                            dstOff + b * QuantCodecs.Q8_0_BLOCK);
-                }
-            }
-            default -> throw new IllegalStateException("unsupported dtype " + dtype);
+            default -> FixedOrderKernels.decodeBlocks(dtype, data, offset, dst, dstOff, cols);
         }
     }
 
@@ -173,6 +170,26 @@ public final class WeightMatrix {
             case Q8_0 -> {
                 for (int r = from; r < to; r++) {
                     out[outOff + r] = FixedOrderKernels.dotQ8_0(data, r * rowBytes, x, xOff, cols);
+                }
+            }
+            case Q4_0 -> {
+                for (int r = from; r < to; r++) {
+                    out[outOff + r] = FixedOrderKernels.dotQ4_0(data, r * rowBytes, x, xOff, cols);
+                }
+            }
+            case Q4_K -> {
+                for (int r = from; r < to; r++) {
+                    out[outOff + r] = FixedOrderKernels.dotQ4K(data, r * rowBytes, x, xOff, cols);
+                }
+            }
+            case Q5_K -> {
+                for (int r = from; r < to; r++) {
+                    out[outOff + r] = FixedOrderKernels.dotQ5K(data, r * rowBytes, x, xOff, cols);
+                }
+            }
+            case Q6_K -> {
+                for (int r = from; r < to; r++) {
+                    out[outOff + r] = FixedOrderKernels.dotQ6K(data, r * rowBytes, x, xOff, cols);
                 }
             }
             default -> {

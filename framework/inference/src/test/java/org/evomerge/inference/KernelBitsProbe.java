@@ -33,6 +33,15 @@ final class KernelBitsProbe {
             models.add(engine.load(TinyModel.of(odd, dtype, 11).model()));
         }
         models.add(engine.load(TinyModel.of(blocks, DType.Q8_0, 11).model()));
+        // The other block types at widths of whole 256-element super-blocks.
+        TinyModel.Spec superBlocks = new TinyModel.Spec("LlamaForCausalLM", 1, 256, 512, 2, 1, 67, 10000, null, null,
+                false, false, 512);
+        for (DType dtype : List.of(DType.Q4_0, DType.Q4_K, DType.Q5_K, DType.Q6_K)) {
+            TinyModel model = TinyModel.of(superBlocks, DType.F32, 11);
+            BlockQuantizer.matrixColumns(superBlocks)
+                    .forEach((name, cols) -> BlockQuantizer.requantize(model, name, cols, dtype));
+            models.add(engine.load(model.model()));
+        }
         int[] tokens = LlamaForwardTest.randomTokens(300, 67, 3);
         List<String> first = results(models, tokens);
         for (int round = 1; round < rounds; round++) {

@@ -97,7 +97,7 @@ class WeightMatrixTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"Q4_K", "I8", "F64"})
+    @CsvSource({"F8_E4M3", "I8", "F64"})
     void rejectsUnsupportedDtypes(DType dtype) {
         assertThrows(IllegalArgumentException.class,
                 () -> WeightMatrix.of(MemorySegment.ofArray(new byte[dtype.bytesPerBlock() * 256]), dtype, 1, 256));

@@ -29,6 +29,11 @@ public final class QuantCodecs {
     public static final int K_BLOCK = 256;
     /** Bytes per Q4_K super-block: fp16 d, fp16 dmin, 12 bytes of packed 6-bit scales and mins, 128 bytes of nibbles. */
     public static final int Q4_K_BYTES = 144;
+    /**
+     * Bytes per Q5_K super-block: fp16 d, fp16 dmin, 12 bytes of packed 6-bit scales and mins (as Q4_K's), 32 bytes
+     * of fifth bits, 128 bytes of nibbles.
+     */
+    public static final int Q5_K_BYTES = 176;
     /** Bytes per Q6_K super-block: 128 bytes of low nibbles, 64 bytes of high bit pairs, 16 int8 scales, fp16 d. */
     public static final int Q6_K_BYTES = 210;
 
@@ -89,6 +94,35 @@ public final class QuantCodecs {
     }
 
     /**
+     * Q5_K: Q4_K's sub-blocks, scales and minimums, each 4-bit value widened by a fifth bit:
+     * {@code value = (d·sc)·(nibble + 16·bit) − dmin·m}. Sub-blocks 2p and 2p+1 take the low and high nibbles of
+     * {@code qs[32p ..+32)} and bits 2p and 2p+1 of {@code qh[0 ..32)}.
+     */
+    public static void decodeQ5K(MemorySegment src, long offset, float[] dst, int dstOffset) {
+        checkBlock(src, offset, Q5_K_BYTES, dst, dstOffset, K_BLOCK);
+        float d = FloatCodecs.f16ToFloat(src.get(HALF, offset));
+        float dmin = FloatCodecs.f16ToFloat(src.get(HALF, offset + 2));
+        long scales = offset + 4;
+        long qh = offset + 16;
+        long qs = offset + 48;
+        for (int pair = 0; pair < 4; pair++) {
+            int low = 2 * pair;
+            int high = low + 1;
+            float dLow = d * q4kScale(src, scales, low);
+            float mLow = dmin * q4kMin(src, scales, low);
+            float dHigh = d * q4kScale(src, scales, high);
+            float mHigh = dmin * q4kMin(src, scales, high);
+            int base = dstOffset + 64 * pair;
+            for (int l = 0; l < 32; l++) {
+                int packed = src.get(ValueLayout.JAVA_BYTE, qs + 32L * pair + l) & 0xFF;
+                int bits = src.get(ValueLayout.JAVA_BYTE, qh + l) & 0xFF;
+                dst[base + l] = dLow * ((packed & 0x0F) + ((bits >>> low) & 1) * 16) - mLow;
+                dst[base + 32 + l] = dHigh * ((packed >>> 4) + ((bits >>> high) & 1) * 16) - mHigh;
+            }
+        }
+    }
+
+    /**
      * Q6_K: sixteen sub-blocks of 16 elements with int8 scales; {@code value = (d·scale)·(q − 32)} where the 6-bit
      * {@code q} is a low nibble from {@code ql} and two high bits from {@code qh}. Each half of 128 elements uses 64
      * bytes of {@code ql}, 32 bytes of {@code qh} and 8 scales: element {@code l + 32k} ({@code l < 32}, {@code k < 4})
@@ -121,8 +155,8 @@ public final class QuantCodecs {
     }
 
     /**
-     * The 6-bit scale of Q4_K sub-block {@code j}: sub-blocks 0–3 keep theirs in the low 6 bits of bytes 0–3; 4–7 put
-     * the low 4 bits in the low nibble of bytes 8–11 and the top 2 bits in the top bits of bytes 0–3.
+     * The 6-bit scale of Q4_K (and Q5_K) sub-block {@code j}: sub-blocks 0–3 keep theirs in the low 6 bits of bytes
+     * 0–3; 4–7 put the low 4 bits in the low nibble of bytes 8–11 and the top 2 bits in the top bits of bytes 0–3.
      */
     private static int q4kScale(MemorySegment src, long scales, int j) {
         if (j < 4) {

@@ -155,6 +155,78 @@ class QuantCodecsTest {
         assertBitsEqual(expected, out, "Q4_K");
     }
 
+    // ---- Q5_K -------------------------------------------------------------------------------------------------------
+
+    @Test
+    void q5KHandWorkedBlock() {
+        byte[] block = new byte[176];
+        putHalf(block, 0, F16_ONE);  // d
+        putHalf(block, 2, F16_HALF); // dmin
+        int s = 4;                   // scales start (Q4_K's packing)
+        int qh = 16;
+        int qs = 48;
+        block[s] = 3;                // scale 0 = 3
+        block[s + 4] = 2;            // min 0 = 2
+        block[s + 1] = (byte) 0xC1;  // scale 1 = 1; top bits 11 are the high bits of scale 5
+        block[s + 5] = (byte) 0x80;  // min 1 = 0; top bits 10 are the high bits of min 5
+        block[s + 9] = 0x25;         // scale 5 = 53, min 5 = 34
+        block[qs] = 0x07;            // element 0 nibble 7, element 32 nibble 0
+        block[qh] = 0x03;            // fifth bits of element 0 (bit 0) and element 32 (bit 1)
+        block[qs + 1] = (byte) 0xF0; // element 33 nibble 15, no fifth bit
+        block[qs + 64] = (byte) 0xA0; // element 160 (sub-block 5, high) nibble 10
+        block[qh] |= 0x20;           // bit 5: element 160's fifth bit
+        block[qh + 31] = (byte) 0x80; // bit 7: element 255 (sub-block 7, l = 31) gets 16, nibble 0
+        float[] out = new float[256];
+        QuantCodecs.decodeQ5K(segment(block), 0, out, 0);
+        assertEquals(3 * (7 + 16) - 0.5f * 2, out[0], 0f);
+        assertEquals(-1f, out[1], 0f);
+        assertEquals(16f, out[32], 0f);
+        assertEquals(15f, out[33], 0f);
+        assertEquals(53 * (10 + 16) - 0.5f * 34, out[160], 0f);
+        assertEquals(-17f, out[161], 0f);
+        assertEquals(0f, out[255], 0f);       // scale 7 and min 7 are 0
+    }
+
+    @Test
+    void q5KMatchesTheLayoutModelOnRandomBlocks() {
+        SplittableRandom random = new SplittableRandom(43);
+        int blocks = 64;
+        byte[] bytes = new byte[blocks * 176];
+        float[] expected = new float[blocks * 256];
+        for (int b = 0; b < blocks; b++) {
+            int at = b * 176;
+            short dBits = randomFiniteHalf(random);
+            short dminBits = randomFiniteHalf(random);
+            putHalf(bytes, at, dBits);
+            putHalf(bytes, at + 2, dminBits);
+            float d = Float.float16ToFloat(dBits);
+            float dmin = Float.float16ToFloat(dminBits);
+            int[] scale = new int[8];
+            int[] min = new int[8];
+            for (int j = 0; j < 8; j++) {
+                scale[j] = random.nextInt(64);
+                min[j] = random.nextInt(64);
+            }
+            packQ4KScales(bytes, at + 4, scale, min);
+            // Element e (sub-block e/32, l = e mod 32): low 4 bits in qs as Q4_K, the fifth in bit e/32 of qh[l].
+            for (int e = 0; e < 256; e++) {
+                int q = random.nextInt(32);
+                int sub = e / 32;
+                int l = e % 32;
+                int byteIndex = at + 48 + 32 * (sub / 2) + l;
+                bytes[byteIndex] = (byte) (bytes[byteIndex] | ((q & 15) << ((sub % 2) * 4)));
+                bytes[at + 16 + l] = (byte) (bytes[at + 16 + l] | ((q >> 4) << sub));
+                expected[b * 256 + e] = (d * scale[sub]) * q - dmin * min[sub];
+            }
+        }
+        float[] out = new float[blocks * 256];
+        MemorySegment src = segment(bytes);
+        for (int b = 0; b < blocks; b++) {
+            QuantCodecs.decodeQ5K(src, b * 176L, out, b * 256);
+        }
+        assertBitsEqual(expected, out, "Q5_K");
+    }
+
     // ---- Q6_K -------------------------------------------------------------------------------------------------------
 
     @Test

@@ -69,7 +69,7 @@ public abstract class ComputeBackendContract {
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private static final DType[] BLOCK_TYPES = {DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q6_K};
+    private static final DType[] BLOCK_TYPES = {DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q5_K, DType.Q6_K};
 
     private static final float[] SPECIAL_FLOATS = {
             0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,

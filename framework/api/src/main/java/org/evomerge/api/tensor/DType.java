@@ -27,6 +27,8 @@ public enum DType {
     Q4_0(32, 18, true),
     /** GGUF: 256-element super-block with 6-bit sub-block scales and minimums. */
     Q4_K(256, 144, true),
+    /** GGUF: 256-element super-block with 6-bit sub-block scales and minimums and a fifth bit per value. */
+    Q5_K(256, 176, true),
     /** GGUF: 256-element super-block with 8-bit sub-block scales. */
     Q6_K(256, 210, true);
 

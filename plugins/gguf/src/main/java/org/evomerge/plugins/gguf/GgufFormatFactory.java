@@ -14,9 +14,9 @@ import org.evomerge.api.parameter.Parameters;
 import org.pf4j.Extension;
 
 /**
- * llama.cpp's GGUF files (v2, v3): read with F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K tensors, Llama-family names and
- * q/k row order presented as Hugging Face's, the configuration taken from the metadata; written for Llama, Mistral and
- * Qwen2 models as llama.cpp's converter writes them, matrices in {@code out_type}.
+ * llama.cpp's GGUF files (v2, v3): read with F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K tensors, Llama-family
+ * names and q/k row order presented as Hugging Face's, the configuration taken from the metadata; written for Llama,
+ * Mistral and Qwen2 models as llama.cpp's converter writes them, matrices in {@code out_type}.
  */
 @Extension
 public class GgufFormatFactory implements ModelFormatFactory {

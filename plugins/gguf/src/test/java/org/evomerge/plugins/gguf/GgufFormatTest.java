@@ -457,8 +457,25 @@ class GgufFormatTest {
             q6k[ql] |= (byte) ((q & 0xF) << (k < 2 ? 0 : 4));
             q6k[128 + 32 * half + l] |= (byte) ((q >> 4) << (2 * k));
         }
+        // Q5_K: Q4_K's block with the fifth bits in qh (bytes 16-47) and the nibbles from byte 48: element e of
+        // sub-block s = e / 32 gets nibble l % 16 (low) or 15 - l % 16 (high) and, for odd l, 16 from bit s of qh[l].
+        byte[] q5k = new byte[176];
+        q5k[1] = 0x3C;
+        q5k[3] = 0x3C;
+        for (int j = 0; j < 4; j++) {
+            q5k[4 + j] = 1;
+            q5k[12 + j] = 1;
+        }
+        for (int l = 1; l < 32; l += 2) {
+            q5k[16 + l] = (byte) 0xFF;
+        }
+        for (int i = 0; i < 128; i++) {
+            int l = i % 32;
+            q5k[48 + i] = (byte) ((l % 16) | ((15 - l % 16) << 4));
+        }
         Path file = new GgufTestFile()
                 .meta("general.architecture", str("llama"))
+                .tensor("blk.2.ffn_down.weight", GgufTestFile.GGML_Q5_K, new long[] {256}, q5k)
                 .tensor("blk.0.ffn_up.weight", GgufTestFile.GGML_Q8_0, new long[] {128, 2}, q8)
                 .tensor("blk.0.ffn_gate.weight", GgufTestFile.GGML_Q4_0, new long[] {64, 4}, q4)
                 .tensor("blk.0.ffn_down.weight", GgufTestFile.GGML_Q4_K, new long[] {256}, q4k)
@@ -486,6 +503,14 @@ class GgufFormatTest {
             for (int e = 0; e < 256; e++) {
                 assertEquals(e % 64 - 32f, out[e], 0f, "Q6_K element " + e);
             }
+            assertEquals(DType.Q5_K, model.tensors().find("model.layers.2.mlp.down_proj.weight").orElseThrow().dtype());
+            out = decode(backend, model.tensors().tensor("model.layers.2.mlp.down_proj.weight"));
+            for (int e = 0; e < 256; e++) {
+                int w = e % 64;
+                int l = e % 32;
+                float expected = (w < 32 ? l % 16 : 15 - l % 16) + (l % 2 == 1 ? 16 : 0);
+                assertEquals(expected, out[e], 0f, "Q5_K element " + e);
+            }
         }
     }
 
@@ -506,7 +531,7 @@ class GgufFormatTest {
         EvomergeException e = assertThrows(EvomergeException.class, () -> format.open(file));
         assertEquals(ErrorCategory.INPUT, e.category());
         assertEquals(file + ": tensor 'blk.0.ffn_up.weight' has ggml type 10 (Q2_K), which evomerge cannot read; "
-                + "supported: F32, F16, Q4_0, Q8_0, Q4_K, Q6_K, BF16", e.getMessage());
+                + "supported: F32, F16, Q4_0, Q8_0, Q4_K, Q5_K, Q6_K, BF16", e.getMessage());
     }
 
     @Test

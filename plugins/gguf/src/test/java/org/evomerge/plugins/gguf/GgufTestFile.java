@@ -37,6 +37,7 @@ final class GgufTestFile {
     static final int GGML_Q8_0 = 8;
     static final int GGML_Q2_K = 10;
     static final int GGML_Q4_K = 12;
+    static final int GGML_Q5_K = 13;
     static final int GGML_Q6_K = 14;
     static final int GGML_BF16 = 30;
 

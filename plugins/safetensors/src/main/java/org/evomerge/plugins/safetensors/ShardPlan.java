@@ -129,7 +129,8 @@ record ShardPlan(List<Shard> shards, long totalSize) {
             case F32 -> 17;
             case F64 -> 19;
             case I64 -> 20;
-            case Q8_0, Q4_0, Q4_K, Q6_K -> throw new IllegalArgumentException("safetensors cannot store " + dtype);
+            case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K ->
+                    throw new IllegalArgumentException("safetensors cannot store " + dtype);
         };
     }
 
