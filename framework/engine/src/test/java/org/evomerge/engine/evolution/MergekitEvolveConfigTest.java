@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import org.evomerge.api.EvomergeException;
@@ -97,7 +98,7 @@ class MergekitEvolveConfigTest {
         assertEquals("mergekit", genome.init());
         RunFile.MergekitEvolveGenome settings = genome.mergekitEvolve().orElseThrow();
         assertEquals(8, settings.layerGranularity());
-        assertEquals(java.util.Optional.of(false), settings.normalize());
+        assertEquals(Optional.of(false), settings.normalize());
         assertEquals("cma-es", run.strategy().id());
         assertEquals(Map.of("sigma", 1.0 / 6, "population_size", 0L, "restarts", 0L, "bound_handling", "none"),
                 run.strategy().parameters());

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,7 +43,7 @@ class MergekitEvolveSpaceTest {
             Set.of(Capability.REQUIRES_BASE_MODEL, Capability.EXACTLY_TWO_MODELS));
 
     private static ExtensionDescriptor method(String id, boolean density) {
-        List<ParameterSpec> specs = new java.util.ArrayList<>(List.of(
+        List<ParameterSpec> specs = new ArrayList<>(List.of(
                 ParameterSpec.number("weight", 1.0, null, null, "").withScope(ParameterScope.PER_MODEL),
                 ParameterSpec.bool("normalize", true, ""), ParameterSpec.bool("int8_mask", false, "")));
         if (density) {
@@ -97,7 +99,7 @@ class MergekitEvolveSpaceTest {
     void discreteSlicesDecodeWithAbsClampAndTheBaseModelAppended() {
         MergekitEvolveSpace space = ties(List.of("/m/a", "/m/b", "/m/c"), 8, 2, List.of(), false);
         double[] x = new double[24];
-        java.util.Arrays.fill(x, 0.5);
+        Arrays.fill(x, 0.5);
         x[0] = 1.25; // group 0, model a, weight: |x| and not clamped (pycma has no bounds)
         x[1] = 0.3;
         x[8] = -0.4; // group 1, model b: ((1*3+1)*1+0)*2+0
@@ -178,7 +180,7 @@ class MergekitEvolveSpaceTest {
     void theWrittenRecipeIsOneEvomergeMergeReads() {
         MergekitEvolveSpace space = ties(List.of("/m/a", "/m/b"), 4, 2, List.of("mlp"), false);
         double[] x = new double[space.space().size()];
-        java.util.Arrays.fill(x, 0.25);
+        Arrays.fill(x, 0.25);
         String yaml = space.recipeFile(new ParameterGenome(x), Path.of("/m"), 42);
         MergeRecipe read = RecipeReader.parse(yaml, Path.of("/m/best_config.yaml"));
         assertEquals("ties", read.mergeMethod());
