@@ -211,6 +211,18 @@ class GgufIT {
         }
     }
 
+    /** A Q4_0 file evaluates in its blocks (the engine's fused kernels), near the float32 model, not equal to it. */
+    @Test
+    void aQ4_0FileEvaluatesNearTheFloat32Model() throws IOException {
+        model("llama", 6, "LlamaForCausalLM");
+        assertEquals(0, evomerge("convert", "llama", "llama-q4_0.gguf", "--out-type", "q4_0").exitCode());
+        String task = perplexityTask().toString();
+        double float32 = nll("llama", task);
+        double q4 = nll("llama-q4_0.gguf", task);
+        assertTrue(q4 != float32 && Math.abs(q4 - float32) < 1e-2 * Math.abs(float32),
+                "Q4_0: close, not equal: " + q4 + " vs " + float32);
+    }
+
     private double nll(String model, String task) throws IOException {
         JsonNode doc = json(evomerge("eval", "--model", model, "--task", task, "--json", "--no-cache"));
         return doc.get("tasks").get("ppl").get("nll").asDouble();
