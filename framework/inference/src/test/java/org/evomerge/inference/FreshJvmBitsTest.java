@@ -49,7 +49,7 @@ class FreshJvmBitsTest {
         boolean x86 = List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
         Process avx2 = x86 ? probe("avx2", List.of("-XX:UseAVX=2"), 2, 2) : null;
         String expected = finish("c1", interpreted);
-        assertEquals(4, expected.lines().count(), expected);
+        assertEquals(5, expected.lines().count(), expected);
         assertEquals(expected, finish("c2", compiled));
         if (avx2 != null) {
             assertEquals(expected, finish("avx2", avx2));
