@@ -49,8 +49,8 @@ class FreshJvmBitsTest {
         boolean x86 = List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
         Process avx2 = x86 ? probe("avx2", List.of("-XX:UseAVX=2"), 2, 2) : null;
         String expected = finish("c1", interpreted);
-        // F32, BF16, F16, Q8_0, then Q4_0, Q4_K, Q5_K and Q6_K: one line per model.
-        assertEquals(8, expected.lines().count(), expected);
+        // F32, BF16, F16, Q8_0, then Q4_0, Q4_K, Q5_K and Q6_K, then Gemma 2: one line per model.
+        assertEquals(9, expected.lines().count(), expected);
         assertEquals(expected, finish("c2", compiled));
         if (avx2 != null) {
             assertEquals(expected, finish("avx2", avx2));

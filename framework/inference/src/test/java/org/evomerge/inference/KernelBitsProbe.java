@@ -1,7 +1,9 @@
 package org.evomerge.inference;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.evomerge.api.inference.InferenceSession;
 import org.evomerge.api.inference.LanguageModel;
@@ -42,6 +44,11 @@ final class KernelBitsProbe {
                     .forEach((name, cols) -> BlockQuantizer.requantize(model, name, cols, dtype));
             models.add(engine.load(model.model()));
         }
+        // Gemma 2: the GeLU-tanh activation and the soft caps (StrictMath's tanh) in every JIT stage too.
+        Map<String, Object> gemma = new LinkedHashMap<>(TinyDecoder.gemma2(DType.BF16, 11).config);
+        gemma.put("max_position_embeddings", 512);
+        gemma.put("vocab_size", 67);
+        models.add(engine.load(TinyDecoder.of(gemma, DType.BF16, 11).model()));
         int[] tokens = LlamaForwardTest.randomTokens(300, 67, 3);
         List<String> first = results(models, tokens);
         for (int round = 1; round < rounds; round++) {

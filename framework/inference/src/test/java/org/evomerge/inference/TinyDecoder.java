@@ -45,6 +45,11 @@ final class TinyDecoder {
         build();
     }
 
+    /** A model of {@code config} (a copy of one of the factories' configurations, changed). */
+    static TinyDecoder of(Map<String, Object> config, DType dtype, long seed) {
+        return new TinyDecoder(new LinkedHashMap<>(config), dtype, seed);
+    }
+
     /** Qwen3: q/k RMSNorm per head, {@code head_dim} 24 with hidden 64 and 4 heads, tied embeddings. */
     static TinyDecoder qwen3(DType dtype, long seed) {
         Map<String, Object> c = base("Qwen3ForCausalLM", "qwen3", 2, 64, 96, 4, 2, 61);
