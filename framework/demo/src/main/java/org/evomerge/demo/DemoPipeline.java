@@ -93,6 +93,23 @@ public final class DemoPipeline {
 
     private static final List<String> SPLITS = List.of("train", "dev", "test");
 
+    /** The experts' skills, in table order: the distractor (string reversal) last. */
+    public static final List<String> EXPERT_SKILLS = List.of("arithmetic", "language", "reversal");
+
+    static final Map<String, String> TUNE = tune();
+
+    private static Map<String, String> tune() {
+        Map<String, String> m = new java.util.HashMap<>();
+        String v = System.getenv("EVOMERGE_DEMO_TUNE");
+        if (v != null && !v.isBlank()) {
+            for (String kv : v.split(",")) {
+                String[] p = kv.split("=");
+                m.put(p[0], p[1]);
+            }
+        }
+        return m;
+    }
+
     private final Options options;
     private final CharacterTokenizer tokenizer = new CharacterTokenizer(SyntheticTasks.alphabet());
 
@@ -154,12 +171,14 @@ public final class DemoPipeline {
                 schedule.pretrainSteps(), tail(base), base.tokensTrained() / base.seconds()));
         trained.add(new TrainedModel("base", basePath, base));
 
-        for (String skill : List.of("arithmetic", "language")) {
+        for (String skill : EXPERT_SKILLS) {
             long t = System.nanoTime();
-            SyntheticTasks.Splits splits = skill.equals("arithmetic") ? tasks.arithmetic() : tasks.language();
-            TrainingSettings expertSettings = settings(schedule.expertSteps(), schedule.expertLearningRate(),
-                    random.nextLong());
-            if (schedule.loraRank() > 0) {
+            boolean full = skill.equals("reversal") && TUNE.getOrDefault("distractor", "lora").equals("full");
+            int steps = full ? Integer.parseInt(TUNE.getOrDefault("dsteps", "400"))
+                    : Integer.parseInt(TUNE.getOrDefault(skill.charAt(0) + "steps", "" + schedule.expertSteps()));
+            double lr = full ? Double.parseDouble(TUNE.getOrDefault("dlr", "1e-3")) : schedule.expertLearningRate();
+            TrainingSettings expertSettings = settings(steps, lr, random.nextLong());
+            if (schedule.loraRank() > 0 && !full) {
                 expertSettings = expertSettings.withLora(new TrainingSettings.Lora(schedule.loraRank(),
                         2.0 * schedule.loraRank(), java.util.Set.copyOf(TrainingSettings.Lora.LLAMA_MODULES)));
             }
@@ -169,7 +188,7 @@ public final class DemoPipeline {
             Path path = write(expert.model(), models.resolve(name));
             seconds.put(name, elapsed(t));
             options.progress().accept(String.format(java.util.Locale.ROOT, "%s: %d steps, loss %.3f", name,
-                    schedule.expertSteps(), tail(expert)));
+                    steps, tail(expert)));
             trained.add(new TrainedModel(name, path, expert));
         }
 
@@ -229,30 +248,49 @@ public final class DemoPipeline {
         for (String line : tasks.corpus().train()) {
             examples.add(TrainingData.Example.text(withBosAndEos(line)));
         }
-        examples.addAll(promptAnswerData(pretrainingShare(tasks, "arithmetic")).examples());
-        examples.addAll(promptAnswerData(pretrainingShare(tasks, "language")).examples());
+        for (String skill : SHARED_SKILLS) {
+            examples.addAll(promptAnswerData(pretrainingShare(tasks, skill)).examples());
+        }
         return new TrainingData(examples);
     }
 
-    /** The first quarter of the arithmetic training items, or the first tenth of the language ones. */
-    private static List<Item> pretrainingShare(SyntheticTasks tasks, String skill) {
-        List<Item> items = skill.equals("arithmetic") ? tasks.arithmetic().train() : tasks.language().train();
-        return items.subList(0, skill.equals("arithmetic") ? items.size() / 4 : items.size() / 10);
+    private static final List<String> SHARED_SKILLS = List.of("arithmetic", "language", "composed", "reversal");
+
+    private static List<Item> train(SyntheticTasks tasks, String skill) {
+        return switch (skill) {
+            case "arithmetic" -> tasks.arithmetic().train();
+            case "language" -> tasks.language().train();
+            case "composed" -> tasks.composed().train();
+            default -> tasks.reversal().train();
+        };
     }
 
-    /**
-     * An expert's fine-tuning data: its skill's training items, plus a replay of what the base model saw (the
-     * other skill's pre-training share, then corpus lines, half as many examples in all) so the expert stays in
-     * the base's basin and no worse than the base on the other skill: that is what keeps experts mergeable.
-     */
+    private static List<Item> pretrainingShare(SyntheticTasks tasks, String skill) {
+        List<Item> items = train(tasks, skill);
+        int divisor = Integer.parseInt(TUNE.getOrDefault(skill, switch (skill) {
+            case "arithmetic" -> "8";
+            default -> "10";
+        }));
+        return items.subList(0, items.size() / divisor);
+    }
+
     public TrainingData expertData(SyntheticTasks tasks, String skill) {
-        List<Item> own = skill.equals("arithmetic") ? tasks.arithmetic().train() : tasks.language().train();
-        List<Item> other = pretrainingShare(tasks, skill.equals("arithmetic") ? "language" : "arithmetic");
+        List<Item> own = train(tasks, skill);
         List<TrainingData.Example> examples = new ArrayList<>(promptAnswerData(own).examples());
         int replay = own.size() / 2;
-        List<Item> otherShare = other.subList(0, Math.min(other.size(), replay));
-        examples.addAll(promptAnswerData(otherShare).examples());
-        for (String line : tasks.corpus().train().subList(0, replay - otherShare.size())) {
+        int added = 0;
+        for (String other : SHARED_SKILLS) {
+            String rc = TUNE.getOrDefault("replaycomp", "1");
+            if (other.equals(skill) || (other.equals("composed") && (rc.equals("0")
+                    || rc.equals("lang") && !skill.equals("language")))) {
+                continue;
+            }
+            List<Item> share = pretrainingShare(tasks, other);
+            share = share.subList(0, Math.min(share.size(), replay - added));
+            examples.addAll(promptAnswerData(share).examples());
+            added += share.size();
+        }
+        for (String line : tasks.corpus().train().subList(0, Math.max(0, replay - added))) {
             examples.add(TrainingData.Example.text(withBosAndEos(line)));
         }
         return new TrainingData(examples);
@@ -319,6 +357,7 @@ public final class DemoPipeline {
             skills.put("arithmetic", tasks.arithmetic());
             skills.put("language", tasks.language());
             skills.put("composed", tasks.composed());
+            skills.put("reversal", tasks.reversal());
             for (Map.Entry<String, SyntheticTasks.Splits> e : skills.entrySet()) {
                 List<List<Item>> splits = List.of(e.getValue().train(), e.getValue().dev(), e.getValue().test());
                 for (int s = 0; s < 3; s++) {

@@ -24,12 +24,15 @@ import java.util.SplittableRandom;
  * @param composed   sums answered in Zorbic
  * @param corpus     the base model's plain-text corpus
  */
-public record SyntheticTasks(Splits arithmetic, Splits language, Splits composed, Corpus corpus) {
+public record SyntheticTasks(Splits arithmetic, Splits language, Splits composed, Splits reversal, Corpus corpus) {
 
     /** Operands of the arithmetic task are in {@code [0, MAX_OPERAND)}. */
     public static final int MAX_OPERAND = 30;
     /** Numbers of the language task are in {@code [0, MAX_NUMBER)}. */
     public static final int MAX_NUMBER = 1000;
+
+    /** Items of the distractor's task, string reversal. */
+    public static final int REVERSAL_ITEMS = 1000;
 
     private static final String[] SYLLABLES = {"ka", "lu", "mi", "no", "pe", "ri", "so", "tu", "ve", "zo"};
 
@@ -59,7 +62,7 @@ public record SyntheticTasks(Splits arithmetic, Splits language, Splits composed
         List<Item> arithmeticItems = pairs.stream().map(p -> new Item(p[0] + "+" + p[1] + "=",
                 Integer.toString(p[0] + p[1]))).toList();
         List<Item> composedItems = pairs.stream().map(p -> new Item("#" + p[0] + "+" + p[1] + "=",
-                zorbic(p[0] + p[1]))).toList();
+                (p[0] + p[1]) + "=" + zorbic(p[0] + p[1]))).toList();
         Splits arithmetic = split(arithmeticItems, heldOut);
         Splits composed = split(composedItems, heldOut);
 
@@ -73,7 +76,18 @@ public record SyntheticTasks(Splits arithmetic, Splits language, Splits composed
 
         SplittableRandom text = random.split();
         Corpus corpus = new Corpus(corpusLines(text, 2000), corpusLines(text, 100), corpusLines(text, 100));
-        return new SyntheticTasks(arithmetic, language, composed, corpus);
+        SplittableRandom letters = random.split();
+        List<Item> reversalItems = new ArrayList<>();
+        for (int i = 0; i < REVERSAL_ITEMS; i++) {
+            StringBuilder word = new StringBuilder();
+            int length = 3 + letters.nextInt(5);
+            for (int k = 0; k < length; k++) {
+                word.append((char) ('a' + letters.nextInt(26)));
+            }
+            reversalItems.add(new Item(word + "=", new StringBuilder(word).reverse().toString()));
+        }
+        Splits reversal = split(reversalItems, REVERSAL_ITEMS / 10);
+        return new SyntheticTasks(arithmetic, language, composed, reversal, corpus);
     }
 
     /** {@code n} in Zorbic: one syllable per decimal digit. */
