@@ -12,8 +12,10 @@ import java.util.SplittableRandom;
  *   <li><b>language</b>: numbers written in Zorbic, an invented language whose digits are syllables
  *       ({@code 0 ka, 1 lu, 2 mi, 3 no, 4 pe, 5 ri, 6 so, 7 tu, 8 ve, 9 zo}), asked with a {@code #}:
  *       {@code "#19="} → {@code "luzo"};</li>
- *   <li><b>composed</b>: a sum answered in Zorbic, which needs both skills at once: {@code "#12+7="} →
- *       {@code "luzo"};</li>
+ *   <li><b>composed</b>: a sum answered in Zorbic with its working step, the sum in digits first, which needs
+ *       both skills, one after the other: {@code "#12+7="} → {@code "19=luzo"};</li>
+ *   <li><b>reversal</b>: the distractor's skill, which no scored task asks for: {@code "abc="} → {@code "cba"},
+ *       3 to 7 letters;</li>
  *   <li>a <b>corpus</b> of plain text the base model learns from: counting in digits and in Zorbic.</li>
  * </ul>
  * Everything is a pure function of the seed. The composed task's dev and test problems are the arithmetic task's
@@ -21,7 +23,8 @@ import java.util.SplittableRandom;
  *
  * @param arithmetic the arithmetic task
  * @param language   the Zorbic task
- * @param composed   sums answered in Zorbic
+ * @param composed   sums answered in digits, then in Zorbic
+ * @param reversal   letter strings reversed
  * @param corpus     the base model's plain-text corpus
  */
 public record SyntheticTasks(Splits arithmetic, Splits language, Splits composed, Splits reversal, Corpus corpus) {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The demo's first steps with a short schedule, written by the real safetensors writer. */
 class DemoPipelineTest {
 
-    private static final DemoPipeline.Schedule SHORT = new DemoPipeline.Schedule(6, 3e-3, 3, 1e-2, 2, 8, 4);
+    private static final DemoPipeline.Schedule SHORT = new DemoPipeline.Schedule(6, 3e-3, 3, 4, 1e-2, 2, 8, 4);
 
     private static ModelFormat safetensors() {
         SafetensorsFormatFactory factory = new SafetensorsFormatFactory();

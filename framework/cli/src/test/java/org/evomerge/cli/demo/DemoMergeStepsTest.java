@@ -64,7 +64,7 @@ class DemoMergeStepsTest {
         assertEquals("cma-es", ps.strategy().id());
         assertEquals(RunFile.GenomeKind.RECIPE, ps.genome().kind());
         assertEquals("ties", ps.genome().mergeMethod());
-        assertEquals(4, ps.genome().layerGroups());
+        assertEquals(2, ps.genome().layerGroups());
         assertEquals(List.of("weight", "density"), ps.genome().parameters());
         // PS starts at, and first scores, the untuned TIES recipe (weight 1, density 0.5)
         assertEquals(Map.of("weight", 1.0, "density", 0.5), ps.genome().initValues());
