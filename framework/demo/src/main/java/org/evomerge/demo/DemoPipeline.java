@@ -252,13 +252,13 @@ public final class DemoPipeline {
 
     /**
      * What each expert replays of the base's shares besides corpus lines. Replay keeps an expert in the base's
-     * basin, but a replayed share is also trained on: the arithmetic expert replays no Zorbic (neither the language
-     * share nor the composed problems), or its long training would teach it the language and the composed task's
-     * format, and it alone would solve the composed task; the language expert replays the composed problems, so it
-     * keeps their working-steps format (a merge needs it) while it still cannot add.
+     * basin, which is what keeps the experts mergeable: an arithmetic expert that replays no Zorbic loses its place
+     * in the basin and its skill does not survive any merge (the best PS candidate then added at 0.08). A replayed
+     * share is also trained on, so only the language expert replays the composed problems: it keeps their
+     * working-steps format (a merge needs it) while it still cannot add.
      */
     private static final Map<String, List<String>> REPLAY = Map.of(
-            "arithmetic", List.of("reversal"),
+            "arithmetic", List.of("language", "reversal"),
             "language", List.of("arithmetic", "composed", "reversal"),
             "reversal", List.of("arithmetic", "language"));
 

@@ -121,6 +121,7 @@ final class DemoMergeSteps {
         seconds.put("untuned", elapsed(t1));
 
         long t2 = System.nanoTime();
+        write(out.resolve("runs").resolve("evolve.yml"), runFile(models, search));
         Path psDfs = evolve("ps-dfs", psDfsRunFile(models, search),
                 "PS then DFS (stages): CMA-ES over per-layer TIES weight and density of the three experts, then"
                         + " CMA-ES over a layer path of the PS winner and expert-arithmetic");
@@ -397,16 +398,7 @@ final class DemoMergeSteps {
         evaluators(s, search);
         s.append("stages:\n");
         s.append("  - name: ps\n");
-        s.append("    genome:\n");
-        s.append("      kind: recipe\n");
-        s.append("      merge_method: ").append(EVOLVED_METHOD).append('\n');
-        s.append("      layer_groups: ").append(PS_LAYER_GROUPS).append('\n');
-        s.append("      parameters: [weight, density]\n");
-        s.append("      bounds:\n        weight: [0.0, 2.0]\n        density: [0.2, 1.0]\n");
-        s.append("      init: {weight: 1.0, density: 0.5}\n");
-        s.append("      dtype: float32\n");
-        s.append("    strategy:\n      id: cma-es\n      parameters: {sigma: 0.25, evaluate_start: true}\n");
-        s.append("    budget:\n      evaluations: ").append(search.evaluations()).append('\n');
+        psSearch(s, search, "    ");
         s.append("  - name: dfs\n");
         s.append("    models:\n      - {stage: ps}\n      - ").append(quoted(models.resolve(DFS_PARTNER)))
                 .append('\n');
@@ -414,6 +406,46 @@ final class DemoMergeSteps {
         layerPath(s, "    ");
         s.append("    budget:\n      evaluations: ").append(search.dfsEvaluations()).append('\n');
         return s.toString();
+    }
+
+    /**
+     * PS alone, the first stage of {@link #psDfsRunFile} as a run file of its own: {@code OUT/runs/evolve.yml},
+     * which the demo writes but does not run (the stage is that run), for re-running PS by hand and for
+     * {@code benchmarks/bench evals}.
+     */
+    String runFile(Path models, Search search) {
+        StringBuilder s = header("evolve");
+        s.append("models:\n");
+        for (String expert : EXPERTS) {
+            s.append("  - ").append(quoted(models.resolve(expert))).append('\n');
+        }
+        s.append("base_model: ").append(quoted(models.resolve("base"))).append('\n');
+        evaluators(s, search);
+        psSearch(s, search, "");
+        return s.toString();
+    }
+
+    /** PS's genome, strategy and budget, each line indented by {@code indent}. */
+    private static void psSearch(StringBuilder s, Search search, String indent) {
+        String[] lines = {
+            "genome:",
+            "  kind: recipe",
+            "  merge_method: " + EVOLVED_METHOD,
+            "  layer_groups: " + PS_LAYER_GROUPS,
+            "  parameters: [weight, density]",
+            "  bounds:",
+            "    weight: [0.0, 2.0]",
+            "    density: [0.2, 1.0]",
+            "  init: {weight: 1.0, density: 0.5}",
+            "  dtype: float32",
+            "strategy:",
+            "  id: cma-es",
+            "  parameters: {sigma: 0.25, evaluate_start: true}",
+            "budget:",
+            "  evaluations: " + search.evaluations()};
+        for (String line : lines) {
+            s.append(indent).append(line).append('\n');
+        }
     }
 
     /** DFS alone: a layer path over expert-language (model A, where the path starts) and expert-arithmetic. */

@@ -1,5 +1,6 @@
 package org.evomerge.cli.demo;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,6 +79,25 @@ class DemoMergeStepsTest {
         assertEquals(22, dfs.budget().evaluations().orElseThrow());
         assertTrue(dfs.baseModel().isEmpty());
         assertFitnessIsTheMeanOfTheDevSplits(run);
+    }
+
+    @Test
+    void psAloneIsTheFirstStageAsARunFileOfItsOwn() {
+        Path models = out.resolve("models");
+        RunFile alone = RunFileReader.parse(steps().runFile(models, new DemoMergeSteps.Search(33, 22, 0, false)),
+                out.resolve("runs/evolve.yml"));
+        RunFile stage = RunFileReader.parse(steps().psDfsRunFile(models, new DemoMergeSteps.Search(33, 22, 0, false)),
+                out.resolve("runs/ps-dfs.yml")).stages().getFirst();
+        assertTrue(alone.stages().isEmpty());
+        assertEquals(stage.genome().layerGroups(), alone.genome().layerGroups());
+        assertEquals(stage.genome().parameters(), alone.genome().parameters());
+        assertEquals(stage.genome().initValues(), alone.genome().initValues());
+        assertArrayEquals(stage.genome().bounds().get("weight"), alone.genome().bounds().get("weight"));
+        assertArrayEquals(stage.genome().bounds().get("density"), alone.genome().bounds().get("density"));
+        assertEquals(stage.strategy(), alone.strategy());
+        assertEquals(stage.models(), alone.models());
+        assertEquals(stage.budget(), alone.budget());
+        assertFitnessIsTheMeanOfTheDevSplits(alone);
     }
 
     @Test
