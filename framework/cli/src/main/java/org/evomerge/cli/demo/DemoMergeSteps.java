@@ -210,7 +210,7 @@ final class DemoMergeSteps {
                     mutation:
                       id: fine-tune
                       parameters:
-                        dataset: ../data/composed-train.jsonl
+                        dataset: DATA/composed-train.jsonl
                         method: lora
                         steps: 10
                         batch_size: 16
@@ -232,7 +232,8 @@ final class DemoMergeSteps {
         }
         s.append("base_model: ").append(quoted(models.resolve("base"))).append('\n');
         evaluators(s, search);
-        s.append(other.body());
+        // The fine-tune mutation reads its dataset relative to the working directory, not the run file.
+        s.append(other.body().replace("DATA/", out.resolve("data").toAbsolutePath().normalize() + "/"));
         s.append("budget:\n  evaluations: ").append(search.evaluations()).append('\n');
         return s.toString();
     }

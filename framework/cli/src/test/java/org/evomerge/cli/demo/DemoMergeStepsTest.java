@@ -124,6 +124,9 @@ class DemoMergeStepsTest {
             assertEquals(33, run.budget().evaluations().orElseThrow(), other.name());
             assertFitnessIsTheMeanOfTheDevSplits(run);
         }
+        String ga = steps().otherRunFile(DemoMergeSteps.OTHER_STRATEGIES.getLast(), models,
+                new DemoMergeSteps.Search(33, 22, 0, true));
+        assertTrue(ga.contains("dataset: " + out.resolve("data/composed-train.jsonl").toAbsolutePath()), ga);
     }
 
     private void assertFitnessIsTheMeanOfTheDevSplits(RunFile run) {
