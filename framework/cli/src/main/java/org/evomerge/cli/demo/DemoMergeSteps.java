@@ -353,7 +353,8 @@ final class DemoMergeSteps {
         if (name.equals("linear")) {
             s.append("merge_method: linear\nmodels:\n");
             for (String expert : EXPERTS) {
-                s.append("  - model: ").append(quoted(models.resolve(expert))).append("\n    parameters: {weight: 1.0}\n");
+                s.append("  - model: ").append(quoted(models.resolve(expert)))
+                        .append("\n    parameters: {weight: 1.0}\n");
             }
             return s.append("dtype: float32\n").toString();
         }

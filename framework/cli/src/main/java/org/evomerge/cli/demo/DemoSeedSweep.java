@@ -26,7 +26,7 @@ import org.evomerge.statistics.StudentT;
 /**
  * {@code evomerge demo --seeds 42,43,44,45,46}: the whole demo once per seed (data, training and search all seeded
  * by it) in {@code OUT/seed-N/}, then the demo table over seeds: each cell's mean and Student t 95% interval over
- * the seeds, and the evolved model's difference to every other model the same way.
+ * the seeds, and each evolved model's difference to every source and untuned merge the same way.
  *
  * <pre>
  * OUT/seed-N/...                 one demo per seed (its own data, models, runs)
@@ -242,7 +242,8 @@ final class DemoSeedSweep {
                     .append("| --- | --- | --- | ---: | ---: |\n");
             for (Object c : comparisons) {
                 Map<String, Object> comparison = (Map<String, Object>) c;
-                md.append("| ").append(comparison.get("model")).append(" | ").append(comparison.get("against")).append(" | ").append(comparison.get("against_role"))
+                md.append("| ").append(comparison.get("model")).append(" | ").append(comparison.get("against"))
+                        .append(" | ").append(comparison.get("against_role"))
                         .append(" | ").append(interval(comparison.get("difference")).format(3)).append(" | ")
                         .append(comparison.get("seeds_beaten")).append(" of ").append(seeds.size()).append(" |\n");
             }
