@@ -22,10 +22,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code evomerge demo [--out DIR] [--seed N | --seeds N,N,...] [--json] [--evaluations N]}: the embedded demo.
- * Builds the synthetic data, the tokenizer, a pre-trained base model and one expert per skill in {@code DIR}, merges
- * the experts without tuning and by evolution ({@link DemoMergeSteps}), and prints every model's exact-match scores
- * with their 95% intervals and the evolved model's paired comparisons ({@link DemoStatistics}). With
+ * {@code evomerge demo [--out DIR] [--seed N | --seeds N,N,...] [--json] [--evaluations N]
+ * [--strategies default|all]}: the embedded demo. Builds the synthetic data, the tokenizer, a pre-trained base model
+ * and one expert per skill (a distractor included) in {@code DIR}, merges the experts without tuning and by evolution
+ * (PS, DFS, PS+DFS; with {@code --strategies all} also the other seed papers' searches: {@link DemoMergeSteps}), and
+ * prints every model's exact-match scores with their 95% intervals and the best evolved model's paired comparisons
+ * ({@link DemoStatistics}). With
  * {@code --seeds}, runs all that once per seed and prints the table over seeds ({@link DemoSeedSweep}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true)
