@@ -32,7 +32,7 @@ class DemoIT {
         assertEquals(0, result.exitCode(), result.toString());
         JsonNode doc = new ObjectMapper().readTree(result.out());
         JsonNode models = doc.get("models");
-        assertEquals(7, models.size(), result.out());
+        assertEquals(11, models.size(), result.out());
         List<String> roles = new ArrayList<>();
         for (JsonNode model : models) {
             roles.add(model.get("name").asText() + ":" + model.get("role").asText());
@@ -51,12 +51,18 @@ class DemoIT {
             }
             assertEquals(combined, model.get("combined_test").asDouble(), 1e-9, result.out());
         }
-        assertEquals(List.of("base:parent", "expert-arithmetic:parent", "expert-language:parent", "linear:untuned",
-                "ties:untuned", "dare-ties:untuned", "evolved:evolved"), roles);
-        // the evolved model against every other one on combined test: difference, paired interval, McNemar
+        // the paper's rows: each source (the distractor included), the untuned merges, PS, DFS and PS+DFS
+        assertEquals(List.of("base:parent", "expert-arithmetic:parent", "expert-language:parent",
+                "expert-reversal:parent", "linear:untuned", "ties:untuned", "dare-ties:untuned",
+                "frankenmerge:untuned", "ps:evolved", "dfs:evolved", "ps+dfs:evolved"), roles);
+        // the best evolved model (chosen on dev) against every parent and untuned merge on combined test first,
+        // then the other evolved models: difference, paired interval, McNemar
+        String best = doc.get("best_evolved").asText();
         List<String> against = new ArrayList<>();
         for (JsonNode comparison : doc.get("comparisons")) {
-            against.add(comparison.get("against").asText());
+            if (comparison.get("model").asText().equals(best)) {
+                against.add(comparison.get("against").asText());
+            }
             double difference = comparison.get("difference").asDouble();
             JsonNode interval = comparison.get("interval");
             assertTrue(interval.get(0).asDouble() <= difference && difference <= interval.get(1).asDouble(),
@@ -65,14 +71,22 @@ class DemoIT {
             assertTrue(p > 0 && p <= 1, result.out());
             assertEquals(interval.get(0).asDouble() > 0, comparison.get("beats").asBoolean(), result.out());
         }
-        assertEquals(List.of("base", "expert-arithmetic", "expert-language", "linear", "ties", "dare-ties"), against);
-        // the run's report shows the evolved model's scores after the run with their intervals
-        assertTrue(Files.isRegularFile(temp.resolve("demo/runs/evolve/best-scores.json")));
-        assertTrue(Files.readString(temp.resolve("demo/runs/evolve/report.html")).contains("Scores after the run"));
-        assertEquals(temp.resolve("demo/runs/evolve/best").toRealPath(),
-                Path.of(models.get(6).get("path").asText()).toRealPath());
-        for (String file : List.of("runs/evolve.yml", "recipes/linear.yml", "recipes/ties.yml",
-                "recipes/dare-ties.yml", "tasks/composed-test.yml", "merges/ties/model.safetensors")) {
+        assertEquals(List.of("base", "expert-arithmetic", "expert-language", "expert-reversal", "linear", "ties",
+                "dare-ties", "frankenmerge"), against);
+        assertEquals(3 * 8, doc.get("comparisons").size(), result.out());
+        // the runs' reports show the evolved models' scores after the run with their intervals, and PS+DFS's
+        // report its two stages
+        for (String run : List.of("runs/ps-dfs/stages/1-ps", "runs/dfs", "runs/ps-dfs/stages/2-dfs")) {
+            assertTrue(Files.isRegularFile(temp.resolve("demo").resolve(run).resolve("best-scores.json")), run);
+            assertTrue(Files.readString(temp.resolve("demo").resolve(run).resolve("report.html"))
+                    .contains("Scores after the run"), run);
+        }
+        assertTrue(Files.isRegularFile(temp.resolve("demo/runs/ps-dfs/report.html")));
+        assertEquals(temp.resolve("demo/runs/ps-dfs/stages/2-dfs/best").toRealPath(),
+                Path.of(models.get(10).get("path").asText()).toRealPath());
+        for (String file : List.of("runs/ps-dfs.yml", "runs/dfs.yml", "recipes/linear.yml", "recipes/ties.yml",
+                "recipes/dare-ties.yml", "recipes/frankenmerge.yml", "tasks/composed-test.yml",
+                "merges/ties/model.safetensors", "merges/frankenmerge/model.safetensors")) {
             assertTrue(Files.isRegularFile(temp.resolve("demo").resolve(file)), file);
         }
         // The files the demo wrote are the commands' own inputs: re-running a step by hand works.
@@ -80,7 +94,7 @@ class DemoIT {
                 temp.resolve("demo/merges/linear").toString(), "--task",
                 temp.resolve("demo/tasks/arithmetic-dev.yml").toString(), "--json", "--no-cache");
         assertEquals(0, eval.exitCode(), eval.toString());
-        assertEquals(models.get(3).get("scores").get("arithmetic").get("dev").asDouble(),
+        assertEquals(models.get(4).get("scores").get("arithmetic").get("dev").asDouble(),
                 new ObjectMapper().readTree(eval.out()).get("fitness").asDouble(), 1e-12, eval.out());
         for (JsonNode model : models) {
             Path folder = Path.of(model.get("path").asText());

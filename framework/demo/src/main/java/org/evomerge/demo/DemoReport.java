@@ -26,7 +26,23 @@ public record DemoReport(List<ModelResult> models, Path data, Map<String, Double
      * @param scores     exact match per task
      * @param finalLoss  the mean training loss of the last steps
      */
-    public record ModelResult(String name, String role, Path path, Map<String, Score> scores, double finalLoss) {
+    public record ModelResult(String name, String role, Path path, Map<String, Score> scores, double finalLoss,
+                              String strategy) {
+
+        /** A model that no search produced. */
+        public ModelResult(String name, String role, Path path, Map<String, Score> scores, double finalLoss) {
+            this(name, role, path, scores, finalLoss, "");
+        }
+
+        /** This model, found by the search strategy {@code strategy}. */
+        public ModelResult withStrategy(String strategy) {
+            return new ModelResult(name, role, path, scores, finalLoss, strategy);
+        }
+
+        /** The mean dev score over {@link #TASKS}: the evolutions' fitness, what the best model is chosen on. */
+        public double combinedDev() {
+            return TASKS.stream().mapToDouble(t -> scores.get(t).dev()).average().orElse(0);
+        }
 
         /** The mean test score over {@link #TASKS}. */
         public double combinedTest() {

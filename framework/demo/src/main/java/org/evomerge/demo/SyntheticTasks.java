@@ -12,8 +12,10 @@ import java.util.SplittableRandom;
  *   <li><b>language</b>: numbers written in Zorbic, an invented language whose digits are syllables
  *       ({@code 0 ka, 1 lu, 2 mi, 3 no, 4 pe, 5 ri, 6 so, 7 tu, 8 ve, 9 zo}), asked with a {@code #}:
  *       {@code "#19="} → {@code "luzo"};</li>
- *   <li><b>composed</b>: a sum answered in Zorbic, which needs both skills at once: {@code "#12+7="} →
- *       {@code "luzo"};</li>
+ *   <li><b>composed</b>: a sum answered in Zorbic with its working step, the sum in digits first, which needs
+ *       both skills, one after the other: {@code "#12+7="} → {@code "19=luzo"};</li>
+ *   <li><b>reversal</b>: the distractor's skill, which no scored task asks for: {@code "abc="} → {@code "cba"},
+ *       3 to 7 letters;</li>
  *   <li>a <b>corpus</b> of plain text the base model learns from: counting in digits and in Zorbic.</li>
  * </ul>
  * Everything is a pure function of the seed. The composed task's dev and test problems are the arithmetic task's
@@ -21,15 +23,19 @@ import java.util.SplittableRandom;
  *
  * @param arithmetic the arithmetic task
  * @param language   the Zorbic task
- * @param composed   sums answered in Zorbic
+ * @param composed   sums answered in digits, then in Zorbic
+ * @param reversal   letter strings reversed
  * @param corpus     the base model's plain-text corpus
  */
-public record SyntheticTasks(Splits arithmetic, Splits language, Splits composed, Corpus corpus) {
+public record SyntheticTasks(Splits arithmetic, Splits language, Splits composed, Splits reversal, Corpus corpus) {
 
     /** Operands of the arithmetic task are in {@code [0, MAX_OPERAND)}. */
     public static final int MAX_OPERAND = 30;
     /** Numbers of the language task are in {@code [0, MAX_NUMBER)}. */
     public static final int MAX_NUMBER = 1000;
+
+    /** Items of the distractor's task, string reversal. */
+    public static final int REVERSAL_ITEMS = 1000;
 
     private static final String[] SYLLABLES = {"ka", "lu", "mi", "no", "pe", "ri", "so", "tu", "ve", "zo"};
 
@@ -59,7 +65,7 @@ public record SyntheticTasks(Splits arithmetic, Splits language, Splits composed
         List<Item> arithmeticItems = pairs.stream().map(p -> new Item(p[0] + "+" + p[1] + "=",
                 Integer.toString(p[0] + p[1]))).toList();
         List<Item> composedItems = pairs.stream().map(p -> new Item("#" + p[0] + "+" + p[1] + "=",
-                zorbic(p[0] + p[1]))).toList();
+                (p[0] + p[1]) + "=" + zorbic(p[0] + p[1]))).toList();
         Splits arithmetic = split(arithmeticItems, heldOut);
         Splits composed = split(composedItems, heldOut);
 
@@ -73,7 +79,18 @@ public record SyntheticTasks(Splits arithmetic, Splits language, Splits composed
 
         SplittableRandom text = random.split();
         Corpus corpus = new Corpus(corpusLines(text, 2000), corpusLines(text, 100), corpusLines(text, 100));
-        return new SyntheticTasks(arithmetic, language, composed, corpus);
+        SplittableRandom letters = random.split();
+        List<Item> reversalItems = new ArrayList<>();
+        for (int i = 0; i < REVERSAL_ITEMS; i++) {
+            StringBuilder word = new StringBuilder();
+            int length = 3 + letters.nextInt(5);
+            for (int k = 0; k < length; k++) {
+                word.append((char) ('a' + letters.nextInt(26)));
+            }
+            reversalItems.add(new Item(word + "=", new StringBuilder(word).reverse().toString()));
+        }
+        Splits reversal = split(reversalItems, REVERSAL_ITEMS / 10);
+        return new SyntheticTasks(arithmetic, language, composed, reversal, corpus);
     }
 
     /** {@code n} in Zorbic: one syllable per decimal digit. */

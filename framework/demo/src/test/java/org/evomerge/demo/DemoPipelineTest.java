@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The demo's first steps with a short schedule, written by the real safetensors writer. */
 class DemoPipelineTest {
 
-    private static final DemoPipeline.Schedule SHORT = new DemoPipeline.Schedule(6, 3e-3, 3, 1e-2, 2, 8, 4);
+    private static final DemoPipeline.Schedule SHORT = new DemoPipeline.Schedule(6, 3e-3, 3, 4, 1e-2, 2, 8, 4);
 
     private static ModelFormat safetensors() {
         SafetensorsFormatFactory factory = new SafetensorsFormatFactory();
@@ -36,13 +36,13 @@ class DemoPipelineTest {
     }
 
     @Test
-    void writesDataTokenizerAndThreeHuggingFaceModelsTheSameForAnyThreadCount(@TempDir Path dir) throws IOException {
+    void writesDataTokenizerAndFourHuggingFaceModelsTheSameForAnyThreadCount(@TempDir Path dir) throws IOException {
         ModelFormat format = safetensors();
         DemoReport one = new DemoPipeline(new DemoPipeline.Options(dir.resolve("a"), 9, 1, format, SHORT, null)).run();
         DemoReport two = new DemoPipeline(new DemoPipeline.Options(dir.resolve("b"), 9, 2, format, SHORT, null)).run();
-        assertEquals(List.of("base", "expert-arithmetic", "expert-language"),
+        assertEquals(List.of("base", "expert-arithmetic", "expert-language", "expert-reversal"),
                 one.models().stream().map(DemoReport.ModelResult::name).toList());
-        for (String task : List.of("corpus", "arithmetic", "language", "composed")) {
+        for (String task : List.of("corpus", "arithmetic", "language", "composed", "reversal")) {
             for (String split : List.of("train", "dev", "test")) {
                 Path file = one.data().resolve(task + "-" + split + ".jsonl");
                 assertTrue(Files.size(file) > 0, file.toString());
@@ -53,7 +53,7 @@ class DemoPipelineTest {
                 .getFirst());
         assertTrue(first.path("prompt").asText().startsWith("#") && first.has("answer"), first.toString());
         ObjectMapper json = new ObjectMapper();
-        for (int m = 0; m < 3; m++) {
+        for (int m = 0; m < 4; m++) {
             Path folder = one.models().get(m).path();
             for (String file : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
                     "generation_config.json")) {
@@ -82,7 +82,7 @@ class DemoPipelineTest {
             }
         }
         assertTrue(one.seconds().keySet().containsAll(List.of("data", "pretrain", "expert-arithmetic",
-                "expert-language", "score", "total")));
+                "expert-language", "expert-reversal", "score", "total")));
     }
 
     @Test

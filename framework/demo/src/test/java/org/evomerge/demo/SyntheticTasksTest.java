@@ -28,9 +28,15 @@ class SyntheticTasksTest {
                     Integer.parseInt(item.answer()));
         }
         for (Item item : tasks.composed().test()) {
+            // the working steps: the sum in digits (the arithmetic skill), then in Zorbic (the language skill)
             String[] operands = item.prompt().substring(1).replace("=", "").split("\\+");
-            assertEquals(SyntheticTasks.zorbic(Integer.parseInt(operands[0]) + Integer.parseInt(operands[1])),
-                    item.answer());
+            int sum = Integer.parseInt(operands[0]) + Integer.parseInt(operands[1]);
+            assertEquals(sum + "=" + SyntheticTasks.zorbic(sum), item.answer());
+        }
+        for (Item item : tasks.reversal().train()) {
+            String word = item.prompt().substring(0, item.prompt().length() - 1);
+            assertTrue(word.matches("[a-z]{3,7}"), word);
+            assertEquals(new StringBuilder(word).reverse().toString(), item.answer());
         }
         for (SyntheticTasks.Splits s : List.of(tasks.arithmetic(), tasks.language(), tasks.composed())) {
             Set<String> train = new HashSet<>(s.train().stream().map(Item::prompt).toList());

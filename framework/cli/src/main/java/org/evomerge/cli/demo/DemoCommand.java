@@ -22,10 +22,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code evomerge demo [--out DIR] [--seed N | --seeds N,N,...] [--json] [--evaluations N]}: the embedded demo.
- * Builds the synthetic data, the tokenizer, a pre-trained base model and one expert per skill in {@code DIR}, merges
- * the experts without tuning and by evolution ({@link DemoMergeSteps}), and prints every model's exact-match scores
- * with their 95% intervals and the evolved model's paired comparisons ({@link DemoStatistics}). With
+ * {@code evomerge demo [--out DIR] [--seed N | --seeds N,N,...] [--json] [--evaluations N]
+ * [--strategies default|all]}: the embedded demo. Builds the synthetic data, the tokenizer, a pre-trained base model
+ * and one expert per skill (a distractor included) in {@code DIR}, merges the experts without tuning and by evolution
+ * (PS, DFS, PS+DFS; with {@code --strategies all} also the other seed papers' searches: {@link DemoMergeSteps}), and
+ * prints every model's exact-match scores with their 95% intervals and the best evolved model's paired comparisons
+ * ({@link DemoStatistics}). With
  * {@code --seeds}, runs all that once per seed and prints the table over seeds ({@link DemoSeedSweep}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true)
@@ -39,6 +41,10 @@ public final class DemoCommand implements Runnable {
 
     @Option(names = "--seeds", paramLabel = "N,N,...", split = ",")
     List<Long> seeds;
+
+    /** {@code all} adds the other seed papers' search strategies as rows: DE, kinship greedy, GA + fine-tune. */
+    @Option(names = "--strategies", paramLabel = "default|all")
+    String strategies;
 
     @Mixin
     CommandOutput output;
@@ -59,10 +65,18 @@ public final class DemoCommand implements Runnable {
             throw EvomergeException.configuration("--evaluations must be at least 1, got " + evaluations);
         }
         DemoMergeSteps.Search search = evaluations == null ? DemoMergeSteps.Search.DEFAULT
-                : new DemoMergeSteps.Search(evaluations, DemoMergeSteps.Search.DEFAULT.sample());
+                : new DemoMergeSteps.Search(evaluations, evaluations, DemoMergeSteps.Search.DEFAULT.sample(), false);
+        if (strategies != null) {
+            if (!strategies.equals("all") && !strategies.equals("default")) {
+                throw EvomergeException.configuration("--strategies must be 'default' or 'all', got '" + strategies
+                        + "'");
+            }
+            search = strategies.equals("all") ? search.withAllStrategies() : search;
+        }
+        DemoMergeSteps.Search chosen = search;
         if (seeds != null) {
             DemoSeedSweep.Result sweep = new DemoSeedSweep(folder, seeds, progress).run((seed, seedFolder) ->
-                    document(demo(session, seedFolder, seed, search, progress), new DemoStatistics(seed)));
+                    document(demo(session, seedFolder, seed, chosen, progress), new DemoStatistics(seed)));
             output.print(sweep::document, stdout -> {
                 stdout.print(sweep.markdown());
                 stdout.printf("wrote %s, %s and %s%n", folder.resolve(DemoSeedSweep.TABLE),
@@ -120,10 +134,22 @@ public final class DemoCommand implements Runnable {
             entry.put("scores", scores);
             entry.put("combined_test", m.combinedTest());
             statistics.combinedTest(m).ifPresent(i -> entry.put("combined_test_interval", bounds(i)));
+            entry.put("combined_dev", m.combinedDev());
+            if (!m.strategy().isEmpty()) {
+                entry.put("strategy", m.strategy());
+            }
             models.add(entry);
         }
+        Optional<DemoReport.ModelResult> best = DemoStatistics.bestEvolved(report);
+        List<DemoStatistics.Comparison> all = new ArrayList<>();
+        best.ifPresent(b -> all.addAll(statistics.comparisons(report, b)));
+        for (DemoReport.ModelResult m : report.models()) {
+            if (m.role().equals("evolved") && m != best.orElse(null)) {
+                all.addAll(statistics.comparisons(report, m));
+            }
+        }
         List<Object> comparisons = new ArrayList<>();
-        for (DemoStatistics.Comparison c : statistics.comparisons(report)) {
+        for (DemoStatistics.Comparison c : all) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("model", c.evolved().name());
             entry.put("against", c.other().name());
@@ -147,6 +173,7 @@ public final class DemoCommand implements Runnable {
         method.put("seed", statistics.seed());
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("models", models);
+        best.ifPresent(b -> doc.put("best_evolved", b.name()));
         doc.put("comparisons", comparisons);
         doc.put("statistics", method);
         doc.put("data", report.data().toString());
@@ -194,16 +221,22 @@ public final class DemoCommand implements Runnable {
     }
 
     /**
-     * One plain sentence per other model: did the evolved model beat it on combined test? It does when the paired
-     * 95% interval of the difference lies above zero; each sentence gives the difference, its interval and the
-     * exact McNemar p-value.
+     * The best evolved model (highest combined dev) against every parent and untuned merge, one plain sentence each:
+     * it beats one when the paired 95% interval of the difference on combined test lies above zero; each sentence
+     * gives the difference, its interval and the exact McNemar p-value. Then one line per other evolved model.
      */
     static List<String> verdict(DemoReport report, DemoStatistics statistics) {
         List<String> lines = new ArrayList<>();
-        List<DemoStatistics.Comparison> comparisons = statistics.comparisons(report);
+        Optional<DemoReport.ModelResult> best = DemoStatistics.bestEvolved(report);
+        if (best.isEmpty()) {
+            return lines;
+        }
+        List<DemoStatistics.Comparison> comparisons = statistics.comparisons(report, best.get());
         if (comparisons.isEmpty()) {
             return lines;
         }
+        lines.add(String.format(Locale.ROOT, "the best evolved model, chosen on dev (combined dev %.3f): %s",
+                best.get().combinedDev(), best.get().name()));
         int beaten = 0;
         for (DemoStatistics.Comparison c : comparisons) {
             boolean beats = c.beats();
@@ -214,15 +247,31 @@ public final class DemoCommand implements Runnable {
                     p.mcNemar().onlyB()))
                     .orElse(String.format(Locale.ROOT, "difference %+.3f (no per-item outcomes: no interval)",
                             c.difference()));
-            lines.add(String.format(Locale.ROOT, "the evolved model %s %s (%s) on combined test: %.3f vs %.3f, %s",
-                    beats ? "BEATS" : "does NOT beat", c.other().name(), c.other().role(),
+            lines.add(String.format(Locale.ROOT, "%s %s %s (%s) on combined test: %.3f vs %.3f, %s",
+                    c.evolved().name(), beats ? "BEATS" : "does NOT beat", c.other().name(), c.other().role(),
                     c.evolved().combinedTest(), c.other().combinedTest(), evidence));
         }
-        lines.add(beaten == comparisons.size()
-                ? "the evolved model beats every parent and every untuned merge on combined test"
-                : String.format(Locale.ROOT, "the evolved model beats %d of the %d other models on combined test",
-                        beaten, comparisons.size()));
+        lines.add(summary(best.get(), beaten, comparisons));
+        for (DemoReport.ModelResult m : report.models()) {
+            if (m.role().equals("evolved") && m != best.get()) {
+                List<DemoStatistics.Comparison> own = statistics.comparisons(report, m);
+                int wins = (int) own.stream().filter(DemoStatistics.Comparison::beats).count();
+                DemoStatistics.Comparison closest = own.stream()
+                        .min(java.util.Comparator.comparingDouble(DemoStatistics.Comparison::difference)).orElseThrow();
+                lines.add(summary(m, wins, own) + String.format(Locale.ROOT,
+                        " (closest: %s, difference %+.3f%s)", closest.other().name(), closest.difference(),
+                        closest.paired().map(p -> " " + signedBounds(p.difference())).orElse("")));
+            }
+        }
         return lines;
+    }
+
+    private static String summary(DemoReport.ModelResult evolved, int beaten,
+                                  List<DemoStatistics.Comparison> comparisons) {
+        return beaten == comparisons.size()
+                ? evolved.name() + " beats every parent and every untuned merge on combined test"
+                : String.format(Locale.ROOT, "%s beats %d of the %d parents and untuned merges on combined test",
+                        evolved.name(), beaten, comparisons.size());
     }
 
     private static String signedBounds(Interval interval) {

@@ -25,11 +25,18 @@ import org.evomerge.engine.evaluation.ResolvedTask;
 import org.evomerge.engine.evaluation.TaskFileReader;
 import org.evomerge.engine.evaluation.TaskResolver;
 import org.evomerge.engine.evolution.EvolutionJob;
+import org.evomerge.engine.evolution.KinshipMeasure;
+import org.evomerge.engine.kinship.KinshipCalculator;
+import org.evomerge.engine.kinship.KinshipMetric;
+import org.evomerge.engine.kinship.KinshipOptions;
 import org.evomerge.engine.evolution.RunFileReader;
 import org.evomerge.engine.merge.MergeJob;
 import org.evomerge.engine.recipe.RecipeReader;
 import org.evomerge.report.RunReport;
 import org.evomerge.runfolder.BestScores;
+import org.evomerge.runfolder.Journal;
+import org.evomerge.runfolder.JournalRecord;
+import org.evomerge.runfolder.RunFolder;
 
 /**
  * The demo's steps 3-5, each one the code path of a command a user can re-run on the files written here:
@@ -47,7 +54,7 @@ import org.evomerge.runfolder.BestScores;
 final class DemoMergeSteps {
 
     /** The untuned merges, in table order. */
-    static final List<String> UNTUNED = List.of("linear", "ties", "dare-ties");
+    static final List<String> UNTUNED = List.of("linear", "ties", "dare-ties", "frankenmerge");
 
     private static final List<String> SPLITS = List.of("dev", "test");
 
@@ -60,10 +67,14 @@ final class DemoMergeSteps {
      * @param evaluations the CMA-ES budget (evaluations of the three dev splits)
      * @param sample      items of each dev split scored per evaluation (0 = all)
      */
-    record Search(int evaluations, int sample) {
+    record Search(int evaluations, int dfsEvaluations, int sample, boolean allStrategies) {
 
         /** The default: fits the whole demo in about ten minutes on two cores. */
-        static final Search DEFAULT = new Search(200, 0);
+        static final Search DEFAULT = new Search(150, 60, 0, false);
+
+        Search withAllStrategies() {
+            return new Search(evaluations, dfsEvaluations, sample, true);
+        }
     }
 
     private final CommandSession session;
@@ -110,28 +121,166 @@ final class DemoMergeSteps {
         seconds.put("untuned", elapsed(t1));
 
         long t2 = System.nanoTime();
-        Path runFile = write(out.resolve("runs").resolve("evolve.yml"), runFile(models, search));
-        Path runDir = out.resolve("runs").resolve("evolve");
+        write(out.resolve("runs").resolve("evolve.yml"), runFile(models, search));
+        Path psDfs = evolve("ps-dfs", psDfsRunFile(models, search),
+                "PS then DFS (stages): CMA-ES over per-layer TIES weight and density of the three experts, then"
+                        + " CMA-ES over a layer path of the PS winner and expert-arithmetic");
+        Path dfs = evolve("dfs", dfsRunFile(models, search),
+                "DFS: CMA-ES over a layer path of expert-language and expert-arithmetic");
+        seconds.put("evolve", elapsed(t2));
+        long t3 = System.nanoTime();
+        results.add(evaluateEvolved("ps", "cma-es", psDfs.resolve("stages").resolve("1-ps"), tasks));
+        results.add(evaluateEvolved("dfs", "cma-es", dfs, tasks));
+        results.add(evaluateEvolved("ps+dfs", "cma-es", psDfs.resolve("stages").resolve("2-dfs"), tasks));
+        RunReport.write(psDfs);
+        seconds.put("eval-evolved", elapsed(t3));
+        if (search.allStrategies()) {
+            long t4 = System.nanoTime();
+            for (OtherStrategy other : OTHER_STRATEGIES) {
+                Path runDir = evolve(other.name(), otherRunFile(other, models, search), other.what());
+                results.add(evaluateEvolved(other.name(), other.strategy(), runDir, tasks));
+            }
+            seconds.put("other-strategies", elapsed(t4));
+        }
+        return results;
+    }
+
+    /**
+     * A row of the strategy comparison ({@code --strategies all}): another seed paper's search on the same three
+     * experts, fitness and budget.
+     *
+     * @param name     the row and run folder
+     * @param strategy the search strategy's id, as the run file names it
+     * @param what     one line for the progress output
+     * @param body     the run file's genome, strategy, mutation and kinship keys
+     */
+    record OtherStrategy(String name, String strategy, String what, String body) {
+    }
+
+    static final List<OtherStrategy> OTHER_STRATEGIES = List.of(
+            new OtherStrategy("de", "differential-evolution", "Evolver: differential evolution over whole models",
+                    """
+                    genome:
+                      kind: model
+                      merge_method: linear
+                      method_parameters: {weight: 0.5, normalize: true}
+                      dtype: float32
+                    strategy:
+                      id: differential-evolution
+                      parameters: {variant: evolver, f: 0.5, cr: 0.5}
+                    mutation:
+                      id: de-difference
+                    """),
+            new OtherStrategy("kinship-greedy", "kinship-greedy",
+                    "ModelKinship: top-k greedy SLERP merging without exploration", """
+                    genome:
+                      kind: model
+                      merge_method: slerp
+                      method_parameters: {t: 0.5}
+                      dtype: float32
+                    strategy:
+                      id: kinship-greedy
+                      parameters: {top_k: 3, exploration: false}
+                    kinship: {metric: pcc, top: 3, every: 1}
+                    """),
+            new OtherStrategy("kinship-greedy-explore", "kinship-greedy",
+                    "ModelKinship: top-k greedy SLERP merging with kinship-guided exploration", """
+                    genome:
+                      kind: model
+                      merge_method: slerp
+                      method_parameters: {t: 0.5}
+                      dtype: float32
+                    strategy:
+                      id: kinship-greedy
+                      parameters: {top_k: 3, exploration: true}
+                    kinship: {metric: pcc, top: 3, every: 1}
+                    """),
+            new OtherStrategy("ga-fine-tune", "genetic",
+                    "EvoMerge: genetic algorithm, TIES crossover, fine-tuning as the mutation", """
+                    genome:
+                      kind: model
+                      merge_method: ties
+                      method_parameters: {weight: 1.0, density: 0.5}
+                      dtype: float32
+                    strategy:
+                      id: genetic
+                      parameters: {population_size: 4, elites: 1, mutation_rate: 0.5}
+                    selection:
+                      id: tournament
+                    mutation:
+                      id: fine-tune
+                      parameters:
+                        dataset: DATA/composed-train.jsonl
+                        method: lora
+                        steps: 10
+                        batch_size: 16
+                        sample_size: 64
+                        learning_rate_min: 1.0e-3
+                        learning_rate_max: 3.0e-3
+                        lora_rank_min: 4
+                        lora_rank_max: 16
+                        target_modules: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj
+                        max_sequence_length: 64
+                    """));
+
+    /** {@code other}'s run file over the three experts, with the base model and the demo's evaluators. */
+    String otherRunFile(OtherStrategy other, Path models, Search search) {
+        StringBuilder s = header(other.name());
+        s.append("models:\n");
+        for (String expert : EXPERTS) {
+            s.append("  - ").append(quoted(models.resolve(expert))).append('\n');
+        }
+        s.append("base_model: ").append(quoted(models.resolve("base"))).append('\n');
+        evaluators(s, search);
+        // The fine-tune mutation reads its dataset relative to the working directory, not the run file.
+        s.append(other.body().replace("DATA/", out.resolve("data").toAbsolutePath().normalize() + "/"));
+        s.append("budget:\n  evaluations: ").append(search.evaluations()).append('\n');
+        return s.toString();
+    }
+
+    /** Runs {@code text} as {@code OUT/runs/NAME.yml} in {@code OUT/runs/NAME/} and returns that folder. */
+    private Path evolve(String name, String text, String what) {
+        Path runFile = write(out.resolve("runs").resolve(name + ".yml"), text);
+        Path runDir = out.resolve("runs").resolve(name);
         deleteRecursively(runDir);
-        progress.accept("evolve: CMA-ES over per-layer TIES weight and density, " + search.evaluations()
-                + " evaluations of the dev splits (" + runFile + ")");
+        progress.accept("evolve " + name + ": " + what + " (" + runFile + ")");
         EvolutionJob.Result evolved = EvolutionJob.run(RunFileReader.read(runFile), session.plugins().catalog(),
                 session.modelFormats(), session.architectures(), session.runContext(),
                 new EvolutionJob.Options(runDir, false, VersionProvider.evomergeVersion(),
                         session.settings().output().format()),
-                session.runContext().progress(), Optional.empty(), RunReport::write);
-        progress.accept(String.format(Locale.ROOT, "evolve: %d evaluations, best fitness %s (ended by %s)",
-                evolved.outcome().evaluations().size(), evolved.outcome().best().fitness().objectives(),
+                session.runContext().progress(), Optional.of(kinship()), RunReport::write);
+        progress.accept(String.format(Locale.ROOT, "evolve %s: %d evaluations, best fitness %s (ended by %s)",
+                name, evolved.outcome().evaluations().size(), evolved.outcome().best().fitness().objectives(),
                 evolved.outcome().reason()));
-        seconds.put("evolve", elapsed(t2));
-        long t3 = System.nanoTime();
-        DemoReport.ModelResult evolvedResult = evaluate("evolved", "evolved", evolved.best(), tasks, Double.NaN);
-        results.add(evolvedResult);
-        // The run's report gives the evolved model's dev and test scores their intervals.
-        scoresAfterTheRun(evolved.outcome().best().id(), evolvedResult).write(runDir);
+        return runDir;
+    }
+
+    /** Task-vector kinship against the base model, as {@code evomerge evolve} measures it. */
+    private KinshipMeasure kinship() {
+        KinshipCalculator calculator = KinshipCalculator.of(session.runContext());
+        return (candidates, base, metric) -> {
+            List<KinshipCalculator.NamedModel> named = new ArrayList<>();
+            for (int i = 0; i < candidates.size(); i++) {
+                named.add(new KinshipCalculator.NamedModel("candidate " + i, candidates.get(i)));
+            }
+            return calculator.compute(new KinshipCalculator.NamedModel("base", base.get()), named,
+                    KinshipOptions.defaults()).matrix(KinshipMetric.byId(metric));
+        };
+    }
+
+    /**
+     * Scores {@code runDir/best} like every other model and writes its {@code best-scores.json}, so the run's
+     * report shows its dev and test scores with their intervals.
+     */
+    private DemoReport.ModelResult evaluateEvolved(String name, String strategy, Path runDir,
+                                                   List<ResolvedTask> tasks) {
+        DemoReport.ModelResult result = evaluate(name, "evolved", runDir.resolve("best"), tasks, Double.NaN)
+                .withStrategy(strategy);
+        String bestId = Journal.read(runDir.resolve(RunFolder.JOURNAL)).finish()
+                .map(JournalRecord.Finish::bestId).orElse("");
+        scoresAfterTheRun(bestId, result).write(runDir);
         RunReport.write(runDir);
-        seconds.put("eval-evolved", elapsed(t3));
-        return results;
+        return result;
     }
 
     /**
@@ -199,52 +348,149 @@ final class DemoMergeSteps {
      * base with mergekit's usual example settings (weight 1, density 0.5) and the methods' defaults otherwise.
      */
     String recipe(String name, Path models) {
-        String arithmetic = quoted(models.resolve("expert-arithmetic"));
-        String language = quoted(models.resolve("expert-language"));
+        StringBuilder s = new StringBuilder("# evomerge merge " + quoted(out.resolve("recipes/" + name + ".yml"))
+                + " OUT_DIR\n");
         if (name.equals("linear")) {
-            return "# evomerge merge " + quoted(out.resolve("recipes/linear.yml")) + " OUT_DIR\n"
-                    + "merge_method: linear\n"
-                    + "models:\n"
-                    + "  - model: " + arithmetic + "\n    parameters: {weight: 0.5}\n"
-                    + "  - model: " + language + "\n    parameters: {weight: 0.5}\n"
-                    + "dtype: float32\n";
+            s.append("merge_method: linear\nmodels:\n");
+            for (String expert : EXPERTS) {
+                s.append("  - model: ").append(quoted(models.resolve(expert)))
+                        .append("\n    parameters: {weight: 1.0}\n");
+            }
+            return s.append("dtype: float32\n").toString();
+        }
+        if (name.equals("frankenmerge")) {
+            s.append("merge_method: passthrough\nslices:\n");
+            s.append("  - sources:\n      - model: ").append(quoted(models.resolve("expert-arithmetic")))
+                    .append("\n        layer_range: [0, ").append(FRANKEN_SPLIT).append("]\n");
+            s.append("  - sources:\n      - model: ").append(quoted(models.resolve("expert-language")))
+                    .append("\n        layer_range: [").append(FRANKEN_SPLIT).append(", ")
+                    .append(org.evomerge.demo.DemoPipeline.LAYERS).append("]\n");
+            return s.append("dtype: float32\n").toString();
         }
         String method = name.equals("ties") ? "ties" : "dare_ties";
-        return "# evomerge merge " + quoted(out.resolve("recipes/" + name + ".yml")) + " OUT_DIR\n"
-                + "merge_method: " + method + "\n"
-                + "base_model: " + quoted(models.resolve("base")) + "\n"
-                + "models:\n"
-                + "  - model: " + arithmetic + "\n    parameters: {weight: 1.0, density: 0.5}\n"
-                + "  - model: " + language + "\n    parameters: {weight: 1.0, density: 0.5}\n"
-                + "dtype: float32\n";
+        s.append("merge_method: ").append(method).append('\n');
+        s.append("base_model: ").append(quoted(models.resolve("base"))).append('\n');
+        s.append("models:\n");
+        for (String expert : EXPERTS) {
+            s.append("  - model: ").append(quoted(models.resolve(expert)))
+                    .append("\n    parameters: {weight: 1.0, density: 0.5}\n");
+        }
+        return s.append("dtype: float32\n").toString();
+    }
+
+    static final List<String> EXPERTS = List.of("expert-arithmetic", "expert-language", "expert-reversal");
+    /** The frankenmerge: expert-arithmetic's first layers (reading the sum), expert-language's last (writing). */
+    static final int FRANKEN_SPLIT = org.evomerge.demo.DemoPipeline.LAYERS / 2;
+
+    /**
+     * PS+DFS as one run with two stages. PS: CMA-ES over TIES weight and density per layer group and per expert
+     * (2 x 2 x 3 = 12 dimensions, the distractor included), fitness = the mean exact match over the three dev
+     * splits (each task weighs 1/3). The search starts at, and first scores, the untuned TIES recipe (weight 1,
+     * density 0.5), so the PS winner is never worse on dev than it. DFS: the PS winner as model A and
+     * expert-arithmetic, a layer path with the paper's transition matrix W, started at (and first scoring) the PS
+     * winner itself.
+     */
+    String psDfsRunFile(Path models, Search search) {
+        StringBuilder s = header("ps-dfs");
+        s.append("models:\n");
+        for (String expert : EXPERTS) {
+            s.append("  - ").append(quoted(models.resolve(expert))).append('\n');
+        }
+        s.append("base_model: ").append(quoted(models.resolve("base"))).append('\n');
+        evaluators(s, search);
+        s.append("stages:\n");
+        s.append("  - name: ps\n");
+        psSearch(s, search, "    ");
+        s.append("  - name: dfs\n");
+        s.append("    models:\n      - {stage: ps}\n      - ").append(quoted(models.resolve(DFS_PARTNER)))
+                .append('\n');
+        s.append("    base_model: null\n");
+        layerPath(s, "    ");
+        s.append("    budget:\n      evaluations: ").append(search.dfsEvaluations()).append('\n');
+        return s.toString();
     }
 
     /**
-     * CMA-ES over TIES weight and density per layer group and per expert (4 x 2 x 2 = 16 dimensions), fitness =
-     * the mean exact match over the three dev splits (each task weighs 1/3). TIES rather than task arithmetic: the
-     * experts' LoRA task vectors are nearly orthogonal, so after trimming most entries come from one expert alone
-     * and TIES's disjoint mean keeps them at full strength, where a weighted sum has to scale both down. Per-filter
-     * values ({@code self_attn}, {@code mlp}) would triple the dimensions, more than this budget can search. The
-     * search starts at, and first scores, the untuned TIES recipe (weight 1, density 0.5), so the evolved recipe is
-     * never worse on dev than it; with {@code normalize} only the weights' ratios matter, so [0, 2] around 1 is the
-     * same search box as [0, 1] around 0.5.
+     * PS alone, the first stage of {@link #psDfsRunFile} as a run file of its own: {@code OUT/runs/evolve.yml},
+     * which the demo writes but does not run (the stage is that run), for re-running PS by hand and for
+     * {@code benchmarks/bench evals}.
      */
     String runFile(Path models, Search search) {
-        StringBuilder s = new StringBuilder();
-        s.append("# evomerge evolve ").append(quoted(out.resolve("runs/evolve.yml"))).append(" --out RUN_DIR\n");
+        StringBuilder s = header("evolve");
         s.append("models:\n");
-        s.append("  - ").append(quoted(models.resolve("expert-arithmetic"))).append('\n');
-        s.append("  - ").append(quoted(models.resolve("expert-language"))).append('\n');
+        for (String expert : EXPERTS) {
+            s.append("  - ").append(quoted(models.resolve(expert))).append('\n');
+        }
         s.append("base_model: ").append(quoted(models.resolve("base"))).append('\n');
-        s.append("genome:\n");
-        s.append("  kind: recipe\n");
-        s.append("  merge_method: ").append(EVOLVED_METHOD).append('\n');
-        s.append("  layer_groups: ").append(org.evomerge.demo.DemoPipeline.LAYERS).append('\n');
-        s.append("  parameters: [weight, density]\n");
-        s.append("  bounds:\n    weight: [0.0, 2.0]\n    density: [0.2, 1.0]\n");
-        s.append("  init: {weight: 1.0, density: 0.5}\n");
-        s.append("  dtype: float32\n");
-        s.append("strategy:\n  id: cma-es\n  parameters: {sigma: 0.25, evaluate_start: true}\n");
+        evaluators(s, search);
+        psSearch(s, search, "");
+        return s.toString();
+    }
+
+    /** PS's genome, strategy and budget, each line indented by {@code indent}. */
+    private static void psSearch(StringBuilder s, Search search, String indent) {
+        String[] lines = {
+            "genome:",
+            "  kind: recipe",
+            "  merge_method: " + EVOLVED_METHOD,
+            "  layer_groups: " + PS_LAYER_GROUPS,
+            "  parameters: [weight, density]",
+            "  bounds:",
+            "    weight: [0.0, 2.0]",
+            "    density: [0.2, 1.0]",
+            "  init: {weight: 1.0, density: 0.5}",
+            "  dtype: float32",
+            "strategy:",
+            "  id: cma-es",
+            "  parameters: {sigma: 0.25, evaluate_start: true}",
+            "budget:",
+            "  evaluations: " + search.evaluations()};
+        for (String line : lines) {
+            s.append(indent).append(line).append('\n');
+        }
+    }
+
+    /** DFS alone: a layer path over expert-language (model A, where the path starts) and expert-arithmetic. */
+    String dfsRunFile(Path models, Search search) {
+        StringBuilder s = header("dfs");
+        s.append("models:\n");
+        s.append("  - ").append(quoted(models.resolve(DFS_FIRST))).append('\n');
+        s.append("  - ").append(quoted(models.resolve(DFS_PARTNER))).append('\n');
+        evaluators(s, search);
+        layerPath(s, "");
+        s.append("budget:\n  evaluations: ").append(search.dfsEvaluations()).append('\n');
+        return s.toString();
+    }
+
+    /** DFS's model A (where the path starts) and its partner. */
+    static final String DFS_FIRST = "expert-language";
+    static final String DFS_PARTNER = "expert-arithmetic";
+
+    /**
+     * PS's layer groups: 2 groups x 2 parameters x 3 experts = 12 dimensions. With 4 groups (24 dimensions) 60
+     * evaluations left the distractor's weights far from 0 (dev fitness 0.344); 12 dimensions and 150 evaluations
+     * reached 0.474 on the same kind of experts.
+     */
+    static final int PS_LAYER_GROUPS = 2;
+
+    private void layerPath(StringBuilder s, String indent) {
+        s.append(indent).append("genome:\n");
+        s.append(indent).append("  kind: layer-path\n");
+        s.append(indent).append("  repeats: 2\n");
+        s.append(indent).append("  scaling: transition\n");
+        s.append(indent).append("  scale_bounds: [0.5, 1.5]\n");
+        s.append(indent).append("  dtype: float32\n");
+        s.append(indent).append("strategy:\n");
+        s.append(indent).append("  id: cma-es\n");
+        s.append(indent).append("  parameters: {sigma: 0.1667, evaluate_start: true}\n");
+    }
+
+    private StringBuilder header(String name) {
+        return new StringBuilder("# evomerge evolve ").append(quoted(out.resolve("runs/" + name + ".yml")))
+                .append(" --out RUN_DIR\n");
+    }
+
+    private void evaluators(StringBuilder s, Search search) {
         s.append("evaluators:\n");
         for (String task : DemoReport.TASKS) {
             s.append("  - name: ").append(task).append("-dev\n");
@@ -257,10 +503,8 @@ final class DemoMergeSteps {
             }
         }
         s.append("objectives: weighted\n");
-        s.append("budget:\n  evaluations: ").append(search.evaluations()).append('\n');
         s.append("seed: ").append(seed).append('\n');
         s.append("workers: 1\n");
-        return s.toString();
     }
 
     private static String quoted(Path path) {

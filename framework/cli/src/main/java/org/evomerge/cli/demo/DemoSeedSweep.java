@@ -26,7 +26,7 @@ import org.evomerge.statistics.StudentT;
 /**
  * {@code evomerge demo --seeds 42,43,44,45,46}: the whole demo once per seed (data, training and search all seeded
  * by it) in {@code OUT/seed-N/}, then the demo table over seeds: each cell's mean and Student t 95% interval over
- * the seeds, and the evolved model's difference to every other model the same way.
+ * the seeds, and each evolved model's difference to every source and untuned merge the same way.
  *
  * <pre>
  * OUT/seed-N/...                 one demo per seed (its own data, models, runs)
@@ -132,15 +132,16 @@ final class DemoSeedSweep {
         }
         List<Object> comparisons = new ArrayList<>();
         for (JsonNode comparison : first.path("comparisons")) {
+            String evolved = comparison.path("model").asText();
             String against = comparison.path("against").asText();
             Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("model", comparison.path("model").asText());
+            entry.put("model", evolved);
             entry.put("against", against);
             entry.put("against_role", comparison.path("against_role").asText());
-            entry.put("difference", cell(documents, d -> comparison(d, against).path("difference")));
+            entry.put("difference", cell(documents, d -> comparison(d, evolved, against).path("difference")));
             int beats = 0;
             for (JsonNode d : documents) {
-                beats += comparison(d, against).path("beats").asBoolean() ? 1 : 0;
+                beats += comparison(d, evolved, against).path("beats").asBoolean() ? 1 : 0;
             }
             entry.put("seeds_beaten", beats);
             comparisons.add(entry);
@@ -168,14 +169,16 @@ final class DemoSeedSweep {
                 + ": the seeds were run by different versions of the demo; delete the older seed folders", null);
     }
 
-    private JsonNode comparison(JsonNode document, String against) {
+    private JsonNode comparison(JsonNode document, String evolved, String against) {
         for (JsonNode comparison : document.path("comparisons")) {
-            if (comparison.path("against").asText().equals(against)) {
+            if (comparison.path("model").asText().equals(evolved)
+                    && comparison.path("against").asText().equals(against)) {
                 return comparison;
             }
         }
-        throw EvomergeException.input(out + ": a seed's " + SEED_DOCUMENT + " has no comparison with " + against
-                + ": the seeds were run by different versions of the demo; delete the older seed folders", null);
+        throw EvomergeException.input(out + ": a seed's " + SEED_DOCUMENT + " has no comparison of " + evolved
+                + " with " + against + ": the seeds were run by different versions of the demo; delete the older"
+                + " seed folders", null);
     }
 
     private Map<String, Object> cell(List<JsonNode> documents, Function<JsonNode, JsonNode> value) {
@@ -234,11 +237,13 @@ final class DemoSeedSweep {
         }
         List<Object> comparisons = (List<Object>) doc.get("comparisons");
         if (!comparisons.isEmpty()) {
-            md.append("\n| evolved vs | role | combined test difference | seeds where the paired interval is above 0 |\n")
-                    .append("| --- | --- | ---: | ---: |\n");
+            md.append("\n| evolved | vs | role | combined test difference | seeds where the paired interval is"
+                            + " above 0 |\n")
+                    .append("| --- | --- | --- | ---: | ---: |\n");
             for (Object c : comparisons) {
                 Map<String, Object> comparison = (Map<String, Object>) c;
-                md.append("| ").append(comparison.get("against")).append(" | ").append(comparison.get("against_role"))
+                md.append("| ").append(comparison.get("model")).append(" | ").append(comparison.get("against"))
+                        .append(" | ").append(comparison.get("against_role"))
                         .append(" | ").append(interval(comparison.get("difference")).format(3)).append(" | ")
                         .append(comparison.get("seeds_beaten")).append(" of ").append(seeds.size()).append(" |\n");
             }

@@ -10,8 +10,9 @@ import org.evomerge.statistics.PairedComparison;
 
 /**
  * The statistics of the demo table: each score's 95% percentile bootstrap interval over the split's items, the
- * combined test score's interval (the mean of the three tasks' test scores, resampled within each task), and the
- * evolved model against every other model on combined test (paired bootstrap of the difference, stratified by
+ * combined test score's interval (the mean of the three tasks' test scores, resampled within each task), and each
+ * evolved model against every parent and untuned merge on combined test (paired bootstrap of the difference,
+ * stratified by
  * task in the same way, and the exact McNemar test on the discordant items of all three tasks). Every model is
  * scored on the same task files, so item {@code i} of a split is the same problem for every model. Seeded with the
  * demo's seed: the same models give the same intervals.
@@ -66,24 +67,41 @@ final class DemoStatistics {
         return testItems(model).map(bootstrap::meanOfStrata);
     }
 
-    /** The evolved model against every other model, in table order; empty when there is no evolved model. */
-    List<Comparison> comparisons(DemoReport report) {
-        Optional<DemoReport.ModelResult> evolved = report.models().stream()
-                .filter(m -> m.role().equals("evolved")).findFirst();
-        List<Comparison> comparisons = new ArrayList<>();
-        if (evolved.isEmpty()) {
-            return comparisons;
+    /**
+     * The best evolved model: the highest mean dev score over the three tasks (the searches' fitness), the first in
+     * table order on a tie. Chosen on dev, never on test, so its test scores are an honest estimate.
+     */
+    static Optional<DemoReport.ModelResult> bestEvolved(DemoReport report) {
+        DemoReport.ModelResult best = null;
+        for (DemoReport.ModelResult m : report.models()) {
+            if (m.role().equals("evolved") && (best == null || m.combinedDev() > best.combinedDev())) {
+                best = m;
+            }
         }
-        Optional<List<double[]>> evolvedItems = testItems(evolved.get());
+        return Optional.ofNullable(best);
+    }
+
+    /**
+     * The best evolved model ({@link #bestEvolved}) against every parent and untuned merge, in table order; empty
+     * when there is no evolved model.
+     */
+    List<Comparison> comparisons(DemoReport report) {
+        return bestEvolved(report).map(best -> comparisons(report, best)).orElse(List.of());
+    }
+
+    /** {@code evolved} against every parent and untuned merge, in table order. */
+    List<Comparison> comparisons(DemoReport report, DemoReport.ModelResult evolved) {
+        List<Comparison> comparisons = new ArrayList<>();
+        Optional<List<double[]>> evolvedItems = testItems(evolved);
         for (DemoReport.ModelResult other : report.models()) {
-            if (other == evolved.get()) {
+            if (other.role().equals("evolved")) {
                 continue;
             }
             Optional<List<double[]>> otherItems = testItems(other);
             Optional<PairedComparison> paired = evolvedItems.isPresent() && otherItems.isPresent()
                     ? Optional.of(PairedComparison.of(evolvedItems.get(), otherItems.get(), bootstrap))
                     : Optional.empty();
-            comparisons.add(new Comparison(evolved.get(), other, paired));
+            comparisons.add(new Comparison(evolved, other, paired));
         }
         return comparisons;
     }

@@ -44,25 +44,26 @@ class DemoCommandTest {
                 model("expert-language", "parent", 0.4), model("ties", "untuned", 0.3),
                 model("evolved", "evolved", 0.35)), Path.of("/d/data"), Map.of());
         List<String> lines = DemoCommand.verdict(report, new DemoStatistics(1));
-        assertEquals(4, lines.size(), lines.toString());
-        assertTrue(lines.get(0).contains("BEATS base (parent)"), lines.get(0));
-        assertTrue(lines.get(1).contains("does NOT beat expert-language (parent)"), lines.get(1));
-        assertTrue(lines.get(2).contains("BEATS ties (untuned)"), lines.get(2));
-        assertEquals("the evolved model beats 2 of the 3 other models on combined test", lines.get(3));
+        assertEquals(5, lines.size(), lines.toString());
+        assertEquals("the best evolved model, chosen on dev (combined dev 0.350): evolved", lines.get(0));
+        assertTrue(lines.get(1).contains("BEATS base (parent)"), lines.get(1));
+        assertTrue(lines.get(2).contains("does NOT beat expert-language (parent)"), lines.get(2));
+        assertTrue(lines.get(3).contains("BEATS ties (untuned)"), lines.get(3));
+        assertEquals("evolved beats 2 of the 3 parents and untuned merges on combined test", lines.get(4));
     }
 
     @Test
     void aTieIsNotABeat() {
         DemoReport report = new DemoReport(List.of(model("linear", "untuned", 0.25),
                 model("evolved", "evolved", 0.25)), Path.of("/d/data"), Map.of());
-        assertTrue(DemoCommand.verdict(report, new DemoStatistics(1)).getFirst().contains("does NOT beat linear"));
+        assertTrue(DemoCommand.verdict(report, new DemoStatistics(1)).get(1).contains("does NOT beat linear"));
     }
 
     @Test
     void everyModelBeatenIsSaidPlainly() {
         DemoReport report = new DemoReport(List.of(model("base", "parent", 0.1), model("evolved", "evolved", 0.5)),
                 Path.of("/d/data"), Map.of());
-        assertEquals("the evolved model beats every parent and every untuned merge on combined test",
+        assertEquals("evolved beats every parent and every untuned merge on combined test",
                 DemoCommand.verdict(report, new DemoStatistics(1)).getLast());
     }
 
@@ -101,14 +102,44 @@ class DemoCommandTest {
     void aHigherScoreBeatsOnlyWhenThePairedIntervalOfTheDifferenceIsAboveZero() {
         List<String> lines = DemoCommand.verdict(pairedReport(), new DemoStatistics(42));
         // 15 items right for the evolved model only, none the other way: p = 2 / 2^15
-        assertTrue(lines.get(0).startsWith("the evolved model BEATS ties (untuned) on combined test: 1.000 vs 0.500,"
-                + " difference +0.500 ["), lines.get(0));
-        assertTrue(lines.get(0).endsWith("McNemar p = 6.1e-05 (15 vs 0 discordant items)"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("evolved BEATS ties (untuned) on combined test: 1.000 vs 0.500,"
+                + " difference +0.500 ["), lines.get(1));
+        assertTrue(lines.get(1).endsWith("McNemar p = 6.1e-05 (15 vs 0 discordant items)"), lines.get(1));
         // one item better of 30: the point estimate is higher, but a third of the resamples miss that item
-        assertTrue(lines.get(1).startsWith("the evolved model does NOT beat linear (untuned) on combined test: "
-                + "1.000 vs 0.967, difference +0.033 [+0.000, "), lines.get(1));
-        assertTrue(lines.get(1).endsWith("McNemar p = 1.000 (1 vs 0 discordant items)"), lines.get(1));
-        assertEquals("the evolved model beats 1 of the 2 other models on combined test", lines.get(2));
+        assertTrue(lines.get(2).startsWith("evolved does NOT beat linear (untuned) on combined test: "
+                + "1.000 vs 0.967, difference +0.033 [+0.000, "), lines.get(2));
+        assertTrue(lines.get(2).endsWith("McNemar p = 1.000 (1 vs 0 discordant items)"), lines.get(2));
+        assertEquals("evolved beats 1 of the 2 parents and untuned merges on combined test", lines.get(3));
+    }
+
+    @Test
+    void theBestEvolvedModelIsChosenOnDevNeverOnTestAndEveryEvolvedRowIsCompared() {
+        Map<String, DemoReport.Score> devBetter = new LinkedHashMap<>();
+        Map<String, DemoReport.Score> testBetter = new LinkedHashMap<>();
+        for (String task : DemoReport.TASKS) {
+            devBetter.put(task, new DemoReport.Score(0.9, 0.4));
+            testBetter.put(task, new DemoReport.Score(0.5, 0.8));
+        }
+        DemoReport report = new DemoReport(List.of(model("ties", "untuned", 0.3),
+                new DemoReport.ModelResult("dfs", "evolved", Path.of("/d/dfs"), testBetter, Double.NaN)
+                        .withStrategy("cma-es"),
+                new DemoReport.ModelResult("ps", "evolved", Path.of("/d/ps"), devBetter, Double.NaN)
+                        .withStrategy("cma-es")), Path.of("/d/data"), Map.of());
+        assertEquals("ps", DemoStatistics.bestEvolved(report).orElseThrow().name());
+        List<String> lines = DemoCommand.verdict(report, new DemoStatistics(1));
+        assertEquals("the best evolved model, chosen on dev (combined dev 0.900): ps", lines.get(0));
+        assertTrue(lines.get(1).startsWith("ps BEATS ties (untuned)"), lines.get(1));
+        assertTrue(lines.get(3).startsWith("dfs beats every parent and every untuned merge on combined test"
+                + " (closest: ties, difference +0.500"), lines.get(3));
+        Map<String, Object> doc = DemoCommand.document(report, new DemoStatistics(1));
+        assertEquals("ps", doc.get("best_evolved"));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> comparisons = (List<Map<String, Object>>) doc.get("comparisons");
+        assertEquals(List.of("ps", "dfs"), comparisons.stream().map(c -> c.get("model")).toList());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> models = (List<Map<String, Object>>) doc.get("models");
+        assertEquals("cma-es", models.get(1).get("strategy"));
+        assertEquals(false, models.getFirst().containsKey("strategy"));
     }
 
     @Test

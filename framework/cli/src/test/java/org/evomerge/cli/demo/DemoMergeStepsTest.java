@@ -1,5 +1,6 @@
 package org.evomerge.cli.demo;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,9 +25,9 @@ class DemoMergeStepsTest {
     }
 
     @Test
-    void untunedRecipesAreMergekitRecipesOfTheTwoExperts() {
+    void untunedMergesWeighEveryExpertAlikeTheDistractorIncluded() {
         Path models = out.resolve("models");
-        for (String name : DemoMergeSteps.UNTUNED) {
+        for (String name : List.of("linear", "ties", "dare-ties")) {
             Path file = out.resolve("recipes").resolve(name + ".yml");
             MergeRecipe recipe = RecipeReader.parse(steps().recipe(name, models), file);
             assertEquals(switch (name) {
@@ -34,32 +35,101 @@ class DemoMergeStepsTest {
                 case "ties" -> "ties";
                 default -> "dare_ties";
             }, recipe.mergeMethod());
-            assertTrue(recipe.modelReferences().contains(models.resolve("expert-arithmetic").toString()),
-                    recipe.modelReferences().toString());
-            assertTrue(recipe.modelReferences().contains(models.resolve("expert-language").toString()));
+            for (String expert : List.of("expert-arithmetic", "expert-language", "expert-reversal")) {
+                assertTrue(recipe.modelReferences().contains(models.resolve(expert).toString()),
+                        name + ": " + recipe.modelReferences());
+            }
             assertEquals(name.equals("linear"), recipe.baseModel().isEmpty(), name);
         }
+        assertTrue(steps().recipe("ties", models).contains("{weight: 1.0, density: 0.5}"));
+        assertTrue(steps().recipe("linear", models).contains("{weight: 1.0}"));
     }
 
     @Test
-    void runFileIsCmaEsOverPerLayerTiesWithTheMeanOfTheDevSplitsAsFitness() {
+    void theFrankenmergeReadsWithTheArithmeticExpertAndWritesWithTheLanguageExpert() {
         Path models = out.resolve("models");
-        RunFile run = RunFileReader.parse(steps().runFile(models, new DemoMergeSteps.Search(33, 0)),
+        String text = steps().recipe("frankenmerge", models);
+        MergeRecipe recipe = RecipeReader.parse(text, out.resolve("recipes/frankenmerge.yml"));
+        assertEquals("passthrough", recipe.mergeMethod());
+        assertTrue(text.contains(models.resolve("expert-arithmetic") + "'\n        layer_range: [0, 2]"), text);
+        assertTrue(text.contains(models.resolve("expert-language") + "'\n        layer_range: [2, 4]"), text);
+    }
+
+    @Test
+    void psThenDfsIsOneStagedRunFileWithTheMeanOfTheDevSplitsAsFitness() {
+        Path models = out.resolve("models");
+        RunFile run = RunFileReader.parse(steps().psDfsRunFile(models, new DemoMergeSteps.Search(33, 22, 0, false)),
+                out.resolve("runs/ps-dfs.yml"));
+        assertEquals(List.of("ps", "dfs"), run.stages().stream().map(r -> r.stage().orElseThrow().name()).toList());
+        RunFile ps = run.stages().get(0);
+        assertEquals("cma-es", ps.strategy().id());
+        assertEquals(RunFile.GenomeKind.RECIPE, ps.genome().kind());
+        assertEquals("ties", ps.genome().mergeMethod());
+        assertEquals(2, ps.genome().layerGroups());
+        assertEquals(List.of("weight", "density"), ps.genome().parameters());
+        // PS starts at, and first scores, the untuned TIES recipe (weight 1, density 0.5)
+        assertEquals(Map.of("weight", 1.0, "density", 0.5), ps.genome().initValues());
+        assertEquals(Boolean.TRUE, ps.strategy().parameters().get("evaluate_start"));
+        assertEquals(List.of(models.resolve("expert-arithmetic"), models.resolve("expert-language"),
+                models.resolve("expert-reversal")), ps.models());
+        assertEquals(models.resolve("base"), ps.baseModel().orElseThrow());
+        assertEquals(33, ps.budget().evaluations().orElseThrow());
+        RunFile dfs = run.stages().get(1);
+        assertEquals(RunFile.GenomeKind.LAYER_PATH, dfs.genome().kind());
+        assertEquals(22, dfs.budget().evaluations().orElseThrow());
+        assertTrue(dfs.baseModel().isEmpty());
+        assertFitnessIsTheMeanOfTheDevSplits(run);
+    }
+
+    @Test
+    void psAloneIsTheFirstStageAsARunFileOfItsOwn() {
+        Path models = out.resolve("models");
+        RunFile alone = RunFileReader.parse(steps().runFile(models, new DemoMergeSteps.Search(33, 22, 0, false)),
                 out.resolve("runs/evolve.yml"));
-        assertEquals("cma-es", run.strategy().id());
-        assertEquals(RunFile.GenomeKind.RECIPE, run.genome().kind());
-        assertEquals("ties", run.genome().mergeMethod());
-        assertEquals(4, run.genome().layerGroups());
-        assertEquals(List.of("weight", "density"), run.genome().parameters());
-        // the search starts at, and first scores, the untuned TIES recipe (weight 1, density 0.5)
-        assertEquals("values", run.genome().init());
-        assertEquals(Map.of("weight", 1.0, "density", 0.5), run.genome().initValues());
-        assertEquals(Boolean.TRUE, run.strategy().parameters().get("evaluate_start"));
-        assertTrue(steps().recipe("ties", models).contains("{weight: 1.0, density: 0.5}"));
-        assertEquals(List.of(models.resolve("expert-arithmetic"), models.resolve("expert-language")), run.models());
-        assertEquals(models.resolve("base"), run.baseModel().orElseThrow());
-        assertEquals(33, run.budget().evaluations().orElseThrow());
+        RunFile stage = RunFileReader.parse(steps().psDfsRunFile(models, new DemoMergeSteps.Search(33, 22, 0, false)),
+                out.resolve("runs/ps-dfs.yml")).stages().getFirst();
+        assertTrue(alone.stages().isEmpty());
+        assertEquals(stage.genome().layerGroups(), alone.genome().layerGroups());
+        assertEquals(stage.genome().parameters(), alone.genome().parameters());
+        assertEquals(stage.genome().initValues(), alone.genome().initValues());
+        assertArrayEquals(stage.genome().bounds().get("weight"), alone.genome().bounds().get("weight"));
+        assertArrayEquals(stage.genome().bounds().get("density"), alone.genome().bounds().get("density"));
+        assertEquals(stage.strategy(), alone.strategy());
+        assertEquals(stage.models(), alone.models());
+        assertEquals(stage.budget(), alone.budget());
+        assertFitnessIsTheMeanOfTheDevSplits(alone);
+    }
+
+    @Test
+    void dfsIsALayerPathWithThePapersTransitionMatrix() {
+        Path models = out.resolve("models");
+        RunFile run = RunFileReader.parse(steps().dfsRunFile(models, new DemoMergeSteps.Search(33, 22, 0, false)),
+                out.resolve("runs/dfs.yml"));
+        assertEquals(RunFile.GenomeKind.LAYER_PATH, run.genome().kind());
+        assertEquals(List.of(models.resolve("expert-language"), models.resolve("expert-arithmetic")), run.models());
+        assertEquals(22, run.budget().evaluations().orElseThrow());
         assertEquals(7, run.seed().orElseThrow());
+        assertFitnessIsTheMeanOfTheDevSplits(run);
+    }
+
+    @Test
+    void everyOtherStrategysRunFileIsOneTheEvolveCommandAccepts() {
+        Path models = out.resolve("models");
+        for (DemoMergeSteps.OtherStrategy other : DemoMergeSteps.OTHER_STRATEGIES) {
+            RunFile run = RunFileReader.parse(steps().otherRunFile(other, models,
+                    new DemoMergeSteps.Search(33, 22, 0, true)), out.resolve("runs").resolve(other.name() + ".yml"));
+            assertEquals(other.strategy(), run.strategy().id(), other.name());
+            assertEquals(RunFile.GenomeKind.MODEL, run.genome().kind(), other.name());
+            assertEquals(3, run.models().size(), other.name());
+            assertEquals(33, run.budget().evaluations().orElseThrow(), other.name());
+            assertFitnessIsTheMeanOfTheDevSplits(run);
+        }
+        String ga = steps().otherRunFile(DemoMergeSteps.OTHER_STRATEGIES.getLast(), models,
+                new DemoMergeSteps.Search(33, 22, 0, true));
+        assertTrue(ga.contains("dataset: " + out.resolve("data/composed-train.jsonl").toAbsolutePath()), ga);
+    }
+
+    private void assertFitnessIsTheMeanOfTheDevSplits(RunFile run) {
         assertEquals(List.of("arithmetic-dev", "language-dev", "composed-dev"),
                 run.tasks().stream().map(RunFile.Task::name).toList());
         double weights = 0;

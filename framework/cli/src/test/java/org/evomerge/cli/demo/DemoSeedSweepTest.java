@@ -71,7 +71,7 @@ class DemoSeedSweepTest {
         assertTrue(table.endsWith("\n![combined test per model](sweep-combined-test.png)\n"), table);
         // the difference to the untuned merge: 0.1, 0.2, 0.3, so 0.2 +- 0.24841; the paired interval of each seed
         // is above 0 for 3 and 4 more items of 30 right (and only those) but not for 1
-        assertTrue(table.contains("| ties | untuned | 0.200 [-0.048, 0.448] | "), table);
+        assertTrue(table.contains("| evolved | ties | untuned | 0.200 [-0.048, 0.448] | "), table);
         JsonNode json = new ObjectMapper().readTree(out.resolve("sweep.json").toFile());
         JsonNode evolved = json.path("models").get(1);
         assertEquals("evolved", evolved.path("name").asText());
