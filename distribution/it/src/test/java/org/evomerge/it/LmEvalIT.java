@@ -48,6 +48,15 @@ class LmEvalIT {
                 Files.copy(file, model.resolve(file.getFileName()));
             }
         }
+        writeCharacterTokenizer(model);
+        return model;
+    }
+
+    /**
+     * Writes a character-level {@code tokenizer.json} (vocabulary: three specials, then ASCII 32-126) and a
+     * {@code tokenizer_config.json} with a chat template into {@code model}.
+     */
+    static void writeCharacterTokenizer(Path model) throws IOException {
         ObjectNode vocab = JSON.createObjectNode();
         ArrayNode added = JSON.createArrayNode();
         List<String> specials = List.of("<unk>", "<s>", "</s>");
@@ -83,7 +92,6 @@ class LmEvalIT {
                  "unk_token": "<unk>", "add_bos_token": true,
                  "chat_template": "{{ bos_token }}{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}"}
                 """);
-        return model;
     }
 
     /** A task folder as lm-eval users keep one: task files, an include, a group, a tag, data in JSONL and CSV. */

@@ -3,9 +3,12 @@ package org.evomerge.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.evomerge.api.EvomergeException;
 import org.evomerge.engine.lora.LoraReference;
+import org.evomerge.engine.model.HubCacheModels;
 
 /**
  * What the command line runs in: the distribution's home folder, the process environment, the user's home, the
@@ -36,16 +39,28 @@ public record CliEnvironment(
     }
 
     /**
-     * A model named on the command line: a path as {@link #resolve}, or a LoRA reference {@code MODEL+ADAPTER} whose
-     * two parts are resolved so (answered as {@link LoraReference#path()}).
+     * A model named on the command line: a path as {@link #resolve}, a LoRA reference {@code MODEL+ADAPTER} whose
+     * two parts are resolved so (answered as {@link LoraReference#path()}), or a Hub id {@code org/name[@revision]}
+     * of the local Hugging Face hub cache of {@link #environment()} ({@link HubCacheModels}).
      */
     public Path resolveModel(Path commandLinePath) {
         Path whole = resolve(commandLinePath);
-        Optional<String[]> lora = LoraReference.split(commandLinePath.toString());
-        if (lora.isEmpty() || Files.exists(whole)) {
+        if (Files.exists(whole)) {
             return whole;
         }
-        return new LoraReference(resolve(Path.of(lora.get()[0])), resolve(Path.of(lora.get()[1]))).path();
+        String text = commandLinePath.toString();
+        Optional<String[]> lora = LoraReference.split(text);
+        if (lora.isPresent()) {
+            return new LoraReference(resolveModel(Path.of(lora.get()[0])), resolveModel(Path.of(lora.get()[1])))
+                    .path();
+        }
+        try {
+            return HubCacheModels.of(environment, userHome).resolve(text, "command line", List.of(whole))
+                    .orElse(whole);
+        } catch (EvomergeException notCached) {
+            // a model named on the command line that is not there is bad input, as a missing folder is
+            throw EvomergeException.input(notCached.getMessage(), notCached);
+        }
     }
 
     /** The real process: home from {@code -Devomerge.home} (set by {@code bin/evomerge}). */

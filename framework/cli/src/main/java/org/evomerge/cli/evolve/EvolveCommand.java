@@ -14,6 +14,7 @@ import org.evomerge.cli.VersionProvider;
 import org.evomerge.cli.report.ReportCommand;
 import org.evomerge.engine.evolution.EvolutionJob;
 import org.evomerge.engine.evolution.KinshipMeasure;
+import org.evomerge.engine.evolution.MergekitEvolveConfig;
 import org.evomerge.engine.evolution.RunFile;
 import org.evomerge.engine.evolution.RunFileReader;
 import org.evomerge.engine.kinship.KinshipCalculator;
@@ -26,15 +27,21 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code evomerge evolve RUN.yml --out RUN_DIR [--resume]}: runs an evolution (docs/evolution.md). */
+/**
+ * {@code evomerge evolve RUN.yml --out RUN_DIR [--resume]}: runs an evolution (docs/evolution.md); RUN.yml is an
+ * evomerge run file or a mergekit-evolve configuration, with mergekit-evolve's options ({@link MergekitEvolveOptions}).
+ */
 @Command(name = "evolve", mixinStandardHelpOptions = true)
 public final class EvolveCommand implements Runnable {
 
     @Parameters(index = "0", paramLabel = "RUN.yml", descriptionKey = "runFile")
     Path runFile;
 
-    @Option(names = "--out", paramLabel = "RUN_DIR", required = true)
+    @Option(names = "--out", paramLabel = "RUN_DIR")
     Path out;
+
+    @Mixin
+    MergekitEvolveOptions mergekit;
 
     @Option(names = "--resume")
     boolean resume;
@@ -59,7 +66,25 @@ public final class EvolveCommand implements Runnable {
         }
         CommandSession session = output.session();
         Path cwd = session.environment().workingDirectory();
-        RunFile run = RunFileReader.read(cwd.resolve(runFile).normalize());
+        Path file = cwd.resolve(runFile).normalize();
+        RunFile run;
+        if (MergekitEvolveConfig.isConfig(file)) {
+            if (out == null) {
+                out = mergekit.storagePath();
+            }
+            requireOut();
+            if (cluster != null) {
+                throw EvomergeException.configuration("--cluster: a mergekit-evolve configuration evaluates on the"
+                        + " local worker pool; write an evomerge run file (docs/evolution.md) to use a cluster");
+            }
+            MergekitEvolveConfig.Translation translation = mergekit.translate(file, session);
+            translation.notices().forEach(n -> output.err().println("evomerge: notice: " + n));
+            run = translation.run();
+        } else {
+            mergekit.refuseForRunFile(output.commandLine());
+            requireOut();
+            run = RunFileReader.read(file);
+        }
         if (run.kinship().isPresent() && run.baseModel().isEmpty()) {
             // Checked here, before the run starts, not at the first kinship measurement.
             throw EvomergeException.configuration(run.where("kinship") + ": 'kinship' compares task vectors and"
@@ -119,6 +144,14 @@ public final class EvolveCommand implements Runnable {
                     best.fitness().objectives(), result.best());
             ReportCommand.stageLines(stages).forEach(stdout::println);
         });
+    }
+
+    /** {@code --out}, or with a mergekit-evolve configuration {@code --storage-path}, is required. */
+    private void requireOut() {
+        if (out == null) {
+            throw new picocli.CommandLine.ParameterException(output.commandLine(),
+                    "Missing required option: '--out=RUN_DIR'");
+        }
     }
 
     /** {@code --cluster} as the {@code spark} executor, over the run file's own spark parameters when it has some. */

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.evomerge.cli.CliEnvironment;
@@ -138,5 +139,88 @@ class EvolveCommandTest {
         assertEquals(2, r.exitCode(), r.err());
         assertTrue(r.err().contains("--allow-version-change needs --resume"), r.err());
         assertTrue(Files.notExists(temp.resolve("run")));
+    }
+
+    /** A mergekit-evolve configuration over two model folders and a task of {@code tasks/}, as its docs write one. */
+    private void mergekitConfig(String task) throws Exception {
+        Files.createDirectories(temp.resolve("tasks"));
+        Files.createDirectories(temp.resolve("models/a"));
+        Files.createDirectories(temp.resolve("models/b"));
+        Files.writeString(temp.resolve("tasks").resolve(task + ".yaml"), """
+                task: %s
+                dataset_path: json
+                dataset_kwargs: {data_files: {test: data.jsonl}}
+                test_split: test
+                output_type: multiple_choice
+                doc_to_text: "{{question}}"
+                doc_to_choice: "{{choices}}"
+                doc_to_target: label
+                """.formatted(task));
+        Files.writeString(temp.resolve("evol.yml"), """
+                genome:
+                    models:
+                      - models/a
+                      - models/b
+                    merge_method: linear
+                    layer_granularity: 2
+                tasks:
+                  - name: %s
+                    metric: "acc,none"
+                """.formatted(task));
+    }
+
+    @Test
+    void benchmarkTasksOfAMergekitEvolveConfigNeedItsFlag() throws Exception {
+        mergekitConfig("arc_easy");
+        Run r = run("evolve", "evol.yml", "--out", "run", "--task-search-path", "tasks");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("evomerge: error: " + temp.resolve("evol.yml") + ":8:"), r.err());
+        assertTrue(r.err().contains("Task arc_easy is a common benchmark task.") && r.err().contains(
+                "To proceed, set the --i-understand-the-depths-of-the-evils-i-am-unleashing flag."), r.err());
+        assertTrue(Files.notExists(temp.resolve("run")));
+
+        Run allowed = run("evolve", "evol.yml", "--out", "run", "--task-search-path", "tasks",
+                "--i-understand-the-depths-of-the-evils-i-am-unleashing");
+        assertTrue(allowed.err().contains("evomerge: notice: ") && allowed.err().contains(
+                "Task arc_easy is a common benchmark task."), allowed.err());
+        assertTrue(!allowed.err().contains("To proceed"), allowed.err());
+    }
+
+    @Test
+    void mergekitEvolveOptionsThatCannotApplyAreNoticedOrRefusedByName() throws Exception {
+        mergekitConfig("my_task");
+        Run refused = run("evolve", "evol.yml", "--out", "run", "--task-search-path", "tasks", "--load-in-4bit");
+        assertEquals(2, refused.exitCode(), refused.err());
+        assertEquals("evomerge: error: --load-in-4bit: evomerge evaluates candidates in their merged dtype (bfloat16);"
+                + " bitsandbytes quantised evaluation is not available", refused.err().strip());
+
+        Run noticed = run("evolve", "evol.yml", "--storage-path", "run", "--task-search-path", "tasks", "--vllm",
+                "--strategy", "pool", "--wandb", "--no-reshard", "--max-fevals", "8");
+        List<String> notices = noticed.err().lines().filter(l -> l.startsWith("evomerge: notice: ")).toList();
+        assertEquals(List.of(
+                "evomerge: notice: --vllm has no effect here: candidates are evaluated by evomerge's own inference"
+                        + " engine",
+                "evomerge: notice: --strategy pool has no effect here: Ray scheduling does not apply: candidates are"
+                        + " merged in memory and evaluated on this machine's worker pool",
+                "evomerge: notice: --wandb has no effect here: no Weights & Biases logging: journal.jsonl,"
+                        + " history.csv and report.html in the run folder hold the run's numbers",
+                "evomerge: notice: --no-reshard has no effect here: models are read in place, not resharded"),
+                notices, noticed.err());
+    }
+
+    @Test
+    void mergekitEvolveOptionsWithARunFileAreRefusedNamingTheRunFileKey() throws Exception {
+        Files.writeString(temp.resolve("run.yml"), """
+                models: [a, b]
+                genome: {kind: recipe, merge_method: linear}
+                strategy: cma-es
+                evaluators: [{name: t, evaluator: perplexity}]
+                budget: {evaluations: 10}
+                """);
+        Run r = run("evolve", "run.yml", "--out", "run", "--max-fevals", "10");
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().contains("--max-fevals is an option for mergekit-evolve configurations")
+                && r.err().contains("sets it as the run file's budget.evaluations"), r.err());
     }
 }

@@ -15,7 +15,7 @@ import org.evomerge.api.model.ModelStore;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.evolution.genome.LayerPathSpace;
-import org.evomerge.engine.evolution.genome.RecipeSpace;
+import org.evomerge.engine.evolution.genome.RecipeGenomeSpace;
 import org.evomerge.engine.merge.InMemoryMerge;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 import org.evomerge.engine.recipe.MergeRecipe;
@@ -26,13 +26,13 @@ import org.evomerge.engine.recipe.RecipeOrigin;
  * random source is {@code SeededRandomSource(mergeSeed)}), or a store individual. The one place a genome becomes a
  * model, for scoring, kinship and {@code best/}.
  *
- * @param recipes    the recipe space of a recipe run, else null
+ * @param recipes    the recipe space of a recipe or mergekit-evolve run, else null
  * @param paths      the layer-path space of a layer-path run, else null
  * @param store      the model store of a whole-model run, else null
  * @param references the input models' references, in run-file order
  * @param runDir     the folder a candidate's recipe is read as if it were in (for its error messages)
  */
-record CandidateBuilder(RecipeSpace recipes, LayerPathSpace paths, ModelStore store,
+record CandidateBuilder(RecipeGenomeSpace recipes, LayerPathSpace paths, ModelStore store,
                         List<String> references, Optional<String> outDtype, Map<String, Model> models,
                         ExtensionCatalog catalog, ArchitectureCatalog architectures,
                         RunContext mergeContext, long mergeSeed, DType storage, Path runDir) {

@@ -1,5 +1,6 @@
 package org.evomerge.engine.evolution;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -7,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.context.ProgressReporter;
 import org.evomerge.api.context.RandomSource;
@@ -21,10 +23,14 @@ import org.evomerge.engine.architecture.ArchitectureCatalog;
 import org.evomerge.engine.context.SeededRandomSource;
 import org.evomerge.engine.evaluation.WeightsHash;
 import org.evomerge.engine.evolution.genome.LayerPathSpace;
+import org.evomerge.engine.evolution.genome.MergekitEvolveSpace;
+import org.evomerge.engine.evolution.genome.RecipeGenomeSpace;
 import org.evomerge.engine.evolution.genome.RecipeSpace;
+import org.evomerge.engine.model.HubCacheModels;
 import org.evomerge.engine.model.ModelFormats;
 import org.evomerge.engine.plugin.ExtensionCatalog;
 import org.evomerge.engine.plugin.RegisteredExtension;
+import org.evomerge.engine.recipe.TokenizerSettings;
 
 /**
  * The side of a run that turns genomes into scores, assembled in one place for the coordinator's local evaluations
@@ -58,7 +64,7 @@ final class CandidateScoring implements AutoCloseable {
     private final Map<String, String> formatIds;
     private final List<String> references;
     private final Optional<String> base;
-    private final RecipeSpace recipeSpace;
+    private final RecipeGenomeSpace recipeSpace;
     private final LayerPathSpace pathSpace;
     private final TaskEvaluators evaluators;
     private final ExtensionCatalog catalog;
@@ -67,7 +73,7 @@ final class CandidateScoring implements AutoCloseable {
     private final long mergeSeed;
 
     private CandidateScoring(RunFile run, Map<String, Model> models, Map<String, String> formatIds,
-                             List<String> references, Optional<String> base, RecipeSpace recipeSpace,
+                             List<String> references, Optional<String> base, RecipeGenomeSpace recipeSpace,
                              LayerPathSpace pathSpace, TaskEvaluators evaluators, ExtensionCatalog catalog,
                              ArchitectureCatalog architectures, RunContext mergeContext, long mergeSeed) {
         this.run = run;
@@ -113,7 +119,7 @@ final class CandidateScoring implements AutoCloseable {
             Optional<String> base = run.baseModel().map(Path::toString);
             Model reference = models.get(base.orElse(references.getFirst()));
             Optional<String> outDtype = Optional.of(run.genome().storage());
-            RecipeSpace recipeSpace = null;
+            RecipeGenomeSpace recipeSpace = null;
             LayerPathSpace pathSpace = null;
             switch (run.genome().kind()) {
                 case RECIPE -> {
@@ -124,6 +130,16 @@ final class CandidateScoring implements AutoCloseable {
                             reference.config().numLayers(), g.layerGroups(), g.filters(), g.parameters(), g.bounds(),
                             g.init(), g.initValues(), g.smooth(), g.allowNegativeWeights(), g.methodParameters(),
                             outDtype, run.file());
+                }
+                case MERGEKIT_EVOLVE -> {
+                    RunFile.GenomeSettings g = run.genome();
+                    RunFile.MergekitEvolveGenome m = g.mergekitEvolve().orElseThrow();
+                    // mergekit-evolve counts the layers of models[0], whatever the base model.
+                    recipeSpace = new MergekitEvolveSpace(method.descriptor(), references, base,
+                            m.tokenizerSource().map(CandidateScoring::tokenizer),
+                            models.get(references.getFirst()).config().numLayers(), m.layerGranularity(),
+                            m.normalize(), g.allowNegativeWeights(), g.filters(), g.smooth(),
+                            g.init().equals("random"), run.file().toString());
                 }
                 case LAYER_PATH -> pathSpace = new LayerPathSpace(references, layerCounts(run, models, references),
                         run.genome().repeats(), run.genome().scaleBounds(), run.genome().scaling(), outDtype);
@@ -144,6 +160,18 @@ final class CandidateScoring implements AutoCloseable {
             models.values().forEach(Model::close);
             throw e;
         }
+    }
+
+    /** mergekit's {@code tokenizer_source}: {@code base}, {@code union} or a model reference. */
+    private static TokenizerSettings tokenizer(String source) {
+        return switch (source) {
+            case "base" -> new TokenizerSettings(TokenizerSettings.Source.BASE, Optional.empty(), Map.of(),
+                    OptionalInt.empty());
+            case "union" -> new TokenizerSettings(TokenizerSettings.Source.UNION, Optional.empty(), Map.of(),
+                    OptionalInt.empty());
+            default -> new TokenizerSettings(TokenizerSettings.Source.MODEL, Optional.of(source), Map.of(),
+                    OptionalInt.empty());
+        };
     }
 
     /**
@@ -248,6 +276,15 @@ final class CandidateScoring implements AutoCloseable {
         try {
             return formats.forPath(path);
         } catch (EvomergeException e) {
+            if (!Files.exists(path) && run.file().getParent() != null && path.startsWith(run.file().getParent())) {
+                // written as a Hub id: say where the cache was looked in, and that nothing is downloaded
+                String written = run.file().getParent().relativize(path).toString().replace('\\', '/');
+                try {
+                    HubCacheModels.fromSystem().resolve(written, run.where(key) + ": '" + key + "'", List.of(path));
+                } catch (EvomergeException notCached) {
+                    throw EvomergeException.input(notCached.getMessage(), e);
+                }
+            }
             throw EvomergeException.input(run.where(key) + ": '" + key + "': " + e.getMessage(), e);
         }
     }

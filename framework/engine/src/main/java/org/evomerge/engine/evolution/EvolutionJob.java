@@ -1,8 +1,11 @@
 package org.evomerge.engine.evolution;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +62,12 @@ import org.evomerge.runfolder.RunFolder;
  * worker in another JVM ({@link #openCandidateEvaluator}).
  */
 public final class EvolutionJob {
+
+    /**
+     * The best candidate's recipe of a mergekit-evolve run, in the run folder, named as mergekit-evolve names it (model
+     * paths relative to the run folder, so {@code evomerge merge RUN_DIR/best_config.yaml OUT} rebuilds it).
+     */
+    public static final String MERGEKIT_BEST_CONFIG = "best_config.yaml";
 
     /**
      * @param runDir             the run folder
@@ -197,6 +206,10 @@ public final class EvolutionJob {
                     best = BestModelExport.write(runDir, model, output,
                             context.scratch(), builder.recipeFile(outcome.best().genome(), folder.best()), hubIds,
                             outcome, extensions.strategy().extension().descriptor().id(), seed, options.version());
+                }
+                if (run.genome().kind() == RunFile.GenomeKind.MERGEKIT_EVOLVE) {
+                    writeReplacing(runDir.resolve(MERGEKIT_BEST_CONFIG),
+                            builder.recipeFile(outcome.best().genome(), runDir).orElseThrow());
                 }
                 // The report component (plots, report.html) is called here; it reads only the run folder.
                 report.write(runDir);
@@ -374,5 +387,16 @@ public final class EvolutionJob {
         TaskWeights taskWeights = new TaskWeights(weights, run.tasks().stream().anyMatch(RunFile.Task::weightGiven));
         System.Logger logger = context.logger("evolution");
         return new Objectives(run.objectives(), taskWeights, w -> logger.log(System.Logger.Level.WARNING, w));
+    }
+
+    /** Writes {@code text} under a temporary name and renames it over {@code file}. */
+    private static void writeReplacing(Path file, String text) {
+        Path temporary = file.resolveSibling("." + file.getFileName() + ".tmp");
+        try {
+            Files.writeString(temporary, text, StandardCharsets.UTF_8);
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -143,7 +143,7 @@ record RunExtensions(Configured strategy, Optional<Configured> selection, Option
 
     private static void checkGenomeCapability(ExtensionDescriptor d, RunFile.GenomeKind kind, RunFile run, String key) {
         Capability needed = switch (kind) {
-            case RECIPE -> Capability.PARAMETER_GENOMES;
+            case RECIPE, MERGEKIT_EVOLVE -> Capability.PARAMETER_GENOMES;
             case LAYER_PATH -> Capability.PARAMETER_GENOMES;
             case MODEL -> Capability.MODEL_GENOMES;
         };

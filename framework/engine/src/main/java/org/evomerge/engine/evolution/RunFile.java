@@ -112,7 +112,12 @@ public record RunFile(
         /** A path through the models' layers with scales (Sakana DFS), as a passthrough frankenmerge. */
         LAYER_PATH("layer-path"),
         /** Whole-weight individuals held in the run's model store (Evolver, EvoMerge). */
-        MODEL("model");
+        MODEL("model"),
+        /**
+         * mergekit-evolve's genome, decoded as it decodes it (a mergekit-evolve configuration file, read by
+         * {@link MergekitEvolveConfig}; not a run-file kind).
+         */
+        MERGEKIT_EVOLVE("mergekit-evolve");
 
         private final String id;
 
@@ -154,6 +159,7 @@ public record RunFile(
      * @param scaleBounds          layer-path: bounds of the scale values
      * @param scaling              layer-path: what the scale values are ({@code genome.scaling}; {@code slot} when
      *                             the file does not say, the meaning of files written before the key existed)
+     * @param mergekitEvolve       mergekit-evolve: the genome settings a run file has no keys for
      */
     public record GenomeSettings(
             GenomeKind kind,
@@ -170,16 +176,42 @@ public record RunFile(
             String storage,
             int repeats,
             double[] scaleBounds,
-            LayerPathSpace.Scaling scaling) {
+            LayerPathSpace.Scaling scaling,
+            Optional<MergekitEvolveGenome> mergekitEvolve) {
         public GenomeSettings {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(scaling, "scaling");
+            mergekitEvolve = mergekitEvolve == null ? Optional.empty() : mergekitEvolve;
+            if ((kind == GenomeKind.MERGEKIT_EVOLVE) != mergekitEvolve.isPresent()) {
+                throw new IllegalArgumentException("mergekit-evolve settings go with the mergekit-evolve kind only");
+            }
             filters = List.copyOf(filters);
             parameters = List.copyOf(parameters);
             bounds = Map.copyOf(bounds);
             initValues = Map.copyOf(initValues);
             methodParameters = Map.copyOf(methodParameters);
         }
+
+        /** A run file's genome (any kind but mergekit-evolve). */
+        public GenomeSettings(GenomeKind kind, String mergeMethod, int layerGroups, List<String> filters,
+                              List<String> parameters, Map<String, double[]> bounds, String init,
+                              Map<String, Double> initValues, boolean smooth, boolean allowNegativeWeights,
+                              Map<String, Object> methodParameters, String storage, int repeats,
+                              double[] scaleBounds, LayerPathSpace.Scaling scaling) {
+            this(kind, mergeMethod, layerGroups, filters, parameters, bounds, init, initValues, smooth,
+                    allowNegativeWeights, methodParameters, storage, repeats, scaleBounds, scaling, Optional.empty());
+        }
+    }
+
+    /**
+     * The settings of mergekit-evolve's {@code genome:} that the other genome settings do not hold.
+     *
+     * @param layerGranularity {@code layer_granularity}: layers per group; below 1, one group for every layer
+     * @param normalize        {@code normalize}; empty: mergekit-evolve's default (true for ties, dare_ties, linear)
+     * @param tokenizerSource  {@code tokenizer_source}: {@code base}, {@code union} or a model reference (resolved)
+     */
+    public record MergekitEvolveGenome(int layerGranularity, Optional<Boolean> normalize,
+                                       Optional<String> tokenizerSource) {
     }
 
     /** An extension id with its raw parameters (validated against the extension's schema when the run starts). */

@@ -26,6 +26,7 @@ import org.evomerge.engine.evaluation.lmeval.LmEvalTasks;
 import org.evomerge.engine.evolution.genome.LayerPathSpace;
 import org.evomerge.engine.input.PathInput;
 import org.evomerge.engine.lora.LoraReference;
+import org.evomerge.engine.model.HubCacheModels;
 import org.evomerge.engine.input.YamlInput;
 import org.evomerge.runfolder.RunFolder;
 
@@ -235,7 +236,9 @@ public final class RunFileReader {
         String kindText = d.text(d.require(g, "kind", "genome."), "genome.kind");
         RunFile.GenomeKind kind = null;
         for (RunFile.GenomeKind k : RunFile.GenomeKind.values()) {
-            if (k.id().equals(kindText)) {
+            // mergekit-evolve's genome comes from its own configuration file (MergekitEvolveConfig), with settings
+            // a run file has no keys for.
+            if (k.id().equals(kindText) && k != RunFile.GenomeKind.MERGEKIT_EVOLVE) {
                 kind = k;
             }
         }
@@ -544,16 +547,24 @@ public final class RunFileReader {
         }
 
         /**
-         * A model written in the file: a path as {@link #path}, or a LoRA reference {@code MODEL+ADAPTER} whose parts
-         * are paths so (answered as {@link LoraReference#path()}).
+         * A model written in the file: a path as {@link #path}, a LoRA reference {@code MODEL+ADAPTER} whose parts
+         * are models so (answered as {@link LoraReference#path()}), or a Hub id {@code org/name[@revision]} of the
+         * local Hugging Face hub cache ({@link HubCacheModels}).
          */
         Path model(Path folder, Object value, String key) {
             Path whole = path(folder, value, key);
-            Optional<String[]> lora = LoraReference.split(text(value, key));
-            if (lora.isEmpty() || Files.exists(whole)) {
+            if (Files.exists(whole)) {
                 return whole;
             }
-            return new LoraReference(path(folder, lora.get()[0], key), path(folder, lora.get()[1], key)).path();
+            Optional<String[]> lora = LoraReference.split(text(value, key));
+            if (lora.isPresent()) {
+                return new LoraReference(model(folder, lora.get()[0], key), model(folder, lora.get()[1], key)).path();
+            }
+            // A model that is neither here nor in the cache is reported when the run opens it (CandidateScoring).
+            HubCacheModels cache = HubCacheModels.fromSystem();
+            String reference = text(value, key);
+            return cache.holds(reference) ? cache.resolve(reference, where(key) + ": '" + key + "'", List.of(whole))
+                    .orElseThrow() : whole;
         }
 
         double number(Object value, String key) {

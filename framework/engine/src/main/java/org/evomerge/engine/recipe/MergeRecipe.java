@@ -17,6 +17,7 @@ import java.util.function.UnaryOperator;
 import org.evomerge.api.EvomergeException;
 import org.evomerge.engine.input.PathInput;
 import org.evomerge.engine.lora.LoraReference;
+import org.evomerge.engine.model.HubCacheModels;
 
 /**
  * A merge recipe in mergekit's format, read from YAML ({@link RecipeReader}) or built in code (the factories, the
@@ -180,7 +181,8 @@ public record MergeRecipe(
 
     /**
      * Where model reference {@code reference} of this recipe is: references are local paths, looked up in
-     * {@code workingDirectory} first (as mergekit does), then beside the recipe. A LoRA reference {@code MODEL+ADAPTER}
+     * {@code workingDirectory} first (as mergekit does), then beside the recipe, then a Hub id
+     * {@code org/name[@revision]} in the local Hugging Face hub cache ({@link HubCacheModels}). A LoRA reference {@code MODEL+ADAPTER}
      * locates both parts so, and is answered as {@link LoraReference#path()}.
      *
      * @throws EvomergeException (CONFIGURATION) naming the recipe and the places looked in, if it is in neither
@@ -198,6 +200,10 @@ public record MergeRecipe(
             if (Files.exists(candidate)) {
                 return candidate.normalize();
             }
+        }
+        Optional<Path> cached = HubCacheModels.fromSystem().resolve(reference, file().toString(), candidates);
+        if (cached.isPresent()) {
+            return cached.get();
         }
         throw EvomergeException.configuration(file() + ": model '" + reference + "' not found (looked in "
                 + String.join(" and ", candidates.stream().map(p -> p.normalize().toString()).toList())

@@ -1,10 +1,12 @@
 package org.evomerge.engine.recipe;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.evomerge.engine.lora.LoraReference;
+import org.evomerge.engine.model.HubCacheModels;
 
 /**
  * One input model of a slice.
@@ -38,13 +40,6 @@ public record RecipeSource(String model, Optional<LayerRange> layerRange, Map<St
     }
 
     /**
-     * The rule for every model reference of a recipe: a local folder, or a LoRA reference ({@code model+lora}, the
-     * model with a PEFT adapter applied), not a Hugging Face hub revision ({@code model@rev}).
-     *
-     * @param key the reference's key, for the message
-     * @throws InvalidRecipeException naming {@code key} if the reference breaks the rule
-     */
-    /**
      * The rule for a reference a tokenizer is taken from: a model reference ({@link #checkReference}) without an
      * adapter, since the tokenizer is the model's (the vocabulary code reads it from the model's folder).
      *
@@ -59,10 +54,21 @@ public record RecipeSource(String model, Optional<LayerRange> layerRange, Map<St
         checkReference(reference, key);
     }
 
+    /**
+     * The rule for every model reference of a recipe: a local folder, a Hugging Face hub id {@code org/name} or
+     * {@code org/name@rev} (found in the local hub cache), or a LoRA reference ({@code model+lora}, the model with a
+     * PEFT adapter applied) of those; a revision on anything but a hub id is refused.
+     *
+     * @param key the reference's key, for the message
+     * @throws InvalidRecipeException naming {@code key} if the reference breaks the rule
+     */
     public static void checkReference(String reference, String key) {
-        if (reference.contains("@")) {
-            throw new InvalidRecipeException(key, "= '" + reference + "': revisions (@rev) name Hugging Face hub"
-                    + " models, which evomerge does not download; give a local folder");
+        List<String> parts = LoraReference.split(reference).map(List::of).orElse(List.of(reference));
+        for (String part : parts) {
+            if (part.contains("@") && !HubCacheModels.isHubReference(part)) {
+                throw new InvalidRecipeException(key, "= '" + reference + "': a revision (@rev) goes with a Hugging"
+                        + " Face hub id, org/name@rev (found in the local hub cache; evomerge downloads nothing)");
+            }
         }
     }
 }

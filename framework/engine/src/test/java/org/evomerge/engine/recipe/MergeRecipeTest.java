@@ -62,13 +62,17 @@ class MergeRecipeTest {
     }
 
     @Test
-    void modelReferencesAreLocalFolders() {
+    void modelReferencesAreLocalFoldersOrHubIds() {
         // mergekit's LoRA references (model+lora) are models too: the adapter is applied as the model is read.
         assertEquals("a+lora", RecipeReader.parse("merge_method: linear\nmodels:\n- model: a+lora\n",
                 Path.of("recipe.yml")).modelReferences().getFirst());
-        assertBreaks("'base_model' = 'org/m@main': revisions (@rev)", () -> MergeRecipe.ofModels("linear",
-                Optional.of("org/m@main"), List.of(RecipeSource.everyLayer("a", Map.of())), Map.of()),
-                "merge_method: linear\nbase_model: org/m@main\nmodels:\n- model: a\n");
+        // hub ids with a revision are found in the local hub cache when the merge runs (HubCacheModels)
+        assertEquals(Optional.of("org/m@main"), RecipeReader.parse("merge_method: linear\nbase_model: org/m@main\n"
+                + "models:\n- model: org/m@v1+org/lora@main\n", Path.of("recipe.yml")).baseModel());
+        assertBreaks("'base_model' = 'models/x/m@main': a revision (@rev) goes with a Hugging Face hub id",
+                () -> MergeRecipe.ofModels("linear", Optional.of("models/x/m@main"),
+                        List.of(RecipeSource.everyLayer("a", Map.of())), Map.of()),
+                "merge_method: linear\nbase_model: models/x/m@main\nmodels:\n- model: a\n");
     }
 
     @Test

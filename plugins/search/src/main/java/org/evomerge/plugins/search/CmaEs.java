@@ -7,6 +7,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.evomerge.api.genome.Genome;
+import org.evomerge.api.genome.ParameterGenome;
 import org.evomerge.api.search.ScoredGenome;
 import org.evomerge.api.search.SearchStrategy;
 
@@ -19,7 +20,9 @@ import org.evomerge.api.search.SearchStrategy;
  * as in Optuna and the Sakana paper). Bounds are handled one of two ways: {@code mirror} lets the distribution live
  * on the unbounded genotype and evaluates its reflection into the box (periodic mirroring, as pycma's
  * BoundTransform does with a smoothed variant), so the update stays unbiased; {@code resample} redraws infeasible
- * points (up to 100 times, then clips them), as the cmaes library under Optuna does.
+ * points (up to 100 times, then clips them), as the cmaes library under Optuna does. {@code none} evaluates the
+ * points as drawn, outside the box too, as pycma does without bounds (mergekit-evolve): the box then only sets the
+ * scale of the step size, and the genome's decoding must accept any value.
  *
  * <p>Fitness is maximised on the primary objective. Deterministic for a given random generator and told scores.
  * Not thread-safe.
@@ -33,7 +36,7 @@ final class CmaEs implements SearchStrategy {
     private final int n;
     private final double sigma0;
     private final double increase;
-    private final boolean mirror;
+    private final BoundHandling bounds;
     private final double tolFun;
     private final double tolX;
     private final RandomGenerator random;
@@ -69,22 +72,38 @@ final class CmaEs implements SearchStrategy {
     private boolean startPending;
     private List<Genome> pending;
 
+    /** What happens to a drawn point outside the box. */
+    enum BoundHandling {
+        /** evaluate its periodic reflection into the box */
+        MIRROR,
+        /** draw again (up to 100 times, then clip) */
+        RESAMPLE,
+        /** evaluate it as drawn (pycma without bounds) */
+        NONE
+    }
+
     CmaEs(SearchBox box, double[] initialMean, double sigma0, int lambda, int restarts, double increase, boolean mirror,
             double tolFun, double tolX, RandomGenerator random) {
         this(box, initialMean, sigma0, lambda, restarts, increase, mirror, tolFun, tolX, false, random);
+    }
+
+    CmaEs(SearchBox box, double[] initialMean, double sigma0, int lambda, int restarts, double increase, boolean mirror,
+            double tolFun, double tolX, boolean evaluateStart, RandomGenerator random) {
+        this(box, initialMean, sigma0, lambda, restarts, increase, mirror ? BoundHandling.MIRROR
+                : BoundHandling.RESAMPLE, tolFun, tolX, evaluateStart, random);
     }
 
     /**
      * As above; with {@code evaluateStart} the first candidate of the first generation is the initial mean itself
      * (a known recipe the search starts from is then scored, and kept as the best unless something beats it).
      */
-    CmaEs(SearchBox box, double[] initialMean, double sigma0, int lambda, int restarts, double increase, boolean mirror,
-            double tolFun, double tolX, boolean evaluateStart, RandomGenerator random) {
+    CmaEs(SearchBox box, double[] initialMean, double sigma0, int lambda, int restarts, double increase,
+            BoundHandling bounds, double tolFun, double tolX, boolean evaluateStart, RandomGenerator random) {
         this.box = box;
         this.n = box.size();
         this.sigma0 = sigma0;
         this.increase = increase;
-        this.mirror = mirror;
+        this.bounds = bounds;
         this.tolFun = tolFun;
         this.tolX = tolX;
         this.random = random;
@@ -160,7 +179,7 @@ final class CmaEs implements SearchStrategy {
                 x = mean.clone();
                 startPending = false;
             }
-            if (!mirror) {
+            if (bounds == BoundHandling.RESAMPLE) {
                 for (int tries = 1; tries < MAX_RESAMPLES && !insideUnitBox(x); tries++) {
                     x = sample();
                 }
@@ -173,10 +192,10 @@ final class CmaEs implements SearchStrategy {
             pendingGenotypes[k] = x;
             double[] point = new double[n];
             for (int i = 0; i < n; i++) {
-                double unit = mirror ? reflect(x[i]) : x[i];
+                double unit = bounds == BoundHandling.MIRROR ? reflect(x[i]) : x[i];
                 point[i] = box.lower(i) + unit * box.width(i);
             }
-            batch.add(box.genome(point));
+            batch.add(bounds == BoundHandling.NONE ? new ParameterGenome(point) : box.genome(point));
         }
         pending = Collections.unmodifiableList(batch);
         return pending;

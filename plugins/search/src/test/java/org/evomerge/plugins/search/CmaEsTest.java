@@ -79,6 +79,30 @@ class CmaEsTest {
     }
 
     @Test
+    void withoutBoundHandlingPointsOutsideTheBoxAreAskedAsDrawn() {
+        // pycma without bounds, as mergekit-evolve runs it: x0 at the box's edge (density 1), sigma 1/6 of a side;
+        // about half the draws of the second coordinate fall above 1 and are asked unchanged.
+        SearchProblem problem = new SearchProblem(new SearchSpace(List.of(
+                new SearchSpace.Dimension("weight", 0, 1), new SearchSpace.Dimension("density", 0, 1))),
+                List.of(new ParameterGenome(new double[] {0.5, 1.0})), 1, null, null, null);
+        int outside = 0;
+        int mirroredOutside = 0;
+        for (int seed = 0; seed < 5; seed++) {
+            for (Genome g : Benchmarks.strategy(new CmaEsFactory(), problem, Map.of("bound_handling", "none",
+                    "population_size", 20), seed).ask()) {
+                double d = ((ParameterGenome) g).get(1);
+                outside += d > 1 ? 1 : 0;
+            }
+            for (Genome g : Benchmarks.strategy(new CmaEsFactory(), problem, Map.of("population_size", 20), seed)
+                    .ask()) {
+                mirroredOutside += ((ParameterGenome) g).get(1) > 1 ? 1 : 0;
+            }
+        }
+        assertTrue(outside > 20 && outside < 80, "draws above 1: " + outside);
+        assertEquals(0, mirroredOutside);
+    }
+
+    @Test
     void evaluateStartAsksTheSeedItselfFirstAndLeavesTheOtherCandidatesAsTheyWere() {
         SearchProblem problem = new SearchProblem(new SearchSpace(List.of(
                 new SearchSpace.Dimension("a", -1, 1), new SearchSpace.Dimension("b", 0, 10))),

@@ -36,7 +36,7 @@ import org.evomerge.engine.recipe.RecipeYaml;
  * taking |x| for weights unless negative weights are allowed (mergekit-evolve's transform), so strategies without
  * bound handling still give valid recipes.
  */
-public final class RecipeSpace {
+public final class RecipeSpace implements RecipeGenomeSpace {
 
     private static final String CATCH_ALL = "*";
 
@@ -223,6 +223,7 @@ public final class RecipeSpace {
         return dims;
     }
 
+    @Override
     public SearchSpace space() {
         return space;
     }
@@ -234,6 +235,7 @@ public final class RecipeSpace {
      * named parameter (e.g. a hand-written recipe's weight and density, so the search starts from that recipe), the
      * middle of the bounds for the others.
      */
+    @Override
     public ParameterGenome start(RandomSource random) {
         double[] x = new double[space.size()];
         for (int i = 0; i < x.length; i++) {
@@ -266,6 +268,7 @@ public final class RecipeSpace {
      *
      * @throws IllegalArgumentException if the genome does not have {@code space().size()} values
      */
+    @Override
     public MergeRecipe recipe(ParameterGenome genome) {
         if (genome.size() != space.size()) {
             throw new IllegalArgumentException("genome has " + genome.size() + " values, the recipe space "
@@ -333,6 +336,7 @@ public final class RecipeSpace {
      * @param randomSeed the root seed of the in-memory merge that scored the genome
      * @throws IllegalArgumentException if the genome does not have {@code space().size()} values
      */
+    @Override
     public String recipeFile(ParameterGenome genome, Path folder, long randomSeed) {
         return RecipeYaml.write(recipe(genome).relativeTo(folder).withRandomSeed(randomSeed));
     }
