@@ -56,6 +56,7 @@ final class TestExtensions {
         catalog.register(new Passthrough(), "tests");
         catalog.register(new DareTies(), "tests");
         catalog.register(new Distance(), "tests");
+        catalog.register(new ThresholdItems(), "tests");
         catalog.register(new OnePlusLambda(), "tests");
         catalog.register(new TinyGa(), "tests");
         return catalog;
@@ -167,6 +168,66 @@ final class TestExtensions {
                     out[i] *= scale;
                 }
                 return out;
+            };
+        }
+    }
+
+    /**
+     * Item scores from a JSONL {@code data} file whose records are {@code {"threshold": T}}: item i scores 1 when the
+     * model's mean squared difference to the target is below its threshold (an easy item has a large one), else 0;
+     * the score is their mean. Reports its item scores, as the generation evaluator does.
+     */
+    static final class ThresholdItems implements EvaluatorFactory {
+
+        /** Models scored by every threshold-items evaluator of this JVM (each evaluation counts once). */
+        static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+        /** Every evaluation past this many {@link #CALLS} fails: a crash the run file does not show. */
+        static final java.util.concurrent.atomic.AtomicLong CRASH_AFTER =
+                new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+
+        @Override
+        public ExtensionDescriptor descriptor() {
+            return new ExtensionDescriptor("threshold-items", "1.0.0", ExtensionKind.EVALUATOR,
+                    "item scores by distance thresholds", ParameterSchema.of(
+                            new ParameterSpec("target", ParameterType.STRING, null, null, null, null, true,
+                                    ParameterScope.GLOBAL, "target model folder"),
+                            new ParameterSpec("data", ParameterType.STRING, null, null, null, null, true,
+                                    ParameterScope.GLOBAL, "JSONL of {threshold: T}")),
+                    Set.of());
+        }
+
+        @Override
+        public Evaluator create(Parameters parameters, RunContext context) {
+            Distance distance = new Distance();
+            Evaluator mse = distance.create(org.evomerge.engine.parameter.ParameterValidator.validate(
+                    distance.descriptor(), Map.of("target", parameters.string("target"))), context);
+            List<Double> thresholds = new ArrayList<>();
+            try {
+                for (String line : java.nio.file.Files.readAllLines(Path.of(parameters.string("data")))) {
+                    if (!line.isBlank()) {
+                        thresholds.add(Double.parseDouble(line.substring(line.indexOf(':') + 1)
+                                .replaceAll("[^0-9.eE+-]", "")));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return new Evaluator() {
+                @Override
+                public EvaluationResult evaluate(Model model) {
+                    if (CALLS.incrementAndGet() > CRASH_AFTER.get()) {
+                        throw new IllegalStateException("crashed on purpose");
+                    }
+                    double d = -mse.evaluate(model).score();
+                    List<Double> items = thresholds.stream().map(t -> d < t ? 1.0 : 0.0).toList();
+                    double mean = items.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+                    return new EvaluationResult(Map.of("acc", mean), mean, items);
+                }
+
+                @Override
+                public void close() {
+                    mse.close();
+                }
             };
         }
     }
