@@ -198,4 +198,16 @@ class SubsetEstimateRunTest {
                 e.getMessage());
         assertFalse(Files.exists(runDir.resolve(RunFolder.JOURNAL)));
     }
+
+    @Test
+    void anEvaluatorThatReportsNoItemScoresIsRefusedByNameAndLeavesNoFolder() throws Exception {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path file = runFile(f, RUN.replace("{target: $TARGET}", "{target: $TARGET, report_items: false}"));
+        Path runDir = temp.resolve("run");
+        EvomergeException e = assertThrows(EvomergeException.class,
+                () -> EvolutionFixture.run(file, runDir, false, 1));
+        assertTrue(e.getMessage().endsWith("'subset_estimate' needs one item score per record of "
+                + temp.resolve("items.jsonl") + " (40), but evaluator 'threshold-items' reported 0"), e.getMessage());
+        assertFalse(Files.exists(runDir.resolve(RunFolder.RUN_FILE)));
+    }
 }

@@ -192,7 +192,8 @@ final class TestExtensions {
                             new ParameterSpec("target", ParameterType.STRING, null, null, null, null, true,
                                     ParameterScope.GLOBAL, "target model folder"),
                             new ParameterSpec("data", ParameterType.STRING, null, null, null, null, true,
-                                    ParameterScope.GLOBAL, "JSONL of {threshold: T}")),
+                                    ParameterScope.GLOBAL, "JSONL of {threshold: T}"),
+                            ParameterSpec.bool("report_items", true, "report the item scores")),
                     Set.of());
         }
 
@@ -201,6 +202,7 @@ final class TestExtensions {
             Distance distance = new Distance();
             Evaluator mse = distance.create(org.evomerge.engine.parameter.ParameterValidator.validate(
                     distance.descriptor(), Map.of("target", parameters.string("target"))), context);
+            boolean reportItems = parameters.bool("report_items");
             List<Double> thresholds = new ArrayList<>();
             try {
                 for (String line : java.nio.file.Files.readAllLines(Path.of(parameters.string("data")))) {
@@ -221,7 +223,7 @@ final class TestExtensions {
                     double d = -mse.evaluate(model).score();
                     List<Double> items = thresholds.stream().map(t -> d < t ? 1.0 : 0.0).toList();
                     double mean = items.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-                    return new EvaluationResult(Map.of("acc", mean), mean, items);
+                    return new EvaluationResult(Map.of("acc", mean), mean, reportItems ? items : List.of());
                 }
 
                 @Override
