@@ -84,6 +84,11 @@ final class SubsetEstimateScoring implements AutoCloseable {
                 RunFile.Task task = run.tasks().get(t);
                 Path data = task.data().orElseThrow();
                 List<String> records = records(data);
+                if (records.size() != estimators.get(t).anchors().total()) {
+                    throw EvomergeException.configuration(file + ": task '" + task.name() + "' had "
+                            + estimators.get(t).anchors().total() + " items when its anchors were chosen, but " + data
+                            + " now holds " + records.size() + "; resume with the data the run started with");
+                }
                 int[] items = estimators.get(t).anchors().items();
                 List<String> kept = new ArrayList<>();
                 for (int i : items) {

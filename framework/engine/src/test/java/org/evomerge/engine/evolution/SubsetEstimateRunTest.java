@@ -185,6 +185,14 @@ class SubsetEstimateRunTest {
                 + "\"estimator\":\"gp-irt\"}, but the run file sets {\"fraction\":0.25,\"seed\":7,"
                 + "\"estimator\":\"gp-irt\"}; resume with the settings the run started with", e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
+
+        // A dataset with other items than the anchors were chosen from is refused too.
+        Files.writeString(anchors, Files.readString(anchors).replace("\"fraction\" : 0.5", "\"fraction\" : 0.25"));
+        Files.writeString(temp.resolve("items.jsonl"), "{\"threshold\": 1}\n", java.nio.file.StandardOpenOption.APPEND);
+        e = assertThrows(EvomergeException.class, () -> EvolutionFixture.run(file, runDir, true, 1));
+        assertEquals(anchors + ": task 'items' had 40 items when its anchors were chosen, but "
+                + temp.resolve("items.jsonl") + " now holds 41; resume with the data the run started with",
+                e.getMessage());
     }
 
     @Test
