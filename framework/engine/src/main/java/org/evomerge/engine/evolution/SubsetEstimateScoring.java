@@ -46,6 +46,9 @@ final class SubsetEstimateScoring implements AutoCloseable {
     /** The folder of the datasets cut to their anchors, in the run folder. */
     static final String FOLDER = "subset";
 
+    /** The evaluator parameter of the item indices to score, for evaluators that take it (lm-eval). */
+    static final String ITEMS = "items";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RunFile.SubsetEstimate settings;
@@ -82,6 +85,14 @@ final class SubsetEstimateScoring implements AutoCloseable {
             Files.createDirectories(folder);
             for (int t = 0; t < run.tasks().size(); t++) {
                 RunFile.Task task = run.tasks().get(t);
+                if (takesItems(extensions.get(t))) {
+                    // The evaluator picks the anchors' documents itself (lm-eval: by index after its filters).
+                    Map<String, Object> parameters = new LinkedHashMap<>(task.parameters());
+                    parameters.put(ITEMS, itemList(estimators.get(t).anchors().items()));
+                    cut.add(new RunFile.Task(task.name(), task.evaluator(), task.data(), parameters, task.weight(),
+                            task.weightGiven(), task.key()));
+                    continue;
+                }
                 Path data = task.data().orElseThrow();
                 List<String> records = records(data);
                 if (records.size() != estimators.get(t).anchors().total()) {
@@ -110,6 +121,20 @@ final class SubsetEstimateScoring implements AutoCloseable {
                 evaluators);
     }
 
+    /** Whether the task's evaluator scores a list of item indices itself ({@value #ITEMS}), as lm-eval does. */
+    private static boolean takesItems(RegisteredExtension extension) {
+        return extension.descriptor().parameters().find(ITEMS).isPresent();
+    }
+
+    /** Item indices as the {@value #ITEMS} parameter takes them: comma-separated, increasing. */
+    private static String itemList(int[] items) {
+        StringBuilder text = new StringBuilder();
+        for (int i : items) {
+            text.append(text.isEmpty() ? "" : ",").append(i);
+        }
+        return text.toString();
+    }
+
     /** Scores a genome on the anchors: builds its model with {@code builder} and estimates every task. */
     CandidateScorer scorer(CandidateBuilder builder) {
         return (genome, fullData) -> {
@@ -127,12 +152,14 @@ final class SubsetEstimateScoring implements AutoCloseable {
         for (int t = 0; t < run.tasks().size(); t++) {
             RunFile.Task task = run.tasks().get(t);
             String id = extensions.get(t).descriptor().id();
-            if (task.data().isEmpty() || extensions.get(t).descriptor().parameters().find("data").isEmpty()) {
+            boolean dataFile = task.data().isPresent()
+                    && extensions.get(t).descriptor().parameters().find("data").isPresent();
+            if (!dataFile && !takesItems(extensions.get(t))) {
                 throw EvomergeException.configuration(task.key() + ": 'subset_estimate' cannot score evaluator '"
-                        + id + "' on a subset: it needs an evaluator that reads a JSONL 'data' file and reports"
-                        + " item scores (generation)");
+                        + id + "' on a subset: it needs an evaluator that reports item scores and reads a JSONL"
+                        + " 'data' file (generation) or takes the items to score (lm-eval)");
             }
-            for (String cut : List.of("sample", "limit")) {
+            for (String cut : List.of("sample", "limit", ITEMS)) {
                 if (task.parameters().containsKey(cut)) {
                     throw EvomergeException.configuration(task.key() + ": 'subset_estimate' chooses the items itself;"
                             + " remove the task's '" + cut + "' parameter");
@@ -192,7 +219,16 @@ final class SubsetEstimateScoring implements AutoCloseable {
             for (int t = 0; t < tasks; t++) {
                 RunFile.Task task = run.tasks().get(t);
                 List<Double> items = results.get(task.name()).itemScores();
-                int records = records(task.data().orElseThrow()).size();
+                if (takesItems(extensions.get(t))) {
+                    if (items.isEmpty() || (m > 0 && items.size() != responses[t][0].length)) {
+                        throw EvomergeException.configuration(task.key() + ": 'subset_estimate' needs the item"
+                                + " scores of every document, but evaluator '" + extensions.get(t).descriptor().id()
+                                + "' reported " + items.size() + (m > 0 ? " (" + responses[t][0].length + " for the"
+                                + " first source)" : "") + " (its metric must be a mean over documents)");
+                    }
+                }
+                int records = takesItems(extensions.get(t)) ? items.size()
+                        : records(task.data().orElseThrow()).size();
                 if (items.size() != records) {
                     throw EvomergeException.configuration(task.key() + ": 'subset_estimate' needs one item score per"
                             + " record of " + task.data().get() + " (" + records + "), but evaluator '"
@@ -232,7 +268,7 @@ final class SubsetEstimateScoring implements AutoCloseable {
             SubsetEstimator e = estimators.get(t);
             ObjectNode node = taskNodes.addObject();
             node.put("name", run.tasks().get(t).name());
-            node.put("data", run.tasks().get(t).data().orElseThrow().toString());
+            run.tasks().get(t).data().ifPresent(data -> node.put("data", data.toString()));
             node.put("items", e.anchors().total());
             ArrayNode anchors = node.putArray("anchors");
             int[] items = e.anchors().items();

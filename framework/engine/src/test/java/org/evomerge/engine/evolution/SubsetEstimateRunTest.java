@@ -76,7 +76,7 @@ class SubsetEstimateRunTest {
     }
 
     private static Evaluator fullEvaluator(EvolutionFixture f) {
-        TestExtensions.ThresholdItems items = new TestExtensions.ThresholdItems();
+        TestExtensions.ThresholdItems items = new TestExtensions.ThresholdItems(false);
         return items.create(ParameterValidator.validate(items.descriptor(), Map.of("target", f.target.toString(),
                 "data", f.dir.resolve("items.jsonl").toString())), EvolutionFixture.context(f.dir, 1));
     }
@@ -130,6 +130,20 @@ class SubsetEstimateRunTest {
         long evaluated = EvolutionFixture.journalLines(runDir).stream()
                 .filter(l -> l.path("type").asText().equals("evaluation") && !l.path("cached").asBoolean()).count();
         assertEquals(2 + evaluated, calls);
+    }
+
+    @Test
+    void anEvaluatorThatTakesTheItemsScoresTheAnchorsOnItsOwnDataAlike() throws Exception {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path cut = temp.resolve("cut");
+        EvolutionJob.Result byCut = EvolutionFixture.run(runFile(f, RUN), cut, false, 1);
+        Path listed = temp.resolve("listed");
+        EvolutionJob.Result byItems = EvolutionFixture.run(runFile(f, RUN.replace("evaluator: threshold-items",
+                "evaluator: threshold-items-listed")), listed, false, 1);
+        // No dataset is cut: the evaluator gets the anchors' indices and scores them on the whole file.
+        assertFalse(Files.exists(listed.resolve(SubsetEstimateScoring.FOLDER).resolve("0-items.jsonl")));
+        assertEquals(EvolutionJobTest.evaluations(cut), EvolutionJobTest.evaluations(listed));
+        assertEquals(byCut.outcome().best().fitness().primary(), byItems.outcome().best().fitness().primary());
     }
 
     @Test
