@@ -32,12 +32,13 @@ import org.evomerge.statistics.irt.TwoParameterLogistic;
  * their item scores and the anchors chosen by seeded k-means over the items' correctness vectors. The anchors and the
  * fitted item parameters are written to {@value #FILE} in the run folder before any candidate is scored, so a resumed
  * run estimates with the very same subset and model (its candidates' fitness is bit-identical to an uninterrupted
- * run's); a file whose settings are not the run file's is refused. Each task's dataset is cut to its anchors' records
- * (in item order, under {@value #FOLDER}/) and the task's evaluator opened on the cut, so a candidate is scored on the
- * anchors only.
+ * run's); a file whose settings are not the run file's is refused. Each task's evaluator is opened on its anchors
+ * only: its dataset cut to the anchors' records (in item order, under {@value #FOLDER}/), or the anchors' indices as
+ * its {@value #ITEMS} parameter.
  *
- * <p>Only evaluators that read a JSONL {@code data} file and report one item score in [0, 1] per record can be used
- * (the subset is cut from the file, the estimate fitted on the item scores); others are refused by name.
+ * <p>Only evaluators that report one item score in [0, 1] per item can be used, and of those the ones whose subset
+ * can be given: a JSONL {@code data} file (cut to the anchors' records) or an {@value #ITEMS} parameter (the anchors'
+ * indices, lm-eval); others are refused by name.
  */
 final class SubsetEstimateScoring implements AutoCloseable {
 
@@ -82,7 +83,6 @@ final class SubsetEstimateScoring implements AutoCloseable {
         Path folder = runDir.resolve(FOLDER);
         List<RunFile.Task> cut = new ArrayList<>();
         try {
-            Files.createDirectories(folder);
             for (int t = 0; t < run.tasks().size(); t++) {
                 RunFile.Task task = run.tasks().get(t);
                 if (takesItems(extensions.get(t))) {
@@ -105,6 +105,7 @@ final class SubsetEstimateScoring implements AutoCloseable {
                 for (int i : items) {
                     kept.add(records.get(i));
                 }
+                Files.createDirectories(folder);
                 Path written = folder.resolve(t + "-" + data.getFileName());
                 writeReplacing(written, String.join("\n", kept) + "\n");
                 cut.add(new RunFile.Task(task.name(), task.evaluator(), Optional.of(written), task.parameters(),
@@ -146,7 +147,8 @@ final class SubsetEstimateScoring implements AutoCloseable {
 
     /**
      * Checks, before the run folder is touched, that every task can be scored on a subset: its evaluator reads a
-     * {@code data} file whose records are the items, none cut by the task's own {@code sample} or {@code limit}.
+     * {@code data} file whose records are the items or takes the items to score, none cut by the task's own
+     * {@code sample}, {@code limit} or {@code items}.
      */
     static void check(RunFile run, List<RegisteredExtension> extensions) {
         for (int t = 0; t < run.tasks().size(); t++) {
