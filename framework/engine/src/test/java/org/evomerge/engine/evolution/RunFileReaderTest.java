@@ -161,6 +161,10 @@ class RunFileReaderTest {
                 .contains("unknown key 'subset_estimate.size'"));
         assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1}\nmulti_fidelity: {sample: 0.5}\n")
                 .contains("'subset_estimate' and 'multi_fidelity' cannot be used together"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1}\nexecution: spark\n")
+                .contains("'subset_estimate': a run with 'execution' scores candidates in full"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1}\nstages: [{name: a}]\n")
+                .contains("'subset_estimate': a run file with stages scores candidates in full"));
     }
 
     @Test
