@@ -225,6 +225,11 @@ final class CandidateScoring implements AutoCloseable {
         };
     }
 
+    /** Every task's result on {@code model}, scored on each task's whole data (the sources of a subset estimate). */
+    Map<String, org.evomerge.api.evaluation.EvaluationResult> evaluateInFull(Model model) {
+        return evaluators.evaluate(model, true);
+    }
+
     /** The opened models by reference (the run file's paths, resolved): inputs first, then the base model. */
     Map<String, Model> models() {
         return models;

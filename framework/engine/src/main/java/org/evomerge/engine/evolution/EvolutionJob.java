@@ -140,12 +140,20 @@ public final class EvolutionJob {
         }
         RandomSource random = new SeededRandomSource(seed);
         CandidateScoring scoring = null;
+        SubsetEstimateScoring subset = null;
         RunFolder.NewRun newRun = null;
         try {
             scoring = CandidateScoring.open(run, extensions.method(), extensions.evaluators(), catalog, formats,
                     architectures, context, seed, Math.max(1, context.threads() / run.workers()), Map.of());
             List<Genome> seeds = new ArrayList<>(scoring.start(random));
+            if (run.subsetEstimate().isPresent()) {
+                SubsetEstimateScoring.check(run, extensions.evaluators());
+            }
             newRun = options.resume() ? null : folder.create(run.text());
+            if (run.subsetEstimate().isPresent()) {
+                subset = SubsetEstimateScoring.open(run, extensions.evaluators(), scoring, runDir,
+                        context.child(random, ProgressReporter.SILENT, context.threads(), Map.of()));
+            }
 
             // Extensions see the host's services (the inference engine above all) plus the run's own.
             Map<Class<?>, Object> services = new LinkedHashMap<>();
@@ -181,7 +189,7 @@ public final class EvolutionJob {
                     .create(problem, extensions.strategy().parameters(), extensionContext);
 
             CandidateBuilder builder = scoring.builder(Optional.ofNullable(store), runDir);
-            CandidateScorer scorer = scoring.scorer(builder);
+            CandidateScorer scorer = subset == null ? scoring.scorer(builder) : subset.scorer(builder);
             Supplier<EvaluationExecutor> executor = executor(run, extensions, scoring, scorer, options, context,
                     random, seed, services);
             List<ExtensionVersion> versions = extensions.versions(formats(catalog, scoring, options));
@@ -221,6 +229,9 @@ public final class EvolutionJob {
             }
             throw e;
         } finally {
+            if (subset != null) {
+                subset.close();
+            }
             if (scoring != null) {
                 scoring.close();
             }

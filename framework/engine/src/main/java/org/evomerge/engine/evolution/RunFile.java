@@ -55,12 +55,36 @@ public record RunFile(
         Optional<Kinship> kinship,
         Optional<ExtensionChoice> execution,
         Optional<Stage> stage,
-        List<RunFile> stages) {
+        List<RunFile> stages,
+        Optional<SubsetEstimate> subsetEstimate) {
 
     public RunFile {
         models = List.copyOf(models);
         tasks = List.copyOf(tasks);
         stages = List.copyOf(stages);
+    }
+
+    /** A run file without {@code subset_estimate}. */
+    public RunFile(Path file, String text, List<Path> models, Optional<Path> baseModel, GenomeSettings genome,
+                   ExtensionChoice strategy, Optional<ExtensionChoice> selection, Optional<ExtensionChoice> mutation,
+                   List<Task> tasks, ObjectiveMode objectives, Budget budget, OptionalLong seed, int workers,
+                   Optional<MultiFidelity> multiFidelity, Optional<Kinship> kinship,
+                   Optional<ExtensionChoice> execution, Optional<Stage> stage, List<RunFile> stages) {
+        this(file, text, models, baseModel, genome, strategy, selection, mutation, tasks, objectives, budget, seed,
+                workers, multiFidelity, kinship, execution, stage, stages, Optional.empty());
+    }
+
+    /**
+     * Candidates scored on a seeded subset of each task's items, their full-task score estimated with item response
+     * theory fitted on the source models' item scores ({@code subset_estimate}, docs/evolution.md).
+     *
+     * @param fraction  the share of each task's items scored, in (0, 1], when {@code anchors} is not set
+     * @param anchors   the items scored per task, when set (a task with fewer items is scored whole)
+     * @param seed      seeds the choice of anchors
+     * @param estimator {@code gp-irt}, {@code p-irt} or {@code anchor}
+     */
+    public record SubsetEstimate(OptionalDouble fraction, java.util.OptionalInt anchors, long seed,
+                                 String estimator) {
     }
 
     /**
@@ -89,7 +113,7 @@ public record RunFile(
         }
         List<Path> resolved = models.stream().map(p -> p.isAbsolute() ? p : runDir.resolve(p).normalize()).toList();
         return new RunFile(file, text, resolved, baseModel, genome, strategy, selection, mutation, tasks, objectives,
-                budget, seed, workers, multiFidelity, kinship, execution, stage, stages);
+                budget, seed, workers, multiFidelity, kinship, execution, stage, stages, subsetEstimate);
     }
 
     /**

@@ -40,7 +40,7 @@ public final class RunFileReader {
 
     private static final Set<String> TOP = Set.of("models", "base_model", "genome", "strategy", "selection",
             "mutation", "evaluators", "objectives", "budget", "seed", "workers", "multi_fidelity",
-            "kinship", "execution");
+            "kinship", "execution", "subset_estimate");
     private static final Set<String> GENOME = Set.of("kind", "merge_method", "layer_groups", "filters", "parameters",
             "bounds", "init", "smooth", "allow_negative_weights", "method_parameters", "dtype", "repeats",
             "scale_bounds", "scaling");
@@ -54,6 +54,7 @@ public final class RunFileReader {
     private static final Set<String> BUDGET = Set.of("evaluations", "time", "target_fitness");
     private static final Set<String> KINSHIP = Set.of("metric", "top", "every", "stop_above");
     private static final Set<String> FIDELITY = Set.of("sample", "keep", "sample_seed");
+    private static final Set<String> SUBSET = Set.of("fraction", "anchors", "seed", "estimator");
     private static final Pattern DURATION = Pattern.compile("\\s*([0-9]+(?:\\.[0-9]+)?)\\s*(s|m|h|d)?\\s*");
 
     private RunFileReader() {
@@ -92,6 +93,9 @@ public final class RunFileReader {
         d.checkKeys(top, allowed, "");
         if (top.containsKey("execution")) {
             throw d.error("execution", "'execution': a run file with stages evaluates on the local worker pool");
+        }
+        if (top.containsKey("subset_estimate")) {
+            throw d.error("subset_estimate", "'subset_estimate': a run file with stages scores candidates in full");
         }
         List<Object> entries = d.list(top.get("stages"), "stages");
         if (entries.isEmpty()) {
@@ -205,9 +209,21 @@ public final class RunFileReader {
                 : Optional.of(fidelity(d, d.mapping(top.get("multi_fidelity"), "multi_fidelity", "multi_fidelity")));
         Optional<RunFile.Kinship> kinship = top.get("kinship") == null ? Optional.empty()
                 : Optional.of(kinship(d, d.mapping(top.get("kinship"), "kinship", "kinship")));
+        var execution = extension(d, top.get("execution"), "execution");
+        Optional<RunFile.SubsetEstimate> subset = top.get("subset_estimate") == null ? Optional.empty()
+                : Optional.of(subsetEstimate(d, d.mapping(top.get("subset_estimate"), "subset_estimate",
+                "subset_estimate")));
+        if (subset.isPresent() && fidelity.isPresent()) {
+            throw d.error("subset_estimate", "'subset_estimate' and 'multi_fidelity' cannot be used together (both"
+                    + " score candidates on part of each task)");
+        }
+        if (subset.isPresent() && execution.isPresent()) {
+            throw d.error("subset_estimate", "'subset_estimate': a run with 'execution' scores candidates in full"
+                    + " (the subset estimate runs on the local worker pool)");
+        }
         return new RunFile(file.toAbsolutePath(), text, models, base, genome, strategy, selection, mutation, tasks,
-                objectives, budget, seed, workers, fidelity, kinship, extension(d, top.get("execution"), "execution"),
-                stage.map(st -> new RunFile.Stage(st.number(), st.name(), st.keys(), fromStages)), List.of());
+                objectives, budget, seed, workers, fidelity, kinship, execution,
+                stage.map(st -> new RunFile.Stage(st.number(), st.name(), st.keys(), fromStages)), List.of(), subset);
     }
 
     /**
@@ -440,6 +456,33 @@ public final class RunFileReader {
         long seed = m.containsKey("sample_seed") ? d.integer(m.get("sample_seed"), "multi_fidelity.sample_seed",
                 Long.MIN_VALUE, Long.MAX_VALUE) : 0;
         return new RunFile.MultiFidelity(sample, keep, seed);
+    }
+
+    private static RunFile.SubsetEstimate subsetEstimate(Document d, Map<String, Object> m) {
+        d.checkKeys(m, SUBSET, "subset_estimate.");
+        if (m.containsKey("fraction") == m.containsKey("anchors")) {
+            throw d.error("subset_estimate", "'subset_estimate' needs one of 'fraction' or 'anchors'");
+        }
+        OptionalDouble fraction = OptionalDouble.empty();
+        java.util.OptionalInt anchors = java.util.OptionalInt.empty();
+        if (m.containsKey("fraction")) {
+            double f = d.number(m.get("fraction"), "subset_estimate.fraction");
+            if (!(f > 0 && f <= 1)) {
+                throw d.error("subset_estimate.fraction", "'subset_estimate.fraction' must be in (0, 1], got " + f);
+            }
+            fraction = OptionalDouble.of(f);
+        } else {
+            anchors = java.util.OptionalInt.of(d.wholeCount(m.get("anchors"), "subset_estimate.anchors", 1));
+        }
+        long seed = m.containsKey("seed") ? d.integer(m.get("seed"), "subset_estimate.seed", Long.MIN_VALUE,
+                Long.MAX_VALUE) : 0;
+        String estimator = m.containsKey("estimator") ? d.text(m.get("estimator"), "subset_estimate.estimator")
+                : "gp-irt";
+        if (!Set.of("gp-irt", "p-irt", "anchor").contains(estimator)) {
+            throw d.error("subset_estimate.estimator", "'subset_estimate.estimator' must be gp-irt, p-irt or anchor,"
+                    + " got '" + estimator + "'");
+        }
+        return new RunFile.SubsetEstimate(fraction, anchors, seed, estimator);
     }
 
     static double duration(Path file, Object value) {

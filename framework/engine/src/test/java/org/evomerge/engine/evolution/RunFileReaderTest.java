@@ -135,6 +135,39 @@ class RunFileReaderTest {
     }
 
     @Test
+    void subsetEstimateIsReadWithItsDefaultsAndCheckedKeyByKey() {
+        RunFile.SubsetEstimate s = parse(MINIMAL + "subset_estimate: {fraction: 0.1}\n").subsetEstimate()
+                .orElseThrow();
+        assertEquals(0.1, s.fraction().getAsDouble());
+        assertTrue(s.anchors().isEmpty());
+        assertEquals(0, s.seed());
+        assertEquals("gp-irt", s.estimator());
+        s = parse(MINIMAL + "subset_estimate: {anchors: 25, seed: 3, estimator: p-irt}\n").subsetEstimate()
+                .orElseThrow();
+        assertEquals(25, s.anchors().getAsInt());
+        assertEquals(3, s.seed());
+        assertEquals("p-irt", s.estimator());
+        assertTrue(parse(MINIMAL).subsetEstimate().isEmpty());
+        assertTrue(error(MINIMAL + "subset_estimate: {seed: 3}\n")
+                .contains("'subset_estimate' needs one of 'fraction' or 'anchors'"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1, anchors: 3}\n")
+                .contains("'subset_estimate' needs one of 'fraction' or 'anchors'"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 1.5}\n")
+                .contains("'subset_estimate.fraction' must be in (0, 1], got 1.5"));
+        assertTrue(error(MINIMAL + "subset_estimate: {anchors: 0}\n").contains("'subset_estimate.anchors'"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1, estimator: irt}\n")
+                .contains("'subset_estimate.estimator' must be gp-irt, p-irt or anchor, got 'irt'"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1, size: 3}\n")
+                .contains("unknown key 'subset_estimate.size'"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1}\nmulti_fidelity: {sample: 0.5}\n")
+                .contains("'subset_estimate' and 'multi_fidelity' cannot be used together"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1}\nexecution: spark\n")
+                .contains("'subset_estimate': a run with 'execution' scores candidates in full"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1}\nstages: [{name: a}]\n")
+                .contains("'subset_estimate': a run file with stages scores candidates in full"));
+    }
+
+    @Test
     void errorsInATaskFileNameTheTaskFileAndItsLine() throws Exception {
         Files.createDirectories(temp.resolve("tasks"));
         Files.writeString(temp.resolve("tasks/arc.yml"), "name: arc\nevaluator: multiple-choice\ndata: arc.jsonl\n"

@@ -56,6 +56,8 @@ final class TestExtensions {
         catalog.register(new Passthrough(), "tests");
         catalog.register(new DareTies(), "tests");
         catalog.register(new Distance(), "tests");
+        catalog.register(new ThresholdItems(false), "tests");
+        catalog.register(new ThresholdItems(true), "tests");
         catalog.register(new OnePlusLambda(), "tests");
         catalog.register(new TinyGa(), "tests");
         return catalog;
@@ -167,6 +169,87 @@ final class TestExtensions {
                     out[i] *= scale;
                 }
                 return out;
+            };
+        }
+    }
+
+    /**
+     * Item scores from a JSONL {@code data} file whose records are {@code {"threshold": T}}: item i scores 1 when the
+     * model's mean squared difference to the target is below its threshold (an easy item has a large one), else 0;
+     * the score is their mean. Reports its item scores, as the generation evaluator does.
+     */
+    static final class ThresholdItems implements EvaluatorFactory {
+
+        /** {@code threshold-items-listed}: takes {@code items} (the indices to score), as lm-eval does. */
+        private final boolean listed;
+
+        ThresholdItems(boolean listed) {
+            this.listed = listed;
+        }
+
+        /** Models scored by every threshold-items evaluator of this JVM (each evaluation counts once). */
+        static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+        /** Every evaluation past this many {@link #CALLS} fails: a crash the run file does not show. */
+        static final java.util.concurrent.atomic.AtomicLong CRASH_AFTER =
+                new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+
+        @Override
+        public ExtensionDescriptor descriptor() {
+            List<ParameterSpec> specs = new ArrayList<>(List.of(
+                    new ParameterSpec("target", ParameterType.STRING, null, null, null, null, true,
+                            ParameterScope.GLOBAL, "target model folder"),
+                    new ParameterSpec("data", ParameterType.STRING, null, null, null, null, true,
+                            ParameterScope.GLOBAL, "JSONL of {threshold: T}"),
+                    ParameterSpec.bool("report_items", true, "report the item scores")));
+            if (listed) {
+                specs.add(new ParameterSpec("items", ParameterType.STRING, null, null, null, null, false,
+                        ParameterScope.GLOBAL, "item indices to score, comma-separated"));
+            }
+            return new ExtensionDescriptor(listed ? "threshold-items-listed" : "threshold-items", "1.0.0",
+                    ExtensionKind.EVALUATOR, "item scores by distance thresholds",
+                    ParameterSchema.of(specs.toArray(ParameterSpec[]::new)),
+                    Set.of());
+        }
+
+        @Override
+        public Evaluator create(Parameters parameters, RunContext context) {
+            Distance distance = new Distance();
+            Evaluator mse = distance.create(org.evomerge.engine.parameter.ParameterValidator.validate(
+                    distance.descriptor(), Map.of("target", parameters.string("target"))), context);
+            boolean reportItems = parameters.bool("report_items");
+            List<Double> all = new ArrayList<>();
+            List<Double> thresholds = all;
+            try {
+                for (String line : java.nio.file.Files.readAllLines(Path.of(parameters.string("data")))) {
+                    if (!line.isBlank()) {
+                        all.add(Double.parseDouble(line.substring(line.indexOf(':') + 1)
+                                .replaceAll("[^0-9.eE+-]", "")));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            if (parameters.has("items")) {
+                thresholds = java.util.Arrays.stream(parameters.string("items").split(","))
+                        .map(i -> all.get(Integer.parseInt(i))).toList();
+            }
+            List<Double> scored = thresholds;
+            return new Evaluator() {
+                @Override
+                public EvaluationResult evaluate(Model model) {
+                    if (CALLS.incrementAndGet() > CRASH_AFTER.get()) {
+                        throw new IllegalStateException("crashed on purpose");
+                    }
+                    double d = -mse.evaluate(model).score();
+                    List<Double> items = scored.stream().map(t -> d < t ? 1.0 : 0.0).toList();
+                    double mean = items.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+                    return new EvaluationResult(Map.of("acc", mean), mean, reportItems ? items : List.of());
+                }
+
+                @Override
+                public void close() {
+                    mse.close();
+                }
             };
         }
     }

@@ -72,11 +72,36 @@ public class LmEvalEvaluatorFactory implements EvaluatorFactory {
                             ParameterScope.GLOBAL, "a seeded subsample of the documents: a count (>= 1) or a"
                             + " fraction (< 1); nested for growing sizes"),
                     ParameterSpec.integer("sample_seed", 0, null, null, "seed of the subsample"),
+                    new ParameterSpec("items", ParameterType.STRING, null, null, null, List.of(), false,
+                            ParameterScope.GLOBAL, "only these documents, by index in the split: comma-separated,"
+                            + " increasing (evolve's subset_estimate anchors)"),
                     text("log_samples", "", "folder to write each document's prompt, responses and metrics to"
                             + " (samples_TASK_DATETIME.jsonl)"),
                     ParameterSpec.integer("max_length", 0, 0L, (long) Integer.MAX_VALUE,
                             "longest sequence scored at once, in tokens (0: the model's maximum)"))),
             Set.of(Capability.NEEDS_TOKENIZER));
+
+    /** The documents at the indices {@code list} names (comma-separated, increasing, within the split). */
+    private static List<LmEvalRun.IndexedDoc> items(LmEvalTaskConfig config, List<LmEvalRun.IndexedDoc> docs,
+                                                    String list) {
+        List<LmEvalRun.IndexedDoc> kept = new ArrayList<>();
+        int previous = -1;
+        for (String part : list.split(",")) {
+            int index;
+            try {
+                index = Integer.parseInt(part.strip());
+            } catch (NumberFormatException e) {
+                throw config.error("'items' must be comma-separated document indices, got '" + part.strip() + "'");
+            }
+            if (index <= previous || index >= docs.size()) {
+                throw config.error("'items' must be increasing document indices below " + docs.size() + ", got "
+                        + index);
+            }
+            kept.add(docs.get(index));
+            previous = index;
+        }
+        return kept;
+    }
 
     private static ParameterSpec text(String name, String defaultValue, String description) {
         return new ParameterSpec(name, ParameterType.STRING, defaultValue, null, null, List.of(), false,
@@ -147,6 +172,9 @@ public class LmEvalEvaluatorFactory implements EvaluatorFactory {
         }
         if (parameters.has("sample")) {
             docs = JsonlDataset.sample(docs, parameters.number("sample"), parameters.integer("sample_seed"));
+        }
+        if (parameters.has("items")) {
+            docs = items(config, docs, parameters.string("items"));
         }
         if (docs.isEmpty()) {
             throw config.error("'limit' leaves no documents to evaluate");

@@ -163,6 +163,20 @@ class LmEvalMultipleChoiceTest {
     }
 
     @Test
+    void itemsScoresTheNamedDocumentsOnly() {
+        EvaluationResult full = evaluate(task(""), Map.of(), new ReferenceModel());
+        ReferenceModel model = new ReferenceModel();
+        EvaluationResult some = evaluate(task(""), Map.of("items", "1,3"), model);
+        assertEquals(List.of(full.itemScores().get(1), full.itemScores().get(3)), some.itemScores());
+        assertEquals(3 + 4, model.scored.size(), "the choices of documents 1 and 3 only");
+        org.evomerge.api.EvomergeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.evomerge.api.EvomergeException.class,
+                () -> evaluate(task(""), Map.of("items", "3,1"), new ReferenceModel()));
+        assertEquals(true, e.getMessage().contains("'items' must be increasing document indices below 4, got 1"),
+                e.getMessage());
+    }
+
+    @Test
     void seededFewShotExamplesAreTheOnesPythonsRandomDraws() {
         ReferenceModel model = new ReferenceModel();
         EvaluationResult result = evaluate(task("num_fewshot: 2\n"), Map.of(), model);
