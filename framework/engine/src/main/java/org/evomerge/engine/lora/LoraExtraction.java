@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -38,6 +37,7 @@ import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.engine.architecture.ArchitectureDescription;
 import org.evomerge.engine.architecture.TensorPlacement;
 import org.evomerge.engine.architecture.TensorRole;
+import org.evomerge.engine.context.FolderTree;
 
 /**
  * {@code evomerge extract-lora}: a PEFT LoRA adapter approximating {@code finetuned - base}, as mergekit's
@@ -494,13 +494,8 @@ public final class LoraExtraction {
     }
 
     private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            FolderTree.delete(root);
         } catch (IOException e) {
             // a hidden leftover never looks like an adapter
         }

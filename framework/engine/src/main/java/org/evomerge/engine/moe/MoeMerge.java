@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -17,7 +16,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
-import java.util.stream.Stream;
 
 import org.evomerge.api.EvomergeException;
 import org.evomerge.api.compute.TensorCodecs;
@@ -35,6 +33,7 @@ import org.evomerge.api.tensor.DType;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.Tensor;
 import org.evomerge.api.tensor.TensorInfo;
+import org.evomerge.engine.context.FolderTree;
 
 /**
  * {@code evomerge moe}: mergekit-moe's merge ({@code mergekit/scripts/moe.py}, {@code mergekit/moe/mixtral.py},
@@ -584,13 +583,8 @@ public final class MoeMerge {
     }
 
     private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            FolderTree.delete(root);
         } catch (IOException e) {
             // a hidden leftover never looks like a model
         }
