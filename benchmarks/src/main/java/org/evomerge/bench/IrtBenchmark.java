@@ -282,6 +282,7 @@ public final class IrtBenchmark {
                     Scored s = score(full, candidate, tasks, weights);
                     if (dump != null) {
                         if (c == fit) {
+                            Files.deleteIfExists(dump.resolve("items.csv"));
                             for (int m = 0; m < fitted.size(); m++) {
                                 dumpItems(dump, "fit-" + m, 0, fitted.get(m), tasks);
                             }
