@@ -296,6 +296,24 @@ class SubsetEstimateRunTest {
     }
 
     @Test
+    void refitsDoNotDependOnHowManyWorkersScoreAGeneration() throws Exception {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        String twoCalibrations = REFIT_RUN.replace("refit_every: 1}", "refit_every: 1, refit_candidates: 2}");
+        Path one = temp.resolve("one");
+        EvolutionFixture.run(runFile(f, twoCalibrations), one, false, 1);
+        Path two = temp.resolve("two");
+        EvolutionFixture.run(runFile(f, twoCalibrations.replace("seed: 11", "seed: 11\nworkers: 2")), two, false, 2);
+        assertEquals(EvolutionJobTest.evaluations(one), EvolutionJobTest.evaluations(two));
+        // Two workers may append a generation's two calibrations in either order; the lines are the same.
+        List<String> a = new ArrayList<>(Files.readAllLines(one.resolve(SubsetEstimateScoring.CALIBRATION_FILE)));
+        List<String> b = new ArrayList<>(Files.readAllLines(two.resolve(SubsetEstimateScoring.CALIBRATION_FILE)));
+        a.sort(null);
+        b.sort(null);
+        assertEquals(8, a.size());
+        assertEquals(a, b);
+    }
+
+    @Test
     void aMalformedCalibrationLineIsRefusedWithItsLine() throws Exception {
         EvolutionFixture f = new EvolutionFixture(temp);
         Path file = runFile(f, REFIT_RUN);
