@@ -49,6 +49,13 @@ import org.yaml.snakeyaml.Yaml;
  * Spearman's rank correlation of the estimated and full fitness (gp-IRT, p-IRT, the weighted anchors, and a seeded
  * random subset of the same size as the baseline), their mean absolute errors, and the wall time of the candidates
  * (merge included) scored in full and on the anchors.
+ *
+ * <p>Beside it, in the same run and on the same anchors and answers, the refit protocol of the run file's
+ * {@code subset_estimate.refit_every} ({@code --refit-every G}, {@code --refit-candidates C}): the first C candidates
+ * of every G-th generation are calibration evaluations (their estimate is their full fitness, their cost a full
+ * evaluation) and each later generation is estimated by the item model refitted on the first fit's models and the
+ * earlier calibrations. {@code --dump-items DIR} writes every model's item scores ({@code items.csv}: id, generation,
+ * task, scores) for analysis elsewhere.
  */
 public final class IrtBenchmark {
 
@@ -65,6 +72,26 @@ public final class IrtBenchmark {
     private record Scored(double[][] items, double fitness) {
     }
 
+    /**
+     * The run's {@code subset_estimate} refits: the first {@code candidates} candidates of every {@code every}-th
+     * generation scored in full (calibration), the item model refitted on them before the next generation.
+     */
+    private record Refit(int every, int candidates) {
+        boolean calibrates(Candidate c) {
+            return c.generation() % every == 0
+                    && Integer.parseInt(c.id().substring(c.id().lastIndexOf('-') + 1)) < candidates;
+        }
+    }
+
+    /** Estimate columns: the first fit's three, the random subset, then the refitted fit's three. */
+    private static final int GP = 0;
+    private static final int P = 1;
+    private static final int ANCHOR = 2;
+    private static final int RANDOM = 3;
+    private static final int REFIT_GP = 4;
+    private static final int REFIT_P = 5;
+    private static final int REFIT_ANCHOR = 6;
+
     public static void main(String[] args) throws Exception {
         Path runDir = Path.of(System.getProperty("java.io.tmpdir"), "evomerge-bench-evals", "runs", "evolve");
         Path work = null;
@@ -75,6 +102,8 @@ public final class IrtBenchmark {
         boolean lmEval = true;
         boolean runTasks = true;
         AnchorSet.Embedding embedding = AnchorSet.Embedding.CORRECTNESS;
+        Refit refit = new Refit(1, 1);
+        Path dump = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--run" -> runDir = Path.of(args[++i]).toAbsolutePath();
@@ -85,6 +114,9 @@ public final class IrtBenchmark {
                 case "--candidates" -> limit = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--embedding" -> embedding = AnchorSet.Embedding.valueOf(args[++i].toUpperCase(Locale.ROOT));
+                case "--refit-every" -> refit = new Refit(Integer.parseInt(args[++i]), refit.candidates());
+                case "--refit-candidates" -> refit = new Refit(refit.every(), Integer.parseInt(args[++i]));
+                case "--dump-items" -> dump = Path.of(args[++i]).toAbsolutePath();
                 case "--only" -> {
                     String only = args[++i];
                     lmEval = only.equals("lm-eval");
@@ -117,7 +149,8 @@ public final class IrtBenchmark {
         if (runTasks) {
             System.out.println();
             System.out.println("(a) the run's own tasks");
-            measure(runFile, runText, candidates, fit, fractions, seed, embedding, work.resolve("run-tasks"));
+            measure(runFile, runText, candidates, fit, fractions, seed, embedding, refit, work.resolve("run-tasks"),
+                    dump == null ? null : dump.resolve("run-tasks"));
         }
         if (lmEval) {
             System.out.println();
@@ -126,8 +159,8 @@ public final class IrtBenchmark {
             Path task = LmEvalTaskWriter.write(runFile.getParent(), taskDir, seed);
             Map<String, Object> run = YAML.load(runText);
             run.put("evaluators", List.of(new LinkedHashMap<>(Map.of("task", task.toString(), "weight", 1))));
-            measure(runFile, YAML.dump(run), candidates, fit, fractions, seed, embedding,
-                    work.resolve("lm-eval-subsets"));
+            measure(runFile, YAML.dump(run), candidates, fit, fractions, seed, embedding, refit,
+                    work.resolve("lm-eval-subsets"), dump == null ? null : dump.resolve("lm-eval"));
         }
     }
 
@@ -170,7 +203,8 @@ public final class IrtBenchmark {
     }
 
     private static void measure(Path runFile, String runText, List<Candidate> candidates, int fit,
-                                double[] fractions, long seed, AnchorSet.Embedding embedding, Path subsets)
+                                double[] fractions, long seed, AnchorSet.Embedding embedding, Refit refit,
+                                Path subsets, Path dump)
             throws IOException {
         Files.createDirectories(subsets);
         Map<String, Object> run = YAML.load(runText);
@@ -230,16 +264,40 @@ public final class IrtBenchmark {
                 subsetEvaluators.add(open(runFile, subsetRunText(run, first, runFile.getParent(),
                         subsets.resolve("one-item")), seed));
                 double[] truth = new double[candidates.size() - fit];
-                double[][][] estimates = new double[f][4][truth.length];
+                double[][][] estimates = new double[f][7][truth.length];
                 double fullSeconds = 0;
                 double[] subsetSeconds = new double[f + 1];
+                // The refit protocol's time: calibrations in full, the others on the anchors.
+                double[] refitSeconds = new double[f];
+                int calibrationCount = 0;
+                // Refitted estimators per fraction and task, for the generation they were last made for.
+                List<double[][]> calibrations = new ArrayList<>();
+                List<Integer> calibrationGenerations = new ArrayList<>();
+                SubsetEstimator[][] refitted = estimators;
+                int refittedFor = -1;
                 int mismatches = 0;
                 for (int c = fit; c < candidates.size(); c++) {
                     Candidate candidate = candidates.get(c);
                     long start = System.nanoTime();
                     Scored s = score(full, candidate, tasks, weights);
-                    fullSeconds += (System.nanoTime() - start) / 1e9;
+                    if (dump != null) {
+                        if (c == fit) {
+                            Files.deleteIfExists(dump.resolve("items.csv"));
+                            for (int m = 0; m < fitted.size(); m++) {
+                                dumpItems(dump, "fit-" + m, 0, fitted.get(m), tasks);
+                            }
+                        }
+                        dumpItems(dump, candidate.id(), candidate.generation(), s, tasks);
+                    }
+                    double candidateFullSeconds = (System.nanoTime() - start) / 1e9;
+                    fullSeconds += candidateFullSeconds;
                     truth[c - fit] = s.fitness();
+                    boolean calibration = refit.calibrates(candidate);
+                    if (!calibration && refittedFor != candidate.generation()) {
+                        refitted = refit(fitted, calibrations, calibrationGenerations, candidate.generation(),
+                                estimators, tasks.size());
+                        refittedFor = candidate.generation();
+                    }
                     start = System.nanoTime();
                     subsetEvaluators.get(f).evaluate(
                             new EvaluationTask(candidate.id(), candidate.generation(), candidate.genome(), true));
@@ -248,11 +306,15 @@ public final class IrtBenchmark {
                         start = System.nanoTime();
                         Map<String, EvaluationResult> results = subsetEvaluators.get(q).evaluate(
                                 new EvaluationTask(candidate.id(), candidate.generation(), candidate.genome(), true));
-                        subsetSeconds[q] += (System.nanoTime() - start) / 1e9;
+                        double candidateSubsetSeconds = (System.nanoTime() - start) / 1e9;
+                        subsetSeconds[q] += candidateSubsetSeconds;
+                        refitSeconds[q] += calibration ? candidateFullSeconds : candidateSubsetSeconds;
                         double gp = 0;
                         double p = 0;
                         double anchor = 0;
                         double rnd = 0;
+                        double refitGp = 0;
+                        double refitP = 0;
                         for (int t = 0; t < tasks.size(); t++) {
                             Task task = tasks.get(t);
                             double[] answers = toArray(results.get(task.name()).itemScores());
@@ -265,6 +327,9 @@ public final class IrtBenchmark {
                             SubsetEstimator.Estimate e = estimators[q][t].estimate(answers);
                             gp += task.weight() * e.gpIrt();
                             p += task.weight() * e.pIrt();
+                            SubsetEstimator.Estimate r = refitted[q][t].estimate(answers);
+                            refitGp += task.weight() * r.gpIrt();
+                            refitP += task.weight() * r.pIrt();
                             anchor += task.weight() * e.anchor();
                             double sum = 0;
                             for (int i : random.get(q)[t]) {
@@ -272,13 +337,23 @@ public final class IrtBenchmark {
                             }
                             rnd += task.weight() * sum / random.get(q)[t].length;
                         }
-                        estimates[q][0][c - fit] = gp;
-                        estimates[q][1][c - fit] = p;
-                        estimates[q][2][c - fit] = anchor;
-                        estimates[q][3][c - fit] = rnd;
+                        estimates[q][GP][c - fit] = gp;
+                        estimates[q][P][c - fit] = p;
+                        estimates[q][ANCHOR][c - fit] = anchor;
+                        estimates[q][RANDOM][c - fit] = rnd;
+                        // A calibration's fitness is its full score, as in the run.
+                        estimates[q][REFIT_GP][c - fit] = calibration ? s.fitness() : refitGp;
+                        estimates[q][REFIT_P][c - fit] = calibration ? s.fitness() : refitP;
+                        estimates[q][REFIT_ANCHOR][c - fit] = calibration ? s.fitness() : anchor;
+                    }
+                    if (calibration) {
+                        calibrations.add(s.items());
+                        calibrationGenerations.add(candidate.generation());
+                        calibrationCount++;
                     }
                 }
                 print(tasks, fractions, estimators, truth, estimates, fullSeconds, subsetSeconds, mismatches);
+                printRefit(fractions, truth, estimates, fullSeconds, refitSeconds, refit, calibrationCount);
             } finally {
                 subsetEvaluators.forEach(CandidateEvaluator::close);
             }
@@ -319,6 +394,73 @@ public final class IrtBenchmark {
         System.out.printf(Locale.ROOT, "one item per task (merge and fixed costs): %.1f s; eval-only = (full - that)"
                 + " / (subset - that)%n", floor);
         System.out.println("anchor answers scored on the subset that differ from the full evaluation's: " + mismatches);
+    }
+
+    /**
+     * The estimators of a candidate of {@code generation}: refitted, with each fraction's anchors, on the first fit's
+     * candidates and the calibrations of the generations before it (the first fit's when there are none).
+     */
+    private static SubsetEstimator[][] refit(List<Scored> fitted, List<double[][]> calibrations,
+                                             List<Integer> generations, int generation,
+                                             SubsetEstimator[][] estimators, int tasks) {
+        List<double[][]> before = new ArrayList<>();
+        for (int k = 0; k < calibrations.size(); k++) {
+            if (generations.get(k) < generation) {
+                before.add(calibrations.get(k));
+            }
+        }
+        if (before.isEmpty()) {
+            return estimators;
+        }
+        SubsetEstimator[][] out = new SubsetEstimator[estimators.length][tasks];
+        for (int t = 0; t < tasks; t++) {
+            double[][] responses = new double[fitted.size() + before.size()][];
+            for (int m = 0; m < fitted.size(); m++) {
+                responses[m] = fitted.get(m).items()[t];
+            }
+            for (int k = 0; k < before.size(); k++) {
+                responses[fitted.size() + k] = before.get(k)[t];
+            }
+            for (int q = 0; q < estimators.length; q++) {
+                out[q][t] = SubsetEstimator.withAnchors(responses, estimators[q][t].anchors(), IrtPriors.DEFAULT);
+            }
+        }
+        return out;
+    }
+
+    private static void printRefit(double[] fractions, double[] truth, double[][][] estimates, double fullSeconds,
+                                   double[] refitSeconds, Refit refit, int calibrations) {
+        System.out.printf(Locale.ROOT, "refitted: the first %d candidate(s) of every %d-th generation scored in full"
+                + " (%d calibrations among the %d, their fitness exact), the item model refitted before each later"
+                + " generation%n", refit.candidates(), refit.every(), calibrations, truth.length);
+        System.out.println("fraction            spearman: gp-irt  p-irt anchor            MAE: gp-irt  p-irt anchor"
+                + "          full s  subset+calibration s speed-up");
+        for (int q = 0; q < fractions.length; q++) {
+            System.out.printf(Locale.ROOT, "%8.3f                      %6.3f %6.3f %6.3f                 %6.4f %6.4f"
+                            + " %6.4f        %8.1f %21.1f %7.2fx%n", fractions[q],
+                    SpearmanCorrelation.of(truth, estimates[q][REFIT_GP]),
+                    SpearmanCorrelation.of(truth, estimates[q][REFIT_P]),
+                    SpearmanCorrelation.of(truth, estimates[q][REFIT_ANCHOR]),
+                    mae(truth, estimates[q][REFIT_GP]), mae(truth, estimates[q][REFIT_P]),
+                    mae(truth, estimates[q][REFIT_ANCHOR]), fullSeconds, refitSeconds[q],
+                    fullSeconds / refitSeconds[q]);
+        }
+    }
+
+    /** Appends a candidate's item scores, one line per task: {@code id,generation,task,y_0,y_1,...}. */
+    private static void dumpItems(Path dump, String id, int generation, Scored s, List<Task> tasks)
+            throws IOException {
+        Files.createDirectories(dump);
+        StringBuilder lines = new StringBuilder();
+        for (int t = 0; t < tasks.size(); t++) {
+            lines.append(id).append(',').append(generation).append(',').append(tasks.get(t).name());
+            for (double y : s.items()[t]) {
+                lines.append(',').append(y);
+            }
+            lines.append('\n');
+        }
+        Files.writeString(dump.resolve("items.csv"), lines, StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
     }
 
     private static double mae(double[] truth, double[] estimate) {

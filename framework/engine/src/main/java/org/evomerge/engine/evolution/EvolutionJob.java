@@ -189,8 +189,10 @@ public final class EvolutionJob {
                     .create(problem, extensions.strategy().parameters(), extensionContext);
 
             CandidateBuilder builder = scoring.builder(Optional.ofNullable(store), runDir);
-            CandidateScorer scorer = subset == null ? scoring.scorer(builder) : subset.scorer(builder);
-            Supplier<EvaluationExecutor> executor = executor(run, extensions, scoring, scorer, options, context,
+            CandidateScorer scorer = scoring.scorer(builder);
+            CandidateEvaluator evaluator = subset == null ? task -> scorer.score(task.genome(), task.full())
+                    : subset.evaluator(builder);
+            Supplier<EvaluationExecutor> executor = executor(run, extensions, scoring, evaluator, options, context,
                     random, seed, services);
             List<ExtensionVersion> versions = extensions.versions(formats(catalog, scoring, options));
             CandidateScoring candidates = scoring;
@@ -346,19 +348,17 @@ public final class EvolutionJob {
 
     /** Where evaluations run: the local worker pool, or the executor the run names with the run's description. */
     private static Supplier<EvaluationExecutor> executor(RunFile run, RunExtensions extensions,
-                                                         CandidateScoring scoring, CandidateScorer scorer,
+                                                         CandidateScoring scoring, CandidateEvaluator evaluator,
                                                          Options options, RunContext context, RandomSource random,
                                                          long seed, Map<Class<?>, Object> services) {
         if (extensions.executor().isEmpty()) {
-            return () -> new LocalEvaluationExecutor(task -> scorer.score(task.genome(), task.full()),
-                    run.workers());
+            return () -> new LocalEvaluationExecutor(evaluator, run.workers());
         }
         EvaluationRun description = new EvaluationRun(run.file(), run.text(), scoring.hashes(), options.pluginDirs(),
                 seed, context.threads());
         Map<Class<?>, Object> executorServices = new LinkedHashMap<>(services);
         executorServices.put(EvaluationRun.class, description);
-        executorServices.put(CandidateEvaluator.class, (CandidateEvaluator) task -> scorer.score(task.genome(),
-                task.full()));
+        executorServices.put(CandidateEvaluator.class, evaluator);
         RunContext executorContext = context.child(random.fork("execution"), ProgressReporter.SILENT,
                 context.threads(), executorServices);
         RunExtensions.Configured configured = extensions.executor().get();

@@ -82,9 +82,18 @@ public record RunFile(
      * @param anchors   the items scored per task, when set (a task with fewer items is scored whole)
      * @param seed      seeds the choice of anchors
      * @param estimator {@code gp-irt}, {@code p-irt} or {@code anchor}
+     * @param refitEvery when set, every this many generations the first {@code refitCandidates} candidates are scored
+     *                   in full (calibration evaluations) and the item model is refitted on them, with the sources,
+     *                   before the next generation
+     * @param refitCandidates calibration candidates per calibrated generation, at least 1
      */
     public record SubsetEstimate(OptionalDouble fraction, java.util.OptionalInt anchors, long seed,
-                                 String estimator) {
+                                 String estimator, java.util.OptionalInt refitEvery, int refitCandidates) {
+
+        /** Without refits: the item model is fitted on the sources only. */
+        public SubsetEstimate(OptionalDouble fraction, java.util.OptionalInt anchors, long seed, String estimator) {
+            this(fraction, anchors, seed, estimator, java.util.OptionalInt.empty(), 1);
+        }
     }
 
     /**

@@ -54,7 +54,8 @@ public final class RunFileReader {
     private static final Set<String> BUDGET = Set.of("evaluations", "time", "target_fitness");
     private static final Set<String> KINSHIP = Set.of("metric", "top", "every", "stop_above");
     private static final Set<String> FIDELITY = Set.of("sample", "keep", "sample_seed");
-    private static final Set<String> SUBSET = Set.of("fraction", "anchors", "seed", "estimator");
+    private static final Set<String> SUBSET = Set.of("fraction", "anchors", "seed", "estimator", "refit_every",
+            "refit_candidates");
     private static final Pattern DURATION = Pattern.compile("\\s*([0-9]+(?:\\.[0-9]+)?)\\s*(s|m|h|d)?\\s*");
 
     private RunFileReader() {
@@ -482,7 +483,16 @@ public final class RunFileReader {
             throw d.error("subset_estimate.estimator", "'subset_estimate.estimator' must be gp-irt, p-irt or anchor,"
                     + " got '" + estimator + "'");
         }
-        return new RunFile.SubsetEstimate(fraction, anchors, seed, estimator);
+        java.util.OptionalInt refitEvery = m.containsKey("refit_every")
+                ? java.util.OptionalInt.of(d.wholeCount(m.get("refit_every"), "subset_estimate.refit_every", 1))
+                : java.util.OptionalInt.empty();
+        if (m.containsKey("refit_candidates") && refitEvery.isEmpty()) {
+            throw d.error("subset_estimate.refit_candidates", "'subset_estimate.refit_candidates' needs"
+                    + " 'subset_estimate.refit_every' (how many generations apart the calibration evaluations are)");
+        }
+        int refitCandidates = m.containsKey("refit_candidates")
+                ? d.wholeCount(m.get("refit_candidates"), "subset_estimate.refit_candidates", 1) : 1;
+        return new RunFile.SubsetEstimate(fraction, anchors, seed, estimator, refitEvery, refitCandidates);
     }
 
     static double duration(Path file, Object value) {

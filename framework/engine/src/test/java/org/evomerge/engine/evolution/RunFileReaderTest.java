@@ -168,6 +168,30 @@ class RunFileReaderTest {
     }
 
     @Test
+    void subsetEstimateRefitsAreReadAndTheirErrorsNameTheKey() {
+        RunFile.SubsetEstimate s = parse(MINIMAL + "subset_estimate: {fraction: 0.1}\n").subsetEstimate()
+                .orElseThrow();
+        assertTrue(s.refitEvery().isEmpty());
+        s = parse(MINIMAL + "subset_estimate: {fraction: 0.1, refit_every: 2}\n").subsetEstimate().orElseThrow();
+        assertEquals(2, s.refitEvery().getAsInt());
+        assertEquals(1, s.refitCandidates());
+        s = parse(MINIMAL + "subset_estimate: {fraction: 0.1, refit_every: 3, refit_candidates: 2}\n")
+                .subsetEstimate().orElseThrow();
+        assertEquals(3, s.refitEvery().getAsInt());
+        assertEquals(2, s.refitCandidates());
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1, refit_every: 0}\n")
+                .endsWith(": 'subset_estimate.refit_every' must be at least 1, got 0"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1, refit_every: often}\n")
+                .contains("'subset_estimate.refit_every'"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1, refit_every: 1.5}\n")
+                .contains("'subset_estimate.refit_every'"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1, refit_every: 2, refit_candidates: 0}\n")
+                .contains("'subset_estimate.refit_candidates' must be at least 1, got 0"));
+        assertTrue(error(MINIMAL + "subset_estimate: {fraction: 0.1, refit_candidates: 2}\n")
+                .contains("'subset_estimate.refit_candidates' needs 'subset_estimate.refit_every'"));
+    }
+
+    @Test
     void errorsInATaskFileNameTheTaskFileAndItsLine() throws Exception {
         Files.createDirectories(temp.resolve("tasks"));
         Files.writeString(temp.resolve("tasks/arc.yml"), "name: arc\nevaluator: multiple-choice\ndata: arc.jsonl\n"

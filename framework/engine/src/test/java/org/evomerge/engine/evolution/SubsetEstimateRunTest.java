@@ -175,6 +175,161 @@ class SubsetEstimateRunTest {
         assertEquals(EvolutionJobTest.evaluations(complete), EvolutionJobTest.evaluations(runDir));
     }
 
+    private static final String REFIT_RUN = RUN.replace("subset_estimate: {fraction: 0.25, seed: 7}",
+            "subset_estimate: {fraction: 0.25, seed: 7, refit_every: 1}");
+
+    /** The journal's evaluation lines by id. */
+    private static Map<String, JsonNode> evaluationsById(Path runDir) {
+        Map<String, JsonNode> byId = new java.util.TreeMap<>();
+        for (JsonNode l : EvolutionFixture.journalLines(runDir)) {
+            if (l.path("type").asText().equals("evaluation")) {
+                byId.put(l.get("id").asText(), l);
+            }
+        }
+        return byId;
+    }
+
+    @Test
+    void calibrationEvaluationsAreScoredInFullAndLaterGenerationsEstimatedWithTheRefit() throws Exception {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path file = runFile(f, REFIT_RUN);
+        Path runDir = temp.resolve("run");
+        EvolutionFixture.run(file, runDir, false, 1);
+
+        // The first candidate of each of the 4 generations is a calibration evaluation: scored in full, its fitness
+        // the mean of its 40 item scores, which the calibration file holds.
+        Map<String, JsonNode> evaluations = evaluationsById(runDir);
+        List<String> lines = Files.readAllLines(runDir.resolve(SubsetEstimateScoring.CALIBRATION_FILE));
+        ObjectMapper json = new ObjectMapper();
+        Map<String, double[]> calibrated = new java.util.LinkedHashMap<>();
+        for (String line : lines) {
+            JsonNode node = json.readTree(line);
+            double[] items = new double[ITEMS];
+            for (int i = 0; i < ITEMS; i++) {
+                items[i] = node.get("tasks").get(0).get(i).asDouble();
+            }
+            calibrated.put(node.get("id").asText(), items);
+        }
+        assertEquals(List.of("g1-0", "g2-0", "g3-0", "g4-0"), List.copyOf(calibrated.keySet()));
+        for (var e : calibrated.entrySet()) {
+            JsonNode evaluation = evaluations.get(e.getKey());
+            assertEquals(1.0, evaluation.get("metrics").get("items").get("calibration").asDouble());
+            assertEquals(java.util.Arrays.stream(e.getValue()).average().orElseThrow(),
+                    evaluation.get("fitness").get(0).asDouble(), 1e-15);
+        }
+        assertFalse(evaluations.get("g3-1").get("metrics").get("items").has("calibration"));
+
+        // g3-1 is estimated by a 2PL refitted, with the run's anchors, on the sources and the calibrations of
+        // generations 1 and 2. Its answers to the anchors follow from the anchors' plain mean: an item is answered
+        // when the candidate's distance is below its threshold, and the thresholds increase with the item index.
+        JsonNode task = json.readTree(runDir.resolve(SubsetEstimateScoring.FILE).toFile()).get("tasks").get(0);
+        int[] anchors = new int[task.get("anchors").size()];
+        double[] weights = new double[anchors.length];
+        for (int k = 0; k < anchors.length; k++) {
+            anchors[k] = task.get("anchors").get(k).get("item").asInt();
+            weights[k] = task.get("anchors").get(k).get("weight").asDouble();
+        }
+        JsonNode g31 = evaluations.get("g3-1").get("metrics").get("items");
+        long answered = Math.round(g31.get("anchor_mean").asDouble() * anchors.length);
+        double[] answers = new double[anchors.length];
+        for (int k = 0; k < anchors.length; k++) {
+            answers[k] = k >= anchors.length - answered ? 1 : 0;
+        }
+        try (Evaluator full = fullEvaluator(f)) {
+            double[][] responses = {itemScores(full, f.a), itemScores(full, f.b), calibrated.get("g1-0"),
+                    calibrated.get("g2-0")};
+            AnchorSet set = new AnchorSet(anchors, weights, ITEMS);
+            SubsetEstimator refit = SubsetEstimator.withAnchors(responses, set, IrtPriors.DEFAULT);
+            assertEquals(refit.estimate(answers).gpIrt(), evaluations.get("g3-1").get("fitness").get(0).asDouble());
+            SubsetEstimator sourcesOnly = SubsetEstimator.withAnchors(
+                    java.util.Arrays.copyOf(responses, 2), set, IrtPriors.DEFAULT);
+            assertTrue(sourcesOnly.estimate(answers).gpIrt() != refit.estimate(answers).gpIrt(),
+                    "the refit changed nothing");
+            // The calibration g3-0 journals, beside its full score, what its anchors' answers would have estimated.
+            double[] calibrationAnswers = new double[anchors.length];
+            for (int k = 0; k < anchors.length; k++) {
+                calibrationAnswers[k] = calibrated.get("g3-0")[anchors[k]];
+            }
+            assertEquals(refit.estimate(calibrationAnswers).gpIrt(), evaluations.get("g3-0").get("metrics")
+                    .get("items").get("gp_irt").asDouble());
+            // Generation 1 has no calibration before it: the first fit.
+            JsonNode g11 = evaluations.get("g1-1").get("metrics").get("items");
+            double[] first = new double[anchors.length];
+            long firstAnswered = Math.round(g11.get("anchor_mean").asDouble() * anchors.length);
+            for (int k = 0; k < anchors.length; k++) {
+                first[k] = k >= anchors.length - firstAnswered ? 1 : 0;
+            }
+            assertEquals(sourcesOnly.estimate(first).gpIrt(), evaluations.get("g1-1").get("fitness").get(0)
+                    .asDouble());
+        }
+    }
+
+    @Test
+    void aCrashedRunWithRefitsResumesToTheSameJournalAndCalibrations() throws Exception {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path file = runFile(f, REFIT_RUN);
+        Path complete = temp.resolve("complete");
+        EvolutionFixture.run(file, complete, false, 1);
+
+        Path runDir = temp.resolve("run");
+        // 2 source evaluations, generation 1 (its calibration first), generation 2's calibration and one more: crash.
+        TestExtensions.ThresholdItems.CRASH_AFTER.set(TestExtensions.ThresholdItems.CALLS.get() + 8);
+        assertThrows(IllegalStateException.class, () -> EvolutionFixture.run(file, runDir, false, 1));
+        TestExtensions.ThresholdItems.CRASH_AFTER.set(Long.MAX_VALUE);
+        Path calibrations = runDir.resolve(SubsetEstimateScoring.CALIBRATION_FILE);
+        assertEquals(2, Files.readAllLines(calibrations).size());
+        // A line cut short as the process died is cut off on resume.
+        Files.writeString(calibrations, "{\"id\":\"g2-1\",\"genera", java.nio.file.StandardOpenOption.APPEND);
+
+        long journaled = EvolutionJobTest.evaluations(runDir).size();
+        assertEquals(6, journaled);
+        long before = TestExtensions.ThresholdItems.CALLS.get();
+        EvolutionFixture.run(file, runDir, true, 1);
+        long resumedCalls = TestExtensions.ThresholdItems.CALLS.get() - before;
+        long newEvaluations = EvolutionFixture.journalLines(runDir).stream()
+                .filter(l -> l.path("type").asText().equals("evaluation") && !l.path("cached").asBoolean())
+                .count() - journaled;
+        assertEquals(newEvaluations, resumedCalls, "only the candidates the journal did not have are scored");
+        assertEquals(EvolutionJobTest.evaluations(complete), EvolutionJobTest.evaluations(runDir));
+        assertEquals(Files.readString(complete.resolve(SubsetEstimateScoring.CALIBRATION_FILE)),
+                Files.readString(calibrations));
+    }
+
+    @Test
+    void refitsDoNotDependOnHowManyWorkersScoreAGeneration() throws Exception {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        String twoCalibrations = REFIT_RUN.replace("refit_every: 1}", "refit_every: 1, refit_candidates: 2}");
+        Path one = temp.resolve("one");
+        EvolutionFixture.run(runFile(f, twoCalibrations), one, false, 1);
+        Path two = temp.resolve("two");
+        EvolutionFixture.run(runFile(f, twoCalibrations.replace("seed: 11", "seed: 11\nworkers: 2")), two, false, 2);
+        assertEquals(EvolutionJobTest.evaluations(one), EvolutionJobTest.evaluations(two));
+        // Two workers may append a generation's two calibrations in either order; the lines are the same.
+        List<String> a = new ArrayList<>(Files.readAllLines(one.resolve(SubsetEstimateScoring.CALIBRATION_FILE)));
+        List<String> b = new ArrayList<>(Files.readAllLines(two.resolve(SubsetEstimateScoring.CALIBRATION_FILE)));
+        a.sort(null);
+        b.sort(null);
+        assertEquals(8, a.size());
+        assertEquals(a, b);
+    }
+
+    @Test
+    void aMalformedCalibrationLineIsRefusedWithItsLine() throws Exception {
+        EvolutionFixture f = new EvolutionFixture(temp);
+        Path file = runFile(f, REFIT_RUN);
+        Path runDir = temp.resolve("run");
+        TestExtensions.ThresholdItems.CRASH_AFTER.set(TestExtensions.ThresholdItems.CALLS.get() + 8);
+        assertThrows(IllegalStateException.class, () -> EvolutionFixture.run(file, runDir, false, 1));
+        TestExtensions.ThresholdItems.CRASH_AFTER.set(Long.MAX_VALUE);
+        Path calibrations = runDir.resolve(SubsetEstimateScoring.CALIBRATION_FILE);
+        List<String> lines = Files.readAllLines(calibrations);
+        Files.writeString(calibrations, lines.get(0) + "\n" + lines.get(1).replace("[[", "[[0.5,") + "\n");
+        EvomergeException e = assertThrows(EvomergeException.class, () -> EvolutionFixture.run(file, runDir, true,
+                1));
+        assertEquals(calibrations + ":2: not a calibration line: task 1 has 41 item scores, but its anchors were"
+                + " chosen from 40 items", e.getMessage());
+    }
+
     @Test
     void resumingWithOtherSubsetSettingsIsRefused() throws Exception {
         EvolutionFixture f = new EvolutionFixture(temp);

@@ -93,6 +93,68 @@ class SubsetEstimatorTest {
     }
 
     @Test
+    void aRefitOnACalibrationIsTheMaximumOfAllRowsAndEstimatesAsHandDerived() {
+        // Two sources and one calibration candidate scored in full on three items; item 1 is the anchor.
+        double[][] sources = {{1, 1, 0}, {0, 1, 0}};
+        double[][] withCalibration = {sources[0], sources[1], {1, 1, 1}};
+        AnchorSet anchors = new AnchorSet(new int[] {1}, new double[] {1}, 3);
+        IrtPriors priors = IrtPriors.DEFAULT;
+        SubsetEstimator first = SubsetEstimator.withAnchors(sources, anchors, priors);
+        SubsetEstimator refit = SubsetEstimator.withAnchors(withCalibration, anchors, priors);
+        TwoParameterLogistic.Fit fit = TwoParameterLogistic.fit(withCalibration, priors);
+        double[] a = new double[3];
+        double[] b = new double[3];
+        for (int i = 0; i < 3; i++) {
+            a[i] = refit.model().discrimination(i);
+            b[i] = refit.model().difficulty(i);
+            assertEquals(fit.model().discrimination(i), a[i], 0);
+            assertEquals(fit.model().difficulty(i), b[i], 0);
+        }
+        // The refit is the maximum of the independent log-posterior over all three rows: its gradient vanishes.
+        double[] theta = fit.abilities();
+        double h = 1e-6;
+        for (double[] block : new double[][] {a, b, theta}) {
+            for (int k = 0; k < block.length; k++) {
+                double saved = block[k];
+                block[k] = saved + h;
+                double up = logPosterior(withCalibration, a, b, theta, priors);
+                block[k] = saved - h;
+                double down = logPosterior(withCalibration, a, b, theta, priors);
+                block[k] = saved;
+                assertEquals(0, (up - down) / (2 * h), 1e-6, "gradient at the refit");
+            }
+        }
+        // Only the calibration answered item 2: the refit finds it easier than the sources alone did.
+        assertTrue(refit.model().difficulty(2) < first.model().difficulty(2),
+                refit.model().difficulty(2) + " vs " + first.model().difficulty(2));
+
+        // A candidate that answers the anchor: its ability solves a (1 - sigmoid(a (theta - b))) = theta (prior
+        // N(0, 1)), found by bisection in float64; p-IRT is (1/3) * 1 + (2/3) * the mean probability of items 0 and 2.
+        double a1 = a[1];
+        double b1 = b[1];
+        double lo = -10;
+        double hi = 10;
+        for (int k = 0; k < 200; k++) {
+            double mid = (lo + hi) / 2;
+            if (a1 * (1 - 1 / (1 + Math.exp(-a1 * (mid - b1)))) - mid > 0) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        double ability = lo;
+        double p0 = 1 / (1 + Math.exp(-a[0] * (ability - b[0])));
+        double p2 = 1 / (1 + Math.exp(-a[2] * (ability - b[2])));
+        double pIrt = 1.0 / 3 + 2.0 / 3 * (p0 + p2) / 2;
+        SubsetEstimator.Estimate e = refit.estimate(new double[] {1});
+        assertEquals(ability, e.ability(), 1e-9);
+        assertEquals(pIrt, e.pIrt(), 1e-9);
+        assertEquals(1, e.anchor(), 0);
+        assertEquals(refit.lambda() * 1 + (1 - refit.lambda()) * e.pIrt(), e.gpIrt(), 1e-15);
+        assertTrue(refit.lambda() >= 0 && refit.lambda() <= 1);
+    }
+
+    @Test
     void allItemsAsAnchorsGiveTheFullScore() {
         double[][] y = syntheticResponses(12, 40, 5);
         double[] newModel = syntheticResponses(1, 40, 6)[0];
