@@ -82,8 +82,8 @@ final class ComparisonPage {
             } else if (row.paired().isPresent()) {
                 RunComparison.Paired p = row.paired().get();
                 out.append("<td>").append(ReportPage.escape(RunComparison.signed(p.difference()))).append("</td><td>")
-                        .append(p.mcNemar().map(m -> RunComparison.pValue(m.pValue()) + " (" + m.onlyA() + " vs " + m.onlyB()
-                                + ")").orElse("n/a")).append("</td>");
+                        .append(p.mcNemar().map(m -> RunComparison.pValue(m.pValue()) + " (" + m.onlyA() + " vs "
+                                + m.onlyB() + ")").orElse("n/a")).append("</td>");
             } else {
                 out.append("<td class=\"l\" colspan=\"2\">").append(ReportPage.escape(row.unpaired().orElse("")))
                         .append("</td>");

@@ -47,8 +47,9 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /**
- * The plots of a run report, drawn with JFreeChart and encoded as PNG: fitness over generations, a heatmap of
- * a kinship matrix and the lineage of the best candidate; and the comparison's best-so-far fitness of several runs. Needs only headless AWT ({@link RunReport} switches it on).
+ * The plots of a run report, drawn with JFreeChart and encoded as PNG: fitness over generations, a heatmap of a
+ * kinship matrix and the lineage of the best candidate; and the comparison's best-so-far fitness of several runs.
+ * Needs only headless AWT ({@link RunReport} switches it on).
  */
 final class RunCharts {
 

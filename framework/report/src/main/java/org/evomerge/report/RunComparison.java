@@ -40,6 +40,13 @@ import org.evomerge.statistics.McNemar;
  */
 public final class RunComparison {
 
+    static {
+        // The chart is drawn off screen; without this AWT looks for a display on Linux servers.
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+    }
+
     /** The page's name when a folder of runs is compared. */
     public static final String PAGE = "comparison.html";
 
@@ -235,7 +242,7 @@ public final class RunComparison {
                 difference.upper()) : text;
     }
 
-    /** A p-value as the demo prints it: three decimals, or two significant digits in scientific notation below 0.001. */
+    /** A p-value as the demo prints it: three decimals; below 0.001 two significant digits, scientific notation. */
     public static String pValue(double p) {
         return p >= 0.001 ? String.format(Locale.ROOT, "%.3f", p) : String.format(Locale.ROOT, "%.1e", p);
     }

@@ -171,8 +171,8 @@ class ReportCommandTest {
                 + " +DIFFERENCE TO ALPHA +MCNEMAR P"), header);
         assertTrue(text.out().contains("alpha *"), text.out());
         String beta = line(lines, "beta ");
-        assertTrue(beta.matches("beta +differential-evolution +1 +0\\.400 +0\\.25 \\[[0-9., ]+\\] +0\\.50 \\[[0-9., ]+\\]"
-                + " +0\\.375 \\[[0-9., ]+\\] +-0\\.333 \\[-[0-9.]+, [-+][0-9.]+\\] +0\\.250 \\(0 vs 3\\)"), beta);
+        assertTrue(beta.matches("beta +differential-evolution +1 +0\\.400 +0\\.25 \\[[0-9., ]+\\]"
+                + " +0\\.50 \\[[0-9., ]+\\] +0\\.375 \\[[0-9., ]+\\] +-0\\.333 \\[-[0-9.]+, [-+][0-9.]+\\] +0\\.250 \\(0 vs 3\\)"), beta);
         String staged = line(lines, "ps-dfs ");
         assertTrue(staged.matches("ps-dfs +cma-es \\(stages ps 2, dfs 1\\) +3 +0\\.500 .* \\+0\\.000 \\[\\+0\\.000,"
                 + " \\+0\\.000\\] +1\\.000 \\(0 vs 0\\)"), staged);
