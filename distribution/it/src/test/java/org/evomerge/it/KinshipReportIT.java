@@ -1,6 +1,7 @@
 package org.evomerge.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -124,5 +125,39 @@ class KinshipReportIT {
         Processes.Result missing = evomerge("report", "nowhere");
         assertEquals(3, missing.exitCode(), missing.toString());
         assertTrue(missing.err().contains("nowhere: no such run directory"), missing.err());
+    }
+
+    @Test
+    void reportComparesAFolderOfRunsThroughTheLauncher() throws IOException {
+        String journal = """
+                {"type":"start","version":2,"seed":3,"strategy":"STRATEGY","objectives":["t"],"extensions":[],"started":"now"}
+                {"type":"evaluation","id":"g1-0","generation":1,"genome":{"kind":"parameters","values":[1]},"parents":[],"fitness":[FITNESS]}
+                {"type":"finish","best_id":"g1-0","best_fitness":[FITNESS],"reason":"budget"}
+                """;
+        Path runs = temp.resolve("runs");
+        Path a = Files.createDirectories(runs.resolve("a"));
+        Files.writeString(a.resolve("journal.jsonl"), journal.replace("STRATEGY", "cma-es").replace("FITNESS", "0.6"));
+        Files.writeString(a.resolve("best-scores.json"), "{\"format\":1,\"best_id\":\"g1-0\",\"tasks\":"
+                + "[{\"name\":\"x-test\",\"score\":0.75,\"items\":[1,1,1,0]}]}");
+        Path b = Files.createDirectories(runs.resolve("b"));
+        Files.writeString(b.resolve("journal.jsonl"), journal.replace("STRATEGY", "genetic").replace("FITNESS", "0.4"));
+        Files.writeString(b.resolve("best-scores.json"), "{\"format\":1,\"best_id\":\"g1-0\",\"tasks\":"
+                + "[{\"name\":\"x-test\",\"score\":0.25,\"items\":[1,0,0,0]}]}");
+
+        Processes.Result result = evomerge("report", "runs");
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(Files.size(runs.resolve("comparison.html")) > 1000);
+        assertTrue(Files.isRegularFile(b.resolve("report.html")));
+        // b - a = 0.25 - 0.75 on the same four items; a alone is right on two of them: McNemar p = 2 / 4.
+        assertTrue(result.out().lines().anyMatch(l -> l.matches("b +genetic +1 +0\\.400 .* -0\\.500 \\[.*\\]"
+                + " +0\\.500 \\(0 vs 2\\)")), result.out());
+
+        Files.writeString(b.resolve("best-scores.json"), "{\"format\":1,\"best_id\":\"g1-0\",\"tasks\":7}");
+        Files.delete(runs.resolve("comparison.html"));
+        Processes.Result bad = evomerge("report", "runs");
+        assertEquals(3, bad.exitCode(), bad.toString());
+        assertEquals(1, bad.err().lines().count(), bad.toString());
+        assertTrue(bad.err().contains("best-scores.json: \"tasks\" must be a list"), bad.err());
+        assertFalse(Files.exists(runs.resolve("comparison.html")));
     }
 }

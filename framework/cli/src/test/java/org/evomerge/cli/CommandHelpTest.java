@@ -7,7 +7,9 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.IllegalFormatException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ResourceBundle;
@@ -60,6 +62,25 @@ class CommandHelpTest {
             }
         }
         assertEquals(Set.of(), missing);
+    }
+
+    /**
+     * Picocli passes each help text of the bundle through {@link String#format}; a bare {@code %} (as in "95%
+     * interval") makes it print a warning and give up on the text's {@code %n} line breaks, so a percent sign must be
+     * written {@code %%}.
+     */
+    @Test
+    void everyHelpTextIsAFormatString() {
+        ResourceBundle bundle = ResourceBundle.getBundle("org.evomerge.cli.CommandHelp");
+        Set<String> broken = new TreeSet<>();
+        for (String key : bundle.keySet()) {
+            try {
+                String.format(Locale.ROOT, bundle.getString(key));
+            } catch (IllegalFormatException e) {
+                broken.add(key + ": " + e.getMessage());
+            }
+        }
+        assertEquals(Set.of(), broken);
     }
 
     @Test

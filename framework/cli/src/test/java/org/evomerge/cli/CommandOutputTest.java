@@ -33,7 +33,8 @@ class CommandOutputTest {
         expected.put("eval", "Print one JSON document: {model, tasks: {NAME: {METRIC: VALUE}}, fitness}.");
         expected.put("evolve", "Print a JSON summary.");
         expected.put("kinship", "Print one JSON document.");
-        expected.put("report", "Print what was written as JSON.");
+        expected.put("report", "Print what was written as JSON; a comparison adds the key \"comparison\""
+                + " (docs/report.md).");
         expected.put("demo", "Print the score table as one JSON document.");
         expected.put("plugins list", "Print one JSON document.");
         expected.put("plugins info", "Print one JSON document: the plugin's, or {extensions: [...]}.");

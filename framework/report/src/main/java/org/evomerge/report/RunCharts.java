@@ -20,21 +20,26 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.evomerge.runfolder.HistoryRow;
 import org.evomerge.runfolder.JournalRecord;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.XYLineAnnotation;
+import org.jfree.chart.annotations.XYDrawableAnnotation;
 import org.jfree.chart.annotations.XYTextAnnotation;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.SymbolAxis;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.PaintScale;
 import org.jfree.chart.renderer.xy.XYBlockRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.renderer.xy.XYStepRenderer;
 import org.jfree.chart.title.PaintScaleLegend;
+import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.xy.DefaultXYZDataset;
@@ -42,8 +47,9 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 /**
- * The three plots of a run report, drawn with JFreeChart and encoded as PNG: fitness over generations, a heatmap of
- * a kinship matrix and the lineage of the best candidate. Needs only headless AWT ({@link RunReport} switches it on).
+ * The plots of a run report, drawn with JFreeChart and encoded as PNG: fitness over generations, a heatmap of a
+ * kinship matrix and the lineage of the best candidate; and the comparison's best-so-far fitness of several runs.
+ * Needs only headless AWT ({@link RunReport} switches it on).
  */
 final class RunCharts {
 
@@ -56,6 +62,10 @@ final class RunCharts {
     private static final Color BEST = new Color(0xC0392B);
     private static final Color MEAN = new Color(0x2471A3);
     private static final Color WORST = new Color(0x7F8C8D);
+    /** Distinct line colours for up to ten runs on one chart (then repeated). */
+    private static final Color[] SERIES = {new Color(0xC0392B), new Color(0x2471A3), new Color(0x229954),
+        new Color(0xD68910), new Color(0x7D3C98), new Color(0x2E4053), new Color(0xE84393), new Color(0x17A589),
+        new Color(0x7E5109), new Color(0x95A5A6)};
 
     private RunCharts() {
     }
@@ -87,6 +97,66 @@ final class RunCharts {
         for (int s = 0; s < 3; s++) {
             renderer.setSeriesStroke(s, new BasicStroke(s == 0 ? 2.5f : 1.5f));
             renderer.setSeriesShape(s, new Ellipse2D.Double(-3, -3, 6, 6));
+        }
+        plot.setRenderer(renderer);
+        plot.getDomainAxis().setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+        return chart;
+    }
+
+    /**
+     * Each run's best-so-far primary fitness against the evaluations it spent, one step line per run: the budget
+     * comparison of {@link RunComparison}. The reference run is drawn thicker.
+     */
+    static JFreeChart bestSoFar(RunComparison comparison) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        Set<String> objectives = new TreeSet<>();
+        List<Boolean> thick = new ArrayList<>();
+        for (RunComparison.Row row : comparison.rows()) {
+            XYSeries series = new XYSeries(row.name(), false, true);
+            for (RunComparison.Point p : row.curve()) {
+                series.add(p.evaluations(), p.best());
+            }
+            data.addSeries(series);
+            thick.add(row.reference());
+            if (!row.objective().isEmpty()) {
+                objectives.add(row.objective());
+            }
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart("Best fitness so far against evaluations", "evaluations",
+                objectives.size() == 1 ? "best fitness so far: " + objectives.iterator().next()
+                        : "best fitness so far (primary objective)", data, PlotOrientation.VERTICAL, true, false,
+                false);
+        XYPlot plot = style(chart);
+        XYStepRenderer renderer = new XYStepRenderer();
+        for (int s = 0; s < thick.size(); s++) {
+            Color colour = SERIES[s % SERIES.length];
+            renderer.setSeriesPaint(s, colour);
+            renderer.setSeriesStroke(s, new BasicStroke(thick.get(s) ? 3.5f : 2f));
+            RunComparison.Row row = comparison.rows().get(s);
+            if (!row.curve().isEmpty()) {
+                // A run that stopped early, or whose line lies under another's, still shows where it ended.
+                RunComparison.Point end = row.curve().getLast();
+                plot.addAnnotation(new XYDrawableAnnotation(end.evaluations(), end.best(), 9, 9, (g, area) -> {
+                    g.setPaint(colour);
+                    g.fill(new Ellipse2D.Double(area.getX(), area.getY(), area.getWidth(), area.getHeight()));
+                }), false);
+                int start = 1;
+                for (RunComparison.Stage stage : row.stages()) {
+                    if (start > 1 && stage.evaluations() > 0) {
+                        ValueMarker marker = new ValueMarker(start - 0.5, colour, new BasicStroke(1f,
+                                BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f, 4f}, 0f));
+                        marker.setLabel(row.name() + ": stage " + stage.number() + " " + stage.name());
+                        marker.setLabelPaint(colour);
+                        marker.setLabelBackgroundColor(Color.WHITE);
+                        marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+                        marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+                        marker.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+                        plot.addDomainMarker(marker);
+                    }
+                    start += stage.evaluations();
+                }
+            }
         }
         plot.setRenderer(renderer);
         plot.getDomainAxis().setStandardTickUnits(NumberAxis.createIntegerTickUnits());

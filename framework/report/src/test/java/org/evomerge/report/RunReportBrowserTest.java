@@ -64,6 +64,19 @@ class RunReportBrowserTest {
     }
 
     @Test
+    void theComparisonPageRendersWithoutErrors() throws Exception {
+        Path page = temp.resolve("runs/comparison.html");
+        RunComparison.of(RunComparisonTest.runs(temp.resolve("runs"))).write(page);
+        Browser dom = chromium(page, "--window-size=1100,1600", "--dump-dom");
+        assertEquals(0, dom.exitCode(), dom.err());
+        assertTrue(dom.out().contains("<body data-images=\"loaded\" data-image-count=\"1\">"),
+                "the chart did not decode: " + dom.out().lines().filter(l -> l.contains("<body")).toList());
+        String root = dom.out().lines().filter(l -> l.startsWith("<html")).findFirst().orElseThrow();
+        assertFalse(root.contains("data-errors"), "the page reported errors: " + root);
+        assertEquals(List.of(), consoleLines(dom.err()));
+    }
+
+    @Test
     void theReportRendersWithoutErrorsAndShowsEveryPlot() throws Exception {
         Path dir = new SyntheticRun(5, 6).write(temp.resolve("run"), true, true, true);
         RunReport.Written written = RunReport.write(dir);
