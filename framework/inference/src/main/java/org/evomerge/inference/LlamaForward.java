@@ -182,6 +182,12 @@ final class LlamaForward {
             System.arraycopy(normedK, 0, k, 0, k.length);
         }
         int pairs = angles.pairs();
+        if (2 * pairs == config.headDim()) {
+            operations.rope(q, 0, rows, config.qDim(), config.heads(), config.headDim(), angles.cos(), angles.sin());
+            operations.rope(k, 0, rows, config.kvDim(), config.kvHeads(), config.headDim(), angles.cos(),
+                    angles.sin());
+            return;
+        }
         float[] c = new float[pairs];
         float[] s = new float[pairs];
         for (int i = 0; i < rows; i++) {

@@ -34,6 +34,7 @@ class BackendInferenceTest {
         final AtomicInteger released = new AtomicInteger();
         final AtomicInteger products = new AtomicInteger();
         final AtomicInteger attentions = new AtomicInteger();
+        final AtomicInteger batchedRopes = new AtomicInteger();
 
         @Override
         public boolean supports(DType dtype) {
@@ -60,6 +61,13 @@ class BackendInferenceTest {
         @Override
         public void rope(float[] x, int offset, int heads, int headDim, float[] cos, float[] sin) {
             cpu.rope(x, offset, heads, headDim, cos, sin);
+        }
+
+        @Override
+        public void rope(float[] x, int offset, int rows, int rowStride, int heads, int headDim, float[] cos,
+                         float[] sin) {
+            batchedRopes.incrementAndGet();
+            InferenceOperations.super.rope(x, offset, rows, rowStride, heads, headDim, cos, sin);
         }
 
         @Override
@@ -174,6 +182,21 @@ class BackendInferenceTest {
             assertEquals(0, operations.released.get());
         }
         assertEquals(7 * layers + 1, operations.released.get(), "closing the model releases every handle");
+    }
+
+    @Test
+    void aPromptsRotaryEmbeddingReachesTheBackendAsOneBatchPerLayer() {
+        TinyModel model = TinyModel.of(TinyModel.llama3(), DType.F32, 5);
+        CountingOperations operations = new CountingOperations();
+        LlamaInferenceEngine device = new LlamaInferenceEngine(2, backendWith(Optional.of(operations)),
+                m -> Optional.empty());
+        LlamaInferenceEngine cpu = new LlamaInferenceEngine(2, m -> Optional.empty());
+        try (LanguageModel onDevice = device.load(model.model()); LanguageModel onCpu = cpu.load(model.model())) {
+            double[] logProbabilities = onDevice.tokenLogProbabilities(PROMPT);
+            // Queries and keys: two batched calls per layer for the whole prompt, not one per token.
+            assertEquals(2 * TinyModel.llama3().layers(), operations.batchedRopes.get());
+            assertArrayEquals(onCpu.tokenLogProbabilities(PROMPT), logProbabilities);
+        }
     }
 
     @Test
