@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.evomerge.api.compute.AttentionShape;
 import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.GateActivation;
 import org.evomerge.api.compute.InferenceOperations;
 import org.evomerge.api.compute.TensorCodecs;
 import org.evomerge.api.compute.VectorOperations;
@@ -68,6 +69,18 @@ class BackendInferenceTest {
                          float[] sin) {
             batchedRopes.incrementAndGet();
             InferenceOperations.super.rope(x, offset, rows, rowStride, heads, headDim, cos, sin);
+        }
+
+        /** Whether {@link #gatedActivation} is the interface's default rather than the CPU kernels'. */
+        boolean defaultActivation;
+
+        @Override
+        public void gatedActivation(GateActivation activation, float[] gate, float[] up, int n) {
+            if (defaultActivation) {
+                InferenceOperations.super.gatedActivation(activation, gate, up, n);
+            } else {
+                cpu.gatedActivation(activation, gate, up, n);
+            }
         }
 
         @Override
@@ -196,6 +209,30 @@ class BackendInferenceTest {
             // Queries and keys: two batched calls per layer for the whole prompt, not one per token.
             assertEquals(2 * TinyModel.llama3().layers(), operations.batchedRopes.get());
             assertArrayEquals(onCpu.tokenLogProbabilities(PROMPT), logProbabilities);
+        }
+    }
+
+    @Test
+    void theDefaultGatedActivationAgreesWithTheCpuKernels() {
+        CountingOperations plain = new CountingOperations();
+        plain.defaultActivation = true;
+        java.util.Random random = new java.util.Random(9);
+        int n = 777;
+        float[] gate = new float[n];
+        float[] up = new float[n];
+        for (int i = 0; i < n; i++) {
+            gate[i] = (float) (3 * random.nextGaussian());
+            up[i] = (float) random.nextGaussian();
+        }
+        CpuInferenceOperations cpu = new CpuInferenceOperations(1);
+        for (GateActivation activation : GateActivation.values()) {
+            float[] expected = gate.clone();
+            float[] got = gate.clone();
+            cpu.gatedActivation(activation, expected, up, n);
+            plain.gatedActivation(activation, got, up, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(expected[i], got[i], 1e-6 * (1 + Math.abs(expected[i])), activation + " " + i);
+            }
         }
     }
 

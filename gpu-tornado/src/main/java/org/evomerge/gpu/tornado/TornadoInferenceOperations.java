@@ -8,10 +8,12 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.evomerge.api.compute.AttentionShape;
+import org.evomerge.api.compute.GateActivation;
 import org.evomerge.api.compute.InferenceOperations;
 import org.evomerge.api.compute.WeightHandle;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.gpu.tornado.plan.AttentionPlan;
+import org.evomerge.gpu.tornado.plan.GatePlan;
 import org.evomerge.gpu.tornado.plan.MatMulPlan;
 import org.evomerge.gpu.tornado.plan.PlanCache;
 import org.evomerge.gpu.tornado.plan.RmsNormPlan;
@@ -23,8 +25,8 @@ import org.evomerge.gpu.tornado.plan.RopePlan;
  * the device on its first execution and stay there; a batch of tokens (a prompt) runs as one matrix-matrix product
  * per {@value #DEFAULT_BATCH_ROWS} rows (or {@link #BATCH_ROWS_PROPERTY}), a generated token as a batch of one. F32,
  * F16 and Q8_0 weights keep their encoding on the device; BF16 (which the device kernels do not decode) is widened to
- * F32 once at upload. RMSNorm, the rotary embedding and attention run through plans built per shape and per capacity
- * (the next power of two of the rows), kept in small least-recently-used caches.
+ * F32 once at upload. RMSNorm, the rotary embedding, attention and the MLP's gated activation run through plans
+ * built per shape and per capacity (the next power of two of the rows), kept in small least-recently-used caches.
  *
  * <p>Device copies of weights are keyed by content ({@link WeightContentKey}): an upload whose bytes, dtype and shape
  * equal a resident matrix's shares it, and a matrix whose last handle is closed stays resident (up to
@@ -53,6 +55,7 @@ final class TornadoInferenceOperations implements InferenceOperations {
     private final PlanCache<RmsNormPlan.Key, RmsNormPlan> norms = new PlanCache<>(8);
     private final PlanCache<RopePlan.Key, RopePlan> ropes = new PlanCache<>(8);
     private final PlanCache<AttentionPlan.Key, AttentionPlan> attentions = new PlanCache<>(4);
+    private final PlanCache<Integer, GatePlan> gates = new PlanCache<>(4);
     private int uploads;
     private int reuses;
 
@@ -184,6 +187,13 @@ final class TornadoInferenceOperations implements InferenceOperations {
     }
 
     @Override
+    public void gatedActivation(GateActivation activation, float[] gate, float[] up, int n) {
+        synchronized (backend) {
+            gates.get(capacity(n, 1024), GatePlan::new).run(activation, gate, up, n);
+        }
+    }
+
+    @Override
     public void attention(AttentionShape shape, float[] keys, float[] values, float[] q, int start, int tokens,
                           float[] out) {
         AttentionPlan.Key key = new AttentionPlan.Key(shape.heads(), shape.kvHeads(), shape.headDim(),
@@ -210,6 +220,7 @@ final class TornadoInferenceOperations implements InferenceOperations {
             norms.close();
             ropes.close();
             attentions.close();
+            gates.close();
         }
     }
 

@@ -65,6 +65,20 @@ public interface InferenceOperations extends AutoCloseable {
     }
 
     /**
+     * The gated MLP's element-wise step, in place: {@code gate[i] = activation(gate[i]) · up[i]} for {@code i < n},
+     * with {@code activation(g) = g / (1 + e^(−u))} where {@code u = g} (SiLU) or
+     * {@code u = 2·sqrt(2/π)·(g + 0.044715·g³)} (GeLU, tanh form). The default computes it element by element.
+     */
+    default void gatedActivation(GateActivation activation, float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            float u = activation == GateActivation.SILU ? g
+                    : (g * g * 0.044715f + 1f) * g * (float) (2 * Math.sqrt(2 / Math.PI));
+            gate[i] = g / ((float) Math.exp(-u) + 1f) * up[i];
+        }
+    }
+
+    /**
      * Causal attention of {@code tokens} queries at positions {@code start ..} over the cached keys and values
      * (which already hold those positions): scores {@code q·k · shape.scale()}, soft-capped when
      * {@code shape.softCap()} is positive, softmax, weighted sum of values.

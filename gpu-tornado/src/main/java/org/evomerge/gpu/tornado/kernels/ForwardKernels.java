@@ -204,4 +204,26 @@ public final class ForwardKernels {
             }
         }
     }
+
+    /** Which activation {@link #gatedActivation} applies: {@code args[1]} is one of these. */
+    public static final int SILU = 0;
+    public static final int GELU_TANH = 1;
+
+    /**
+     * The gated MLP's element-wise step in place for {@code i < args[0]}: {@code gate[i] = g / (1 + e^(−u)) · up[i]}
+     * with {@code u = g} ({@link #SILU}) or {@code u = 2·sqrt(2/π)·(g + 0.044715·g³)} ({@link #GELU_TANH}), the
+     * formulas of the CPU kernels (whose exponential is a vectorised approximation; here {@link Math#exp}).
+     */
+    public static void gatedActivation(FloatArray gate, FloatArray up, IntArray args, int capacity) {
+        for (@Parallel int i = 0; i < capacity; i++) {
+            if (i < args.get(0)) {
+                float g = gate.get(i);
+                float u = g;
+                if (args.get(1) == GELU_TANH) {
+                    u = (g * g * 0.044715f + 1f) * g * 1.5957691216057308f;
+                }
+                gate.set(i, g / ((float) Math.exp(-u) + 1f) * up.get(i));
+            }
+        }
+    }
 }

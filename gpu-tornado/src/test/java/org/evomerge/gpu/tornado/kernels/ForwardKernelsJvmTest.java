@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 import org.evomerge.api.compute.AttentionShape;
+import org.evomerge.api.compute.GateActivation;
 import org.evomerge.inference.CpuInferenceOperations;
 import org.evomerge.kernels.FloatCodecs;
 import org.junit.jupiter.api.Test;
@@ -186,6 +187,26 @@ class ForwardKernelsJvmTest {
                     kvHeads, headDim, shape.slidingWindow(), capacity, contextCapacity);
             for (int i = 0; i < expected.length; i++) {
                 assertEquals(expected[i], out.get(i), 1e-5 * (1 + Math.abs(expected[i])), shape + ", element " + i);
+            }
+        }
+    }
+
+    @Test
+    void gatedActivationAgreesWithTheCpuKernels() {
+        SplittableRandom random = new SplittableRandom(38);
+        int n = 1000;
+        int capacity = 1024;
+        float[] gate = random(random, n);
+        float[] up = random(random, n);
+        for (GateActivation activation : GateActivation.values()) {
+            float[] expected = gate.clone();
+            CPU.gatedActivation(activation, expected, up, n);
+            FloatArray device = FloatArray.fromArray(Arrays.copyOf(gate, capacity));
+            ForwardKernels.gatedActivation(device, FloatArray.fromArray(Arrays.copyOf(up, capacity)),
+                    ints(n, activation == GateActivation.SILU ? ForwardKernels.SILU : ForwardKernels.GELU_TANH),
+                    capacity);
+            for (int i = 0; i < n; i++) {
+                assertEquals(expected[i], device.get(i), 1e-6 * (1 + Math.abs(expected[i])), activation + " " + i);
             }
         }
     }
