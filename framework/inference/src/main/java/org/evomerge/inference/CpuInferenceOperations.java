@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 import org.evomerge.api.compute.AttentionShape;
+import org.evomerge.api.compute.GateActivation;
 import org.evomerge.api.compute.InferenceOperations;
 import org.evomerge.api.compute.WeightHandle;
 import org.evomerge.api.tensor.DType;
@@ -112,6 +113,16 @@ public final class CpuInferenceOperations implements InferenceOperations {
     @Override
     public void rope(float[] x, int offset, int heads, int headDim, float[] cos, float[] sin) {
         RotaryEmbedding.rotate(x, offset, heads, headDim, cos, sin);
+    }
+
+    /** On the worker threads, vectorised with {@link Exponential} ({@link FixedOrderKernels#siluTimes}). */
+    @Override
+    public void gatedActivation(GateActivation activation, float[] gate, float[] up, int n) {
+        switch (activation) {
+            case SILU -> pool.forRange(n, 16384, (from, to) -> FixedOrderKernels.siluTimes(gate, up, from, to));
+            case GELU_TANH -> pool.forRange(n, 16384,
+                    (from, to) -> FixedOrderKernels.geluTanhTimes(gate, up, from, to));
+        }
     }
 
     /** Parallel over (token, head) pairs, each computed by one thread; scores and softmax in float. */

@@ -3,6 +3,7 @@ package org.evomerge.inference;
 import java.util.Arrays;
 
 import org.evomerge.api.compute.AttentionShape;
+import org.evomerge.api.compute.GateActivation;
 import org.evomerge.api.compute.InferenceOperations;
 import org.evomerge.api.compute.WeightHandle;
 
@@ -30,7 +31,7 @@ final class LlamaForward {
     /**
      * @param operations where the products, norms, rotary embedding and attention run (the run's backend, or the
      *                   CPU kernels); {@code weights} were uploaded to it
-     * @param pool       threads for the host-side element-wise steps (SwiGLU)
+     * @param pool       threads for the host-side element-wise steps (the final logits' soft cap)
      */
     LlamaForward(LlamaConfig config, LlamaWeights weights, InferenceOperations operations, WorkerPool pool) {
         this.config = config;
@@ -182,6 +183,12 @@ final class LlamaForward {
             System.arraycopy(normedK, 0, k, 0, k.length);
         }
         int pairs = angles.pairs();
+        if (2 * pairs == config.headDim()) {
+            operations.rope(q, 0, rows, config.qDim(), config.heads(), config.headDim(), angles.cos(), angles.sin());
+            operations.rope(k, 0, rows, config.kvDim(), config.kvHeads(), config.headDim(), angles.cos(),
+                    angles.sin());
+            return;
+        }
         float[] c = new float[pairs];
         float[] s = new float[pairs];
         for (int i = 0; i < rows; i++) {
@@ -225,14 +232,10 @@ final class LlamaForward {
         }
     }
 
-    /** {@code gate = activation(gate) · up}, element-wise on the worker threads. */
+    /** {@code gate = activation(gate) · up}, element-wise where the operations run it. */
     private void activate(float[] gate, float[] up) {
-        int width = gate.length;
-        switch (config.activation()) {
-            case SILU -> pool.forRange(width, 16384, (from, to) -> FixedOrderKernels.siluTimes(gate, up, from, to));
-            case GELU_TANH -> pool.forRange(width, 16384,
-                    (from, to) -> FixedOrderKernels.geluTanhTimes(gate, up, from, to));
-        }
+        operations.gatedActivation(config.activation() == LlamaConfig.Activation.SILU ? GateActivation.SILU
+                : GateActivation.GELU_TANH, gate, up, gate.length);
     }
 
     /** Whether {@link #runSequences} can run here: it needs the CPU kernels' explicit summation orders. */

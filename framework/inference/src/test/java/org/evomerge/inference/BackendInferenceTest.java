@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.evomerge.api.compute.AttentionShape;
 import org.evomerge.api.compute.ComputeBackend;
+import org.evomerge.api.compute.GateActivation;
 import org.evomerge.api.compute.InferenceOperations;
 import org.evomerge.api.compute.TensorCodecs;
 import org.evomerge.api.compute.VectorOperations;
@@ -34,6 +35,7 @@ class BackendInferenceTest {
         final AtomicInteger released = new AtomicInteger();
         final AtomicInteger products = new AtomicInteger();
         final AtomicInteger attentions = new AtomicInteger();
+        final AtomicInteger batchedRopes = new AtomicInteger();
 
         @Override
         public boolean supports(DType dtype) {
@@ -60,6 +62,25 @@ class BackendInferenceTest {
         @Override
         public void rope(float[] x, int offset, int heads, int headDim, float[] cos, float[] sin) {
             cpu.rope(x, offset, heads, headDim, cos, sin);
+        }
+
+        @Override
+        public void rope(float[] x, int offset, int rows, int rowStride, int heads, int headDim, float[] cos,
+                         float[] sin) {
+            batchedRopes.incrementAndGet();
+            InferenceOperations.super.rope(x, offset, rows, rowStride, heads, headDim, cos, sin);
+        }
+
+        /** Whether {@link #gatedActivation} is the interface's default rather than the CPU kernels'. */
+        boolean defaultActivation;
+
+        @Override
+        public void gatedActivation(GateActivation activation, float[] gate, float[] up, int n) {
+            if (defaultActivation) {
+                InferenceOperations.super.gatedActivation(activation, gate, up, n);
+            } else {
+                cpu.gatedActivation(activation, gate, up, n);
+            }
         }
 
         @Override
@@ -174,6 +195,45 @@ class BackendInferenceTest {
             assertEquals(0, operations.released.get());
         }
         assertEquals(7 * layers + 1, operations.released.get(), "closing the model releases every handle");
+    }
+
+    @Test
+    void aPromptsRotaryEmbeddingReachesTheBackendAsOneBatchPerLayer() {
+        TinyModel model = TinyModel.of(TinyModel.llama3(), DType.F32, 5);
+        CountingOperations operations = new CountingOperations();
+        LlamaInferenceEngine device = new LlamaInferenceEngine(2, backendWith(Optional.of(operations)),
+                m -> Optional.empty());
+        LlamaInferenceEngine cpu = new LlamaInferenceEngine(2, m -> Optional.empty());
+        try (LanguageModel onDevice = device.load(model.model()); LanguageModel onCpu = cpu.load(model.model())) {
+            double[] logProbabilities = onDevice.tokenLogProbabilities(PROMPT);
+            // Queries and keys: two batched calls per layer for the whole prompt, not one per token.
+            assertEquals(2 * TinyModel.llama3().layers(), operations.batchedRopes.get());
+            assertArrayEquals(onCpu.tokenLogProbabilities(PROMPT), logProbabilities);
+        }
+    }
+
+    @Test
+    void theDefaultGatedActivationAgreesWithTheCpuKernels() {
+        CountingOperations plain = new CountingOperations();
+        plain.defaultActivation = true;
+        java.util.Random random = new java.util.Random(9);
+        int n = 777;
+        float[] gate = new float[n];
+        float[] up = new float[n];
+        for (int i = 0; i < n; i++) {
+            gate[i] = (float) (3 * random.nextGaussian());
+            up[i] = (float) random.nextGaussian();
+        }
+        CpuInferenceOperations cpu = new CpuInferenceOperations(1);
+        for (GateActivation activation : GateActivation.values()) {
+            float[] expected = gate.clone();
+            float[] got = gate.clone();
+            cpu.gatedActivation(activation, expected, up, n);
+            plain.gatedActivation(activation, got, up, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(expected[i], got[i], 1e-6 * (1 + Math.abs(expected[i])), activation + " " + i);
+            }
+        }
     }
 
     @Test

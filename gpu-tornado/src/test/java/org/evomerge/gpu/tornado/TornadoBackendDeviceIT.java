@@ -178,10 +178,16 @@ class TornadoBackendDeviceIT {
         assertArrayEquals(expected, got);
     }
 
-    /** Products through uploaded handles: uploaded once, reused, released; the CPU kernels' results. */
+    /**
+     * Products through uploaded handles: uploaded once, reused, kept on the device after their handles close and
+     * found again by content; the CPU kernels' results.
+     */
     @Test
     void inferenceWeightsAreUploadedOnceAndAgreeWithTheCpuKernels() {
         InferenceOperations device = backend.inference().orElseThrow();
+        TornadoInferenceOperations operations = (TornadoInferenceOperations) device;
+        int uploadsBefore = operations.uploads();
+        int residentBefore = operations.resident();
         CpuInferenceOperations cpu = new CpuInferenceOperations(1);
         SplittableRandom random = new SplittableRandom(27);
         int rows = 96;
@@ -203,6 +209,15 @@ class TornadoBackendDeviceIT {
             }
             onDevice.close();
         }
-        assertEquals(0, ((TornadoInferenceOperations) device).resident());
+        assertEquals(uploadsBefore + 2, operations.uploads());
+        assertEquals(residentBefore + 2, operations.resident(), "closed handles' matrices stay for reuse");
+        int reusesBefore = operations.reuses();
+        device.upload(MemorySegment.ofArray(w.clone()), DType.F32, rows, cols).close();
+        assertEquals(uploadsBefore + 2, operations.uploads(), "equal bytes in another array: no upload");
+        assertEquals(reusesBefore + 1, operations.reuses());
+        float[] changed = w.clone();
+        changed[rows * cols - 1] += 1f;
+        device.upload(MemorySegment.ofArray(changed), DType.F32, rows, cols).close();
+        assertEquals(uploadsBefore + 3, operations.uploads(), "one element changed: a new upload");
     }
 }

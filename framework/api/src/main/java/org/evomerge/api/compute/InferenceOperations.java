@@ -47,6 +47,38 @@ public interface InferenceOperations extends AutoCloseable {
     void rope(float[] x, int offset, int heads, int headDim, float[] cos, float[] sin);
 
     /**
+     * The rotary embedding of {@code rows} rows in place, as {@link #rope(float[], int, int, int, float[], float[])}
+     * does for one: row {@code t}'s heads start at {@code x[offset + t·rowStride]} and turn by the angles at
+     * {@code cos[t·headDim/2 ..)} and {@code sin[t·headDim/2 ..)}. The default rotates row by row; a device
+     * implementation rotates the batch in one launch.
+     */
+    default void rope(float[] x, int offset, int rows, int rowStride, int heads, int headDim, float[] cos,
+                      float[] sin) {
+        int half = headDim / 2;
+        float[] rowCos = new float[half];
+        float[] rowSin = new float[half];
+        for (int t = 0; t < rows; t++) {
+            System.arraycopy(cos, t * half, rowCos, 0, half);
+            System.arraycopy(sin, t * half, rowSin, 0, half);
+            rope(x, offset + t * rowStride, heads, headDim, rowCos, rowSin);
+        }
+    }
+
+    /**
+     * The gated MLP's element-wise step, in place: {@code gate[i] = activation(gate[i]) · up[i]} for {@code i < n},
+     * with {@code activation(g) = g / (1 + e^(−u))} where {@code u = g} (SiLU) or
+     * {@code u = 2·sqrt(2/π)·(g + 0.044715·g³)} (GeLU, tanh form). The default computes it element by element.
+     */
+    default void gatedActivation(GateActivation activation, float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            float u = activation == GateActivation.SILU ? g
+                    : (g * g * 0.044715f + 1f) * g * (float) (2 * Math.sqrt(2 / Math.PI));
+            gate[i] = g / ((float) Math.exp(-u) + 1f) * up[i];
+        }
+    }
+
+    /**
      * Causal attention of {@code tokens} queries at positions {@code start ..} over the cached keys and values
      * (which already hold those positions): scores {@code q·k · shape.scale()}, soft-capped when
      * {@code shape.softCap()} is positive, softmax, weighted sum of values.

@@ -17,4 +17,18 @@ public final class DeviceMath {
     public static float weightedAccumulate(float acc, float weight, float x) {
         return weight * x + acc;
     }
+
+    /**
+     * Gemma's soft cap {@code cap · tanh(x / cap)}, with tanh written through one {@link Math#exp} of a non-positive
+     * argument (so it cannot overflow) because TornadoVM's OpenCL backend compiles {@code Math.exp} but not
+     * {@code StrictMath.tanh}. Agrees with the CPU kernels' {@code StrictMath.tanh} to double rounding before the
+     * result is rounded to float.
+     */
+    public static float softCap(float x, float cap) {
+        double y = x / (double) cap;
+        double magnitude = y < 0 ? -y : y;
+        double e = Math.exp(-2.0 * magnitude);
+        double tanh = (1.0 - e) / (1.0 + e);
+        return (float) (cap * (y < 0 ? -tanh : tanh));
+    }
 }
