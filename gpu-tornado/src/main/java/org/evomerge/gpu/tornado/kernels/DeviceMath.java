@@ -1,20 +1,35 @@
 package org.evomerge.gpu.tornado.kernels;
 
 /**
- * The one piece of element maths whose device form differs from {@link org.evomerge.kernels.ElementMath}'s:
- * TornadoVM cannot compile {@link Math#fma} (its Java fallback uses {@code BigDecimal}), but its OpenCL compiler
- * turns every float or double {@code a·b + c} into OpenCL's {@code fma} (a compiler phase, {@code OCLFMAPhase}), which
- * rounds once, exactly as {@code Math.fma} and the CPU backends' {@code ElementMath.weightedAccumulate} do. So on
- * the device the kernels are bit-identical to the CPU backends (the device tests assert it), while the same kernels
- * run as plain Java round twice and agree only to float rounding (the JVM tests allow for it).
+ * Element maths whose device form differs from {@link org.evomerge.kernels.ElementMath}'s. TornadoVM cannot compile
+ * {@link Math#fma} (its Java fallback uses {@code BigDecimal}), and its OpenCL compiler phase {@code OCLFMAPhase}
+ * would turn every float or double {@code a·b + c} into OpenCL's {@code fma}, including the double sums of the
+ * linear combinations and TIES combines, which the CPU backends round twice (on PoCL that changed one element in a
+ * thousand by one ulp). So evomerge runs TornadoVM with that phase off ({@code -Dtornado.enable.fma=False}, set by
+ * {@code bin/evomerge-gpu} and the device tests) and every plan builds its OpenCL code without
+ * {@code -cl-mad-enable -cl-fast-relaxed-math} ({@code DevicePlan}); where the CPU backends do fuse, the kernel
+ * computes the fused value itself ({@link #weightedAccumulate}).
  */
 public final class DeviceMath {
 
     private DeviceMath() {
     }
 
-    /** {@code acc + weight·x}: fused (one rounding) on a TornadoVM OpenCL device, two roundings on a plain JVM. */
+    /**
+     * {@code acc + weight·x} rounded once, as {@code Math.fma} and the CPU backends' {@code
+     * ElementMath.weightedAccumulate} round it: the product of two floats is exact in a double, so the only roundings
+     * are the double sum's and the float's, which agree with one rounding except where the double sum lands exactly
+     * on a float rounding boundary (about one sum in 2^28). The same bits on the device and as plain Java.
+     */
     public static float weightedAccumulate(float acc, float weight, float x) {
+        return (float) ((double) weight * x + acc);
+    }
+
+    /**
+     * {@code acc + weight·x} in float, for the inference kernels, which agree with the CPU kernels to float rounding
+     * (not bit for bit) and should not pay for doubles on a GPU.
+     */
+    public static float multiplyAdd(float acc, float weight, float x) {
         return weight * x + acc;
     }
 

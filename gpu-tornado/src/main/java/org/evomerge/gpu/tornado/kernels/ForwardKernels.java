@@ -13,7 +13,7 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * (tokens) whose count travels in a one-element device array: a plan is compiled once for a capacity and serves
  * every batch up to it, the work items past the count doing nothing. The semantics are those of
  * {@link org.evomerge.api.compute.InferenceOperations} and of the CPU kernels ({@code CpuInferenceOperations}):
- * products accumulate in float in column order with fused multiply-adds ({@link DeviceMath#weightedAccumulate}), so
+ * products accumulate in float in column order ({@link DeviceMath#multiplyAdd}), so
  * a row of a batched product has the bits of the same row's one-token product; RMSNorm sums squares in double;
  * softmax is max-subtracted. Plain sequential Java on a JVM without TornadoVM.
  */
@@ -35,7 +35,7 @@ public final class ForwardKernels {
                     int row = r * cols;
                     int input = t * cols;
                     for (int c = 0; c < cols; c++) {
-                        acc = DeviceMath.weightedAccumulate(acc, w.get(row + c), x.get(input + c));
+                        acc = DeviceMath.multiplyAdd(acc, w.get(row + c), x.get(input + c));
                     }
                     y.set(t * rows + r, acc);
                 }
@@ -53,7 +53,7 @@ public final class ForwardKernels {
                     int row = r * cols;
                     int input = t * cols;
                     for (int c = 0; c < cols; c++) {
-                        acc = DeviceMath.weightedAccumulate(acc, InferenceMath.halfBitsToFloat(w.get(row + c)),
+                        acc = DeviceMath.multiplyAdd(acc, InferenceMath.halfBitsToFloat(w.get(row + c)),
                                 x.get(input + c));
                     }
                     y.set(t * rows + r, acc);
@@ -82,10 +82,10 @@ public final class ForwardKernels {
                         float blockSum = 0f;
                         int column = input + b * InferenceMath.Q8_0_BLOCK_SIZE;
                         for (int j = 0; j < InferenceMath.Q8_0_BLOCK_SIZE; j++) {
-                            blockSum = DeviceMath.weightedAccumulate(blockSum, w.get(offset + 2 + j),
+                            blockSum = DeviceMath.multiplyAdd(blockSum, w.get(offset + 2 + j),
                                     x.get(column + j));
                         }
-                        acc = DeviceMath.weightedAccumulate(acc, scale, blockSum);
+                        acc = DeviceMath.multiplyAdd(acc, scale, blockSum);
                     }
                     y.set(t * rows + r, acc);
                 }
@@ -175,7 +175,7 @@ public final class ForwardKernels {
                         int key = (first + j) * kvDim + kvOffset;
                         float dot = 0f;
                         for (int d = 0; d < headDim; d++) {
-                            dot = DeviceMath.weightedAccumulate(dot, q.get(query + d), keys.get(key + d));
+                            dot = DeviceMath.multiplyAdd(dot, q.get(query + d), keys.get(key + d));
                         }
                         float score = dot * scale;
                         if (cap > 0f) {
@@ -195,7 +195,7 @@ public final class ForwardKernels {
                         float acc = 0f;
                         for (int j = 0; j < length; j++) {
                             int value = (first + j) * kvDim + kvOffset;
-                            acc = DeviceMath.weightedAccumulate(acc, scores.get(scoreRow + j) * inverse,
+                            acc = DeviceMath.multiplyAdd(acc, scores.get(scoreRow + j) * inverse,
                                     values.get(value + d));
                         }
                         out.set(query + d, acc);

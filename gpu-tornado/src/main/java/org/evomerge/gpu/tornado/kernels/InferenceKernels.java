@@ -15,7 +15,7 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * arithmetic is {@link InferenceMath}'s and {@link ElementMath}'s, shared with the CPU code.
  *
  * <p>Matrices are row-major, {@code rows × cols}, a row being one output. Dot products accumulate in float with
- * fused multiply-adds in column order, so the device and a sequential CPU loop round identically.
+ * multiply-adds in column order ({@link DeviceMath#multiplyAdd}); the device agrees with the CPU to float rounding.
  */
 public final class InferenceKernels {
 
@@ -28,7 +28,7 @@ public final class InferenceKernels {
             float acc = 0f;
             int row = r * cols;
             for (int c = 0; c < cols; c++) {
-                acc = DeviceMath.weightedAccumulate(acc, w.get(row + c), x.get(c));
+                acc = DeviceMath.multiplyAdd(acc, w.get(row + c), x.get(c));
             }
             y.set(r, acc);
         }
@@ -40,7 +40,7 @@ public final class InferenceKernels {
             float acc = 0f;
             int row = r * cols;
             for (int c = 0; c < cols; c++) {
-                acc = DeviceMath.weightedAccumulate(acc, InferenceMath.halfBitsToFloat(w.get(row + c)), x.get(c));
+                acc = DeviceMath.multiplyAdd(acc, InferenceMath.halfBitsToFloat(w.get(row + c)), x.get(c));
             }
             y.set(r, acc);
         }
@@ -61,9 +61,9 @@ public final class InferenceKernels {
                 float blockSum = 0f;
                 int column = b * InferenceMath.Q8_0_BLOCK_SIZE;
                 for (int j = 0; j < InferenceMath.Q8_0_BLOCK_SIZE; j++) {
-                    blockSum = DeviceMath.weightedAccumulate(blockSum, w.get(offset + 2 + j), x.get(column + j));
+                    blockSum = DeviceMath.multiplyAdd(blockSum, w.get(offset + 2 + j), x.get(column + j));
                 }
-                acc = DeviceMath.weightedAccumulate(acc, scale, blockSum);
+                acc = DeviceMath.multiplyAdd(acc, scale, blockSum);
             }
             y.set(r, acc);
         }
@@ -77,7 +77,7 @@ public final class InferenceKernels {
                 int row = r * cols;
                 int input = t * cols;
                 for (int c = 0; c < cols; c++) {
-                    acc = DeviceMath.weightedAccumulate(acc, w.get(row + c), x.get(input + c));
+                    acc = DeviceMath.multiplyAdd(acc, w.get(row + c), x.get(input + c));
                 }
                 y.set(t * rows + r, acc);
             }
@@ -175,7 +175,7 @@ public final class InferenceKernels {
                 int key = (t * kvHeads + kvHead) * headSize;
                 float dot = 0f;
                 for (int d = 0; d < headSize; d++) {
-                    dot = DeviceMath.weightedAccumulate(dot, q.get(query + d), keys.get(key + d));
+                    dot = DeviceMath.multiplyAdd(dot, q.get(query + d), keys.get(key + d));
                 }
                 float score = dot * inverseRoot;
                 scores.set(scoreRow + t, score);
@@ -192,7 +192,7 @@ public final class InferenceKernels {
                 float acc = 0f;
                 for (int t = 0; t < length; t++) {
                     int value = (t * kvHeads + kvHead) * headSize;
-                    acc = DeviceMath.weightedAccumulate(acc, scores.get(scoreRow + t) * inverse, values.get(value + d));
+                    acc = DeviceMath.multiplyAdd(acc, scores.get(scoreRow + t) * inverse, values.get(value + d));
                 }
                 out.set(query + d, acc);
             }

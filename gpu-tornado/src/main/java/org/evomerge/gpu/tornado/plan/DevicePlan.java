@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.enums.TornadoVMBackendType;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
@@ -15,11 +16,21 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  */
 public abstract class DevicePlan implements AutoCloseable {
 
+    /**
+     * OpenCL build options of every plan: warnings off, nothing else. TornadoVM's default adds
+     * {@code -cl-mad-enable -cl-fast-relaxed-math}, which lets the OpenCL compiler fuse {@code a * b + c} and relax
+     * rounding; the kernels promise the CPU backends' bits (the test kit's contract), and on PoCL those defaults
+     * changed linear combinations and TIES combines by one ulp.
+     */
+    static final String OPENCL_BUILD_OPTIONS = "-w";
+
     private TornadoExecutionPlan plan;
 
     /** Compiles nothing yet: TornadoVM compiles on the first {@link #execute()}. */
     protected final void build(ImmutableTaskGraph graph) {
         plan = new TornadoExecutionPlan(graph);
+        // the flags live in the plan's executor, shared with the chained plan this call returns
+        plan.withCompilerFlags(TornadoVMBackendType.OPENCL, OPENCL_BUILD_OPTIONS);
     }
 
     /** Runs the plan once (transfers in, kernels, transfers out). */
