@@ -82,7 +82,7 @@ final class ComparisonPage {
             } else if (row.paired().isPresent()) {
                 RunComparison.Paired p = row.paired().get();
                 out.append("<td>").append(ReportPage.escape(RunComparison.signed(p.difference()))).append("</td><td>")
-                        .append(p.mcNemar().map(m -> RunComparison.pValue(m.pValue()) + " (" + m.onlyA() + " vs "
+                        .append(p.mcNemar().map(m -> m.pValueText() + " (" + m.onlyA() + " vs "
                                 + m.onlyB() + ")").orElse("n/a")).append("</td>");
             } else {
                 out.append("<td class=\"l\" colspan=\"2\">").append(ReportPage.escape(row.unpaired().orElse("")))

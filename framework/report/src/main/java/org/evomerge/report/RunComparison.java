@@ -242,11 +242,6 @@ public final class RunComparison {
                 difference.upper()) : text;
     }
 
-    /** A p-value as the demo prints it: three decimals; below 0.001 two significant digits, scientific notation. */
-    public static String pValue(double p) {
-        return p >= 0.001 ? String.format(Locale.ROOT, "%.3f", p) : String.format(Locale.ROOT, "%.1e", p);
-    }
-
     private static String name(Path dir) {
         return dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
     }

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.MathContext;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The exact McNemar test of two models' 0/1 outcomes on the same items: under "equally good", each discordant item
@@ -16,6 +17,11 @@ import java.util.List;
  * @param pValue  the two-sided exact p-value, 1 when there is no discordant item
  */
 public record McNemar(int onlyA, int onlyB, double pValue) {
+
+    /** The p-value as reports print it: three decimals, or two significant digits in scientific form below 0.001. */
+    public String pValueText() {
+        return pValue >= 0.001 ? String.format(Locale.ROOT, "%.3f", pValue) : String.format(Locale.ROOT, "%.1e", pValue);
+    }
 
     /** The test on discordant counts {@code b} and {@code c}. */
     public static McNemar of(int onlyA, int onlyB) {

@@ -42,4 +42,12 @@ class McNemarTest {
         assertThrows(IllegalArgumentException.class, () -> McNemar.ofOutcomes(List.of(new double[] {0.5}),
                 List.of(new double[] {1})));
     }
+
+    @Test
+    void pValueTextHasThreeDecimalsOrTwoSignificantDigitsBelowAThousandth() {
+        assertEquals("0.125", McNemar.of(1, 6).pValueText());
+        assertEquals("1.000", McNemar.of(5, 5).pValueText());
+        assertEquals("0.002", McNemar.of(0, 10).pValueText()); // 0.001953125
+        assertEquals("9.8e-04", McNemar.of(0, 11).pValueText()); // 2 / 2048 = 0.0009765625
+    }
 }

@@ -243,7 +243,7 @@ public final class DemoCommand implements Runnable {
             beaten += beats ? 1 : 0;
             String evidence = c.paired().map(p -> String.format(Locale.ROOT,
                     "difference %+.3f %s, McNemar p = %s (%d vs %d discordant items)", c.difference(),
-                    signedBounds(p.difference()), pValue(p.mcNemar().pValue()), p.mcNemar().onlyA(),
+                    signedBounds(p.difference()), p.mcNemar().pValueText(), p.mcNemar().onlyA(),
                     p.mcNemar().onlyB()))
                     .orElse(String.format(Locale.ROOT, "difference %+.3f (no per-item outcomes: no interval)",
                             c.difference()));
@@ -276,11 +276,6 @@ public final class DemoCommand implements Runnable {
 
     private static String signedBounds(Interval interval) {
         return String.format(Locale.ROOT, "[%+.3f, %+.3f]", interval.lower(), interval.upper());
-    }
-
-    /** Three decimals, or two significant digits in scientific notation below 0.001. */
-    static String pValue(double p) {
-        return p >= 0.001 ? String.format(Locale.ROOT, "%.3f", p) : String.format(Locale.ROOT, "%.1e", p);
     }
 
     private static void printVerdict(PrintWriter out, DemoReport report, DemoStatistics statistics) {

@@ -223,7 +223,7 @@ public final class ReportCommand implements Runnable {
             } else {
                 Optional<RunComparison.Paired> p = row.paired();
                 cells.add(p.map(x -> RunComparison.signed(x.difference())).orElse("-"));
-                cells.add(p.flatMap(RunComparison.Paired::mcNemar).map(m -> RunComparison.pValue(m.pValue())
+                cells.add(p.flatMap(RunComparison.Paired::mcNemar).map(m -> m.pValueText()
                         + " (" + m.onlyA() + " vs " + m.onlyB() + ")").orElse("-"));
                 row.unpaired().ifPresent(why -> notes.add(row.name() + ": not paired, " + why));
             }
