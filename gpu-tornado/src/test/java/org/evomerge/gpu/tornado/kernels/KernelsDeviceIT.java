@@ -127,7 +127,7 @@ class KernelsDeviceIT {
     }
 
     @Test
-    void matVecInAllThreeEncodingsAndMatMul() {
+    void matVecInAllThreeEncodings() {
         SplittableRandom random = new SplittableRandom(34);
         int rows = 64;
         int cols = 256;
@@ -145,83 +145,27 @@ class KernelsDeviceIT {
                 q8[b * 34 + 2 + j] = (byte) (random.nextInt(255) - 127);
             }
         }
-        int batch = 3;
         FloatArray w = FloatArray.fromArray(dense);
         ShortArray wh = ShortArray.fromArray(halves);
         ByteArray wq = ByteArray.fromArray(q8);
         FloatArray x = FloatArray.fromArray(random(random, cols));
-        FloatArray xs = FloatArray.fromArray(random(random, batch * cols));
         FloatArray y32 = new FloatArray(rows);
         FloatArray y16 = new FloatArray(rows);
         FloatArray yq = new FloatArray(rows);
-        FloatArray ym = new FloatArray(batch * rows);
         run(new TaskGraph("matvec")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, w, wh, wq, x, xs)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, w, wh, wq, x)
                 .task("f32", InferenceKernels::matVecF32, w, x, y32, rows, cols)
                 .task("f16", InferenceKernels::matVecF16, wh, x, y16, rows, cols)
                 .task("q8", InferenceKernels::matVecQ8_0, wq, x, yq, rows, cols)
-                .task("mm", InferenceKernels::matMulF32, w, xs, ym, rows, cols, batch)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, y32, y16, yq, ym));
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, y32, y16, yq));
         FloatArray e32 = new FloatArray(rows);
         FloatArray e16 = new FloatArray(rows);
         FloatArray eq = new FloatArray(rows);
-        FloatArray em = new FloatArray(batch * rows);
         InferenceKernels.matVecF32(w, x, e32, rows, cols);
         InferenceKernels.matVecF16(wh, x, e16, rows, cols);
         InferenceKernels.matVecQ8_0(wq, x, eq, rows, cols);
-        InferenceKernels.matMulF32(w, xs, em, rows, cols, batch);
         assertClose(e32.toHeapArray(), y32.toHeapArray(), 1e-5);
         assertClose(e16.toHeapArray(), y16.toHeapArray(), 1e-5);
         assertClose(eq.toHeapArray(), yq.toHeapArray(), 1e-5);
-        assertClose(em.toHeapArray(), ym.toHeapArray(), 1e-5);
-    }
-
-    @Test
-    void rmsNormRopeSoftmaxAttention() {
-        SplittableRandom random = new SplittableRandom(35);
-        int heads = 4;
-        int kvHeads = 2;
-        int headSize = 16;
-        int dim = heads * headSize;
-        int length = 7;
-        int capacity = 8;
-        int chunk = 16;
-        int chunks = dim / chunk;
-        FloatArray x = FloatArray.fromArray(random(random, dim));
-        FloatArray weight = FloatArray.fromArray(random(random, dim));
-        DoubleArray partials = new DoubleArray(chunks);
-        FloatArray scale = new FloatArray(1);
-        FloatArray normed = new FloatArray(dim);
-        FloatArray keys = FloatArray.fromArray(random(random, capacity * kvHeads * headSize));
-        FloatArray values = FloatArray.fromArray(random(random, capacity * kvHeads * headSize));
-        FloatArray scores = new FloatArray(heads * capacity);
-        FloatArray out = new FloatArray(dim);
-        float[] rawLogits = random(random, 3 * 50);
-        FloatArray logits = FloatArray.fromArray(rawLogits);
-        run(new TaskGraph("layer")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, x, weight, keys, values, logits)
-                .task("rmsPartials", InferenceKernels::rmsPartials, x, partials, dim, chunk, chunks)
-                .task("rmsScale", InferenceKernels::rmsScale, partials, scale, chunks, dim, 1e-5f)
-                .task("rmsApply", InferenceKernels::rmsApply, x, weight, scale, normed, dim)
-                .task("rope", InferenceKernels::rope, normed, heads, headSize, 5, 10000f, 0)
-                .task("attention", InferenceKernels::attention, normed, keys, values, scores, out, heads, kvHeads,
-                        headSize, length, capacity)
-                .task("softmax", InferenceKernels::softmaxRows, logits, 3, 50)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, normed, out, logits));
-        FloatArray jvmNormed = new FloatArray(dim);
-        FloatArray jvmOut = new FloatArray(dim);
-        FloatArray jvmScale = new FloatArray(1);
-        DoubleArray jvmPartials = new DoubleArray(chunks);
-        FloatArray jvmLogits = FloatArray.fromArray(rawLogits);
-        InferenceKernels.softmaxRows(jvmLogits, 3, 50);
-        InferenceKernels.rmsPartials(x, jvmPartials, dim, chunk, chunks);
-        InferenceKernels.rmsScale(jvmPartials, jvmScale, chunks, dim, 1e-5f);
-        InferenceKernels.rmsApply(x, weight, jvmScale, jvmNormed, dim);
-        InferenceKernels.rope(jvmNormed, heads, headSize, 5, 10000f, 0);
-        InferenceKernels.attention(jvmNormed, keys, values, new FloatArray(heads * capacity), jvmOut, heads, kvHeads,
-                headSize, length, capacity);
-        assertClose(jvmNormed.toHeapArray(), normed.toHeapArray(), 1e-5);
-        assertClose(jvmOut.toHeapArray(), out.toHeapArray(), 1e-5);
-        assertClose(jvmLogits.toHeapArray(), logits.toHeapArray(), 1e-5);
     }
 }
