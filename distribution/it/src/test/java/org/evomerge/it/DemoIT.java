@@ -32,7 +32,7 @@ class DemoIT {
         assertEquals(0, result.exitCode(), result.toString());
         JsonNode doc = new ObjectMapper().readTree(result.out());
         JsonNode models = doc.get("models");
-        assertEquals(11, models.size(), result.out());
+        assertEquals(12, models.size(), result.out());
         List<String> roles = new ArrayList<>();
         for (JsonNode model : models) {
             roles.add(model.get("name").asText() + ":" + model.get("role").asText());
@@ -51,10 +51,12 @@ class DemoIT {
             }
             assertEquals(combined, model.get("combined_test").asDouble(), 1e-9, result.out());
         }
-        // the paper's rows: each source (the distractor included), the untuned merges, PS, DFS and PS+DFS
+        // the paper's rows: each source (the distractor included), the untuned merges, PS, DFS and PS+DFS, then
+        // EvoMerge's GA with the fine-tune mutation
         assertEquals(List.of("base:parent", "expert-arithmetic:parent", "expert-language:parent",
                 "expert-reversal:parent", "linear:untuned", "ties:untuned", "dare-ties:untuned",
-                "frankenmerge:untuned", "ps:evolved", "dfs:evolved", "ps+dfs:evolved"), roles);
+                "frankenmerge:untuned", "ps:evolved", "dfs:evolved", "ps+dfs:evolved", "ga-fine-tune:evolved"),
+                roles);
         // the best evolved model (chosen on dev) against every parent and untuned merge on combined test first,
         // then the other evolved models: difference, paired interval, McNemar
         String best = doc.get("best_evolved").asText();
@@ -73,10 +75,11 @@ class DemoIT {
         }
         assertEquals(List.of("base", "expert-arithmetic", "expert-language", "expert-reversal", "linear", "ties",
                 "dare-ties", "frankenmerge"), against);
-        assertEquals(3 * 8, doc.get("comparisons").size(), result.out());
+        assertEquals(4 * 8, doc.get("comparisons").size(), result.out());
         // the runs' reports show the evolved models' scores after the run with their intervals, and PS+DFS's
         // report its two stages
-        for (String run : List.of("runs/ps-dfs/stages/1-ps", "runs/dfs", "runs/ps-dfs/stages/2-dfs")) {
+        for (String run : List.of("runs/ps-dfs/stages/1-ps", "runs/dfs", "runs/ps-dfs/stages/2-dfs",
+                "runs/ga-fine-tune")) {
             assertTrue(Files.isRegularFile(temp.resolve("demo").resolve(run).resolve("best-scores.json")), run);
             assertTrue(Files.readString(temp.resolve("demo").resolve(run).resolve("report.html"))
                     .contains("Scores after the run"), run);

@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
  * {@code evomerge demo [--out DIR] [--seed N | --seeds N,N,...] [--json] [--evaluations N]
  * [--strategies default|all]}: the embedded demo. Builds the synthetic data, the tokenizer, a pre-trained base model
  * and one expert per skill (a distractor included) in {@code DIR}, merges the experts without tuning and by evolution
- * (PS, DFS, PS+DFS; with {@code --strategies all} also the other seed papers' searches: {@link DemoMergeSteps}), and
+ * (PS, DFS, PS+DFS and EvoMerge's GA with fine-tuning; with {@code --strategies all} also the other seed papers'
+ * searches: {@link DemoMergeSteps}), and
  * prints every model's exact-match scores with their 95% intervals and the best evolved model's paired comparisons
  * ({@link DemoStatistics}). With
  * {@code --seeds}, runs all that once per seed and prints the table over seeds ({@link DemoSeedSweep}).
@@ -42,7 +43,7 @@ public final class DemoCommand implements Runnable {
     @Option(names = "--seeds", paramLabel = "N,N,...", split = ",")
     List<Long> seeds;
 
-    /** {@code all} adds the other seed papers' search strategies as rows: DE, kinship greedy, GA + fine-tune. */
+    /** {@code all} adds the other seed papers' search strategies as rows: DE, kinship greedy (with exploration too). */
     @Option(names = "--strategies", paramLabel = "default|all")
     String strategies;
 

@@ -134,31 +134,32 @@ final class DemoMergeSteps {
         results.add(evaluateEvolved("ps+dfs", "cma-es", psDfs.resolve("stages").resolve("2-dfs"), tasks));
         RunReport.write(psDfs);
         seconds.put("eval-evolved", elapsed(t3));
-        if (search.allStrategies()) {
-            long t4 = System.nanoTime();
-            for (OtherStrategy other : OTHER_STRATEGIES) {
+        long t4 = System.nanoTime();
+        for (OtherStrategy other : OTHER_STRATEGIES) {
+            if (other.byDefault() || search.allStrategies()) {
                 Path runDir = evolve(other.name(), otherRunFile(other, models, search), other.what());
                 results.add(evaluateEvolved(other.name(), other.strategy(), runDir, tasks));
             }
-            seconds.put("other-strategies", elapsed(t4));
         }
+        seconds.put("other-strategies", elapsed(t4));
         return results;
     }
 
     /**
-     * A row of the strategy comparison ({@code --strategies all}): another seed paper's search on the same three
-     * experts, fitness and budget.
+     * A row of the strategy comparison: another seed paper's search on the same three experts, fitness and budget.
      *
-     * @param name     the row and run folder
-     * @param strategy the search strategy's id, as the run file names it
-     * @param what     one line for the progress output
-     * @param body     the run file's genome, strategy, mutation and kinship keys
+     * @param name      the row and run folder
+     * @param strategy  the search strategy's id, as the run file names it
+     * @param what      one line for the progress output
+     * @param byDefault run by every demo, not only with {@code --strategies all}
+     * @param body      the run file's genome, strategy, mutation and kinship keys
      */
-    record OtherStrategy(String name, String strategy, String what, String body) {
+    record OtherStrategy(String name, String strategy, String what, boolean byDefault, String body) {
     }
 
     static final List<OtherStrategy> OTHER_STRATEGIES = List.of(
             new OtherStrategy("de", "differential-evolution", "Evolver: differential evolution over whole models",
+                    false,
                     """
                     genome:
                       kind: model
@@ -172,7 +173,7 @@ final class DemoMergeSteps {
                       id: de-difference
                     """),
             new OtherStrategy("kinship-greedy", "kinship-greedy",
-                    "ModelKinship: top-k greedy SLERP merging without exploration", """
+                    "ModelKinship: top-k greedy SLERP merging without exploration", false, """
                     genome:
                       kind: model
                       merge_method: slerp
@@ -184,7 +185,7 @@ final class DemoMergeSteps {
                     kinship: {metric: pcc, top: 3, every: 1}
                     """),
             new OtherStrategy("kinship-greedy-explore", "kinship-greedy",
-                    "ModelKinship: top-k greedy SLERP merging with kinship-guided exploration", """
+                    "ModelKinship: top-k greedy SLERP merging with kinship-guided exploration", false, """
                     genome:
                       kind: model
                       merge_method: slerp
@@ -196,7 +197,7 @@ final class DemoMergeSteps {
                     kinship: {metric: pcc, top: 3, every: 1}
                     """),
             new OtherStrategy("ga-fine-tune", "genetic",
-                    "EvoMerge: genetic algorithm, TIES crossover, fine-tuning as the mutation", """
+                    "EvoMerge: genetic algorithm, TIES crossover, fine-tuning as the mutation", true, """
                     genome:
                       kind: model
                       merge_method: ties
@@ -212,9 +213,9 @@ final class DemoMergeSteps {
                       parameters:
                         dataset: DATA/composed-train.jsonl
                         method: lora
-                        steps: 10
+                        steps: 40
                         batch_size: 16
-                        sample_size: 64
+                        sample_size: 256
                         learning_rate_min: 1.0e-3
                         learning_rate_max: 3.0e-3
                         lora_rank_min: 4
