@@ -201,7 +201,8 @@ public final class DemoPipeline {
                     double[] test = scorer.outcomes(model, first(splits.test()));
                     scores.put(task, new DemoReport.Score(mean(dev), mean(test), boxed(dev), boxed(test)));
                 }
-                results.add(new DemoReport.ModelResult(m.name(), "parent", m.path(), scores, tail(m.result())));
+                results.add(new DemoReport.ModelResult(m.name(), DemoReport.PARENT, m.path(), scores,
+                        tail(m.result())));
             }
         }
         seconds.put("score", elapsed(t2));

@@ -16,12 +16,24 @@ public record DemoReport(List<ModelResult> models, Path data, Map<String, Double
     /** The tasks every model is scored on, in table order. */
     public static final List<String> TASKS = List.of("arithmetic", "language", "composed");
 
+    /** The role of a source model: the base model and the experts. */
+    public static final String PARENT = "parent";
+    /** The role of a hand-made merge with the methods' usual settings. */
+    public static final String UNTUNED = "untuned";
+    /** The role of a search's best model. */
+    public static final String EVOLVED = "evolved";
+    /**
+     * The role of an ablation: a search with one ingredient removed (EvoMerge's GA without its merge crossover), to
+     * which the evolved models are compared but which is never the best evolved model.
+     */
+    public static final String CONTROL = "control";
+
     /**
      * One model.
      *
      * @param name       {@code base}, {@code expert-arithmetic}, ...
-     * @param role       {@code parent} for the demo's own models (the merge steps add {@code untuned} and
-     *                   {@code evolved})
+     * @param role       {@link #PARENT} for the demo's own models (the merge steps add {@link #UNTUNED},
+     *                   {@link #EVOLVED} and {@link #CONTROL})
      * @param path       the Hugging Face folder
      * @param scores     exact match per task
      * @param finalLoss  the mean training loss of the last steps

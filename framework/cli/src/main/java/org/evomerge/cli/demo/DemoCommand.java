@@ -145,7 +145,7 @@ public final class DemoCommand implements Runnable {
         List<DemoStatistics.Comparison> all = new ArrayList<>();
         best.ifPresent(b -> all.addAll(statistics.comparisons(report, b)));
         for (DemoReport.ModelResult m : report.models()) {
-            if (m.role().equals("evolved") && m != best.orElse(null)) {
+            if (m.role().equals(DemoReport.EVOLVED) && m != best.orElse(null)) {
                 all.addAll(statistics.comparisons(report, m));
             }
         }
@@ -222,9 +222,10 @@ public final class DemoCommand implements Runnable {
     }
 
     /**
-     * The best evolved model (highest combined dev) against every parent and untuned merge, one plain sentence each:
-     * it beats one when the paired 95% interval of the difference on combined test lies above zero; each sentence
-     * gives the difference, its interval and the exact McNemar p-value. Then one line per other evolved model.
+     * The best evolved model (highest combined dev) against every parent, untuned merge and control, one plain
+     * sentence each: it beats one when the paired 95% interval of the difference on combined test lies above zero;
+     * each sentence gives the difference, its interval and the exact McNemar p-value. The summary after them counts
+     * the parents and untuned merges only, what the demo's targets name. Then one line per other evolved model.
      */
     static List<String> verdict(DemoReport report, DemoStatistics statistics) {
         List<String> lines = new ArrayList<>();
@@ -238,10 +239,7 @@ public final class DemoCommand implements Runnable {
         }
         lines.add(String.format(Locale.ROOT, "the best evolved model, chosen on dev (combined dev %.3f): %s",
                 best.get().combinedDev(), best.get().name()));
-        int beaten = 0;
         for (DemoStatistics.Comparison c : comparisons) {
-            boolean beats = c.beats();
-            beaten += beats ? 1 : 0;
             String evidence = c.paired().map(p -> String.format(Locale.ROOT,
                     "difference %+.3f %s, McNemar p = %s (%d vs %d discordant items)", c.difference(),
                     signedBounds(p.difference()), p.mcNemar().pValueText(), p.mcNemar().onlyA(),
@@ -249,17 +247,16 @@ public final class DemoCommand implements Runnable {
                     .orElse(String.format(Locale.ROOT, "difference %+.3f (no per-item outcomes: no interval)",
                             c.difference()));
             lines.add(String.format(Locale.ROOT, "%s %s %s (%s) on combined test: %.3f vs %.3f, %s",
-                    c.evolved().name(), beats ? "BEATS" : "does NOT beat", c.other().name(), c.other().role(),
+                    c.evolved().name(), c.beats() ? "BEATS" : "does NOT beat", c.other().name(), c.other().role(),
                     c.evolved().combinedTest(), c.other().combinedTest(), evidence));
         }
-        lines.add(summary(best.get(), beaten, comparisons));
+        lines.add(summary(best.get(), sourcesAndUntuned(comparisons)));
         for (DemoReport.ModelResult m : report.models()) {
-            if (m.role().equals("evolved") && m != best.get()) {
-                List<DemoStatistics.Comparison> own = statistics.comparisons(report, m);
-                int wins = (int) own.stream().filter(DemoStatistics.Comparison::beats).count();
+            if (m.role().equals(DemoReport.EVOLVED) && m != best.get()) {
+                List<DemoStatistics.Comparison> own = sourcesAndUntuned(statistics.comparisons(report, m));
                 DemoStatistics.Comparison closest = own.stream()
                         .min(java.util.Comparator.comparingDouble(DemoStatistics.Comparison::difference)).orElseThrow();
-                lines.add(summary(m, wins, own) + String.format(Locale.ROOT,
+                lines.add(summary(m, own) + String.format(Locale.ROOT,
                         " (closest: %s, difference %+.3f%s)", closest.other().name(), closest.difference(),
                         closest.paired().map(p -> " " + signedBounds(p.difference())).orElse("")));
             }
@@ -267,8 +264,12 @@ public final class DemoCommand implements Runnable {
         return lines;
     }
 
-    private static String summary(DemoReport.ModelResult evolved, int beaten,
-                                  List<DemoStatistics.Comparison> comparisons) {
+    private static List<DemoStatistics.Comparison> sourcesAndUntuned(List<DemoStatistics.Comparison> comparisons) {
+        return comparisons.stream().filter(DemoStatistics.Comparison::againstSourceOrUntuned).toList();
+    }
+
+    private static String summary(DemoReport.ModelResult evolved, List<DemoStatistics.Comparison> comparisons) {
+        long beaten = comparisons.stream().filter(DemoStatistics.Comparison::beats).count();
         return beaten == comparisons.size()
                 ? evolved.name() + " beats every parent and every untuned merge on combined test"
                 : String.format(Locale.ROOT, "%s beats %d of the %d parents and untuned merges on combined test",

@@ -103,7 +103,7 @@ final class DemoMergeSteps {
         }
         List<DemoReport.ModelResult> results = new ArrayList<>();
         for (DemoReport.ModelResult parent : parents.models()) {
-            results.add(evaluate(parent.name(), "parent", parent.path(), tasks, parent.finalLoss()));
+            results.add(evaluate(parent.name(), DemoReport.PARENT, parent.path(), tasks, parent.finalLoss()));
         }
         seconds.put("eval-parents", elapsed(t0));
 
@@ -116,7 +116,7 @@ final class DemoMergeSteps {
                     session.architectures(), seededContext(),
                     new MergeJob.Options(merged, session.settings().output().format(), 5_000_000_000L, true,
                             VersionProvider.evomergeVersion(), out));
-            results.add(evaluate(name, "untuned", merged, tasks, Double.NaN));
+            results.add(evaluate(name, DemoReport.UNTUNED, merged, tasks, Double.NaN));
         }
         seconds.put("untuned", elapsed(t1));
 
@@ -129,16 +129,16 @@ final class DemoMergeSteps {
                 "DFS: CMA-ES over a layer path of expert-language and expert-arithmetic");
         seconds.put("evolve", elapsed(t2));
         long t3 = System.nanoTime();
-        results.add(evaluateEvolved("ps", "cma-es", psDfs.resolve("stages").resolve("1-ps"), tasks));
-        results.add(evaluateEvolved("dfs", "cma-es", dfs, tasks));
-        results.add(evaluateEvolved("ps+dfs", "cma-es", psDfs.resolve("stages").resolve("2-dfs"), tasks));
+        results.add(evaluateEvolved("ps", DemoReport.EVOLVED, "cma-es", psDfs.resolve("stages").resolve("1-ps"), tasks));
+        results.add(evaluateEvolved("dfs", DemoReport.EVOLVED, "cma-es", dfs, tasks));
+        results.add(evaluateEvolved("ps+dfs", DemoReport.EVOLVED, "cma-es", psDfs.resolve("stages").resolve("2-dfs"), tasks));
         RunReport.write(psDfs);
         seconds.put("eval-evolved", elapsed(t3));
         long t4 = System.nanoTime();
         for (OtherStrategy other : OTHER_STRATEGIES) {
             if (other.byDefault() || search.allStrategies()) {
                 Path runDir = evolve(other.name(), otherRunFile(other, models, search), other.what());
-                results.add(evaluateEvolved(other.name(), other.strategy(), runDir, tasks));
+                results.add(evaluateEvolved(other.name(), other.role(), other.strategy(), runDir, tasks));
             }
         }
         seconds.put("other-strategies", elapsed(t4));
@@ -150,16 +150,52 @@ final class DemoMergeSteps {
      *
      * @param name      the row and run folder
      * @param strategy  the search strategy's id, as the run file names it
+     * @param role      {@link DemoReport#EVOLVED}, or {@link DemoReport#CONTROL} for an ablation
      * @param what      one line for the progress output
      * @param byDefault run by every demo, not only with {@code --strategies all}
      * @param body      the run file's genome, strategy, mutation and kinship keys
      */
-    record OtherStrategy(String name, String strategy, String what, boolean byDefault, String body) {
+    record OtherStrategy(String name, String strategy, String role, String what, boolean byDefault, String body) {
     }
 
+    /**
+     * EvoMerge's GA: whole models, TIES crossover against the base, fine-tuning on composed training problems as
+     * the mutation; {@code strategyParameters} are the {@code genetic} strategy's.
+     */
+    private static String evoMergeGa(String strategyParameters) {
+        return """
+                genome:
+                  kind: model
+                  merge_method: ties
+                  method_parameters: {weight: 1.0, density: 0.5}
+                  dtype: float32
+                strategy:
+                  id: genetic
+                  parameters: {%s}
+                selection:
+                  id: tournament
+                mutation:
+                  id: fine-tune
+                  parameters:
+                    dataset: DATA/composed-train.jsonl
+                    method: lora
+                    steps: 40
+                    batch_size: 16
+                    sample_size: 256
+                    learning_rate_min: 1.0e-3
+                    learning_rate_max: 3.0e-3
+                    lora_rank_min: 4
+                    lora_rank_max: 16
+                    target_modules: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj
+                    max_sequence_length: 64
+                """.formatted(strategyParameters);
+    }
+
+    private static final String GA_PARAMETERS = "population_size: 4, elites: 1, mutation_rate: 0.5";
+
     static final List<OtherStrategy> OTHER_STRATEGIES = List.of(
-            new OtherStrategy("de", "differential-evolution", "Evolver: differential evolution over whole models",
-                    false,
+            new OtherStrategy("de", "differential-evolution", DemoReport.EVOLVED,
+                    "Evolver: differential evolution over whole models", false,
                     """
                     genome:
                       kind: model
@@ -172,7 +208,7 @@ final class DemoMergeSteps {
                     mutation:
                       id: de-difference
                     """),
-            new OtherStrategy("kinship-greedy", "kinship-greedy",
+            new OtherStrategy("kinship-greedy", "kinship-greedy", DemoReport.EVOLVED,
                     "ModelKinship: top-k greedy SLERP merging without exploration", false, """
                     genome:
                       kind: model
@@ -184,7 +220,7 @@ final class DemoMergeSteps {
                       parameters: {top_k: 3, exploration: false}
                     kinship: {metric: pcc, top: 3, every: 1}
                     """),
-            new OtherStrategy("kinship-greedy-explore", "kinship-greedy",
+            new OtherStrategy("kinship-greedy-explore", "kinship-greedy", DemoReport.EVOLVED,
                     "ModelKinship: top-k greedy SLERP merging with kinship-guided exploration", false, """
                     genome:
                       kind: model
@@ -196,33 +232,15 @@ final class DemoMergeSteps {
                       parameters: {top_k: 3, exploration: true}
                     kinship: {metric: pcc, top: 3, every: 1}
                     """),
-            new OtherStrategy("ga-fine-tune", "genetic",
-                    "EvoMerge: genetic algorithm, TIES crossover, fine-tuning as the mutation", true, """
-                    genome:
-                      kind: model
-                      merge_method: ties
-                      method_parameters: {weight: 1.0, density: 0.5}
-                      dtype: float32
-                    strategy:
-                      id: genetic
-                      parameters: {population_size: 4, elites: 1, mutation_rate: 0.5}
-                    selection:
-                      id: tournament
-                    mutation:
-                      id: fine-tune
-                      parameters:
-                        dataset: DATA/composed-train.jsonl
-                        method: lora
-                        steps: 40
-                        batch_size: 16
-                        sample_size: 256
-                        learning_rate_min: 1.0e-3
-                        learning_rate_max: 3.0e-3
-                        lora_rank_min: 4
-                        lora_rank_max: 16
-                        target_modules: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj
-                        max_sequence_length: 64
-                    """));
+            new OtherStrategy("ga-fine-tune", "genetic", DemoReport.EVOLVED,
+                    "EvoMerge: genetic algorithm, TIES crossover, fine-tuning as the mutation", true,
+                    evoMergeGa(GA_PARAMETERS)),
+            // The ablation of the row above: with crossover off every child is a fine-tuned copy of a selected
+            // parent, so the run trains at least as much as EvoMerge's (every child is mutated, not half of the
+            // crossed ones) on the same evaluations, and differs from it only in never merging.
+            new OtherStrategy("ga-no-merge", "genetic", DemoReport.CONTROL,
+                    "control: the same GA with crossover off (selection and fine-tuning, no merges)", false,
+                    evoMergeGa(GA_PARAMETERS + ", crossover_rate: 0.0")));
 
     /** {@code other}'s run file over the three experts, with the base model and the demo's evaluators. */
     String otherRunFile(OtherStrategy other, Path models, Search search) {
@@ -273,9 +291,9 @@ final class DemoMergeSteps {
      * Scores {@code runDir/best} like every other model and writes its {@code best-scores.json}, so the run's
      * report shows its dev and test scores with their intervals.
      */
-    private DemoReport.ModelResult evaluateEvolved(String name, String strategy, Path runDir,
+    private DemoReport.ModelResult evaluateEvolved(String name, String role, String strategy, Path runDir,
                                                    List<ResolvedTask> tasks) {
-        DemoReport.ModelResult result = evaluate(name, "evolved", runDir.resolve("best"), tasks, Double.NaN)
+        DemoReport.ModelResult result = evaluate(name, role, runDir.resolve("best"), tasks, Double.NaN)
                 .withStrategy(strategy);
         String bestId = Journal.read(runDir.resolve(RunFolder.JOURNAL)).finish()
                 .map(JournalRecord.Finish::bestId).orElse("");

@@ -11,9 +11,9 @@ import org.evomerge.statistics.PairedComparison;
 /**
  * The statistics of the demo table: each score's 95% percentile bootstrap interval over the split's items, the
  * combined test score's interval (the mean of the three tasks' test scores, resampled within each task), and each
- * evolved model against every parent and untuned merge on combined test (paired bootstrap of the difference,
- * stratified by
- * task in the same way, and the exact McNemar test on the discordant items of all three tasks). Every model is
+ * evolved model against every parent, untuned merge and control on combined test (paired bootstrap of the
+ * difference, stratified by task in the same way, and the exact McNemar test on the discordant items of all three
+ * tasks). Every model is
  * scored on the same task files, so item {@code i} of a split is the same problem for every model. Seeded with the
  * demo's seed: the same models give the same intervals.
  */
@@ -38,6 +38,11 @@ final class DemoStatistics {
          */
         boolean beats() {
             return paired.map(PairedComparison::aBeatsB).orElse(difference() > 0);
+        }
+
+        /** Against a source or an untuned merge, what the demo's targets name (not against a control). */
+        boolean againstSourceOrUntuned() {
+            return other.role().equals(DemoReport.PARENT) || other.role().equals(DemoReport.UNTUNED);
         }
     }
 
@@ -74,7 +79,7 @@ final class DemoStatistics {
     static Optional<DemoReport.ModelResult> bestEvolved(DemoReport report) {
         DemoReport.ModelResult best = null;
         for (DemoReport.ModelResult m : report.models()) {
-            if (m.role().equals("evolved") && (best == null || m.combinedDev() > best.combinedDev())) {
+            if (m.role().equals(DemoReport.EVOLVED) && (best == null || m.combinedDev() > best.combinedDev())) {
                 best = m;
             }
         }
@@ -82,19 +87,19 @@ final class DemoStatistics {
     }
 
     /**
-     * The best evolved model ({@link #bestEvolved}) against every parent and untuned merge, in table order; empty
-     * when there is no evolved model.
+     * The best evolved model ({@link #bestEvolved}) against every parent, untuned merge and control, in table order;
+     * empty when there is no evolved model.
      */
     List<Comparison> comparisons(DemoReport report) {
         return bestEvolved(report).map(best -> comparisons(report, best)).orElse(List.of());
     }
 
-    /** {@code evolved} against every parent and untuned merge, in table order. */
+    /** {@code evolved} against every parent, untuned merge and control, in table order. */
     List<Comparison> comparisons(DemoReport report, DemoReport.ModelResult evolved) {
         List<Comparison> comparisons = new ArrayList<>();
         Optional<List<double[]>> evolvedItems = testItems(evolved);
         for (DemoReport.ModelResult other : report.models()) {
-            if (other.role().equals("evolved")) {
+            if (other.role().equals(DemoReport.EVOLVED)) {
                 continue;
             }
             Optional<List<double[]>> otherItems = testItems(other);

@@ -67,6 +67,24 @@ class DemoCommandTest {
                 DemoCommand.verdict(report, new DemoStatistics(1)).getLast());
     }
 
+    @Test
+    void aControlIsComparedAndSaidButNeverChosenNorCountedAsASourceOrMerge() {
+        DemoReport report = new DemoReport(List.of(model("base", "parent", 0.1), model("ties", "untuned", 0.2),
+                model("ga-fine-tune", "evolved", 0.5), model("ga-no-merge", "control", 0.6)), Path.of("/d/data"),
+                Map.of());
+        assertEquals("ga-fine-tune", DemoStatistics.bestEvolved(report).orElseThrow().name());
+        List<String> lines = DemoCommand.verdict(report, new DemoStatistics(1));
+        assertEquals(5, lines.size(), lines.toString());
+        assertTrue(lines.get(3).startsWith("ga-fine-tune does NOT beat ga-no-merge (control) on combined test:"
+                + " 0.500 vs 0.600, difference -0.100"), lines.get(3));
+        assertEquals("ga-fine-tune beats every parent and every untuned merge on combined test", lines.get(4));
+        Map<String, Object> doc = DemoCommand.document(report, new DemoStatistics(1));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> comparisons = (List<Map<String, Object>>) doc.get("comparisons");
+        assertEquals(List.of("base", "ties", "ga-no-merge"), comparisons.stream().map(c -> c.get("against")).toList());
+        assertEquals("control", comparisons.getLast().get("against_role"));
+    }
+
     /** {@code right} ones then zeros: {@code n} outcomes. */
     private static List<Double> outcomes(int right, int n) {
         List<Double> items = new java.util.ArrayList<>();

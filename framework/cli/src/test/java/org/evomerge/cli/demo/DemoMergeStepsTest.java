@@ -124,9 +124,30 @@ class DemoMergeStepsTest {
             assertEquals(33, run.budget().evaluations().orElseThrow(), other.name());
             assertFitnessIsTheMeanOfTheDevSplits(run);
         }
-        String ga = steps().otherRunFile(DemoMergeSteps.OTHER_STRATEGIES.getLast(), models,
-                new DemoMergeSteps.Search(33, 22, 0, true));
+        String ga = steps().otherRunFile(other("ga-fine-tune"), models, new DemoMergeSteps.Search(33, 22, 0, true));
         assertTrue(ga.contains("dataset: " + out.resolve("data/composed-train.jsonl").toAbsolutePath()), ga);
+    }
+
+    @Test
+    void theControlIsEvoMergesRunWithCrossoverOffAndNothingElseChanged() {
+        Path models = out.resolve("models");
+        DemoMergeSteps.Search search = new DemoMergeSteps.Search(33, 22, 0, true);
+        DemoMergeSteps.OtherStrategy control = other("ga-no-merge");
+        assertEquals(org.evomerge.demo.DemoReport.CONTROL, control.role());
+        assertEquals(org.evomerge.demo.DemoReport.EVOLVED, other("ga-fine-tune").role());
+        String ga = steps().otherRunFile(other("ga-fine-tune"), models, search);
+        String without = steps().otherRunFile(control, models, search);
+        assertEquals(ga.replace("runs/ga-fine-tune.yml", "runs/ga-no-merge.yml").replace(
+                        "parameters: {population_size: 4, elites: 1, mutation_rate: 0.5}",
+                        "parameters: {population_size: 4, elites: 1, mutation_rate: 0.5, crossover_rate: 0.0}"),
+                without);
+        RunFile run = RunFileReader.parse(without, out.resolve("runs/ga-no-merge.yml"));
+        assertEquals(0.0, ((Number) run.strategy().parameters().get("crossover_rate")).doubleValue());
+        assertEquals("fine-tune", run.mutation().orElseThrow().id());
+    }
+
+    private static DemoMergeSteps.OtherStrategy other(String name) {
+        return DemoMergeSteps.OTHER_STRATEGIES.stream().filter(o -> o.name().equals(name)).findFirst().orElseThrow();
     }
 
     private void assertFitnessIsTheMeanOfTheDevSplits(RunFile run) {
