@@ -2,7 +2,6 @@ package org.evomerge.gpu.tornado;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,9 +21,8 @@ import org.evomerge.api.tensor.InMemoryTensor;
 import org.evomerge.api.tensor.Shape;
 import org.evomerge.api.tensor.TensorInfo;
 import org.evomerge.inference.LlamaInferenceEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole forward pass on the device (products as matrix-matrix products in batches of
@@ -39,21 +37,9 @@ class InferenceForwardDeviceIT {
     /** Log-probabilities and logits (PoCL: at most 1.8e-6 seen): fused multiply-adds, exponential, summation order. */
     private static final double TOLERANCE = 1e-5;
 
-    private static TornadoBackend backend;
-
-    @BeforeAll
-    static void start() {
-        System.setProperty(TornadoInferenceOperations.BATCH_ROWS_PROPERTY, Integer.toString(BATCH_ROWS));
-        backend = new TornadoBackend();
-        assumeTrue(backend.isAvailable(), () -> "no TornadoVM runtime: " + backend.description());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (backend != null) {
-            backend.close();
-        }
-    }
+    @RegisterExtension
+    static final TornadoDevice DEVICE = new TornadoDevice(
+            Map.of(TornadoInferenceOperations.BATCH_ROWS_PROPERTY, Integer.toString(BATCH_ROWS)));
 
     /** A Llama-family model of random weights stored as {@code dtype} (F32 or BF16). */
     private static InMemoryModel model(DType dtype, Integer slidingWindow, boolean bias, long seed) {
@@ -158,7 +144,7 @@ class InferenceForwardDeviceIT {
     }
 
     private static void assertForwardAgrees(InMemoryModel model, String what) {
-        LlamaInferenceEngine device = new LlamaInferenceEngine(2, backend, m -> Optional.empty());
+        LlamaInferenceEngine device = new LlamaInferenceEngine(2, DEVICE.backend(), m -> Optional.empty());
         LlamaInferenceEngine cpu = new LlamaInferenceEngine(2, m -> Optional.empty());
         assertEquals("tornado", device.kernels());
         int[] tokens = prompt(3 * BATCH_ROWS + 5, 67, 7);
@@ -196,10 +182,10 @@ class InferenceForwardDeviceIT {
 
     @Test
     void loadingTheSameContentAgainMovesNoWeights() {
-        TornadoInferenceOperations operations = (TornadoInferenceOperations) backend.inference().orElseThrow();
+        TornadoInferenceOperations operations = (TornadoInferenceOperations) DEVICE.backend().inference().orElseThrow();
         InMemoryModel model = model(DType.F32, null, false, 4);
         InMemoryModel copy = model(DType.F32, null, false, 4);
-        LlamaInferenceEngine engine = new LlamaInferenceEngine(2, backend, m -> Optional.empty());
+        LlamaInferenceEngine engine = new LlamaInferenceEngine(2, DEVICE.backend(), m -> Optional.empty());
         int[] tokens = prompt(12, 67, 8);
         double[] first;
         int uploadsBefore = operations.uploads();

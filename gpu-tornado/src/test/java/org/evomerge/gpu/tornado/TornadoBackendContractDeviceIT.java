@@ -1,11 +1,9 @@
 package org.evomerge.gpu.tornado;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import java.util.Map;
 import org.evomerge.api.compute.ComputeBackend;
 import org.evomerge.testkit.ComputeBackendContract;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The test kit's compute backend contract on a real TornadoVM device, every array sent to the device whatever its
@@ -13,25 +11,12 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class TornadoBackendContractDeviceIT extends ComputeBackendContract {
 
-    private static TornadoBackend backend;
-
-    @BeforeAll
-    static void start() {
-        System.setProperty(TornadoBackend.MIN_DEVICE_ELEMENTS_PROPERTY, "1");
-        backend = new TornadoBackend();
-        assumeTrue(backend.isAvailable(), () -> "no TornadoVM runtime: " + backend.description());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (backend != null) {
-            backend.close();
-        }
-    }
+    @RegisterExtension
+    static final TornadoDevice DEVICE = new TornadoDevice(Map.of(TornadoBackend.MIN_DEVICE_ELEMENTS_PROPERTY, "1"));
 
     @Override
     protected ComputeBackend backend() {
-        return backend;
+        return DEVICE.backend();
     }
 
     /** Device reductions add per work-group chunk, then the chunks: another order than the reference's. */

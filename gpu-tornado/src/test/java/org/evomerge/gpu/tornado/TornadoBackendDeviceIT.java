@@ -2,8 +2,8 @@ package org.evomerge.gpu.tornado;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -16,9 +16,8 @@ import org.evomerge.api.compute.WeightHandle;
 import org.evomerge.api.tensor.DType;
 import org.evomerge.inference.CpuInferenceOperations;
 import org.evomerge.compute.ReferenceBackend;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The backend on a real TornadoVM device against the CPU reference. Skipped when no TornadoVM runtime is present
@@ -27,22 +26,10 @@ import org.junit.jupiter.api.Test;
 class TornadoBackendDeviceIT {
 
     private static final ReferenceBackend REFERENCE = new ReferenceBackend();
-    private static TornadoBackend backend;
 
-    @BeforeAll
-    static void start() {
-        // Every array goes to the device, whatever its size.
-        System.setProperty(TornadoBackend.MIN_DEVICE_ELEMENTS_PROPERTY, "1");
-        backend = new TornadoBackend();
-        assumeTrue(backend.isAvailable(), () -> "no TornadoVM runtime: " + backend.description());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (backend != null) {
-            backend.close();
-        }
-    }
+    /** Every array goes to the device, whatever its size. */
+    @RegisterExtension
+    static final TornadoDevice DEVICE = new TornadoDevice(Map.of(TornadoBackend.MIN_DEVICE_ELEMENTS_PROPERTY, "1"));
 
     private static float[] random(SplittableRandom random, int n) {
         float[] values = new float[n];
@@ -62,7 +49,7 @@ class TornadoBackendDeviceIT {
             float[] expected = new float[n];
             float[] got = new float[n];
             REFERENCE.weightedSum(inputs, weights, expected);
-            backend.weightedSum(inputs, weights, got);
+            DEVICE.backend().weightedSum(inputs, weights, got);
             assertArrayEquals(expected, got, "round " + round);
         }
     }
@@ -74,11 +61,11 @@ class TornadoBackendDeviceIT {
         float[] y = random(random, 30_001);
         float[] expected = y.clone();
         REFERENCE.axpy(1.75f, x, expected);
-        backend.axpy(1.75f, x, y);
+        DEVICE.backend().axpy(1.75f, x, y);
         assertArrayEquals(expected, y);
         // A second call through the same plan with another factor.
         REFERENCE.axpy(-0.5f, x, expected);
-        backend.axpy(-0.5f, x, y);
+        DEVICE.backend().axpy(-0.5f, x, y);
         assertArrayEquals(expected, y);
     }
 
@@ -88,8 +75,8 @@ class TornadoBackendDeviceIT {
         int n = 100_003;
         float[] a = random(random, n);
         float[] b = random(random, n);
-        assertEquals(REFERENCE.dot(a, b), backend.dot(a, b), 1e-9 * n);
-        assertEquals(REFERENCE.sumOfSquares(a), backend.sumOfSquares(a), 1e-9 * n);
+        assertEquals(REFERENCE.dot(a, b), DEVICE.backend().dot(a, b), 1e-9 * n);
+        assertEquals(REFERENCE.sumOfSquares(a), DEVICE.backend().sumOfSquares(a), 1e-9 * n);
     }
 
     @Test
@@ -98,11 +85,11 @@ class TornadoBackendDeviceIT {
         int rows = 256;
         int cols = 512;
         float[] w = random(random, rows * cols);
-        int uploadsBefore = backend.device().weightUploads();
+        int uploadsBefore = DEVICE.backend().device().weightUploads();
         for (int call = 0; call < 3; call++) {
             float[] x = random(random, cols);
             float[] y = new float[rows];
-            backend.matVec(w, rows, cols, x, y);
+            DEVICE.backend().matVec(w, rows, cols, x, y);
             // Inference products accumulate in float (DeviceMath.multiplyAdd): within float rounding of the exact
             // dot product, the bound of a column-order sum of cols terms.
             for (int r = 0; r < rows; r++) {
@@ -115,8 +102,8 @@ class TornadoBackendDeviceIT {
                 assertEquals(exact, y[r], cols * 0x1p-24 * magnitude, "call " + call + " row " + r);
             }
         }
-        assertEquals(uploadsBefore + 1, backend.device().weightUploads());
-        backend.release(w);
+        assertEquals(uploadsBefore + 1, DEVICE.backend().device().weightUploads());
+        DEVICE.backend().release(w);
     }
 
     /** Masks for DARE and magnitude bands: the same bits as the reference, norms within double rounding. */
@@ -133,7 +120,7 @@ class TornadoBackendDeviceIT {
             long[] expected = new long[(n + 63) >>> 6];
             long[] got = new long[(n + 63) >>> 6];
             MaskNorms e = REFERENCE.randomMask(99, stream, x, base, 0.3, expected);
-            MaskNorms g = backend.randomMask(99, stream, x, base, 0.3, got);
+            MaskNorms g = DEVICE.backend().randomMask(99, stream, x, base, 0.3, got);
             assertArrayEquals(expected, got, "DARE mask, stream " + stream);
             assertEquals(e.total(), g.total(), 1e-9 * e.total());
             assertEquals(e.kept(), g.kept(), 1e-9 * e.total());
@@ -142,7 +129,7 @@ class TornadoBackendDeviceIT {
         long[] got = new long[(n + 63) >>> 6];
         MagnitudeRank to = new MagnitudeRank(0.5f, n / 2);
         MaskNorms e = REFERENCE.magnitudeMask(x, base, MagnitudeRank.NONE, to, expected);
-        MaskNorms g = backend.magnitudeMask(x, base, MagnitudeRank.NONE, to, got);
+        MaskNorms g = DEVICE.backend().magnitudeMask(x, base, MagnitudeRank.NONE, to, got);
         assertArrayEquals(expected, got, "magnitude mask");
         assertEquals(e.kept(), g.kept(), 1e-9 * e.total());
     }
@@ -164,17 +151,17 @@ class TornadoBackendDeviceIT {
                 float[] expected = new float[n];
                 float[] got = new float[n];
                 REFERENCE.combineTaskVectors(base, models, masks, combine, expected);
-                backend.combineTaskVectors(base, models, masks, combine, got);
+                DEVICE.backend().combineTaskVectors(base, models, masks, combine, got);
                 assertArrayEquals(expected, got, 1e-6f, election + " normalize " + normalize);
             }
         }
         float[] expected = new float[n];
         float[] got = new float[n];
         REFERENCE.linearCombination(models[0], 0.25, models[1], 0.8, expected);
-        backend.linearCombination(models[0], 0.25, models[1], 0.8, got);
+        DEVICE.backend().linearCombination(models[0], 0.25, models[1], 0.8, got);
         assertArrayEquals(expected, got, 1e-6f);
         REFERENCE.taskVector(models[0], base, expected);
-        backend.taskVector(models[0], base, got);
+        DEVICE.backend().taskVector(models[0], base, got);
         assertArrayEquals(expected, got);
     }
 
@@ -184,7 +171,7 @@ class TornadoBackendDeviceIT {
      */
     @Test
     void inferenceWeightsAreUploadedOnceAndAgreeWithTheCpuKernels() {
-        InferenceOperations device = backend.inference().orElseThrow();
+        InferenceOperations device = DEVICE.backend().inference().orElseThrow();
         TornadoInferenceOperations operations = (TornadoInferenceOperations) device;
         int uploadsBefore = operations.uploads();
         int residentBefore = operations.resident();

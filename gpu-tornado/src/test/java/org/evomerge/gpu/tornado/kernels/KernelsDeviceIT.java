@@ -2,13 +2,12 @@ package org.evomerge.gpu.tornado.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.SplittableRandom;
-import org.evomerge.gpu.tornado.TornadoBackend;
+import org.evomerge.gpu.tornado.TornadoDevice;
 import org.evomerge.kernels.FloatCodecs;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -26,11 +25,8 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  */
 class KernelsDeviceIT {
 
-    @BeforeAll
-    static void requireRuntime() {
-        TornadoBackend backend = new TornadoBackend();
-        assumeTrue(backend.isAvailable(), () -> "no TornadoVM runtime: " + backend.description());
-    }
+    @RegisterExtension
+    static final TornadoDevice DEVICE = new TornadoDevice();
 
     private static void run(TaskGraph graph) {
         ImmutableTaskGraph snapshot = graph.snapshot();
