@@ -155,9 +155,7 @@ class SubsetEstimateRunTest {
 
         Path runDir = temp.resolve("run");
         // 2 source evaluations, then 5 candidates, then the crash.
-        TestExtensions.ThresholdItems.CRASH_AFTER.set(TestExtensions.ThresholdItems.CALLS.get() + 7);
-        assertThrows(IllegalStateException.class, () -> EvolutionFixture.run(file, runDir, false, 1));
-        TestExtensions.ThresholdItems.CRASH_AFTER.set(Long.MAX_VALUE);
+        runUntilCrash(file, runDir, 7);
         String journaledAnchors = Files.readString(runDir.resolve(SubsetEstimateScoring.FILE));
         assertEquals(Files.readString(complete.resolve(SubsetEstimateScoring.FILE)), journaledAnchors);
         long journaled = EvolutionJobTest.evaluations(runDir).size();
@@ -273,9 +271,7 @@ class SubsetEstimateRunTest {
 
         Path runDir = temp.resolve("run");
         // 2 source evaluations, generation 1 (its calibration first), generation 2's calibration and one more: crash.
-        TestExtensions.ThresholdItems.CRASH_AFTER.set(TestExtensions.ThresholdItems.CALLS.get() + 8);
-        assertThrows(IllegalStateException.class, () -> EvolutionFixture.run(file, runDir, false, 1));
-        TestExtensions.ThresholdItems.CRASH_AFTER.set(Long.MAX_VALUE);
+        runUntilCrash(file, runDir, 8);
         Path calibrations = runDir.resolve(SubsetEstimateScoring.CALIBRATION_FILE);
         assertEquals(2, Files.readAllLines(calibrations).size());
         // A line cut short as the process died is cut off on resume.
@@ -318,9 +314,7 @@ class SubsetEstimateRunTest {
         EvolutionFixture f = new EvolutionFixture(temp);
         Path file = runFile(f, REFIT_RUN);
         Path runDir = temp.resolve("run");
-        TestExtensions.ThresholdItems.CRASH_AFTER.set(TestExtensions.ThresholdItems.CALLS.get() + 8);
-        assertThrows(IllegalStateException.class, () -> EvolutionFixture.run(file, runDir, false, 1));
-        TestExtensions.ThresholdItems.CRASH_AFTER.set(Long.MAX_VALUE);
+        runUntilCrash(file, runDir, 8);
         Path calibrations = runDir.resolve(SubsetEstimateScoring.CALIBRATION_FILE);
         List<String> lines = Files.readAllLines(calibrations);
         Files.writeString(calibrations, lines.get(0) + "\n" + lines.get(1).replace("[[", "[[0.5,") + "\n");
@@ -335,9 +329,7 @@ class SubsetEstimateRunTest {
         EvolutionFixture f = new EvolutionFixture(temp);
         Path file = runFile(f, RUN);
         Path runDir = temp.resolve("run");
-        TestExtensions.ThresholdItems.CRASH_AFTER.set(TestExtensions.ThresholdItems.CALLS.get() + 4);
-        assertThrows(IllegalStateException.class, () -> EvolutionFixture.run(file, runDir, false, 1));
-        TestExtensions.ThresholdItems.CRASH_AFTER.set(Long.MAX_VALUE);
+        runUntilCrash(file, runDir, 4);
 
         // A changed run file is refused by the run folder's check.
         Path changed = f.runFile("run.yml", RUN.replace("seed: 7", "seed: 8"));
@@ -386,5 +378,18 @@ class SubsetEstimateRunTest {
         assertTrue(e.getMessage().endsWith("'subset_estimate' needs one item score per record of "
                 + temp.resolve("items.jsonl") + " (40), but evaluator 'threshold-items' reported 0"), e.getMessage());
         assertFalse(Files.exists(runDir.resolve(RunFolder.RUN_FILE)));
+    }
+
+    /**
+     * Runs {@code file} in {@code runDir} and kills it, as a crashed process, when the evaluator has been called
+     * {@code calls} more times.
+     */
+    private static void runUntilCrash(Path file, Path runDir, int calls) {
+        TestExtensions.ThresholdItems.CRASH_AFTER.set(TestExtensions.ThresholdItems.CALLS.get() + calls);
+        try {
+            assertThrows(IllegalStateException.class, () -> EvolutionFixture.run(file, runDir, false, 1));
+        } finally {
+            TestExtensions.ThresholdItems.CRASH_AFTER.set(Long.MAX_VALUE);
+        }
     }
 }
